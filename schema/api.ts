@@ -1,0 +1,77 @@
+// REST bodies and responses, validated by the worker and typed for the client.
+import { z } from "zod";
+import { LIMITS } from "./limits";
+
+const trimmed = (max: number) => z.string().trim().max(max);
+
+export const username = z
+  .string()
+  .trim()
+  .min(LIMITS.usernameMin, `Username must be ${LIMITS.usernameMin}-${LIMITS.usernameMax} characters`)
+  .max(LIMITS.usernameMax, `Username must be ${LIMITS.usernameMin}-${LIMITS.usernameMax} characters`)
+  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "Username must start with a letter and use only letters, digits, _ and -")
+  .transform((s) => s.toLowerCase());
+
+export const password = z
+  .string()
+  .min(LIMITS.passwordMin, `Password must be at least ${LIMITS.passwordMin} characters`)
+  .max(LIMITS.passwordMax, `Password must be at most ${LIMITS.passwordMax} characters`)
+  .refine((p) => /[A-Za-z]/.test(p) && /[0-9]/.test(p), "Password must contain a letter and a digit");
+
+const nickname = trimmed(LIMITS.nicknameMax).min(1, "Nickname cannot be empty");
+const device = trimmed(LIMITS.deviceMax).optional();
+
+export const registerBody = z.strictObject({ username, password, nickname: nickname.optional(), device });
+export const loginBody = z.strictObject({
+  username: z.string().trim().min(1).max(LIMITS.usernameMax * 2),
+  password: z.string().min(1).max(LIMITS.passwordMax),
+  device,
+});
+export const wechatLoginBody = z.strictObject({ code: z.string().min(1).max(128), device });
+export const devLoginBody = z.strictObject({
+  name: z.string().trim().min(1).max(LIMITS.usernameMax).regex(/^[A-Za-z0-9_-]+$/, "Name: letters, digits, _ and - only"),
+  device,
+});
+export const refreshBody = z.strictObject({ refreshToken: z.string().min(16).max(256) });
+// currentPassword may be left out only by accounts that have none yet (WeChat sign-ups).
+export const changePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(LIMITS.passwordMax).optional(), newPassword: password });
+export const updateProfileBody = z
+  .strictObject({
+    nickname: nickname.optional(),
+    signature: trimmed(LIMITS.signatureMax).optional(),
+    status: trimmed(LIMITS.statusMax).optional(),
+    username: username.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, "Nothing to update");
+export const searchUsersQuery = z.strictObject({ q: z.string().trim().min(1).max(LIMITS.searchQueryMax) });
+
+export type RegisterBody = z.infer<typeof registerBody>;
+export type LoginBody = z.infer<typeof loginBody>;
+export type UpdateProfileBody = z.infer<typeof updateProfileBody>;
+
+export interface PublicProfile {
+  id: string;
+  username: string | null;
+  nickname: string;
+  avatarMediaId: string | null;
+  signature: string;
+  status: string;
+}
+
+export interface OwnProfile extends PublicProfile {
+  hasPassword: boolean;
+  wechatLinked: boolean;
+  createdAt: number;
+}
+
+export interface AuthTokens {
+  accessToken: string;
+  accessTokenExpiresAt: number;
+  refreshToken: string;
+  refreshTokenExpiresAt: number;
+}
+
+export interface AuthResponse extends AuthTokens {
+  user: OwnProfile;
+  created: boolean;
+}

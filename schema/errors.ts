@@ -1,0 +1,26 @@
+// Every error the API returns, with its HTTP status. The client switches on `code`.
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  token_expired: 401,
+  token_invalid: 401,
+  token_revoked: 401,
+  invalid_credentials: 401,
+  wechat_code_invalid: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  username_taken: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  wechat_unavailable: 502,
+  not_configured: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; requestId?: string; details?: unknown };
+}

@@ -1,0 +1,69 @@
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { changePasswordBody, devLoginBody, loginBody, refreshBody, registerBody, wechatLoginBody, type AuthResponse } from "../../schema/api";
+import type { User } from "../../schema/d1";
+import { db, type Db } from "../db";
+import { isDevelopment, type AppEnv } from "../env";
+import { ApiError } from "../lib/errors";
+import { jsonBody } from "../lib/validate";
+import { requireAuth } from "../middleware/auth";
+import * as accounts from "../services/accounts";
+import * as tokens from "../services/tokens";
+import { code2Session } from "../services/wechat";
+
+export const clientIp = (c: Context<AppEnv>) => c.req.header("cf-connecting-ip") ?? "unknown";
+
+async function signedIn(c: Context<AppEnv>, d: Db, user: User, created: boolean, device?: string): Promise<AuthResponse> {
+  const t = await tokens.startSession(c.env, d, user.id, device ?? "");
+  return { ...t, user: accounts.toOwnProfile(user), created };
+}
+
+export const auth = new Hono<AppEnv>()
+  .post("/register", jsonBody(registerBody), async (c) => {
+    const body = c.req.valid("json");
+    const d = db(c.env);
+    tokens.assertConfigured(c.env);
+    const user = await accounts.register(d, body, clientIp(c));
+    return c.json(await signedIn(c, d, user, true, body.device), 201);
+  })
+  .post("/login", jsonBody(loginBody), async (c) => {
+    const body = c.req.valid("json");
+    const d = db(c.env);
+    const user = await accounts.loginWithPassword(d, body.username, body.password, clientIp(c));
+    return c.json(await signedIn(c, d, user, false, body.device));
+  })
+  .post("/wechat", jsonBody(wechatLoginBody), async (c) => {
+    const body = c.req.valid("json");
+    const d = db(c.env);
+    tokens.assertConfigured(c.env);
+    const session = await code2Session(c.env, body.code);
+    const { user, created } = await accounts.findOrCreateByOpenid(d, session.openid, session.unionid ?? null, "WeChat user");
+    return c.json(await signedIn(c, d, user, created, body.device), created ? 201 : 200);
+  })
+  // Development only: sign in as any name without WeChat. Production answers 404, as if absent.
+  .post("/dev", async (c, next) => {
+    if (!isDevelopment(c.env)) throw new ApiError("not_found", "No such route");
+    await next();
+  }, jsonBody(devLoginBody), async (c) => {
+    const body = c.req.valid("json");
+    const d = db(c.env);
+    const { user, created } = await accounts.findOrCreateByOpenid(d, `dev:${body.name.toLowerCase()}`, null, body.name);
+    return c.json(await signedIn(c, d, user, created, body.device), created ? 201 : 200);
+  })
+  .post("/refresh", jsonBody(refreshBody), async (c) => {
+    const { refreshToken } = c.req.valid("json");
+    return c.json(await tokens.rotate(c.env, db(c.env), refreshToken));
+  })
+  .post("/logout", requireAuth, async (c) => {
+    await tokens.revokeSession(db(c.env), c.get("auth").sessionId, "logout");
+    return c.body(null, 204);
+  })
+  .post("/password", requireAuth, jsonBody(changePasswordBody), async (c) => {
+    const body = c.req.valid("json");
+    const d = db(c.env);
+    const { userId, sessionId } = c.get("auth");
+    const user = await accounts.requireUser(d, userId);
+    await accounts.changePassword(d, user, body.currentPassword, body.newPassword);
+    await tokens.revokeOtherSessions(d, userId, sessionId, "password_changed");
+    return c.body(null, 204);
+  });

@@ -1,0 +1,29 @@
+import { Hono } from "hono";
+import { searchUsersQuery, updateProfileBody } from "../../schema/api";
+import { db } from "../db";
+import type { AppEnv } from "../env";
+import { jsonBody, queryParams } from "../lib/validate";
+import { requireAuth } from "../middleware/auth";
+import * as accounts from "../services/accounts";
+
+export const me = new Hono<AppEnv>()
+  .use(requireAuth)
+  .get("/", async (c) => {
+    const user = await accounts.requireUser(db(c.env), c.get("auth").userId);
+    return c.json(accounts.toOwnProfile(user));
+  })
+  .patch("/", jsonBody(updateProfileBody), async (c) => {
+    const d = db(c.env);
+    const user = await accounts.requireUser(d, c.get("auth").userId);
+    return c.json(accounts.toOwnProfile(await accounts.updateProfile(d, user, c.req.valid("json"))));
+  });
+
+export const users = new Hono<AppEnv>()
+  .use(requireAuth)
+  .get("/search", queryParams(searchUsersQuery), async (c) => {
+    const found = await accounts.searchUsers(db(c.env), c.req.valid("query").q);
+    return c.json({ users: found.map(accounts.toPublicProfile) });
+  })
+  .get("/:id", async (c) => {
+    return c.json(accounts.toPublicProfile(await accounts.requireUser(db(c.env), c.req.param("id"))));
+  });

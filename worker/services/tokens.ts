@@ -1,0 +1,123 @@
+// Access tokens (short-lived JWT, HS256) and rotating refresh tokens (random, stored hashed).
+import { and, eq, isNull, lt, ne } from "drizzle-orm";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { refreshTokens, sessions } from "../../schema/d1";
+import { LIMITS } from "../../schema/limits";
+import type { AuthTokens } from "../../schema/api";
+import type { Db } from "../db";
+import type { AuthContext, Env } from "../env";
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import { newId } from "../lib/ids";
+
+const ISSUER = "qun";
+const DAY = 24 * 3600 * 1000;
+
+function secretKey(env: Env): Uint8Array {
+  if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
+    throw new ApiError("not_configured", "The server's JWT_SECRET is missing or shorter than 32 characters");
+  }
+  return new TextEncoder().encode(env.JWT_SECRET);
+}
+
+export async function signAccessToken(env: Env, auth: AuthContext, now = Date.now()) {
+  const exp = Math.floor(now / 1000) + LIMITS.accessTokenSeconds;
+  const token = await new SignJWT({ sid: auth.sessionId })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(auth.userId)
+    .setIssuer(ISSUER)
+    .setIssuedAt(Math.floor(now / 1000))
+    .setExpirationTime(exp)
+    .sign(secretKey(env));
+  return { token, expiresAt: exp * 1000 };
+}
+
+/** Checks signature, expiry and issuer. Revocation is checked by the caller against D1. */
+export async function verifyAccessToken(env: Env, token: string): Promise<AuthContext> {
+  try {
+    const { payload } = await jwtVerify(token, secretKey(env), { issuer: ISSUER, algorithms: ["HS256"] });
+    if (typeof payload.sub !== "string" || typeof payload.sid !== "string") throw new ApiError("token_invalid", "Malformed access token");
+    return { userId: payload.sub, sessionId: payload.sid };
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    if (e instanceof joseErrors.JWTExpired) throw new ApiError("token_expired", "Access token expired; refresh it");
+    throw new ApiError("token_invalid", "Access token is not valid");
+  }
+}
+
+async function issueRefreshToken(d: Db, sessionId: string, now: number) {
+  const token = randomToken(32);
+  const expiresAt = now + LIMITS.refreshTokenDays * DAY;
+  await d.insert(refreshTokens).values({ tokenHash: await sha256Hex(token), sessionId, expiresAt, createdAt: now });
+  return { token, expiresAt };
+}
+
+async function tokensFor(env: Env, d: Db, auth: AuthContext, now: number): Promise<AuthTokens> {
+  const access = await signAccessToken(env, auth, now);
+  const refresh = await issueRefreshToken(d, auth.sessionId, now);
+  return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: refresh.token, refreshTokenExpiresAt: refresh.expiresAt };
+}
+
+/** Throws before any write when tokens cannot be signed, so a sign-up leaves no half-made user. */
+export function assertConfigured(env: Env): void {
+  secretKey(env);
+}
+
+export async function startSession(env: Env, d: Db, userId: string, device = "", now = Date.now()): Promise<AuthTokens> {
+  assertConfigured(env);
+  const sessionId = newId("s");
+  await d.insert(sessions).values({ id: sessionId, userId, device, createdAt: now, lastSeenAt: now });
+  return tokensFor(env, d, { userId, sessionId }, now);
+}
+
+/**
+ * Exchanges a refresh token for a new pair. The old token is marked rotated in a conditional
+ * update, so of two concurrent uses exactly one wins; presenting a rotated token again revokes
+ * the session, because only a thief or a replay would still hold it.
+ */
+export async function rotate(env: Env, d: Db, presented: string, now = Date.now()): Promise<AuthTokens> {
+  const hash = await sha256Hex(presented);
+  const row = await d
+    .select({ sessionId: refreshTokens.sessionId, expiresAt: refreshTokens.expiresAt, rotatedAt: refreshTokens.rotatedAt, userId: sessions.userId, revokedAt: sessions.revokedAt })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .where(eq(refreshTokens.tokenHash, hash))
+    .get();
+  if (!row) throw new ApiError("token_invalid", "Refresh token is not valid");
+  if (row.revokedAt !== null) throw new ApiError("token_revoked", "This session has been signed out");
+  if (row.expiresAt <= now) throw new ApiError("token_expired", "Refresh token expired; sign in again");
+  const claimed = await d
+    .update(refreshTokens)
+    .set({ rotatedAt: now })
+    .where(and(eq(refreshTokens.tokenHash, hash), isNull(refreshTokens.rotatedAt)))
+    .returning({ tokenHash: refreshTokens.tokenHash });
+  if (claimed.length === 0) {
+    await revokeSession(d, row.sessionId, "refresh_token_reused", now);
+    throw new ApiError("token_revoked", "Refresh token was already used; the session has been signed out");
+  }
+  await d.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, row.sessionId));
+  return tokensFor(env, d, { userId: row.userId, sessionId: row.sessionId }, now);
+}
+
+export async function revokeSession(d: Db, sessionId: string, reason: string, now = Date.now()) {
+  await d.update(sessions).set({ revokedAt: now, revokedReason: reason }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+}
+
+export async function revokeOtherSessions(d: Db, userId: string, keepSessionId: string, reason: string, now = Date.now()) {
+  await d
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt)));
+}
+
+/** Whether an access token's session may still be used. */
+export async function sessionState(d: Db, auth: AuthContext): Promise<"live" | "revoked"> {
+  const row = await d.select({ userId: sessions.userId, revokedAt: sessions.revokedAt }).from(sessions).where(eq(sessions.id, auth.sessionId)).get();
+  return row && row.userId === auth.userId && row.revokedAt === null ? "live" : "revoked";
+}
+
+/** Deletes expired refresh tokens (rotated ones expire too) and sessions revoked more than 30 days ago (daily cron). */
+export async function purgeExpired(d: Db, now = Date.now()) {
+  await d.delete(refreshTokens).where(lt(refreshTokens.expiresAt, now));
+  await d.delete(sessions).where(lt(sessions.revokedAt, now - 30 * DAY));
+}
