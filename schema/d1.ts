@@ -69,3 +69,51 @@ export const rateLimits = sqliteTable(
 
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
+
+// Conversations and memberships: the queryable copy that the conversation objects keep
+// up to date (they are the writers), so "my conversations" is one query.
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["direct", "group"] }).notNull(),
+    name: text("name").notNull().default(""),
+    avatarMediaId: text("avatar_media_id"),
+    // For direct chats: the two user ids, sorted and joined, so a pair has one conversation.
+    directKey: text("direct_key"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    memberCount: integer("member_count").notNull().default(0),
+    lastSeq: integer("last_seq").notNull().default(0),
+    lastMessageAt: integer("last_message_at"),
+    lastPreview: text("last_preview"), // JSON MessagePreview
+    muteAll: integer("mute_all", { mode: "boolean" }).notNull().default(false),
+    dissolvedAt: integer("dissolved_at"),
+  },
+  (t) => [uniqueIndex("conversations_direct_uq").on(t.directKey)],
+);
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["owner", "admin", "member"] }).notNull().default("member"),
+    nickname: text("nickname").notNull().default(""),
+    joinedAt: integer("joined_at").notNull().default(now),
+    visibleFromSeq: integer("visible_from_seq").notNull().default(1),
+    readSeq: integer("read_seq").notNull().default(0),
+    mutedUntil: integer("muted_until"),
+    // The member's own settings, written by the member directly.
+    pinned: integer("pinned", { mode: "boolean" }).notNull().default(false),
+    doNotDisturb: integer("do_not_disturb", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index("memberships_user_idx").on(t.userId)],
+);
+
+export type Conversation = typeof conversations.$inferSelect;
+export type Membership = typeof memberships.$inferSelect;

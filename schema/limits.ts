@@ -19,3 +19,20 @@ export const LIMITS = {
   registrationsPerIp: 10,
   registrationWindowSeconds: 60 * 60,
 } as const;
+
+export const MESSAGE_LIMITS = {
+  textChars: 4000,
+  clientIdChars: 64,
+  mentionsMax: 50,
+  frameBytes: 64 * 1024,
+  historyPageMax: 200,
+  historyPageDefault: 50,
+  groupMembersMax: 500,
+  groupNameChars: 30,
+  recallWindowMs: 2 * 60 * 1000,
+  forwardTargetsMax: 9,
+  // Per sender and conversation: a burst, then a steady rate (token bucket).
+  sendBurst: 30,
+  sendPerSecond: 10,
+  previewChars: 60,
+} as const;

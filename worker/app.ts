@@ -6,6 +6,7 @@ import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
 import { randomString } from "./lib/ids";
 import { auth } from "./routes/auth";
+import { conversationRoutes } from "./routes/conversations";
 import { health } from "./routes/health";
 import { me, users } from "./routes/users";
 
@@ -24,7 +25,8 @@ export const app = new Hono<AppEnv>()
   .route("/health", health)
   .route("/auth", auth)
   .route("/me", me)
-  .route("/users", users);
+  .route("/users", users)
+  .route("/conversations", conversationRoutes);
 
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`, c.get("requestId")), 404));
 

@@ -7,6 +7,8 @@ export interface Env {
   WECHAT_SECRET?: string; // secret
   WECHAT_API_BASE: string;
   PUBLIC_BASE_URL: string;
+  CONVERSATION: DurableObjectNamespace<import("./objects/conversation").ConversationObject>;
+  GATEWAY: DurableObjectNamespace<import("./objects/gateway").GatewayObject>;
 }
 
 export interface AuthContext {

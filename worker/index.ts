@@ -1,11 +1,19 @@
 import { app } from "./app";
 import { db } from "./db";
 import type { Env } from "./env";
+import { socketUpgrade } from "./routes/socket";
 import { purgeOld } from "./services/ratelimit";
 import { purgeExpired } from "./services/tokens";
 
+export { ConversationObject } from "./objects/conversation";
+export { GatewayObject } from "./objects/gateway";
+
 export default {
-  fetch: app.fetch,
+  // The socket upgrade bypasses the Hono app: its 101 response must pass through untouched.
+  fetch(request, env, ctx) {
+    if (new URL(request.url).pathname === "/ws") return socketUpgrade(request, env);
+    return app.fetch(request, env, ctx);
+  },
   // Daily housekeeping: expired refresh tokens, old sessions and rate-limit windows.
   async scheduled(_controller, env, _ctx) {
     const d = db(env);

@@ -1,0 +1,54 @@
+// Tables inside each conversation's Durable Object (its own SQLite). The object is the only
+// writer: it orders messages (gap-free seq) and serialises membership changes.
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    seq: integer("seq").primaryKey(),
+    id: text("id").notNull(),
+    senderId: text("sender_id").notNull(),
+    clientId: text("client_id"),
+    type: text("type").notNull(),
+    // JSON; null once recalled (the tombstone keeps seq, sender and time, never the content).
+    body: text("body"),
+    mentions: text("mentions"), // JSON array of user ids, or null
+    mentionAll: integer("mention_all", { mode: "boolean" }).notNull().default(false),
+    replyTo: integer("reply_to"),
+    forwarded: text("forwarded"), // JSON { conversationId, seq, senderId } or null
+    createdAt: integer("created_at").notNull(),
+    recalledAt: integer("recalled_at"),
+    recalledBy: text("recalled_by"),
+  },
+  (t) => [uniqueIndex("messages_id_uq").on(t.id), uniqueIndex("messages_client_uq").on(t.senderId, t.clientId)],
+);
+
+export const members = sqliteTable(
+  "members",
+  {
+    userId: text("user_id").primaryKey(),
+    role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
+    joinedAt: integer("joined_at").notNull(),
+    // The first seq this member may read (history before it stays hidden).
+    visibleFromSeq: integer("visible_from_seq").notNull().default(1),
+    readSeq: integer("read_seq").notNull().default(0),
+    mutedUntil: integer("muted_until"),
+  },
+  (t) => [index("members_role_idx").on(t.role)],
+);
+
+// One row: what this object is.
+export const meta = sqliteTable("meta", {
+  id: text("id").primaryKey(),
+  kind: text("kind", { enum: ["direct", "group"] }).notNull(),
+  name: text("name").notNull().default(""),
+  createdAt: integer("created_at").notNull(),
+  muteAll: integer("mute_all", { mode: "boolean" }).notNull().default(false),
+  // Whether people who join later can read what was said before they came.
+  newMembersSeeHistory: integer("new_members_see_history", { mode: "boolean" }).notNull().default(false),
+  dissolvedAt: integer("dissolved_at"),
+});
+
+export type MessageRow = typeof messages.$inferSelect;
+export type MemberRow = typeof members.$inferSelect;
+export type MetaRow = typeof meta.$inferSelect;

@@ -1,0 +1,143 @@
+// Seeding and socket helpers for the messaging specs. Users are created through the same
+// service functions the routes use (without PBKDF2, which only password sign-up needs).
+import { env, SELF } from "cloudflare:test";
+import type { Message, ServerFrame } from "../../schema/protocol";
+import { db } from "../../worker/db";
+import { findOrCreateByOpenid } from "../../worker/services/accounts";
+import { startSession } from "../../worker/services/tokens";
+import { api } from "./helpers";
+
+export interface TestUser {
+  id: string;
+  token: string;
+  nickname: string;
+}
+
+let n = 0;
+export async function makeUser(name = "member"): Promise<TestUser> {
+  const d = db(env);
+  const nickname = `${name}${++n}`;
+  const { user } = await findOrCreateByOpenid(d, `test:${nickname}:${crypto.randomUUID()}`, null, nickname);
+  const tokens = await startSession(env, d, user.id, "test");
+  return { id: user.id, token: tokens.accessToken, nickname };
+}
+
+export async function makeUsers(count: number, name = "member"): Promise<TestUser[]> {
+  const out: TestUser[] = [];
+  for (let i = 0; i < count; i++) out.push(await makeUser(name));
+  return out;
+}
+
+export async function createGroup(owner: TestUser, members: TestUser[], name = "Team"): Promise<string> {
+  const res = await api("POST", "/conversations", { token: owner.token, body: { name, memberIds: members.map((m) => m.id) } });
+  if (res.status !== 201) throw new Error(`create group: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+export async function openDirect(a: TestUser, b: TestUser): Promise<string> {
+  const res = await api("POST", "/conversations/direct", { token: a.token, body: { userId: b.id } });
+  if (res.status !== 201 && res.status !== 200) throw new Error(`open direct: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+let clientSeq = 0;
+export async function sendText(user: TestUser, conversationId: string, text: string, extra: Record<string, unknown> = {}) {
+  return api("POST", `/conversations/${conversationId}/messages`, {
+    token: user.token,
+    body: { clientId: `c${++clientSeq}`, type: "text", body: { text }, ...extra },
+  });
+}
+
+export async function history(user: TestUser, conversationId: string, query = ""): Promise<Message[]> {
+  const res = await api("GET", `/conversations/${conversationId}/messages${query}`, { token: user.token });
+  if (res.status !== 200) throw new Error(`history: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.messages;
+}
+
+/** A WebSocket client over the worker's real /ws route, recording every frame it receives. */
+export class SocketClient {
+  readonly frames: ServerFrame[] = [];
+  closed: { code: number; reason: string } | null = null;
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.addEventListener("message", (e) => {
+      this.frames.push(JSON.parse(e.data as string));
+      this.wake();
+    });
+    ws.addEventListener("close", (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+      this.wake();
+    });
+  }
+
+  static async connect(token: string | null, how: "header" | "protocol" = "header"): Promise<SocketClient> {
+    const headers: Record<string, string> = { upgrade: "websocket" };
+    if (token && how === "header") headers.authorization = `Bearer ${token}`;
+    if (token && how === "protocol") headers["sec-websocket-protocol"] = `qun, ${token}`;
+    const res = await SELF.fetch("https://qun.test/ws", { headers });
+    if (!res.webSocket) throw new Error(`no websocket: ${res.status} ${await res.text()}`);
+    res.webSocket.accept();
+    const client = new SocketClient(res.webSocket);
+    client.protocol = res.headers.get("sec-websocket-protocol");
+    return client;
+  }
+
+  protocol: string | null = null;
+
+  private wake() {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  send(frame: unknown) {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /** Waits until `pred` matches a received frame (searching those already received first). */
+  async next<T extends ServerFrame = ServerFrame>(pred: (f: ServerFrame) => boolean, timeoutMs = 3000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.frames.find(pred);
+      if (hit) return hit as T;
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting; frames: ${JSON.stringify(this.frames)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for a frame; got ${JSON.stringify(this.frames)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async waitClosed(timeoutMs = 3000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      if (Date.now() > deadline) throw new Error("socket did not close");
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 50);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    return this.closed;
+  }
+
+  messages(conversationId?: string): Message[] {
+    return this.frames.flatMap((f) => (f.type === "message" && (!conversationId || f.message.conversationId === conversationId) ? [f.message] : []));
+  }
+
+  close() {
+    try {
+      this.ws.close(1000, "bye");
+    } catch {
+      // already closed
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import type { Env } from "../env";
+
+/**
+ * Sockets live in a fixed number of gateway objects, chosen by a hash of the user id, so all of
+ * a user's devices share one shard and a conversation reaches any number of members with at
+ * most GATEWAY_SHARDS calls per batch (docs/architecture.md has the measurements).
+ */
+export const GATEWAY_SHARDS = 16;
+
+export function shardOf(userId: string): number {
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < userId.length; i++) {
+    h ^= userId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % GATEWAY_SHARDS;
+}
+
+export const gateway = (env: Env, shard: number) => env.GATEWAY.get(env.GATEWAY.idFromName(`gateway-${shard}`));
+export const gatewayFor = (env: Env, userId: string) => gateway(env, shardOf(userId));
+export const conversationObject = (env: Env, id: string) => env.CONVERSATION.get(env.CONVERSATION.idFromName(id));

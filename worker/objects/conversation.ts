@@ -1,0 +1,611 @@
+// One object per conversation: the single writer of its message log and membership.
+// Lifecycle: load (migrate, cache meta and members) → commands (send, read, recall, members)
+// → each write is durable before its reply leaves (output gate) → a background flush copies
+// the summary to D1 and then pushes frames to the gateway shards, batching whatever queued
+// up while the previous flush was in flight.
+import { DurableObject } from "cloudflare:workers";
+import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from "drizzle-orm";
+import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
+import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import migrations from "../../schema/conversation-migrations/migrations.js";
+import * as tables from "../../schema/conversation";
+import { members, messages, meta, type MemberRow, type MessageRow, type MetaRow } from "../../schema/conversation";
+import { conversations, memberships } from "../../schema/d1";
+import { MESSAGE_LIMITS as L } from "../../schema/limits";
+import type { Ack, HistoryPage, Message, MessagePreview, MessageType, QuotedMessage, SendInput, ServerFrame, SystemEvent } from "../../schema/protocol";
+import { db as d1 } from "../db";
+import type { Env } from "../env";
+import { ApiError } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { previewText } from "../lib/preview";
+import { guard, type Result } from "../lib/result";
+import { gateway, shardOf } from "../lib/shards";
+
+type Role = MemberRow["role"];
+
+export interface CreateGroupInput {
+  id: string;
+  name: string;
+  ownerId: string;
+  memberIds: string[];
+}
+
+export interface OpenDirectInput {
+  id: string;
+  userIds: [string, string];
+}
+
+interface Outgoing {
+  frame: string;
+  /** Users who get this frame although they are no longer members (e.g. told they were removed). */
+  alsoTo?: string[];
+}
+
+// D1 allows at most 100 bound parameters a statement.
+const D1_ROWS_PER_INSERT = 10;
+const SQL_IN_CHUNK = 90;
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export class ConversationObject extends DurableObject<Env> {
+  private readonly sql: DrizzleSqliteDODatabase<typeof tables>;
+  private meta: MetaRow | null = null;
+  private members = new Map<string, MemberRow>();
+  private lastSeq = 0;
+  private lastPreview: MessagePreview | null = null;
+  /** Member ids grouped by gateway shard, rebuilt when membership changes. */
+  private shards = new Map<number, string[]>();
+
+  private outbox: Outgoing[] = [];
+  private pendingReads = new Map<string, number>();
+  private summaryDirty = false;
+  private flushing: Promise<void> | null = null;
+  private buckets = new Map<string, { tokens: number; at: number }>();
+  /** Membership changes await D1, during which other calls run: they queue here instead. */
+  private membershipQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = drizzle(ctx.storage, { schema: tables });
+    void ctx.blockConcurrencyWhile(async () => {
+      await migrate(this.sql, migrations);
+      this.load();
+    });
+  }
+
+  private load() {
+    this.meta = this.sql.select().from(meta).get() ?? null;
+    this.members = new Map(this.sql.select().from(members).all().map((m) => [m.userId, m]));
+    const last = this.sql.select().from(messages).orderBy(desc(messages.seq)).limit(1).get();
+    this.lastSeq = last?.seq ?? 0;
+    this.lastPreview = last ? this.preview(last) : null;
+    this.rebuildShards();
+  }
+
+  private rebuildShards() {
+    this.shards = new Map();
+    for (const id of this.members.keys()) {
+      const s = shardOf(id);
+      const list = this.shards.get(s);
+      if (list) list.push(id);
+      else this.shards.set(s, [id]);
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.membershipQueue.then(fn, fn);
+    this.membershipQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  // ---- creation ---------------------------------------------------------------------
+
+  async createGroup(input: CreateGroupInput): Promise<Result<{ seq: number }>> {
+    return guard(() => this.exclusive(async () => {
+      if (this.meta) throw new ApiError("conflict", "Conversation already exists");
+      const now = Date.now();
+      const ids = [...new Set([input.ownerId, ...input.memberIds])];
+      if (ids.length > L.groupMembersMax) throw new ApiError("invalid_request", `A group holds at most ${L.groupMembersMax} members`);
+      const rows: MemberRow[] = ids.map((userId) => ({
+        userId,
+        role: userId === input.ownerId ? "owner" : "member",
+        joinedAt: now,
+        visibleFromSeq: 1,
+        readSeq: 0,
+        mutedUntil: null,
+      }));
+      await this.writeD1Creation({ id: input.id, kind: "group", name: input.name, createdBy: input.ownerId, directKey: null }, rows, now);
+      this.ctx.storage.transactionSync(() => {
+        this.sql.insert(meta).values({ id: input.id, kind: "group", name: input.name, createdAt: now }).run();
+        for (const part of chunk(rows, 50)) this.sql.insert(members).values(part).run();
+      });
+      this.load();
+      const msg = this.appendSystem({ event: "created", actorId: input.ownerId, name: input.name, memberIds: ids }, now);
+      await this.settle();
+      return { seq: msg.seq };
+    }));
+  }
+
+  /** Idempotent: the first call creates the pair's conversation, later calls find it. */
+  async openDirect(input: OpenDirectInput): Promise<Result<{ created: boolean }>> {
+    return guard(() => this.exclusive(async () => {
+      if (this.meta) return { created: false };
+      const now = Date.now();
+      const rows: MemberRow[] = input.userIds.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq: 1, readSeq: 0, mutedUntil: null }));
+      const directKey = [...input.userIds].sort().join(":");
+      await this.writeD1Creation({ id: input.id, kind: "direct", name: "", createdBy: input.userIds[0], directKey }, rows, now);
+      this.ctx.storage.transactionSync(() => {
+        this.sql.insert(meta).values({ id: input.id, kind: "direct", name: "", createdAt: now }).run();
+        this.sql.insert(members).values(rows).run();
+      });
+      this.load();
+      return { created: true };
+    }));
+  }
+
+  private async writeD1Creation(
+    c: { id: string; kind: "direct" | "group"; name: string; createdBy: string; directKey: string | null },
+    rows: MemberRow[],
+    now: number,
+  ) {
+    const d = d1(this.env);
+    const stmts = [
+      d.insert(conversations).values({ ...c, createdAt: now, memberCount: rows.length }).onConflictDoNothing(),
+      ...chunk(rows, D1_ROWS_PER_INSERT).map((part) =>
+        d
+          .insert(memberships)
+          .values(part.map((m) => ({ conversationId: c.id, userId: m.userId, role: m.role, joinedAt: now, visibleFromSeq: m.visibleFromSeq, readSeq: m.readSeq })))
+          .onConflictDoNothing(),
+      ),
+    ];
+    await d.batch(stmts as [(typeof stmts)[0], ...(typeof stmts)[number][]]);
+  }
+
+  // ---- membership ---------------------------------------------------------------------
+
+  /** Adds users to a group. New members see history only if the group allows it. */
+  async addMembers(actorId: string, userIds: string[]): Promise<Result<{ added: string[]; seq: number | null }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireGroup();
+      this.requireMember(actorId);
+      const added = [...new Set(userIds)].filter((u) => !this.members.has(u));
+      if (added.length === 0) return { added, seq: null };
+      if (this.members.size + added.length > L.groupMembersMax) {
+        throw new ApiError("conflict", `A group holds at most ${L.groupMembersMax} members`);
+      }
+      const now = Date.now();
+      const joinSeq = this.lastSeq + 1; // the "joined" notice below
+      const visibleFromSeq = m.newMembersSeeHistory ? 1 : joinSeq;
+      const rows: MemberRow[] = added.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq, readSeq: visibleFromSeq - 1, mutedUntil: null }));
+      const d = d1(this.env);
+      const stmts = [
+        ...chunk(rows, D1_ROWS_PER_INSERT).map((part) =>
+          d
+            .insert(memberships)
+            .values(part.map((r) => ({ conversationId: m.id, userId: r.userId, role: r.role, joinedAt: now, visibleFromSeq, readSeq: r.readSeq })))
+            .onConflictDoNothing(),
+        ),
+        d.update(conversations).set({ memberCount: this.members.size + added.length }).where(eq(conversations.id, m.id)),
+      ];
+      await d.batch(stmts as [(typeof stmts)[0], ...(typeof stmts)[number][]]);
+      this.ctx.storage.transactionSync(() => {
+        for (const part of chunk(rows, 50)) this.sql.insert(members).values(part).run();
+      });
+      for (const r of rows) this.members.set(r.userId, r);
+      this.rebuildShards();
+      const msg = this.appendSystem({ event: "joined", actorId, memberIds: added }, now);
+      return { added, seq: msg.seq };
+    }));
+  }
+
+  async leave(userId: string): Promise<Result<{ seq: number }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireGroup();
+      const me = this.requireMember(userId);
+      if (me.role === "owner" && this.members.size > 1) throw new ApiError("conflict", "Transfer ownership before leaving the group");
+      await this.removeFromD1(m.id, [userId]);
+      this.sql.delete(members).where(eq(members.userId, userId)).run();
+      this.members.delete(userId);
+      this.rebuildShards();
+      const msg = this.appendSystem({ event: "left", actorId: userId }, Date.now(), [userId]);
+      return { seq: msg.seq };
+    }));
+  }
+
+  private async removeFromD1(conversationId: string, userIds: string[]) {
+    const d = d1(this.env);
+    await d.batch([
+      d.delete(memberships).where(and(eq(memberships.conversationId, conversationId), inArray(memberships.userId, userIds))),
+      d.update(conversations).set({ memberCount: this.members.size - userIds.length }).where(eq(conversations.id, conversationId)),
+    ]);
+  }
+
+  // ---- messages -----------------------------------------------------------------------
+
+  async send(senderId: string, input: SendInput): Promise<Result<Ack>> {
+    return guard(() => this.sendNow(senderId, input, null));
+  }
+
+  /** Copies a message the caller can read into this conversation. */
+  async receiveForward(senderId: string, clientId: string, source: Message): Promise<Result<Ack>> {
+    return guard(() => {
+      if (source.body === null || source.type === "system") throw new ApiError("invalid_request", "That message cannot be forwarded");
+      const input = { clientId, type: source.type, body: source.body } as SendInput;
+      const origin = source.forwarded ?? { conversationId: source.conversationId, seq: source.seq, senderId: source.senderId };
+      return this.sendNow(senderId, input, origin);
+    });
+  }
+
+  private sendNow(senderId: string, input: SendInput, forwarded: Message["forwarded"]): Ack {
+    const m = this.requireOpen();
+    const member = this.requireMember(senderId);
+    // A retry of something already stored returns the first ack and writes nothing.
+    const existing = this.sql
+      .select({ seq: messages.seq, id: messages.id, createdAt: messages.createdAt })
+      .from(messages)
+      .where(and(eq(messages.senderId, senderId), eq(messages.clientId, input.clientId)))
+      .get();
+    if (existing) return { conversationId: m.id, clientId: input.clientId, ...existing, duplicate: true };
+
+    const now = Date.now();
+    if (member.role === "member") {
+      if (member.mutedUntil !== null && member.mutedUntil > now) throw new ApiError("forbidden", "You are muted in this group");
+      if (m.muteAll) throw new ApiError("forbidden", "Only the owner and admins can speak while the group is muted");
+    }
+    this.takeToken(senderId, now);
+
+    let mentions: string[] = [];
+    let mentionAll = false;
+    if (input.type === "text") {
+      mentions = [...new Set(input.mentions ?? [])];
+      mentionAll = input.mentionAll ?? false;
+      if ((mentions.length > 0 || mentionAll) && m.kind === "direct") throw new ApiError("invalid_request", "Mentions are for groups");
+      if (mentionAll && member.role === "member") throw new ApiError("forbidden", "Only the owner and admins can mention everyone");
+      const stranger = mentions.find((u) => !this.members.has(u));
+      if (stranger) throw new ApiError("invalid_request", `Mentioned user ${stranger} is not in this conversation`);
+    }
+    if (input.replyTo !== undefined) {
+      const target = this.sql.select({ seq: messages.seq }).from(messages).where(eq(messages.seq, input.replyTo)).get();
+      if (!target || input.replyTo < member.visibleFromSeq) throw new ApiError("invalid_request", "The quoted message does not exist");
+    }
+
+    const row: MessageRow = {
+      seq: this.lastSeq + 1,
+      id: newId("m"),
+      senderId,
+      clientId: input.clientId,
+      type: input.type,
+      body: JSON.stringify(input.body),
+      mentions: mentions.length ? JSON.stringify(mentions) : null,
+      mentionAll,
+      replyTo: input.replyTo ?? null,
+      forwarded: forwarded ? JSON.stringify(forwarded) : null,
+      createdAt: now,
+      recalledAt: null,
+      recalledBy: null,
+    };
+    this.ctx.storage.transactionSync(() => {
+      this.sql.insert(messages).values(row).run();
+      this.markOwnRead(senderId, row.seq);
+    });
+    this.appended(row);
+    this.kick();
+    return { conversationId: m.id, clientId: input.clientId, seq: row.seq, id: row.id, createdAt: now, duplicate: false };
+  }
+
+  /** What you send or cause yourself is read: it never counts as unread on your own devices. */
+  private markOwnRead(userId: string, seq: number) {
+    const member = this.members.get(userId);
+    if (!member || member.readSeq >= seq) return;
+    this.sql.update(members).set({ readSeq: seq }).where(eq(members.userId, userId)).run();
+    member.readSeq = seq;
+    this.pendingReads.set(userId, seq);
+  }
+
+  private appendSystem(event: SystemEvent, now: number, alsoTo?: string[]): MessageRow {
+    const row: MessageRow = {
+      seq: this.lastSeq + 1,
+      id: newId("m"),
+      senderId: event.actorId,
+      clientId: null,
+      type: "system",
+      body: JSON.stringify(event),
+      mentions: null,
+      mentionAll: false,
+      replyTo: null,
+      forwarded: null,
+      createdAt: now,
+      recalledAt: null,
+      recalledBy: null,
+    };
+    this.sql.insert(messages).values(row).run();
+    this.appended(row, alsoTo);
+    this.markOwnRead(event.actorId, row.seq);
+    this.kick();
+    return row;
+  }
+
+  private appended(row: MessageRow, alsoTo?: string[]) {
+    this.lastSeq = row.seq;
+    this.lastPreview = this.preview(row);
+    this.summaryDirty = true;
+    const frame: ServerFrame = { type: "message", message: this.toMessage(row, this.quotes([row])) };
+    this.outbox.push({ frame: JSON.stringify(frame), ...(alsoTo ? { alsoTo } : {}) });
+  }
+
+  async history(userId: string, q: { after?: number; before?: number; limit?: number }): Promise<Result<HistoryPage>> {
+    return guard(() => {
+      this.requireMeta();
+      const member = this.requireMember(userId);
+      const limit = q.limit ?? L.historyPageDefault;
+      const floor = member.visibleFromSeq;
+      let rows: MessageRow[];
+      let hasMore: boolean;
+      if (q.after !== undefined) {
+        const from = Math.max(q.after, floor - 1);
+        rows = this.sql.select().from(messages).where(gt(messages.seq, from)).orderBy(asc(messages.seq)).limit(limit + 1).all();
+        hasMore = rows.length > limit;
+        rows = rows.slice(0, limit);
+      } else {
+        const before = q.before ?? this.lastSeq + 1;
+        rows = this.sql
+          .select()
+          .from(messages)
+          .where(and(lt(messages.seq, before), gte(messages.seq, floor)))
+          .orderBy(desc(messages.seq))
+          .limit(limit + 1)
+          .all();
+        hasMore = rows.length > limit;
+        rows = rows.slice(0, limit).reverse();
+      }
+      const quotes = this.quotes(rows);
+      return { messages: rows.map((r) => this.toMessage(r, quotes)), hasMore, lastSeq: this.lastSeq };
+    });
+  }
+
+  async getMessage(userId: string, seq: number): Promise<Result<Message>> {
+    return guard(() => {
+      this.requireMeta();
+      const member = this.requireMember(userId);
+      const row = this.sql.select().from(messages).where(eq(messages.seq, seq)).get();
+      if (!row || seq < member.visibleFromSeq) throw new ApiError("not_found", "No such message");
+      return this.toMessage(row, this.quotes([row]));
+    });
+  }
+
+  /**
+   * Recall: the sender within two minutes; in groups the owner at any time, and admins for
+   * messages of ordinary members. The content is erased (tombstone) and a "recalled" notice
+   * with the next seq tells every device, including those that catch up later.
+   */
+  async recall(userId: string, seq: number): Promise<Result<{ seq: number }>> {
+    return guard(() => {
+      const m = this.requireOpen();
+      const actor = this.requireMember(userId);
+      const row = this.sql.select().from(messages).where(eq(messages.seq, seq)).get();
+      if (!row || seq < actor.visibleFromSeq) throw new ApiError("not_found", "No such message");
+      if (row.type === "system") throw new ApiError("invalid_request", "System notices cannot be recalled");
+      if (row.recalledAt !== null) throw new ApiError("conflict", "Already recalled");
+      const now = Date.now();
+      const own = row.senderId === userId;
+      const senderRole = this.members.get(row.senderId)?.role ?? "member";
+      const byRank = m.kind === "group" && (actor.role === "owner" || (actor.role === "admin" && senderRole === "member"));
+      if (!byRank) {
+        if (!own) throw new ApiError("forbidden", "You can only recall your own messages");
+        if (now - row.createdAt > L.recallWindowMs) throw new ApiError("forbidden", "Messages can only be recalled within 2 minutes");
+      }
+      let notice!: MessageRow;
+      this.ctx.storage.transactionSync(() => {
+        this.sql.update(messages).set({ body: null, mentions: null, recalledAt: now, recalledBy: userId }).where(eq(messages.seq, seq)).run();
+        notice = this.appendSystem({ event: "recalled", actorId: userId, targetSeq: seq, senderId: row.senderId }, now);
+      });
+      return { seq: notice.seq };
+    });
+  }
+
+  async markRead(userId: string, seq: number): Promise<Result<{ readSeq: number }>> {
+    return guard(() => {
+      this.requireMeta();
+      const member = this.requireMember(userId);
+      const target = Math.min(seq, this.lastSeq);
+      if (target <= member.readSeq) return { readSeq: member.readSeq };
+      this.sql.update(members).set({ readSeq: target }).where(eq(members.userId, userId)).run();
+      member.readSeq = target;
+      this.pendingReads.set(userId, target);
+      this.kick();
+      return { readSeq: target };
+    });
+  }
+
+  /** Everyone's read position: direct chats show "read", groups count readers per message. */
+  async receipts(userId: string): Promise<Result<{ reads: { userId: string; seq: number }[]; lastSeq: number }>> {
+    return guard(() => {
+      this.requireMeta();
+      this.requireMember(userId);
+      return { reads: [...this.members.values()].map((m) => ({ userId: m.userId, seq: m.readSeq })), lastSeq: this.lastSeq };
+    });
+  }
+
+  async typing(userId: string): Promise<Result<null>> {
+    return guard(async () => {
+      const m = this.requireOpen();
+      this.requireMember(userId);
+      if (m.kind !== "direct") return null; // typing is shown in direct chats only
+      const frame = JSON.stringify({ type: "typing", conversationId: m.id, userId } satisfies ServerFrame);
+      const others = [...this.members.keys()].filter((u) => u !== userId);
+      await Promise.allSettled(others.map((u) => gateway(this.env, shardOf(u)).deliver([u], [frame])));
+      return null;
+    });
+  }
+
+  async info(userId: string): Promise<Result<{ meta: MetaRow; members: MemberRow[]; lastSeq: number }>> {
+    return guard(() => {
+      const m = this.requireMeta();
+      this.requireMember(userId);
+      return { meta: m, members: [...this.members.values()], lastSeq: this.lastSeq };
+    });
+  }
+
+  // ---- fan-out ------------------------------------------------------------------------
+
+  private kick() {
+    if (this.flushing) return;
+    const run: Promise<void> = this.flush().finally(() => {
+      if (this.flushing === run) this.flushing = null;
+      // Work queued after the loop's last check and before this callback.
+      if (this.outbox.length > 0 || this.pendingReads.size > 0) this.kick();
+    });
+    this.flushing = run;
+    this.ctx.waitUntil(run);
+  }
+
+  /** Waits until everything queued so far is in D1 and pushed (used where a reply reads D1). */
+  private async settle() {
+    while (this.flushing) await this.flushing;
+  }
+
+  /**
+   * Copies the summary to D1 first and only then pushes, so a device that connects, lists its
+   * conversations and then catches up can never miss a message that was pushed before it
+   * connected. Failures are logged: devices repair from seq on their next catch-up.
+   */
+  private async flush() {
+    try {
+      while (this.outbox.length > 0 || this.pendingReads.size > 0 || this.summaryDirty) {
+        const batch = this.outbox;
+        this.outbox = [];
+        const reads = this.pendingReads;
+        this.pendingReads = new Map();
+        try {
+          await this.writeSummary(reads);
+        } catch (e) {
+          console.error(JSON.stringify({ msg: "summary write failed", conversation: this.meta?.id, error: String(e) }));
+          this.summaryDirty = true;
+        }
+        const frames = batch.filter((o) => !o.alsoTo).map((o) => o.frame);
+        if (reads.size > 0 && this.meta) {
+          const frame: ServerFrame = { type: "read", conversationId: this.meta.id, reads: [...reads].map(([userId, seq]) => ({ userId, seq })) };
+          frames.push(JSON.stringify(frame));
+        }
+        await this.deliver(frames, batch.filter((o) => o.alsoTo));
+        if (this.summaryDirty && this.outbox.length === 0 && this.pendingReads.size === 0) break; // retry with the next write
+      }
+    } catch (e) {
+      console.error(JSON.stringify({ msg: "flush failed", conversation: this.meta?.id, error: String(e) }));
+    }
+  }
+
+  private async writeSummary(reads: Map<string, number>) {
+    if (!this.meta) return;
+    const d = d1(this.env);
+    const id = this.meta.id;
+    const stmts = [];
+    if (this.summaryDirty) {
+      this.summaryDirty = false;
+      stmts.push(
+        d
+          .update(conversations)
+          .set({ lastSeq: this.lastSeq, lastMessageAt: this.lastPreview?.at ?? null, lastPreview: this.lastPreview ? JSON.stringify(this.lastPreview) : null })
+          .where(and(eq(conversations.id, id), lt(conversations.lastSeq, this.lastSeq))),
+      );
+    }
+    for (const [userId, seq] of reads) {
+      stmts.push(
+        d
+          .update(memberships)
+          .set({ readSeq: sql`max(${memberships.readSeq}, ${seq})` })
+          .where(and(eq(memberships.conversationId, id), eq(memberships.userId, userId))),
+      );
+    }
+    if (stmts.length > 0) await d.batch(stmts as [(typeof stmts)[0], ...(typeof stmts)[number][]]);
+  }
+
+  private async deliver(frames: string[], special: Outgoing[]) {
+    const calls: Promise<unknown>[] = [];
+    if (frames.length > 0) {
+      for (const [shard, userIds] of this.shards) calls.push(gateway(this.env, shard).deliver(userIds, frames));
+    }
+    for (const o of special) {
+      const to = new Set([...this.members.keys(), ...(o.alsoTo ?? [])]);
+      const byShard = new Map<number, string[]>();
+      for (const u of to) byShard.set(shardOf(u), [...(byShard.get(shardOf(u)) ?? []), u]);
+      for (const [shard, userIds] of byShard) calls.push(gateway(this.env, shard).deliver(userIds, [o.frame]));
+    }
+    const results = await Promise.allSettled(calls);
+    for (const r of results) if (r.status === "rejected") console.error(JSON.stringify({ msg: "delivery failed", conversation: this.meta?.id, error: String(r.reason) }));
+  }
+
+  // ---- helpers ------------------------------------------------------------------------
+
+  private takeToken(userId: string, now: number) {
+    const b = this.buckets.get(userId) ?? { tokens: L.sendBurst, at: now };
+    b.tokens = Math.min(L.sendBurst, b.tokens + ((now - b.at) / 1000) * L.sendPerSecond);
+    b.at = now;
+    if (b.tokens < 1) throw new ApiError("rate_limited", "You are sending too fast; slow down");
+    b.tokens -= 1;
+    this.buckets.set(userId, b);
+  }
+
+  private requireMeta(): MetaRow {
+    if (!this.meta) throw new ApiError("not_found", "No such conversation");
+    return this.meta;
+  }
+
+  private requireOpen(): MetaRow {
+    const m = this.requireMeta();
+    if (m.dissolvedAt !== null) throw new ApiError("forbidden", "This group has been dissolved");
+    return m;
+  }
+
+  private requireGroup(): MetaRow {
+    const m = this.requireOpen();
+    if (m.kind !== "group") throw new ApiError("invalid_request", "Only groups have members to add or remove");
+    return m;
+  }
+
+  private requireMember(userId: string): MemberRow {
+    const member = this.members.get(userId);
+    if (!member) throw new ApiError("forbidden", "You are not a member of this conversation");
+    return member;
+  }
+
+  private preview(row: MessageRow): MessagePreview {
+    const body = row.body === null ? null : (JSON.parse(row.body) as Record<string, unknown>);
+    return { seq: row.seq, senderId: row.senderId, type: row.type as MessageType, text: previewText(row.type as MessageType, body), at: row.createdAt };
+  }
+
+  /** The quoted messages of `rows`, read now so a recalled quote shows as recalled. */
+  private quotes(rows: MessageRow[]): Map<number, QuotedMessage> {
+    const seqs = [...new Set(rows.map((r) => r.replyTo).filter((s): s is number => s !== null))];
+    const out = new Map<number, QuotedMessage>();
+    for (const part of chunk(seqs, SQL_IN_CHUNK)) {
+      for (const q of this.sql.select().from(messages).where(inArray(messages.seq, part)).all()) {
+        out.set(q.seq, { seq: q.seq, senderId: q.senderId, type: q.type as MessageType, preview: this.preview(q).text, recalled: q.recalledAt !== null });
+      }
+    }
+    return out;
+  }
+
+  private toMessage(r: MessageRow, quotes: Map<number, QuotedMessage>): Message {
+    return {
+      conversationId: this.meta!.id,
+      seq: r.seq,
+      id: r.id,
+      senderId: r.senderId,
+      clientId: r.clientId,
+      type: r.type as MessageType,
+      body: r.body === null ? null : JSON.parse(r.body),
+      mentions: r.mentions === null ? [] : JSON.parse(r.mentions),
+      mentionAll: r.mentionAll,
+      replyTo: r.replyTo === null ? null : (quotes.get(r.replyTo) ?? null),
+      forwarded: r.forwarded === null ? null : JSON.parse(r.forwarded),
+      createdAt: r.createdAt,
+      recalledAt: r.recalledAt,
+      recalledBy: r.recalledBy,
+    };
+  }
+}

@@ -1,0 +1,148 @@
+// A gateway shard holds the WebSockets of the users whose ids hash to it (all devices of a
+// user land in the same shard). Sockets hibernate: the object sleeps between frames, and the
+// heartbeat is answered by the runtime without waking it.
+// Lifecycle: connect (fetch: the worker has already checked the token) → frames from the
+// device (validated, routed to the conversation object, answered with ack or error) →
+// deliver (conversation objects push batches here) → close.
+import { DurableObject } from "cloudflare:workers";
+import { MESSAGE_LIMITS } from "../../schema/limits";
+import { CLOSE, clientFrame, type ClientFrame, type ServerFrame } from "../../schema/protocol";
+import type { Env } from "../env";
+import type { Result } from "../lib/result";
+import { conversationObject } from "../lib/shards";
+
+interface Attachment {
+  userId: string;
+  sessionId: string;
+  connectedAt: number;
+}
+
+export const SESSION_TAG = (sessionId: string) => `session:${sessionId}`;
+
+export class GatewayObject extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+  }
+
+  /** Called by the worker with the caller's identity already verified. */
+  override async fetch(request: Request): Promise<Response> {
+    const userId = request.headers.get("x-qun-user");
+    const sessionId = request.headers.get("x-qun-session");
+    if (!userId || !sessionId || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected an authenticated websocket upgrade", { status: 400 });
+    }
+    // One socket per device: a new connection of the same session replaces the old one.
+    for (const old of this.ctx.getWebSockets(SESSION_TAG(sessionId))) {
+      this.send(old, { type: "error", code: "replaced", message: "This device connected again; this connection is closed" });
+      old.close(CLOSE.replaced, "replaced by a newer connection");
+    }
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [userId, SESSION_TAG(sessionId)]);
+    server.serializeAttachment({ userId, sessionId, connectedAt: Date.now() } satisfies Attachment);
+    this.send(server, { type: "ready", userId, sessionId, serverTime: Date.now() });
+    const protocol = request.headers.get("x-qun-protocol");
+    return new Response(null, { status: 101, webSocket: client, headers: protocol ? { "sec-websocket-protocol": protocol } : {} });
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const att = ws.deserializeAttachment() as Attachment | null;
+    if (!att) return ws.close(CLOSE.unauthorized, "unknown connection");
+    const size = typeof data === "string" ? data.length : data.byteLength;
+    if (size > MESSAGE_LIMITS.frameBytes) {
+      return this.send(ws, { type: "error", code: "payload_too_large", message: `Frames are limited to ${MESSAGE_LIMITS.frameBytes} bytes` });
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(typeof data === "string" ? data : new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(data));
+    } catch {
+      return this.send(ws, { type: "error", code: "invalid_request", message: "Frames must be UTF-8 JSON" });
+    }
+    const parsed = clientFrame.safeParse(raw);
+    if (!parsed.success) {
+      const ref = typeof (raw as { ref?: unknown })?.ref === "string" ? ((raw as { ref: string }).ref.slice(0, 64)) : undefined;
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+      return this.send(ws, { type: "error", ...(ref ? { ref } : {}), code: "invalid_request", message: `${where}${issue?.message ?? "invalid frame"}` });
+    }
+    try {
+      await this.handle(ws, att, parsed.data);
+    } catch (e) {
+      console.error(JSON.stringify({ msg: "frame failed", userId: att.userId, error: String(e) }));
+      this.send(ws, { type: "error", ...("ref" in parsed.data && parsed.data.ref ? { ref: parsed.data.ref } : {}), code: "internal", message: "Something went wrong; retry" });
+    }
+  }
+
+  private async handle(ws: WebSocket, att: Attachment, frame: ClientFrame) {
+    switch (frame.type) {
+      case "ping":
+        return this.send(ws, { type: "pong" });
+      case "typing":
+        await conversationObject(this.env, frame.conversationId).typing(att.userId);
+        return;
+      case "send": {
+        const r = await conversationObject(this.env, frame.conversationId).send(att.userId, frame.message);
+        return this.reply(ws, frame.ref, r, (ack) => ({ type: "ack", ...(frame.ref ? { ref: frame.ref } : {}), ack }));
+      }
+      case "read": {
+        const r = await conversationObject(this.env, frame.conversationId).markRead(att.userId, frame.seq);
+        return this.reply(ws, frame.ref, r, null);
+      }
+      case "recall": {
+        const r = await conversationObject(this.env, frame.conversationId).recall(att.userId, frame.seq);
+        return this.reply(ws, frame.ref, r, null);
+      }
+    }
+  }
+
+  private reply<T>(ws: WebSocket, ref: string | undefined, r: Result<T>, ok: ((v: T) => ServerFrame) | null) {
+    if (!r.ok) return this.send(ws, { type: "error", ...(ref ? { ref } : {}), code: r.code, message: r.message });
+    if (ok) this.send(ws, ok(r.value));
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  // ---- called by conversation objects and routes -------------------------------------
+
+  /** Pushes the same frames to every connected device of `userIds`. */
+  async deliver(userIds: string[], frames: string[]): Promise<number> {
+    let sent = 0;
+    for (const userId of userIds) {
+      for (const ws of this.ctx.getWebSockets(userId)) {
+        try {
+          for (const f of frames) ws.send(f);
+          sent++;
+        } catch {
+          // a socket that is closing; its device catches up on reconnect
+        }
+      }
+    }
+    return sent;
+  }
+
+  /** Closes a signed-out session's socket. */
+  async closeSession(sessionId: string, code: number, reason: string): Promise<number> {
+    const sockets = this.ctx.getWebSockets(SESSION_TAG(sessionId));
+    for (const ws of sockets) ws.close(code, reason);
+    return sockets.length;
+  }
+
+  async online(userIds: string[]): Promise<string[]> {
+    return userIds.filter((u) => this.ctx.getWebSockets(u).length > 0);
+  }
+
+  private send(ws: WebSocket, frame: ServerFrame) {
+    try {
+      ws.send(JSON.stringify(frame));
+    } catch {
+      // closing
+    }
+  }
+}

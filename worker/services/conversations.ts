@@ -1,0 +1,101 @@
+// Conversation lists and creation. Messages themselves live in the conversation objects.
+import { and, desc, eq, inArray, ne, or, gt, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { conversations, memberships, users } from "../../schema/d1";
+import type { ConversationSummary, MessagePreview } from "../../schema/protocol";
+import type { Db } from "../db";
+import type { Env } from "../env";
+import { sha256Hex } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { unwrap } from "../lib/result";
+import { conversationObject } from "../lib/shards";
+
+const peerMembership = alias(memberships, "peer_membership");
+const peerUser = alias(users, "peer_user");
+
+/**
+ * The caller's conversations, pinned first, then by last activity. Direct chats appear once
+ * they have a message; unread = last seq − read seq (the sender's read seq moves to its own
+ * messages, so your own messages never count).
+ */
+export async function listConversations(d: Db, userId: string, conversationId?: string): Promise<ConversationSummary[]> {
+  const rows = await d
+    .select({ c: conversations, m: memberships, peer: { id: peerUser.id, nickname: peerUser.nickname, avatarMediaId: peerUser.avatarMediaId } })
+    .from(memberships)
+    .innerJoin(conversations, eq(conversations.id, memberships.conversationId))
+    .leftJoin(peerMembership, and(eq(conversations.kind, "direct"), eq(peerMembership.conversationId, conversations.id), ne(peerMembership.userId, userId)))
+    .leftJoin(peerUser, eq(peerUser.id, peerMembership.userId))
+    .where(
+      and(
+        eq(memberships.userId, userId),
+        conversationId ? eq(conversations.id, conversationId) : or(eq(conversations.kind, "group"), gt(conversations.lastSeq, 0)),
+      ),
+    )
+    .orderBy(desc(memberships.pinned), desc(sql`coalesce(${conversations.lastMessageAt}, ${conversations.createdAt})`))
+    .all();
+  return rows.map(({ c, m, peer }) => ({
+    id: c.id,
+    kind: c.kind,
+    name: c.kind === "direct" ? (peer?.nickname ?? "") : c.name,
+    avatarMediaId: c.kind === "direct" ? (peer?.avatarMediaId ?? null) : c.avatarMediaId,
+    peer: c.kind === "direct" && peer?.id ? { id: peer.id, nickname: peer.nickname!, avatarMediaId: peer.avatarMediaId ?? null } : null,
+    memberCount: c.memberCount,
+    lastSeq: c.lastSeq,
+    readSeq: m.readSeq,
+    unread: Math.max(0, c.lastSeq - m.readSeq),
+    lastMessage: c.lastPreview ? (JSON.parse(c.lastPreview) as MessagePreview) : null,
+    lastMessageAt: c.lastMessageAt,
+    pinned: m.pinned,
+    doNotDisturb: m.doNotDisturb,
+    muteAll: c.muteAll,
+    dissolved: c.dissolvedAt !== null,
+    role: m.role,
+  }));
+}
+
+export async function getSummary(d: Db, userId: string, conversationId: string): Promise<ConversationSummary> {
+  const [found] = await listConversations(d, userId, conversationId);
+  if (!found) throw new ApiError("forbidden", "You are not a member of this conversation");
+  return found;
+}
+
+async function requireUsers(d: Db, ids: string[]) {
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += 90) {
+    const part = ids.slice(i, i + 90);
+    for (const r of await d.select({ id: users.id }).from(users).where(inArray(users.id, part)).all()) found.add(r.id);
+  }
+  const missing = ids.find((id) => !found.has(id));
+  if (missing) throw new ApiError("invalid_request", `No such user: ${missing}`);
+}
+
+export async function createGroup(env: Env, d: Db, ownerId: string, name: string, memberIds: string[]): Promise<ConversationSummary> {
+  const ids = [...new Set(memberIds.filter((id) => id !== ownerId))];
+  await requireUsers(d, ids);
+  const id = newId("c");
+  unwrap(await conversationObject(env, id).createGroup({ id, name, ownerId, memberIds: ids }));
+  return getSummary(d, ownerId, id);
+}
+
+/** The id of a pair's direct conversation is derived from the pair, so both sides find the same one. */
+export async function directId(a: string, b: string): Promise<string> {
+  return `d_${(await sha256Hex([a, b].sort().join(":"))).slice(0, 32)}`;
+}
+
+export async function openDirect(env: Env, d: Db, userId: string, peerId: string): Promise<{ summary: ConversationSummary; created: boolean }> {
+  if (peerId === userId) throw new ApiError("invalid_request", "You cannot open a chat with yourself");
+  await requireUsers(d, [peerId]);
+  const id = await directId(userId, peerId);
+  const { created } = unwrap(await conversationObject(env, id).openDirect({ id, userIds: [userId, peerId] }));
+  return { summary: await getSummary(d, userId, id), created };
+}
+
+export async function updateMemberSettings(d: Db, userId: string, conversationId: string, patch: { pinned?: boolean; doNotDisturb?: boolean }) {
+  const updated = await d
+    .update(memberships)
+    .set(patch)
+    .where(and(eq(memberships.conversationId, conversationId), eq(memberships.userId, userId)))
+    .returning({ userId: memberships.userId });
+  if (updated.length === 0) throw new ApiError("forbidden", "You are not a member of this conversation");
+}
