@@ -59,10 +59,17 @@ export class SocketClient {
   readonly frames: ServerFrame[] = [];
   closed: { code: number; reason: string } | null = null;
   private waiters: (() => void)[] = [];
+  private listeners: ((f: ServerFrame) => void)[] = [];
+
+  onFrame(listener: (f: ServerFrame) => void) {
+    this.listeners.push(listener);
+  }
 
   private constructor(readonly ws: WebSocket) {
     ws.addEventListener("message", (e) => {
-      this.frames.push(JSON.parse(e.data as string));
+      const frame = JSON.parse(e.data as string) as ServerFrame;
+      this.frames.push(frame);
+      for (const l of this.listeners) l(frame);
       this.wake();
     });
     ws.addEventListener("close", (e) => {

@@ -41,8 +41,9 @@ interface Outgoing {
   alsoTo?: string[];
 }
 
-// D1 allows at most 100 bound parameters a statement.
+// D1 and Durable Object SQLite both allow at most 100 bound parameters a statement.
 const D1_ROWS_PER_INSERT = 10;
+const MEMBER_ROWS_PER_INSERT = 15; // 6 columns each
 const SQL_IN_CHUNK = 90;
 
 function chunk<T>(items: T[], size: number): T[][] {
@@ -65,6 +66,8 @@ export class ConversationObject extends DurableObject<Env> {
   private summaryDirty = false;
   private flushing: Promise<void> | null = null;
   private buckets = new Map<string, { tokens: number; at: number }>();
+  /** Since the object woke: how often it flushed and how many gateway calls that took. */
+  private counters = { flushes: 0, gatewayCalls: 0, framesPushed: 0 };
   /** Membership changes await D1, during which other calls run: they queue here instead. */
   private membershipQueue: Promise<unknown> = Promise.resolve();
 
@@ -121,7 +124,7 @@ export class ConversationObject extends DurableObject<Env> {
       await this.writeD1Creation({ id: input.id, kind: "group", name: input.name, createdBy: input.ownerId, directKey: null }, rows, now);
       this.ctx.storage.transactionSync(() => {
         this.sql.insert(meta).values({ id: input.id, kind: "group", name: input.name, createdAt: now }).run();
-        for (const part of chunk(rows, 50)) this.sql.insert(members).values(part).run();
+        for (const part of chunk(rows, MEMBER_ROWS_PER_INSERT)) this.sql.insert(members).values(part).run();
       });
       this.load();
       const msg = this.appendSystem({ event: "created", actorId: input.ownerId, name: input.name, memberIds: ids }, now);
@@ -193,7 +196,7 @@ export class ConversationObject extends DurableObject<Env> {
       ];
       await d.batch(stmts as [(typeof stmts)[0], ...(typeof stmts)[number][]]);
       this.ctx.storage.transactionSync(() => {
-        for (const part of chunk(rows, 50)) this.sql.insert(members).values(part).run();
+        for (const part of chunk(rows, MEMBER_ROWS_PER_INSERT)) this.sql.insert(members).values(part).run();
       });
       for (const r of rows) this.members.set(r.userId, r);
       this.rebuildShards();
@@ -524,6 +527,10 @@ export class ConversationObject extends DurableObject<Env> {
     if (stmts.length > 0) await d.batch(stmts as [(typeof stmts)[0], ...(typeof stmts)[number][]]);
   }
 
+  async stats() {
+    return { ...this.counters, members: this.members.size, shards: this.shards.size, lastSeq: this.lastSeq };
+  }
+
   private async deliver(frames: string[], special: Outgoing[]) {
     const calls: Promise<unknown>[] = [];
     if (frames.length > 0) {
@@ -535,6 +542,9 @@ export class ConversationObject extends DurableObject<Env> {
       for (const u of to) byShard.set(shardOf(u), [...(byShard.get(shardOf(u)) ?? []), u]);
       for (const [shard, userIds] of byShard) calls.push(gateway(this.env, shard).deliver(userIds, [o.frame]));
     }
+    this.counters.flushes++;
+    this.counters.gatewayCalls += calls.length;
+    this.counters.framesPushed += frames.length + special.length;
     const results = await Promise.allSettled(calls);
     for (const r of results) if (r.status === "rejected") console.error(JSON.stringify({ msg: "delivery failed", conversation: this.meta?.id, error: String(r.reason) }));
   }

@@ -3,13 +3,21 @@ import type { Context } from "hono";
 import { changePasswordBody, devLoginBody, loginBody, refreshBody, registerBody, wechatLoginBody, type AuthResponse } from "../../schema/api";
 import type { User } from "../../schema/d1";
 import { db, type Db } from "../db";
-import { isDevelopment, type AppEnv } from "../env";
+import { isDevelopment, type AppEnv, type Env } from "../env";
+import { CLOSE } from "../../schema/protocol";
+import { gatewayFor } from "../lib/shards";
 import { ApiError } from "../lib/errors";
 import { jsonBody } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import * as accounts from "../services/accounts";
 import * as tokens from "../services/tokens";
 import { code2Session } from "../services/wechat";
+
+/** Signed-out sessions lose their live sockets at once, not when the access token expires. */
+async function closeSockets(env: Env, userId: string, sessionIds: string[]) {
+  const shard = gatewayFor(env, userId);
+  await Promise.all(sessionIds.map((id) => shard.closeSession(id, CLOSE.revoked, "signed out")));
+}
 
 export const clientIp = (c: Context<AppEnv>) => c.req.header("cf-connecting-ip") ?? "unknown";
 
@@ -55,7 +63,9 @@ export const auth = new Hono<AppEnv>()
     return c.json(await tokens.rotate(c.env, db(c.env), refreshToken));
   })
   .post("/logout", requireAuth, async (c) => {
-    await tokens.revokeSession(db(c.env), c.get("auth").sessionId, "logout");
+    const { userId, sessionId } = c.get("auth");
+    await tokens.revokeSession(db(c.env), sessionId, "logout");
+    await closeSockets(c.env, userId, [sessionId]);
     return c.body(null, 204);
   })
   .post("/password", requireAuth, jsonBody(changePasswordBody), async (c) => {
@@ -64,6 +74,6 @@ export const auth = new Hono<AppEnv>()
     const { userId, sessionId } = c.get("auth");
     const user = await accounts.requireUser(d, userId);
     await accounts.changePassword(d, user, body.currentPassword, body.newPassword);
-    await tokens.revokeOtherSessions(d, userId, sessionId, "password_changed");
+    await closeSockets(c.env, userId, await tokens.revokeOtherSessions(d, userId, sessionId, "password_changed"));
     return c.body(null, 204);
   });

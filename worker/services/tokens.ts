@@ -1,5 +1,5 @@
 // Access tokens (short-lived JWT, HS256) and rotating refresh tokens (random, stored hashed).
-import { and, eq, isNull, lt, ne } from "drizzle-orm";
+import { and, eq, isNull, lt, ne, or } from "drizzle-orm";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { refreshTokens, sessions } from "../../schema/d1";
 import { LIMITS } from "../../schema/limits";
@@ -103,11 +103,14 @@ export async function revokeSession(d: Db, sessionId: string, reason: string, no
   await d.update(sessions).set({ revokedAt: now, revokedReason: reason }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
-export async function revokeOtherSessions(d: Db, userId: string, keepSessionId: string, reason: string, now = Date.now()) {
-  await d
+/** Returns the ids of the sessions it signed out. */
+export async function revokeOtherSessions(d: Db, userId: string, keepSessionId: string, reason: string, now = Date.now()): Promise<string[]> {
+  const revoked = await d
     .update(sessions)
     .set({ revokedAt: now, revokedReason: reason })
-    .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt)));
+    .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return revoked.map((r) => r.id);
 }
 
 /** Whether an access token's session may still be used. */
@@ -116,8 +119,12 @@ export async function sessionState(d: Db, auth: AuthContext): Promise<"live" | "
   return row && row.userId === auth.userId && row.revokedAt === null ? "live" : "revoked";
 }
 
-/** Deletes expired refresh tokens (rotated ones expire too) and sessions revoked more than 30 days ago (daily cron). */
+/**
+ * Daily cron: deletes expired refresh tokens (rotated ones expire too), sessions revoked more
+ * than 30 days ago, and sessions idle for longer than a refresh token lives (none of their
+ * tokens can work any more: each refresh moves lastSeenAt and issues a token from then).
+ */
 export async function purgeExpired(d: Db, now = Date.now()) {
   await d.delete(refreshTokens).where(lt(refreshTokens.expiresAt, now));
-  await d.delete(sessions).where(lt(sessions.revokedAt, now - 30 * DAY));
+  await d.delete(sessions).where(or(lt(sessions.revokedAt, now - 30 * DAY), lt(sessions.lastSeenAt, now - (LIMITS.refreshTokenDays + 1) * DAY)));
 }
