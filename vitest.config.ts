@@ -1,6 +1,12 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
 import { FAKE_APPID, FAKE_SECRET } from "./tests/support/fake-wechat.ts";
+
+function deployedConfig() {
+  const config = unstable_readConfig({ config: "./wrangler.toml" });
+  return { vars: config.vars, crons: config.triggers.crons };
+}
 
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
 
@@ -19,6 +25,8 @@ export default defineConfig({
                 WECHAT_APPID: FAKE_APPID,
                 WECHAT_SECRET: FAKE_SECRET,
                 WECHAT_API_BASE: inject<string>("wechatApiBase"),
+                // wrangler.toml as wrangler parses it for deploy, so tests can pin ENVIRONMENT and the cron.
+                TEST_WRANGLER_CONFIG: JSON.stringify(deployedConfig()),
               },
             },
           })),

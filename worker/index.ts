@@ -1,6 +1,7 @@
 import { app } from "./app";
 import { db } from "./db";
 import type { Env } from "./env";
+import { withMethodOverride } from "./lib/method-override";
 import { socketUpgrade } from "./routes/socket";
 import { purgeOld } from "./services/ratelimit";
 import { purgeExpired } from "./services/tokens";
@@ -12,7 +13,7 @@ export default {
   // The socket upgrade bypasses the Hono app: its 101 response must pass through untouched.
   fetch(request, env, ctx) {
     if (new URL(request.url).pathname === "/ws") return socketUpgrade(request, env);
-    return app.fetch(request, env, ctx);
+    return app.fetch(withMethodOverride(request), env, ctx);
   },
   // Daily housekeeping: expired refresh tokens, old sessions and rate-limit windows.
   async scheduled(_controller, env, _ctx) {

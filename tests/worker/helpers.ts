@@ -1,5 +1,6 @@
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import type { AuthResponse } from "../../schema/api";
+import worker from "../../worker/index";
 
 export interface ApiResult<T = any> {
   status: number;
@@ -7,34 +8,79 @@ export interface ApiResult<T = any> {
   headers: Headers;
 }
 
-export async function api<T = any>(
-  method: string,
-  path: string,
-  opts: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: BodyInit } = {},
-): Promise<ApiResult<T>> {
+export interface ApiOptions {
+  body?: unknown;
+  token?: string;
+  ip?: string;
+  headers?: Record<string, string>;
+  raw?: BodyInit;
+  /** Call the worker with these bindings changed (e.g. ENVIRONMENT, WECHAT_APPID) instead of the configured ones. */
+  env?: Partial<Record<keyof Cloudflare.Env, unknown>>;
+}
+
+export async function api<T = any>(method: string, path: string, opts: ApiOptions = {}): Promise<ApiResult<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.ip) headers["cf-connecting-ip"] = opts.ip;
   let body: BodyInit | undefined = opts.raw;
   if (opts.body !== undefined) {
     headers["content-type"] ??= "application/json";
     body = JSON.stringify(opts.body);
   }
-  const res = await SELF.fetch(`https://qun.test${path}`, { method, headers, body });
+  const request = new Request(`https://qun.test${path}`, { method, headers, body });
+  let res: Response;
+  if (opts.env) {
+    const ctx = createExecutionContext();
+    res = await worker.fetch(request, { ...env, ...opts.env } as Cloudflare.Env, ctx);
+    await waitOnExecutionContext(ctx);
+  } else {
+    res = await SELF.fetch(request);
+  }
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
 
+export const DEFAULT_PASSWORD = "passw0rd-ok";
+
 let counter = 0;
+/** A fresh valid username (6-20 characters, starts with a letter). */
+export function uniqueName(prefix = "user"): string {
+  return `${prefix}${++counter}x${Math.random().toString(36).slice(2, 8)}`.slice(0, 20);
+}
+
+export type SignedUp = AuthResponse & { username: string; password: string };
+
 /** Registers a fresh user with a password account. */
-export async function signUp(prefix = "user", password = "passw0rd-ok"): Promise<AuthResponse & { username: string; password: string }> {
-  const username = `${prefix}${++counter}${Math.random().toString(36).slice(2, 8)}`.slice(0, 20);
+export async function signUp(prefix = "user", password = DEFAULT_PASSWORD): Promise<SignedUp> {
+  const username = uniqueName(prefix);
   const res = await api<AuthResponse>("POST", "/auth/register", { body: { username, password } });
   if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { ...res.body, username, password };
+}
+
+export function login(username: string, password: string, ip?: string) {
+  return api<AuthResponse>("POST", "/auth/login", { body: { username, password }, ip });
+}
+
+/** Signs in through the fake WeChat API ("ok-<name>" codes give openid "openid-<name>"). */
+export async function wechatSignIn(name: string): Promise<AuthResponse> {
+  const res = await api<AuthResponse>("POST", "/auth/wechat", { body: { code: `ok-${name}` } });
+  if (res.status !== 200 && res.status !== 201) throw new Error(`wechat sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
 }
 
 export function expectError(res: ApiResult, status: number, code: string) {
   if (res.status !== status || res.body?.error?.code !== code || typeof res.body?.error?.message !== "string") {
     throw new Error(`expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body)}`);
   }
+}
+
+/** Reads D1 directly, to check what a request did (or did not) write. */
+export async function rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]> {
+  return (await env.DB.prepare(sql).bind(...params).all<T>()).results;
+}
+
+export async function count(table: string, where = "1 = 1", ...params: unknown[]): Promise<number> {
+  const row = await env.DB.prepare(`select count(*) as n from ${table} where ${where}`).bind(...params).first<{ n: number }>();
+  return row!.n;
 }

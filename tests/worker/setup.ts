@@ -1,3 +1,9 @@
-import { applyD1Migrations, env } from "cloudflare:test";
+import { applyD1Migrations, env, reset } from "cloudflare:test";
+import { beforeEach } from "vitest";
 
-await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+// Storage is isolated per test file but shared by the tests in a file, so every test starts
+// from empty, freshly migrated storage.
+beforeEach(async () => {
+  await reset();
+  await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+});

@@ -1,4 +1,5 @@
 // Validation at the edge: every JSON body and query string passes a zod schema from schema/.
+import type { MiddlewareHandler } from "hono";
 import { validator } from "hono/validator";
 import type { z } from "zod";
 import { LIMITS } from "../../schema/limits";
@@ -20,22 +21,49 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   return result.data;
 }
 
-export const jsonBody = <S extends z.ZodType>(schema: S, maxBytes: number = LIMITS.jsonBodyBytes) =>
-  validator("json", async (_value, c): Promise<z.output<S>> => {
+/** Reads at most maxBytes, so an oversized body is refused before it is buffered (declared or streamed). */
+async function readCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = () => new ApiError("payload_too_large", `Body exceeds ${maxBytes} bytes`);
+  if (Number(req.headers.get("content-length") ?? "0") > maxBytes) throw tooLarge();
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+// Not hono's validator("json"): it parses the whole body (lossy UTF-8, any size) before we could look.
+export const jsonBody =
+  <S extends z.ZodType>(schema: S, maxBytes: number = LIMITS.jsonBodyBytes): MiddlewareHandler<any, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> =>
+  async (c, next) => {
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (type !== "application/json") throw new ApiError("unsupported_media_type", "Send the body as application/json");
-    const declared = Number(c.req.header("content-length") ?? "0");
-    if (declared > maxBytes) throw new ApiError("payload_too_large", `Body exceeds ${maxBytes} bytes`);
-    const bytes = new Uint8Array(await c.req.arrayBuffer());
-    if (bytes.byteLength > maxBytes) throw new ApiError("payload_too_large", `Body exceeds ${maxBytes} bytes`);
+    const bytes = await readCapped(c.req.raw, maxBytes);
     let value: unknown;
     try {
       value = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
     } catch {
       throw new ApiError("invalid_request", "Body is not valid UTF-8 JSON");
     }
-    return parse(schema, value);
-  });
+    c.req.addValidatedData("json", parse(schema, value) as object);
+    await next();
+  };
 
 export const queryParams = <S extends z.ZodType>(schema: S) =>
   validator("query", (value): z.output<S> => parse(schema, value));
