@@ -17,6 +17,8 @@ export const users = sqliteTable(
     avatarMediaId: text("avatar_media_id"),
     signature: text("signature").notNull().default(""),
     status: text("status").notNull().default(""),
+    // Privacy: whether people who are not friends may start a direct chat.
+    allowStrangers: integer("allow_strangers", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
@@ -89,6 +91,13 @@ export const conversations = sqliteTable(
     lastPreview: text("last_preview"), // JSON MessagePreview
     muteAll: integer("mute_all", { mode: "boolean" }).notNull().default(false),
     dissolvedAt: integer("dissolved_at"),
+    // Group settings, written through the conversation object.
+    announcement: text("announcement").notNull().default(""),
+    announcementAt: integer("announcement_at"),
+    announcementBy: text("announcement_by"),
+    joinPolicy: text("join_policy", { enum: ["open", "approval", "invite_only"] }).notNull().default("open"),
+    inviteConfirmation: integer("invite_confirmation", { mode: "boolean" }).notNull().default(false),
+    membersCanInvite: integer("members_can_invite", { mode: "boolean" }).notNull().default(true),
   },
   (t) => [uniqueIndex("conversations_direct_uq").on(t.directKey)],
 );
@@ -117,3 +126,140 @@ export const memberships = sqliteTable(
 
 export type Conversation = typeof conversations.$inferSelect;
 export type Membership = typeof memberships.$inferSelect;
+
+// ---- Contacts -------------------------------------------------------------------------
+
+export const friendRequests = sqliteTable(
+  "friend_requests",
+  {
+    id: text("id").primaryKey(),
+    fromUserId: text("from_user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    toUserId: text("to_user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    greeting: text("greeting").notNull().default(""),
+    status: text("status", { enum: ["pending", "accepted", "declined"] }).notNull().default("pending"),
+    createdAt: integer("created_at").notNull().default(now),
+    respondedAt: integer("responded_at"),
+  },
+  (t) => [index("friend_requests_to_idx").on(t.toUserId, t.status), index("friend_requests_from_idx").on(t.fromUserId, t.status)],
+);
+
+// One row per side: each side keeps its own remark name and tags for the other.
+export const friendships = sqliteTable(
+  "friendships",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    friendId: text("friend_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    remark: text("remark").notNull().default(""),
+    tags: text("tags").notNull().default("[]"), // JSON string[]
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.friendId] }), index("friendships_friend_idx").on(t.friendId)],
+);
+
+export const blocks = sqliteTable(
+  "blocks",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    blockedId: text("blocked_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.blockedId] })],
+);
+
+// ---- Groups: invites and join requests --------------------------------------------------
+
+export const invites = sqliteTable(
+  "invites",
+  {
+    code: text("code").primaryKey(),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    maxUses: integer("max_uses"),
+    uses: integer("uses").notNull().default(0),
+  },
+  (t) => [index("invites_conversation_idx").on(t.conversationId)],
+);
+
+export const joinRequests = sqliteTable(
+  "join_requests",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    invitedBy: text("invited_by"),
+    inviteCode: text("invite_code"),
+    message: text("message").notNull().default(""),
+    status: text("status", { enum: ["pending", "approved", "declined"] }).notNull().default("pending"),
+    createdAt: integer("created_at").notNull().default(now),
+    decidedBy: text("decided_by"),
+    decidedAt: integer("decided_at"),
+  },
+  (t) => [index("join_requests_conversation_idx").on(t.conversationId, t.status), index("join_requests_user_idx").on(t.userId)],
+);
+
+// ---- Media ------------------------------------------------------------------------------
+
+export const media = sqliteTable(
+  "media",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["image", "voice", "video", "file"] }).notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    sha256: text("sha256").notNull(),
+    r2Key: text("r2_key").notNull(),
+    name: text("name"),
+    width: integer("width"),
+    height: integer("height"),
+    durationMs: integer("duration_ms"),
+    // A thumbnail or video poster points at the media it previews.
+    previewOf: text("preview_of"),
+    createdAt: integer("created_at").notNull().default(now),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("media_owner_idx").on(t.ownerId), index("media_preview_of_idx").on(t.previewOf)],
+);
+
+// Where media was sent: members of these conversations may fetch it.
+export const mediaRefs = sqliteTable(
+  "media_refs",
+  {
+    mediaId: text("media_id")
+      .notNull()
+      .references(() => media.id, { onDelete: "cascade" }),
+    conversationId: text("conversation_id").notNull(),
+    seq: integer("seq").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.mediaId, t.conversationId, t.seq] }), index("media_refs_conversation_idx").on(t.conversationId)],
+);
+
+export type FriendRequest = typeof friendRequests.$inferSelect;
+export type Friendship = typeof friendships.$inferSelect;
+export type Invite = typeof invites.$inferSelect;
+export type JoinRequest = typeof joinRequests.$inferSelect;
+export type Media = typeof media.$inferSelect;

@@ -55,6 +55,7 @@ export async function register(d: Db, body: RegisterBody, ip: string): Promise<U
     openid: null,
     unionid: null,
     passwordHash: await hashPassword(body.password),
+    allowStrangers: false,
     nickname: body.nickname ?? body.username,
     avatarMediaId: null,
     signature: "",
@@ -104,7 +105,7 @@ export async function findOrCreateByOpenid(d: Db, openid: string, unionid: strin
   const existing = await d.select().from(users).where(eq(users.openid, openid)).get();
   if (existing) return { user: existing, created: false };
   const now = Date.now();
-  const user: User = { id: newId("u"), username: null, openid, unionid, passwordHash: null, nickname, avatarMediaId: null, signature: "", status: "", createdAt: now, updatedAt: now };
+  const user: User = { id: newId("u"), username: null, openid, unionid, passwordHash: null, allowStrangers: false, nickname, avatarMediaId: null, signature: "", status: "", createdAt: now, updatedAt: now };
   try {
     await d.insert(users).values(user);
     return { user, created: true };
