@@ -21,6 +21,9 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations("./schema/migrations"),
+                // A developer's .dev.vars (ENVIRONMENT=development) must not leak into the tests:
+                // they run under the deployed configuration unless a test overrides it.
+                ENVIRONMENT: String(deployedConfig().vars.ENVIRONMENT),
                 JWT_SECRET: TEST_JWT_SECRET,
                 WECHAT_APPID: FAKE_APPID,
                 WECHAT_SECRET: FAKE_SECRET,
@@ -36,6 +39,28 @@ export default defineConfig({
           include: ["tests/worker/**/*.test.ts"],
           globalSetup: ["./tests/worker/global-setup.ts"],
           setupFiles: ["./tests/worker/setup.ts"],
+        },
+      },
+      {
+        // Mini-program pages rendered by miniprogram-simulate (needs a DOM), WXML/WXSS through
+        // WeChat's compilers, and the client core against a `wx` adapter.
+        test: {
+          name: "miniprogram",
+          environment: "jsdom",
+          include: ["tests/miniprogram/**/*.test.ts"],
+          globalSetup: ["./tests/miniprogram/global-setup.ts"],
+        },
+      },
+      {
+        // End to end: the real worker under `wrangler dev` (local D1, R2 and Durable Objects in a
+        // temporary state directory) driven over real HTTP and WebSockets from Node.
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["tests/e2e/**/*.test.ts"],
+          globalSetup: ["./tests/e2e/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 90_000,
         },
       },
     ],

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LIMITS } from "../../schema/limits";
+import type { ErrorBody } from "../../schema/errors";
 import { api, count, DEFAULT_PASSWORD, expectError, login, rows, signUp, uniqueName } from "./helpers";
 
 const register = (body: unknown, ip?: string) => api("POST", "/auth/register", { body, ip });
@@ -143,8 +144,9 @@ describe("signing in with a username and password", () => {
     const unknown = await login("nobody-here", "wrong-passw0rd");
     expectError(wrong, 401, "invalid_credentials");
     expectError(unknown, 401, "invalid_credentials");
-    expect(wrong.body.error.message).toBe(unknown.body.error.message);
-    expect(Object.keys(wrong.body.error).sort()).toEqual(Object.keys(unknown.body.error).sort());
+    const [w, u] = [wrong.body as unknown as ErrorBody, unknown.body as unknown as ErrorBody];
+    expect(w.error.message).toBe(u.error.message);
+    expect(Object.keys(w.error).sort()).toEqual(Object.keys(u.error).sort());
   });
 
   it("refuses a password login for an account that has no password", async () => {

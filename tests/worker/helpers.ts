@@ -31,7 +31,7 @@ export async function api<T = any>(method: string, path: string, opts: ApiOption
   let res: Response;
   if (opts.env) {
     const ctx = createExecutionContext();
-    res = await worker.fetch(request, { ...env, ...opts.env } as Cloudflare.Env, ctx);
+    res = await worker.fetch(request as Parameters<typeof worker.fetch>[0], { ...env, ...opts.env } as Cloudflare.Env, ctx);
     await waitOnExecutionContext(ctx);
   } else {
     res = await SELF.fetch(request);

@@ -1,0 +1,68 @@
+// Builds the mini-program the way the test tools need it. WeChat DevTools compiles the .ts
+// itself (setting.useCompilerPlugins), but miniprogram-simulate requires CommonJS .js next to
+// each .wxml, and resolves WeUI only from a miniprogram_npm/ folder. So: every .ts under
+// miniprogram/ is transpiled file by file with esbuild (no bundling, exactly like DevTools:
+// one .js per .ts, `import type` erased), every other file is copied as is, and
+// weui-miniprogram's miniprogram_dist is copied to miniprogram_npm/weui-miniprogram (what
+// DevTools' "Build npm" would produce). A runtime import that leaves the mini-program root
+// (e.g. a value from ../schema) stays a require() of a missing file, and the tests catch it.
+//
+//   node scripts/build-miniprogram.ts [outDir]     (default: .build/miniprogram)
+import { cp, mkdir, readdir, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const MINIPROGRAM_ROOT = join(REPO_ROOT, "miniprogram");
+/** Folders under miniprogram/ that never ship and are not part of the build. */
+const SKIP = new Set(["miniprogram_npm", "node_modules"]);
+
+export async function listFiles(dir: string, base = dir): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (SKIP.has(entry.name)) continue;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(full, base)));
+    else out.push(relative(base, full));
+  }
+  return out.sort();
+}
+
+export function weuiDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve("weui-miniprogram/package.json")), "miniprogram_dist");
+}
+
+/** Builds into outDir (emptied first) and returns its absolute path. */
+export async function buildMiniprogram(outDir: string): Promise<string> {
+  // Loaded here, not at the top: test helpers import this file's paths inside jsdom, where esbuild refuses to load.
+  const { build } = await import("esbuild");
+  const out = resolve(outDir);
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  const files = await listFiles(MINIPROGRAM_ROOT);
+  const sources = files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
+  const assets = files.filter((f) => !f.endsWith(".ts") && f !== "tsconfig.json");
+  await build({
+    entryPoints: sources.map((f) => join(MINIPROGRAM_ROOT, f)),
+    outbase: MINIPROGRAM_ROOT,
+    outdir: out,
+    bundle: false,
+    format: "cjs",
+    platform: "neutral",
+    target: "es2018",
+    logLevel: "silent",
+  });
+  await Promise.all(assets.map(async (f) => {
+    await mkdir(dirname(join(out, f)), { recursive: true });
+    await cp(join(MINIPROGRAM_ROOT, f), join(out, f));
+  }));
+  await cp(weuiDistDir(), join(out, "miniprogram_npm", "weui-miniprogram"), { recursive: true });
+  return out;
+}
+
+if (import.meta.main) {
+  const out = await buildMiniprogram(process.argv[2] ?? join(REPO_ROOT, ".build", "miniprogram"));
+  console.log(`built ${relative(process.cwd(), out) || "."}`);
+}

@@ -1,0 +1,26 @@
+import type { TestProject } from "vitest/node";
+import { FAKE_APPID, FAKE_SECRET, startFakeWechat } from "../support/fake-wechat";
+import { startWorker } from "./harness";
+
+/** Starts the fake WeChat API and the real worker under `wrangler dev`, once for all e2e files. */
+export default async function setup(project: TestProject) {
+  const wechat = await startFakeWechat();
+  let worker;
+  try {
+    worker = await startWorker({
+      ENVIRONMENT: "development",
+      JWT_SECRET: `e2e-${crypto.randomUUID()}`,
+      WECHAT_APPID: FAKE_APPID,
+      WECHAT_SECRET: FAKE_SECRET,
+      WECHAT_API_BASE: wechat.url,
+    });
+  } catch (e) {
+    await wechat.close();
+    throw e;
+  }
+  project.provide("e2eBaseUrl", worker.url);
+  return async () => {
+    await worker.stop();
+    await wechat.close();
+  };
+}
