@@ -1,0 +1,103 @@
+import { HOME_PAGE, loginDev, loginWithPassword, loginWithWechat, serverInfo } from "../../services/auth";
+import { apiBase } from "../../services/config";
+import { errorMessage } from "../../services/errors";
+import { PROFILE_LIMITS } from "../../services/limits";
+import { isSignedIn } from "../../services/session";
+
+type Busy = "" | "wechat" | "dev" | "password";
+
+Component({
+  data: {
+    apiBase: "",
+    /** The server's ENVIRONMENT; "development" offers the sign-in by name. */
+    environment: "",
+    serverError: "",
+    busy: "" as Busy,
+    error: "",
+    showPassword: false,
+    showServer: false,
+    devName: "",
+    username: "",
+    password: "",
+    limits: PROFILE_LIMITS,
+  },
+  methods: {
+    onLoad() {
+      if (isSignedIn()) {
+        wx.reLaunch({ url: HOME_PAGE });
+        return;
+      }
+      this.checkServer();
+    },
+
+    async checkServer() {
+      this.setData({ apiBase: apiBase(), serverError: "" });
+      try {
+        const info = await serverInfo();
+        this.setData({ environment: info.environment });
+      } catch (e) {
+        this.setData({ environment: "", serverError: `Cannot reach the server at ${apiBase()}. ${errorMessage(e)}` });
+      }
+    },
+
+    onInput(e: WechatMiniprogram.Input) {
+      const field = (e.currentTarget.dataset as { field?: string }).field;
+      if (field === "devName" || field === "username" || field === "password") this.setData({ [field]: e.detail.value });
+    },
+
+    async signIn(kind: Exclude<Busy, "">, action: () => Promise<unknown>) {
+      if (this.data.busy) return;
+      this.setData({ busy: kind, error: "" });
+      try {
+        await action();
+        this.setData({ busy: "" });
+        wx.reLaunch({ url: HOME_PAGE });
+      } catch (e) {
+        this.setData({ busy: "", error: errorMessage(e) });
+      }
+    },
+
+    onWechatLogin() {
+      this.signIn("wechat", loginWithWechat);
+    },
+
+    onDevLogin() {
+      const name = this.data.devName.trim();
+      if (!name) {
+        this.setData({ error: "Enter a name to sign in as" });
+        return;
+      }
+      this.signIn("dev", () => loginDev(name));
+    },
+
+    onPasswordLogin() {
+      const { username, password } = this.data;
+      if (!username.trim() || !password) {
+        this.setData({ error: "Enter your Qun ID and password" });
+        return;
+      }
+      this.signIn("password", () => loginWithPassword(username, password));
+    },
+
+    onTogglePassword() {
+      this.setData({ showPassword: !this.data.showPassword });
+    },
+
+    onErrorHide() {
+      this.setData({ error: "" });
+    },
+
+    onOpenServer() {
+      this.setData({ showServer: true });
+    },
+
+    onServerClose() {
+      this.setData({ showServer: false });
+    },
+
+    onServerChange() {
+      this.setData({ showServer: false });
+      this.checkServer();
+    },
+  },
+});

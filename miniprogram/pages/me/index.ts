@@ -1,0 +1,116 @@
+import type { OwnProfile } from "../../../schema/api";
+import { ensureSignedIn, LOGIN_PAGE, loadProfile, logout, updateProfile } from "../../services/auth";
+import { apiBase } from "../../services/config";
+import { errorMessage } from "../../services/errors";
+import { initialOf } from "../../services/format";
+import { PROFILE_LIMITS } from "../../services/limits";
+import { session } from "../../services/session";
+import { unwatchAll, watch } from "../../services/store";
+
+type Field = "nickname" | "username" | "status" | "signature";
+
+interface Editing {
+  field: Field;
+  title: string;
+  hint: string;
+  maxlength: number;
+}
+
+const FIELDS: Record<Field, Omit<Editing, "field">> = {
+  nickname: { title: "Set Name", hint: "A name your friends will recognise.", maxlength: PROFILE_LIMITS.nicknameMax },
+  username: { title: "Set Qun ID", hint: "Letters, digits, _ and -, starting with a letter. It can be set once.", maxlength: PROFILE_LIMITS.usernameMax },
+  status: { title: "Set Status", hint: "What you are up to right now.", maxlength: PROFILE_LIMITS.statusMax },
+  signature: { title: "What's Up", hint: "A line shown on your profile.", maxlength: PROFILE_LIMITS.signatureMax },
+};
+
+Component({
+  data: {
+    user: null as OwnProfile | null,
+    initial: "?",
+    apiBase: "",
+    editing: null as Editing | null,
+    draft: "",
+    saving: false,
+    error: "",
+    showServer: false,
+  },
+  methods: {
+    onLoad() {
+      watch(this, session, ({ user }) => this.setData({ user, initial: initialOf(user?.nickname) }));
+    },
+
+    onShow() {
+      this.setData({ apiBase: apiBase() });
+      if (!ensureSignedIn()) return;
+      loadProfile().catch((e: unknown) => this.setData({ error: errorMessage(e) }));
+    },
+
+    onUnload() {
+      unwatchAll(this);
+    },
+
+    onEdit(e: WechatMiniprogram.BaseEvent) {
+      const field = (e.currentTarget.dataset as { field?: Field }).field;
+      const user = this.data.user;
+      if (!field || !FIELDS[field] || !user) return;
+      if (field === "username" && user.username) return; // a Qun ID is set once
+      this.setData({ editing: { field, ...FIELDS[field] }, draft: user[field] ?? "" });
+    },
+
+    onDraftInput(e: WechatMiniprogram.Input) {
+      this.setData({ draft: e.detail.value });
+    },
+
+    onEditClose() {
+      if (!this.data.saving) this.setData({ editing: null, draft: "" });
+    },
+
+    async onEditSave() {
+      const { editing, user, saving } = this.data;
+      if (!editing || !user || saving) return;
+      const value = this.data.draft.trim();
+      if (value === (user[editing.field] ?? "")) {
+        this.setData({ editing: null, draft: "" });
+        return;
+      }
+      this.setData({ saving: true, error: "" });
+      try {
+        await updateProfile({ [editing.field]: value });
+        this.setData({ saving: false, editing: null, draft: "" });
+        wx.showToast({ title: "Saved", icon: "success" });
+      } catch (e) {
+        this.setData({ saving: false, error: errorMessage(e) });
+      }
+    },
+
+    onLogout() {
+      wx.showModal({
+        title: "Log Out",
+        content: "Log out of Qun on this device?",
+        confirmText: "Log Out",
+        confirmColor: "#FA5151",
+        success: async (res) => {
+          if (!res.confirm) return;
+          await logout();
+          wx.reLaunch({ url: LOGIN_PAGE });
+        },
+      });
+    },
+
+    onErrorHide() {
+      this.setData({ error: "" });
+    },
+
+    onOpenServer() {
+      this.setData({ showServer: true });
+    },
+
+    onServerClose() {
+      this.setData({ showServer: false });
+    },
+
+    onServerChange(e: WechatMiniprogram.CustomEvent<{ apiBase: string }>) {
+      this.setData({ showServer: false, apiBase: e.detail.apiBase });
+    },
+  },
+});

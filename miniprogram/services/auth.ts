@@ -1,0 +1,88 @@
+// Signing in and out, and the signed-in user's own profile.
+import type { AuthResponse, OwnProfile, UpdateProfileBody } from "../../schema/api";
+import { api } from "./api";
+import { ApiError } from "./errors";
+import { PROFILE_LIMITS } from "./limits";
+import { endSession, isSignedIn, replaceUser, startSession } from "./session";
+
+export const LOGIN_PAGE = "/pages/login/index";
+export const HOME_PAGE = "/pages/chats/index";
+
+export interface ServerInfo {
+  status: string;
+  environment: string;
+}
+
+/** A label for this device in the server's session list, e.g. "iPhone 15 (iOS 18.1)". */
+export function deviceLabel(): string {
+  try {
+    const info = typeof wx.getDeviceInfo === "function" ? wx.getDeviceInfo() : wx.getSystemInfoSync();
+    const label = `${info.brand ?? ""} ${info.model ?? ""} (${info.system ?? ""})`.replace(/\s+/g, " ").trim();
+    return label.slice(0, PROFILE_LIMITS.deviceMax);
+  } catch {
+    return "mini-program";
+  }
+}
+
+function signedIn(res: AuthResponse): OwnProfile {
+  startSession(res);
+  return res.user;
+}
+
+/** The server's health answer; its `environment` tells whether the development login exists. */
+export function serverInfo(): Promise<ServerInfo> {
+  return api.get<ServerInfo>("/health", undefined, { auth: false, timeout: 5_000 });
+}
+
+function wxLoginCode(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    wx.login({
+      success: (res) => (res.code ? resolve(res.code) : reject(new ApiError("wechat_code_invalid", "WeChat did not give a login code"))),
+      fail: (err) => reject(new ApiError("network", err.errMsg || "WeChat login failed")),
+    });
+  });
+}
+
+export async function loginWithWechat(): Promise<OwnProfile> {
+  const code = await wxLoginCode();
+  return signedIn(await api.post<AuthResponse>("/auth/wechat", { code, device: deviceLabel() }, { auth: false }));
+}
+
+/** Development servers only: sign in as `name` without WeChat. */
+export async function loginDev(name: string): Promise<OwnProfile> {
+  return signedIn(await api.post<AuthResponse>("/auth/dev", { name: name.trim(), device: deviceLabel() }, { auth: false }));
+}
+
+export async function loginWithPassword(username: string, password: string): Promise<OwnProfile> {
+  return signedIn(await api.post<AuthResponse>("/auth/login", { username: username.trim(), password, device: deviceLabel() }, { auth: false }));
+}
+
+/** Ends the session on the server when it can, and on this device always. */
+export async function logout(): Promise<void> {
+  try {
+    if (isSignedIn()) await api.post<void>("/auth/logout");
+  } catch {
+    // The server may be unreachable or the session already gone: signing out locally is what counts.
+  } finally {
+    endSession("user");
+  }
+}
+
+export async function loadProfile(): Promise<OwnProfile> {
+  const user = await api.get<OwnProfile>("/me");
+  replaceUser(user);
+  return user;
+}
+
+export async function updateProfile(patch: UpdateProfileBody): Promise<OwnProfile> {
+  const user = await api.patch<OwnProfile>("/me", patch);
+  replaceUser(user);
+  return user;
+}
+
+/** For pages that need a session: sends the user to the login page when there is none. */
+export function ensureSignedIn(): boolean {
+  if (isSignedIn()) return true;
+  wx.reLaunch({ url: LOGIN_PAGE });
+  return false;
+}

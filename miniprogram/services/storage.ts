@@ -1,0 +1,29 @@
+// wx storage with typed keys. wx.getStorageSync answers "" for a missing key.
+
+export const STORAGE_KEYS = {
+  apiBase: "qun.apiBase",
+  session: "qun.session",
+} as const;
+
+type Key = (typeof STORAGE_KEYS)[keyof typeof STORAGE_KEYS];
+
+export function readStorage<T>(key: Key): T | undefined {
+  try {
+    const value: unknown = wx.getStorageSync(key);
+    return value === "" || value === undefined || value === null ? undefined : (value as T);
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeStorage(key: Key, value: unknown): void {
+  wx.setStorageSync(key, value);
+}
+
+export function removeStorage(key: Key): void {
+  try {
+    wx.removeStorageSync(key);
+  } catch {
+    // Nothing stored is as good as removed.
+  }
+}

@@ -1,0 +1,150 @@
+// The login page: WeChat sign-in, password sign-in, and the development sign-in by name.
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as Session from "../../../miniprogram/services/session";
+import { createFakeApi, type FakeApi } from "../fake-api";
+import { clientModule, input, lifecycle, loadComponent, pageText, renderPage, tap, text, waitFor } from "../harness";
+import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+
+let pageId: string;
+let server: FakeApi;
+let adapter: WxAdapter;
+
+function setup(options: Parameters<typeof createFakeApi>[0] = {}, adapterOptions: Parameters<typeof createWxAdapter>[0] = {}) {
+  server = createFakeApi(options);
+  adapter = createWxAdapter({ fetch: server.fetch, ...adapterOptions });
+  installWx(adapter);
+}
+
+async function openPage() {
+  const comp = renderPage(pageId);
+  await lifecycle(comp, "onLoad");
+  return comp;
+}
+
+beforeAll(async () => {
+  setup();
+  pageId = await loadComponent("pages/login/index");
+});
+
+beforeEach(() => {
+  setup();
+  clientModule<typeof Session>("services/session").endSession("user");
+});
+
+describe("login page", () => {
+  it("offers WeChat sign-in and names the server it talks to", async () => {
+    const comp = await openPage();
+    expect(text(comp, "#wechat-login")).toBe("Sign in with WeChat");
+    expect(text(comp, "#open-server")).toBe("Server: http://127.0.0.1:8787");
+    expect(server.calls.map((c) => c.path)).toEqual(["/health"]);
+  });
+
+  it("shows the development sign-in only when the server is in development", async () => {
+    const dev = await openPage();
+    expect(text(dev, "#dev-form")).toContain("Development sign-in");
+
+    setup({ environment: "production" });
+    const prod = await openPage();
+    expect(prod.querySelector("#dev-form")).toBeUndefined();
+    expect(pageText(prod)).not.toContain("Development sign-in");
+  });
+
+  it("says so when the server cannot be reached", async () => {
+    setup({}, { fetch: async () => { throw new TypeError("fetch failed"); } });
+    const comp = await openPage();
+    expect(text(comp, "#server-error")).toMatch(/^Cannot reach the server at http:\/\/127\.0\.0\.1:8787\. Network unavailable/);
+  });
+
+  it("signs in by name on a development server and opens the chats", async () => {
+    const comp = await openPage();
+    await input(comp, "#dev-name-input", "alice");
+    expect(text(comp, "#dev-login")).toBe("Sign in as alice");
+    await tap(comp, "#dev-login");
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(server.calls.at(-1)).toMatchObject({ method: "POST", path: "/auth/dev", body: { name: "alice", device: "devtools simulate (Node)" } });
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/chats/index" }]);
+    const saved = JSON.parse(adapter.storage.get("qun.session")!);
+    expect(saved.user).toMatchObject({ id: "u-dev-alice", nickname: "alice" });
+    expect(saved.tokens.accessToken).toMatch(/^access-/);
+  });
+
+  it("asks for a name before a development sign-in", async () => {
+    const comp = await openPage();
+    await tap(comp, "#dev-login");
+    expect(comp.instance.data.error).toBe("Enter a name to sign in as");
+    expect(text(comp, "#error-tips")).toBe("Enter a name to sign in as");
+    expect(server.calls.map((c) => c.path)).toEqual(["/health"]);
+  });
+
+  it("signs in with WeChat: the wx.login code goes to /auth/wechat", async () => {
+    setup({}, { loginCode: () => "ok-bob" });
+    const comp = await openPage();
+    await tap(comp, "#wechat-login");
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(server.calls.at(-1)).toMatchObject({ path: "/auth/wechat", body: { code: "ok-bob" } });
+    expect(JSON.parse(adapter.storage.get("qun.session")!).user.id).toBe("u-wx-bob");
+  });
+
+  it("shows the server's message when WeChat sign-in is refused, and stays signed out", async () => {
+    setup({}, { loginCode: () => "expired-code" });
+    const comp = await openPage();
+    await tap(comp, "#wechat-login");
+    await waitFor(() => comp.instance.data.error !== "", "error");
+    expect(text(comp, "#error-tips")).toBe("WeChat rejected the login code; call wx.login again");
+    expect(adapter.navigations).toEqual([]);
+    expect(adapter.storage.has("qun.session")).toBe(false);
+    expect(comp.instance.data.busy).toBe("");
+  });
+
+  it("signs in with Qun ID and password from the password form", async () => {
+    server.user("u-carol", { username: "carol_w" });
+    const comp = await openPage();
+    expect(comp.querySelector("#password-form")).toBeUndefined();
+    await tap(comp, "#toggle-password");
+    await input(comp, "#username-input", "Carol_W");
+    await input(comp, "#password-input", "passw0rd-ok");
+    await tap(comp, "#password-login");
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(server.calls.at(-1)).toMatchObject({ path: "/auth/login", body: { username: "Carol_W", password: "passw0rd-ok" } });
+    expect(JSON.parse(adapter.storage.get("qun.session")!).user.id).toBe("u-carol");
+  });
+
+  it("reports a wrong password", async () => {
+    server.user("u-carol", { username: "carol_w" });
+    const comp = await openPage();
+    await tap(comp, "#toggle-password");
+    await input(comp, "#username-input", "carol_w");
+    await input(comp, "#password-input", "not-it-1");
+    await tap(comp, "#password-login");
+    await waitFor(() => comp.instance.data.error !== "", "error");
+    expect(text(comp, "#error-tips")).toBe("Wrong username or password");
+  });
+
+  it("goes straight to the chats when already signed in", async () => {
+    clientModule<typeof Session>("services/session").startSession({ ...server.tokensFor("u1"), user: server.user("u1"), created: false });
+    await openPage();
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/chats/index" }]);
+    expect(server.calls).toEqual([]);
+  });
+
+  it("changes the server address from the server setting and checks the new server", async () => {
+    const comp = await openPage();
+    await tap(comp, "#open-server");
+    expect(comp.instance.data.showServer).toBe(true);
+    await input(comp, "#server-setting >>> #api-base-input", "http://192.168.1.20:8787/");
+    await tap(comp, "#server-setting >>> .server-setting__save");
+    expect(adapter.storage.get("qun.apiBase")).toBe(JSON.stringify("http://192.168.1.20:8787"));
+    await waitFor(() => adapter.requests.length === 2, "second health check");
+    expect(adapter.requests[1]!.url).toBe("http://192.168.1.20:8787/health");
+    expect(text(comp, "#open-server")).toBe("Server: http://192.168.1.20:8787");
+  });
+
+  it("refuses a server address that is not http(s)", async () => {
+    const comp = await openPage();
+    await tap(comp, "#open-server");
+    await input(comp, "#server-setting >>> #api-base-input", "192.168.1.20");
+    await tap(comp, "#server-setting >>> .server-setting__save");
+    expect(text(comp, "#server-setting >>> .server-setting__error")).toBe("Enter an http:// or https:// address, such as http://192.168.1.20:8787");
+    expect(adapter.storage.has("qun.apiBase")).toBe(false);
+  });
+});

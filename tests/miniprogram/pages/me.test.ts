@@ -1,0 +1,185 @@
+// The Me page: the own profile, editing it, the server setting, and logging out.
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as Session from "../../../miniprogram/services/session";
+import type { OwnProfile } from "../../../schema/api";
+import { createFakeApi, type FakeApi } from "../fake-api";
+import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+
+let pageId: string;
+let server: FakeApi;
+let adapter: WxAdapter;
+const session = () => clientModule<typeof Session>("services/session");
+
+function signIn(profile: Partial<OwnProfile> = {}) {
+  const user = server.user("u-alice", { nickname: "Alice", username: "alice_l", status: "At work", signature: "Hello from Qun", ...profile });
+  const tokens = server.tokensFor(user.id);
+  session().startSession({ ...tokens, user, created: false });
+  return tokens;
+}
+
+async function openPage(): Promise<Rendered> {
+  const comp = renderPage(pageId);
+  await lifecycle(comp, "onLoad");
+  await lifecycle(comp, "onShow");
+  await waitFor(() => server.calls.some((c) => c.path === "/me") || adapter.navigations.length > 0, "profile load");
+  await settled();
+  return comp;
+}
+
+beforeAll(async () => {
+  installWx(createWxAdapter());
+  pageId = await loadComponent("pages/me/index");
+});
+
+beforeEach(() => {
+  server = createFakeApi();
+  adapter = createWxAdapter({ fetch: server.fetch });
+  installWx(adapter);
+  session().endSession("user");
+});
+
+describe("Me page", () => {
+  it("shows the profile: avatar initial, name, Qun ID, status and What's Up", async () => {
+    signIn();
+    const comp = await openPage();
+    expect(text(comp, "#profile-avatar")).toBe("A");
+    expect(text(comp, "#profile-nickname")).toBe("Alice");
+    expect(text(comp, "#profile-qun-id")).toBe("Qun ID: alice_l");
+    expect(text(comp, "#profile-status")).toBe("At work");
+    expect(text(comp, "#edit-nickname")).toBe("Name Alice");
+    expect(text(comp, "#edit-signature")).toBe("What's Up Hello from Qun");
+    expect(text(comp, "#open-server")).toBe("Server http://127.0.0.1:8787");
+  });
+
+  it("refreshes the profile from the server when shown", async () => {
+    signIn();
+    server.users.set("u-alice", { ...server.users.get("u-alice")!, nickname: "Alice (from another phone)" });
+    const comp = await openPage();
+    await waitFor(() => text(comp, "#profile-nickname") === "Alice (from another phone)", "refreshed name");
+    expect(server.calls.filter((c) => c.path === "/me")).toHaveLength(1);
+  });
+
+  it("edits the name: the dialog starts from the current name and saves it with PATCH /me", async () => {
+    signIn();
+    const comp = await openPage();
+    await tap(comp, "#edit-nickname");
+    expect(comp.instance.data.editing).toMatchObject({ field: "nickname", title: "Set Name", maxlength: 32 });
+    expect(comp.instance.data.draft).toBe("Alice");
+    await input(comp, "#edit-input", "  Alice Liu ");
+    await tap(comp, "#edit-save");
+    await waitFor(() => comp.instance.data.editing === null, "dialog to close");
+    expect(server.calls.at(-1)).toMatchObject({ method: "PATCH", path: "/me", body: { nickname: "Alice Liu" } });
+    expect(text(comp, "#profile-nickname")).toBe("Alice Liu");
+    expect(text(comp, "#profile-avatar")).toBe("A");
+    expect(adapter.toasts).toEqual([{ title: "Saved", icon: "success" }]);
+    expect(JSON.parse(adapter.storage.get("qun.session")!).user.nickname).toBe("Alice Liu");
+  });
+
+  it("edits status and What's Up the same way", async () => {
+    signIn();
+    const comp = await openPage();
+    await tap(comp, "#edit-status");
+    await input(comp, "#edit-input", "On holiday");
+    await tap(comp, "#edit-save");
+    await waitFor(() => comp.instance.data.editing === null, "dialog to close");
+    await tap(comp, "#edit-signature");
+    expect(comp.instance.data.editing).toMatchObject({ field: "signature", maxlength: 60 });
+    await input(comp, "#edit-input", "Back on Monday");
+    await tap(comp, "#edit-save");
+    await waitFor(() => comp.instance.data.editing === null, "dialog to close");
+    expect(server.calls.filter((c) => c.method === "PATCH").map((c) => c.body)).toEqual([{ status: "On holiday" }, { signature: "Back on Monday" }]);
+    expect(text(comp, "#profile-status")).toBe("On holiday");
+    expect(text(comp, "#edit-signature")).toBe("What's Up Back on Monday");
+  });
+
+  it("keeps the dialog open and shows the server's message when a change is refused", async () => {
+    signIn();
+    const comp = await openPage();
+    await tap(comp, "#edit-nickname");
+    await input(comp, "#edit-input", "   ");
+    await tap(comp, "#edit-save");
+    await waitFor(() => comp.instance.data.error !== "", "error");
+    expect(text(comp, "#error-tips")).toBe("nickname: Nickname cannot be empty");
+    expect(comp.instance.data.editing).not.toBeNull();
+    expect(text(comp, "#profile-nickname")).toBe("Alice");
+  });
+
+  it("sends nothing when the value did not change", async () => {
+    signIn();
+    const comp = await openPage();
+    await tap(comp, "#edit-status");
+    await tap(comp, "#edit-save");
+    expect(comp.instance.data.editing).toBeNull();
+    expect(server.calls.filter((c) => c.method === "PATCH")).toEqual([]);
+  });
+
+  it("lets a user without a Qun ID set one, once", async () => {
+    signIn({ username: null });
+    const comp = await openPage();
+    expect(text(comp, "#profile-qun-id")).toBe("Qun ID: not set");
+    await tap(comp, "#edit-username");
+    await input(comp, "#edit-input", "alice_2");
+    await tap(comp, "#edit-save");
+    await waitFor(() => comp.instance.data.editing === null, "dialog to close");
+    expect(text(comp, "#profile-qun-id")).toBe("Qun ID: alice_2");
+    await tap(comp, "#edit-username");
+    expect(comp.instance.data.editing).toBeNull();
+  });
+
+  it("logs out after confirmation: the server ends the session and the login page opens", async () => {
+    const tokens = signIn();
+    const comp = await openPage();
+    await tap(comp, "#logout");
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(adapter.modals).toEqual([{ title: "Log Out", content: "Log out of Qun on this device?" }]);
+    expect(server.calls.at(-1)).toMatchObject({ method: "POST", path: "/auth/logout", authorization: `Bearer ${tokens.accessToken}` });
+    expect(adapter.storage.has("qun.session")).toBe(false);
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/login/index" }]);
+  });
+
+  it("stays signed in when the logout is cancelled", async () => {
+    signIn();
+    adapter = createWxAdapter({ fetch: server.fetch, confirmModals: false });
+    installWx(adapter);
+    const comp = await openPage();
+    await tap(comp, "#logout");
+    expect(adapter.modals).toHaveLength(1);
+    expect(server.calls.some((c) => c.path === "/auth/logout")).toBe(false);
+    expect(session().isSignedIn()).toBe(true);
+  });
+
+  it("sends a signed-out visitor to the login page", async () => {
+    await openPage();
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/login/index" }]);
+    expect(server.calls).toEqual([]);
+  });
+
+  it("follows the session while shown and stops when unloaded", async () => {
+    signIn();
+    const comp = await openPage();
+    const before = session().session.listenerCount;
+    session().replaceUser({ ...server.users.get("u-alice")!, nickname: "Zoe" });
+    await settled();
+    expect(text(comp, "#profile-avatar")).toBe("Z");
+    await lifecycle(comp, "onUnload");
+    expect(session().session.listenerCount).toBe(before - 1);
+    session().replaceUser({ ...server.users.get("u-alice")!, nickname: "Yan" });
+    await settled();
+    expect(text(comp, "#profile-avatar")).toBe("Z");
+  });
+
+  it("sets the server address for testing on a phone", async () => {
+    signIn();
+    const comp = await openPage();
+    await tap(comp, "#open-server");
+    await input(comp, "#server-setting >>> #api-base-input", "https://qun.example.com/");
+    await tap(comp, "#server-setting >>> .server-setting__save");
+    expect(text(comp, "#open-server")).toBe("Server https://qun.example.com");
+    expect(comp.instance.data.showServer).toBe(false);
+    await tap(comp, "#open-server");
+    await tap(comp, "#server-setting >>> .server-setting__reset");
+    expect(text(comp, "#open-server")).toBe("Server http://127.0.0.1:8787");
+    expect(adapter.storage.has("qun.apiBase")).toBe(false);
+  });
+});

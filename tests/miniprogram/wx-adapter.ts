@@ -1,0 +1,177 @@
+// A `wx` for tests, with WeChat's calling conventions and real transports behind them:
+// wx.request over fetch, wx.connectSocket over the `ws` package, storage in a Map. UI calls
+// (navigation, toasts, modals) are recorded so tests can assert on them.
+import WebSocket from "ws";
+
+type Callbacks<S> = { success?: (res: S) => void; fail?: (err: { errMsg: string }) => void; complete?: (res: unknown) => void };
+
+function settle<S>(opts: Callbacks<S> | undefined, run: () => S | Promise<S>, name: string): Promise<S> {
+  return Promise.resolve()
+    .then(run)
+    .then(
+      (res) => {
+        opts?.success?.(res);
+        opts?.complete?.(res);
+        return res;
+      },
+      (e: unknown) => {
+        const err = { errMsg: `${name}:fail ${e instanceof Error ? e.message : String(e)}` };
+        opts?.fail?.(err);
+        opts?.complete?.(err);
+        return undefined as S;
+      },
+    );
+}
+
+/** The methods wx.request accepts; anything else fails the way WeChat fails it. */
+const WX_METHODS = new Set(["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT"]);
+
+export interface RequestRecord {
+  method: string;
+  url: string;
+  header: Record<string, string>;
+  data: unknown;
+}
+
+export interface WxAdapterOptions {
+  /** Backs wx.request; defaults to the global fetch. Tests of the client core pass a fake server. */
+  fetch?: (request: Request) => Promise<Response>;
+  /** The code wx.login hands out. */
+  loginCode?: () => string;
+  /** Whether wx.showModal's user taps the confirm button. */
+  confirmModals?: boolean;
+}
+
+export interface WxAdapter {
+  wx: Record<string, unknown>;
+  storage: Map<string, string>;
+  requests: RequestRecord[];
+  navigations: Array<{ api: string; url: string }>;
+  toasts: Array<{ title: string; icon?: string }>;
+  modals: Array<{ title?: string; content?: string }>;
+  sockets: WebSocket[];
+}
+
+export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
+  const doFetch = options.fetch ?? ((req: Request) => fetch(req));
+  const storage = new Map<string, string>();
+  const requests: RequestRecord[] = [];
+  const navigations: WxAdapter["navigations"] = [];
+  const toasts: WxAdapter["toasts"] = [];
+  const modals: WxAdapter["modals"] = [];
+  const sockets: WebSocket[] = [];
+
+  function request(opts: Callbacks<unknown> & { url: string; method?: string; data?: unknown; header?: Record<string, string>; dataType?: string; timeout?: number }) {
+    const method = (opts.method ?? "GET").toUpperCase();
+    const header: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.header ?? {})) header[k.toLowerCase()] = String(v);
+    header["content-type"] ??= "application/json";
+    requests.push({ method, url: opts.url, header, data: opts.data });
+    const controller = new AbortController();
+    settle(opts, async () => {
+      if (!WX_METHODS.has(method)) throw new Error(`invalid method ${method}`);
+      let url = opts.url;
+      let body: string | undefined;
+      if (method === "GET" || method === "HEAD") {
+        if (opts.data && typeof opts.data === "object") {
+          const qs = new URLSearchParams(Object.entries(opts.data as Record<string, unknown>).map(([k, v]) => [k, String(v)])).toString();
+          if (qs) url += (url.includes("?") ? "&" : "?") + qs;
+        }
+      } else if (opts.data !== undefined) {
+        body = typeof opts.data === "string" ? opts.data : JSON.stringify(opts.data);
+      }
+      const timer = setTimeout(() => controller.abort(), opts.timeout ?? 60_000);
+      try {
+        const res = await doFetch(new Request(url, { method, headers: header, body, signal: controller.signal }));
+        const text = await res.text();
+        let data: unknown = text;
+        if ((opts.dataType ?? "json") === "json") {
+          try {
+            data = JSON.parse(text);
+          } catch {
+            data = text; // WeChat hands back the raw string when JSON.parse fails
+          }
+        }
+        const resHeader: Record<string, string> = {};
+        res.headers.forEach((v, k) => (resHeader[k] = v));
+        return { statusCode: res.status, data, header: resHeader, errMsg: "request:ok" };
+      } finally {
+        clearTimeout(timer);
+      }
+    }, "request");
+    return { abort: () => controller.abort(), onHeadersReceived() {}, offHeadersReceived() {} };
+  }
+
+  function connectSocket(opts: Callbacks<unknown> & { url: string; header?: Record<string, string>; protocols?: string[] }) {
+    const ws = new WebSocket(opts.url, opts.protocols, { headers: opts.header });
+    sockets.push(ws);
+    settle(opts, () => ({ errMsg: "connectSocket:ok" }), "connectSocket");
+    return {
+      get readyState() {
+        return ws.readyState;
+      },
+      send(o: Callbacks<unknown> & { data: string | ArrayBuffer }) {
+        settle(o, () => new Promise((resolve, reject) => ws.send(o.data, (e) => (e ? reject(e) : resolve({ errMsg: "sendSocketMessage:ok" })))), "sendSocketMessage");
+      },
+      close(o: Callbacks<unknown> & { code?: number; reason?: string } = {}) {
+        settle(o, () => {
+          ws.close(o.code ?? 1000, o.reason);
+          return { errMsg: "closeSocket:ok" };
+        }, "closeSocket");
+      },
+      onOpen: (cb: (res: { header: Record<string, string> }) => void) => ws.on("open", () => cb({ header: {} })),
+      onMessage: (cb: (res: { data: string | ArrayBuffer }) => void) =>
+        ws.on("message", (data, isBinary) => {
+          const buf = Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]);
+          cb({ data: isBinary ? new Uint8Array(buf).buffer : buf.toString("utf8") });
+        }),
+      onClose: (cb: (res: { code: number; reason: string }) => void) => ws.on("close", (code, reason) => cb({ code, reason: reason.toString() })),
+      onError: (cb: (res: { errMsg: string }) => void) => ws.on("error", (e) => cb({ errMsg: e.message })),
+    };
+  }
+
+  const navigate = (api: string) => (opts: Callbacks<unknown> & { url?: string; delta?: number }) => {
+    navigations.push({ api, url: opts.url ?? `delta:${opts.delta ?? 1}` });
+    return settle(opts, () => ({ errMsg: `${api}:ok` }), api);
+  };
+
+  const wx: Record<string, unknown> = {
+    request,
+    connectSocket,
+    // Storage holds JSON, as WeChat's does: values come back as copies, and "" means missing.
+    getStorageSync: (key: string) => (storage.has(key) ? JSON.parse(storage.get(key)!) : ""),
+    setStorageSync: (key: string, value: unknown) => void storage.set(key, JSON.stringify(value)),
+    removeStorageSync: (key: string) => void storage.delete(key),
+    clearStorageSync: () => storage.clear(),
+    login: (opts: Callbacks<{ code: string; errMsg: string }>) => settle(opts, () => ({ code: options.loginCode?.() ?? "test-code", errMsg: "login:ok" }), "login"),
+    getDeviceInfo: () => ({ brand: "devtools", model: "simulate", system: "Node", platform: "devtools" }),
+    navigateTo: navigate("navigateTo"),
+    redirectTo: navigate("redirectTo"),
+    reLaunch: navigate("reLaunch"),
+    switchTab: navigate("switchTab"),
+    navigateBack: navigate("navigateBack"),
+    showToast: (opts: Callbacks<unknown> & { title: string; icon?: string }) => {
+      toasts.push({ title: opts.title, icon: opts.icon });
+      return settle(opts, () => ({ errMsg: "showToast:ok" }), "showToast");
+    },
+    hideToast: (opts?: Callbacks<unknown>) => settle(opts, () => ({ errMsg: "hideToast:ok" }), "hideToast"),
+    showModal: (opts: Callbacks<{ confirm: boolean; cancel: boolean }> & { title?: string; content?: string }) => {
+      modals.push({ title: opts.title, content: opts.content });
+      const confirm = options.confirmModals ?? true;
+      return settle(opts, () => ({ confirm, cancel: !confirm, errMsg: "showModal:ok" }), "showModal");
+    },
+  };
+
+  return { wx, storage, requests, navigations, toasts, modals, sockets };
+}
+
+/** Puts the adapter's functions on the global `wx` (creating it, or over simulate's canned one). */
+export function installWx(adapter: WxAdapter): void {
+  const g = globalThis as { wx?: Record<string, unknown> };
+  g.wx = Object.assign(g.wx ?? {}, adapter.wx);
+}
+
+/** Closes every socket the adapter opened. */
+export function closeSockets(adapter: WxAdapter): void {
+  for (const ws of adapter.sockets) ws.terminate();
+}
