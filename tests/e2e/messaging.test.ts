@@ -82,7 +82,11 @@ describe("three people on real sockets", () => {
   });
 
   it("keeps a direct chat between two of them private to the two", async () => {
-    const [alicePhone, bobPhone, carolPhone] = await Promise.all([alice, bob, carol].map((u) => Device.connect(http.baseUrl, u.accessToken)));
+    const [alicePhone, bobPhone, carolPhone] = await Promise.all([
+      Device.connect(http.baseUrl, alice.accessToken),
+      Device.connect(http.baseUrl, bob.accessToken),
+      Device.connect(http.baseUrl, carol.accessToken),
+    ]);
     const opened = await http.post("/conversations/direct", { userId: bob.user.id }, alice.accessToken);
     expect([200, 201]).toContain(opened.status);
     const directId: string = opened.body.id;
