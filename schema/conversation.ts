@@ -33,6 +33,7 @@ export const members = sqliteTable(
     visibleFromSeq: integer("visible_from_seq").notNull().default(1),
     readSeq: integer("read_seq").notNull().default(0),
     mutedUntil: integer("muted_until"),
+    nickname: text("nickname").notNull().default(""),
   },
   (t) => [index("members_role_idx").on(t.role)],
 );
@@ -47,6 +48,14 @@ export const meta = sqliteTable("meta", {
   // Whether people who join later can read what was said before they came.
   newMembersSeeHistory: integer("new_members_see_history", { mode: "boolean" }).notNull().default(false),
   dissolvedAt: integer("dissolved_at"),
+  // Group administration (mirrored to D1's conversations row, which lists and previews read).
+  avatarMediaId: text("avatar_media_id"),
+  announcement: text("announcement").notNull().default(""),
+  announcementAt: integer("announcement_at"),
+  announcementBy: text("announcement_by"),
+  joinPolicy: text("join_policy", { enum: ["open", "approval", "invite_only"] }).notNull().default("open"),
+  inviteConfirmation: integer("invite_confirmation", { mode: "boolean" }).notNull().default(false),
+  membersCanInvite: integer("members_can_invite", { mode: "boolean" }).notNull().default(true),
 });
 
 export type MessageRow = typeof messages.$inferSelect;

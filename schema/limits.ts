@@ -36,3 +36,17 @@ export const MESSAGE_LIMITS = {
   sendPerSecond: 10,
   previewChars: 60,
 } as const;
+
+export const GROUP_LIMITS = {
+  announcementChars: 1000,
+  groupNicknameChars: 32,
+  joinRequestMessageChars: 60,
+  muteMaxSeconds: 30 * 24 * 3600,
+  inviteTtlSeconds: 7 * 24 * 3600, // WeChat's group QR codes last 7 days
+  inviteMinTtlSeconds: 60,
+  inviteMaxUses: 500,
+  inviteCodeChars: 22, // base62: 22 characters carry 130 bits
+  // Face-to-face: people within this distance who typed the same code in this window share a room.
+  faceToFaceRadiusMeters: 1000,
+  faceToFaceRoomTtlMs: 5 * 60 * 1000,
+} as const;

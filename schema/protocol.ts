@@ -41,11 +41,23 @@ export type MessageType = UserMessageType | "system";
 
 export type SystemEvent =
   | { event: "created"; actorId: string; name: string; memberIds: string[] }
-  | { event: "joined"; actorId: string; memberIds: string[] }
+  // `via` says how they came: absent when a member added them.
+  | { event: "joined"; actorId: string; memberIds: string[]; via?: "link" | "approval" | "face_to_face" }
   | { event: "left"; actorId: string }
   | { event: "removed"; actorId: string; memberIds: string[] }
   | { event: "renamed"; actorId: string; name: string }
-  | { event: "recalled"; actorId: string; targetSeq: number; senderId: string };
+  | { event: "recalled"; actorId: string; targetSeq: number; senderId: string }
+  | { event: "avatar_changed"; actorId: string; avatarMediaId: string | null }
+  | { event: "announcement"; actorId: string; text: string }
+  | { event: "settings_changed"; actorId: string; settings: Partial<import("./groups").GroupSettings> }
+  | { event: "mute_all"; actorId: string; on: boolean }
+  | { event: "muted"; actorId: string; memberId: string; until: number }
+  | { event: "unmuted"; actorId: string; memberId: string }
+  | { event: "admin_set"; actorId: string; memberId: string }
+  | { event: "admin_unset"; actorId: string; memberId: string }
+  | { event: "owner_transferred"; actorId: string; memberId: string }
+  | { event: "nickname"; actorId: string; nickname: string }
+  | { event: "dissolved"; actorId: string };
 
 export interface QuotedMessage {
   seq: number;
@@ -112,6 +124,10 @@ export type ServerFrame =
   | { type: "typing"; conversationId: string; userId: string }
   | { type: "presence"; userId: string; online: boolean }
   | { type: "pong" }
+  // To the owner and admins: someone asks to join (link under the approval policy, or an invite awaiting confirmation).
+  | { type: "join_request"; conversationId: string; request: import("./groups").JoinRequestView }
+  // To everyone in a face-to-face waiting room whenever it changes.
+  | { type: "face_to_face"; room: import("./groups").FaceToFaceRoom }
   | { type: "error"; ref?: string; code: string; message: string };
 
 /** Close codes the client acts on: refresh and reconnect, or stop. */

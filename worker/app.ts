@@ -7,6 +7,9 @@ import { ApiError, errorBody } from "./lib/errors";
 import { randomString } from "./lib/ids";
 import { auth } from "./routes/auth";
 import { conversationRoutes } from "./routes/conversations";
+import { faceToFaceRoutes } from "./routes/face-to-face";
+import { groupRoutes } from "./routes/groups";
+import { inviteRoutes, joinPage } from "./routes/invites";
 import { health } from "./routes/health";
 import { me, users } from "./routes/users";
 
@@ -26,7 +29,11 @@ export const app = new Hono<AppEnv>()
   .route("/auth", auth)
   .route("/me", me)
   .route("/users", users)
-  .route("/conversations", conversationRoutes);
+  .route("/conversations", conversationRoutes)
+  .route("/groups", groupRoutes)
+  .route("/invites", inviteRoutes)
+  .route("/j", joinPage)
+  .route("/face-to-face", faceToFaceRoutes);
 
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`, c.get("requestId")), 404));
 

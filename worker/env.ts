@@ -9,6 +9,7 @@ export interface Env {
   PUBLIC_BASE_URL: string;
   CONVERSATION: DurableObjectNamespace<import("./objects/conversation").ConversationObject>;
   GATEWAY: DurableObjectNamespace<import("./objects/gateway").GatewayObject>;
+  FACE_TO_FACE: DurableObjectNamespace<import("./objects/face-to-face").FaceToFaceObject>;
 }
 
 export interface AuthContext {

@@ -8,6 +8,7 @@ import { purgeExpired } from "./services/tokens";
 
 export { ConversationObject } from "./objects/conversation";
 export { GatewayObject } from "./objects/gateway";
+export { FaceToFaceObject } from "./objects/face-to-face";
 
 export default {
   // The socket upgrade bypasses the Hono app: its 101 response must pass through untouched.

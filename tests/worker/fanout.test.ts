@@ -36,7 +36,7 @@ describe("fan-out to a 500-member group", () => {
     const group = await createGroup(owner!, rest.slice(0, 498)); // 499 with the owner
     const [last, extra1, extra2] = rest.slice(498);
     expect((await api("POST", `/conversations/${group}/members`, { token: owner!.token, body: { userIds: [last!.id] } })).body.added).toEqual([last!.id]);
-    expectError(await api("POST", `/conversations/${group}/members`, { token: owner!.token, body: { userIds: [extra1!.id, extra2!.id] } }), 409, "conflict");
+    expectError(await api("POST", `/conversations/${group}/members`, { token: owner!.token, body: { userIds: [extra1!.id, extra2!.id] } }), 409, "group_full");
     expectError(await api("GET", `/conversations/${group}/messages`, { token: extra1!.token }), 403, "forbidden");
     expect((await api("GET", `/conversations/${group}`, { token: owner!.token })).body.memberCount).toBe(500);
   }, 60_000);

@@ -91,7 +91,7 @@ describe("sending and history", () => {
     const group = await createGroup(owner!, [early!]);
     await sendText(owner!, group, "before you came");
     const added = await api("POST", `/conversations/${group}/members`, { token: owner!.token, body: { userIds: [late!.id] } });
-    expect(added.body).toEqual({ added: [late!.id], seq: 3 });
+    expect(added.body).toEqual({ added: [late!.id], requested: [], seq: 3 });
     await sendText(owner!, group, "welcome");
     const seen = await history(late!, group, "?after=0");
     expect(seen.map((m) => m.seq)).toEqual([3, 4]);

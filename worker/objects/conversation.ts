@@ -10,7 +10,8 @@ import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import migrations from "../../schema/conversation-migrations/migrations.js";
 import * as tables from "../../schema/conversation";
 import { members, messages, meta, type MemberRow, type MessageRow, type MetaRow } from "../../schema/conversation";
-import { conversations, memberships } from "../../schema/d1";
+import { conversations, invites, joinRequests, memberships, type Invite, type JoinRequest } from "../../schema/d1";
+import type { AcceptInviteResult, JoinRequestView, UpdateGroupInput } from "../../schema/groups";
 import { MESSAGE_LIMITS as L } from "../../schema/limits";
 import type { Ack, HistoryPage, Message, MessagePreview, MessageType, QuotedMessage, SendInput, ServerFrame, SystemEvent } from "../../schema/protocol";
 import { db as d1 } from "../db";
@@ -20,8 +21,10 @@ import { newId } from "../lib/ids";
 import { previewText } from "../lib/preview";
 import { guard, type Result } from "../lib/result";
 import { gateway, shardOf } from "../lib/shards";
+import { inviteProblem, toJoinRequestView } from "../services/invites";
 
 type Role = MemberRow["role"];
+const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1 };
 
 export interface CreateGroupInput {
   id: string;
@@ -45,6 +48,8 @@ interface Outgoing {
 const D1_ROWS_PER_INSERT = 10;
 const MEMBER_ROWS_PER_INSERT = 15; // 6 columns each
 const SQL_IN_CHUNK = 90;
+
+type BatchItem = Parameters<ReturnType<typeof d1>["batch"]>[0][number];
 
 function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -120,6 +125,7 @@ export class ConversationObject extends DurableObject<Env> {
         visibleFromSeq: 1,
         readSeq: 0,
         mutedUntil: null,
+        nickname: "",
       }));
       await this.writeD1Creation({ id: input.id, kind: "group", name: input.name, createdBy: input.ownerId, directKey: null }, rows, now);
       this.ctx.storage.transactionSync(() => {
@@ -138,7 +144,7 @@ export class ConversationObject extends DurableObject<Env> {
     return guard(() => this.exclusive(async () => {
       if (this.meta) return { created: false };
       const now = Date.now();
-      const rows: MemberRow[] = input.userIds.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq: 1, readSeq: 0, mutedUntil: null }));
+      const rows: MemberRow[] = input.userIds.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq: 1, readSeq: 0, mutedUntil: null, nickname: "" }));
       const directKey = [...input.userIds].sort().join(":");
       await this.writeD1Creation({ id: input.id, kind: "direct", name: "", createdBy: input.userIds[0], directKey }, rows, now);
       this.ctx.storage.transactionSync(() => {
@@ -170,50 +176,73 @@ export class ConversationObject extends DurableObject<Env> {
 
   // ---- membership ---------------------------------------------------------------------
 
-  /** Adds users to a group. New members see history only if the group allows it. */
-  async addMembers(actorId: string, userIds: string[]): Promise<Result<{ added: string[]; seq: number | null }>> {
+  /**
+   * A member adds people. Plain members need the group to allow it, and with invite
+   * confirmation on their invitations become join requests for the owner and admins.
+   */
+  async addMembers(actorId: string, userIds: string[]): Promise<Result<{ added: string[]; requested: string[]; seq: number | null }>> {
     return guard(() => this.exclusive(async () => {
       const m = this.requireGroup();
-      this.requireMember(actorId);
-      const added = [...new Set(userIds)].filter((u) => !this.members.has(u));
-      if (added.length === 0) return { added, seq: null };
-      if (this.members.size + added.length > L.groupMembersMax) {
-        throw new ApiError("conflict", `A group holds at most ${L.groupMembersMax} members`);
+      const actor = this.requireMember(actorId);
+      if (actor.role === "member" && !m.membersCanInvite) throw new ApiError("forbidden", "Only the owner and admins can invite people to this group");
+      const fresh = [...new Set(userIds)].filter((u) => !this.members.has(u));
+      if (fresh.length === 0) return { added: [], requested: [], seq: null };
+      if (actor.role === "member" && m.inviteConfirmation) {
+        const requests = await this.fileJoinRequests(fresh, { invitedBy: actorId, inviteCode: null, message: "" });
+        return { added: [], requested: requests.map((r) => r.userId), seq: null };
       }
-      const now = Date.now();
-      const joinSeq = this.lastSeq + 1; // the "joined" notice below
-      const visibleFromSeq = m.newMembersSeeHistory ? 1 : joinSeq;
-      const rows: MemberRow[] = added.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq, readSeq: visibleFromSeq - 1, mutedUntil: null }));
-      const d = d1(this.env);
-      const stmts = [
-        ...chunk(rows, D1_ROWS_PER_INSERT).map((part) =>
-          d
-            .insert(memberships)
-            .values(part.map((r) => ({ conversationId: m.id, userId: r.userId, role: r.role, joinedAt: now, visibleFromSeq, readSeq: r.readSeq })))
-            .onConflictDoNothing(),
-        ),
-        d.update(conversations).set({ memberCount: this.members.size + added.length }).where(eq(conversations.id, m.id)),
-      ];
-      await d.batch(stmts as [(typeof stmts)[0], ...(typeof stmts)[number][]]);
-      this.ctx.storage.transactionSync(() => {
-        for (const part of chunk(rows, MEMBER_ROWS_PER_INSERT)) this.sql.insert(members).values(part).run();
-      });
-      for (const r of rows) this.members.set(r.userId, r);
-      this.rebuildShards();
-      const msg = this.appendSystem({ event: "joined", actorId, memberIds: added }, now);
-      return { added, seq: msg.seq };
+      const seq = await this.admit(actorId, fresh, undefined);
+      return { added: fresh, requested: [], seq };
     }));
   }
 
-  async leave(userId: string): Promise<Result<{ seq: number }>> {
+  /**
+   * Writes new members (D1 first, with `alongside` in the same batch, then this object) and
+   * announces them. Callers hold the mutex, so the member limit holds under concurrent joins.
+   */
+  private async admit(actorId: string, userIds: string[], via: "link" | "approval" | "face_to_face" | undefined, alongside: BatchItem[] = []): Promise<number> {
+    const m = this.requireGroup();
+    if (this.members.size + userIds.length > L.groupMembersMax) {
+      throw new ApiError("group_full", `A group holds at most ${L.groupMembersMax} members`);
+    }
+    const now = Date.now();
+    const joinSeq = this.lastSeq + 1; // the "joined" notice below
+    const visibleFromSeq = m.newMembersSeeHistory ? 1 : joinSeq;
+    const rows: MemberRow[] = userIds.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq, readSeq: visibleFromSeq - 1, mutedUntil: null, nickname: "" }));
+    const d = d1(this.env);
+    const stmts: BatchItem[] = [
+      ...chunk(rows, D1_ROWS_PER_INSERT).map((part) =>
+        d
+          .insert(memberships)
+          .values(part.map((r) => ({ conversationId: m.id, userId: r.userId, role: r.role, joinedAt: now, visibleFromSeq, readSeq: r.readSeq })))
+          .onConflictDoNothing(),
+      ),
+      d.update(conversations).set({ memberCount: this.members.size + userIds.length }).where(eq(conversations.id, m.id)),
+      ...alongside,
+    ];
+    await d.batch(stmts as [BatchItem, ...BatchItem[]]);
+    this.ctx.storage.transactionSync(() => {
+      for (const part of chunk(rows, MEMBER_ROWS_PER_INSERT)) this.sql.insert(members).values(part).run();
+    });
+    for (const r of rows) this.members.set(r.userId, r);
+    this.rebuildShards();
+    const msg = this.appendSystem({ event: "joined", actorId, memberIds: userIds, ...(via ? { via } : {}) }, now);
+    return msg.seq;
+  }
+
+  /** Leaving a dissolved group only takes it off the member's list: its log stays as it ended. */
+  async leave(userId: string): Promise<Result<{ seq: number | null }>> {
     return guard(() => this.exclusive(async () => {
-      const m = this.requireGroup();
+      const m = this.requireMeta();
+      if (m.kind !== "group") throw new ApiError("invalid_request", "Only groups can be left");
       const me = this.requireMember(userId);
-      if (me.role === "owner" && this.members.size > 1) throw new ApiError("conflict", "Transfer ownership before leaving the group");
+      const dissolved = m.dissolvedAt !== null;
+      if (!dissolved && me.role === "owner" && this.members.size > 1) throw new ApiError("conflict", "Transfer ownership before leaving the group");
       await this.removeFromD1(m.id, [userId]);
       this.sql.delete(members).where(eq(members.userId, userId)).run();
       this.members.delete(userId);
       this.rebuildShards();
+      if (dissolved) return { seq: null };
       const msg = this.appendSystem({ event: "left", actorId: userId }, Date.now(), [userId]);
       return { seq: msg.seq };
     }));
@@ -225,6 +254,305 @@ export class ConversationObject extends DurableObject<Env> {
       d.delete(memberships).where(and(eq(memberships.conversationId, conversationId), inArray(memberships.userId, userIds))),
       d.update(conversations).set({ memberCount: this.members.size - userIds.length }).where(eq(conversations.id, conversationId)),
     ]);
+  }
+
+  // ---- group administration -----------------------------------------------------------
+  // Every change: the role check, D1 first, then this object's SQLite, then a system message
+  // that reaches online members live. All of it under the membership mutex.
+
+  /** Owner and admins: name, avatar, announcement, join settings and mute-all. */
+  async updateGroup(actorId: string, patch: UpdateGroupInput): Promise<Result<{ seqs: number[] }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireGroup();
+      this.requireRole(actorId, ["owner", "admin"]);
+      const now = Date.now();
+      const set: Partial<MetaRow> = {};
+      const events: SystemEvent[] = [];
+      if (patch.name !== undefined && patch.name !== m.name) {
+        set.name = patch.name;
+        events.push({ event: "renamed", actorId, name: patch.name });
+      }
+      if (patch.avatarMediaId !== undefined && patch.avatarMediaId !== m.avatarMediaId) {
+        set.avatarMediaId = patch.avatarMediaId;
+        events.push({ event: "avatar_changed", actorId, avatarMediaId: patch.avatarMediaId });
+      }
+      if (patch.announcement !== undefined && patch.announcement !== m.announcement) {
+        Object.assign(set, { announcement: patch.announcement, announcementAt: now, announcementBy: actorId });
+        events.push({ event: "announcement", actorId, text: patch.announcement });
+      }
+      const settings: Partial<Pick<MetaRow, "joinPolicy" | "inviteConfirmation" | "membersCanInvite" | "newMembersSeeHistory">> = {};
+      for (const key of ["joinPolicy", "inviteConfirmation", "membersCanInvite", "newMembersSeeHistory"] as const) {
+        if (patch[key] !== undefined && patch[key] !== m[key]) (settings as Record<string, unknown>)[key] = patch[key];
+      }
+      if (Object.keys(settings).length > 0) {
+        Object.assign(set, settings);
+        events.push({ event: "settings_changed", actorId, settings });
+      }
+      if (patch.muteAll !== undefined && patch.muteAll !== m.muteAll) {
+        set.muteAll = patch.muteAll;
+        events.push({ event: "mute_all", actorId, on: patch.muteAll });
+      }
+      if (events.length === 0) return { seqs: [] };
+      const { newMembersSeeHistory: _localOnly, ...mirrored } = set;
+      if (Object.keys(mirrored).length > 0) await d1(this.env).update(conversations).set(mirrored).where(eq(conversations.id, m.id));
+      this.sql.update(meta).set(set).run();
+      this.meta = { ...m, ...set };
+      return { seqs: events.map((e) => this.appendSystem(e, now).seq) };
+    }));
+  }
+
+  /** A member's own nickname in this group ("" clears it). */
+  async setNickname(userId: string, nickname: string): Promise<Result<{ seq: number | null }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireGroup();
+      const me = this.requireMember(userId);
+      if (me.nickname === nickname) return { seq: null };
+      await d1(this.env).update(memberships).set({ nickname }).where(and(eq(memberships.conversationId, m.id), eq(memberships.userId, userId)));
+      this.sql.update(members).set({ nickname }).where(eq(members.userId, userId)).run();
+      me.nickname = nickname;
+      return { seq: this.appendSystem({ event: "nickname", actorId: userId, nickname }, Date.now()).seq };
+    }));
+  }
+
+  /** The owner removes anyone else; admins remove ordinary members. */
+  async removeMembers(actorId: string, userIds: string[]): Promise<Result<{ removed: string[]; seq: number }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireGroup();
+      const actor = this.requireRole(actorId, ["owner", "admin"]);
+      const targets = [...new Set(userIds)];
+      for (const id of targets) {
+        if (id === actorId) throw new ApiError("invalid_request", "Leave the group instead of removing yourself");
+        this.requireOutranks(actor, this.requireTarget(id), "remove");
+      }
+      await this.removeFromD1(m.id, targets);
+      this.ctx.storage.transactionSync(() => {
+        for (const part of chunk(targets, SQL_IN_CHUNK)) this.sql.delete(members).where(inArray(members.userId, part)).run();
+      });
+      for (const id of targets) this.members.delete(id);
+      this.rebuildShards();
+      // The removed hear about it too, so their devices can grey the group out at once.
+      const msg = this.appendSystem({ event: "removed", actorId, memberIds: targets }, Date.now(), targets);
+      return { removed: targets, seq: msg.seq };
+    }));
+  }
+
+  /** The owner makes a member an admin, or an admin a member again. */
+  async setAdmin(actorId: string, targetId: string, admin: boolean): Promise<Result<{ seq: number | null }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireGroup();
+      this.requireRole(actorId, ["owner"]);
+      const target = this.requireTarget(targetId);
+      if (target.role === "owner") throw new ApiError("invalid_request", "The owner's role changes only by transferring ownership");
+      const role: Role = admin ? "admin" : "member";
+      if (target.role === role) return { seq: null };
+      await this.writeRoles(m.id, [[targetId, role]]);
+      return { seq: this.appendSystem({ event: admin ? "admin_set" : "admin_unset", actorId, memberId: targetId }, Date.now()).seq };
+    }));
+  }
+
+  /** The owner hands the group to another member and becomes an ordinary member. */
+  async transferOwnership(actorId: string, targetId: string): Promise<Result<{ seq: number }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireGroup();
+      this.requireRole(actorId, ["owner"]);
+      if (targetId === actorId) throw new ApiError("invalid_request", "You already own this group");
+      this.requireTarget(targetId);
+      await this.writeRoles(m.id, [[targetId, "owner"], [actorId, "member"]]);
+      return { seq: this.appendSystem({ event: "owner_transferred", actorId, memberId: targetId }, Date.now()).seq };
+    }));
+  }
+
+  /** Owner and admins (over those they outrank) silence a member for a while; 0 lifts it. */
+  async muteMember(actorId: string, targetId: string, durationSeconds: number): Promise<Result<{ mutedUntil: number | null; seq: number }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireGroup();
+      const actor = this.requireRole(actorId, ["owner", "admin"]);
+      if (targetId === actorId) throw new ApiError("invalid_request", "You cannot mute yourself");
+      const target = this.requireTarget(targetId);
+      this.requireOutranks(actor, target, "mute");
+      const now = Date.now();
+      const mutedUntil = durationSeconds > 0 ? now + durationSeconds * 1000 : null;
+      await d1(this.env).update(memberships).set({ mutedUntil }).where(and(eq(memberships.conversationId, m.id), eq(memberships.userId, targetId)));
+      this.sql.update(members).set({ mutedUntil }).where(eq(members.userId, targetId)).run();
+      target.mutedUntil = mutedUntil;
+      const event: SystemEvent = mutedUntil === null ? { event: "unmuted", actorId, memberId: targetId } : { event: "muted", actorId, memberId: targetId, until: mutedUntil };
+      return { mutedUntil, seq: this.appendSystem(event, now).seq };
+    }));
+  }
+
+  /** The owner ends the group: members keep its history to read, and every later write is refused. */
+  async dissolve(actorId: string): Promise<Result<{ seq: number }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireGroup();
+      this.requireRole(actorId, ["owner"]);
+      const now = Date.now();
+      const d = d1(this.env);
+      await d.batch([
+        d.update(conversations).set({ dissolvedAt: now }).where(eq(conversations.id, m.id)),
+        d.update(invites).set({ revokedAt: now }).where(and(eq(invites.conversationId, m.id), sql`${invites.revokedAt} is null`)),
+      ]);
+      const msg = this.appendSystem({ event: "dissolved", actorId }, now);
+      this.sql.update(meta).set({ dissolvedAt: now }).run();
+      this.meta = { ...m, dissolvedAt: now };
+      return { seq: msg.seq };
+    }));
+  }
+
+  // ---- invites and join requests ------------------------------------------------------
+
+  /** Owner and admins, and members when the group lets them; not for invite-only groups. */
+  async createInvite(actorId: string, input: { code: string; expiresAt: number; maxUses: number | null }): Promise<Result<Invite>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireGroup();
+      const actor = this.requireMember(actorId);
+      if (actor.role === "member" && !m.membersCanInvite) throw new ApiError("forbidden", "Only the owner and admins can invite people to this group");
+      if (m.joinPolicy === "invite_only") throw new ApiError("join_closed", "This group is invite-only: members add people from their contacts");
+      const [row] = await d1(this.env)
+        .insert(invites)
+        .values({ code: input.code, conversationId: m.id, createdBy: actorId, createdAt: Date.now(), expiresAt: input.expiresAt, maxUses: input.maxUses })
+        .returning();
+      return row!;
+    }));
+  }
+
+  /** Active invites: all of them for the owner and admins, a member's own for a member. */
+  async listInvites(actorId: string): Promise<Result<Invite[]>> {
+    return guard(async () => {
+      const m = this.requireMeta();
+      const actor = this.requireMember(actorId);
+      const rows = await d1(this.env)
+        .select()
+        .from(invites)
+        .where(and(eq(invites.conversationId, m.id), sql`${invites.revokedAt} is null`, gt(invites.expiresAt, Date.now())))
+        .orderBy(desc(invites.createdAt))
+        .all();
+      return actor.role === "member" ? rows.filter((r) => r.createdBy === actorId) : rows;
+    });
+  }
+
+  /** Its creator, the owner or an admin revokes an invite; revoking twice is harmless. */
+  async revokeInvite(actorId: string, code: string): Promise<Result<Invite>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireMeta();
+      const actor = this.requireMember(actorId);
+      const d = d1(this.env);
+      const row = await d.select().from(invites).where(and(eq(invites.code, code), eq(invites.conversationId, m.id))).get();
+      if (!row) throw new ApiError("not_found", "No such invite");
+      if (row.createdBy !== actorId && actor.role === "member") throw new ApiError("forbidden", "Only its creator, the owner or an admin can revoke an invite");
+      if (row.revokedAt !== null) return row;
+      const [updated] = await d.update(invites).set({ revokedAt: Date.now() }).where(eq(invites.code, code)).returning();
+      return updated!;
+    }));
+  }
+
+  /**
+   * Someone holding an invite code joins (open policy) or asks to (approval policy). Uses are
+   * counted under the mutex, so a use limit holds under concurrent accepts.
+   */
+  async acceptInvite(userId: string, code: string, message: string): Promise<Result<AcceptInviteResult>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireMeta();
+      const d = d1(this.env);
+      const inv = await d.select().from(invites).where(and(eq(invites.code, code), eq(invites.conversationId, m.id))).get();
+      if (!inv) throw new ApiError("not_found", "No such invite");
+      const problem = inviteProblem(inv, { dissolvedAt: m.dissolvedAt, joinPolicy: m.joinPolicy }, Date.now());
+      if (problem) throw problem;
+      if (this.members.has(userId)) return { status: "joined", conversationId: m.id, seq: null };
+      if (m.joinPolicy === "approval") {
+        const [request] = await this.fileJoinRequests([userId], { invitedBy: inv.createdBy, inviteCode: code, message });
+        return { status: "pending", conversationId: m.id, requestId: request!.id };
+      }
+      const seq = await this.admit(userId, [userId], "link", [d.update(invites).set({ uses: sql`${invites.uses} + 1` }).where(eq(invites.code, code))]);
+      return { status: "joined", conversationId: m.id, seq };
+    }));
+  }
+
+  /** Joins someone who entered this group's face-to-face room (called by the room, not by clients). */
+  async joinFaceToFace(userId: string): Promise<Result<{ seq: number | null }>> {
+    return guard(() => this.exclusive(async () => {
+      this.requireGroup();
+      if (this.members.has(userId)) return { seq: null };
+      return { seq: await this.admit(userId, [userId], "face_to_face") };
+    }));
+  }
+
+  async joinRequests(actorId: string, status: JoinRequest["status"]): Promise<Result<JoinRequestView[]>> {
+    return guard(async () => {
+      const m = this.requireMeta();
+      this.requireRole(actorId, ["owner", "admin"]);
+      const rows = await d1(this.env)
+        .select()
+        .from(joinRequests)
+        .where(and(eq(joinRequests.conversationId, m.id), eq(joinRequests.status, status)))
+        .orderBy(asc(joinRequests.createdAt))
+        .all();
+      return rows.map(toJoinRequestView);
+    });
+  }
+
+  /** Owner and admins approve (the person joins, within the member limit) or decline. */
+  async decideJoinRequest(actorId: string, requestId: string, approve: boolean): Promise<Result<{ request: JoinRequestView; seq: number | null }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireGroup();
+      this.requireRole(actorId, ["owner", "admin"]);
+      const d = d1(this.env);
+      const req = await d.select().from(joinRequests).where(and(eq(joinRequests.id, requestId), eq(joinRequests.conversationId, m.id))).get();
+      if (!req) throw new ApiError("not_found", "No such join request");
+      if (req.status !== "pending") throw new ApiError("conflict", `This request was already ${req.status}`);
+      const now = Date.now();
+      const decided = { status: approve ? ("approved" as const) : ("declined" as const), decidedBy: actorId, decidedAt: now };
+      const decide = d.update(joinRequests).set(decided).where(eq(joinRequests.id, requestId));
+      let seq: number | null = null;
+      if (!approve || this.members.has(req.userId)) {
+        await decide;
+      } else {
+        const useInvite = req.inviteCode ? [d.update(invites).set({ uses: sql`${invites.uses} + 1` }).where(eq(invites.code, req.inviteCode))] : [];
+        seq = await this.admit(actorId, [req.userId], "approval", [decide, ...useInvite]);
+      }
+      return { request: toJoinRequestView({ ...req, ...decided }), seq };
+    }));
+  }
+
+  /** One pending request per person: asking again returns the open one. Owner and admins hear live. */
+  private async fileJoinRequests(userIds: string[], from: { invitedBy: string | null; inviteCode: string | null; message: string }): Promise<JoinRequestView[]> {
+    const m = this.requireGroup();
+    const d = d1(this.env);
+    const open = new Map<string, JoinRequest>();
+    for (const part of chunk(userIds, SQL_IN_CHUNK)) {
+      const rows = await d
+        .select()
+        .from(joinRequests)
+        .where(and(eq(joinRequests.conversationId, m.id), eq(joinRequests.status, "pending"), inArray(joinRequests.userId, part)))
+        .all();
+      for (const r of rows) open.set(r.userId, r);
+    }
+    const now = Date.now();
+    const fresh: JoinRequest[] = userIds
+      .filter((u) => !open.has(u))
+      .map((userId) => ({ id: newId("jr"), conversationId: m.id, userId, ...from, status: "pending", createdAt: now, decidedBy: null, decidedAt: null }));
+    for (const part of chunk(fresh, D1_ROWS_PER_INSERT)) await d.insert(joinRequests).values(part);
+    const deciders = [...this.members.values()].filter((x) => x.role !== "member").map((x) => x.userId);
+    for (const r of fresh) this.pushTo(deciders, { type: "join_request", conversationId: m.id, request: toJoinRequestView(r) });
+    return userIds.map((u) => toJoinRequestView(open.get(u) ?? fresh.find((r) => r.userId === u)!));
+  }
+
+  private async writeRoles(conversationId: string, changes: [string, Role][]) {
+    const d = d1(this.env);
+    const stmts = changes.map(([userId, role]) => d.update(memberships).set({ role }).where(and(eq(memberships.conversationId, conversationId), eq(memberships.userId, userId))));
+    await d.batch(stmts as [(typeof stmts)[0], ...(typeof stmts)[number][]]);
+    this.ctx.storage.transactionSync(() => {
+      for (const [userId, role] of changes) this.sql.update(members).set({ role }).where(eq(members.userId, userId)).run();
+    });
+    for (const [userId, role] of changes) this.members.get(userId)!.role = role;
+  }
+
+  /** A frame for some users only (not a message in the log). */
+  private pushTo(userIds: string[], frame: ServerFrame) {
+    const json = JSON.stringify(frame);
+    const byShard = new Map<number, string[]>();
+    for (const u of userIds) byShard.set(shardOf(u), [...(byShard.get(shardOf(u)) ?? []), u]);
+    const calls = [...byShard].map(([shard, ids]) => gateway(this.env, shard).deliver(ids, [json]));
+    this.ctx.waitUntil(Promise.allSettled(calls));
   }
 
   // ---- messages -----------------------------------------------------------------------
@@ -567,7 +895,7 @@ export class ConversationObject extends DurableObject<Env> {
 
   private requireOpen(): MetaRow {
     const m = this.requireMeta();
-    if (m.dissolvedAt !== null) throw new ApiError("forbidden", "This group has been dissolved");
+    if (m.dissolvedAt !== null) throw new ApiError("group_dissolved", "This group has been dissolved: its history is read-only");
     return m;
   }
 
@@ -581,6 +909,23 @@ export class ConversationObject extends DurableObject<Env> {
     const member = this.members.get(userId);
     if (!member) throw new ApiError("forbidden", "You are not a member of this conversation");
     return member;
+  }
+
+  private requireRole(userId: string, roles: Role[]): MemberRow {
+    const member = this.requireMember(userId);
+    if (!roles.includes(member.role)) throw new ApiError("forbidden", roles.length === 1 ? "Only the group owner can do this" : "Only the group owner and admins can do this");
+    return member;
+  }
+
+  /** The member an action is aimed at. */
+  private requireTarget(userId: string): MemberRow {
+    const member = this.members.get(userId);
+    if (!member) throw new ApiError("not_found", `User ${userId} is not a member of this group`);
+    return member;
+  }
+
+  private requireOutranks(actor: MemberRow, target: MemberRow, what: string) {
+    if (RANK[actor.role] <= RANK[target.role]) throw new ApiError("forbidden", `You cannot ${what} the ${target.role === "owner" ? "owner" : "another " + target.role}`);
   }
 
   private preview(row: MessageRow): MessagePreview {

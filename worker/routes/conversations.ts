@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import { addMembersBody } from "../../schema/groups";
 import { type Message, conversationId as conversationIdSchema, createGroupBody, forwardBody, historyQuery, memberSettingsBody, openDirectBody, readBody, sendMessageBody } from "../../schema/protocol";
 import { db } from "../db";
 import type { AppEnv } from "../env";
@@ -10,7 +10,6 @@ import { jsonBody, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import * as service from "../services/conversations";
 
-const addMembersBody = z.strictObject({ userIds: z.array(z.string()).min(1).max(100) });
 
 function idParam(raw: string): string {
   const r = conversationIdSchema.safeParse(raw);
@@ -49,7 +48,9 @@ export const conversationRoutes = new Hono<AppEnv>()
   })
   .post("/:id/members", jsonBody(addMembersBody), async (c) => {
     const id = idParam(c.req.param("id"));
-    const result = unwrap(await conversationObject(c.env, id).addMembers(c.get("auth").userId, c.req.valid("json").userIds));
+    const { userIds } = c.req.valid("json");
+    await service.requireUsers(db(c.env), [...new Set(userIds)]);
+    const result = unwrap(await conversationObject(c.env, id).addMembers(c.get("auth").userId, userIds));
     return c.json(result);
   })
   .post("/:id/leave", async (c) => {

@@ -60,7 +60,7 @@ export async function getSummary(d: Db, userId: string, conversationId: string):
   return found;
 }
 
-async function requireUsers(d: Db, ids: string[]) {
+export async function requireUsers(d: Db, ids: string[]) {
   const found = new Set<string>();
   for (let i = 0; i < ids.length; i += 90) {
     const part = ids.slice(i, i + 90);

@@ -1,0 +1,72 @@
+// Joining by invite code: preview, accept, the QR image, and the page a plain scanner opens.
+import { Hono } from "hono";
+import { acceptInviteBody, inviteCode, type AcceptInviteResult } from "../../schema/groups";
+import { db } from "../db";
+import type { AppEnv } from "../env";
+import { ApiError } from "../lib/errors";
+import { qrPng, qrSvg } from "../lib/qr";
+import { unwrap } from "../lib/result";
+import { conversationObject } from "../lib/shards";
+import { jsonBody } from "../lib/validate";
+import { requireAuth } from "../middleware/auth";
+import { joinUrl, previewInvite, usableInvite } from "../services/invites";
+
+function codeParam(raw: string): string {
+  const r = inviteCode.safeParse(raw);
+  if (!r.success) throw new ApiError("not_found", "No such invite");
+  return r.data;
+}
+
+// The code is the capability: whoever holds it may see its image, so these need no sign-in
+// (a mini-program <image src> cannot send headers). Unusable invites get the JSON error.
+const QR_CACHE = "private, max-age=60";
+
+export const inviteRoutes = new Hono<AppEnv>()
+  .get("/:code/qr.svg", async (c) => {
+    const code = codeParam(c.req.param("code"));
+    await usableInvite(db(c.env), code);
+    return c.body(qrSvg(joinUrl(c.env, code)), 200, { "content-type": "image/svg+xml; charset=utf-8", "cache-control": QR_CACHE });
+  })
+  .get("/:code/qr.png", async (c) => {
+    const code = codeParam(c.req.param("code"));
+    await usableInvite(db(c.env), code);
+    return c.body((await qrPng(joinUrl(c.env, code))) as Uint8Array<ArrayBuffer>, 200, { "content-type": "image/png", "cache-control": QR_CACHE });
+  })
+  .get("/:code", requireAuth, async (c) => c.json(await previewInvite(db(c.env), c.get("auth").userId, codeParam(c.req.param("code")))))
+  .post("/:code/accept", requireAuth, jsonBody(acceptInviteBody), async (c) => {
+    const code = codeParam(c.req.param("code"));
+    const { group } = await usableInvite(db(c.env), code);
+    const result: AcceptInviteResult = unwrap(await conversationObject(c.env, group.id).acceptInvite(c.get("auth").userId, code, c.req.valid("json").message ?? ""));
+    return c.json(result, result.status === "pending" ? 202 : 200);
+  });
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+function page(title: string, body: string, status: 200 | 404 | 410) {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#111;text-align:center}h1{font-size:1.3rem}p{color:#555}</style></head>
+<body>${body}</body></html>`;
+  return new Response(html, { status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex" } });
+}
+
+/**
+ * What a phone's camera or WeChat's plain scanner opens. WeChat maps this URL prefix to the
+ * mini-program's join page (which receives it as `q`); anything else gets this explanation.
+ */
+export const joinPage = new Hono<AppEnv>().get("/:code", async (c) => {
+  const raw = c.req.param("code");
+  if (!inviteCode.safeParse(raw).success) return page("Invite not found", "<h1>This invite does not exist</h1><p>Check the link, or ask for a new QR code.</p>", 404);
+  try {
+    const { group } = await usableInvite(db(c.env), raw);
+    const name = escapeHtml(group.name);
+    return page(
+      `Join ${group.name} on Qun`,
+      `<h1>Join “${name}”</h1><p>${group.memberCount} members${group.joinPolicy === "approval" ? " · the group's admins approve new members" : ""}</p>
+<p>Scan this QR code with WeChat, or open the Qun mini-program and scan it there, to join.</p>`,
+      200,
+    );
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    return page("Invite unavailable", `<h1>This invite cannot be used</h1><p>${escapeHtml(e.message)}</p>`, e.code === "not_found" ? 404 : 410);
+  }
+});

@@ -1,0 +1,52 @@
+// Reads that combine a group object's view (roles, settings) with profiles from D1.
+import { inArray } from "drizzle-orm";
+import { users } from "../../schema/d1";
+import type { GroupInfo, GroupMember } from "../../schema/groups";
+import { db } from "../db";
+import type { Env } from "../env";
+import { ApiError } from "../lib/errors";
+import { unwrap } from "../lib/result";
+import { conversationObject } from "../lib/shards";
+
+const ROLE_ORDER = { owner: 0, admin: 1, member: 2 } as const;
+
+export async function groupInfo(env: Env, userId: string, conversationId: string): Promise<GroupInfo> {
+  const { meta, members } = unwrap(await conversationObject(env, conversationId).info(userId));
+  if (meta.kind !== "group") throw new ApiError("invalid_request", "This is a direct chat, not a group");
+  const profiles = new Map<string, { nickname: string; avatarMediaId: string | null }>();
+  const ids = members.map((m) => m.userId);
+  const d = db(env);
+  for (let i = 0; i < ids.length; i += 90) {
+    const part = ids.slice(i, i + 90);
+    for (const u of await d.select({ id: users.id, nickname: users.nickname, avatarMediaId: users.avatarMediaId }).from(users).where(inArray(users.id, part)).all()) {
+      profiles.set(u.id, u);
+    }
+  }
+  const list: GroupMember[] = members
+    .map((m) => ({
+      userId: m.userId,
+      role: m.role,
+      nickname: m.nickname,
+      profileNickname: profiles.get(m.userId)?.nickname ?? "",
+      avatarMediaId: profiles.get(m.userId)?.avatarMediaId ?? null,
+      joinedAt: m.joinedAt,
+      mutedUntil: m.mutedUntil !== null && m.mutedUntil > Date.now() ? m.mutedUntil : null,
+    }))
+    .sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.joinedAt - b.joinedAt);
+  return {
+    id: meta.id,
+    name: meta.name,
+    avatarMediaId: meta.avatarMediaId,
+    announcement: meta.announcement,
+    announcementAt: meta.announcementAt,
+    announcementBy: meta.announcementBy,
+    joinPolicy: meta.joinPolicy,
+    inviteConfirmation: meta.inviteConfirmation,
+    membersCanInvite: meta.membersCanInvite,
+    newMembersSeeHistory: meta.newMembersSeeHistory,
+    muteAll: meta.muteAll,
+    dissolvedAt: meta.dissolvedAt,
+    memberCount: list.length,
+    members: list,
+  };
+}
