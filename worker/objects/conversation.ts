@@ -46,7 +46,7 @@ interface Outgoing {
 
 // D1 and Durable Object SQLite both allow at most 100 bound parameters a statement.
 const D1_ROWS_PER_INSERT = 10;
-const MEMBER_ROWS_PER_INSERT = 15; // 6 columns each
+const MEMBER_ROWS_PER_INSERT = 14; // 7 columns each
 const SQL_IN_CHUNK = 90;
 
 type BatchItem = Parameters<ReturnType<typeof d1>["batch"]>[0][number];
