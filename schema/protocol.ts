@@ -124,7 +124,8 @@ export type ServerFrame =
   | { type: "typing"; conversationId: string; userId: string }
   | { type: "presence"; userId: string; online: boolean }
   | { type: "pong" }
-  // To the owner and admins: someone asks to join (link under the approval policy, or an invite awaiting confirmation).
+  // To the owner and admins when someone asks to join (a link under the approval policy, or an
+  // addition awaiting confirmation); once decided, to them and to the person who asked.
   | { type: "join_request"; conversationId: string; request: import("./groups").JoinRequestView }
   // To everyone in a face-to-face waiting room whenever it changes.
   | { type: "face_to_face"; room: import("./groups").FaceToFaceRoom }

@@ -75,15 +75,20 @@ describe("join requests", () => {
     expectError(await call(owner, "GET", `/groups/${id}/join-requests?status=maybe`), 400, "invalid_request");
   });
 
-  it("approved, let the person in with a notice; declined, leave them out", async () => {
+  it("approved, let the person in with a notice; declined, leave them out and tell them", async () => {
     const { id, owner, admin, people, requests } = await withRequests(2);
     const [yes, no] = [requests.find((r) => r.userId === people[0]!.id)!, requests.find((r) => r.userId === people[1]!.id)!];
+    const askerSocket = await SocketClient.connect(people[1]!.token);
+    await askerSocket.next((f) => f.type === "ready");
     const approved = await call(admin, "POST", `/groups/${id}/join-requests/${yes.id}/approve`);
     expect(approved.body.request).toMatchObject({ status: "approved", decidedBy: admin.id });
     expect(systemEvent((await history(people[0]!, id)).at(-1)!)).toEqual({ event: "joined", actorId: admin.id, memberIds: [people[0]!.id], via: "approval" });
     const declined = await call(owner, "POST", `/groups/${id}/join-requests/${no.id}/decline`);
     expect(declined.body).toMatchObject({ request: { status: "declined", decidedBy: owner.id }, seq: null });
     expect(await membershipRow(id, people[1]!.id)).toBeNull();
+    const told = await askerSocket.next<Extract<ServerFrame, { type: "join_request" }>>((f) => f.type === "join_request" && f.request.id === no.id);
+    expect(told.request).toMatchObject({ status: "declined", decidedBy: owner.id });
+    askerSocket.close();
     expect(await rows("select status from join_requests where conversation_id = ? order by status", id)).toEqual([{ status: "approved" }, { status: "declined" }]);
     expect((await call(owner, "GET", `/groups/${id}/join-requests?status=declined`)).body.requests.map((r: { userId: string }) => r.userId)).toEqual([people[1]!.id]);
   });

@@ -509,7 +509,10 @@ export class ConversationObject extends DurableObject<Env> {
         const useInvite = req.inviteCode ? [d.update(invites).set({ uses: sql`${invites.uses} + 1` }).where(eq(invites.code, req.inviteCode))] : [];
         seq = await this.admit(actorId, [req.userId], "approval", [decide, ...useInvite]);
       }
-      return { request: toJoinRequestView({ ...req, ...decided }), seq };
+      // The person asking learns the outcome, and the other deciders see it leave their lists.
+      const request = toJoinRequestView({ ...req, ...decided });
+      this.pushTo([req.userId, ...this.deciders()], { type: "join_request", conversationId: m.id, request });
+      return { request, seq };
     }));
   }
 
@@ -531,8 +534,7 @@ export class ConversationObject extends DurableObject<Env> {
       .filter((u) => !open.has(u))
       .map((userId) => ({ id: newId("jr"), conversationId: m.id, userId, ...from, status: "pending", createdAt: now, decidedBy: null, decidedAt: null }));
     for (const part of chunk(fresh, D1_ROWS_PER_INSERT)) await d.insert(joinRequests).values(part);
-    const deciders = [...this.members.values()].filter((x) => x.role !== "member").map((x) => x.userId);
-    for (const r of fresh) this.pushTo(deciders, { type: "join_request", conversationId: m.id, request: toJoinRequestView(r) });
+    for (const r of fresh) this.pushTo(this.deciders(), { type: "join_request", conversationId: m.id, request: toJoinRequestView(r) });
     return userIds.map((u) => toJoinRequestView(open.get(u) ?? fresh.find((r) => r.userId === u)!));
   }
 
@@ -544,6 +546,11 @@ export class ConversationObject extends DurableObject<Env> {
       for (const [userId, role] of changes) this.sql.update(members).set({ role }).where(eq(members.userId, userId)).run();
     });
     for (const [userId, role] of changes) this.members.get(userId)!.role = role;
+  }
+
+  /** The owner and admins: who decides join requests. */
+  private deciders(): string[] {
+    return [...this.members.values()].filter((x) => x.role !== "member").map((x) => x.userId);
   }
 
   /** A frame for some users only (not a message in the log). */
@@ -901,7 +908,7 @@ export class ConversationObject extends DurableObject<Env> {
 
   private requireGroup(): MetaRow {
     const m = this.requireOpen();
-    if (m.kind !== "group") throw new ApiError("invalid_request", "Only groups have members to add or remove");
+    if (m.kind !== "group") throw new ApiError("invalid_request", "This is a direct chat, not a group");
     return m;
   }
 
