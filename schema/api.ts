@@ -41,6 +41,8 @@ export const updateProfileBody = z
     signature: trimmed(LIMITS.signatureMax).optional(),
     status: trimmed(LIMITS.statusMax).optional(),
     username: username.optional(),
+    /** Let people who are not your friends start a direct chat with you. */
+    allowStrangers: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, "Nothing to update");
 export const searchUsersQuery = z.strictObject({ q: z.string().trim().min(1).max(LIMITS.searchQueryMax) });
@@ -59,6 +61,7 @@ export interface PublicProfile {
 }
 
 export interface OwnProfile extends PublicProfile {
+  allowStrangers: boolean;
   hasPassword: boolean;
   wechatLinked: boolean;
   createdAt: number;

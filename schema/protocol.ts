@@ -57,7 +57,9 @@ export type SystemEvent =
   | { event: "admin_unset"; actorId: string; memberId: string }
   | { event: "owner_transferred"; actorId: string; memberId: string }
   | { event: "nickname"; actorId: string; nickname: string }
-  | { event: "dissolved"; actorId: string };
+  | { event: "dissolved"; actorId: string }
+  // Direct chats: a friend request was accepted (actor = who accepted).
+  | { event: "friends"; actorId: string; requesterId: string; greeting: string };
 
 export interface QuotedMessage {
   seq: number;
@@ -123,6 +125,8 @@ export type ServerFrame =
   | { type: "read"; conversationId: string; reads: { userId: string; seq: number }[] }
   | { type: "typing"; conversationId: string; userId: string }
   | { type: "presence"; userId: string; online: boolean }
+  // To the person asked, when a friend request arrives (or is sent again).
+  | { type: "friend_request"; request: import("./contacts").FriendRequestView }
   | { type: "pong" }
   // To the owner and admins when someone asks to join (a link under the approval policy, or an
   // addition awaiting confirmation); once decided, to them and to the person who asked.

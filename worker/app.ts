@@ -6,6 +6,7 @@ import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
 import { randomString } from "./lib/ids";
 import { auth } from "./routes/auth";
+import { contactRoutes } from "./routes/contacts";
 import { conversationRoutes } from "./routes/conversations";
 import { faceToFaceRoutes } from "./routes/face-to-face";
 import { groupRoutes } from "./routes/groups";
@@ -30,6 +31,7 @@ export const app = new Hono<AppEnv>()
   .route("/me", me)
   .route("/users", users)
   .route("/conversations", conversationRoutes)
+  .route("/contacts", contactRoutes)
   .route("/groups", groupRoutes)
   .route("/invites", inviteRoutes)
   .route("/j", joinPage)

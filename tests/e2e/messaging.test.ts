@@ -87,9 +87,18 @@ describe("three people on real sockets", () => {
       Device.connect(http.baseUrl, bob.accessToken),
       Device.connect(http.baseUrl, carol.accessToken),
     ]);
+    // Strangers cannot start a chat; friends can. Alice asks, Bob accepts, and the chat opens.
+    expect((await http.post("/conversations/direct", { userId: bob.user.id }, alice.accessToken)).body.error.code).toBe("not_friends");
+    const asked = await http.post("/contacts/requests", { userId: bob.user.id, greeting: "Alice from the hike" }, alice.accessToken);
+    expect(asked.status).toBe(201);
+    await bobPhone.next((f) => f.type === "friend_request");
+    const accepted = await http.post(`/contacts/requests/${asked.body.request.id}/accept`, {}, bob.accessToken);
+    expect(accepted.status).toBe(200);
     const opened = await http.post("/conversations/direct", { userId: bob.user.id }, alice.accessToken);
-    expect([200, 201]).toContain(opened.status);
+    expect(opened.status).toBe(200);
     const directId: string = opened.body.id;
+    expect(directId).toBe(accepted.body.conversationId);
+    await alicePhone.next(isMessage(directId, (m) => m.type === "system"));
 
     const sent = await http.post(`/conversations/${directId}/messages`, { clientId: "dm-1", type: "text", body: { text: "Bring the map" } }, alice.accessToken);
     expect(sent.status).toBe(201);

@@ -18,6 +18,7 @@ describe("registering with a username and password", () => {
       avatarMediaId: null,
       signature: "",
       status: "",
+      allowStrangers: false,
       hasPassword: true,
       wechatLinked: false,
       createdAt: expect.any(Number),

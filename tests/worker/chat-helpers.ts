@@ -2,6 +2,7 @@
 // service functions the routes use (without PBKDF2, which only password sign-up needs).
 import { env, SELF } from "cloudflare:test";
 import type { Message, ServerFrame } from "../../schema/protocol";
+import { friendships } from "../../schema/d1";
 import { db } from "../../worker/db";
 import { findOrCreateByOpenid } from "../../worker/services/accounts";
 import { startSession } from "../../worker/services/tokens";
@@ -34,7 +35,18 @@ export async function createGroup(owner: TestUser, members: TestUser[], name = "
   return res.body.id;
 }
 
+/** Seeds a friendship straight into D1 (no request, no notice), as direct chats need one. */
+export async function befriend(a: { id: string }, b: { id: string }) {
+  const now = Date.now();
+  await db(env).insert(friendships).values([
+    { userId: a.id, friendId: b.id, createdAt: now },
+    { userId: b.id, friendId: a.id, createdAt: now },
+  ]).onConflictDoNothing();
+}
+
+/** Befriends the two, then opens their direct chat. */
 export async function openDirect(a: TestUser, b: TestUser): Promise<string> {
+  await befriend(a, b);
   const res = await api("POST", "/conversations/direct", { token: a.token, body: { userId: b.id } });
   if (res.status !== 201 && res.status !== 200) throw new Error(`open direct: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;

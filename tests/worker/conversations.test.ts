@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, expectError } from "./helpers";
-import { createGroup, makeUser, makeUsers, openDirect, sendText } from "./chat-helpers";
+import { befriend, createGroup, makeUser, makeUsers, openDirect, sendText } from "./chat-helpers";
 
 describe("conversations", () => {
   it("creates a group with its creator as owner, a 'created' notice as seq 1, and D1 rows for every member", async () => {
@@ -34,6 +34,7 @@ describe("conversations", () => {
 
   it("gives a pair exactly one direct conversation, whoever opens it first and however often", async () => {
     const [a, b] = await makeUsers(2);
+    await befriend(a!, b!);
     const [first, second] = await Promise.all([
       api("POST", "/conversations/direct", { token: a!.token, body: { userId: b!.id } }),
       api("POST", "/conversations/direct", { token: b!.token, body: { userId: a!.id } }),

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { GroupInfo } from "../../schema/groups";
 import type { Message, ServerFrame } from "../../schema/protocol";
-import { history, sendText, SocketClient, type TestUser } from "./chat-helpers";
+import { befriend, history, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { call, conversationRow, membershipRow, patchGroup, rankedGroup, systemEvent } from "./group-helpers";
 import { api, count, expectError } from "./helpers";
 
@@ -62,6 +62,7 @@ describe("group settings", () => {
 
   it("answers a direct chat's id with invalid_request and an unknown id with not_found", async () => {
     const { owner, member } = await rankedGroup();
+    await befriend(owner, member);
     const dm = (await api("POST", "/conversations/direct", { token: owner.token, body: { userId: member.id } })).body.id;
     expectError(await patchGroup(owner, dm, { name: "no" }), 400, "invalid_request");
     expectError(await call(owner, "GET", `/groups/${dm}`), 400, "invalid_request");

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { GROUP_LIMITS } from "../../schema/limits";
 import type { ServerFrame } from "../../schema/protocol";
 import { newInviteCode } from "../../worker/services/invites";
-import { createGroup, history, makeUser, makeUsers, SocketClient, type TestUser } from "./chat-helpers";
+import { befriend, createGroup, history, makeUser, makeUsers, SocketClient, type TestUser } from "./chat-helpers";
 import { call, conversationRow, patchGroup, rankedGroup, systemEvent } from "./group-helpers";
 import { api, count, expectError, rows } from "./helpers";
 import { readPng } from "./png";
@@ -87,6 +87,7 @@ describe("creating an invite", () => {
 
   it("refuses invites to a direct chat", async () => {
     const [a, b] = await makeUsers(2);
+    await befriend(a!, b!);
     const dm = (await api("POST", "/conversations/direct", { token: a!.token, body: { userId: b!.id } })).body.id;
     expectError(await call(a!, "POST", `/groups/${dm}/invites`, {}), 400, "invalid_request");
   });

@@ -12,7 +12,7 @@ describe("own profile", () => {
     const res = await api("GET", "/me", { token: alice.accessToken });
     expect(res.status).toBe(200);
     expect(res.body).toEqual(alice.user);
-    expect(Object.keys(res.body).sort()).toEqual([...PUBLIC_FIELDS, "createdAt", "hasPassword", "wechatLinked"].sort());
+    expect(Object.keys(res.body).sort()).toEqual([...PUBLIC_FIELDS, "allowStrangers", "createdAt", "hasPassword", "wechatLinked"].sort());
     expect(JSON.stringify(res.body)).not.toMatch(/pbkdf2|openid|password_hash|passwordHash/);
   });
 

@@ -22,6 +22,7 @@ import { previewText } from "../lib/preview";
 import { guard, type Result } from "../lib/result";
 import { gateway, shardOf } from "../lib/shards";
 import { inviteProblem, toJoinRequestView } from "../services/invites";
+import { directPolicy } from "../services/contacts";
 
 type Role = MemberRow["role"];
 const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1 };
@@ -70,6 +71,8 @@ export class ConversationObject extends DurableObject<Env> {
   private pendingReads = new Map<string, number>();
   private summaryDirty = false;
   private flushing: Promise<void> | null = null;
+  /** Direct chats only: why each member may not send (null = may), loaded lazily from D1. */
+  private directPolicy: Map<string, "blocked" | "not_friends" | null> | null = null;
   private buckets = new Map<string, { tokens: number; at: number }>();
   /** Since the object woke: how often it flushed and how many gateway calls that took. */
   private counters = { flushes: 0, gatewayCalls: 0, framesPushed: 0 };
@@ -565,12 +568,54 @@ export class ConversationObject extends DurableObject<Env> {
   // ---- messages -----------------------------------------------------------------------
 
   async send(senderId: string, input: SendInput): Promise<Result<Ack>> {
-    return guard(() => this.sendNow(senderId, input, null));
+    return guard(async () => {
+      await this.checkDirectPolicy(senderId);
+      return this.sendNow(senderId, input, null);
+    });
+  }
+
+  // ---- direct chats: who may message whom (contacts) ---------------------------------
+
+  /**
+   * Direct chats carry the contacts rules: a blocked sender is refused, and so is a non-friend
+   * unless the recipient allows strangers. Read from D1 once per wake and cached; the contacts
+   * service calls contactsChanged() whenever friendship, blocks or the setting change.
+   */
+  private async checkDirectPolicy(senderId: string) {
+    const m = this.meta;
+    if (!m || m.kind !== "direct" || !this.members.has(senderId)) return; // sendNow refuses those
+    if (!this.directPolicy) {
+      const [a, b] = [...this.members.keys()];
+      this.directPolicy = await directPolicy(d1(this.env), a!, b ?? a!);
+    }
+    const reason = this.directPolicy.get(senderId);
+    if (reason === "blocked") throw new ApiError("blocked", "Your message was not delivered: this person is not receiving your messages");
+    if (reason === "not_friends") throw new ApiError("not_friends", "You are not friends: send a friend request first");
+  }
+
+  async contactsChanged(): Promise<Result<null>> {
+    return guard(() => {
+      this.directPolicy = null;
+      return null;
+    });
+  }
+
+  /** A friend request between the two was accepted: the notice opens their chat. */
+  async befriended(actorId: string, requesterId: string, greeting: string): Promise<Result<{ seq: number }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.requireOpen();
+      if (m.kind !== "direct") throw new ApiError("invalid_request", "Only direct chats");
+      this.requireMember(actorId);
+      this.directPolicy = null;
+      const msg = this.appendSystem({ event: "friends", actorId, requesterId, greeting }, Date.now());
+      return { seq: msg.seq };
+    }));
   }
 
   /** Copies a message the caller can read into this conversation. */
   async receiveForward(senderId: string, clientId: string, source: Message): Promise<Result<Ack>> {
-    return guard(() => {
+    return guard(async () => {
+      await this.checkDirectPolicy(senderId);
       if (source.body === null || source.type === "system") throw new ApiError("invalid_request", "That message cannot be forwarded");
       const input = { clientId, type: source.type, body: source.body } as SendInput;
       const origin = source.forwarded ?? { conversationId: source.conversationId, seq: source.seq, senderId: source.senderId };

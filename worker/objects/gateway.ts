@@ -9,7 +9,9 @@ import { MESSAGE_LIMITS } from "../../schema/limits";
 import { CLOSE, clientFrame, type ClientFrame, type ServerFrame } from "../../schema/protocol";
 import type { Env } from "../env";
 import type { Result } from "../lib/result";
-import { conversationObject } from "../lib/shards";
+import { db } from "../db";
+import { conversationObject, gateway, shardOf } from "../lib/shards";
+import { friendIdsOf } from "../services/contacts";
 
 interface Attachment {
   userId: string;
@@ -32,6 +34,7 @@ export class GatewayObject extends DurableObject<Env> {
     if (!userId || !sessionId || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected an authenticated websocket upgrade", { status: 400 });
     }
+    const wasOnline = this.ctx.getWebSockets(userId).length > 0;
     // One socket per device: a new connection of the same session replaces the old one.
     for (const old of this.ctx.getWebSockets(SESSION_TAG(sessionId))) {
       this.send(old, { type: "error", code: "replaced", message: "This device connected again; this connection is closed" });
@@ -42,6 +45,7 @@ export class GatewayObject extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [userId, SESSION_TAG(sessionId)]);
     server.serializeAttachment({ userId, sessionId, connectedAt: Date.now() } satisfies Attachment);
     this.send(server, { type: "ready", userId, sessionId, serverTime: Date.now() });
+    if (!wasOnline) this.ctx.waitUntil(this.announce(userId, true));
     const protocol = request.headers.get("x-qun-protocol");
     return new Response(null, { status: 101, webSocket: client, headers: protocol ? { "sec-websocket-protocol": protocol } : {} });
   }
@@ -106,6 +110,36 @@ export class GatewayObject extends DurableObject<Env> {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
     } catch {
       // already closed
+    }
+    await this.wentAway(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.wentAway(ws);
+  }
+
+  /** When a user's last device disconnects, their friends see them go offline. */
+  private async wentAway(ws: WebSocket) {
+    const att = ws.deserializeAttachment() as Attachment | null;
+    if (!att) return;
+    const others = this.ctx.getWebSockets(att.userId).filter((s) => s !== ws && s.readyState === WebSocket.OPEN);
+    if (others.length === 0) await this.announce(att.userId, false);
+  }
+
+  /**
+   * Presence: one D1 read for the user's friends, then one deliver call per shard that holds
+   * any of them, however many friends there are.
+   */
+  private async announce(userId: string, online: boolean) {
+    try {
+      const friends = await friendIdsOf(db(this.env), userId);
+      if (friends.length === 0) return;
+      const frame = JSON.stringify({ type: "presence", userId, online } satisfies ServerFrame);
+      const byShard = new Map<number, string[]>();
+      for (const f of friends) byShard.set(shardOf(f), [...(byShard.get(shardOf(f)) ?? []), f]);
+      await Promise.allSettled([...byShard].map(([shard, ids]) => (shard === shardOf(userId) ? this.deliver(ids, [frame]) /* this object is the user's shard */ : gateway(this.env, shard).deliver(ids, [frame]))));
+    } catch (e) {
+      console.error(JSON.stringify({ msg: "presence failed", userId, error: String(e) }));
     }
   }
 

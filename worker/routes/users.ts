@@ -5,6 +5,7 @@ import type { AppEnv } from "../env";
 import { jsonBody, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import * as accounts from "../services/accounts";
+import { strangersSettingChanged } from "../services/contacts";
 
 export const me = new Hono<AppEnv>()
   .use(requireAuth)
@@ -15,7 +16,10 @@ export const me = new Hono<AppEnv>()
   .patch("/", jsonBody(updateProfileBody), async (c) => {
     const d = db(c.env);
     const user = await accounts.requireUser(d, c.get("auth").userId);
-    return c.json(accounts.toOwnProfile(await accounts.updateProfile(d, user, c.req.valid("json"))));
+    const patch = c.req.valid("json");
+    const updated = await accounts.updateProfile(d, user, patch);
+    if (patch.allowStrangers !== undefined && patch.allowStrangers !== user.allowStrangers) await strangersSettingChanged(c.env, d, user.id);
+    return c.json(accounts.toOwnProfile(updated));
   });
 
 export const users = new Hono<AppEnv>()

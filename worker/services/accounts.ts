@@ -20,6 +20,7 @@ export const toPublicProfile = (u: User): PublicProfile => ({
 
 export const toOwnProfile = (u: User): OwnProfile => ({
   ...toPublicProfile(u),
+  allowStrangers: u.allowStrangers,
   hasPassword: u.passwordHash !== null,
   wechatLinked: u.openid !== null && !u.openid.startsWith("dev:"),
   createdAt: u.createdAt,

@@ -10,6 +10,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
+import { directPolicy } from "./contacts";
 
 const peerMembership = alias(memberships, "peer_membership");
 const peerUser = alias(users, "peer_user");
@@ -87,6 +88,14 @@ export async function openDirect(env: Env, d: Db, userId: string, peerId: string
   if (peerId === userId) throw new ApiError("invalid_request", "You cannot open a chat with yourself");
   await requireUsers(d, [peerId]);
   const id = await directId(userId, peerId);
+  // Starting a new chat follows the contacts rule; an existing one (say, after an unfriending)
+  // still opens, so its history stays readable, and its object refuses sends as the rule says.
+  const exists = await d.select({ id: conversations.id }).from(conversations).where(eq(conversations.id, id)).get();
+  if (!exists) {
+    const reason = (await directPolicy(d, userId, peerId)).get(userId);
+    if (reason === "blocked") throw new ApiError("blocked", "This person is not receiving your messages");
+    if (reason === "not_friends") throw new ApiError("not_friends", "You are not friends: send a friend request first");
+  }
   const { created } = unwrap(await conversationObject(env, id).openDirect({ id, userIds: [userId, peerId] }));
   return { summary: await getSummary(d, userId, id), created };
 }

@@ -1,0 +1,48 @@
+// Contacts: friend requests, friends (remark names and tags), blocks. Shared by worker and client.
+import { z } from "zod";
+import type { PublicProfile } from "./api";
+import { userId } from "./protocol";
+
+export const CONTACT_LIMITS = {
+  greetingChars: 100,
+  remarkChars: 32,
+  tagChars: 20,
+  tagsPerFriend: 10,
+  requestsPerDay: 30, // per sender: WeChat-like throttling of "add friend" spam
+} as const;
+
+const L = CONTACT_LIMITS;
+export const tagName = z.string().trim().min(1, "Tag names cannot be empty").max(L.tagChars);
+const remark = z.string().trim().max(L.remarkChars);
+
+export const friendRequestBody = z.strictObject({
+  userId,
+  greeting: z.string().trim().max(L.greetingChars).optional(),
+  /** The remark name the sender will use once accepted. */
+  remark: remark.optional(),
+});
+export const acceptRequestBody = z.strictObject({ remark: remark.optional() });
+export const updateFriendBody = z
+  .strictObject({ remark: remark.optional(), tags: z.array(tagName).max(L.tagsPerFriend).optional() })
+  .refine((b) => Object.keys(b).length > 0, "Nothing to update");
+export const renameTagBody = z.strictObject({ name: tagName });
+
+export interface FriendView {
+  user: PublicProfile;
+  remark: string;
+  tags: string[];
+  online: boolean;
+  since: number;
+  /** The direct conversation with this friend. */
+  conversationId: string;
+}
+
+export interface FriendRequestView {
+  id: string;
+  from: PublicProfile;
+  to: PublicProfile;
+  greeting: string;
+  status: "pending" | "accepted" | "declined";
+  createdAt: number;
+  respondedAt: number | null;
+}

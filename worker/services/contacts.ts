@@ -1,0 +1,311 @@
+// Contacts: friend requests, mutual friendships (each side keeps its own remark and tags),
+// blocks, and the rule they put on direct chats. D1 is the source of truth; the direct
+// conversation's object caches the rule and is told when it changes (contactsChanged).
+import { and, eq, inArray, or } from "drizzle-orm";
+import type { PublicProfile } from "../../schema/api";
+import { CONTACT_LIMITS, type FriendRequestView, type FriendView } from "../../schema/contacts";
+import { blocks, conversations, friendRequests, friendships, memberships, users } from "../../schema/d1";
+import type { ServerFrame } from "../../schema/protocol";
+import type { Db } from "../db";
+import type { Env } from "../env";
+import { ApiError } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { unwrap } from "../lib/result";
+import { conversationObject, gateway, shardOf } from "../lib/shards";
+import { requireUser, toPublicProfile } from "./accounts";
+import { directId, openDirect } from "./conversations";
+import * as ratelimit from "./ratelimit";
+
+type Reason = "blocked" | "not_friends" | null;
+
+/** Why each of the two may not message the other in their direct chat (null: they may). */
+export async function directPolicy(d: Db, a: string, b: string): Promise<Map<string, Reason>> {
+  const [friendRows, blockRows, people] = await Promise.all([
+    d.select({ userId: friendships.userId }).from(friendships).where(or(and(eq(friendships.userId, a), eq(friendships.friendId, b)), and(eq(friendships.userId, b), eq(friendships.friendId, a)))).all(),
+    d.select({ userId: blocks.userId, blockedId: blocks.blockedId }).from(blocks).where(or(and(eq(blocks.userId, a), eq(blocks.blockedId, b)), and(eq(blocks.userId, b), eq(blocks.blockedId, a)))).all(),
+    d.select({ id: users.id, allowStrangers: users.allowStrangers }).from(users).where(inArray(users.id, [a, b])).all(),
+  ]);
+  const friends = friendRows.length === 2;
+  const open = new Map(people.map((p) => [p.id, p.allowStrangers]));
+  const reason = (sender: string, recipient: string): Reason => {
+    if (blockRows.some((r) => r.userId === recipient && r.blockedId === sender)) return "blocked";
+    if (!friends && !open.get(recipient)) return "not_friends";
+    return null;
+  };
+  return new Map([
+    [a, reason(a, b)],
+    [b, reason(b, a)],
+  ]);
+}
+
+/** Tells the pair's direct conversation (if it exists) that the rule changed. */
+async function directChanged(env: Env, d: Db, a: string, b: string) {
+  const id = await directId(a, b);
+  const exists = await d.select({ id: conversations.id }).from(conversations).where(eq(conversations.id, id)).get();
+  if (exists) unwrap(await conversationObject(env, id).contactsChanged());
+}
+
+/** After a user changes allowStrangers: every direct chat they are in re-reads the rule. */
+export async function strangersSettingChanged(env: Env, d: Db, userId: string) {
+  const rows = await d
+    .select({ id: conversations.id })
+    .from(memberships)
+    .innerJoin(conversations, eq(conversations.id, memberships.conversationId))
+    .where(and(eq(memberships.userId, userId), eq(conversations.kind, "direct")))
+    .all();
+  await Promise.all(rows.map(async (r) => unwrap(await conversationObject(env, r.id).contactsChanged())));
+}
+
+async function isBlocked(d: Db, by: string, who: string) {
+  return !!(await d.select({ u: blocks.userId }).from(blocks).where(and(eq(blocks.userId, by), eq(blocks.blockedId, who))).get());
+}
+
+async function areFriends(d: Db, a: string, b: string) {
+  return !!(await d.select({ u: friendships.userId }).from(friendships).where(and(eq(friendships.userId, a), eq(friendships.friendId, b))).get());
+}
+
+async function profiles(d: Db, ids: string[]): Promise<Map<string, PublicProfile>> {
+  const out = new Map<string, PublicProfile>();
+  for (let i = 0; i < ids.length; i += 90) {
+    const part = ids.slice(i, i + 90);
+    for (const u of await d.select().from(users).where(inArray(users.id, part)).all()) out.set(u.id, toPublicProfile(u));
+  }
+  return out;
+}
+
+/** Which of `userIds` have a socket open now: one call per gateway shard. */
+export async function onlineAmong(env: Env, userIds: string[]): Promise<Set<string>> {
+  const byShard = new Map<number, string[]>();
+  for (const u of userIds) byShard.set(shardOf(u), [...(byShard.get(shardOf(u)) ?? []), u]);
+  const answers = await Promise.all([...byShard].map(([shard, ids]) => gateway(env, shard).online(ids)));
+  return new Set(answers.flat());
+}
+
+// ---- friends ---------------------------------------------------------------------------
+
+export async function listFriends(env: Env, d: Db, userId: string): Promise<{ friends: FriendView[]; tags: string[] }> {
+  const rows = await d
+    .select({ f: friendships, u: users })
+    .from(friendships)
+    .innerJoin(users, eq(users.id, friendships.friendId))
+    .where(eq(friendships.userId, userId))
+    .all();
+  const online = await onlineAmong(env, rows.map((r) => r.f.friendId));
+  const friends = await Promise.all(
+    rows.map(async ({ f, u }) => ({
+      user: toPublicProfile(u),
+      remark: f.remark,
+      tags: JSON.parse(f.tags) as string[],
+      online: online.has(u.id),
+      since: f.createdAt,
+      conversationId: await directId(userId, u.id),
+    })),
+  );
+  friends.sort((x, y) => (x.remark || x.user.nickname).localeCompare(y.remark || y.user.nickname));
+  const tags = [...new Set(friends.flatMap((f) => f.tags))].sort();
+  return { friends, tags };
+}
+
+export async function getFriend(env: Env, d: Db, userId: string, friendId: string): Promise<FriendView> {
+  const found = (await listFriends(env, d, userId)).friends.find((f) => f.user.id === friendId);
+  if (!found) throw new ApiError("not_found", "Not in your contacts");
+  return found;
+}
+
+export async function updateFriend(env: Env, d: Db, userId: string, friendId: string, patch: { remark?: string; tags?: string[] }) {
+  const set: { remark?: string; tags?: string } = {};
+  if (patch.remark !== undefined) set.remark = patch.remark;
+  if (patch.tags !== undefined) set.tags = JSON.stringify([...new Set(patch.tags)]);
+  const updated = await d
+    .update(friendships)
+    .set(set)
+    .where(and(eq(friendships.userId, userId), eq(friendships.friendId, friendId)))
+    .returning({ id: friendships.friendId });
+  if (updated.length === 0) throw new ApiError("not_found", "Not in your contacts");
+  return getFriend(env, d, userId, friendId);
+}
+
+/** Renames or (newName null) removes a tag on every friend that has it. */
+export async function retag(d: Db, userId: string, tag: string, newName: string | null): Promise<number> {
+  const rows = await d.select().from(friendships).where(eq(friendships.userId, userId)).all();
+  const changed = rows.filter((r) => (JSON.parse(r.tags) as string[]).includes(tag));
+  if (changed.length === 0) throw new ApiError("not_found", `No friend has the tag "${tag}"`);
+  const stmts = changed.map((r) => {
+    const tags = (JSON.parse(r.tags) as string[]).filter((t) => t !== tag);
+    if (newName !== null && !tags.includes(newName)) tags.push(newName);
+    return d.update(friendships).set({ tags: JSON.stringify(tags) }).where(and(eq(friendships.userId, userId), eq(friendships.friendId, r.friendId)));
+  });
+  await d.batch(stmts as [(typeof stmts)[0], ...(typeof stmts)[number][]]);
+  return changed.length;
+}
+
+/** Ends the friendship for both sides. The chat and its history stay; new messages follow the stranger rule. */
+export async function deleteFriend(env: Env, d: Db, userId: string, friendId: string) {
+  const removed = await d
+    .delete(friendships)
+    .where(or(and(eq(friendships.userId, userId), eq(friendships.friendId, friendId)), and(eq(friendships.userId, friendId), eq(friendships.friendId, userId))))
+    .returning({ u: friendships.userId });
+  if (removed.length === 0) throw new ApiError("not_found", "Not in your contacts");
+  await directChanged(env, d, userId, friendId);
+}
+
+// ---- requests --------------------------------------------------------------------------
+
+function requestView(r: typeof friendRequests.$inferSelect, people: Map<string, PublicProfile>): FriendRequestView {
+  return {
+    id: r.id,
+    from: people.get(r.fromUserId)!,
+    to: people.get(r.toUserId)!,
+    greeting: r.greeting,
+    status: r.status,
+    createdAt: r.createdAt,
+    respondedAt: r.respondedAt,
+  };
+}
+
+export async function listRequests(d: Db, userId: string): Promise<{ incoming: FriendRequestView[]; outgoing: FriendRequestView[] }> {
+  const rows = await d
+    .select()
+    .from(friendRequests)
+    .where(and(or(eq(friendRequests.toUserId, userId), eq(friendRequests.fromUserId, userId)), eq(friendRequests.status, "pending")))
+    .all();
+  const people = await profiles(d, [...new Set(rows.flatMap((r) => [r.fromUserId, r.toUserId]))]);
+  rows.sort((a, b) => b.createdAt - a.createdAt);
+  return {
+    incoming: rows.filter((r) => r.toUserId === userId).map((r) => requestView(r, people)),
+    outgoing: rows.filter((r) => r.fromUserId === userId).map((r) => requestView(r, people)),
+  };
+}
+
+/**
+ * Sends (or refreshes) a friend request. If the other person already asked you, this accepts
+ * theirs instead, as two people adding each other at once expect.
+ */
+export async function sendRequest(
+  env: Env,
+  d: Db,
+  fromId: string,
+  body: { userId: string; greeting?: string; remark?: string },
+): Promise<{ request: FriendRequestView; created: boolean }> {
+  const toId = body.userId;
+  if (toId === fromId) throw new ApiError("invalid_request", "You cannot add yourself");
+  const target = await d.select().from(users).where(eq(users.id, toId)).get();
+  if (!target) throw new ApiError("not_found", "No such user");
+  if (await areFriends(d, fromId, toId)) throw new ApiError("already_friends", "You are already friends");
+  if (await isBlocked(d, fromId, toId)) throw new ApiError("conflict", "You blocked this person; unblock them first");
+  if (await isBlocked(d, toId, fromId)) throw new ApiError("blocked", "This person is not accepting your friend requests");
+
+  const theirs = await d
+    .select()
+    .from(friendRequests)
+    .where(and(eq(friendRequests.fromUserId, toId), eq(friendRequests.toUserId, fromId), eq(friendRequests.status, "pending")))
+    .get();
+  if (theirs) {
+    await acceptRequest(env, d, fromId, theirs.id, body.remark);
+    const [row] = await d.select().from(friendRequests).where(eq(friendRequests.id, theirs.id)).all();
+    return { request: requestView(row!, await profiles(d, [fromId, toId])), created: false };
+  }
+
+  const limit = { key: `friend-requests:${fromId}`, max: CONTACT_LIMITS.requestsPerDay, windowSeconds: 24 * 3600 };
+  const wait = await ratelimit.exceeded(d, limit);
+  if (wait !== null) throw new ApiError("rate_limited", "Too many friend requests today; try tomorrow", undefined, { "Retry-After": String(wait) });
+
+  const now = Date.now();
+  const mine = await d
+    .select()
+    .from(friendRequests)
+    .where(and(eq(friendRequests.fromUserId, fromId), eq(friendRequests.toUserId, toId), eq(friendRequests.status, "pending")))
+    .get();
+  let row: typeof friendRequests.$inferSelect;
+  if (mine) {
+    // Asking again refreshes the greeting and moves it to the top of their list.
+    [row] = (await d
+      .update(friendRequests)
+      .set({ greeting: body.greeting ?? mine.greeting, createdAt: now })
+      .where(eq(friendRequests.id, mine.id))
+      .returning()) as [typeof friendRequests.$inferSelect];
+  } else {
+    [row] = (await d
+      .insert(friendRequests)
+      .values({ id: newId("fr"), fromUserId: fromId, toUserId: toId, greeting: body.greeting ?? "", status: "pending", createdAt: now })
+      .returning()) as [typeof friendRequests.$inferSelect];
+  }
+  await ratelimit.hit(d, [limit], now);
+  const view = requestView(row, await profiles(d, [fromId, toId]));
+  await notify(env, [toId], { type: "friend_request", request: view });
+  return { request: view, created: !mine };
+}
+
+async function pendingFor(d: Db, userId: string, requestId: string) {
+  const r = await d.select().from(friendRequests).where(eq(friendRequests.id, requestId)).get();
+  if (!r || (r.toUserId !== userId && r.fromUserId !== userId)) throw new ApiError("not_found", "No such friend request");
+  if (r.toUserId !== userId) throw new ApiError("forbidden", "Only the person asked can answer a friend request");
+  if (r.status !== "pending") throw new ApiError("conflict", `This request was already ${r.status}`);
+  return r;
+}
+
+export async function acceptRequest(env: Env, d: Db, userId: string, requestId: string, remark?: string): Promise<{ conversationId: string; friend: FriendView }> {
+  const r = await pendingFor(d, userId, requestId);
+  const requester = r.fromUserId;
+  if (await isBlocked(d, userId, requester)) throw new ApiError("conflict", "You blocked this person; unblock them first");
+  const now = Date.now();
+  await d.batch([
+    d.update(friendRequests).set({ status: "accepted", respondedAt: now }).where(eq(friendRequests.id, r.id)),
+    d.insert(friendships).values({ userId, friendId: requester, remark: remark ?? "", createdAt: now }).onConflictDoNothing(),
+    d.insert(friendships).values({ userId: requester, friendId: userId, createdAt: now }).onConflictDoNothing(),
+    // Their mirror request, if any, is answered by the same acceptance.
+    d
+      .update(friendRequests)
+      .set({ status: "accepted", respondedAt: now })
+      .where(and(eq(friendRequests.fromUserId, userId), eq(friendRequests.toUserId, requester), eq(friendRequests.status, "pending"))),
+  ]);
+  const { summary } = await openDirect(env, d, userId, requester);
+  unwrap(await conversationObject(env, summary.id).befriended(userId, requester, r.greeting));
+  return { conversationId: summary.id, friend: await getFriend(env, d, userId, requester) };
+}
+
+export async function declineRequest(d: Db, userId: string, requestId: string) {
+  const r = await pendingFor(d, userId, requestId);
+  await d.update(friendRequests).set({ status: "declined", respondedAt: Date.now() }).where(eq(friendRequests.id, r.id));
+}
+
+// ---- blocks ----------------------------------------------------------------------------
+
+export async function listBlocked(d: Db, userId: string): Promise<PublicProfile[]> {
+  const rows = await d.select({ u: users }).from(blocks).innerJoin(users, eq(users.id, blocks.blockedId)).where(eq(blocks.userId, userId)).all();
+  return rows.map((r) => toPublicProfile(r.u));
+}
+
+/** Blocks someone: their messages to you and their friend requests are refused; their pending requests to you go away. */
+export async function block(env: Env, d: Db, userId: string, blockedId: string) {
+  if (blockedId === userId) throw new ApiError("invalid_request", "You cannot block yourself");
+  await requireUser(d, blockedId).catch(() => {
+    throw new ApiError("not_found", "No such user");
+  });
+  await d.batch([
+    d.insert(blocks).values({ userId, blockedId, createdAt: Date.now() }).onConflictDoNothing(),
+    d.delete(friendRequests).where(and(eq(friendRequests.fromUserId, blockedId), eq(friendRequests.toUserId, userId), eq(friendRequests.status, "pending"))),
+  ]);
+  await directChanged(env, d, userId, blockedId);
+}
+
+export async function unblock(env: Env, d: Db, userId: string, blockedId: string) {
+  const removed = await d.delete(blocks).where(and(eq(blocks.userId, userId), eq(blocks.blockedId, blockedId))).returning({ u: blocks.userId });
+  if (removed.length === 0) throw new ApiError("not_found", "You have not blocked this person");
+  await directChanged(env, d, userId, blockedId);
+}
+
+// ---- live notices ----------------------------------------------------------------------
+
+async function notify(env: Env, userIds: string[], frame: ServerFrame) {
+  const byShard = new Map<number, string[]>();
+  for (const u of userIds) byShard.set(shardOf(u), [...(byShard.get(shardOf(u)) ?? []), u]);
+  const text = JSON.stringify(frame);
+  await Promise.allSettled([...byShard].map(([shard, ids]) => gateway(env, shard).deliver(ids, [text])));
+}
+
+/** Friends of `userId` (people who have them as a friend): presence goes to them. */
+export async function friendIdsOf(d: Db, userId: string): Promise<string[]> {
+  const rows = await d.select({ id: friendships.userId }).from(friendships).where(eq(friendships.friendId, userId)).all();
+  return rows.map((r) => r.id);
+}
