@@ -14,7 +14,7 @@ function signIn() {
     accessTokenExpiresAt: Date.now() + 60_000,
     refreshToken: "refresh-1-0123456789abcdef",
     refreshTokenExpiresAt: Date.now() + 86_400_000,
-    user: { id: "u1", username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, createdAt: 0 },
+    user: { id: "u1", username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
     created: false,
   });
 }
