@@ -1,10 +1,14 @@
 // The Me page: the own profile, editing it, the server setting, and logging out.
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as Session from "../../../miniprogram/services/session";
 import type { OwnProfile } from "../../../schema/api";
 import { createFakeApi, type FakeApi } from "../fake-api";
 import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+
+// WeUI's half-screen dialog hides itself 300 ms after closing; let that timer run while the
+// DOM still exists, or it fires after jsdom is torn down ("window is not defined").
+afterAll(() => new Promise((resolve) => setTimeout(resolve, 400)));
 
 let pageId: string;
 let server: FakeApi;
