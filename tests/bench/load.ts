@@ -1,0 +1,156 @@
+// The load generator, run as its own process so it never shares a core's event loop with the
+// server it measures. Connects every member, then sends open-loop: message i is due at
+// start + i / rate whatever happened to earlier ones, and latency counts from that due time,
+// so a slow server cannot hide its queueing (no coordinated omission). Prints one JSON result.
+//   node tests/bench/load.ts <spec.json>
+import { readFileSync } from "node:fs";
+import WebSocket from "ws";
+
+export interface LoadSpec {
+  baseUrl: string; // http://127.0.0.1:port
+  target: "qun" | "baseline";
+  conversationId: string;
+  /** Each member connects one socket; `credential` is an access token (Qun) or a user id (baseline). */
+  members: { userId: string; credential: string }[];
+  /** Indexes into members that take turns sending (Qun limits each sender to 10 messages/s). */
+  senders: number[];
+  rate: number; // messages per second, all senders together
+  durationMs: number;
+  warmupMs: number; // messages due before this are sent but not measured
+  drainMs: number; // how long to wait for late deliveries after the last send
+}
+
+export interface LoadResult {
+  rate: number;
+  members: number;
+  sent: number; // measured (after warm-up)
+  acked: number;
+  refused: number;
+  expectedDeliveries: number;
+  delivered: number;
+  lost: number;
+  duplicates: number;
+  outOfOrder: number;
+  deliverMs: { p50: number; p99: number; max: number };
+  ackMs: { p50: number; p99: number; max: number };
+  achievedRate: number;
+}
+
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+const summary = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { p50: round(pct(s, 50)), p99: round(pct(s, 99)), max: round(s.at(-1) ?? NaN) };
+};
+const round = (x: number) => Math.round(x * 10) / 10;
+
+function connect(spec: LoadSpec, credential: string): Promise<WebSocket> {
+  const wsUrl = spec.baseUrl.replace(/^http/, "ws");
+  const url = spec.target === "qun" ? `${wsUrl}/ws` : `${wsUrl}/ws?c=${encodeURIComponent(spec.conversationId)}`;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, ["qun", credential]);
+    const timer = setTimeout(() => reject(new Error("no ready frame in 30 s")), 30_000);
+    ws.once("message", (data) => {
+      clearTimeout(timer);
+      const f = JSON.parse(String(data));
+      if (f.type === "ready") resolve(ws);
+      else reject(new Error(`expected ready, got ${String(data)}`));
+    });
+    ws.once("error", reject);
+  });
+}
+
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < spec.members.length; i += 50) {
+    sockets.push(...(await Promise.all(spec.members.slice(i, i + 50).map((m) => connect(spec, m.credential)))));
+  }
+  const due = new Map<string, number>(); // clientId → due time
+  const measured = new Set<string>();
+  const deliverMs: number[] = [];
+  const ackMs: number[] = [];
+  const received = sockets.map(() => new Set<string>());
+  const lastSeq = sockets.map(() => 0);
+  let duplicates = 0;
+  let outOfOrder = 0;
+  let acked = 0;
+  let refused = 0;
+  const prefix = `b${Date.now().toString(36)}-`;
+
+  sockets.forEach((ws, r) => {
+    ws.on("message", (data) => {
+      const now = performance.now();
+      const f = JSON.parse(String(data));
+      if (f.type === "message" && f.message.conversationId === spec.conversationId) {
+        const id: string | null = f.message.clientId;
+        if (!id || !id.startsWith(prefix)) return;
+        if (received[r]!.has(id)) duplicates++;
+        received[r]!.add(id);
+        if (f.message.seq < lastSeq[r]!) outOfOrder++;
+        lastSeq[r] = f.message.seq;
+        if (measured.has(id)) deliverMs.push(now - due.get(id)!);
+      } else if (f.type === "ack" && typeof f.ref === "string" && f.ref.startsWith(prefix)) {
+        acked++;
+        if (measured.has(f.ref)) ackMs.push(now - due.get(f.ref)!);
+      } else if (f.type === "error" && typeof f.ref === "string" && f.ref.startsWith(prefix)) {
+        refused++;
+      }
+    });
+  });
+
+  const total = Math.round((spec.rate * spec.durationMs) / 1000);
+  const start = performance.now() + 200;
+  let i = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (i < total && start + (i * 1000) / spec.rate <= now) {
+        const at = start + (i * 1000) / spec.rate;
+        const clientId = `${prefix}${i}`;
+        due.set(clientId, at);
+        if (at - start >= spec.warmupMs) measured.add(clientId);
+        const sender = sockets[spec.senders[i % spec.senders.length]!]!;
+        sender.send(JSON.stringify({ type: "send", ref: clientId, conversationId: spec.conversationId, message: { clientId, type: "text", body: { text: `bench message ${i}` } } }));
+        i++;
+      }
+      if (i >= total) return resolve();
+      setTimeout(tick, Math.max(0, start + (i * 1000) / spec.rate - performance.now()));
+    };
+    setTimeout(tick, 200);
+  });
+  const sentAt = performance.now();
+  await new Promise((r) => setTimeout(r, spec.drainMs));
+
+  const measuredIds = [...measured];
+  let delivered = 0;
+  for (const set of received) for (const id of measuredIds) if (set.has(id)) delivered++;
+  const expectedDeliveries = measuredIds.length * sockets.length;
+  for (const ws of sockets) ws.terminate();
+  return {
+    rate: spec.rate,
+    members: sockets.length,
+    sent: measuredIds.length,
+    acked,
+    refused,
+    expectedDeliveries,
+    delivered,
+    lost: expectedDeliveries - delivered,
+    duplicates,
+    outOfOrder,
+    deliverMs: summary(deliverMs),
+    ackMs: summary(ackMs),
+    achievedRate: round(total / ((sentAt - start) / 1000)),
+  };
+}
+
+if (process.argv[2]) {
+  runLoad(JSON.parse(readFileSync(process.argv[2], "utf8")) as LoadSpec).then(
+    (r) => {
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+      process.exit(0);
+    },
+    (e) => {
+      process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

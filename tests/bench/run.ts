@@ -1,0 +1,309 @@
+// `npm run bench [-- --quick]`: Qun under `wrangler dev` side by side with two baselines
+// (tests/bench/baseline-server.ts), driven by the same load generator (tests/bench/load.ts)
+// in a separate process. Writes bench-results/bench-<time>.json and prints a table.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, startWorker, type RunningWorker } from "../support/wrangler-dev.ts";
+import type { LoadResult, LoadSpec } from "./load.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const quick = process.argv.includes("--quick");
+const P99_BUDGET_MS = 250;
+
+const plan = quick
+  ? { groupSizes: [50], rates: [20, 100], durationMs: 2500, warmupMs: 500, drainMs: 1000, catchUp: 1000, idle: [0, 100] }
+  : { groupSizes: [50, 500], rates: [20, 50, 100, 200, 400, 800], durationMs: 10_000, warmupMs: 2000, drainMs: 3000, catchUp: 10_000, idle: [0, 500, 2000] };
+
+interface Member {
+  userId: string;
+  credential: string;
+}
+
+interface Target {
+  name: "qun" | "baseline-memory" | "baseline-sqlite";
+  baseUrl: string;
+  /** Process ids whose RSS counts as the server's memory. */
+  pids: () => number[];
+  members: Member[];
+  group: (size: number) => Promise<string>;
+  /** Stores `count` messages in the conversation as fast as the target allows (for catch-up). */
+  fill: (conversationId: string, members: Member[], count: number) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+const log = (...a: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+async function json(url: string, init: RequestInit = {}) {
+  const res = await fetch(url, { ...init, headers: { "content-type": "application/json", ...(init.headers ?? {}) } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${url}: ${res.status} ${text.slice(0, 200)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function inBatches<T, R>(items: T[], size: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map((t, j) => fn(t, i + j)))));
+  return out;
+}
+
+/** The processes in a process group (wrangler, workerd and their children). */
+function groupRss(pgid: number): number[] {
+  const ps = spawnSync("ps", ["-eo", "pid=,pgid=,rss="], { encoding: "utf8" }).stdout;
+  return ps
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .filter(([, g]) => g === pgid)
+    .map(([pid]) => pid!);
+}
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+const rssKiB = (pids: number[]) =>
+  pids.reduce((sum, pid) => {
+    try {
+      const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
+      return sum + Number(m?.[1] ?? 0);
+    } catch {
+      return sum;
+    }
+  }, 0);
+
+async function startQun(userCount: number): Promise<Target> {
+  const worker: RunningWorker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `bench-${crypto.randomUUID()}` }, 90_000);
+  const base = worker.url;
+  log(`qun: wrangler dev on ${base}; signing in ${userCount} users`);
+  const members = await inBatches(Array.from({ length: userCount }, (_, i) => i), 25, async (i) => {
+    const r = await json(`${base}/auth/dev`, { method: "POST", body: JSON.stringify({ name: `bench${i}` }) });
+    return { userId: r.user.id as string, credential: r.accessToken as string, name: `bench${i}` };
+  });
+  return {
+    name: "qun",
+    baseUrl: base,
+    // workerd only: wrangler's own Node process (its dev proxy) is not what production runs.
+    pids: () => groupRss(worker.pid).filter((pid) => commandOf(pid) === "workerd"),
+    members,
+    group: async (size) => {
+      const owner = members[0]!;
+      const r = await json(`${base}/conversations`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${owner.credential}` },
+        body: JSON.stringify({ name: `bench ${size}`, memberIds: members.slice(1, size).map((m) => m.userId) }),
+      });
+      return r.id as string;
+    },
+    fill: async (conversationId, senders, count) => {
+      // Qun limits each sender to 10 messages/s per conversation: spread over many senders.
+      let next = 0;
+      const started = Date.now();
+      await Promise.all(
+        senders.map(async (m, s) => {
+          for (let k = 0; ; k++) {
+            const i = next++;
+            if (i >= count) return;
+            const due = started + k * 105;
+            if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+            await json(`${base}/conversations/${conversationId}/messages`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${m.credential}` },
+              body: JSON.stringify({ clientId: `fill-${s}-${k}`, type: "text", body: { text: `catch-up message ${i} with some ordinary length to it` } }),
+            });
+          }
+        }),
+      );
+    },
+    stop: () => worker.stop(),
+  };
+}
+
+async function startBaseline(kind: "memory" | "sqlite", userCount: number): Promise<Target> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "qun-baseline-"));
+  const args = [join(ROOT, "tests/bench/baseline-server.ts"), "--port", String(port)];
+  if (kind === "sqlite") args.push("--sqlite", join(dir, "messages.db"));
+  const child: ChildProcess = spawn(process.execPath, ["--no-warnings", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once("data", () => resolve());
+    child.once("exit", (c) => reject(new Error(`baseline exited ${c}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const members = Array.from({ length: userCount }, (_, i) => ({ userId: `u${i}`, credential: `u${i}` }));
+  let groups = 0;
+  return {
+    name: `baseline-${kind}`,
+    baseUrl: base,
+    pids: () => [child.pid!],
+    members,
+    group: async () => `g${++groups}`,
+    fill: async (conversationId, senders, count) => {
+      // Same path as live sends: over a socket, acked one by one per sender.
+      const spec: LoadSpec = { baseUrl: base, target: "baseline", conversationId, members: senders.slice(0, 20), senders: Array.from({ length: Math.min(20, senders.length) }, (_, i) => i), rate: 2000, durationMs: (count / 2000) * 1000, warmupMs: 0, drainMs: 1000 };
+      await load(spec);
+    },
+    stop: async () => {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function load(spec: LoadSpec): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), "qun-load-"));
+  const file = join(dir, "spec.json");
+  writeFileSync(file, JSON.stringify(spec));
+  try {
+    const r = spawnSync(process.execPath, ["--no-warnings", join(ROOT, "tests/bench/load.ts"), file], { encoding: "utf8", maxBuffer: 1 << 24, timeout: spec.durationMs + spec.drainMs + 120_000 });
+    if (r.status !== 0) throw new Error(`load generator failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as LoadResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const ok = (r: LoadResult) => r.lost === 0 && r.duplicates === 0 && r.refused === 0 && r.deliverMs.p99 <= P99_BUDGET_MS;
+
+async function measure(target: Target) {
+  const out: Record<string, unknown> = {};
+  const sweeps: Record<string, LoadResult[]> = {};
+  const maxRate: Record<string, number | null> = {};
+  for (const size of plan.groupSizes) {
+    const conversationId = await target.group(size);
+    const members = target.members.slice(0, size);
+    const list: LoadResult[] = [];
+    for (const rate of plan.rates) {
+      // At most 8 messages/s per sender keeps Qun's per-sender limit (10/s) out of the way.
+      const senderCount = Math.min(size, Math.max(1, Math.ceil(rate / 8)));
+      const r = await load({ baseUrl: target.baseUrl, target: target.name === "qun" ? "qun" : "baseline", conversationId, members, senders: Array.from({ length: senderCount }, (_, i) => i), rate, durationMs: plan.durationMs, warmupMs: plan.warmupMs, drainMs: plan.drainMs });
+      log(`${target.name} ${size} members @ ${rate}/s: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} max ${r.deliverMs.max} ms, lost ${r.lost}, dup ${r.duplicates}, refused ${r.refused}`);
+      list.push(r);
+      if (!ok(r)) break;
+    }
+    sweeps[size] = list;
+    maxRate[size] = list.filter(ok).at(-1)?.rate ?? null;
+  }
+  out.sweeps = sweeps;
+  out.maxSustainedRate = maxRate;
+  out.at20In500 = sweeps[500]?.find((r) => r.rate === 20) ?? null;
+
+  // Catch-up: a device that missed N messages pages them in with after=<its last seq>.
+  const conversationId = await target.group(50);
+  log(`${target.name}: storing ${plan.catchUp} messages for the catch-up measure`);
+  await target.fill(conversationId, target.members.slice(0, 50), plan.catchUp);
+  const reader = target.members[1]!;
+  const started = performance.now();
+  let bytes = 0;
+  let after = 0;
+  let got = 0;
+  let pages = 0;
+  for (;;) {
+    const res = await fetch(`${target.baseUrl}/conversations/${conversationId}/messages?after=${after}&limit=200`, { headers: { authorization: `Bearer ${reader.credential}` } });
+    const text = await res.text();
+    bytes += text.length;
+    pages++;
+    const page = JSON.parse(text);
+    const fresh = page.messages.filter((m: { clientId: string | null }) => m.clientId !== null);
+    got += fresh.length;
+    after = page.messages.at(-1)?.seq ?? after;
+    if (!page.hasMore) break;
+  }
+  out.catchUp = { messages: got, ms: Math.round(performance.now() - started), bytes, pages };
+  log(`${target.name}: caught up ${got} messages in ${(out.catchUp as { ms: number }).ms} ms, ${bytes} bytes`);
+
+  // Memory per idle connection.
+  const memory: { sockets: number; rssKiB: number }[] = [];
+  const { default: WebSocket } = await import("ws");
+  const open: InstanceType<typeof WebSocket>[] = [];
+  for (const n of plan.idle) {
+    while (open.length < n) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(50, n - open.length) }, async (_, k) => {
+          const m = target.members[(open.length + k) % target.members.length]!;
+          // Qun: one socket per session, so extra sockets need extra sessions.
+          const credential = target.name === "qun" && open.length + k >= target.members.length ? await qunSession(target, open.length + k) : m.credential;
+          const url = target.name === "qun" ? `${target.baseUrl.replace(/^http/, "ws")}/ws` : `${target.baseUrl.replace(/^http/, "ws")}/ws?c=idle`;
+          return await new Promise<InstanceType<typeof WebSocket>>((resolve, reject) => {
+            const ws = new WebSocket(url, ["qun", credential]);
+            ws.once("message", () => resolve(ws));
+            ws.once("error", reject);
+          });
+        }),
+      );
+      open.push(...batch);
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    memory.push({ sockets: n, rssKiB: rssKiB(target.pids()) });
+    log(`${target.name}: ${n} idle sockets, RSS ${memory.at(-1)!.rssKiB} KiB`);
+  }
+  for (const ws of open) ws.terminate();
+  const first = memory[0]!;
+  const last = memory.at(-1)!;
+  out.memory = { samples: memory, kibPerSocket: Math.round(((last.rssKiB - first.rssKiB) / Math.max(1, last.sockets - first.sockets)) * 10) / 10 };
+  return out;
+}
+
+async function qunSession(target: Target, i: number) {
+  const r = await json(`${target.baseUrl}/auth/dev`, { method: "POST", body: JSON.stringify({ name: `bench${i % target.members.length}`, device: `idle-${i}` }) });
+  return r.accessToken as string;
+}
+
+async function main() {
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, quick };
+  log(`plan: ${JSON.stringify(plan)}; load average ${machine.loadavgAtStart.join(" ")}`);
+  const users = Math.max(...plan.groupSizes);
+  const results: Record<string, unknown> = {};
+  for (const start of [() => startBaseline("memory", users), () => startBaseline("sqlite", users), () => startQun(users)]) {
+    const target = await start();
+    try {
+      results[target.name] = await measure(target);
+    } finally {
+      await target.stop();
+    }
+  }
+  const report = { at: new Date().toISOString(), machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) }, plan, results, ratios: ratios(results) };
+  mkdirSync(join(ROOT, "bench-results"), { recursive: true });
+  const file = join(ROOT, "bench-results", `bench-${report.at.replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(table(results));
+  console.log(`\nreport: ${file}`);
+}
+
+function ratios(results: Record<string, any>) {
+  const q = results.qun;
+  const out: Record<string, unknown> = {};
+  for (const b of ["baseline-memory", "baseline-sqlite"]) {
+    const r = results[b];
+    if (!q || !r) continue;
+    out[`qun/${b}`] = {
+      maxRate50: q.maxSustainedRate[50] && r.maxSustainedRate[50] ? round2(q.maxSustainedRate[50] / r.maxSustainedRate[50]) : null,
+      maxRate500: q.maxSustainedRate[500] && r.maxSustainedRate[500] ? round2(q.maxSustainedRate[500] / r.maxSustainedRate[500]) : null,
+      p99At20In500: q.at20In500 && r.at20In500 ? round2(q.at20In500.deliverMs.p99 / r.at20In500.deliverMs.p99) : null,
+      catchUpMs: round2(q.catchUp.ms / r.catchUp.ms),
+      kibPerSocket: r.memory.kibPerSocket ? round2(q.memory.kibPerSocket / r.memory.kibPerSocket) : null,
+    };
+  }
+  return out;
+}
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+function table(results: Record<string, any>) {
+  const names = Object.keys(results);
+  const row = (label: string, f: (r: any) => unknown) => `| ${label} | ${names.map((n) => String(f(results[n]) ?? "–")).join(" | ")} |`;
+  return [
+    `| figure | ${names.join(" | ")} |`,
+    `| --- | ${names.map(() => "---").join(" | ")} |`,
+    row("max msg/s, 50 members (p99 ≤ 250 ms, no loss)", (r) => r.maxSustainedRate[50]),
+    row("max msg/s, 500 members", (r) => r.maxSustainedRate[500]),
+    row("20 msg/s into 500: p50 / p99 / max ms", (r) => (r.at20In500 ? `${r.at20In500.deliverMs.p50} / ${r.at20In500.deliverMs.p99} / ${r.at20In500.deliverMs.max}` : null)),
+    row("20 msg/s into 500: ack p50 / p99 ms", (r) => (r.at20In500 ? `${r.at20In500.ackMs.p50} / ${r.at20In500.ackMs.p99}` : null)),
+    row(`catch-up of ${plan.catchUp}: ms / KiB`, (r) => `${r.catchUp.ms} / ${Math.round(r.catchUp.bytes / 1024)}`),
+    row("KiB per idle socket", (r) => r.memory.kibPerSocket),
+  ].join("\n");
+}
+
+await main();

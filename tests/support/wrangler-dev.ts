@@ -1,0 +1,108 @@
+// Starts the real worker under `wrangler dev` on a free port with its own temporary state,
+// migrated. Plain Node (no vitest), so the e2e tests and the benchmark share it.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface RunningWorker {
+  url: string;
+  /** The wrangler process; it leads a process group that holds workerd too. */
+  pid: number;
+  /** Everything wrangler printed so far (for failure messages). */
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Applies the D1 migrations to a fresh temporary state directory and starts `wrangler dev` on it
+ * (the same code, bindings and Durable Objects as `npm run dev`), with `vars` overriding
+ * wrangler.toml and any .dev.vars. Resolves once GET /health answers.
+ */
+export async function startWorker(vars: Record<string, string>, timeoutMs = 60_000, persistTo = mkdtempSync(join(tmpdir(), "qun-e2e-"))): Promise<RunningWorker> {
+  const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+  const migrate = spawnSync(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+  });
+  if (migrate.status !== 0) {
+    rmSync(persistTo, { recursive: true, force: true });
+    throw new Error(`wrangler d1 migrations apply failed (${migrate.status}):\n${migrate.stdout}\n${migrate.stderr}`);
+  }
+
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
+  args.push("--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn");
+  for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
+  // Its own process group, so stopping it also stops the workerd processes it starts.
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+
+  const url = `http://127.0.0.1:${port}`;
+  const worker: RunningWorker = {
+    url,
+    pid: child.pid!,
+    output: () => output,
+    stop: async () => {
+      await stopGroup(child);
+      rmSync(persistTo, { recursive: true, force: true });
+    },
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await worker.stop();
+      throw new Error(`wrangler dev exited with ${child.exitCode} before it was ready:\n${output}`);
+    }
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return worker;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await worker.stop();
+      throw new Error(`wrangler dev did not answer /health within ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stopGroup(child: ChildProcess) {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  signalGroup("SIGTERM");
+  const timer = setTimeout(() => signalGroup("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+  signalGroup("SIGKILL"); // anything the leader left behind
+}
+
