@@ -63,6 +63,16 @@ export default defineConfig({
           hookTimeout: 90_000,
         },
       },
+      {
+        // Reliability: each file starts (and kills) its own wrangler dev.
+        test: {
+          name: "reliability",
+          environment: "node",
+          include: ["tests/reliability/**/*.test.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 90_000,
+        },
+      },
     ],
   },
 });
