@@ -1,6 +1,7 @@
 // REST bodies and responses, validated by the worker and typed for the client.
 import { z } from "zod";
 import { LIMITS } from "./limits";
+import { mediaId } from "./protocol";
 
 const trimmed = (max: number) => z.string().trim().max(max);
 
@@ -43,6 +44,8 @@ export const updateProfileBody = z
     username: username.optional(),
     /** Let people who are not your friends start a direct chat with you. */
     allowStrangers: z.boolean().optional(),
+    // A picture the user uploaded (POST /media), or null to remove it.
+    avatarMediaId: mediaId.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, "Nothing to update");
 export const searchUsersQuery = z.strictObject({ q: z.string().trim().min(1).max(LIMITS.searchQueryMax) });

@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   invite_revoked: 410,
   invite_used_up: 410,
   room_expired: 410,
+  empty_upload: 400,
+  incomplete_upload: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -50,3 +50,22 @@ export const GROUP_LIMITS = {
   faceToFaceRadiusMeters: 1000,
   faceToFaceRoomTtlMs: 5 * 60 * 1000,
 } as const;
+
+// Uploads are held in memory while they are checked (type, completeness, sha256), so these
+// also bound a worker's memory per upload.
+export const MEDIA_LIMITS = {
+  imageBytes: 10 * 1024 * 1024,
+  voiceBytes: 4 * 1024 * 1024, // 10 minutes (the recorder's maximum) of AAC at its default 48 kbit/s is 3.6 MB
+  videoBytes: 25 * 1024 * 1024,
+  fileBytes: 25 * 1024 * 1024,
+  // A chat-list thumbnail or video poster: small enough that a list of them loads quickly.
+  previewBytes: 512 * 1024,
+  // Multipart boundaries, part headers and the small form fields around the file.
+  multipartOverheadBytes: 16 * 1024,
+  fileNameChars: 255,
+  // Signed download URLs live 10-15 minutes: expiry is rounded up to a 5-minute step, so URLs
+  // issued within one step are identical and the client's image cache can reuse them.
+  urlTtlSeconds: 10 * 60,
+  urlStepSeconds: 5 * 60,
+  urlsPerRequest: 100,
+} as const;

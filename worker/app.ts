@@ -12,6 +12,7 @@ import { faceToFaceRoutes } from "./routes/face-to-face";
 import { groupRoutes } from "./routes/groups";
 import { inviteRoutes, joinPage } from "./routes/invites";
 import { health } from "./routes/health";
+import { mediaRoutes } from "./routes/media";
 import { me, users } from "./routes/users";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -35,7 +36,8 @@ export const app = new Hono<AppEnv>()
   .route("/groups", groupRoutes)
   .route("/invites", inviteRoutes)
   .route("/j", joinPage)
-  .route("/face-to-face", faceToFaceRoutes);
+  .route("/face-to-face", faceToFaceRoutes)
+  .route("/media", mediaRoutes);
 
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`, c.get("requestId")), 404));
 

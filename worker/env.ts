@@ -10,6 +10,7 @@ export interface Env {
   CONVERSATION: DurableObjectNamespace<import("./objects/conversation").ConversationObject>;
   GATEWAY: DurableObjectNamespace<import("./objects/gateway").GatewayObject>;
   FACE_TO_FACE: DurableObjectNamespace<import("./objects/face-to-face").FaceToFaceObject>;
+  MEDIA: R2Bucket;
 }
 
 export interface AuthContext {

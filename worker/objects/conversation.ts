@@ -23,6 +23,7 @@ import { guard, type Result } from "../lib/result";
 import { gateway, shardOf } from "../lib/shards";
 import { inviteProblem, toJoinRequestView } from "../services/invites";
 import { directPolicy } from "../services/contacts";
+import { checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../services/media";
 
 type Role = MemberRow["role"];
 const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1 };
@@ -570,8 +571,25 @@ export class ConversationObject extends DurableObject<Env> {
   async send(senderId: string, input: SendInput): Promise<Result<Ack>> {
     return guard(async () => {
       await this.checkDirectPolicy(senderId);
-      return this.sendNow(senderId, input, null);
+      // Only messages that carry media look anything up in D1: text stays on the in-memory path.
+      if (mediaIdsOf(input.type, input.body as Record<string, unknown>).length === 0) return this.sendNow(senderId, input, null);
+      return this.sendWithMedia(senderId, input, null, () => checkMessageMedia(this.env, senderId, input.type, input.body as Record<string, unknown>));
     });
+  }
+
+  /**
+   * Checks the media (the sender's own uploads, or for a forward what the forwarder could read),
+   * appends, then records where the media was sent before acknowledging, so every member who
+   * sees the message can get its URLs. A retry skips the check and repeats the (idempotent) record.
+   */
+  private async sendWithMedia(senderId: string, input: SendInput, forwarded: Message["forwarded"], check: () => Promise<string[]>): Promise<Ack> {
+    this.requireOpen();
+    this.requireMember(senderId);
+    const retry = this.sql.select({ seq: messages.seq }).from(messages).where(and(eq(messages.senderId, senderId), eq(messages.clientId, input.clientId))).get();
+    const ids = retry ? mediaIdsOf(input.type, input.body as Record<string, unknown>) : await check();
+    const ack = this.sendNow(senderId, input, forwarded);
+    await recordRefs(this.env, ack.conversationId, ack.seq, ids);
+    return ack;
   }
 
   // ---- direct chats: who may message whom (contacts) ---------------------------------
@@ -619,6 +637,8 @@ export class ConversationObject extends DurableObject<Env> {
       if (source.body === null || source.type === "system") throw new ApiError("invalid_request", "That message cannot be forwarded");
       const input = { clientId, type: source.type, body: source.body } as SendInput;
       const origin = source.forwarded ?? { conversationId: source.conversationId, seq: source.seq, senderId: source.senderId };
+      const ids = mediaIdsOf(source.type, source.body);
+      if (ids.length > 0) return this.sendWithMedia(senderId, input, origin, async () => ids);
       return this.sendNow(senderId, input, origin);
     });
   }
@@ -766,7 +786,7 @@ export class ConversationObject extends DurableObject<Env> {
    * with the next seq tells every device, including those that catch up later.
    */
   async recall(userId: string, seq: number): Promise<Result<{ seq: number }>> {
-    return guard(() => {
+    return guard(async () => {
       const m = this.requireOpen();
       const actor = this.requireMember(userId);
       const row = this.sql.select().from(messages).where(eq(messages.seq, seq)).get();
@@ -786,6 +806,8 @@ export class ConversationObject extends DurableObject<Env> {
         this.sql.update(messages).set({ body: null, mentions: null, recalledAt: now, recalledBy: userId }).where(eq(messages.seq, seq)).run();
         notice = this.appendSystem({ event: "recalled", actorId: userId, targetSeq: seq, senderId: row.senderId }, now);
       });
+      // No new download URLs through this conversation; URLs already issued run out on their own.
+      if (row.body !== null && mediaIdsOf(row.type as MessageType, JSON.parse(row.body)).length > 0) await dropRefs(this.env, m.id, seq);
       return { seq: notice.seq };
     });
   }

@@ -6,6 +6,7 @@ import { jsonBody, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import * as accounts from "../services/accounts";
 import { strangersSettingChanged } from "../services/contacts";
+import { requireOwnImage } from "../services/media";
 
 export const me = new Hono<AppEnv>()
   .use(requireAuth)
@@ -17,6 +18,7 @@ export const me = new Hono<AppEnv>()
     const d = db(c.env);
     const user = await accounts.requireUser(d, c.get("auth").userId);
     const patch = c.req.valid("json");
+    if (patch.avatarMediaId) await requireOwnImage(c.env, user.id, patch.avatarMediaId);
     const updated = await accounts.updateProfile(d, user, patch);
     if (patch.allowStrangers !== undefined && patch.allowStrangers !== user.allowStrangers) await strangersSettingChanged(c.env, d, user.id);
     return c.json(accounts.toOwnProfile(updated));

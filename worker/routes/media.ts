@@ -1,0 +1,147 @@
+// /media: uploads (multipart as wx.uploadFile sends it, or a raw body), signed download URLs,
+// the download itself (authorised by the URL's signature, since <image> cannot send headers),
+// and deletion of one's own uploads.
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { mediaListQuery, mediaUrlsBody, uploadFields, type UploadFields } from "../../schema/media";
+import { mediaId as mediaIdSchema } from "../../schema/protocol";
+import type { AppEnv } from "../env";
+import { ApiError, errorBody } from "../lib/errors";
+import { verifyMediaUrl } from "../lib/media-url";
+import { boundaryOf, parseMultipart } from "../lib/multipart";
+import { jsonBody, queryParams } from "../lib/validate";
+import { requireAuth } from "../middleware/auth";
+import { deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, storeUpload, uploadCap } from "../services/media";
+
+function idParam(raw: string): string {
+  const r = mediaIdSchema.safeParse(raw);
+  if (!r.success) throw new ApiError("not_found", "No such media");
+  return r.data;
+}
+
+function fieldsFrom(values: Record<string, string>): UploadFields {
+  const r = uploadFields.safeParse(values);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ApiError("invalid_request", `${issue.path.join(".") || "fields"}: ${issue.message}`);
+  }
+  return r.data;
+}
+
+/** Reads the body under a cap: a declared Content-Length over it is refused before reading, a streamed one as soon as it passes. */
+async function readUpload(req: Request, cap: number): Promise<Uint8Array> {
+  const tooLarge = () => new ApiError("payload_too_large", `The upload exceeds ${cap} bytes for what it says it is`);
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > cap) throw tooLarge();
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > cap) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    // The connection ended before the body did (a dropped upload).
+    throw new ApiError("incomplete_upload", "The upload was cut off before its end; send it again");
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const ch of chunks) {
+    bytes.set(ch, offset);
+    offset += ch.byteLength;
+  }
+  return bytes;
+}
+
+type Range = { start: number; end: number } | "unsatisfiable" | null;
+
+/** One byte range (what players ask for); anything else is served whole, as RFC 9110 allows. */
+function parseRange(header: string | undefined, size: number): Range {
+  const m = header?.trim().match(/^bytes=(\d*)-(\d*)$/);
+  if (!m || (m[1] === "" && m[2] === "")) return null;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    return suffix === 0 ? "unsatisfiable" : { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === "" ? size - 1 : Number(m[2]);
+  if (end < start) return null;
+  if (start >= size) return "unsatisfiable";
+  return { start, end: Math.min(end, size - 1) };
+}
+
+const etagMatches = (header: string | undefined, etag: string) =>
+  !!header && header.split(",").some((t) => {
+    const tag = t.trim();
+    return tag === "*" || tag.replace(/^W\//, "") === etag;
+  });
+
+async function download(c: Context<AppEnv>): Promise<Response> {
+  const id = idParam(c.req.param("id")!);
+  const expires = await verifyMediaUrl(c.env, id, c.req.query("e"), c.req.query("s"));
+  const head = await c.env.MEDIA.head(r2Key(id));
+  if (!head) throw new ApiError("not_found", "This media was deleted");
+  const size = head.size;
+  const etag = `"${head.customMetadata?.sha256 ?? head.etag}"`;
+  const headers = new Headers();
+  head.writeHttpMetadata(headers);
+  headers.set("etag", etag);
+  headers.set("accept-ranges", "bytes");
+  // Private: only the people the URL was issued to; the content of a media id never changes.
+  headers.set("cache-control", `private, max-age=${Math.max(0, expires - Math.floor(Date.now() / 1000))}, immutable`);
+  headers.set("x-content-type-options", "nosniff");
+  headers.set("content-security-policy", "default-src 'none'; sandbox");
+  if (etagMatches(c.req.header("if-none-match"), etag)) return new Response(null, { status: 304, headers });
+
+  const ifRange = c.req.header("if-range");
+  const range = ifRange !== undefined && ifRange !== etag ? null : parseRange(c.req.header("range"), size);
+  if (range === "unsatisfiable") {
+    const body = errorBody("invalid_request", `Range not satisfiable: the media has ${size} bytes`, c.get("requestId"));
+    return Response.json(body, { status: 416, headers: { "content-range": `bytes */${size}`, "cache-control": "no-store" } });
+  }
+  if (range) {
+    const length = range.end - range.start + 1;
+    const part = await c.env.MEDIA.get(r2Key(id), { range: { offset: range.start, length } });
+    if (!part) throw new ApiError("not_found", "This media was deleted");
+    headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
+    headers.set("content-length", String(length));
+    return new Response(part.body, { status: 206, headers });
+  }
+  const whole = await c.env.MEDIA.get(r2Key(id));
+  if (!whole) throw new ApiError("not_found", "This media was deleted");
+  headers.set("content-length", String(size));
+  return new Response(whole.body, { status: 200, headers });
+}
+
+export const mediaRoutes = new Hono<AppEnv>()
+  .post("/", requireAuth, async (c) => {
+    const contentType = c.req.header("content-type") ?? "";
+    const multipart = /^multipart\/form-data/i.test(contentType);
+    const query = fieldsFrom(c.req.query());
+    const body = await readUpload(c.req.raw, uploadCap(query, multipart));
+    if (!multipart) return c.json(await storeUpload(c.env, c.get("auth").userId, body, query, null), 201);
+    const boundary = boundaryOf(contentType);
+    if (!boundary) throw new ApiError("invalid_request", "multipart/form-data without a boundary");
+    const form = parseMultipart(body, boundary);
+    if (!form.file) throw new ApiError("invalid_request", "No file part in the form");
+    const fields = fieldsFrom({ ...c.req.query(), ...form.fields });
+    return c.json(await storeUpload(c.env, c.get("auth").userId, form.file.bytes, fields, form.file.filename), 201);
+  })
+  .post("/urls", requireAuth, jsonBody(mediaUrlsBody), async (c) => {
+    const { mediaIds, conversationId } = c.req.valid("json");
+    return c.json(await grantUrls(c.env, c.get("auth").userId, new URL(c.req.url).origin, mediaIds, conversationId));
+  })
+  .get("/", requireAuth, queryParams(mediaListQuery), async (c) => c.json({ media: await listOwnMedia(c.env, c.get("auth").userId, c.req.valid("query")) }))
+  .delete("/", requireAuth, async (c) => c.json(await deleteAllMedia(c.env, c.get("auth").userId)))
+  .delete("/:id", requireAuth, async (c) => c.json(await deleteMedia(c.env, c.get("auth").userId, idParam(c.req.param("id")))))
+  .get("/:id", download);

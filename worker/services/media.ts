@@ -1,0 +1,303 @@
+// Media on R2: uploads (checked from their bytes), who may reference and fetch them, deletion.
+// D1's `media` row is the index (owner, kind, size, sha256); `media_refs` records the
+// conversations and seqs a media was sent at, which is what lets other members fetch it.
+import { and, desc, eq, gte, inArray, isNull, lt } from "drizzle-orm";
+import { conversations, media, mediaRefs, memberships, users, type Media } from "../../schema/d1";
+import { MEDIA_LIMITS } from "../../schema/limits";
+import { maxBytesFor, type MediaInfo, type MediaKind, type MediaUrl, type MediaUrlsResponse, type UploadFields } from "../../schema/media";
+import type { MessageType } from "../../schema/protocol";
+import { db } from "../db";
+import type { Env } from "../env";
+import { sha256Hex } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { signMediaUrl, urlExpiry } from "../lib/media-url";
+import { sniff } from "../lib/sniff";
+
+export const r2Key = (mediaId: string) => `media/${mediaId}`;
+
+const FORMATS: Record<Exclude<MediaKind, "file">, string> = {
+  image: "JPEG, PNG, GIF, WebP or HEIC",
+  voice: "AAC, M4A, MP3, WAV, AMR or SILK",
+  video: "MP4, MOV or 3GP",
+};
+
+const IN_CHUNK = 90;
+function chunk<T>(items: T[], size = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function toMediaInfo(m: Media): MediaInfo {
+  return {
+    id: m.id,
+    kind: m.kind,
+    contentType: m.contentType,
+    size: m.size,
+    sha256: m.sha256,
+    name: m.name,
+    width: m.width,
+    height: m.height,
+    durationMs: m.durationMs,
+    previewOf: m.previewOf,
+    createdAt: m.createdAt,
+  };
+}
+
+// ---- upload -----------------------------------------------------------------------------
+
+/** The most bytes worth reading for an upload, before its fields (and so its kind) are known. */
+export function uploadCap(fields: Partial<UploadFields>, multipart: boolean): number {
+  const max = fields.previewOf ? MEDIA_LIMITS.previewBytes : fields.kind ? maxBytesFor(fields.kind) : Math.max(MEDIA_LIMITS.imageBytes, MEDIA_LIMITS.voiceBytes, MEDIA_LIMITS.videoBytes, MEDIA_LIMITS.fileBytes);
+  return max + (multipart ? MEDIA_LIMITS.multipartOverheadBytes : 0);
+}
+
+/** A file name safe to store and to echo in Content-Disposition: no path, no control characters. */
+export function cleanName(raw: string | null | undefined): string | null {
+  if (!raw) return null;
+  const base = raw.split(/[/\\]/).pop() ?? "";
+  const clean = base.replace(/[\u0000-\u001f\u007f"]/g, "").trim().slice(0, MEDIA_LIMITS.fileNameChars);
+  return clean.length > 0 ? clean : null;
+}
+
+/** RFC 6266: an ASCII fallback plus the exact UTF-8 name, percent-encoded. */
+export function contentDisposition(kind: MediaKind, name: string | null): string {
+  if (kind !== "file") return "inline";
+  if (!name) return "attachment";
+  const fallback = name.replace(/[^\x20-\x7e]/g, "_").replace(/[\\"%;]/g, "_");
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+/**
+ * Checks an upload from its bytes and stores it: R2 first, then the D1 row (the R2 object is
+ * removed again if that fails), so a refused or failed upload leaves nothing behind.
+ */
+export async function storeUpload(env: Env, ownerId: string, bytes: Uint8Array, fields: UploadFields, partFilename: string | null): Promise<MediaInfo> {
+  if (bytes.length === 0) throw new ApiError("empty_upload", "The upload has no bytes");
+  if (fields.size !== undefined && fields.size !== bytes.length) {
+    throw new ApiError("incomplete_upload", `Expected ${fields.size} bytes but received ${bytes.length}; send it again`);
+  }
+  const found = sniff(bytes);
+  let kind: MediaKind;
+  let contentType: string;
+  let complete: boolean | null;
+  if (fields.kind === "file") {
+    // Any file may be sent as a file; it is served as what its bytes are, or as opaque bytes.
+    kind = "file";
+    contentType = found[0]?.contentType ?? "application/octet-stream";
+    complete = found[0]?.complete ?? null;
+  } else {
+    const match = fields.kind ? found.find((d) => d.kind === fields.kind) : found.find((d) => d.kind !== null);
+    if (fields.kind && !match) throw new ApiError("unsupported_media_type", `That is not a ${fields.kind} we accept: send ${FORMATS[fields.kind]}`);
+    kind = match?.kind ?? "file";
+    contentType = match?.contentType ?? found[0]?.contentType ?? "application/octet-stream";
+    complete = match?.complete ?? null;
+  }
+  if (complete === false) throw new ApiError("incomplete_upload", "The file is cut off or damaged; send it again");
+
+  const d = db(env);
+  if (fields.previewOf) {
+    if (kind !== "image") throw new ApiError("unsupported_media_type", `A thumbnail or poster must be an image: send ${FORMATS.image}`);
+    if (bytes.length > MEDIA_LIMITS.previewBytes) throw new ApiError("payload_too_large", `Thumbnails and posters are limited to ${MEDIA_LIMITS.previewBytes} bytes`);
+    const original = await d.select().from(media).where(and(eq(media.id, fields.previewOf), eq(media.ownerId, ownerId))).get();
+    if (!original) throw new ApiError("invalid_request", "previewOf: no such media of yours");
+    if ((original.kind !== "image" && original.kind !== "video") || original.previewOf !== null) {
+      throw new ApiError("invalid_request", "previewOf: only pictures and videos have thumbnails or posters");
+    }
+  }
+  if (bytes.length > maxBytesFor(kind)) throw new ApiError("payload_too_large", `${kind} uploads are limited to ${maxBytesFor(kind)} bytes`);
+
+  const id = newId("md");
+  const sha256 = await sha256Hex(bytes);
+  const name = cleanName(fields.name ?? partFilename);
+  const key = r2Key(id);
+  await env.MEDIA.put(key, bytes, {
+    sha256, // R2 checks the bytes it stored against this
+    httpMetadata: { contentType, contentDisposition: contentDisposition(kind, name) },
+    customMetadata: { ownerId, sha256, kind },
+  });
+  try {
+    const [row] = await d
+      .insert(media)
+      .values({
+        id,
+        ownerId,
+        kind,
+        contentType,
+        size: bytes.length,
+        sha256,
+        r2Key: key,
+        name,
+        width: fields.width ?? null,
+        height: fields.height ?? null,
+        durationMs: fields.durationMs ?? null,
+        previewOf: fields.previewOf ?? null,
+      })
+      .returning();
+    return toMediaInfo(row!);
+  } catch (e) {
+    await env.MEDIA.delete(key);
+    throw e;
+  }
+}
+
+// ---- references from messages and profiles ---------------------------------------------
+
+/** The media a message body points at (the main media first, then its thumbnail or poster). */
+export function mediaIdsOf(type: MessageType, body: Record<string, unknown> | null): string[] {
+  if (!body || (type !== "image" && type !== "voice" && type !== "video" && type !== "file")) return [];
+  return [body.mediaId, body.thumbMediaId, body.posterMediaId].filter((v): v is string => typeof v === "string");
+}
+
+async function loadMedia(env: Env, ids: string[]): Promise<Map<string, Media>> {
+  const d = db(env);
+  const out = new Map<string, Media>();
+  for (const part of chunk([...new Set(ids)])) {
+    for (const row of await d.select().from(media).where(and(inArray(media.id, part), isNull(media.deletedAt))).all()) out.set(row.id, row);
+  }
+  return out;
+}
+
+/**
+ * A message may only carry media its sender uploaded, of the kind its type says; a thumbnail
+ * or poster must be the picture uploaded as that media's preview. Returns the ids to record.
+ */
+export async function checkMessageMedia(env: Env, senderId: string, type: MessageType, body: Record<string, unknown>): Promise<string[]> {
+  const ids = mediaIdsOf(type, body);
+  if (ids.length === 0) return ids;
+  const rows = await loadMedia(env, ids);
+  const own = (id: string, what: string) => {
+    const row = rows.get(id);
+    if (!row || row.ownerId !== senderId) throw new ApiError("forbidden", `${what}: you can only send media you uploaded`);
+    return row;
+  };
+  const main = own(body.mediaId as string, "mediaId");
+  if (main.previewOf !== null) throw new ApiError("invalid_request", "mediaId: that is a thumbnail, not the media itself");
+  if (type !== "file" && main.kind !== type) throw new ApiError("invalid_request", `mediaId: a ${type} message needs ${type} media, not ${main.kind}`);
+  if (type === "file" && body.size !== main.size) throw new ApiError("invalid_request", `size: the file has ${main.size} bytes`);
+  for (const field of ["thumbMediaId", "posterMediaId"] as const) {
+    const previewId = body[field];
+    if (typeof previewId !== "string") continue;
+    if (own(previewId, field).previewOf !== main.id) throw new ApiError("invalid_request", `${field}: upload it with previewOf=${main.id}`);
+  }
+  return ids;
+}
+
+export async function recordRefs(env: Env, conversationId: string, seq: number, mediaIds: string[]) {
+  if (mediaIds.length === 0) return;
+  await db(env)
+    .insert(mediaRefs)
+    .values([...new Set(mediaIds)].map((mediaId) => ({ mediaId, conversationId, seq })))
+    .onConflictDoNothing();
+}
+
+/** A recalled message's media stops being reachable through that conversation. */
+export async function dropRefs(env: Env, conversationId: string, seq: number) {
+  await db(env).delete(mediaRefs).where(and(eq(mediaRefs.conversationId, conversationId), eq(mediaRefs.seq, seq)));
+}
+
+/** For avatars (a user's own, a group's): a picture the caller uploaded. */
+export async function requireOwnImage(env: Env, userId: string, mediaId: string): Promise<Media> {
+  const row = (await loadMedia(env, [mediaId])).get(mediaId);
+  if (!row || row.ownerId !== userId) throw new ApiError("forbidden", "avatarMediaId: use a picture you uploaded");
+  if (row.kind !== "image" || row.previewOf !== null) throw new ApiError("invalid_request", "avatarMediaId: an avatar must be a picture");
+  return row;
+}
+
+// ---- download URLs ----------------------------------------------------------------------
+
+/**
+ * URLs for the media the caller may fetch: their own uploads; with a conversation they belong
+ * to (not dissolved), what was sent there from the point their history starts and is not
+ * recalled; and anyone's current avatar (profiles and group cards show them to non-members).
+ */
+export async function grantUrls(env: Env, userId: string, origin: string, mediaIds: string[], conversationId?: string): Promise<MediaUrlsResponse> {
+  const d = db(env);
+  const ids = [...new Set(mediaIds)];
+  const rows = await loadMedia(env, ids);
+  const allowed = new Set([...rows.values()].filter((r) => r.ownerId === userId).map((r) => r.id));
+  let rest = [...rows.keys()].filter((id) => !allowed.has(id));
+
+  if (conversationId) {
+    const member = await d
+      .select({ visibleFromSeq: memberships.visibleFromSeq, dissolvedAt: conversations.dissolvedAt })
+      .from(memberships)
+      .innerJoin(conversations, eq(conversations.id, memberships.conversationId))
+      .where(and(eq(memberships.conversationId, conversationId), eq(memberships.userId, userId)))
+      .get();
+    if (!member) throw new ApiError("forbidden", "You are not a member of this conversation");
+    if (member.dissolvedAt === null) {
+      for (const part of chunk(rest)) {
+        const refs = await d
+          .selectDistinct({ mediaId: mediaRefs.mediaId })
+          .from(mediaRefs)
+          .where(and(eq(mediaRefs.conversationId, conversationId), inArray(mediaRefs.mediaId, part), gte(mediaRefs.seq, member.visibleFromSeq)))
+          .all();
+        for (const r of refs) allowed.add(r.mediaId);
+      }
+      rest = rest.filter((id) => !allowed.has(id));
+    }
+  }
+  for (const part of chunk(rest)) {
+    for (const r of await d.select({ id: users.avatarMediaId }).from(users).where(inArray(users.avatarMediaId, part)).all()) allowed.add(r.id!);
+    for (const r of await d.select({ id: conversations.avatarMediaId }).from(conversations).where(inArray(conversations.avatarMediaId, part)).all()) allowed.add(r.id!);
+  }
+
+  const expiresAt = urlExpiry();
+  const urls: MediaUrl[] = [];
+  for (const id of ids) {
+    if (allowed.has(id)) urls.push({ mediaId: id, url: await signMediaUrl(env, origin, id, expiresAt), expiresAt: expiresAt * 1000 });
+  }
+  return { urls, denied: ids.filter((id) => !allowed.has(id)) };
+}
+
+// ---- listing and deletion ---------------------------------------------------------------
+
+export async function listOwnMedia(env: Env, userId: string, q: { before?: number; limit?: number }): Promise<MediaInfo[]> {
+  const rows = await db(env)
+    .select()
+    .from(media)
+    .where(and(eq(media.ownerId, userId), isNull(media.deletedAt), q.before ? lt(media.createdAt, q.before) : undefined))
+    .orderBy(desc(media.createdAt))
+    .limit(q.limit ?? 50)
+    .all();
+  return rows.map(toMediaInfo);
+}
+
+/** R2 first, so the bytes are gone even if the index update fails; then rows, refs and avatar. */
+async function purge(env: Env, userId: string, ids: string[]) {
+  const d = db(env);
+  for (const part of chunk(ids)) {
+    await env.MEDIA.delete(part.map(r2Key));
+    await d.batch([
+      d.delete(mediaRefs).where(inArray(mediaRefs.mediaId, part)),
+      d.delete(media).where(inArray(media.id, part)),
+      d.update(users).set({ avatarMediaId: null }).where(and(eq(users.id, userId), inArray(users.avatarMediaId, part))),
+    ]);
+  }
+}
+
+/** Deletes one of the caller's uploads together with its thumbnails or posters. */
+export async function deleteMedia(env: Env, userId: string, mediaId: string): Promise<{ deleted: string[] }> {
+  const d = db(env);
+  const row = await d.select({ id: media.id }).from(media).where(and(eq(media.id, mediaId), eq(media.ownerId, userId))).get();
+  if (!row) throw new ApiError("not_found", "No such media of yours");
+  const previews = await d.select({ id: media.id }).from(media).where(and(eq(media.previewOf, mediaId), eq(media.ownerId, userId))).all();
+  const ids = [row.id, ...previews.map((p) => p.id)];
+  await purge(env, userId, ids);
+  return { deleted: ids };
+}
+
+/** Everything an account uploaded (for "clear my media" and for account deletion). */
+export async function deleteAllMedia(env: Env, userId: string): Promise<{ deleted: number }> {
+  const d = db(env);
+  let deleted = 0;
+  for (;;) {
+    const page = await d.select({ id: media.id }).from(media).where(eq(media.ownerId, userId)).limit(450).all();
+    if (page.length === 0) return { deleted };
+    await purge(env, userId, page.map((r) => r.id));
+    deleted += page.length;
+  }
+}
