@@ -95,6 +95,7 @@ export async function storeUpload(env: Env, ownerId: string, bytes: Uint8Array, 
     contentType = match?.contentType ?? found[0]?.contentType ?? "application/octet-stream";
     complete = match?.complete ?? null;
   }
+  if (bytes.length > maxBytesFor(kind)) throw new ApiError("payload_too_large", `${kind} uploads are limited to ${maxBytesFor(kind)} bytes`);
   if (complete === false) throw new ApiError("incomplete_upload", "The file is cut off or damaged; send it again");
 
   const d = db(env);
@@ -107,7 +108,6 @@ export async function storeUpload(env: Env, ownerId: string, bytes: Uint8Array, 
       throw new ApiError("invalid_request", "previewOf: only pictures and videos have thumbnails or posters");
     }
   }
-  if (bytes.length > maxBytesFor(kind)) throw new ApiError("payload_too_large", `${kind} uploads are limited to ${maxBytesFor(kind)} bytes`);
 
   const id = newId("md");
   const sha256 = await sha256Hex(bytes);
