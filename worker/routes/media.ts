@@ -75,8 +75,8 @@ function parseRange(header: string | undefined, size: number): Range {
   }
   const start = Number(m[1]);
   const end = m[2] === "" ? size - 1 : Number(m[2]);
-  if (end < start) return null;
   if (start >= size) return "unsatisfiable";
+  if (end < start) return null;
   return { start, end: Math.min(end, size - 1) };
 }
 
