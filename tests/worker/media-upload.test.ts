@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MEDIA_LIMITS } from "../../schema/limits";
+import type { ErrorBody } from "../../schema/errors";
 import type { MediaInfo } from "../../schema/media";
 import { makeUser } from "./chat-helpers";
 import { api, count, expectError, rows } from "./helpers";
@@ -143,7 +144,7 @@ describe("uploading media", () => {
     ] as const) {
       const res = await uploadMultipart(alice, bytes, { fields: { kind }, contentType: `${kind}/whatever` });
       expectError(res, 415, "unsupported_media_type");
-      expect(res.body.error.message).toContain(kind);
+      expect((res.body as unknown as ErrorBody).error.message).toContain(kind);
     }
     await expectNothingStored();
   });
