@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createGroup, history, makeUser, openDirect, sendText, type TestUser } from "./chat-helpers";
+import type { ServerFrame } from "../../schema/protocol";
+import { createGroup, history, makeUser, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, expectError, rows } from "./helpers";
 import { aac, jpeg, mp4, pdf, png, uploaded } from "./media-helpers";
 
@@ -84,6 +85,25 @@ describe("media in messages", () => {
     const evesPhoto = await uploaded(eve, png());
     expectError(await send(eve, group, "image", { mediaId: evesPhoto.id }), 403, "forbidden");
     expect(await rows("select * from media_refs")).toEqual([]);
+  });
+
+  it("applies the same rules to media sent over the socket", async () => {
+    const [alice, bob] = [await makeUser("alice"), await makeUser("bob")];
+    const group = await createGroup(alice, [bob]);
+    const own = await uploaded(alice, png());
+    const bobs = await uploaded(bob, png(3, 3, 2));
+    const socket = await SocketClient.connect(alice.token);
+    try {
+      socket.send({ type: "send", ref: "theirs", conversationId: group, message: { clientId: "s-1", type: "image", body: { mediaId: bobs.id } } });
+      socket.send({ type: "send", ref: "mine", conversationId: group, message: { clientId: "s-2", type: "image", body: { mediaId: own.id } } });
+      const refused = await socket.next<Extract<ServerFrame, { type: "error" }>>((f) => f.type === "error" && f.ref === "theirs");
+      expect(refused.code).toBe("forbidden");
+      const ack = await socket.next<Extract<ServerFrame, { type: "ack" }>>((f) => f.type === "ack" && f.ref === "mine");
+      expect(await refsOf(own.id)).toEqual([{ conversation_id: group, seq: ack.ack.seq }]);
+      expect(await refsOf(bobs.id)).toEqual([]);
+    } finally {
+      socket.close();
+    }
   });
 
   it("answers a retried media send with the first ack and one record", async () => {
