@@ -68,4 +68,6 @@ export const MEDIA_LIMITS = {
   urlTtlSeconds: 10 * 60,
   urlStepSeconds: 5 * 60,
   urlsPerRequest: 100,
+  // Uploads never sent, nor used as an avatar, are deleted by the daily cron after this long.
+  unsentDays: 7,
 } as const;

@@ -1,6 +1,7 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MEDIA_LIMITS } from "../../schema/limits";
+import worker from "../../worker/index";
 import { signMediaUrl, urlExpiry } from "../../worker/lib/media-url";
 import { createGroup, makeUser, openDirect, type TestUser } from "./chat-helpers";
 import { api, expectError } from "./helpers";
@@ -316,5 +317,37 @@ describe("deleting media", () => {
     expect(res.body).toEqual({ deleted: 5 });
     expect(await r2Keys()).toEqual([`media/${bobs.id}`]);
     expect((await env.DB.prepare("select owner_id from media").all()).results).toEqual([{ owner_id: bob.id }]);
+  });
+});
+
+describe("the daily cron and media", () => {
+  const DAY = 86_400_000;
+  async function runDailyCron() {
+    const controller = createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" });
+    const ctx = createExecutionContext();
+    await worker.scheduled(controller, env, ctx);
+    await waitOnExecutionContext(ctx);
+  }
+  const age = (id: string, days: number) => env.DB.prepare("update media set created_at = ? where id = ?").bind(Date.now() - days * DAY, id).run();
+
+  it("deletes old uploads that were never sent nor used as an avatar, and keeps the rest", async () => {
+    const [alice, bob] = [await makeUser("alice"), await makeUser("bob")];
+    const group = await createGroup(alice, [bob]);
+    const abandoned = await uploaded(alice, png(2, 2, 1));
+    const sent = await uploaded(alice, png(2, 2, 2));
+    const sentThumb = await uploaded(alice, png(2, 2, 3), { previewOf: sent.id });
+    const avatar = await uploaded(alice, png(2, 2, 4));
+    const recent = await uploaded(alice, png(2, 2, 5));
+    const res = await api("POST", `/conversations/${group}/messages`, { token: alice.token, body: { clientId: "cron-1", type: "image", body: { mediaId: sent.id, thumbMediaId: sentThumb.id } } });
+    expect(res.status).toBe(201);
+    await api("PATCH", "/me", { token: alice.token, body: { avatarMediaId: avatar.id } });
+    for (const m of [abandoned, sent, sentThumb, avatar]) await age(m.id, MEDIA_LIMITS.unsentDays + 1);
+    await age(recent.id, MEDIA_LIMITS.unsentDays - 1);
+
+    await runDailyCron();
+
+    const left = [sent.id, sentThumb.id, avatar.id, recent.id];
+    expect((await r2Keys()).sort()).toEqual(left.map((id) => `media/${id}`).sort());
+    expect(((await env.DB.prepare("select id from media").all()).results as { id: string }[]).map((r) => r.id).sort()).toEqual([...left].sort());
   });
 });

@@ -1,7 +1,7 @@
 // Media on R2: uploads (checked from their bytes), who may reference and fetch them, deletion.
 // D1's `media` row is the index (owner, kind, size, sha256); `media_refs` records the
 // conversations and seqs a media was sent at, which is what lets other members fetch it.
-import { and, desc, eq, gte, inArray, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
 import { conversations, media, mediaRefs, memberships, users, type Media } from "../../schema/d1";
 import { MEDIA_LIMITS } from "../../schema/limits";
 import { maxBytesFor, type MediaInfo, type MediaKind, type MediaUrl, type MediaUrlsResponse, type UploadFields } from "../../schema/media";
@@ -267,14 +267,14 @@ export async function listOwnMedia(env: Env, userId: string, q: { before?: numbe
 }
 
 /** R2 first, so the bytes are gone even if the index update fails; then rows, refs and avatar. */
-async function purge(env: Env, userId: string, ids: string[]) {
+async function purge(env: Env, userId: string | null, ids: string[]) {
   const d = db(env);
   for (const part of chunk(ids)) {
     await env.MEDIA.delete(part.map(r2Key));
     await d.batch([
       d.delete(mediaRefs).where(inArray(mediaRefs.mediaId, part)),
       d.delete(media).where(inArray(media.id, part)),
-      d.update(users).set({ avatarMediaId: null }).where(and(eq(users.id, userId), inArray(users.avatarMediaId, part))),
+      ...(userId ? [d.update(users).set({ avatarMediaId: null }).where(and(eq(users.id, userId), inArray(users.avatarMediaId, part)))] : []),
     ]);
   }
 }
@@ -300,4 +300,33 @@ export async function deleteAllMedia(env: Env, userId: string): Promise<{ delete
     await purge(env, userId, page.map((r) => r.id));
     deleted += page.length;
   }
+}
+
+/**
+ * Daily: uploads older than MEDIA_LIMITS.unsentDays that were never sent anywhere and are nobody's
+ * avatar (abandoned chats, cancelled sends) are deleted, so R2 holds only what someone can see.
+ */
+export async function purgeUnsentMedia(env: Env, now = Date.now()): Promise<number> {
+  const d = db(env);
+  const cutoff = now - MEDIA_LIMITS.unsentDays * 24 * 3600 * 1000;
+  let purged = 0;
+  for (let round = 0; round < 20; round++) {
+    const page = await d
+      .select({ id: media.id })
+      .from(media)
+      .where(
+        and(
+          lt(media.createdAt, cutoff),
+          notExists(d.select({ one: sql`1` }).from(mediaRefs).where(eq(mediaRefs.mediaId, media.id))),
+          notExists(d.select({ one: sql`1` }).from(users).where(eq(users.avatarMediaId, media.id))),
+          notExists(d.select({ one: sql`1` }).from(conversations).where(eq(conversations.avatarMediaId, media.id))),
+        ),
+      )
+      .limit(450)
+      .all();
+    if (page.length === 0) break;
+    await purge(env, null, page.map((r) => r.id));
+    purged += page.length;
+  }
+  return purged;
 }
