@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ConversationObject } from "../../worker/objects/conversation";
 import { api, expectError } from "./helpers";
 import { createGroup, history, makeUser, makeUsers, openDirect, sendText } from "./chat-helpers";
+import { aac, jpeg, mp4, pdf, png, uploaded } from "./media-helpers";
 
 const stub = (id: string) => env.CONVERSATION.get(env.CONVERSATION.idFromName(id));
 
@@ -35,12 +36,14 @@ describe("sending and history", () => {
   it("accepts every user message type and rejects malformed bodies without storing them", async () => {
     const [a, b] = await makeUsers(2);
     const dm = await openDirect(a!, b!);
-    const media = "md_aaaaaaaaaaaaaaaaaaaa";
+    // Media messages carry media the sender uploaded (media-messages.test.ts has the rules).
+    const [image, voice, video, file] = [await uploaded(a!, png()), await uploaded(a!, aac()), await uploaded(a!, mp4(), { kind: "video" }), await uploaded(a!, pdf(), { kind: "file" })];
+    const poster = await uploaded(a!, jpeg(), { previewOf: video.id });
     const good = [
-      { type: "image", body: { mediaId: media, width: 800, height: 600 } },
-      { type: "voice", body: { mediaId: media, durationMs: 3200 } },
-      { type: "video", body: { mediaId: media, durationMs: 10000, posterMediaId: media } },
-      { type: "file", body: { mediaId: media, name: "plan.pdf", size: 1234 } },
+      { type: "image", body: { mediaId: image.id, width: 800, height: 600 } },
+      { type: "voice", body: { mediaId: voice.id, durationMs: 3200 } },
+      { type: "video", body: { mediaId: video.id, durationMs: 10000, posterMediaId: poster.id } },
+      { type: "file", body: { mediaId: file.id, name: "plan.pdf", size: file.size } },
       { type: "location", body: { latitude: 31.23, longitude: 121.47, name: "The Bund" } },
     ];
     for (const [i, m] of good.entries()) {
