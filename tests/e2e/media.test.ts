@@ -1,6 +1,7 @@
 // Media end to end against `wrangler dev` (local R2): a picture uploaded as wx.uploadFile sends
 // it, sent in a group, and downloaded by another member through a signed URL, byte for byte.
 import { createHash } from "node:crypto";
+import { connect } from "node:net";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AuthResponse } from "../../schema/api";
@@ -36,6 +37,25 @@ async function wxUploadFile(token: string, bytes: Uint8Array, formData: Record<s
     body: multipartBody(bytes, { fields: formData, filename: "wxfile://tmp_3f9a2c.png", contentType: "image/png" }),
   });
   return { status: res.status, body: (await res.json()) as MediaInfo };
+}
+
+/** An upload over a bare TCP socket; with `drop`, the connection is cut after half the body. */
+function rawUpload(token: string, body: Uint8Array, drop: boolean): Promise<string> {
+  const { hostname, port } = new URL(http.baseUrl);
+  return new Promise<string>((resolve, reject) => {
+    let answer = "";
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`POST /media HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: ${MULTIPART_TYPE}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+      if (!drop) return socket.write(body);
+      socket.write(body.subarray(0, body.length >> 1), () => {
+        socket.destroy(); // a phone losing signal mid-upload
+        resolve(answer);
+      });
+    });
+    socket.on("data", (d) => (answer += String(d)));
+    socket.on("end", () => resolve(answer));
+    socket.on("error", reject);
+  });
 }
 
 describe("a picture through a group", () => {
@@ -91,6 +111,18 @@ describe("a picture through a group", () => {
     const again = await fetch(photoUrl!, { headers: { "if-none-match": download.headers.get("etag")! } });
     expect(again.status).toBe(304);
     await bobPhone.close();
+  });
+
+  it("keeps nothing of an upload whose connection drops halfway", async () => {
+    // The same raw HTTP/1.1 upload, once whole (the control) and once cut off mid-body.
+    const kept = picture(200, 200);
+    const whole = await rawUpload(eve.accessToken, multipartBody(kept, { fields: { kind: "image" } }), false);
+    expect(whole).toMatch(/^HTTP\/1\.1 201 /);
+    const dropped = await rawUpload(eve.accessToken, multipartBody(picture(210, 200), { fields: { kind: "image" } }), true);
+    expect(dropped).toBe("");
+    await new Promise((r) => setTimeout(r, 500));
+    const mine = await http.get<{ media: MediaInfo[] }>("/media", eve.accessToken);
+    expect(mine.body.media.map((m) => m.sha256)).toEqual([sha256(kept)]);
   });
 
   it("gives no URL to someone outside the group, and refuses a tampered URL", async () => {
