@@ -6,6 +6,7 @@ import type { Message, ServerFrame } from "../../schema/protocol";
 import { befriend, history, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { call, conversationRow, membershipRow, patchGroup, rankedGroup, systemEvent } from "./group-helpers";
 import { api, count, expectError } from "./helpers";
+import { png, uploaded } from "./media-helpers";
 
 async function listen(user: TestUser) {
   const socket = await SocketClient.connect(user.token);
@@ -23,17 +24,21 @@ describe("group settings", () => {
   it("renames, changes the avatar and posts an announcement, each a system message members receive live", async () => {
     const { id, owner, admin, member } = await rankedGroup();
     const socket = await listen(member);
-    const res = await patchGroup(admin, id, { name: "Climbing club", avatarMediaId: "md_abcdefghij0123456789", announcement: "Meet at 9 on Saturday" });
+    const avatar = (await uploaded(admin, png())).id;
+    // Someone else's picture, or no picture at all, cannot become the group's avatar.
+    expectError(await patchGroup(admin, id, { avatarMediaId: (await uploaded(owner, png(5, 5))).id }), 403, "forbidden");
+    expectError(await patchGroup(admin, id, { avatarMediaId: "md_abcdefghij0123456789" }), 403, "forbidden");
+    const res = await patchGroup(admin, id, { name: "Climbing club", avatarMediaId: avatar, announcement: "Meet at 9 on Saturday" });
     expect(res.status).toBe(200);
-    expect(res.body as GroupInfo).toMatchObject({ name: "Climbing club", avatarMediaId: "md_abcdefghij0123456789", announcement: "Meet at 9 on Saturday", announcementBy: admin.id });
+    expect(res.body as GroupInfo).toMatchObject({ name: "Climbing club", avatarMediaId: avatar, announcement: "Meet at 9 on Saturday", announcementBy: admin.id });
     expect(await events(socket, id, 3)).toEqual([
       { event: "renamed", actorId: admin.id, name: "Climbing club" },
-      { event: "avatar_changed", actorId: admin.id, avatarMediaId: "md_abcdefghij0123456789" },
+      { event: "avatar_changed", actorId: admin.id, avatarMediaId: avatar },
       { event: "announcement", actorId: admin.id, text: "Meet at 9 on Saturday" },
     ]);
-    expect(await conversationRow(id)).toMatchObject({ name: "Climbing club", avatar_media_id: "md_abcdefghij0123456789", announcement: "Meet at 9 on Saturday", announcement_by: admin.id });
+    expect(await conversationRow(id)).toMatchObject({ name: "Climbing club", avatar_media_id: avatar, announcement: "Meet at 9 on Saturday", announcement_by: admin.id });
     const list = await api("GET", "/conversations", { token: owner.token });
-    expect(list.body.conversations[0]).toMatchObject({ name: "Climbing club", avatarMediaId: "md_abcdefghij0123456789" });
+    expect(list.body.conversations[0]).toMatchObject({ name: "Climbing club", avatarMediaId: avatar });
     socket.close();
   });
 

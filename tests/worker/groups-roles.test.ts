@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { call, conversationRow, rankedGroup, type Ranked } from "./group-helpers";
 import { sendText, type TestUser } from "./chat-helpers";
 import { rows, type ApiResult } from "./helpers";
+import { png, uploaded } from "./media-helpers";
 
 type Who = "owner" | "admin" | "member" | "outsider";
 type Group = Ranked & { target: TestUser };
@@ -34,7 +35,7 @@ const messageSeqs = new WeakMap<Group, number>();
 
 const actions: Action[] = [
   { does: "rename the group", allowed: managers, run: (g, a) => call(a, "PATCH", `/groups/${g.id}`, { name: "Renamed" }) },
-  { does: "change the group avatar", allowed: managers, run: (g, a) => call(a, "PATCH", `/groups/${g.id}`, { avatarMediaId: "md_abcdefghij0123456789" }) },
+  { does: "change the group avatar", allowed: managers, run: async (g, a) => call(a, "PATCH", `/groups/${g.id}`, { avatarMediaId: (await uploaded(a, png())).id }) },
   { does: "post an announcement", allowed: managers, run: (g, a) => call(a, "PATCH", `/groups/${g.id}`, { announcement: "Hello all" }) },
   { does: "change the join policy", allowed: managers, run: (g, a) => call(a, "PATCH", `/groups/${g.id}`, { joinPolicy: "approval" }) },
   { does: "turn on invite confirmation", allowed: managers, run: (g, a) => call(a, "PATCH", `/groups/${g.id}`, { inviteConfirmation: true }) },

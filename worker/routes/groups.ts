@@ -12,6 +12,7 @@ import { requireAuth } from "../middleware/auth";
 import { groupInfo } from "../services/groups";
 import { createInvite, toInviteView } from "../services/invites";
 import { inviteCode } from "../../schema/groups";
+import { requireOwnImage } from "../services/media";
 
 function param<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, raw: string, what: string): T {
   const r = schema.safeParse(raw);
@@ -27,7 +28,10 @@ export const groupRoutes = new Hono<AppEnv>()
   .patch("/:id", jsonBody(updateGroupBody), async (c) => {
     const id = groupId(c.req.param("id"));
     const userId = c.get("auth").userId;
-    unwrap(await conversationObject(c.env, id).updateGroup(userId, c.req.valid("json")));
+    const patch = c.req.valid("json");
+    // A group avatar must be a picture the person setting it uploaded.
+    if (patch.avatarMediaId) await requireOwnImage(c.env, userId, patch.avatarMediaId);
+    unwrap(await conversationObject(c.env, id).updateGroup(userId, patch));
     return c.json(await groupInfo(c.env, userId, id));
   })
   .get("/:id/members", async (c) => c.json({ members: (await groupInfo(c.env, c.get("auth").userId, groupId(c.req.param("id")))).members }))
