@@ -16,6 +16,18 @@ export function shardOf(userId: string): number {
   return (h >>> 0) % GATEWAY_SHARDS;
 }
 
+/** Users grouped by the gateway shard that holds their sockets: one call per entry. */
+export function groupByShard(userIds: Iterable<string>): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const u of userIds) {
+    const s = shardOf(u);
+    const list = out.get(s);
+    if (list) list.push(u);
+    else out.set(s, [u]);
+  }
+  return out;
+}
+
 export const gateway = (env: Env, shard: number) => env.GATEWAY.get(env.GATEWAY.idFromName(`gateway-${shard}`));
 export const gatewayFor = (env: Env, userId: string) => gateway(env, shardOf(userId));
 export const conversationObject = (env: Env, id: string) => env.CONVERSATION.get(env.CONVERSATION.idFromName(id));

@@ -10,7 +10,7 @@ import { CLOSE, clientFrame, type ClientFrame, type ServerFrame } from "../../sc
 import type { Env } from "../env";
 import type { Result } from "../lib/result";
 import { db } from "../db";
-import { conversationObject, gateway, shardOf } from "../lib/shards";
+import { conversationObject, gateway, groupByShard, shardOf } from "../lib/shards";
 import { friendIdsOf } from "../services/contacts";
 
 interface Attachment {
@@ -135,9 +135,7 @@ export class GatewayObject extends DurableObject<Env> {
       const friends = await friendIdsOf(db(this.env), userId);
       if (friends.length === 0) return;
       const frame = JSON.stringify({ type: "presence", userId, online } satisfies ServerFrame);
-      const byShard = new Map<number, string[]>();
-      for (const f of friends) byShard.set(shardOf(f), [...(byShard.get(shardOf(f)) ?? []), f]);
-      await Promise.allSettled([...byShard].map(([shard, ids]) => (shard === shardOf(userId) ? this.deliver(ids, [frame]) /* this object is the user's shard */ : gateway(this.env, shard).deliver(ids, [frame]))));
+      await Promise.allSettled([...groupByShard(friends)].map(([shard, ids]) => (shard === shardOf(userId) ? this.deliver(ids, [frame]) /* this object is the user's shard */ : gateway(this.env, shard).deliver(ids, [frame]))));
     } catch (e) {
       console.error(JSON.stringify({ msg: "presence failed", userId, error: String(e) }));
     }

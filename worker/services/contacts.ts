@@ -11,7 +11,7 @@ import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { unwrap } from "../lib/result";
-import { conversationObject, gateway, shardOf } from "../lib/shards";
+import { conversationObject, gateway, groupByShard } from "../lib/shards";
 import { requireUser, toPublicProfile } from "./accounts";
 import { directId, openDirect } from "./conversations";
 import * as ratelimit from "./ratelimit";
@@ -75,9 +75,7 @@ async function profiles(d: Db, ids: string[]): Promise<Map<string, PublicProfile
 
 /** Which of `userIds` have a socket open now: one call per gateway shard. */
 export async function onlineAmong(env: Env, userIds: string[]): Promise<Set<string>> {
-  const byShard = new Map<number, string[]>();
-  for (const u of userIds) byShard.set(shardOf(u), [...(byShard.get(shardOf(u)) ?? []), u]);
-  const answers = await Promise.all([...byShard].map(([shard, ids]) => gateway(env, shard).online(ids)));
+  const answers = await Promise.all([...groupByShard(userIds)].map(([shard, ids]) => gateway(env, shard).online(ids)));
   return new Set(answers.flat());
 }
 
@@ -298,10 +296,8 @@ export async function unblock(env: Env, d: Db, userId: string, blockedId: string
 // ---- live notices ----------------------------------------------------------------------
 
 async function notify(env: Env, userIds: string[], frame: ServerFrame) {
-  const byShard = new Map<number, string[]>();
-  for (const u of userIds) byShard.set(shardOf(u), [...(byShard.get(shardOf(u)) ?? []), u]);
   const text = JSON.stringify(frame);
-  await Promise.allSettled([...byShard].map(([shard, ids]) => gateway(env, shard).deliver(ids, [text])));
+  await Promise.allSettled([...groupByShard(userIds)].map(([shard, ids]) => gateway(env, shard).deliver(ids, [text])));
 }
 
 /** Friends of `userId` (people who have them as a friend): presence goes to them. */
