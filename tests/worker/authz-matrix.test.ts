@@ -1,0 +1,132 @@
+// The authorisation matrix. Part 1 walks every route the Hono app registers (so a new route is
+// covered the day it is added) and tries it with no token and with a forged, an expired and a
+// revoked one: each must be refused with 401 and an error body, and leak nothing. Part 2 tries
+// every conversation- and group-scoped route as a signed-in outsider: 403/404, no data.
+// docs/security.md is the table this file checks.
+import { env } from "cloudflare:test";
+import { decodeJwt, SignJWT } from "jose";
+import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../schema/limits";
+import { app } from "../../worker/app";
+import { signAccessToken } from "../../worker/services/tokens";
+import { createGroup, makeUser, makeUsers, sendText, type TestUser } from "./chat-helpers";
+import { api, count } from "./helpers";
+
+/** Routes anyone may call: sign-in itself, health, invite QR images, the
+ * /j/ landing page, and media downloads (authorised by the signed URL instead). Everything
+ * else the app registers is in the matrix. */
+const PUBLIC: [string, RegExp][] = [
+  ["GET", /^\/health$/],
+  ["POST", /^\/auth\/(register|login|wechat|dev|refresh)$/],
+  ["GET", /^\/invites\/:code\/qr\.(svg|png)$/],
+  ["GET", /^\/j\/:code$/],
+  ["GET", /^\/media\/:id$/], // with ?e=&s= (tested in media-download.test.ts)
+];
+
+const SAMPLE: Record<string, string> = {
+  ":id": "c_aaaaaaaaaaaaaaaaaaaa",
+  ":userId": "u_aaaaaaaaaaaaaaaaaaaa",
+  ":seq": "1",
+  ":code": "AAAAAAAAAAAAAAAAAAAAAA",
+  ":requestId": "jr_aaaaaaaaaaaaaaaaaaaa",
+  ":roomId": "room",
+  ":decision": "approve",
+  ":name": "tag",
+};
+const concrete = (path: string) => path.replace(/:[A-Za-z]+(\{[^}]*\})?/g, (p) => SAMPLE[p.replace(/\{.*\}$/, "")] ?? "x");
+
+function protectedRoutes() {
+  const seen = new Set<string>();
+  const out: { method: string; path: string }[] = [];
+  for (const r of app.routes) {
+    if (r.method === "ALL") continue; // middleware
+    const key = `${r.method} ${r.path}`;
+    if (seen.has(key) || PUBLIC.some(([m, p]) => m === r.method && p.test(r.path))) continue;
+    seen.add(key);
+    out.push({ method: r.method, path: r.path });
+  }
+  return out;
+}
+
+async function badTokens(): Promise<Record<string, string | null>> {
+  const victim = await makeUser("victim");
+  const { sid } = decodeJwt(victim.token) as { sid: string };
+  const forged = await new SignJWT({ sid })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(victim.id)
+    .setIssuer("qun")
+    .setIssuedAt()
+    .setExpirationTime("10m")
+    .sign(new TextEncoder().encode("an-attacker-secret-that-is-long-enough-00"));
+  const expired = (await signAccessToken(env, { userId: victim.id, sessionId: sid }, Date.now() - (LIMITS.accessTokenSeconds + 60) * 1000)).token;
+  const revokedUser = await makeUser("revoked");
+  expect((await api("POST", "/auth/logout", { token: revokedUser.token })).status).toBe(204);
+  return { anonymous: null, forged, expired, revoked: revokedUser.token };
+}
+
+describe("every route refuses callers who are not signed in", () => {
+  it("answers 401 with an error body to anonymous, forged, expired and revoked tokens on every protected route", async () => {
+    const routes = protectedRoutes();
+    expect(routes.length).toBeGreaterThan(40); // the walk found the app's routes
+    const tokens = await badTokens();
+    const usersBefore = await count("users");
+    const failures: string[] = [];
+    for (const { method, path } of routes) {
+      for (const [who, token] of Object.entries(tokens)) {
+        const res = await api(method, concrete(path), { ...(token ? { token } : {}), body: method === "GET" || method === "HEAD" ? undefined : {} });
+        const ok = res.status === 401 && typeof res.body?.error?.code === "string" && typeof res.body?.error?.message === "string";
+        if (!ok) failures.push(`${method} ${path} as ${who}: ${res.status} ${JSON.stringify(res.body).slice(0, 120)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(await count("users")).toBe(usersBefore); // nothing was created along the way
+  });
+});
+
+describe("conversation and group routes refuse outsiders", () => {
+  it("answers 403 or 404, with no data, to a signed-in user who is not a member", async () => {
+    const [owner, member] = (await makeUsers(2)) as [TestUser, TestUser];
+    const outsider = await makeUser("outsider");
+    const group = await createGroup(owner, [member], "Private");
+    await sendText(owner, group, "secret plans");
+    const body = (b: unknown) => b;
+    const attempts: [string, string, unknown?][] = [
+      ["GET", `/conversations/${group}`],
+      ["PATCH", `/conversations/${group}/settings`, body({ pinned: true })],
+      ["POST", `/conversations/${group}/members`, body({ userIds: [outsider.id] })],
+      ["POST", `/conversations/${group}/leave`],
+      ["GET", `/conversations/${group}/messages`],
+      ["POST", `/conversations/${group}/messages`, body({ clientId: "x1", type: "text", body: { text: "hi" } })],
+      ["GET", `/conversations/${group}/messages/2`],
+      ["POST", `/conversations/${group}/messages/2/recall`],
+      ["POST", `/conversations/${group}/messages/2/forward`, body({ to: [group], clientId: "x2" })],
+      ["POST", `/conversations/${group}/read`, body({ seq: 2 })],
+      ["GET", `/conversations/${group}/receipts`],
+      ["GET", `/groups/${group}`],
+      ["GET", `/groups/${group}/members`],
+      ["PATCH", `/groups/${group}`, body({ name: "Mine now" })],
+      ["PATCH", `/groups/${group}/members/me`, body({ nickname: "spy" })],
+      ["POST", `/groups/${group}/invites`, body({})],
+      ["GET", `/groups/${group}/invites`],
+      ["GET", `/groups/${group}/join-requests`],
+      ["DELETE", `/groups/${group}/members/${member.id}`],
+      ["PUT", `/groups/${group}/members/${member.id}/mute`, body({ durationSeconds: 60 })],
+      ["PUT", `/groups/${group}/admins/${member.id}`],
+      ["POST", `/groups/${group}/transfer`, body({ userId: outsider.id })],
+      ["POST", `/groups/${group}/dissolve`],
+      ["POST", "/media/urls", body({ mediaIds: ["md_aaaaaaaaaaaaaaaaaaaa"], conversationId: group })],
+    ];
+    const failures: string[] = [];
+    for (const [method, path, b] of attempts) {
+      const res = await api(method, path, { token: outsider.token, ...(b === undefined ? {} : { body: b }) });
+      const text = JSON.stringify(res.body);
+      if (![403, 404].includes(res.status) || !res.body?.error || text.includes("secret plans") || text.includes("Private")) {
+        failures.push(`${method} ${path}: ${res.status} ${text.slice(0, 160)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // Nothing changed: same members, same name, same messages.
+    expect(await count("memberships", "conversation_id = ?", group)).toBe(2);
+    expect((await api("GET", `/conversations/${group}`, { token: owner.token })).body).toMatchObject({ name: "Private", lastSeq: 2 });
+  });
+});
