@@ -261,6 +261,10 @@ async function main() {
     const target = await start();
     try {
       results[target.name] = await measure(target);
+    } catch (e) {
+      // A target that falls over under load is a finding: record it and go on to the next.
+      log(`${target.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      results[target.name] = { failed: e instanceof Error ? e.message : String(e) };
     } finally {
       await target.stop();
     }
@@ -278,7 +282,7 @@ function ratios(results: Record<string, any>) {
   const out: Record<string, unknown> = {};
   for (const b of ["baseline-memory", "baseline-sqlite"]) {
     const r = results[b];
-    if (!q || !r) continue;
+    if (!q || !r || q.failed || r.failed || !q.catchUp || !r.catchUp) continue;
     out[`qun/${b}`] = {
       maxRate50: q.maxSustainedRate[50] && r.maxSustainedRate[50] ? round2(q.maxSustainedRate[50] / r.maxSustainedRate[50]) : null,
       maxRate500: q.maxSustainedRate[500] && r.maxSustainedRate[500] ? round2(q.maxSustainedRate[500] / r.maxSustainedRate[500]) : null,
@@ -293,7 +297,14 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 
 function table(results: Record<string, any>) {
   const names = Object.keys(results);
-  const row = (label: string, f: (r: any) => unknown) => `| ${label} | ${names.map((n) => String(f(results[n]) ?? "–")).join(" | ")} |`;
+  const cell = (r: any, f: (r: any) => unknown) => {
+    try {
+      return r.failed ? "failed" : String(f(r) ?? "–");
+    } catch {
+      return "–";
+    }
+  };
+  const row = (label: string, f: (r: any) => unknown) => `| ${label} | ${names.map((n) => cell(results[n], f)).join(" | ")} |`;
   return [
     `| figure | ${names.join(" | ")} |`,
     `| --- | ${names.map(() => "---").join(" | ")} |`,
