@@ -257,7 +257,15 @@ async function main() {
   log(`plan: ${JSON.stringify(plan)}; load average ${machine.loadavgAtStart.join(" ")}`);
   const users = Math.max(...plan.groupSizes);
   const results: Record<string, unknown> = {};
-  for (const start of [() => startBaseline("memory", users), () => startBaseline("sqlite", users), () => startQun(users)]) {
+  // `--only qun` (or baseline-memory, baseline-sqlite) measures one target, e.g. after a change.
+  const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
+  const starts: [string, () => Promise<Target>][] = [
+    ["baseline-memory", () => startBaseline("memory", users)],
+    ["baseline-sqlite", () => startBaseline("sqlite", users)],
+    ["qun", () => startQun(users)],
+  ];
+  for (const [name, start] of starts) {
+    if (only && only !== name) continue;
     const target = await start();
     try {
       results[target.name] = await measure(target);
