@@ -8,3 +8,18 @@ export const PROFILE_LIMITS = {
   statusMax: 30,
   deviceMax: 64,
 } as const;
+
+/** From MESSAGE_LIMITS and GROUP_LIMITS in schema/limits.ts. */
+export const MESSAGE_LIMITS = {
+  textChars: 4000,
+  recallWindowMs: 2 * 60 * 1000,
+  historyPageMax: 200,
+  forwardTargetsMax: 9,
+  mentionsMax: 50,
+} as const;
+
+export const GROUP_LIMITS = {
+  announcementChars: 1000,
+  groupNicknameChars: 32,
+  inviteCodeChars: 22,
+} as const;

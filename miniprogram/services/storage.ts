@@ -3,6 +3,10 @@
 export const STORAGE_KEYS = {
   apiBase: "qun.apiBase",
   session: "qun.session",
+  /** Recent conversations and messages of the signed-in user, so the app opens offline. */
+  cache: "qun.cache",
+  /** Messages written but not yet acknowledged by the server. */
+  outbox: "qun.outbox",
 } as const;
 
 type Key = (typeof STORAGE_KEYS)[keyof typeof STORAGE_KEYS];

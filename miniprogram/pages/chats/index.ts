@@ -1,14 +1,117 @@
-// The conversation list. Until conversations exist on the server it shows its empty state.
+// The conversation list: pinned first, then by last activity; unread badges (a dot when muted),
+// live updates from the chat store, pull to refresh, and the "+" menu (new group, scan, face-to-face).
+import type { ConversationSummary } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
+import { chats, type ChatState } from "../../services/chats";
+import { errorMessage } from "../../services/errors";
+import { initialOf, listTime } from "../../services/format";
+import { unwatchAll, watch } from "../../services/store";
+
+export interface ChatRow {
+  id: string;
+  name: string;
+  initial: string;
+  preview: string;
+  time: string;
+  badge: string;
+  dot: boolean;
+  pinned: boolean;
+  muted: boolean;
+  group: boolean;
+}
+
+const CONNECTION_LABEL: Record<ChatState["connection"], string> = { online: "", connecting: "Connecting…", offline: "Not connected", stopped: "Not connected" };
+
+export function rowOf(c: ConversationSummary, me: string | null): ChatRow {
+  const name = c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name;
+  let preview = c.dissolved ? "The group has been dissolved" : (c.lastMessage?.text ?? "");
+  if (c.lastMessage && c.kind === "group" && c.lastMessage.type !== "system" && c.lastMessage.senderId === me) preview = `You: ${preview}`;
+  // WeChat shows "[n]" before the preview of a muted chat instead of a number badge.
+  if (c.doNotDisturb && c.unread > 0) preview = `[${c.unread > 99 ? "99+" : c.unread}] ${preview}`;
+  return {
+    id: c.id,
+    name: c.kind === "group" ? `${name} (${c.memberCount})` : name,
+    initial: initialOf(name),
+    preview,
+    time: listTime(c.lastMessageAt),
+    badge: !c.doNotDisturb && c.unread > 0 ? (c.unread > 99 ? "99+" : String(c.unread)) : "",
+    dot: c.doNotDisturb && c.unread > 0,
+    pinned: c.pinned,
+    muted: c.doNotDisturb,
+    group: c.kind === "group",
+  };
+}
 
 Component({
   data: {
-    /** Conversation summaries, newest first (filled once the conversations API lands). */
-    conversations: [] as never[],
+    rows: [] as ChatRow[],
+    connection: "",
+    loaded: false,
+    error: "",
   },
   methods: {
+    onLoad() {
+      watch(this, chats.store, (state) => {
+        this.setData({ rows: state.conversations.map((c) => rowOf(c, chats.me)), connection: CONNECTION_LABEL[state.connection], loaded: state.synced || state.conversations.length > 0 });
+      });
+    },
+
     onShow() {
-      ensureSignedIn();
+      if (!ensureSignedIn()) return;
+      chats.start();
+    },
+
+    onUnload() {
+      unwatchAll(this);
+    },
+
+    async onPullDownRefresh() {
+      try {
+        await chats.refresh();
+        await chats.flushOutbox();
+      } catch (e) {
+        this.setData({ error: errorMessage(e) });
+      } finally {
+        wx.stopPullDownRefresh();
+      }
+    },
+
+    onOpen(e: WechatMiniprogram.BaseEvent) {
+      const id = (e.currentTarget.dataset as { id?: string }).id;
+      if (id) wx.navigateTo({ url: `/pages/chat/index?id=${id}` });
+    },
+
+    onRowMenu(e: WechatMiniprogram.BaseEvent) {
+      const id = (e.currentTarget.dataset as { id?: string }).id;
+      const c = id ? chats.conversation(id) : undefined;
+      if (!c) return;
+      const items = [c.pinned ? "Unpin" : "Pin to Top", c.doNotDisturb ? "Unmute Notifications" : "Mute Notifications"];
+      wx.showActionSheet({
+        itemList: items,
+        success: (res) => {
+          const flags = res.tapIndex === 0 ? { pinned: !c.pinned } : { doNotDisturb: !c.doNotDisturb };
+          chats.setFlags(c.id, flags).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
+        },
+      });
+    },
+
+    onPlus() {
+      const targets = ["/pages/new-group/index", "", "/pages/face-to-face/index"];
+      wx.showActionSheet({
+        itemList: ["New Group Chat", "Scan", "Face-to-Face Group"],
+        success: (res) => {
+          if (res.tapIndex === 1) {
+            wx.navigateTo({ url: "/pages/join/index?scan=1" });
+            return;
+          }
+          const url = targets[res.tapIndex];
+          if (url) wx.navigateTo({ url });
+        },
+      });
+    },
+
+    onErrorHide() {
+      this.setData({ error: "" });
     },
   },
 });

@@ -1,11 +1,11 @@
-// The Chats and Contacts tabs: their empty states, and that they need a session.
+// The Contacts tab: its empty state, and that it needs a session. (Chats: chats.test.ts.)
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as Session from "../../../miniprogram/services/session";
 import { clientModule, lifecycle, loadComponent, renderPage, text } from "../harness";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const session = () => clientModule<typeof Session>("services/session");
-const pages = { chats: "", contacts: "" };
+const pages = { contacts: "" };
 let adapter: WxAdapter;
 
 function signIn() {
@@ -21,7 +21,6 @@ function signIn() {
 
 beforeAll(async () => {
   installWx(createWxAdapter());
-  pages.chats = await loadComponent("pages/chats/index");
   pages.contacts = await loadComponent("pages/contacts/index");
 });
 
@@ -32,7 +31,6 @@ beforeEach(() => {
 });
 
 describe.each([
-  { page: "chats" as const, empty: "#chats-empty", title: "No chats yet", desc: "Chats with your friends and groups will appear here." },
   { page: "contacts" as const, empty: "#contacts-empty", title: "No contacts yet", desc: "Friends you add and groups you join will be listed here." },
 ])("$page tab", ({ page, empty, title, desc }) => {
   it("shows its empty state with WeUI's icon", async () => {

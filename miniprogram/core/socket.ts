@@ -1,0 +1,224 @@
+// The one socket of the app. It connects with the access token in the Authorization header
+// (wx.connectSocket can set headers), waits for the server's `ready`, pings every 25 s and treats
+// a missing pong as a dead socket, reconnects with exponential backoff, refreshes the token when
+// the server closes with 4401, and stops for good on 4403 (signed out) and 4409 (replaced).
+import type { ClientFrame, ServerFrame } from "../../schema/protocol";
+
+export type SocketStatus = "offline" | "connecting" | "online" | "stopped";
+
+/** The close codes of schema/protocol.ts CLOSE (values cannot cross the mini-program root). */
+export const CLOSE_CODES = { unauthorized: 4401, revoked: 4403, replaced: 4409 } as const;
+
+export interface SocketDeps {
+  /** ws:// or wss:// URL of /ws. */
+  url(): string;
+  token(): string | null;
+  /** Refreshes the access token after a 4401; rejects when the session is over. */
+  refresh(staleToken: string | null): Promise<void>;
+  /** The server ended the session (4403): sign in again. */
+  onSignedOut(): void;
+}
+
+export interface SocketTiming {
+  heartbeatMs: number;
+  pongTimeoutMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export const DEFAULT_TIMING: SocketTiming = { heartbeatMs: 25_000, pongTimeoutMs: 10_000, backoffBaseMs: 1_000, backoffMaxMs: 30_000 };
+
+type Listener = (frame: ServerFrame) => void;
+type StatusListener = (status: SocketStatus) => void;
+
+export class SocketManager {
+  status: SocketStatus = "offline";
+  /** Connection attempts since the last `ready`; drives the backoff. */
+  attempts = 0;
+  private task: WechatMiniprogram.SocketTask | null = null;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private pongTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly listeners = new Set<Listener>();
+  private readonly statusListeners = new Set<StatusListener>();
+  private wanted = false;
+
+  constructor(
+    private readonly deps: SocketDeps,
+    private readonly timing: SocketTiming = DEFAULT_TIMING,
+  ) {}
+
+  onFrame(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onStatus(listener: StatusListener): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Connects (if not already) and keeps the connection up until stop(). */
+  start(): void {
+    this.wanted = true;
+    if (this.status === "online" || this.status === "connecting") return;
+    this.clearRetry();
+    this.connect();
+  }
+
+  /** Closes and does not reconnect (logout, app hidden for long). */
+  stop(): void {
+    this.wanted = false;
+    this.clearRetry();
+    this.teardown();
+    this.setStatus("offline");
+  }
+
+  /** Sends a frame when online; answers whether it went out. */
+  send(frame: ClientFrame): boolean {
+    if (this.status !== "online" || !this.task) return false;
+    this.task.send({ data: JSON.stringify(frame) });
+    return true;
+  }
+
+  /** Drops the current socket as if the network had gone, to reconnect (tests, network change). */
+  drop(): void {
+    const task = this.task;
+    if (!task) return;
+    this.teardown();
+    this.setStatus("offline");
+    this.scheduleReconnect();
+  }
+
+  private connect(): void {
+    const token = this.deps.token();
+    if (!token) {
+      this.setStatus("stopped");
+      return;
+    }
+    this.setStatus("connecting");
+    this.attempts++;
+    const task = wx.connectSocket({ url: this.deps.url(), header: { authorization: `Bearer ${token}` } });
+    this.task = task;
+    const mine = () => this.task === task;
+    task.onMessage((res) => {
+      if (!mine() || typeof res.data !== "string") return;
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(res.data) as ServerFrame;
+      } catch {
+        return;
+      }
+      if (frame.type === "pong") {
+        this.clearPong();
+        return;
+      }
+      if (frame.type === "ready") {
+        this.attempts = 0;
+        this.startHeartbeat();
+        this.setStatus("online");
+      }
+      for (const l of Array.from(this.listeners)) l(frame);
+    });
+    task.onClose((res) => {
+      if (!mine()) return;
+      this.teardown();
+      this.setStatus("offline");
+      this.afterClose(res.code, token);
+    });
+    task.onError(() => {
+      if (!mine()) return;
+      this.teardown();
+      this.setStatus("offline");
+      this.scheduleReconnect();
+    });
+  }
+
+  private afterClose(code: number, token: string): void {
+    if (!this.wanted) return;
+    if (code === CLOSE_CODES.revoked) {
+      this.wanted = false;
+      this.setStatus("stopped");
+      this.deps.onSignedOut();
+      return;
+    }
+    if (code === CLOSE_CODES.replaced) {
+      this.wanted = false;
+      this.setStatus("stopped");
+      return;
+    }
+    if (code === CLOSE_CODES.unauthorized) {
+      this.deps.refresh(token).then(
+        () => this.wanted && this.connect(),
+        () => {
+          this.wanted = false;
+          this.setStatus("stopped");
+        },
+      );
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  /** Full jitter: 0.5–1 × base × 2^attempts, capped. */
+  backoffMs(): number {
+    const ceiling = Math.min(this.timing.backoffMaxMs, this.timing.backoffBaseMs * 2 ** Math.max(0, this.attempts - 1));
+    return Math.round(ceiling * (0.5 + Math.random() / 2));
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.wanted || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.wanted) this.connect();
+    }, this.backoffMs());
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    this.heartbeat = setInterval(() => {
+      if (!this.task || this.pongTimer) return;
+      this.task.send({ data: '{"type":"ping"}' });
+      // No pong in time: the socket is dead even if it never said so (common on phones).
+      this.pongTimer = setTimeout(() => {
+        this.pongTimer = null;
+        this.drop();
+      }, this.timing.pongTimeoutMs);
+    }, this.timing.heartbeatMs);
+  }
+
+  private clearPong(): void {
+    if (this.pongTimer) clearTimeout(this.pongTimer);
+    this.pongTimer = null;
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    this.clearPong();
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private teardown(): void {
+    this.stopHeartbeat();
+    const task = this.task;
+    this.task = null;
+    if (task) {
+      try {
+        task.close({});
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  private setStatus(status: SocketStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    for (const l of Array.from(this.statusListeners)) l(status);
+  }
+}

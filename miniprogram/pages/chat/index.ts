@@ -1,0 +1,425 @@
+// One conversation: bubbles for every message type, the input bar (text, voice, photo, video,
+// file, location), the long-press menu, the @ picker, read state, typing, scrolling up through
+// history, and per-message sending/failed/retry from the chat store's outbox.
+import type { GroupInfo } from "../../../schema/groups";
+import type { ConversationSummary } from "../../../schema/protocol";
+import { ensureSignedIn } from "../../services/auth";
+import { chats, type Draft, type LocalMessage } from "../../services/chats";
+import { errorMessage } from "../../services/errors";
+import { api } from "../../services/api";
+import { fileSize, initialOf, listTime, previewOf, seconds, systemText, textParts, type TextPart } from "../../services/format";
+import { MESSAGE_LIMITS } from "../../services/limits";
+import { mediaUrl, uploadMedia, type MediaKind } from "../../services/media";
+import { unwatchAll, watch } from "../../services/store";
+
+export interface Bubble {
+  key: string;
+  seq: number;
+  clientId: string;
+  mine: boolean;
+  system: boolean;
+  systemText: string;
+  time: string;
+  sender: string;
+  initial: string;
+  type: string;
+  recalled: boolean;
+  parts: TextPart[];
+  image: string;
+  voice: string;
+  voiceWidth: number;
+  video: string;
+  fileName: string;
+  fileSize: string;
+  location: { latitude: number; longitude: number; name: string; address: string } | null;
+  quote: string;
+  forwarded: boolean;
+  status: string;
+  error: string;
+  readLabel: string;
+}
+
+export interface Member {
+  userId: string;
+  name: string;
+  initial: string;
+  role: string;
+}
+
+/** Shows the time above a message when five minutes passed since the previous one, as WeChat does. */
+const TIME_GAP_MS = 5 * 60 * 1000;
+
+export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: boolean; names: Record<string, string>; reads: Record<string, number> }): Bubble[] {
+  const name = (id: string) => (id === opts.me ? "You" : (opts.names[id] ?? "Someone"));
+  const others = Object.entries(opts.reads).filter(([id]) => id !== opts.me);
+  // The last of my sent messages carries the direct chat's read mark; every one of mine in a group its count.
+  const lastMine = [...messages].reverse().find((m) => m.senderId === opts.me && m.status === "sent" && m.type !== "system");
+  let previousAt = 0;
+  return messages.map((m) => {
+    const body = (m.body ?? {}) as Record<string, unknown>;
+    const mine = m.senderId === opts.me;
+    const showTime = m.createdAt - previousAt > TIME_GAP_MS;
+    previousAt = m.createdAt;
+    let readLabel = "";
+    if (mine && m.status === "sent" && m.type !== "system") {
+      if (!opts.group && m === lastMine) readLabel = others.some(([, seq]) => seq >= m.seq) ? "Read" : "Delivered";
+      if (opts.group) readLabel = `${others.filter(([, seq]) => seq >= m.seq).length} read`;
+    }
+    const recalled = Boolean(m.recalledAt) || (m.type !== "system" && m.body === null);
+    return {
+      key: m.seq ? `s${m.seq}` : `c${m.clientId}`,
+      seq: m.seq,
+      clientId: m.clientId ?? "",
+      mine,
+      system: m.type === "system",
+      systemText: m.type === "system" ? systemText(m.body, name) : recalled ? `${mine ? "You" : name(m.senderId)} recalled a message` : "",
+      time: showTime ? listTime(m.createdAt) : "",
+      sender: opts.group && !mine ? name(m.senderId) : "",
+      initial: initialOf(mine ? (opts.names[opts.me] ?? "Me") : name(m.senderId)),
+      type: m.type,
+      recalled,
+      parts: m.type === "text" && !recalled ? textParts(String(body.text ?? ""), m.mentions.length > 0 || m.mentionAll) : [],
+      image: m.type === "image" ? mediaUrl(String(body.thumbMediaId ?? body.mediaId ?? "")) : "",
+      voice: m.type === "voice" ? seconds(Number(body.durationMs ?? 0)) : "",
+      voiceWidth: m.type === "voice" ? Math.min(220, 70 + Math.round(Number(body.durationMs ?? 0) / 1000) * 6) : 0,
+      video: m.type === "video" ? mediaUrl(String(body.posterMediaId ?? "")) : "",
+      fileName: m.type === "file" ? String(body.name ?? "") : "",
+      fileSize: m.type === "file" ? fileSize(Number(body.size ?? 0)) : "",
+      location:
+        m.type === "location" && !recalled
+          ? { latitude: Number(body.latitude), longitude: Number(body.longitude), name: String(body.name ?? "Location"), address: String(body.address ?? "") }
+          : null,
+      quote: m.replyTo ? `${name(m.replyTo.senderId)}: ${m.replyTo.recalled ? "A message was recalled" : m.replyTo.preview}` : "",
+      forwarded: Boolean(m.forwarded),
+      status: m.status,
+      error: m.error,
+      readLabel,
+    };
+  });
+}
+
+let recorder: WechatMiniprogram.RecorderManager | null = null;
+let player: WechatMiniprogram.InnerAudioContext | null = null;
+
+Component({
+  data: {
+    id: "",
+    group: false,
+    title: "",
+    bubbles: [] as Bubble[],
+    draft: "",
+    mentions: [] as string[],
+    replyTo: null as { seq: number; text: string } | null,
+    members: [] as Member[],
+    pickingMention: false,
+    typing: "",
+    hasOlder: false,
+    loadingOlder: false,
+    scrollInto: "",
+    voiceMode: false,
+    recording: false,
+    upload: null as { label: string; percent: number } | null,
+    dissolved: false,
+    error: "",
+    playing: 0,
+  },
+  methods: {
+    onLoad(query: Record<string, string | undefined>) {
+      const id = query.id ?? "";
+      this.setData({ id });
+      watch(this, chats.store, (state, previous) => {
+        if (state.messages[id] !== previous.messages[id] || state.reads[id] !== previous.reads[id] || state.conversations !== previous.conversations || state === previous) this.render();
+        if (state.typing[id] !== previous.typing[id]) this.showTyping();
+        if (Boolean(state.hasOlder[id]) !== this.data.hasOlder) this.setData({ hasOlder: Boolean(state.hasOlder[id]) });
+      });
+      if (!ensureSignedIn() || !id) return;
+      chats.start();
+      chats.setActive(id);
+      chats.loadReceipts(id).catch(() => undefined);
+      this.loadMembers().catch(() => undefined);
+    },
+
+    onShow() {
+      if (this.data.id) chats.setActive(this.data.id);
+    },
+
+    onHide() {
+      chats.setActive(null);
+    },
+
+    onUnload() {
+      chats.setActive(null);
+      unwatchAll(this);
+    },
+
+    summary(): ConversationSummary | undefined {
+      return chats.conversation(this.data.id);
+    },
+
+    names(): Record<string, string> {
+      const names: Record<string, string> = {};
+      for (const m of this.data.members) names[m.userId] = m.name;
+      const s = this.summary();
+      if (s?.peer) names[s.peer.id] = s.peer.nickname;
+      return names;
+    },
+
+    render() {
+      const state = chats.store.get();
+      const s = this.summary();
+      const group = s?.kind === "group";
+      const title = s ? (group ? `${s.name} (${s.memberCount})` : (s.peer?.nickname ?? s.name)) : this.data.title;
+      const bubbles = bubblesOf(state.messages[this.data.id] ?? [], { me: chats.me ?? "", group, names: this.names(), reads: state.reads[this.data.id] ?? {} });
+      const last = bubbles[bubbles.length - 1];
+      const grewAtEnd = last && last.key !== this.data.bubbles[this.data.bubbles.length - 1]?.key;
+      this.setData({ bubbles, group, title, dissolved: Boolean(s?.dissolved), ...(grewAtEnd ? { scrollInto: `m-${last.key}` } : {}) });
+      if (title && title !== this.data.title && typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title });
+    },
+
+    async loadMembers() {
+      const s = this.summary();
+      if (s && s.kind !== "group") return;
+      const info = await api.get<GroupInfo>(`/groups/${this.data.id}`);
+      const members = info.members.map((m) => {
+        const name = m.nickname || m.profileNickname;
+        return { userId: m.userId, name, initial: initialOf(name), role: m.role };
+      });
+      this.setData({ members });
+      this.render();
+    },
+
+    showTyping() {
+      const t = chats.store.get().typing[this.data.id];
+      if (!t || t.userId === chats.me || t.until < Date.now()) {
+        this.setData({ typing: "" });
+        return;
+      }
+      this.setData({ typing: `${this.names()[t.userId] ?? "Someone"} is typing…` });
+      setTimeout(() => this.showTyping(), t.until - Date.now() + 10);
+    },
+
+    // ---- Input ----------------------------------------------------------------------------
+
+    onInput(e: WechatMiniprogram.Input) {
+      const value = e.detail.value;
+      this.setData({ draft: value });
+      chats.typing(this.data.id);
+      // "@" just typed in a group opens the member picker.
+      if (this.data.group && value.endsWith("@") && value.length > (this.data.draft.length === value.length ? value.length : this.data.draft.length - 1)) {
+        this.setData({ pickingMention: true });
+      }
+    },
+
+    onPickMention(e: WechatMiniprogram.BaseEvent) {
+      const userId = (e.currentTarget.dataset as { id?: string }).id;
+      const member = this.data.members.find((m) => m.userId === userId);
+      if (!member) return;
+      const draft = `${this.data.draft.replace(/@$/, "")}@${member.name} `;
+      this.setData({ draft, pickingMention: false, mentions: [...new Set([...this.data.mentions, member.userId])] });
+    },
+
+    onCloseMention() {
+      this.setData({ pickingMention: false });
+    },
+
+    onSend() {
+      const text = this.data.draft.trim();
+      if (!text || this.data.dissolved) return;
+      if (text.length > MESSAGE_LIMITS.textChars) {
+        this.setData({ error: `A message can be at most ${MESSAGE_LIMITS.textChars} characters` });
+        return;
+      }
+      const names = this.names();
+      // Only people still named in the text are mentioned.
+      const mentions = this.data.mentions.filter((id) => text.includes(`@${names[id] ?? ""}`));
+      const draft: Draft = { type: "text", body: { text }, ...(mentions.length ? { mentions } : {}), ...(this.data.replyTo ? { replyTo: this.data.replyTo.seq } : {}) };
+      chats.send(this.data.id, draft);
+      this.setData({ draft: "", mentions: [], replyTo: null });
+    },
+
+    onCancelReply() {
+      this.setData({ replyTo: null });
+    },
+
+    onRetry(e: WechatMiniprogram.BaseEvent) {
+      const clientId = (e.currentTarget.dataset as { clientId?: string }).clientId;
+      if (clientId) chats.retry(clientId);
+    },
+
+    async onScrollTop() {
+      if (this.data.loadingOlder || !this.data.hasOlder) return;
+      this.setData({ loadingOlder: true });
+      const firstKey = this.data.bubbles[0]?.key;
+      try {
+        await chats.loadOlder(this.data.id);
+        // Keep the message that was at the top in view.
+        if (firstKey) this.setData({ scrollInto: `m-${firstKey}` });
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      } finally {
+        this.setData({ loadingOlder: false });
+      }
+    },
+
+    // ---- Long-press menu -----------------------------------------------------------------
+
+    onBubbleMenu(e: WechatMiniprogram.BaseEvent) {
+      const key = (e.currentTarget.dataset as { key?: string }).key;
+      const bubble = this.data.bubbles.find((b) => b.key === key);
+      const message = (chats.store.get().messages[this.data.id] ?? []).find((m) => (m.seq ? `s${m.seq}` : `c${m.clientId}`) === key);
+      if (!bubble || !message || bubble.system || bubble.recalled) return;
+      const s = this.summary();
+      const actions: Array<[string, () => void]> = [];
+      if (bubble.type === "text") actions.push(["Copy", () => wx.setClipboardData({ data: String((message.body as { text?: string }).text ?? "") })]);
+      if (message.seq) {
+        actions.push(["Reply", () => this.setData({ replyTo: { seq: message.seq, text: `${bubble.mine ? "You" : this.names()[message.senderId] ?? ""}: ${previewOf(message)}` } })]);
+        actions.push(["Forward", () => this.forward(message.seq)]);
+        const withinLimit = Date.now() - message.createdAt < MESSAGE_LIMITS.recallWindowMs;
+        const senderRole = this.data.members.find((x) => x.userId === message.senderId)?.role ?? "member";
+        // The owner recalls anything, admins ordinary members' messages, at any time.
+        const canModerate = s?.kind === "group" && (s.role === "owner" || (s.role === "admin" && senderRole === "member"));
+        if ((bubble.mine && withinLimit) || (!bubble.mine && canModerate)) actions.push(["Recall", () => this.recall(message.seq)]);
+      }
+      actions.push(["Delete", () => chats.deleteLocally(this.data.id, { seq: message.seq || undefined, clientId: message.clientId ?? undefined })]);
+      wx.showActionSheet({ itemList: actions.map((a) => a[0]), success: (res) => actions[res.tapIndex]?.[1]() });
+    },
+
+    recall(seq: number) {
+      chats.recall(this.data.id, seq).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
+    },
+
+    forward(seq: number) {
+      const targets = chats.store.get().conversations.filter((c) => !c.dissolved).slice(0, 6);
+      wx.showActionSheet({
+        itemList: targets.map((c) => (c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name)),
+        success: (res) => {
+          const target = targets[res.tapIndex];
+          if (!target) return;
+          chats.forward(this.data.id, seq, [target.id]).then(
+            (results) => wx.showToast({ title: results.every((r) => r.ok) ? "Sent" : "Could not forward", icon: results.every((r) => r.ok) ? "success" : "none" }),
+            (err: unknown) => this.setData({ error: errorMessage(err) }),
+          );
+        },
+      });
+    },
+
+    // ---- Media -------------------------------------------------------------------------------
+
+    onPreviewImage(e: WechatMiniprogram.BaseEvent) {
+      const key = (e.currentTarget.dataset as { key?: string }).key;
+      const urls = this.data.bubbles.filter((b) => b.type === "image" && b.image).map((b) => b.image);
+      const current = this.data.bubbles.find((b) => b.key === key)?.image;
+      if (current) wx.previewImage({ urls, current });
+    },
+
+    onPlayVoice(e: WechatMiniprogram.BaseEvent) {
+      const seq = Number((e.currentTarget.dataset as { seq?: number }).seq);
+      const m = (chats.store.get().messages[this.data.id] ?? []).find((x) => x.seq === seq);
+      if (!m?.body) return;
+      player?.stop();
+      player = wx.createInnerAudioContext();
+      player.src = mediaUrl(String(m.body.mediaId));
+      player.onEnded(() => this.setData({ playing: 0 }));
+      player.play();
+      this.setData({ playing: seq });
+    },
+
+    onOpenVideo(e: WechatMiniprogram.BaseEvent) {
+      const seq = Number((e.currentTarget.dataset as { seq?: number }).seq);
+      const m = (chats.store.get().messages[this.data.id] ?? []).find((x) => x.seq === seq);
+      if (m?.body) wx.previewMedia({ sources: [{ url: mediaUrl(String(m.body.mediaId)), type: "video" }] });
+    },
+
+    onOpenFile(e: WechatMiniprogram.BaseEvent) {
+      const seq = Number((e.currentTarget.dataset as { seq?: number }).seq);
+      const m = (chats.store.get().messages[this.data.id] ?? []).find((x) => x.seq === seq);
+      if (!m?.body) return;
+      wx.downloadFile({
+        url: mediaUrl(String(m.body.mediaId)),
+        success: (res) => wx.openDocument({ filePath: res.tempFilePath, showMenu: true }),
+        fail: () => this.setData({ error: "Could not download the file" }),
+      });
+    },
+
+    onOpenLocation(e: WechatMiniprogram.BaseEvent) {
+      const key = (e.currentTarget.dataset as { key?: string }).key;
+      const loc = this.data.bubbles.find((b) => b.key === key)?.location;
+      if (loc) wx.openLocation({ latitude: loc.latitude, longitude: loc.longitude, name: loc.name, address: loc.address });
+    },
+
+    async sendUpload(kind: MediaKind, path: string, label: string, draftOf: (mediaId: string) => Draft, name?: string) {
+      this.setData({ upload: { label, percent: 0 } });
+      try {
+        const mediaId = await uploadMedia(path, kind, (percent) => this.setData({ upload: { label, percent } }), name);
+        chats.send(this.data.id, draftOf(mediaId));
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      } finally {
+        this.setData({ upload: null });
+      }
+    },
+
+    onChoosePhoto() {
+      wx.chooseMedia({
+        count: 1,
+        mediaType: ["image", "video"],
+        success: (res) => {
+          const f = res.tempFiles[0];
+          if (!f) return;
+          if (res.type === "video") {
+            void this.sendUpload("video", f.tempFilePath, "Video", (mediaId) => ({ type: "video", body: { mediaId, durationMs: Math.round((f.duration ?? 0) * 1000), ...(f.width ? { width: f.width, height: f.height } : {}) } }));
+          } else {
+            void this.sendUpload("image", f.tempFilePath, "Photo", (mediaId) => ({ type: "image", body: { mediaId, ...(f.width ? { width: f.width, height: f.height } : {}) } }));
+          }
+        },
+      });
+    },
+
+    onChooseFile() {
+      wx.chooseMessageFile({
+        count: 1,
+        type: "file",
+        success: (res) => {
+          const f = res.tempFiles[0];
+          if (f) void this.sendUpload("file", f.path, f.name, (mediaId) => ({ type: "file", body: { mediaId, name: f.name, size: f.size } }), f.name);
+        },
+      });
+    },
+
+    onChooseLocation() {
+      wx.chooseLocation({
+        success: (res) => chats.send(this.data.id, { type: "location", body: { latitude: res.latitude, longitude: res.longitude, name: res.name.slice(0, 100), address: res.address.slice(0, 200) } }),
+      });
+    },
+
+    onToggleVoice() {
+      this.setData({ voiceMode: !this.data.voiceMode });
+    },
+
+    onRecordStart() {
+      recorder = recorder ?? wx.getRecorderManager();
+      recorder.onStop((res) => {
+        this.setData({ recording: false });
+        if (res.duration < 1000) {
+          wx.showToast({ title: "Too short", icon: "none" });
+          return;
+        }
+        void this.sendUpload("voice", res.tempFilePath, "Voice", (mediaId) => ({ type: "voice", body: { mediaId, durationMs: Math.round(res.duration) } }));
+      });
+      recorder.start({ format: "aac", duration: 60_000 });
+      this.setData({ recording: true });
+    },
+
+    onRecordEnd() {
+      recorder?.stop();
+    },
+
+    onOpenInfo() {
+      if (this.data.group) wx.navigateTo({ url: `/pages/group-info/index?id=${this.data.id}` });
+    },
+
+    onErrorHide() {
+      this.setData({ error: "" });
+    },
+  },
+});

@@ -1,0 +1,485 @@
+// The chat state every page subscribes to: the conversation list, each conversation's messages
+// (held ones from the SyncEngine plus this device's unsent ones), the socket's status, typing
+// and read receipts. One instance per app (`chats`). It restores a cache from wx storage at
+// start so the app opens instantly offline, connects the socket, catches up by seq on every
+// `ready`, and keeps a persistent outbox: a message stays "sending" through a dropped
+// connection and is retried with the same clientId (the server stores it once), or turns
+// "failed" when the server refuses it, for the user to retry or delete.
+import type { Ack, ConversationSummary, HistoryPage, Message, SendInput, ServerFrame } from "../../schema/protocol";
+import { SyncEngine } from "../core/sync";
+import { SocketManager, type SocketStatus } from "../core/socket";
+import { api, refreshTokens } from "./api";
+import { apiBase } from "./config";
+import { isApiError } from "./errors";
+import { previewOf } from "./format";
+import { currentTokens, endSession, session } from "./session";
+import { readStorage, removeStorage, STORAGE_KEYS, writeStorage } from "./storage";
+import { Store } from "./store";
+
+export type SendStatus = "sent" | "sending" | "failed";
+
+/** A message as pages show it: a held one (`status: "sent"`) or one of ours still in the outbox (seq 0). */
+export interface LocalMessage extends Message {
+  status: SendStatus;
+  error: string;
+}
+
+/** What the user wrote, without the clientId the outbox adds. */
+export type Draft = Omit<SendInput, "clientId">;
+
+interface Outgoing {
+  conversationId: string;
+  clientId: string;
+  draft: Draft;
+  createdAt: number;
+  status: "sending" | "failed";
+  error: string;
+}
+
+interface Cache {
+  userId: string;
+  conversations: ConversationSummary[];
+  messages: Record<string, Message[]>;
+}
+
+export interface ChatState {
+  conversations: ConversationSummary[];
+  messages: Record<string, LocalMessage[]>;
+  connection: SocketStatus;
+  /** conversationId → the user typing and until when. */
+  typing: Record<string, { userId: string; until: number }>;
+  /** conversationId → userId → highest seq they have read. */
+  reads: Record<string, Record<string, number>>;
+  /** conversationId → whether older messages exist before the first one held. */
+  hasOlder: Record<string, boolean>;
+  /** True once the first catch-up after start has finished. */
+  synced: boolean;
+}
+
+/** How many recent messages per conversation the cache keeps, and a first sync pulls. */
+export const CACHE_PER_CONVERSATION = 50;
+const TYPING_SHOWN_MS = 5_000;
+const TYPING_SEND_EVERY_MS = 3_000;
+
+function emptyState(): ChatState {
+  return { conversations: [], messages: {}, connection: "offline", typing: {}, reads: {}, hasOlder: {}, synced: false };
+}
+
+function sortConversations(list: ConversationSummary[]): ConversationSummary[] {
+  return list.slice().sort((a, b) => Number(b.pinned) - Number(a.pinned) || (b.lastMessageAt ?? 0) - (a.lastMessageAt ?? 0));
+}
+
+function wsUrl(): string {
+  return `${apiBase().replace(/^http/i, "ws")}/ws`;
+}
+
+function mentionsOf(draft: Draft): string[] {
+  return draft.type === "text" ? ((draft as { mentions?: string[] }).mentions ?? []) : [];
+}
+
+let counter = 0;
+/** Unique per device and message: time, a counter and randomness. */
+export function newClientId(): string {
+  counter = (counter + 1) % 1_000_000;
+  return `m-${Date.now().toString(36)}-${counter.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export class ChatClient {
+  readonly store = new Store<ChatState>(emptyState);
+  readonly socket: SocketManager;
+  private engine: SyncEngine;
+  private outbox: Outgoing[] = [];
+  private inFlight = new Set<string>();
+  private userId: string | null = null;
+  private active: string | null = null;
+  private saveTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastTypingSent = new Map<string, number>();
+  private unsubscribeSession: (() => void) | null = null;
+
+  constructor() {
+    this.socket = new SocketManager({
+      url: wsUrl,
+      token: () => currentTokens()?.accessToken ?? null,
+      refresh: (stale) => refreshTokens(stale ?? undefined),
+      onSignedOut: () => endSession("server"),
+    });
+    this.engine = this.newEngine();
+    this.socket.onStatus((connection) => this.store.set({ connection }));
+    this.socket.onFrame((frame) => this.onFrame(frame));
+  }
+
+  private newEngine(): SyncEngine {
+    return new SyncEngine(
+      {
+        listConversations: async () => (await api.get<{ conversations: ConversationSummary[] }>("/conversations")).conversations,
+        fetchAfter: (id, after, limit) => api.get<HistoryPage>(`/conversations/${id}/messages`, { after, limit }),
+      },
+      {
+        onMessages: (id, messages) => this.onMessages(id, messages),
+        onRecalled: (id) => this.rebuild(id),
+        onReads: (id, reads) => this.applyReads(id, reads),
+      },
+      CACHE_PER_CONVERSATION,
+    );
+  }
+
+  /** Starts for the signed-in user: cached state at once, then the socket and a catch-up. Idempotent. */
+  start(): void {
+    const user = session.get().user;
+    if (!user || !currentTokens()) return;
+    if (this.userId !== user.id) {
+      this.reset();
+      this.userId = user.id;
+      this.restoreCache(user.id);
+    }
+    if (!this.unsubscribeSession) {
+      // Logging out (or the server ending the session) stops the socket and forgets this user's chats.
+      this.unsubscribeSession = session.subscribe((state) => {
+        if (!state.tokens && this.userId) this.signOut();
+      });
+    }
+    this.socket.start();
+  }
+
+  /** Stops the socket and drops every trace of the user's chats from memory and storage. */
+  signOut(): void {
+    this.socket.stop();
+    this.reset();
+    removeStorage(STORAGE_KEYS.cache);
+    removeStorage(STORAGE_KEYS.outbox);
+  }
+
+  private reset(): void {
+    this.engine = this.newEngine();
+    this.outbox = [];
+    this.inFlight.clear();
+    this.userId = null;
+    this.active = null;
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    this.store.set(emptyState());
+  }
+
+  get me(): string | null {
+    return this.userId;
+  }
+
+  conversation(id: string): ConversationSummary | undefined {
+    return this.store.get().conversations.find((c) => c.id === id);
+  }
+
+  /** Pull to refresh, and what runs after every (re)connect. */
+  async refresh(): Promise<void> {
+    const list = await this.engine.catchUp();
+    const held = new Map(this.store.get().conversations.map((c) => [c.id, c]));
+    // The server's list is the truth for flags and counts; the active chat stays read.
+    const merged = list.map((c) => (c.id === this.active ? { ...c, unread: 0, readSeq: c.lastSeq } : c));
+    this.store.set({ conversations: sortConversations(merged), synced: true });
+    for (const c of list) {
+      if (!held.has(c.id) || !this.store.get().messages[c.id]) this.rebuild(c.id);
+    }
+    if (this.active) this.markRead(this.active);
+    this.scheduleSave();
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case "ready":
+        this.refresh().catch(() => undefined);
+        this.flushOutbox();
+        return;
+      case "message":
+      case "read":
+        this.engine.onFrame(frame).catch(() => undefined);
+        return;
+      case "typing": {
+        const typing = { ...this.store.get().typing, [frame.conversationId]: { userId: frame.userId, until: Date.now() + TYPING_SHOWN_MS } };
+        this.store.set({ typing });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private onMessages(conversationId: string, messages: Message[]): void {
+    const last = messages[messages.length - 1]!;
+    const me = this.userId;
+    const list = this.store.get().conversations;
+    const existing = list.find((c) => c.id === conversationId);
+    const fromOthers = messages.filter((m) => m.senderId !== me && m.type !== "system").length;
+    if (existing) {
+      const isActive = this.active === conversationId;
+      const updated: ConversationSummary = {
+        ...existing,
+        lastSeq: Math.max(existing.lastSeq, last.seq),
+        lastMessage: { seq: last.seq, senderId: last.senderId, type: last.type, text: previewOf(last), at: last.createdAt },
+        lastMessageAt: last.createdAt,
+        unread: isActive ? 0 : existing.unread + fromOthers,
+        readSeq: isActive ? last.seq : existing.readSeq,
+      };
+      this.store.set({ conversations: sortConversations(list.map((c) => (c.id === conversationId ? updated : c))) });
+    } else {
+      // A conversation this device has not seen (a new group, a first message): fetch the list.
+      this.refresh().catch(() => undefined);
+    }
+    // Own messages that came back by a pull leave the outbox: they are stored.
+    const stored = new Set(messages.filter((m) => m.senderId === me && m.clientId).map((m) => m.clientId));
+    if (stored.size) this.outbox = this.outbox.filter((o) => !(o.conversationId === conversationId && stored.has(o.clientId)));
+    this.rebuild(conversationId);
+    if (this.active === conversationId && fromOthers > 0) this.markRead(conversationId);
+    this.scheduleSave();
+  }
+
+  private applyReads(conversationId: string, reads: { userId: string; seq: number }[]): void {
+    const all = this.store.get().reads;
+    const current = { ...(all[conversationId] ?? {}) };
+    for (const r of reads) current[r.userId] = Math.max(current[r.userId] ?? 0, r.seq);
+    const patch: Partial<ChatState> = { reads: { ...all, [conversationId]: current } };
+    // Our own read on another device clears the badge here too.
+    const mine = this.userId ? current[this.userId] : undefined;
+    if (mine !== undefined) {
+      patch.conversations = this.store.get().conversations.map((c) =>
+        c.id === conversationId && mine > c.readSeq ? { ...c, readSeq: mine, unread: Math.max(0, Math.min(c.unread, c.lastSeq - mine)) } : c,
+      );
+    }
+    this.store.set(patch);
+  }
+
+  /** Rebuilds one conversation's visible list: held messages by seq, then unsent ones by time. */
+  private rebuild(conversationId: string): void {
+    const held: LocalMessage[] = this.engine.messages(conversationId).map((m) => ({ ...m, status: "sent", error: "" }));
+    const me = this.userId ?? "";
+    const pending: LocalMessage[] = this.outbox
+      .filter((o) => o.conversationId === conversationId)
+      .map((o) => ({
+        conversationId,
+        seq: 0,
+        id: `local-${o.clientId}`,
+        senderId: me,
+        clientId: o.clientId,
+        type: o.draft.type,
+        body: o.draft.body as Record<string, unknown>,
+        mentions: mentionsOf(o.draft),
+        mentionAll: "mentionAll" in o.draft ? Boolean(o.draft.mentionAll) : false,
+        replyTo: null,
+        forwarded: null,
+        createdAt: o.createdAt,
+        recalledAt: null,
+        recalledBy: null,
+        status: o.status,
+        error: o.error,
+      }));
+    const hasOlder = { ...this.store.get().hasOlder };
+    if (hasOlder[conversationId] === undefined) hasOlder[conversationId] = (held[0]?.seq ?? 1) > 1;
+    this.store.set({ messages: { ...this.store.get().messages, [conversationId]: held.concat(pending) }, hasOlder });
+  }
+
+  // ---- Sending --------------------------------------------------------------------------
+
+  /** Queues a message; it shows at once as "sending". Resolves with its clientId. */
+  send(conversationId: string, draft: Draft): string {
+    const entry: Outgoing = { conversationId, clientId: newClientId(), draft, createdAt: Date.now(), status: "sending", error: "" };
+    this.outbox.push(entry);
+    this.saveOutbox();
+    this.rebuild(conversationId);
+    void this.deliver(entry);
+    return entry.clientId;
+  }
+
+  /** Sends a failed message again with the same clientId (the server keeps one copy). */
+  retry(clientId: string): void {
+    const entry = this.outbox.find((o) => o.clientId === clientId);
+    if (!entry) return;
+    entry.status = "sending";
+    entry.error = "";
+    this.saveOutbox();
+    this.rebuild(entry.conversationId);
+    void this.deliver(entry);
+  }
+
+  /** Resolves once every queued message has been tried (tests and pull-to-refresh wait on it). */
+  async flushOutbox(): Promise<void> {
+    await Promise.all(this.outbox.filter((o) => o.status === "sending").map((o) => this.deliver(o)));
+  }
+
+  pending(): ReadonlyArray<{ clientId: string; status: string }> {
+    return this.outbox.map((o) => ({ clientId: o.clientId, status: o.status }));
+  }
+
+  private async deliver(entry: Outgoing): Promise<void> {
+    if (this.inFlight.has(entry.clientId)) return;
+    this.inFlight.add(entry.clientId);
+    try {
+      const ack = await api.post<Ack>(`/conversations/${entry.conversationId}/messages`, { clientId: entry.clientId, ...entry.draft });
+      this.outbox = this.outbox.filter((o) => o.clientId !== entry.clientId);
+      this.saveOutbox();
+      const message: Message = {
+        conversationId: entry.conversationId,
+        seq: ack.seq,
+        id: ack.id,
+        senderId: this.userId ?? "",
+        clientId: entry.clientId,
+        type: entry.draft.type,
+        body: entry.draft.body as Record<string, unknown>,
+        mentions: mentionsOf(entry.draft),
+        mentionAll: "mentionAll" in entry.draft ? Boolean(entry.draft.mentionAll) : false,
+        replyTo: null,
+        forwarded: null,
+        createdAt: ack.createdAt,
+        recalledAt: null,
+        recalledBy: null,
+      };
+      // A reply's quote is built by the server: fetch the stored copy then (a gap pull does it).
+      if (entry.draft.replyTo) await this.engine.pull(entry.conversationId);
+      else await this.engine.onFrame({ type: "message", message });
+      this.rebuild(entry.conversationId);
+    } catch (e) {
+      // No answer: keep it queued; the next `ready` sends it again. A refusal is final until retried.
+      if (isApiError(e) && e.code !== "network" && e.status !== 0 && e.status !== 429 && e.status < 500) {
+        entry.status = "failed";
+        entry.error = e.message;
+        this.saveOutbox();
+      }
+      this.rebuild(entry.conversationId);
+    } finally {
+      this.inFlight.delete(entry.clientId);
+    }
+  }
+
+  /** Deletes a message from this device only (an unsent one leaves the outbox). */
+  deleteLocally(conversationId: string, key: { seq?: number; clientId?: string }): void {
+    if (key.clientId && !key.seq) {
+      this.outbox = this.outbox.filter((o) => o.clientId !== key.clientId);
+      this.saveOutbox();
+    } else if (key.seq) {
+      const list = this.store.get().messages[conversationId] ?? [];
+      this.store.set({ messages: { ...this.store.get().messages, [conversationId]: list.filter((m) => m.seq !== key.seq) } });
+      this.scheduleSave();
+      return;
+    }
+    this.rebuild(conversationId);
+  }
+
+  // ---- Reading ----------------------------------------------------------------------------
+
+  /** The chat page that is open: its messages count as read while it is. */
+  setActive(conversationId: string | null): void {
+    this.active = conversationId;
+    if (conversationId) this.markRead(conversationId);
+  }
+
+  markRead(conversationId: string): void {
+    const c = this.conversation(conversationId);
+    const seq = this.engine.lastSeq(conversationId);
+    if (!c || seq === 0) return;
+    if (c.unread > 0 || c.readSeq < seq) {
+      this.store.set({ conversations: this.store.get().conversations.map((x) => (x.id === conversationId ? { ...x, unread: 0, readSeq: seq } : x)) });
+    }
+    if (!this.socket.send({ type: "read", conversationId, seq })) {
+      api.post(`/conversations/${conversationId}/read`, { seq }).catch(() => undefined);
+    }
+  }
+
+  /** Older messages for scrolling up; answers whether there are more. */
+  async loadOlder(conversationId: string, limit = 30): Promise<boolean> {
+    const first = this.engine.messages(conversationId)[0];
+    const before = first ? first.seq : this.engine.lastSeq(conversationId) + 1;
+    if (before <= 1) {
+      this.store.set({ hasOlder: { ...this.store.get().hasOlder, [conversationId]: false } });
+      return false;
+    }
+    const page = await api.get<HistoryPage>(`/conversations/${conversationId}/messages`, { before, limit });
+    this.engine.restore(conversationId, page.messages, 0);
+    this.store.set({ hasOlder: { ...this.store.get().hasOlder, [conversationId]: page.hasMore } });
+    this.rebuild(conversationId);
+    return page.hasMore;
+  }
+
+  async loadReceipts(conversationId: string): Promise<void> {
+    const r = await api.get<{ reads: { userId: string; seq: number }[]; lastSeq: number }>(`/conversations/${conversationId}/receipts`);
+    this.applyReads(conversationId, r.reads);
+  }
+
+  // ---- Other actions ------------------------------------------------------------------------
+
+  async recall(conversationId: string, seq: number): Promise<void> {
+    await api.post(`/conversations/${conversationId}/messages/${seq}/recall`);
+    await this.engine.pull(conversationId);
+  }
+
+  async forward(conversationId: string, seq: number, to: string[]): Promise<{ conversationId: string; ok: boolean }[]> {
+    const res = await api.post<{ results: { conversationId: string; ok: boolean }[] }>(`/conversations/${conversationId}/messages/${seq}/forward`, { to, clientId: newClientId() });
+    await Promise.all(res.results.filter((r) => r.ok).map((r) => this.engine.pull(r.conversationId)));
+    return res.results;
+  }
+
+  async setFlags(conversationId: string, flags: { pinned?: boolean; doNotDisturb?: boolean }): Promise<void> {
+    const summary = await api.patch<ConversationSummary>(`/conversations/${conversationId}/settings`, flags);
+    this.store.set({ conversations: sortConversations(this.store.get().conversations.map((c) => (c.id === conversationId ? summary : c))) });
+    this.scheduleSave();
+  }
+
+  /** Tells the other person we are typing, at most every few seconds. */
+  typing(conversationId: string): void {
+    const now = Date.now();
+    if (now - (this.lastTypingSent.get(conversationId) ?? 0) < TYPING_SEND_EVERY_MS) return;
+    if (this.socket.send({ type: "typing", conversationId })) this.lastTypingSent.set(conversationId, now);
+  }
+
+  /** Adds or replaces a conversation the server just answered (a new group, an opened chat). */
+  upsert(summary: ConversationSummary): void {
+    const others = this.store.get().conversations.filter((c) => c.id !== summary.id);
+    this.store.set({ conversations: sortConversations([summary, ...others]) });
+    this.rebuild(summary.id);
+    if (summary.lastSeq > this.engine.lastSeq(summary.id)) this.engine.pull(summary.id).catch(() => undefined);
+  }
+
+  // ---- Local cache ------------------------------------------------------------------------
+
+  private restoreCache(userId: string): void {
+    const cache = readStorage<Cache>(STORAGE_KEYS.cache);
+    const outbox = readStorage<Outgoing[]>(STORAGE_KEYS.outbox) ?? [];
+    if (cache && cache.userId === userId) {
+      for (const [id, list] of Object.entries(cache.messages)) {
+        const last = list[list.length - 1];
+        if (last) this.engine.restore(id, list, last.seq);
+      }
+      this.store.set({ conversations: sortConversations(cache.conversations) });
+      for (const id of Object.keys(cache.messages)) this.rebuild(id);
+    }
+    // Unsent messages survive a restart; ones that were in flight are tried again.
+    this.outbox = outbox;
+    for (const id of new Set(this.outbox.map((o) => o.conversationId))) this.rebuild(id);
+  }
+
+  private scheduleSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      this.saveNow();
+    }, 300);
+  }
+
+  /** Writes the cache: the list and each conversation's latest messages. */
+  saveNow(): void {
+    if (!this.userId) return;
+    const messages: Record<string, Message[]> = {};
+    for (const c of this.store.get().conversations) {
+      const held = this.engine.messages(c.id);
+      if (held.length) messages[c.id] = held.slice(-CACHE_PER_CONVERSATION);
+    }
+    const cache: Cache = { userId: this.userId, conversations: this.store.get().conversations, messages };
+    try {
+      writeStorage(STORAGE_KEYS.cache, cache);
+    } catch {
+      // Storage full (10 MB per mini-program): the app still works, it just opens slower.
+    }
+  }
+
+  private saveOutbox(): void {
+    writeStorage(STORAGE_KEYS.outbox, this.outbox);
+  }
+}
+
+export const chats = new ChatClient();

@@ -1,0 +1,112 @@
+// The Chats tab: one row per conversation from the chat store, WeChat's badges and flags, live
+// updates, opening a chat, and the "+" menu. The store is filled directly here; the
+// integration tests fill it from the real worker.
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as Chats from "../../../miniprogram/services/chats";
+import type * as Session from "../../../miniprogram/services/session";
+import type { ConversationSummary } from "../../../schema/protocol";
+import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text } from "../harness";
+import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+
+const chats = () => clientModule<typeof Chats>("services/chats").chats;
+const session = () => clientModule<typeof Session>("services/session");
+let pageId: string;
+let adapter: WxAdapter;
+
+function summary(patch: Partial<ConversationSummary>): ConversationSummary {
+  return {
+    id: "c_aaaaaaaaaaaaaaaaaaaa",
+    kind: "group",
+    name: "Hiking",
+    avatarMediaId: null,
+    peer: null,
+    memberCount: 3,
+    lastSeq: 5,
+    readSeq: 5,
+    unread: 0,
+    lastMessage: { seq: 5, senderId: "u_bob", type: "text", text: "See you at 8", at: Date.now() },
+    lastMessageAt: Date.now(),
+    pinned: false,
+    doNotDisturb: false,
+    muteAll: false,
+    dissolved: false,
+    role: "member",
+    ...patch,
+  };
+}
+
+beforeAll(async () => {
+  installWx(createWxAdapter());
+  pageId = await loadComponent("pages/chats/index");
+});
+
+beforeEach(() => {
+  adapter = createWxAdapter({ fetch: async () => { throw new Error("no server in this test"); } });
+  installWx(adapter);
+  session().endSession("user");
+  chats().store.set({ conversations: [], synced: false, connection: "offline" });
+});
+
+describe("Chats tab", () => {
+  it("lists conversations with name, member count, preview, time and unread badge", async () => {
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    chats().store.set({
+      synced: true,
+      conversations: [
+        summary({ id: "c_pinnedpinnedpinnedpi", name: "Family", pinned: true, unread: 3 }),
+        summary({ id: "d_directdirectdirectdi", kind: "direct", name: "", peer: { id: "u_bob", nickname: "Bob", avatarMediaId: null }, unread: 120, lastMessage: { seq: 9, senderId: "u_bob", type: "image", text: "[Photo]", at: Date.now() } }),
+        summary({ id: "c_mutedmutedmutedmute", name: "Work", doNotDisturb: true, unread: 4 }),
+      ],
+    });
+    await settled();
+    expect(text(comp, "#row-c_pinnedpinnedpinnedpi .chat-row__name")).toBe("Family (3)");
+    expect(text(comp, "#row-c_pinnedpinnedpinnedpi .chat-row__badge")).toBe("3");
+    expect(comp.querySelector("#row-c_pinnedpinnedpinnedpi")!.dom!.className).toContain("chat-row--pinned");
+    expect(text(comp, "#row-d_directdirectdirectdi .chat-row__name")).toBe("Bob");
+    expect(text(comp, "#row-d_directdirectdirectdi .chat-row__badge")).toBe("99+");
+    expect(text(comp, "#row-d_directdirectdirectdi .chat-row__preview")).toBe("[Photo]");
+    expect(text(comp, "#row-d_directdirectdirectdi .chat-row__time")).toMatch(/^\d\d:\d\d$/);
+    // Muted: a dot instead of a number, and the count in front of the preview.
+    expect(comp.querySelector("#row-c_mutedmutedmutedmute .chat-row__badge")).toBeUndefined();
+    expect(comp.querySelector("#row-c_mutedmutedmutedmute .chat-row__dot")).toBeDefined();
+    expect(text(comp, "#row-c_mutedmutedmutedmute .chat-row__preview")).toBe("[4] See you at 8");
+  });
+
+  it("follows the store live: a new message updates the row", async () => {
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    chats().store.set({ synced: true, conversations: [summary({})] });
+    await settled();
+    expect(text(comp, ".chat-row__preview")).toBe("See you at 8");
+    chats().store.set({ conversations: [summary({ unread: 1, lastMessage: { seq: 6, senderId: "u_bob", type: "text", text: "Running late", at: Date.now() } })] });
+    await settled();
+    expect(text(comp, ".chat-row__preview")).toBe("Running late");
+    expect(text(comp, ".chat-row__badge")).toBe("1");
+  });
+
+  it("shows its empty state once synced with no conversations, and the connection state", async () => {
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    expect(comp.querySelector("#chats-empty")).toBeUndefined();
+    chats().store.set({ synced: true, connection: "connecting" });
+    await settled();
+    expect(text(comp, "#chats-empty")).toBe("No chats yet Chats with your friends and groups will appear here.");
+    expect(text(comp, "#connection")).toBe("Connecting…");
+  });
+
+  it("opens a conversation when its row is tapped", async () => {
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    chats().store.set({ synced: true, conversations: [summary({})] });
+    await settled();
+    await tap(comp, "#row-c_aaaaaaaaaaaaaaaaaaaa");
+    expect(adapter.navigations).toEqual([{ api: "navigateTo", url: "/pages/chat/index?id=c_aaaaaaaaaaaaaaaaaaaa" }]);
+  });
+
+  it("sends a signed-out visitor to the login page", async () => {
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onShow");
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/login/index" }]);
+  });
+});
