@@ -48,7 +48,20 @@ export default defineConfig({
           name: "miniprogram",
           environment: "jsdom",
           include: ["tests/miniprogram/**/*.test.ts"],
+          exclude: ["tests/miniprogram/integration/**"],
           globalSetup: ["./tests/miniprogram/global-setup.ts"],
+        },
+      },
+      {
+        // The mini-program's pages and client core, two clients at once, against the real worker
+        // under `wrangler dev` (started by the e2e global setup) through the `wx` adapter.
+        test: {
+          name: "miniprogram-integration",
+          environment: "jsdom",
+          include: ["tests/miniprogram/integration/**/*.test.ts"],
+          globalSetup: ["./tests/miniprogram/global-setup.ts", "./tests/miniprogram/integration/global-setup.ts", "./tests/e2e/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 90_000,
         },
       },
       {

@@ -34,8 +34,12 @@ export function weuiDistDir(): string {
   return join(dirname(require.resolve("weui-miniprogram/package.json")), "miniprogram_dist");
 }
 
-/** Builds into outDir (emptied first) and returns its absolute path. */
-export async function buildMiniprogram(outDir: string): Promise<string> {
+/**
+ * Builds into outDir (emptied first) and returns its absolute path. `wxGlobal` renames the `wx`
+ * the code calls (e.g. "globalThis.__wxB"), so a test can run two clients in one process,
+ * each with its own wx.
+ */
+export async function buildMiniprogram(outDir: string, options: { wxGlobal?: string } = {}): Promise<string> {
   // Loaded here, not at the top: test helpers import this file's paths inside jsdom, where esbuild refuses to load.
   const { build } = await import("esbuild");
   const out = resolve(outDir);
@@ -53,6 +57,7 @@ export async function buildMiniprogram(outDir: string): Promise<string> {
     platform: "neutral",
     target: "es2018",
     logLevel: "silent",
+    ...(options.wxGlobal ? { define: { wx: options.wxGlobal } } : {}),
   });
   await Promise.all(assets.map(async (f) => {
     await mkdir(dirname(join(out, f)), { recursive: true });

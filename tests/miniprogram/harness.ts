@@ -68,8 +68,7 @@ export async function weuiUsingComponents(): Promise<Record<string, string>> {
  * second load would find them registered and render them empty: drop them from Node's module
  * cache first, so every load runs their Component() calls again.
  */
-export async function loadComponent(path: string): Promise<string> {
-  const root = builtMiniprogram();
+export async function loadComponent(path: string, root = builtMiniprogram()): Promise<string> {
   const npm = join(root, "miniprogram_npm");
   const cache = createRequire(import.meta.url).cache;
   for (const key of Object.keys(cache)) if (key.startsWith(npm)) delete cache[key];
@@ -80,8 +79,8 @@ export async function loadComponent(path: string): Promise<string> {
  * A module of the built client, the same instance the rendered pages use (Node's require
  * cache is shared), e.g. clientModule<typeof import("../../miniprogram/services/session")>("services/session").
  */
-export function clientModule<T>(path: string): T {
-  return createRequire(join(builtMiniprogram(), "app.js"))(`./${path}`) as T;
+export function clientModule<T>(path: string, root = builtMiniprogram()): T {
+  return createRequire(join(root, "app.js"))(`./${path}`) as T;
 }
 
 export type Rendered = ReturnType<typeof simulate.render>;

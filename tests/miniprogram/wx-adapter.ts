@@ -40,6 +40,10 @@ export interface WxAdapterOptions {
   loginCode?: () => string;
   /** Whether wx.showModal's user taps the confirm button. */
   confirmModals?: boolean;
+  /** What the user types into an editable wx.showModal. */
+  modalContent?: () => string;
+  /** What wx.scanCode reads. */
+  scanResult?: () => string;
 }
 
 export interface WxAdapter {
@@ -50,6 +54,11 @@ export interface WxAdapter {
   toasts: Array<{ title: string; icon?: string }>;
   modals: Array<{ title?: string; content?: string }>;
   sockets: WebSocket[];
+  actionSheets: string[][];
+  /** Cuts the network (requests fail, sockets drop and cannot connect) or restores it. */
+  setOffline(offline: boolean): void;
+  /** The index wx.showActionSheet's user taps next (then back to cancelling). */
+  actionSheetChoice: number | null;
 }
 
 export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
@@ -59,7 +68,9 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const navigations: WxAdapter["navigations"] = [];
   const toasts: WxAdapter["toasts"] = [];
   const modals: WxAdapter["modals"] = [];
+  const actionSheets: string[][] = [];
   const sockets: WebSocket[] = [];
+  let offline = false;
 
   function request(opts: Callbacks<unknown> & { url: string; method?: string; data?: unknown; header?: Record<string, string>; dataType?: string; timeout?: number }) {
     const method = (opts.method ?? "GET").toUpperCase();
@@ -70,6 +81,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     const controller = new AbortController();
     settle(opts, async () => {
       if (!WX_METHODS.has(method)) throw new Error(`invalid method ${method}`);
+      if (offline) throw new Error("network is down");
       let url = opts.url;
       let body: string | undefined;
       if (method === "GET" || method === "HEAD") {
@@ -103,7 +115,8 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   }
 
   function connectSocket(opts: Callbacks<unknown> & { url: string; header?: Record<string, string>; protocols?: string[] }) {
-    const ws = new WebSocket(opts.url, opts.protocols, { headers: opts.header });
+    // Offline: a socket to nowhere, which fails the way a dead network does.
+    const ws = new WebSocket(offline ? "ws://127.0.0.1:9/" : opts.url, opts.protocols, { headers: opts.header });
     sockets.push(ws);
     settle(opts, () => ({ errMsg: "connectSocket:ok" }), "connectSocket");
     return {
@@ -135,7 +148,26 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     return settle(opts, () => ({ errMsg: `${api}:ok` }), api);
   };
 
+  const noop = (api: string) => (opts?: Callbacks<unknown>) => settle(opts, () => ({ errMsg: `${api}:ok` }), api);
+
   const wx: Record<string, unknown> = {
+    scanCode: (opts: Callbacks<{ result: string }>) => settle(opts, () => {
+      if (!options.scanResult) throw new Error("cancel");
+      return { result: options.scanResult(), scanType: "QR_CODE", errMsg: "scanCode:ok" };
+    }, "scanCode"),
+    showActionSheet: (opts: Callbacks<{ tapIndex: number }> & { itemList: string[] }) => {
+      actionSheets.push(opts.itemList);
+      const choice = adapter.actionSheetChoice;
+      adapter.actionSheetChoice = null;
+      return settle(opts, () => {
+        if (choice === null) throw new Error("cancel");
+        return { tapIndex: choice, errMsg: "showActionSheet:ok" };
+      }, "showActionSheet");
+    },
+    setNavigationBarTitle: noop("setNavigationBarTitle"),
+    stopPullDownRefresh: noop("stopPullDownRefresh"),
+    setClipboardData: noop("setClipboardData"),
+    getLocation: (opts: Callbacks<unknown>) => settle(opts, () => ({ latitude: 31.2304, longitude: 121.4737, errMsg: "getLocation:ok" }), "getLocation"),
     request,
     connectSocket,
     // Storage holds JSON, as WeChat's does: values come back as copies, and "" means missing.
@@ -158,11 +190,26 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     showModal: (opts: Callbacks<{ confirm: boolean; cancel: boolean }> & { title?: string; content?: string }) => {
       modals.push({ title: opts.title, content: opts.content });
       const confirm = options.confirmModals ?? true;
-      return settle(opts, () => ({ confirm, cancel: !confirm, errMsg: "showModal:ok" }), "showModal");
+      return settle(opts, () => ({ confirm, cancel: !confirm, content: options.modalContent?.() ?? "", errMsg: "showModal:ok" }), "showModal");
     },
   };
 
-  return { wx, storage, requests, navigations, toasts, modals, sockets };
+  const adapter: WxAdapter = {
+    wx,
+    storage,
+    requests,
+    navigations,
+    toasts,
+    modals,
+    sockets,
+    actionSheets,
+    actionSheetChoice: null,
+    setOffline(value: boolean) {
+      offline = value;
+      if (value) for (const ws of sockets) ws.terminate();
+    },
+  };
+  return adapter;
 }
 
 /** Puts the adapter's functions on the global `wx` (creating it, or over simulate's canned one). */

@@ -5,6 +5,7 @@ import { ensureSignedIn } from "../../services/auth";
 import { chats, type ChatState } from "../../services/chats";
 import { errorMessage } from "../../services/errors";
 import { initialOf, listTime } from "../../services/format";
+import { createGroup } from "../../services/groups";
 import { unwatchAll, watch } from "../../services/store";
 
 export interface ChatRow {
@@ -96,16 +97,32 @@ Component({
     },
 
     onPlus() {
-      const targets = ["/pages/new-group/index", "", "/pages/face-to-face/index"];
       wx.showActionSheet({
         itemList: ["New Group Chat", "Scan", "Face-to-Face Group"],
         success: (res) => {
-          if (res.tapIndex === 1) {
-            wx.navigateTo({ url: "/pages/join/index?scan=1" });
-            return;
+          if (res.tapIndex === 0) this.newGroup();
+          if (res.tapIndex === 1) wx.navigateTo({ url: "/pages/join/index?scan=1" });
+          if (res.tapIndex === 2) wx.navigateTo({ url: "/pages/face-to-face/index" });
+        },
+      });
+    },
+
+    /** A group starts with its name; people join through its QR code or are added from Contacts. */
+    newGroup() {
+      wx.showModal({
+        title: "New Group Chat",
+        editable: true,
+        placeholderText: "Group name",
+        confirmText: "Create",
+        success: async (res) => {
+          const name = (res.content ?? "").trim();
+          if (!res.confirm || !name) return;
+          try {
+            const group = await createGroup(name, []);
+            wx.navigateTo({ url: `/pages/chat/index?id=${group.id}` });
+          } catch (e) {
+            this.setData({ error: errorMessage(e) });
           }
-          const url = targets[res.tapIndex];
-          if (url) wx.navigateTo({ url });
         },
       });
     },

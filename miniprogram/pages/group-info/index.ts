@@ -1,0 +1,200 @@
+// Group info: the members grid, name, announcement, the Group QR code (save to album, share),
+// your own flags (pin, mute notifications), the owner's and admins' actions (mute all, join
+// requests), and leaving or dissolving.
+import type { CreatedInvite, GroupInfo, JoinRequestView } from "../../../schema/groups";
+import { ensureSignedIn } from "../../services/auth";
+import { chats } from "../../services/chats";
+import { apiBase } from "../../services/config";
+import { errorMessage } from "../../services/errors";
+import { initialOf } from "../../services/format";
+import { createInvite, decideJoinRequest, dissolveGroup, groupInfo, joinRequests, leaveGroup, updateGroup } from "../../services/groups";
+import { GROUP_LIMITS } from "../../services/limits";
+
+interface Tile {
+  userId: string;
+  name: string;
+  initial: string;
+  role: string;
+}
+
+interface Editing {
+  field: "name" | "announcement";
+  title: string;
+  maxlength: number;
+}
+
+const GRID_MAX = 19;
+
+Component({
+  data: {
+    id: "",
+    info: null as GroupInfo | null,
+    tiles: [] as Tile[],
+    more: 0,
+    role: "member",
+    admin: false,
+    pinned: false,
+    muted: false,
+    requests: [] as Array<JoinRequestView & { name: string }>,
+    qr: null as { image: string; url: string; pngUrl: string; expires: string } | null,
+    editing: null as Editing | null,
+    draft: "",
+    error: "",
+  },
+  methods: {
+    onLoad(query: Record<string, string | undefined>) {
+      this.setData({ id: query.id ?? "" });
+      if (!ensureSignedIn()) return;
+      this.load().catch((e: unknown) => this.setData({ error: errorMessage(e) }));
+    },
+
+    async load() {
+      const info = await groupInfo(this.data.id);
+      const me = chats.me;
+      const role = info.members.find((m) => m.userId === me)?.role ?? "member";
+      const admin = role === "owner" || role === "admin";
+      const summary = chats.conversation(this.data.id);
+      const tiles = info.members.slice(0, GRID_MAX).map((m) => {
+        const name = m.nickname || m.profileNickname;
+        return { userId: m.userId, name, initial: initialOf(name), role: m.role };
+      });
+      this.setData({ info, tiles, more: Math.max(0, info.memberCount - GRID_MAX), role, admin, pinned: Boolean(summary?.pinned), muted: Boolean(summary?.doNotDisturb) });
+      if (typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title: `Chat Info (${info.memberCount})` });
+      if (admin && !info.dissolvedAt) {
+        const names = new Map(info.members.map((m) => [m.userId, m.nickname || m.profileNickname]));
+        const requests = await joinRequests(this.data.id);
+        this.setData({ requests: requests.map((r) => ({ ...r, name: names.get(r.userId) ?? r.userId })) });
+      }
+    },
+
+    async onShowQr() {
+      try {
+        const invite: CreatedInvite = await createInvite(this.data.id);
+        const expires = new Date(invite.expiresAt);
+        this.setData({
+          qr: { image: invite.qrPngDataUrl, url: invite.url, pngUrl: `${apiBase()}${invite.qrPngUrl}`, expires: `${expires.getMonth() + 1}/${expires.getDate()}` },
+        });
+      } catch (e) {
+        this.setData({ error: errorMessage(e) });
+      }
+    },
+
+    onCloseQr() {
+      this.setData({ qr: null });
+    },
+
+    /** The PNG served by the worker: saving and sharing need a local file. */
+    downloadQr(): Promise<string> {
+      const url = this.data.qr?.pngUrl;
+      return new Promise((resolve, reject) => {
+        if (!url) return reject(new Error("No QR code"));
+        wx.downloadFile({ url, success: (res) => (res.statusCode === 200 ? resolve(res.tempFilePath) : reject(new Error("Could not download the QR code"))), fail: (err) => reject(new Error(err.errMsg)) });
+      });
+    },
+
+    async onSaveQr() {
+      try {
+        const filePath = await this.downloadQr();
+        wx.saveImageToPhotosAlbum({
+          filePath,
+          success: () => wx.showToast({ title: "Saved to Album", icon: "success" }),
+          fail: () => this.setData({ error: "Allow Qun to save to your album in Settings" }),
+        });
+      } catch (e) {
+        this.setData({ error: errorMessage(e) });
+      }
+    },
+
+    async onShareQr() {
+      try {
+        const path = await this.downloadQr();
+        wx.showShareImageMenu({ path });
+      } catch (e) {
+        this.setData({ error: errorMessage(e) });
+      }
+    },
+
+    onShareAppMessage() {
+      const q = this.data.qr ? encodeURIComponent(this.data.qr.url) : "";
+      return { title: `Join "${this.data.info?.name ?? "our group"}" on Qun`, path: q ? `/pages/join/index?q=${q}` : "/pages/chats/index" };
+    },
+
+    onEdit(e: WechatMiniprogram.BaseEvent) {
+      const field = (e.currentTarget.dataset as { field?: "name" | "announcement" }).field;
+      if (!field || !this.data.admin || !this.data.info) return;
+      const editing: Editing = field === "name" ? { field, title: "Group Name", maxlength: 30 } : { field, title: "Group Notice", maxlength: GROUP_LIMITS.announcementChars };
+      this.setData({ editing, draft: field === "name" ? this.data.info.name : this.data.info.announcement });
+    },
+
+    onDraftInput(e: WechatMiniprogram.Input) {
+      this.setData({ draft: e.detail.value });
+    },
+
+    onEditClose() {
+      this.setData({ editing: null, draft: "" });
+    },
+
+    async onEditSave() {
+      const editing = this.data.editing;
+      if (!editing) return;
+      try {
+        const info = await updateGroup(this.data.id, { [editing.field]: this.data.draft.trim() });
+        this.setData({ info, editing: null, draft: "" });
+      } catch (e) {
+        this.setData({ error: errorMessage(e) });
+      }
+    },
+
+    async onTogglePinned(e: WechatMiniprogram.SwitchChange) {
+      await chats.setFlags(this.data.id, { pinned: e.detail.value }).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
+    },
+
+    async onToggleMuted(e: WechatMiniprogram.SwitchChange) {
+      await chats.setFlags(this.data.id, { doNotDisturb: e.detail.value }).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
+    },
+
+    async onToggleMuteAll(e: WechatMiniprogram.SwitchChange) {
+      try {
+        this.setData({ info: await updateGroup(this.data.id, { muteAll: e.detail.value }) });
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      }
+    },
+
+    async onDecide(e: WechatMiniprogram.BaseEvent) {
+      const { rid, approve } = e.currentTarget.dataset as { rid?: string; approve?: boolean | string };
+      if (!rid) return;
+      try {
+        await decideJoinRequest(this.data.id, rid, approve === true || approve === "true");
+        await this.load();
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      }
+    },
+
+    onLeave() {
+      const owner = this.data.role === "owner" && (this.data.info?.memberCount ?? 0) > 1;
+      wx.showModal({
+        title: owner ? "Dissolve Group" : "Leave Group",
+        content: owner ? "Everyone will be removed from the chat. Members keep its history." : "You will no longer receive messages from this group.",
+        confirmText: owner ? "Dissolve" : "Leave",
+        confirmColor: "#FA5151",
+        success: async (res) => {
+          if (!res.confirm) return;
+          try {
+            if (owner) await dissolveGroup(this.data.id);
+            else await leaveGroup(this.data.id);
+            await chats.refresh().catch(() => undefined);
+            wx.reLaunch({ url: "/pages/chats/index" });
+          } catch (err) {
+            this.setData({ error: errorMessage(err) });
+          }
+        },
+      });
+    },
+
+    onErrorHide() {
+      this.setData({ error: "" });
+    },
+  },
+});

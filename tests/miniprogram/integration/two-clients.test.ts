@@ -1,0 +1,208 @@
+// Two mini-program clients against the real worker under `wrangler dev`: Alice and Bob sign in,
+// Alice creates a group from the Chats tab and shows its QR code, Bob scans it on the Join page
+// and joins, they chat on the Chat page over real sockets, Bob drops off the network while
+// Alice keeps writing and his own message waits in the outbox, and when he is back his device
+// catches up by seq and his message is stored exactly once. Every step goes through the pages
+// and the client's own modules, with `wx` backed by fetch and real WebSockets.
+import jsQR from "jsqr";
+import { PNG } from "pngjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import type * as Auth from "../../../miniprogram/services/auth";
+import type * as Chats from "../../../miniprogram/services/chats";
+import type * as Api from "../../../miniprogram/services/api";
+import type { HistoryPage } from "../../../schema/protocol";
+import { builtMiniprogram, clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { closeSockets, createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+import { SECOND_WX } from "./global-setup";
+
+interface Client {
+  name: string;
+  root: string;
+  adapter: WxAdapter;
+  scanned: string;
+  modalText: string;
+  chats: Chats.ChatClient;
+  api: typeof Api.api;
+  page(path: string, query?: Record<string, string>): Promise<Rendered>;
+}
+
+const baseUrl = inject("e2eBaseUrl");
+const loaded = new Map<string, string>();
+
+function makeClient(name: string, root: string, install: (a: WxAdapter) => void): Client {
+  const client = {} as Client;
+  const adapter = createWxAdapter({ scanResult: () => client.scanned, modalContent: () => client.modalText });
+  adapter.storage.set("qun.apiBase", JSON.stringify(baseUrl));
+  install(adapter);
+  Object.assign(client, {
+    name,
+    root,
+    adapter,
+    scanned: "",
+    modalText: "",
+    chats: clientModule<typeof Chats>("services/chats", root).chats,
+    api: clientModule<typeof Api>("services/api", root).api,
+    async page(path: string, query: Record<string, string> = {}) {
+      const key = `${root}:${path}`;
+      if (!loaded.has(key)) loaded.set(key, await loadComponent(path, root));
+      const comp = renderPage(loaded.get(key)!);
+      await lifecycle(comp, "onLoad", query);
+      return comp;
+    },
+  });
+  return client;
+}
+
+function readQr(dataUrl: string): string {
+  const image = PNG.sync.read(Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ""), "base64"));
+  const found = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
+  if (!found) throw new Error("no QR code in the image");
+  return found.data;
+}
+
+const bubbleTexts = (comp: Rendered) => (comp.instance.data.bubbles as Array<{ system: boolean; parts: { text: string }[] }>).filter((b) => !b.system).map((b) => b.parts.map((p) => p.text).join(""));
+
+let alice: Client;
+let bob: Client;
+let groupId = "";
+let aliceChat: Rendered;
+let bobChat: Rendered;
+
+beforeAll(async () => {
+  alice = makeClient("alice", builtMiniprogram(), (a) => installWx(a));
+  bob = makeClient("bob", inject("miniprogramBuildB"), (a) => {
+    (globalThis as Record<string, unknown>)[SECOND_WX] = a.wx;
+  });
+  const suffix = Date.now().toString(36).slice(-6);
+  await clientModule<typeof Auth>("services/auth", alice.root).loginDev(`alice-${suffix}`);
+  await clientModule<typeof Auth>("services/auth", bob.root).loginDev(`bob-${suffix}`);
+});
+
+afterAll(() => {
+  alice?.chats.socket.stop();
+  bob?.chats.socket.stop();
+  if (alice) closeSockets(alice.adapter);
+  if (bob) closeSockets(bob.adapter);
+});
+
+describe("two mini-program clients on the real worker", () => {
+  it("each client connects its socket from the Chats tab and starts with an empty list", async () => {
+    for (const c of [alice, bob]) {
+      const chatsTab = await c.page("pages/chats/index");
+      await lifecycle(chatsTab, "onShow");
+      await waitFor(() => c.chats.store.get().connection === "online" && c.chats.store.get().synced, `${c.name} online`, 15_000);
+      await settled();
+      expect(text(chatsTab, "#chats-empty")).toContain("No chats yet");
+    }
+  });
+
+  it("Alice creates a group from the + menu and opens its QR code on the Group info page", async () => {
+    const chatsTab = await alice.page("pages/chats/index");
+    alice.adapter.actionSheetChoice = 0;
+    alice.modalText = "Hiking";
+    await tap(chatsTab, "#plus");
+    await waitFor(() => alice.adapter.navigations.some((n) => n.url.startsWith("/pages/chat/index?id=")), "navigation to the new group");
+    groupId = alice.adapter.navigations.at(-1)!.url.split("id=")[1]!;
+    expect(groupId).toMatch(/^c_/);
+    await waitFor(() => text(chatsTab, `#row-${groupId} .chat-row__name`) === "Hiking (1)", "the group in Alice's list");
+
+    const info = await alice.page("pages/group-info/index", { id: groupId });
+    await waitFor(() => info.instance.data.info !== null, "group info");
+    expect(text(info, "#members")).toContain(`alice-`);
+    expect(text(info, "#members")).toContain("Owner");
+    await tap(info, "#group-qr");
+    await waitFor(() => info.instance.data.qr !== null, "QR code");
+    expect(info.querySelector("#qr-image")).toBeDefined();
+    const src = info.instance.data.qr.image as string; // what the <image> shows
+    // The image on screen decodes to the invite URL, which is what Bob's camera will read.
+    bob.scanned = readQr(src);
+    expect(bob.scanned).toBe(info.instance.data.qr.url);
+    expect(bob.scanned).toMatch(/\/j\/[0-9A-Za-z]{22}$/);
+  });
+
+  it("Bob scans the code on the Join page, sees the preview, joins and lands in the chat", async () => {
+    const join = await bob.page("pages/join/index", { scan: "1" });
+    await waitFor(() => join.instance.data.state === "ready", "invite preview");
+    expect(text(join, "#group-name")).toBe("Hiking");
+    expect(text(join, "#group-count")).toBe("1 members");
+    expect(text(join, "#join")).toBe("Join Group Chat");
+    await tap(join, "#join");
+    await waitFor(() => bob.adapter.navigations.length > 0, "navigation to the chat");
+    expect(bob.adapter.navigations.at(-1)).toEqual({ api: "redirectTo", url: `/pages/chat/index?id=${groupId}` });
+    expect(bob.chats.conversation(groupId)?.name).toBe("Hiking");
+  });
+
+  it("a printed code's `q` launch parameter opens the same preview", async () => {
+    const join = await bob.page("pages/join/index", { q: encodeURIComponent(bob.scanned) });
+    await waitFor(() => join.instance.data.state === "ready", "invite preview");
+    expect(text(join, "#join")).toBe("Open Chat");
+  });
+
+  it("they exchange text on the Chat page over real sockets, with read counts", async () => {
+    aliceChat = await alice.page("pages/chat/index", { id: groupId });
+    bobChat = await bob.page("pages/chat/index", { id: groupId });
+    await waitFor(() => aliceChat.instance.data.members.length === 2, "members in Alice's chat");
+
+    await input(aliceChat, "#draft-input", "Hi Bob, welcome!");
+    await tap(aliceChat, "#send");
+    await waitFor(() => bubbleTexts(bobChat).includes("Hi Bob, welcome!"), "Alice's message on Bob's screen");
+
+    await input(bobChat, "#draft-input", "Thanks Alice");
+    await tap(bobChat, "#send");
+    await waitFor(() => bubbleTexts(aliceChat).includes("Thanks Alice"), "Bob's message on Alice's screen");
+    expect(bubbleTexts(aliceChat)).toEqual(["Hi Bob, welcome!", "Thanks Alice"]);
+    expect(bubbleTexts(bobChat)).toEqual(["Hi Bob, welcome!", "Thanks Alice"]);
+    // Bob has the chat open, so he read Alice's message; Alice's bubble counts him.
+    await waitFor(() => (aliceChat.instance.data.bubbles as Array<{ readLabel: string; mine: boolean }>).some((b) => b.mine && b.readLabel === "1 read"), "read count");
+    // The sender's name shows above others' bubbles in a group.
+    const fromAlice = (bobChat.instance.data.bubbles as Array<{ sender: string; mine: boolean }>).find((b) => !b.mine && b.sender)!;
+    expect(fromAlice.sender).toMatch(/^alice-/);
+  });
+
+  it("Bob drops off the network: his message waits as sending, and on return he catches up and it is stored once", async () => {
+    bob.adapter.setOffline(true);
+    await waitFor(() => bob.chats.store.get().connection !== "online", "Bob offline");
+
+    for (const t of ["one", "two", "three"]) {
+      await input(aliceChat, "#draft-input", t);
+      await tap(aliceChat, "#send");
+    }
+    await waitFor(() => bubbleTexts(aliceChat).slice(-3).join() === "one,two,three" && alice.chats.pending().length === 0, "Alice's messages stored");
+
+    await input(bobChat, "#draft-input", "In a tunnel");
+    await tap(bobChat, "#send");
+    await waitFor(() => (bobChat.instance.data.bubbles as Array<{ status: string }>).some((b) => b.status === "sending"), "Bob's message waiting");
+    expect(text(bobChat, ".msg__state--sending")).toBe("Sending");
+    expect(bubbleTexts(bobChat)).not.toContain("one");
+
+    bob.adapter.setOffline(false);
+    await waitFor(() => bob.chats.store.get().connection === "online", "Bob back online", 20_000);
+    await waitFor(() => bob.chats.pending().length === 0 && bubbleTexts(bobChat).includes("three"), "Bob caught up", 10_000);
+    const texts = bubbleTexts(bobChat);
+    expect(texts.slice(0, 5)).toEqual(["Hi Bob, welcome!", "Thanks Alice", "one", "two", "three"]);
+    expect(texts.filter((t) => t === "In a tunnel")).toHaveLength(1);
+    await waitFor(() => bubbleTexts(aliceChat).includes("In a tunnel"), "Bob's queued message on Alice's screen");
+
+    // The server holds it once, whatever the retries.
+    const page = await alice.api.get<HistoryPage>(`/conversations/${groupId}/messages`, { after: 0 });
+    expect(page.messages.filter((m) => (m.body as { text?: string } | null)?.text === "In a tunnel")).toHaveLength(1);
+    expect(page.messages.map((m) => m.seq)).toEqual(page.messages.map((_, i) => i + 1));
+  });
+
+  it("Bob's device opens from its cache with no network at all", async () => {
+    bob.chats.saveNow();
+    bob.adapter.setOffline(true);
+    const { ChatClient } = clientModule<typeof Chats>("services/chats", bob.root);
+    const fresh = new ChatClient();
+    fresh.start();
+    try {
+      expect(fresh.conversation(groupId)?.name).toBe("Hiking");
+      const cached = (fresh.store.get().messages[groupId] ?? []).map((m) => (m.body as { text?: string } | null)?.text).filter(Boolean);
+      expect(cached).toEqual(expect.arrayContaining(["Hi Bob, welcome!", "three", "In a tunnel"]));
+    } finally {
+      fresh.socket.stop();
+      bob.adapter.setOffline(false);
+    }
+  });
+});
