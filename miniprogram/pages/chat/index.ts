@@ -202,12 +202,11 @@ Component({
 
     onInput(e: WechatMiniprogram.Input) {
       const value = e.detail.value;
+      const previous = this.data.draft;
       this.setData({ draft: value });
       chats.typing(this.data.id);
-      // "@" just typed in a group opens the member picker.
-      if (this.data.group && value.endsWith("@") && value.length > (this.data.draft.length === value.length ? value.length : this.data.draft.length - 1)) {
-        this.setData({ pickingMention: true });
-      }
+      // "@" just typed (not left over after deleting) in a group opens the member picker.
+      if (this.data.group && value.endsWith("@") && value.length > previous.length) this.setData({ pickingMention: true });
     },
 
     onPickMention(e: WechatMiniprogram.BaseEvent) {

@@ -1,0 +1,210 @@
+// The Chat page against a small in-memory server: a bubble for every message type, @mentions
+// highlighted, recalled and system messages as centred notes, read counts, the long-press menu,
+// the @ picker, and the outbox's sending / failed / retry per message.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as Chats from "../../../miniprogram/services/chats";
+import type * as Session from "../../../miniprogram/services/session";
+import type { GroupInfo } from "../../../schema/groups";
+import type { ConversationSummary, Message } from "../../../schema/protocol";
+import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+
+const chats = () => clientModule<typeof Chats>("services/chats").chats;
+const session = () => clientModule<typeof Session>("services/session");
+const GROUP = "c_hikinghikinghikinghi";
+const ME = "u_aaaaaaaaaaaaaaaaaaaa";
+const BOB = "u_bbbbbbbbbbbbbbbbbbbb";
+let pageId: string;
+let adapter: WxAdapter;
+let sent: Array<Record<string, unknown>>;
+let refuseSends: boolean;
+let recalls: number[];
+
+function msg(seq: number, senderId: string, type: Message["type"], body: Record<string, unknown> | null, extra: Partial<Message> = {}): Message {
+  return { conversationId: GROUP, seq, id: `m${seq}`, senderId, clientId: null, type, body, mentions: [], mentionAll: false, replyTo: null, forwarded: null, createdAt: Date.now() - 60_000 + seq, recalledAt: null, recalledBy: null, ...extra };
+}
+
+const MESSAGES: Message[] = [
+  msg(1, ME, "system", { event: "created", actorId: ME, name: "Hiking", memberIds: [BOB] }),
+  msg(2, BOB, "text", { text: "Hi @Ann are you coming?" }, { mentions: [ME] }),
+  msg(3, ME, "text", { text: "Yes!" }),
+  msg(4, BOB, "image", { mediaId: "md_imageimageimageimag", width: 800, height: 600 }),
+  msg(5, BOB, "voice", { mediaId: "md_voicevoicevoicevoic", durationMs: 7_000 }),
+  msg(6, BOB, "video", { mediaId: "md_videovideovideovide", durationMs: 12_000 }),
+  msg(7, BOB, "file", { mediaId: "md_filefilefilefilefil", name: "route.gpx", size: 1_572_864 }),
+  msg(8, BOB, "location", { latitude: 31.23, longitude: 121.47, name: "Trailhead", address: "1 Mountain Rd" }),
+  msg(9, BOB, "text", null, { recalledAt: Date.now(), recalledBy: BOB }),
+];
+
+const summary: ConversationSummary = {
+  id: GROUP, kind: "group", name: "Hiking", avatarMediaId: null, peer: null, memberCount: 2, lastSeq: 9, readSeq: 9, unread: 0,
+  lastMessage: null, lastMessageAt: Date.now(), pinned: false, doNotDisturb: false, muteAll: false, dissolved: false, role: "owner",
+};
+
+const info: GroupInfo = {
+  id: GROUP, name: "Hiking", avatarMediaId: null, announcement: "", announcementAt: null, announcementBy: null, muteAll: false, dissolvedAt: null, memberCount: 2,
+  joinPolicy: "open", inviteConfirmation: false, membersCanInvite: true, newMembersSeeHistory: false,
+  members: [
+    { userId: ME, role: "owner", nickname: "", profileNickname: "Ann", avatarMediaId: null, joinedAt: 0, mutedUntil: null },
+    { userId: BOB, role: "member", nickname: "", profileNickname: "Bob", avatarMediaId: null, joinedAt: 0, mutedUntil: null },
+  ],
+};
+
+async function server(req: Request): Promise<Response> {
+  const url = new URL(req.url);
+  const path = url.pathname;
+  if (path === "/conversations") return Response.json({ conversations: [summary] });
+  if (path === `/conversations/${GROUP}/messages` && req.method === "GET") {
+    const after = Number(url.searchParams.get("after") ?? 0);
+    return Response.json({ messages: MESSAGES.filter((m) => m.seq > after), hasMore: false, lastSeq: 9 });
+  }
+  if (path === `/conversations/${GROUP}/messages` && req.method === "POST") {
+    const body = (await req.json()) as Record<string, unknown>;
+    sent.push(body);
+    if (refuseSends) return Response.json({ error: { code: "forbidden", message: "You are muted in this group" } }, { status: 403 });
+    return Response.json({ conversationId: GROUP, clientId: body.clientId, seq: 9 + sent.length, id: `x${sent.length}`, createdAt: Date.now(), duplicate: false }, { status: 201 });
+  }
+  if (path === `/conversations/${GROUP}/receipts`) return Response.json({ reads: [{ userId: ME, seq: 9 }, { userId: BOB, seq: 3 }], lastSeq: 9 });
+  if (path === `/groups/${GROUP}`) return Response.json(info);
+  const recall = path.match(/\/messages\/(\d+)\/recall$/);
+  if (recall) {
+    recalls.push(Number(recall[1]));
+    return Response.json({ seq: 99 });
+  }
+  if (path.endsWith("/read")) return Response.json({ seq: 9 });
+  return Response.json({ error: { code: "not_found", message: `no ${path}` } }, { status: 404 });
+}
+
+async function openChat(): Promise<Rendered> {
+  const comp = renderPage(pageId);
+  await lifecycle(comp, "onLoad", { id: GROUP });
+  await chats().refresh();
+  await waitFor(() => comp.instance.data.members.length === 2 && comp.instance.data.bubbles.length === 9, "messages and members");
+  await settled();
+  return comp;
+}
+
+const bubble = (comp: Rendered, seq: number) => `#m-s${seq}`;
+
+beforeAll(async () => {
+  installWx(createWxAdapter());
+  pageId = await loadComponent("pages/chat/index");
+});
+
+beforeEach(() => {
+  sent = [];
+  recalls = [];
+  refuseSends = false;
+  adapter = createWxAdapter({ fetch: server });
+  adapter.setOffline(false);
+  installWx(adapter);
+  chats().signOut();
+  session().startSession({
+    accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000,
+    user: { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, createdAt: 0 },
+    created: false,
+  });
+});
+
+afterAll(() => chats().socket.stop());
+
+describe("Chat page", () => {
+  it("draws a bubble for every message type", async () => {
+    const comp = await openChat();
+    expect(text(comp, `${bubble(comp, 1)} .msg-system`)).toBe('You created the group "Hiking"');
+    expect(text(comp, `${bubble(comp, 2)} .msg__sender`)).toBe("Bob");
+    expect(text(comp, `${bubble(comp, 2)} .bubble__mention`)).toBe("@Ann");
+    expect(text(comp, `${bubble(comp, 3)} .bubble--mine`)).toBe("Yes!");
+    expect(comp.querySelector(`${bubble(comp, 4)} .bubble__image`)).toBeDefined();
+    expect(comp.instance.data.bubbles[3].image).toBe("http://127.0.0.1:8787/media/md_imageimageimageimag");
+    expect(text(comp, `${bubble(comp, 5)} .bubble__duration`)).toBe('7"');
+    expect(comp.querySelector(`${bubble(comp, 6)} .bubble__video`)).toBeDefined();
+    expect(text(comp, `${bubble(comp, 7)} .bubble__file-name`)).toBe("route.gpx");
+    expect(text(comp, `${bubble(comp, 7)} .bubble__file-size`)).toBe("1.5 MB");
+    expect(text(comp, `${bubble(comp, 8)} .bubble__location-name`)).toBe("Trailhead");
+    expect(text(comp, `${bubble(comp, 9)} .msg-system`)).toBe("Bob recalled a message");
+  });
+
+  it("counts who read my messages in a group", async () => {
+    const comp = await openChat();
+    expect(text(comp, `${bubble(comp, 3)} .msg__read`)).toBe("1 read");
+  });
+
+  it("shows a message as sending at once, then sent with the server's seq", async () => {
+    const comp = await openChat();
+    await input(comp, "#draft-input", "On my way");
+    await tap(comp, "#send");
+    await waitFor(() => chats().pending().length === 0, "ack");
+    await settled();
+    expect(sent).toMatchObject([{ type: "text", body: { text: "On my way" } }]);
+    expect(String(sent[0]!.clientId)).toMatch(/^m-/);
+    expect(text(comp, "#m-s10 .bubble--mine")).toBe("On my way");
+    expect(comp.instance.data.draft).toBe("");
+  });
+
+  it("marks a refused message failed with a retry that resends the same clientId", async () => {
+    refuseSends = true;
+    const comp = await openChat();
+    await input(comp, "#draft-input", "Let me talk");
+    await tap(comp, "#send");
+    await waitFor(() => chats().pending()[0]?.status === "failed", "refusal");
+    await settled();
+    expect(comp.querySelector(".msg__state--failed")).toBeDefined();
+    refuseSends = false;
+    await tap(comp, ".msg__state--failed");
+    await waitFor(() => chats().pending().length === 0, "retry acked");
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.clientId).toBe(sent[0]!.clientId);
+  });
+
+  it("keeps a message queued as sending while the network is down, and sends it when asked again", async () => {
+    const comp = await openChat();
+    adapter.setOffline(true);
+    await input(comp, "#draft-input", "Anyone?");
+    await tap(comp, "#send");
+    await settled();
+    expect(text(comp, ".msg__state--sending")).toBe("Sending");
+    expect(JSON.parse(adapter.storage.get("qun.outbox")!)).toMatchObject([{ draft: { body: { text: "Anyone?" } }, status: "sending" }]);
+    adapter.setOffline(false);
+    await chats().flushOutbox();
+    expect(sent.map((s) => (s.body as { text: string }).text)).toEqual(["Anyone?"]);
+    expect(JSON.parse(adapter.storage.get("qun.outbox")!)).toEqual([]);
+  });
+
+  it("opens the @ picker on @ in a group and sends the chosen member as a mention", async () => {
+    const comp = await openChat();
+    await input(comp, "#draft-input", "Ready @");
+    expect(comp.instance.data.pickingMention).toBe(true);
+    await tap(comp, `#mention-${BOB}`);
+    expect(comp.instance.data.draft).toBe("Ready @Bob ");
+    await tap(comp, "#send");
+    await waitFor(() => sent.length === 1, "send");
+    expect(sent[0]).toMatchObject({ body: { text: "Ready @Bob" }, mentions: [BOB] });
+  });
+
+  it("long-press offers copy, reply, forward, recall (mine, within two minutes) and delete", async () => {
+    const comp = await openChat();
+    comp.querySelector(`${bubble(comp, 3)} .bubble`)!.dispatchEvent("longpress");
+    await settled();
+    expect(adapter.actionSheets.at(-1)).toEqual(["Copy", "Reply", "Forward", "Recall", "Delete"]);
+    adapter.actionSheetChoice = 1;
+    comp.querySelector(`${bubble(comp, 2)} .bubble`)!.dispatchEvent("longpress");
+    await settled();
+    expect(text(comp, "#reply-preview")).toContain("Bob: Hi @Ann are you coming?");
+    // As the owner I may recall Bob's message too.
+    expect(adapter.actionSheets.at(-1)).toContain("Recall");
+    adapter.actionSheetChoice = 3;
+    comp.querySelector(`${bubble(comp, 3)} .bubble`)!.dispatchEvent("longpress");
+    await waitFor(() => recalls.length === 1, "recall");
+    expect(recalls).toEqual([3]);
+  });
+
+  it("deletes a message from this device only", async () => {
+    const comp = await openChat();
+    adapter.actionSheetChoice = 4;
+    comp.querySelector(`${bubble(comp, 3)} .bubble`)!.dispatchEvent("longpress");
+    await settled();
+    expect(comp.querySelector(bubble(comp, 3))).toBeUndefined();
+    expect(sent).toEqual([]);
+  });
+});

@@ -1,0 +1,194 @@
+// Group info (members grid, QR code, owner's join requests, leaving), the Join page (scanned URL,
+// `q` parameter, requests under approval, codes that are not invites) and the Face-to-face pad,
+// each against a small in-memory server speaking the shapes of schema/groups.ts.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as Chats from "../../../miniprogram/services/chats";
+import type * as Groups from "../../../miniprogram/services/groups";
+import type * as Session from "../../../miniprogram/services/session";
+import type { GroupInfo } from "../../../schema/groups";
+import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor } from "../harness";
+import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+
+const chats = () => clientModule<typeof Chats>("services/chats").chats;
+const session = () => clientModule<typeof Session>("services/session");
+const GROUP = "c_hikinghikinghikinghi";
+const ME = "u_aaaaaaaaaaaaaaaaaaaa";
+const CODE = "AbCdEfGhIjKlMnOpQrStUv";
+const INVITE_URL = `https://qun.example.com/j/${CODE}`;
+const pages = { info: "", join: "", f2f: "" };
+let adapter: WxAdapter;
+let calls: Array<{ method: string; path: string; body: unknown }>;
+let approval: boolean;
+
+function info(members: number): GroupInfo {
+  return {
+    id: GROUP, name: "Hiking", avatarMediaId: null, announcement: "Meet at 8", announcementAt: 1, announcementBy: ME, muteAll: false, dissolvedAt: null, memberCount: members,
+    joinPolicy: "open", inviteConfirmation: false, membersCanInvite: true, newMembersSeeHistory: false,
+    members: Array.from({ length: members }, (_, i) => ({
+      userId: i === 0 ? ME : `u_member${String(i).padStart(14, "0")}`, role: i === 0 ? ("owner" as const) : ("member" as const),
+      nickname: "", profileNickname: i === 0 ? "Ann" : `Member ${i}`, avatarMediaId: null, joinedAt: 0, mutedUntil: null,
+    })),
+  };
+}
+
+let memberCount = 3;
+
+async function server(req: Request): Promise<Response> {
+  const url = new URL(req.url);
+  const body = req.method === "GET" ? undefined : await req.text().then((t) => (t ? JSON.parse(t) : undefined));
+  calls.push({ method: req.method, path: url.pathname, body });
+  const p = url.pathname;
+  if (p === `/groups/${GROUP}`) return Response.json(info(memberCount));
+  if (p === `/groups/${GROUP}/join-requests`) {
+    return Response.json({ requests: [{ id: "jr_aaaaaaaaaaaaaaaaaaaa", conversationId: GROUP, userId: "u_member00000000000001", invitedBy: null, inviteCode: CODE, message: "Hi, I'm Carol", status: "pending", createdAt: 0, decidedBy: null, decidedAt: null }] });
+  }
+  if (p.startsWith(`/groups/${GROUP}/join-requests/`)) return Response.json({ seq: 5 });
+  if (p === `/groups/${GROUP}/invites`) {
+    return Response.json({ code: CODE, url: INVITE_URL, conversationId: GROUP, createdBy: ME, createdAt: 0, expiresAt: Date.UTC(2026, 10, 29), revokedAt: null, maxUses: null, uses: 0, qrSvgUrl: `/invites/${CODE}/qr.svg`, qrPngUrl: `/invites/${CODE}/qr.png`, qrSvg: "<svg/>", qrPngDataUrl: "data:image/png;base64,iVBORw0KGgo=" }, { status: 201 });
+  }
+  if (p === `/invites/${CODE}`) return Response.json({ code: CODE, conversationId: GROUP, name: "Hiking", avatarMediaId: null, memberCount: 3, approvalRequired: approval, alreadyMember: false, expiresAt: 0 });
+  if (p === `/invites/${CODE}/accept`) {
+    return approval
+      ? Response.json({ status: "pending", conversationId: GROUP, requestId: "jr_bbbbbbbbbbbbbbbbbbbb" }, { status: 202 })
+      : Response.json({ status: "joined", conversationId: GROUP, seq: 4 });
+  }
+  if (p === "/conversations") return Response.json({ conversations: [] });
+  if (p === `/conversations/${GROUP}/leave` || p === `/groups/${GROUP}/dissolve`) return Response.json({ seq: 6 });
+  if (p === "/face-to-face/rooms") {
+    return Response.json({ roomId: "f2f_1234_abcdefghijkl", code: "1234", expiresAt: Date.now() + 300_000, conversationId: null, members: [{ userId: ME, nickname: "Ann", avatarMediaId: null, joinedAt: 0, entered: false }] });
+  }
+  if (p === "/face-to-face/rooms/f2f_1234_abcdefghijkl/enter") {
+    return Response.json({ roomId: "f2f_1234_abcdefghijkl", code: "1234", expiresAt: Date.now() + 300_000, conversationId: GROUP, members: [{ userId: ME, nickname: "Ann", avatarMediaId: null, joinedAt: 0, entered: true }] });
+  }
+  return Response.json({ error: { code: "not_found", message: `no ${p}` } }, { status: 404 });
+}
+
+beforeAll(async () => {
+  installWx(createWxAdapter());
+  pages.info = await loadComponent("pages/group-info/index");
+  pages.join = await loadComponent("pages/join/index");
+  pages.f2f = await loadComponent("pages/face-to-face/index");
+});
+
+beforeEach(() => {
+  calls = [];
+  approval = false;
+  memberCount = 3;
+  adapter = createWxAdapter({ fetch: server, scanResult: () => INVITE_URL });
+  installWx(adapter);
+  chats().signOut();
+  session().startSession({
+    accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000,
+    user: { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, createdAt: 0 },
+    created: false,
+  });
+  chats().start();
+});
+
+afterAll(() => chats().socket.stop());
+
+describe("Group info page", () => {
+  async function open() {
+    const comp = renderPage(pages.info);
+    await lifecycle(comp, "onLoad", { id: GROUP });
+    await waitFor(() => comp.instance.data.info !== null && comp.instance.data.requests.length > 0, "group info");
+    await settled();
+    return comp;
+  }
+
+  it("shows the members grid with roles, the name and the notice", async () => {
+    const comp = await open();
+    expect(text(comp, `#member-${ME}`)).toBe("A Ann Owner");
+    expect(comp.querySelectorAll(".member")).toHaveLength(3);
+    expect(text(comp, "#group-name")).toContain("Hiking");
+    expect(text(comp, "#group-notice")).toContain("Meet at 8");
+  });
+
+  it("shows at most 19 members and how many more there are", async () => {
+    memberCount = 25;
+    const comp = await open();
+    expect(comp.querySelectorAll(".member")).toHaveLength(20); // 19 people and the "+6" tile
+    expect(text(comp, ".member--more")).toBe("+6");
+  });
+
+  it("makes an invite and shows its QR code, valid for 7 days", async () => {
+    const comp = await open();
+    await tap(comp, "#group-qr");
+    await waitFor(() => comp.instance.data.qr !== null, "QR");
+    expect(calls.at(-1)).toMatchObject({ method: "POST", path: `/groups/${GROUP}/invites` });
+    expect(comp.instance.data.qr).toMatchObject({ image: "data:image/png;base64,iVBORw0KGgo=", url: INVITE_URL, pngUrl: `http://127.0.0.1:8787/invites/${CODE}/qr.png` });
+    expect(text(comp, "#qr")).toContain("Valid until 11/29");
+  });
+
+  it("lets the owner accept a join request", async () => {
+    const comp = await open();
+    expect(text(comp, "#join-requests")).toContain("Hi, I'm Carol");
+    await tap(comp, "#join-requests .request__approve");
+    await waitFor(() => calls.some((c) => c.path.endsWith("/approve")), "approve");
+    expect(calls.find((c) => c.path.endsWith("/approve"))!.path).toBe(`/groups/${GROUP}/join-requests/jr_aaaaaaaaaaaaaaaaaaaa/approve`);
+  });
+
+  it("offers the owner of a group with others to dissolve it, after confirmation", async () => {
+    const comp = await open();
+    expect(text(comp, "#leave")).toBe("Dissolve Group");
+    await tap(comp, "#leave");
+    await waitFor(() => adapter.navigations.length > 0, "back to chats");
+    expect(adapter.modals.at(-1)!.title).toBe("Dissolve Group");
+    expect(calls.some((c) => c.path === `/groups/${GROUP}/dissolve`)).toBe(true);
+    expect(adapter.navigations.at(-1)).toEqual({ api: "reLaunch", url: "/pages/chats/index" });
+  });
+});
+
+describe("Join page", () => {
+  it("reads the invite code from a scanned URL and from a printed code's q parameter", () => {
+    const { inviteCodeFrom } = clientModule<typeof Groups>("services/groups");
+    expect(inviteCodeFrom(INVITE_URL)).toBe(CODE);
+    expect(inviteCodeFrom(encodeURIComponent(INVITE_URL))).toBe(CODE);
+    expect(inviteCodeFrom("https://example.com/somewhere")).toBeNull();
+    expect(inviteCodeFrom(`${INVITE_URL}x`)).toBeNull();
+  });
+
+  it("scans, previews the group and joins it", async () => {
+    const comp = renderPage(pages.join);
+    await lifecycle(comp, "onLoad", { scan: "1" });
+    await waitFor(() => comp.instance.data.state === "ready", "preview");
+    expect(text(comp, "#group-name")).toBe("Hiking");
+    expect(text(comp, "#group-count")).toBe("3 members");
+    await tap(comp, "#join");
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(adapter.navigations).toEqual([{ api: "redirectTo", url: `/pages/chat/index?id=${GROUP}` }]);
+  });
+
+  it("files a request to join when the group needs approval", async () => {
+    approval = true;
+    const comp = renderPage(pages.join);
+    await lifecycle(comp, "onLoad", { q: encodeURIComponent(INVITE_URL) });
+    await waitFor(() => comp.instance.data.state === "ready", "preview");
+    expect(text(comp, "#join")).toBe("Request to Join");
+    await tap(comp, "#join");
+    await waitFor(() => comp.instance.data.state === "pending", "pending");
+    expect(text(comp, "#join-pending")).toContain("Request sent");
+  });
+
+  it("says so when the code is not a Qun invite", async () => {
+    const comp = renderPage(pages.join);
+    await lifecycle(comp, "onLoad", { q: encodeURIComponent("https://example.com/menu") });
+    expect(text(comp, "#join-invalid")).toBe("This QR code is not a Qun group invite");
+    expect(calls.filter((c) => c.path.startsWith("/invites"))).toEqual([]);
+  });
+});
+
+describe("Face-to-face page", () => {
+  it("joins the room once four digits are typed, shows who is there, and enters the group", async () => {
+    const comp = renderPage(pages.f2f);
+    await lifecycle(comp, "onLoad");
+    for (const d of ["1", "2", "5", "del", "3", "4"]) await tap(comp, `#key-${d}`);
+    await waitFor(() => comp.instance.data.room !== null, "room");
+    expect(calls.find((c) => c.path === "/face-to-face/rooms")!.body).toEqual({ code: "1234", latitude: 31.2304, longitude: 121.4737 });
+    expect(text(comp, "#digits")).toBe("1 2 3 4");
+    expect(text(comp, `#person-${ME}`)).toBe("A Ann");
+    await tap(comp, "#enter");
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(adapter.navigations).toEqual([{ api: "redirectTo", url: `/pages/chat/index?id=${GROUP}` }]);
+  });
+});
