@@ -1,0 +1,25 @@
+// `npm run screenshots`, step 2: opens each HTML page written by render.ts in headless Chromium
+// (Debian's `chromium` package through playwright-core) at an iPhone's size and saves a PNG
+// under docs/screenshots/.
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const HTML_DIR = join(ROOT, ".build", "screens");
+const OUT_DIR = join(ROOT, "docs", "screenshots");
+const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-background-networking"] });
+try {
+  // An iPhone 14's viewport.
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  for (const file of readdirSync(HTML_DIR).filter((f) => f.endsWith(".html")).sort()) {
+    await page.goto(`file://${join(HTML_DIR, file)}`);
+    const out = join(OUT_DIR, file.replace(/\.html$/, ".png"));
+    await page.screenshot({ path: out, fullPage: true });
+    console.log(`wrote ${out.slice(ROOT.length + 1)}`);
+  }
+} finally {
+  await browser.close();
+}
