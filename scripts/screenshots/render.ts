@@ -158,7 +158,7 @@ it("renders the main pages", async () => {
   installWx(createWxAdapter({ fetch: server }));
   clientModule<typeof Session>("services/session").startSession({
     accessToken: "access-1", accessTokenExpiresAt: now + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: now + 86_400_000,
-    user: { id: ME, username: "ann", nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, createdAt: 0 },
+    user: { id: ME, username: "ann", nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
     created: false,
   });
   chats().start();

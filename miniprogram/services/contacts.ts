@@ -1,0 +1,30 @@
+// Friends, friend requests, remarks and tags: thin calls over the routes of docs/contacts.md.
+import type { PublicProfile } from "../../schema/api";
+import type { FriendRequestView, FriendView } from "../../schema/contacts";
+import { api } from "./api";
+
+export const listContacts = () => api.get<{ friends: FriendView[]; tags: string[] }>("/contacts");
+export const friendRequests = () => api.get<{ incoming: FriendRequestView[]; outgoing: FriendRequestView[] }>("/contacts/requests");
+export const searchUsers = (q: string) => api.get<{ users: PublicProfile[] }>("/users/search", { q }).then((r) => r.users);
+export const sendFriendRequest = (userId: string, greeting?: string) => api.post<{ request: FriendRequestView }>("/contacts/requests", greeting ? { userId, greeting } : { userId });
+export const acceptFriendRequest = (id: string) => api.post<{ conversationId: string; friend: FriendView }>(`/contacts/requests/${id}/accept`, {});
+export const declineFriendRequest = (id: string) => api.post<void>(`/contacts/requests/${id}/decline`);
+export const updateFriend = (userId: string, patch: { remark?: string; tags?: string[] }) => api.patch<FriendView>(`/contacts/${userId}`, patch);
+
+export interface IndexSection<T> {
+  letter: string;
+  items: T[];
+}
+
+/** Groups by the first letter of the shown name, A–Z then "#" for everything else, as WeChat's index does. */
+export function indexed<T>(items: T[], name: (item: T) => string): IndexSection<T>[] {
+  const sections = new Map<string, T[]>();
+  for (const item of items) {
+    const first = (name(item).trim()[0] ?? "").toUpperCase();
+    const letter = first >= "A" && first <= "Z" ? first : "#";
+    sections.set(letter, [...(sections.get(letter) ?? []), item]);
+  }
+  return [...sections.keys()]
+    .sort((a, b) => (a === "#" ? 1 : b === "#" ? -1 : a.localeCompare(b)))
+    .map((letter) => ({ letter, items: sections.get(letter)!.sort((x, y) => name(x).localeCompare(name(y))) }));
+}

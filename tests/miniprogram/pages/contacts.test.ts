@@ -1,0 +1,165 @@
+// The Contacts tab against an in-memory server: friends under an A–Z index (remark first),
+// online dots and tags, filtering by tag, New Friends to accept, Add Friend by Qun ID, and a
+// friend's card to set the remark and tags or open the chat.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as Chats from "../../../miniprogram/services/chats";
+import type * as Session from "../../../miniprogram/services/session";
+import type { PublicProfile } from "../../../schema/api";
+import type { FriendView } from "../../../schema/contacts";
+import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+
+const chats = () => clientModule<typeof Chats>("services/chats").chats;
+const session = () => clientModule<typeof Session>("services/session");
+const ME = "u_annannannannannanna";
+let pageId: string;
+let adapter: WxAdapter;
+let calls: Array<{ method: string; path: string; body: unknown }>;
+let friends: FriendView[];
+
+const profile = (id: string, nickname: string, username: string | null = null): PublicProfile => ({ id, username, nickname, avatarMediaId: null, signature: "", status: "" });
+const friend = (id: string, nickname: string, patch: Partial<FriendView> = {}): FriendView => ({ user: profile(id, nickname), remark: "", tags: [], online: false, since: 0, conversationId: `d_${id.slice(2)}aaaaa`, ...patch });
+
+async function server(req: Request): Promise<Response> {
+  const url = new URL(req.url);
+  const method = req.headers.get("x-http-method-override") ?? req.method;
+  const body = req.method === "GET" ? undefined : await req.text().then((t) => (t ? JSON.parse(t) : undefined));
+  calls.push({ method, path: url.pathname, body });
+  const p = url.pathname;
+  if (p === "/contacts") return Response.json({ friends, tags: [...new Set(friends.flatMap((f) => f.tags))].sort() });
+  if (p === "/contacts/requests" && method === "GET") {
+    return Response.json({ incoming: [{ id: "fr_1", from: profile("u_daviddaviddaviddavi", "David"), to: profile(ME, "Ann"), greeting: "Hi, I'm David from the climbing gym", status: "pending", createdAt: 0, respondedAt: null }], outgoing: [] });
+  }
+  if (p === "/contacts/requests" && method === "POST") return Response.json({ request: {} }, { status: 201 });
+  if (p === "/contacts/requests/fr_1/accept") {
+    friends = [...friends, friend("u_daviddaviddaviddavi", "David")];
+    return Response.json({ conversationId: "d_david", friend: friends.at(-1) });
+  }
+  if (p === "/users/search") return Response.json({ users: url.searchParams.get("q") === "erin_w" ? [profile("u_erinerinerinerineri", "Erin", "erin_w")] : [] });
+  const patch = p.match(/^\/contacts\/(u_\w+)$/);
+  if (patch && method === "PATCH") {
+    friends = friends.map((f) => (f.user.id === patch[1] ? { ...f, ...(body as Partial<FriendView>) } : f));
+    return Response.json(friends.find((f) => f.user.id === patch[1]));
+  }
+  if (p === "/conversations") return Response.json({ conversations: [] });
+  return Response.json({ error: { code: "not_found", message: p } }, { status: 404 });
+}
+
+async function open(): Promise<Rendered> {
+  const comp = renderPage(pageId);
+  await lifecycle(comp, "onLoad");
+  await lifecycle(comp, "onShow");
+  await waitFor(() => comp.instance.data.loaded === true, "contacts");
+  await settled();
+  return comp;
+}
+
+beforeAll(async () => {
+  installWx(createWxAdapter());
+  pageId = await loadComponent("pages/contacts/index");
+});
+
+beforeEach(() => {
+  calls = [];
+  friends = [
+    friend("u_bobbobbobbobbobbobbo", "Bob", { online: true, tags: ["Hiking"] }),
+    friend("u_zoezoezoezoezoezoezo", "zoe", { remark: "Aunt Zoe", tags: ["Family"] }),
+    friend("u_carolcarolcarolcaro", "Carol", { tags: ["Hiking", "Work"] }),
+    friend("u_numbernumbernumbern", "42"),
+  ];
+  adapter = createWxAdapter({ fetch: server });
+  installWx(adapter);
+  chats().signOut();
+  session().startSession({
+    accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000,
+    user: { id: ME, username: "ann", nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: false, createdAt: 0 },
+    created: false,
+  });
+});
+
+afterAll(async () => {
+  chats().socket.stop();
+  // WeUI's half-screen dialog hides itself 300 ms after closing; let that run while the DOM exists.
+  await new Promise((resolve) => setTimeout(resolve, 400));
+});
+
+describe("Contacts tab", () => {
+  it("lists friends under an A–Z index by remark or nickname, with # last", async () => {
+    const comp = await open();
+    expect(comp.instance.data.sections.map((s: { letter: string }) => s.letter)).toEqual(["A", "B", "C", "#"]);
+    expect(text(comp, "#section-A")).toBe("A A Aunt Zoe Family");
+    expect(text(comp, "#friend-u_carolcarolcarolcaro")).toBe("C Carol Hiking, Work");
+    expect(comp.querySelector("#friend-u_bobbobbobbobbobbobbo .contacts-row__online")).toBeDefined();
+    expect(comp.querySelector("#friend-u_carolcarolcarolcaro .contacts-row__online")).toBeUndefined();
+    expect(text(comp, "#friend-count")).toBe("4 friends");
+  });
+
+  it("filters by a tag, and shows everyone again when it is tapped twice", async () => {
+    const comp = await open();
+    expect(text(comp, "#tags")).toBe("Family Hiking Work");
+    comp.querySelectorAll("#tags .contacts-tag")[1]!.dispatchEvent("tap"); // "Hiking"
+    await settled();
+    expect(comp.instance.data.sections.flatMap((s: { items: { name: string }[] }) => s.items.map((i) => i.name))).toEqual(["Bob", "Carol"]);
+    comp.querySelectorAll("#tags .contacts-tag")[1]!.dispatchEvent("tap");
+    await settled();
+    expect(comp.instance.data.sections.flatMap((s: { items: unknown[] }) => s.items)).toHaveLength(4);
+  });
+
+  it("shows new friend requests with their greeting and accepts one", async () => {
+    const comp = await open();
+    expect(text(comp, "#requests-badge")).toBe("1");
+    await tap(comp, "#new-friends");
+    expect(text(comp, "#request-fr_1")).toContain("Hi, I'm David from the climbing gym");
+    await tap(comp, "#request-fr_1 .request__accept");
+    await waitFor(() => text(comp, "#friend-count") === "5 friends", "David added");
+    expect(calls.some((c) => c.path === "/contacts/requests/fr_1/accept")).toBe(true);
+  });
+
+  it("finds someone by Qun ID and sends a friend request with a greeting", async () => {
+    const comp = await open();
+    await tap(comp, "#add-friend");
+    await input(comp, "#search-input", "nobody");
+    await tap(comp, "#search");
+    await waitFor(() => comp.instance.data.searched === true, "search");
+    expect(text(comp, "#not-found")).toBe("No user with this Qun ID");
+    await input(comp, "#search-input", "erin_w");
+    await tap(comp, "#search");
+    await waitFor(() => comp.instance.data.found.length === 1, "Erin");
+    await tap(comp, "#found-u_erinerinerinerineri .found__add");
+    await waitFor(() => comp.instance.data.found[0].sent === true, "request sent");
+    expect(calls.find((c) => c.method === "POST" && c.path === "/contacts/requests")!.body).toEqual({ userId: "u_erinerinerinerineri", greeting: "Hi, I'm Ann" });
+    expect(text(comp, "#found-u_erinerinerinerineri .found__add")).toBe("Sent");
+  });
+
+  it("sets a friend's remark and tags from their card, and the index follows", async () => {
+    const comp = await open();
+    await tap(comp, "#friend-u_carolcarolcarolcaro");
+    expect(comp.instance.data.tagsDraft).toBe("Hiking, Work");
+    await input(comp, "#remark-input", "Boss Carol");
+    await input(comp, "#tags-input", "Work, Work，Climbing");
+    await tap(comp, "#card-save");
+    await waitFor(() => comp.instance.data.card === null, "card closed");
+    await waitFor(() => text(comp, "#friend-u_carolcarolcarolcaro") === "B Boss Carol Work, Climbing", "new remark");
+    expect(calls.find((c) => c.method === "PATCH")).toMatchObject({ path: "/contacts/u_carolcarolcarolcaro", body: { remark: "Boss Carol", tags: ["Work", "Climbing"] } });
+  });
+
+  it("opens the direct chat from a friend's card", async () => {
+    const comp = await open();
+    await tap(comp, "#friend-u_bobbobbobbobbobbobbo");
+    await tap(comp, "#card-message");
+    expect(adapter.navigations.at(-1)).toEqual({ api: "navigateTo", url: "/pages/chat/index?id=d_bobbobbobbobbobbobboaaaaa" });
+  });
+
+  it("shows its empty state when there are no friends", async () => {
+    friends = [];
+    const comp = await open();
+    expect(text(comp, "#contacts-empty")).toBe("No contacts yet Friends you add will be listed here.");
+  });
+
+  it("sends a signed-out visitor to the login page", async () => {
+    session().endSession("user");
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onShow");
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/login/index" }]);
+  });
+});
