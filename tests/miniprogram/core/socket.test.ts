@@ -1,0 +1,164 @@
+// The socket manager: connects with the token, goes online on `ready`, pings and treats a
+// missing pong as a dead socket, reconnects with growing backoff, refreshes the token on 4401,
+// gives up on 4403 (signed out) and 4409 (replaced).
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { SocketManager, type SocketDeps } from "../../../miniprogram/core/socket";
+
+interface FakeTask {
+  url: string;
+  header: Record<string, string>;
+  sent: string[];
+  closed: boolean;
+  open(): void;
+  message(frame: unknown): void;
+  close(code: number): void;
+}
+
+let tasks: FakeTask[];
+let deps: SocketDeps & { token: ReturnType<typeof vi.fn>; refresh: ReturnType<typeof vi.fn>; onSignedOut: ReturnType<typeof vi.fn> };
+let token: string;
+const TIMING = { heartbeatMs: 1000, pongTimeoutMs: 300, backoffBaseMs: 100, backoffMaxMs: 800 };
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  tasks = [];
+  token = "token-1";
+  (globalThis as { wx?: unknown }).wx = {
+    connectSocket(opts: { url: string; header: Record<string, string> }) {
+      const handlers: Record<string, (res: unknown) => void> = {};
+      const task: FakeTask = {
+        url: opts.url,
+        header: opts.header,
+        sent: [],
+        closed: false,
+        open: () => handlers.open?.({}),
+        message: (frame) => handlers.message?.({ data: JSON.stringify(frame) }),
+        close: (code) => handlers.close?.({ code, reason: "" }),
+      };
+      tasks.push(task);
+      return {
+        send: (o: { data: string }) => task.sent.push(o.data),
+        close: () => void (task.closed = true),
+        onOpen: (cb: (res: unknown) => void) => void (handlers.open = cb),
+        onMessage: (cb: (res: unknown) => void) => void (handlers.message = cb),
+        onClose: (cb: (res: unknown) => void) => void (handlers.close = cb),
+        onError: (cb: (res: unknown) => void) => void (handlers.error = cb),
+      };
+    },
+  };
+  deps = {
+    url: () => "ws://server/ws",
+    token: vi.fn(() => token),
+    refresh: vi.fn(async () => {
+      token = "token-2";
+    }),
+    onSignedOut: vi.fn(),
+  };
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function ready(task: FakeTask) {
+  task.open();
+  task.message({ type: "ready", userId: "u1", sessionId: "s1", serverTime: 0 });
+}
+
+describe("SocketManager", () => {
+  it("connects with the access token in the Authorization header and is online after ready", () => {
+    const socket = new SocketManager(deps, TIMING);
+    const statuses: string[] = [];
+    socket.onStatus((s) => statuses.push(s));
+    socket.start();
+    expect(tasks[0]).toMatchObject({ url: "ws://server/ws", header: { authorization: "Bearer token-1" } });
+    expect(socket.status).toBe("connecting");
+    ready(tasks[0]!);
+    expect(statuses).toEqual(["connecting", "online"]);
+    expect(socket.send({ type: "typing", conversationId: "c_x" })).toBe(true);
+    expect(tasks[0]!.sent).toEqual(['{"type":"typing","conversationId":"c_x"}']);
+  });
+
+  it("hands every frame but pong to its listeners", () => {
+    const socket = new SocketManager(deps, TIMING);
+    const frames: string[] = [];
+    socket.onFrame((f) => frames.push(f.type));
+    socket.start();
+    ready(tasks[0]!);
+    tasks[0]!.message({ type: "pong" });
+    tasks[0]!.message({ type: "typing", conversationId: "c_x", userId: "u2" });
+    expect(frames).toEqual(["ready", "typing"]);
+  });
+
+  it("pings on the heartbeat and drops a socket that does not answer, then reconnects", () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    ready(tasks[0]!);
+    vi.advanceTimersByTime(1000);
+    expect(tasks[0]!.sent).toEqual(['{"type":"ping"}']);
+    tasks[0]!.message({ type: "pong" });
+    vi.advanceTimersByTime(1000);
+    expect(tasks[0]!.sent).toHaveLength(2);
+    vi.advanceTimersByTime(300); // no pong this time
+    expect(tasks[0]!.closed).toBe(true);
+    expect(socket.status).toBe("offline");
+    vi.advanceTimersByTime(100);
+    expect(tasks).toHaveLength(2);
+  });
+
+  it("backs off more after each failed attempt, up to the cap, and resets after ready", () => {
+    vi.spyOn(Math, "random").mockReturnValue(0.999);
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      tasks.at(-1)!.close(1006);
+      const before = tasks.length;
+      let waited = 0;
+      while (tasks.length === before) {
+        vi.advanceTimersByTime(10);
+        waited += 10;
+      }
+      delays.push(waited);
+    }
+    expect(delays).toEqual([100, 200, 400, 800, 800]);
+    ready(tasks.at(-1)!);
+    expect(socket.attempts).toBe(0);
+  });
+
+  it("refreshes the token after 4401 and reconnects with the new one", async () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    tasks[0]!.close(4401);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deps.refresh).toHaveBeenCalledWith("token-1");
+    expect(tasks[1]!.header.authorization).toBe("Bearer token-2");
+  });
+
+  it("stops and ends the session after 4403, and stops without reconnecting after 4409", () => {
+    const a = new SocketManager(deps, TIMING);
+    a.start();
+    tasks[0]!.close(4403);
+    vi.advanceTimersByTime(5000);
+    expect(deps.onSignedOut).toHaveBeenCalledOnce();
+    expect(a.status).toBe("stopped");
+    expect(tasks).toHaveLength(1);
+
+    const b = new SocketManager(deps, TIMING);
+    b.start();
+    tasks[1]!.close(4409);
+    vi.advanceTimersByTime(5000);
+    expect(b.status).toBe("stopped");
+    expect(tasks).toHaveLength(2);
+  });
+
+  it("does not send while offline, and stop() ends reconnecting", () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    expect(socket.send({ type: "ping" })).toBe(false);
+    tasks[0]!.close(1006);
+    socket.stop();
+    vi.advanceTimersByTime(5000);
+    expect(tasks).toHaveLength(1);
+  });
+});
