@@ -15,7 +15,7 @@ interface FakeTask {
 }
 
 let tasks: FakeTask[];
-let deps: SocketDeps & { token: ReturnType<typeof vi.fn>; refresh: ReturnType<typeof vi.fn>; onSignedOut: ReturnType<typeof vi.fn> };
+let deps: SocketDeps;
 let token: string;
 const TIMING = { heartbeatMs: 1000, pongTimeoutMs: 300, backoffBaseMs: 100, backoffMaxMs: 800 };
 
@@ -48,7 +48,7 @@ beforeEach(() => {
   };
   deps = {
     url: () => "ws://server/ws",
-    token: vi.fn(() => token),
+    token: () => token,
     refresh: vi.fn(async () => {
       token = "token-2";
     }),
