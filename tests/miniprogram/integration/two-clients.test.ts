@@ -2,7 +2,8 @@
 // Alice creates a group from the Chats tab and shows its QR code, Bob scans it on the Join page
 // and joins, they chat on the Chat page over real sockets, Bob drops off the network while
 // Alice keeps writing and his own message waits in the outbox, and when he is back his device
-// catches up by seq and his message is stored exactly once. Every step goes through the pages
+// catches up by seq and his message is stored exactly once; then they become friends through
+// Me (Qun ID) and Contacts, and their direct chat shows "Read". Every step goes through the pages
 // and the client's own modules, with `wx` backed by fetch and real WebSockets.
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
@@ -79,11 +80,13 @@ beforeAll(async () => {
   await clientModule<typeof Auth>("services/auth", bob.root).loginDev(`bob-${suffix}`);
 });
 
-afterAll(() => {
+afterAll(async () => {
   alice?.chats.socket.stop();
   bob?.chats.socket.stop();
   if (alice) closeSockets(alice.adapter);
   if (bob) closeSockets(bob.adapter);
+  // WeUI's half-screen dialog hides itself 300 ms after closing; let that run while the DOM exists.
+  await new Promise((resolve) => setTimeout(resolve, 400));
 });
 
 describe("two mini-program clients on the real worker", () => {
@@ -204,5 +207,46 @@ describe("two mini-program clients on the real worker", () => {
       fresh.socket.stop();
       bob.adapter.setOffline(false);
     }
+  });
+
+  it("Alice sets her Qun ID on Me, Bob finds and adds her on Contacts, she accepts, and their direct chat shows Read", async () => {
+    const qunId = `alice_${Date.now().toString(36).slice(-6)}`;
+    const me = await alice.page("pages/me/index");
+    await lifecycle(me, "onShow");
+    await tap(me, "#edit-username");
+    await input(me, "#edit-input", qunId);
+    await tap(me, "#edit-save");
+    await waitFor(() => text(me, "#profile-qun-id") === `Qun ID: ${qunId}`, "Qun ID saved");
+
+    const bobContacts = await bob.page("pages/contacts/index");
+    await lifecycle(bobContacts, "onShow");
+    await tap(bobContacts, "#add-friend");
+    await input(bobContacts, "#search-input", qunId);
+    await tap(bobContacts, "#search");
+    await waitFor(() => bobContacts.instance.data.found.length === 1, "Alice found");
+    await tap(bobContacts, ".found__add");
+    await waitFor(() => bobContacts.instance.data.found[0].sent === true, "request sent");
+
+    const aliceContacts = await alice.page("pages/contacts/index");
+    await lifecycle(aliceContacts, "onShow");
+    await waitFor(() => aliceContacts.instance.data.requests.length === 1, "Bob's request");
+    expect(aliceContacts.instance.data.requests[0].greeting).toMatch(/^Hi, I'm bob-/);
+    await tap(aliceContacts, "#new-friends");
+    await tap(aliceContacts, ".request__accept");
+    await waitFor(() => aliceContacts.instance.data.count === 1, "Bob is a friend");
+    const bobId = bob.chats.me!;
+    await tap(aliceContacts, `#friend-${bobId}`);
+    await tap(aliceContacts, "#card-message");
+    const directId = alice.adapter.navigations.at(-1)!.url.split("id=")[1]!;
+    expect(directId).toMatch(/^d_/);
+
+    // Bob's list learns of the direct chat live; he writes, Alice has it open and reads it.
+    await waitFor(() => bob.chats.conversation(directId) !== undefined, "direct chat on Bob's device", 10_000);
+    const aliceDirect = await alice.page("pages/chat/index", { id: directId });
+    const bobDirect = await bob.page("pages/chat/index", { id: directId });
+    await input(bobDirect, "#draft-input", "Now we are friends");
+    await tap(bobDirect, "#send");
+    await waitFor(() => bubbleTexts(aliceDirect).includes("Now we are friends"), "message on Alice's screen");
+    await waitFor(() => (bobDirect.instance.data.bubbles as Array<{ mine: boolean; readLabel: string }>).some((b) => b.mine && b.readLabel === "Read"), "Read on Bob's screen");
   });
 });

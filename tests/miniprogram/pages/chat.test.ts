@@ -19,6 +19,9 @@ let adapter: WxAdapter;
 let sent: Array<Record<string, unknown>>;
 let refuseSends: boolean;
 let recalls: number[];
+let calls: string[];
+/** When set, the nine messages are seqs olderFrom… and 1…olderFrom-1 lie before them. */
+let olderFrom = 0;
 
 function msg(seq: number, senderId: string, type: Message["type"], body: Record<string, unknown> | null, extra: Partial<Message> = {}): Message {
   return { conversationId: GROUP, seq, id: `m${seq}`, senderId, clientId: null, type, body, mentions: [], mentionAll: false, replyTo: null, forwarded: null, createdAt: Date.now() - 60_000 + seq, recalledAt: null, recalledBy: null, ...extra };
@@ -53,6 +56,14 @@ const info: GroupInfo = {
 async function server(req: Request): Promise<Response> {
   const url = new URL(req.url);
   const path = url.pathname;
+  calls.push(path + url.search);
+  if (olderFrom && path === `/conversations/${GROUP}/messages` && req.method === "GET") {
+    const shifted = MESSAGES.map((m) => ({ ...m, seq: m.seq + olderFrom - 1 }));
+    const before = Number(url.searchParams.get("before") ?? 0);
+    if (!before) return Response.json({ messages: shifted, hasMore: false, lastSeq: shifted.at(-1)!.seq });
+    const older = Array.from({ length: Math.min(30, before - 1) }, (_, i) => msg(before - 1 - i, BOB, "text", { text: `old ${before - 1 - i}` })).reverse();
+    return Response.json({ messages: older, hasMore: older[0]!.seq > 1 });
+  }
   if (path === "/conversations") return Response.json({ conversations: [summary] });
   if (path === `/conversations/${GROUP}/messages` && req.method === "GET") {
     const after = Number(url.searchParams.get("after") ?? 0);
@@ -94,6 +105,8 @@ beforeAll(async () => {
 beforeEach(() => {
   sent = [];
   recalls = [];
+  calls = [];
+  olderFrom = 0;
   refuseSends = false;
   adapter = createWxAdapter({ fetch: server });
   adapter.setOffline(false);
@@ -106,7 +119,11 @@ beforeEach(() => {
   });
 });
 
-afterAll(() => chats().socket.stop());
+afterAll(async () => {
+  chats().socket.stop();
+  // WeUI's half-screen dialog hides itself 300 ms after closing; let that run while the DOM exists.
+  await new Promise((resolve) => setTimeout(resolve, 400));
+});
 
 describe("Chat page", () => {
   it("draws a bubble for every message type", async () => {
@@ -197,6 +214,29 @@ describe("Chat page", () => {
     comp.querySelector(`${bubble(comp, 3)} .bubble`)!.dispatchEvent("longpress");
     await waitFor(() => recalls.length === 1, "recall");
     expect(recalls).toEqual([3]);
+  });
+
+  it("shows who is typing for a few seconds", async () => {
+    const comp = await openChat();
+    chats().store.set({ typing: { [GROUP]: { userId: BOB, until: Date.now() + 200 } } });
+    await settled();
+    expect(text(comp, "#typing")).toBe("Bob is typing…");
+    await waitFor(() => comp.querySelector("#typing") === undefined, "typing to end", 2_000);
+  });
+
+  it("loads older messages when scrolled to the top, and says where the chat begins", async () => {
+    olderFrom = 32;
+    const comp = await openChat();
+    expect(comp.instance.data.hasOlder).toBe(true);
+    expect(comp.querySelector("#history-start")).toBeUndefined();
+    comp.querySelector("#messages")!.dispatchEvent("scrolltoupper");
+    await waitFor(() => comp.instance.data.bubbles.length === 9 + 30 && !comp.instance.data.loadingOlder, "older page");
+    expect(calls.filter((c) => c.includes("before="))).toEqual([`/conversations/${GROUP}/messages?before=32&limit=30`]);
+    expect(comp.instance.data.hasOlder).toBe(true);
+    comp.querySelector("#messages")!.dispatchEvent("scrolltoupper");
+    await waitFor(() => comp.instance.data.hasOlder === false, "start of history");
+    await settled();
+    expect(text(comp, "#history-start")).toBe("Beginning of the chat");
   });
 
   it("deletes a message from this device only", async () => {

@@ -85,7 +85,11 @@ beforeEach(() => {
   chats().start();
 });
 
-afterAll(() => chats().socket.stop());
+afterAll(async () => {
+  chats().socket.stop();
+  // WeUI's half-screen dialog hides itself 300 ms after closing; let that run while the DOM exists.
+  await new Promise((resolve) => setTimeout(resolve, 400));
+});
 
 describe("Group info page", () => {
   async function open() {
