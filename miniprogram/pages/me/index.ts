@@ -83,6 +83,15 @@ Component({
       }
     },
 
+    /** Whether people who are not friends may start a direct chat (docs/contacts.md). */
+    async onAllowStrangers(e: WechatMiniprogram.SwitchChange) {
+      try {
+        await updateProfile({ allowStrangers: e.detail.value });
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      }
+    },
+
     onLogout() {
       wx.showModal({
         title: "Log Out",

@@ -173,6 +173,16 @@ describe("Me page", () => {
     expect(text(comp, "#profile-avatar")).toBe("Z");
   });
 
+  it("lets strangers message me when the switch is turned on", async () => {
+    signIn();
+    const comp = await openPage();
+    expect(comp.instance.data.user.allowStrangers).toBe(false);
+    comp.querySelector("#allow-strangers-switch")!.dispatchEvent("change", { detail: { value: true } });
+    await waitFor(() => server.calls.some((c) => c.method === "PATCH"), "PATCH /me");
+    expect(server.calls.at(-1)).toMatchObject({ method: "PATCH", path: "/me", body: { allowStrangers: true } });
+    await waitFor(() => comp.instance.data.user.allowStrangers === true, "saved");
+  });
+
   it("sets the server address for testing on a phone", async () => {
     signIn();
     const comp = await openPage();
