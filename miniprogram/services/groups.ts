@@ -24,6 +24,10 @@ export const updateGroup = (id: string, patch: UpdateGroupInput) => api.patch<Gr
 export const createInvite = (id: string) => api.post<CreatedInvite>(`/groups/${id}/invites`, {});
 export const joinRequests = (id: string) => api.get<{ requests: JoinRequestView[] }>(`/groups/${id}/join-requests`, { status: "pending" }).then((r) => r.requests);
 export const decideJoinRequest = (id: string, requestId: string, approve: boolean) => api.post(`/groups/${id}/join-requests/${requestId}/${approve ? "approve" : "decline"}`);
+export const removeMember = (id: string, userId: string) => api.del<{ seq: number | null }>(`/groups/${id}/members/${userId}`);
+export const muteMember = (id: string, userId: string, durationSeconds: number) => api.put<{ seq: number | null }>(`/groups/${id}/members/${userId}/mute`, { durationSeconds });
+export const setAdmin = (id: string, userId: string, admin: boolean) => (admin ? api.put<{ seq: number | null }>(`/groups/${id}/admins/${userId}`) : api.del<{ seq: number | null }>(`/groups/${id}/admins/${userId}`));
+export const transferOwnership = (id: string, userId: string) => api.post<{ seq: number | null }>(`/groups/${id}/transfer`, { userId });
 export const leaveGroup = (id: string) => api.post<{ seq: number | null }>(`/conversations/${id}/leave`);
 export const dissolveGroup = (id: string) => api.post<{ seq: number | null }>(`/groups/${id}/dissolve`);
 

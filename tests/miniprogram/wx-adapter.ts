@@ -55,6 +55,10 @@ export interface WxAdapter {
   modals: Array<{ title?: string; content?: string }>;
   sockets: WebSocket[];
   actionSheets: string[][];
+  /** wx.downloadFile URLs, and what was saved to the album or shared as an image (temp paths). */
+  downloads: string[];
+  album: string[];
+  sharedImages: string[];
   /** Cuts the network (requests fail, sockets drop and cannot connect) or restores it. */
   setOffline(offline: boolean): void;
   /** The index wx.showActionSheet's user taps next (then back to cancelling). */
@@ -69,6 +73,9 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const toasts: WxAdapter["toasts"] = [];
   const modals: WxAdapter["modals"] = [];
   const actionSheets: string[][] = [];
+  const downloads: string[] = [];
+  const album: string[] = [];
+  const sharedImages: string[] = [];
   const sockets: WebSocket[] = [];
   let offline = false;
 
@@ -164,6 +171,24 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
         return { tapIndex: choice, errMsg: "showActionSheet:ok" };
       }, "showActionSheet");
     },
+    // Downloads go through the same fetch as requests; the file lands at a fake temp path.
+    downloadFile: (opts: Callbacks<{ statusCode: number; tempFilePath: string }> & { url: string }) => {
+      downloads.push(opts.url);
+      return settle(opts, async () => {
+        if (offline) throw new Error("network is down");
+        const res = await doFetch(new Request(opts.url));
+        await res.arrayBuffer();
+        return { statusCode: res.status, tempFilePath: `wxfile://tmp/download-${downloads.length}`, errMsg: "downloadFile:ok" };
+      }, "downloadFile");
+    },
+    saveImageToPhotosAlbum: (opts: Callbacks<unknown> & { filePath: string }) => {
+      album.push(opts.filePath);
+      return settle(opts, () => ({ errMsg: "saveImageToPhotosAlbum:ok" }), "saveImageToPhotosAlbum");
+    },
+    showShareImageMenu: (opts: Callbacks<unknown> & { path: string }) => {
+      sharedImages.push(opts.path);
+      return settle(opts, () => ({ errMsg: "showShareImageMenu:ok" }), "showShareImageMenu");
+    },
     setNavigationBarTitle: noop("setNavigationBarTitle"),
     stopPullDownRefresh: noop("stopPullDownRefresh"),
     setClipboardData: noop("setClipboardData"),
@@ -203,6 +228,9 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     modals,
     sockets,
     actionSheets,
+    downloads,
+    album,
+    sharedImages,
     actionSheetChoice: null,
     setOffline(value: boolean) {
       offline = value;

@@ -7,7 +7,7 @@ import { chats } from "../../services/chats";
 import { apiBase } from "../../services/config";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
-import { createInvite, decideJoinRequest, dissolveGroup, groupInfo, joinRequests, leaveGroup, updateGroup } from "../../services/groups";
+import { createInvite, decideJoinRequest, dissolveGroup, groupInfo, joinRequests, leaveGroup, muteMember, removeMember, setAdmin, transferOwnership, updateGroup } from "../../services/groups";
 import { GROUP_LIMITS } from "../../services/limits";
 
 interface Tile {
@@ -15,7 +15,12 @@ interface Tile {
   name: string;
   initial: string;
   role: string;
+  muted: boolean;
 }
+
+const RANK: Record<string, number> = { owner: 3, admin: 2, member: 1 };
+/** How long "Mute" silences a member (WeChat offers presets; one hour is the common one). */
+const MUTE_SECONDS = 3600;
 
 interface Editing {
   field: "name" | "announcement";
@@ -56,7 +61,7 @@ Component({
       const summary = chats.conversation(this.data.id);
       const tiles = info.members.slice(0, GRID_MAX).map((m) => {
         const name = m.nickname || m.profileNickname;
-        return { userId: m.userId, name, initial: initialOf(name), role: m.role };
+        return { userId: m.userId, name, initial: initialOf(name), role: m.role, muted: Boolean(m.mutedUntil && m.mutedUntil > Date.now()) };
       });
       this.setData({ info, tiles, more: Math.max(0, info.memberCount - GRID_MAX), role, admin, pinned: Boolean(summary?.pinned), muted: Boolean(summary?.doNotDisturb) });
       if (typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title: `Chat Info (${info.memberCount})` });
@@ -167,6 +172,40 @@ Component({
       try {
         await decideJoinRequest(this.data.id, rid, approve === true || approve === "true");
         await this.load();
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      }
+    },
+
+    /** Tapping a member: the actions your role allows over theirs (docs/groups.md, Roles). */
+    onMember(e: WechatMiniprogram.BaseEvent) {
+      const userId = (e.currentTarget.dataset as { id?: string }).id;
+      const tile = this.data.tiles.find((t) => t.userId === userId);
+      const { role, id } = this.data;
+      if (!tile || tile.userId === chats.me || RANK[role]! <= RANK[tile.role]! || this.data.info?.dissolvedAt) return;
+      const actions: Array<[string, () => Promise<unknown>]> = [];
+      if (role === "owner") {
+        actions.push(tile.role === "admin" ? ["Remove Admin", () => setAdmin(id, tile.userId, false)] : ["Make Admin", () => setAdmin(id, tile.userId, true)]);
+        actions.push(["Make Group Owner", () => transferOwnership(id, tile.userId)]);
+      }
+      actions.push(tile.muted ? ["Unmute", () => muteMember(id, tile.userId, 0)] : ["Mute for 1 Hour", () => muteMember(id, tile.userId, MUTE_SECONDS)]);
+      actions.push(["Remove from Group", () => removeMember(id, tile.userId)]);
+      wx.showActionSheet({
+        itemList: actions.map((a) => a[0]),
+        success: (res) => {
+          const action = actions[res.tapIndex];
+          if (!action) return;
+          action[1]().then(
+            () => this.load(),
+            (err: unknown) => this.setData({ error: errorMessage(err) }),
+          );
+        },
+      });
+    },
+
+    async onToggleApproval(e: WechatMiniprogram.SwitchChange) {
+      try {
+        this.setData({ info: await updateGroup(this.data.id, { joinPolicy: e.detail.value ? "approval" : "open" }) });
       } catch (err) {
         this.setData({ error: errorMessage(err) });
       }

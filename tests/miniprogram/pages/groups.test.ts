@@ -38,11 +38,14 @@ async function server(req: Request): Promise<Response> {
   const body = req.method === "GET" ? undefined : await req.text().then((t) => (t ? JSON.parse(t) : undefined));
   calls.push({ method: req.method, path: url.pathname, body });
   const p = url.pathname;
-  if (p === `/groups/${GROUP}`) return Response.json(info(memberCount));
+  if (p === `/groups/${GROUP}` && req.method === "GET") return Response.json(info(memberCount));
   if (p === `/groups/${GROUP}/join-requests`) {
     return Response.json({ requests: [{ id: "jr_aaaaaaaaaaaaaaaaaaaa", conversationId: GROUP, userId: "u_member00000000000001", invitedBy: null, inviteCode: CODE, message: "Hi, I'm Carol", status: "pending", createdAt: 0, decidedBy: null, decidedAt: null }] });
   }
   if (p.startsWith(`/groups/${GROUP}/join-requests/`)) return Response.json({ seq: 5 });
+  if (p === `/invites/${CODE}/qr.png`) return new Response(new Uint8Array([137, 80, 78, 71]), { headers: { "content-type": "image/png" } });
+  if (p.startsWith(`/groups/${GROUP}/members/`) || p.startsWith(`/groups/${GROUP}/admins/`)) return Response.json({ seq: 7 });
+  if (p === `/groups/${GROUP}` && req.method !== "GET") return Response.json({ ...info(memberCount), joinPolicy: "approval" });
   if (p === `/groups/${GROUP}/invites`) {
     return Response.json({ code: CODE, url: INVITE_URL, conversationId: GROUP, createdBy: ME, createdAt: 0, expiresAt: Date.UTC(2026, 10, 29), revokedAt: null, maxUses: null, uses: 0, qrSvgUrl: `/invites/${CODE}/qr.svg`, qrPngUrl: `/invites/${CODE}/qr.png`, qrSvg: "<svg/>", qrPngDataUrl: "data:image/png;base64,iVBORw0KGgo=" }, { status: 201 });
   }
@@ -122,6 +125,40 @@ describe("Group info page", () => {
     expect(calls.at(-1)).toMatchObject({ method: "POST", path: `/groups/${GROUP}/invites` });
     expect(comp.instance.data.qr).toMatchObject({ image: "data:image/png;base64,iVBORw0KGgo=", url: INVITE_URL, pngUrl: `http://127.0.0.1:8787/invites/${CODE}/qr.png` });
     expect(text(comp, "#qr")).toContain("Valid until 11/29");
+  });
+
+  it("saves the QR code to the album and shares it as an image", async () => {
+    const comp = await open();
+    await tap(comp, "#group-qr");
+    await waitFor(() => comp.instance.data.qr !== null, "QR");
+    await tap(comp, "#qr-save");
+    await waitFor(() => adapter.album.length === 1, "saved");
+    expect(adapter.downloads).toEqual([`http://127.0.0.1:8787/invites/${CODE}/qr.png`]);
+    expect(adapter.toasts.at(-1)).toEqual({ title: "Saved to Album", icon: "success" });
+    await tap(comp, "#qr-share");
+    await waitFor(() => adapter.sharedImages.length === 1, "shared");
+    expect(adapter.sharedImages[0]).toMatch(/^wxfile:\/\/tmp\//);
+    expect(comp.instance.onShareAppMessage()).toEqual({ title: 'Join "Hiking" on Qun', path: `/pages/join/index?q=${encodeURIComponent(INVITE_URL)}` });
+  });
+
+  it("gives the owner a member's actions: admin, ownership, mute, remove", async () => {
+    const comp = await open();
+    const member = "u_member00000000000001";
+    adapter.actionSheetChoice = 2;
+    await tap(comp, `#member-${member}`);
+    expect(adapter.actionSheets.at(-1)).toEqual(["Make Admin", "Make Group Owner", "Mute for 1 Hour", "Remove from Group"]);
+    await waitFor(() => calls.some((c) => c.path.endsWith("/mute")), "mute");
+    expect(calls.find((c) => c.path.endsWith("/mute"))).toMatchObject({ method: "PUT", path: `/groups/${GROUP}/members/${member}/mute`, body: { durationSeconds: 3600 } });
+    // Nothing to do with yourself.
+    await tap(comp, `#member-${ME}`);
+    expect(adapter.actionSheets).toHaveLength(1);
+  });
+
+  it("lets the owner require approval to join", async () => {
+    const comp = await open();
+    comp.querySelector("#toggle-approval")!.dispatchEvent("change", { detail: { value: true } });
+    await waitFor(() => comp.instance.data.info.joinPolicy === "approval", "policy");
+    expect(calls.at(-1)).toMatchObject({ method: "POST", path: `/groups/${GROUP}`, body: { joinPolicy: "approval" } });
   });
 
   it("lets the owner accept a join request", async () => {
