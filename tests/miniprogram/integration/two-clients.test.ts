@@ -158,6 +158,11 @@ describe("two mini-program clients on the real worker", () => {
     expect(bubbleTexts(bobChat)).toEqual(["Hi Bob, welcome!", "Thanks Alice"]);
     // Bob has the chat open, so he read Alice's message; Alice's bubble counts him.
     await waitFor(() => (aliceChat.instance.data.bubbles as Array<{ readLabel: string; mine: boolean }>).some((b) => b.mine && b.readLabel === "1 read"), "read count");
+    // Alice's Chats tab shows the group's latest message; Bob's has no badge: he read it in the chat.
+    const aliceList = await alice.page("pages/chats/index");
+    await waitFor(() => text(aliceList, `#row-${groupId} .chat-row__preview`) === "Thanks Alice", "preview in Alice's list");
+    const bobList = await bob.page("pages/chats/index");
+    expect(bobList.querySelector(`#row-${groupId} .chat-row__badge`)).toBeUndefined();
     // The sender's name shows above others' bubbles in a group.
     const fromAlice = (bobChat.instance.data.bubbles as Array<{ sender: string; mine: boolean }>).find((b) => !b.mine && b.sender)!;
     expect(fromAlice.sender).toMatch(/^alice-/);
@@ -179,8 +184,13 @@ describe("two mini-program clients on the real worker", () => {
     expect(text(bobChat, ".msg__state--sending")).toBe("Sending");
     expect(bubbleTexts(bobChat)).not.toContain("one");
 
+    // Bob has left the chat: what Alice writes now counts as unread on his Chats tab once he is back.
+    await lifecycle(bobChat, "onHide");
     bob.adapter.setOffline(false);
     await waitFor(() => bob.chats.store.get().connection === "online", "Bob back online", 20_000);
+    const bobList = await bob.page("pages/chats/index");
+    await waitFor(() => text(bobList, `#row-${groupId} .chat-row__badge`) === "3", "three unread on Bob's list");
+    await lifecycle(bobChat, "onShow");
     await waitFor(() => bob.chats.pending().length === 0 && bubbleTexts(bobChat).includes("three"), "Bob caught up", 10_000);
     const texts = bubbleTexts(bobChat);
     expect(texts.slice(0, 5)).toEqual(["Hi Bob, welcome!", "Thanks Alice", "one", "two", "three"]);
