@@ -104,6 +104,28 @@ describe("Chats tab", () => {
     expect(adapter.navigations).toEqual([{ api: "navigateTo", url: "/pages/chat/index?id=c_aaaaaaaaaaaaaaaaaaaa" }]);
   });
 
+  it("pulls to refresh: the list comes from the server and the spinner stops", async () => {
+    const served = [summary({ id: "c_freshfreshfreshfresh", name: "Fresh", lastSeq: 0, lastMessage: null })];
+    adapter = createWxAdapter({
+      fetch: async (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === "/conversations") return Response.json({ conversations: served });
+        return Response.json({ messages: [], hasMore: false, lastSeq: 0 });
+      },
+    });
+    let stopped = 0;
+    installWx(adapter);
+    (globalThis as { wx: Record<string, unknown> }).wx.stopPullDownRefresh = () => void stopped++;
+    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    await (comp.instance as unknown as { onPullDownRefresh(): Promise<void> }).onPullDownRefresh();
+    await settled();
+    expect(text(comp, "#row-c_freshfreshfreshfresh .chat-row__name")).toBe("Fresh (3)");
+    expect(stopped).toBe(1);
+    expect(adapter.requests.map((r) => new URL(r.url).pathname)).toEqual(["/conversations"]);
+  });
+
   it("sends a signed-out visitor to the login page", async () => {
     const comp = renderPage(pageId);
     await lifecycle(comp, "onShow");
