@@ -115,7 +115,7 @@ describe("Chats tab", () => {
     });
     let stopped = 0;
     installWx(adapter);
-    (globalThis as { wx: Record<string, unknown> }).wx.stopPullDownRefresh = () => void stopped++;
+    (globalThis as unknown as { wx: Record<string, unknown> }).wx.stopPullDownRefresh = () => void stopped++;
     session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
