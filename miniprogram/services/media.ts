@@ -1,19 +1,46 @@
-// Media on R2: uploads go through wx.uploadFile (multipart, the only way a mini-program sends a
-// file) with progress; images are shown by URL because <image> cannot send headers.
-// The media routes are being built alongside (docs/media.md once it lands); these follow its
-// draft: POST /media (multipart field "file", form field "kind") → { id }, GET /media/:id.
-import { refreshTokens } from "./api";
+// Media on R2 (docs/media.md): uploads go through wx.uploadFile (multipart, the only way a
+// mini-program sends a file) with progress; <image>, <audio> and downloads cannot send headers,
+// so they use signed URLs from POST /media/urls, cached here until shortly before they expire.
+import { api, refreshTokens } from "./api";
 import { apiBase } from "./config";
 import { ApiError, errorFromResponse } from "./errors";
 import { currentTokens } from "./session";
 
-export type MediaKind = "image" | "voice" | "video" | "file" | "avatar";
+export type MediaKind = "image" | "voice" | "video" | "file";
 
+const urls = new Map<string, { url: string; expiresAt: number }>();
+/** A URL this close to expiring is asked for again. */
+const EXPIRY_MARGIN_MS = 60_000;
+const URLS_PER_CALL = 100;
+
+/** The cached signed URL of a media, or "" when none is cached (ask mediaUrls()). */
 export function mediaUrl(mediaId: string | null | undefined): string {
-  return mediaId ? `${apiBase()}/media/${mediaId}` : "";
+  if (!mediaId) return "";
+  const hit = urls.get(mediaId);
+  return hit && hit.expiresAt * 1000 - EXPIRY_MARGIN_MS > Date.now() ? hit.url : "";
 }
 
-function uploadOnce(filePath: string, kind: MediaKind, onProgress: (percent: number) => void, name?: string): Promise<{ status: number; data: unknown }> {
+/**
+ * Signed URLs for the ids this user may read (in `conversationId`, when given); ids refused
+ * (deleted, recalled, not theirs) are left out. Only ids without a fresh URL are asked for.
+ */
+export async function mediaUrls(mediaIds: string[], conversationId?: string): Promise<Record<string, string>> {
+  const missing = [...new Set(mediaIds.filter((id) => id && !mediaUrl(id)))];
+  for (let i = 0; i < missing.length; i += URLS_PER_CALL) {
+    const res = await api.post<{ urls: { mediaId: string; url: string; expiresAt: number }[]; denied: string[] }>("/media/urls", {
+      mediaIds: missing.slice(i, i + URLS_PER_CALL),
+      ...(conversationId ? { conversationId } : {}),
+    });
+    for (const u of res.urls) urls.set(u.mediaId, { url: u.url, expiresAt: u.expiresAt });
+  }
+  const out: Record<string, string> = {};
+  for (const id of mediaIds) if (mediaUrl(id)) out[id] = mediaUrl(id);
+  return out;
+}
+
+type Fields = Record<string, string | number>;
+
+function uploadOnce(filePath: string, kind: MediaKind, onProgress: (percent: number) => void, fields: Fields): Promise<{ status: number; data: unknown }> {
   const token = currentTokens()?.accessToken;
   if (!token) return Promise.reject(new ApiError("unauthorized", "Sign in first", 401));
   return new Promise((resolve, reject) => {
@@ -22,7 +49,7 @@ function uploadOnce(filePath: string, kind: MediaKind, onProgress: (percent: num
       filePath,
       name: "file",
       header: { authorization: `Bearer ${token}` },
-      formData: name ? { kind, name } : { kind },
+      formData: { kind, ...fields },
       success: (res) => {
         let data: unknown = res.data;
         try {
@@ -38,15 +65,19 @@ function uploadOnce(filePath: string, kind: MediaKind, onProgress: (percent: num
   });
 }
 
-/** Uploads a local file; answers the new media id. Refreshes the token once if it expired. */
-export async function uploadMedia(filePath: string, kind: MediaKind, onProgress: (percent: number) => void = () => undefined, name?: string): Promise<string> {
-  let res = await uploadOnce(filePath, kind, onProgress, name);
-  if (res.status === 401) {
-    await refreshTokens();
-    res = await uploadOnce(filePath, kind, onProgress, name);
+/**
+ * Uploads a local file; answers the new media id. `fields` are the form fields of docs/media.md
+ * (name, width, height, durationMs, size, previewOf). Refreshes the token once if it expired.
+ */
+export async function uploadMedia(filePath: string, kind: MediaKind, onProgress: (percent: number) => void = () => undefined, fields: Fields = {}): Promise<string> {
+  const stale = currentTokens()?.accessToken;
+  let res = await uploadOnce(filePath, kind, onProgress, fields);
+  if (res.status === 401 && (res.data as { error?: { code?: string } } | null)?.error?.code === "token_expired") {
+    await refreshTokens(stale);
+    res = await uploadOnce(filePath, kind, onProgress, fields);
   }
   if (res.status >= 200 && res.status < 300) {
-    const id = (res.data as { id?: unknown; mediaId?: unknown } | null)?.id ?? (res.data as { mediaId?: unknown } | null)?.mediaId;
+    const id = (res.data as { id?: unknown } | null)?.id;
     if (typeof id === "string") return id;
   }
   throw errorFromResponse(res.status, res.data);

@@ -44,6 +44,8 @@ export interface WxAdapterOptions {
   modalContent?: () => string;
   /** What wx.scanCode reads. */
   scanResult?: () => string;
+  /** What wx.chooseMedia picks: a path of `files` with its details. */
+  chooseMedia?: () => { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number };
 }
 
 export interface WxAdapter {
@@ -59,6 +61,9 @@ export interface WxAdapter {
   downloads: string[];
   album: string[];
   sharedImages: string[];
+  /** Local files by path (what wx.uploadFile reads), and upload progress reported. */
+  files: Map<string, Uint8Array>;
+  progress: number[];
   /** Cuts the network (requests fail, sockets drop and cannot connect) or restores it. */
   setOffline(offline: boolean): void;
   /** The index wx.showActionSheet's user taps next (then back to cancelling). */
@@ -76,6 +81,8 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const downloads: string[] = [];
   const album: string[] = [];
   const sharedImages: string[] = [];
+  const files = new Map<string, Uint8Array>();
+  const progress: number[] = [];
   const sockets: WebSocket[] = [];
   let offline = false;
 
@@ -181,6 +188,33 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
         return { statusCode: res.status, tempFilePath: `wxfile://tmp/download-${downloads.length}`, errMsg: "downloadFile:ok" };
       }, "downloadFile");
     },
+    // Multipart, as WeChat sends it: one file part under `name`, formData as text fields.
+    uploadFile: (opts: Callbacks<{ statusCode: number; data: string }> & { url: string; filePath: string; name: string; header?: Record<string, string>; formData?: Record<string, unknown> }) => {
+      const listeners: Array<(p: { progress: number; totalBytesSent: number; totalBytesExpectedToSend: number }) => void> = [];
+      settle(opts, async () => {
+        if (offline) throw new Error("network is down");
+        const bytes = files.get(opts.filePath);
+        if (!bytes) throw new Error(`no such file ${opts.filePath}`);
+        // Written by hand: under jsdom, FormData and Blob are jsdom's, which Node's fetch cannot send.
+        const boundary = `----wxupload${Date.now().toString(16)}`;
+        const text = (t: string) => Buffer.from(t, "utf8");
+        const parts: Buffer[] = [];
+        for (const [k, v] of Object.entries(opts.formData ?? {})) parts.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${String(v)}\r\n`));
+        const filename = opts.filePath.split("/").pop() ?? "file";
+        parts.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="${opts.name}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`), Buffer.from(bytes), text(`\r\n--${boundary}--\r\n`));
+        const headers = { ...(opts.header ?? {}), "content-type": `multipart/form-data; boundary=${boundary}` };
+        const res = await doFetch(new Request(opts.url, { method: "POST", headers, body: Buffer.concat(parts) }));
+        for (const l of listeners) l({ progress: 100, totalBytesSent: bytes.length, totalBytesExpectedToSend: bytes.length });
+        progress.push(100);
+        return { statusCode: res.status, data: await res.text(), errMsg: "uploadFile:ok" };
+      }, "uploadFile");
+      return { onProgressUpdate: (cb: (typeof listeners)[number]) => void listeners.push(cb), abort() {} };
+    },
+    chooseMedia: (opts: Callbacks<unknown>) => settle(opts, () => {
+      const picked = options.chooseMedia?.();
+      if (!picked) throw new Error("cancel");
+      return { type: picked.type, tempFiles: [{ ...picked, fileType: picked.type }], errMsg: "chooseMedia:ok" };
+    }, "chooseMedia"),
     saveImageToPhotosAlbum: (opts: Callbacks<unknown> & { filePath: string }) => {
       album.push(opts.filePath);
       return settle(opts, () => ({ errMsg: "saveImageToPhotosAlbum:ok" }), "saveImageToPhotosAlbum");
@@ -231,6 +265,8 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     downloads,
     album,
     sharedImages,
+    files,
+    progress,
     actionSheetChoice: null,
     setOffline(value: boolean) {
       offline = value;

@@ -9,7 +9,7 @@ import { errorMessage } from "../../services/errors";
 import { api } from "../../services/api";
 import { fileSize, initialOf, listTime, previewOf, seconds, systemText, textParts, type TextPart } from "../../services/format";
 import { MESSAGE_LIMITS } from "../../services/limits";
-import { mediaUrl, uploadMedia, type MediaKind } from "../../services/media";
+import { mediaUrl, mediaUrls, uploadMedia, type MediaKind } from "../../services/media";
 import { unwatchAll, watch } from "../../services/store";
 
 export interface Bubble {
@@ -99,6 +99,8 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
 }
 
 let recorder: WechatMiniprogram.RecorderManager | null = null;
+/** Media ids whose URLs were asked for, so a redraw does not ask again while the answer is on its way. */
+const asked = new Set<string>();
 let player: WechatMiniprogram.InnerAudioContext | null = null;
 
 Component({
@@ -173,7 +175,41 @@ Component({
       const last = bubbles[bubbles.length - 1];
       const grewAtEnd = last && last.key !== this.data.bubbles[this.data.bubbles.length - 1]?.key;
       this.setData({ bubbles, group, title, dissolved: Boolean(s?.dissolved), ...(grewAtEnd ? { scrollInto: `m-${last.key}` } : {}) });
+      this.fetchUrls(state.messages[this.data.id] ?? []);
       if (title && title !== this.data.title && typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title });
+    },
+
+    /** Asks signed URLs for the pictures and video posters on screen that have none yet, then redraws. */
+    fetchUrls(messages: LocalMessage[]) {
+      const wanted: string[] = [];
+      for (const m of messages) {
+        const b = m.body as { mediaId?: string; thumbMediaId?: string; posterMediaId?: string } | null;
+        if (!b || m.recalledAt) continue;
+        const id = m.type === "image" ? (b.thumbMediaId ?? b.mediaId) : m.type === "video" ? b.posterMediaId : undefined;
+        if (id && !mediaUrl(id) && !asked.has(id)) wanted.push(id);
+      }
+      if (!wanted.length) return;
+      for (const id of wanted) asked.add(id);
+      mediaUrls(wanted, this.data.id).then(
+        (got) => {
+          if (Object.keys(got).length) this.render();
+        },
+        () => {
+          for (const id of wanted) asked.delete(id); // try again on the next render
+        },
+      );
+    },
+
+    /** The signed URL of one media of this chat, or an error shown to the user. */
+    async urlOf(mediaId: string): Promise<string | null> {
+      try {
+        const url = (await mediaUrls([mediaId], this.data.id))[mediaId];
+        if (url) return url;
+        this.setData({ error: "This file is no longer available" });
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      }
+      return null;
     },
 
     async loadMembers() {
@@ -304,37 +340,51 @@ Component({
 
     // ---- Media -------------------------------------------------------------------------------
 
-    onPreviewImage(e: WechatMiniprogram.BaseEvent) {
-      const key = (e.currentTarget.dataset as { key?: string }).key;
-      const urls = this.data.bubbles.filter((b) => b.type === "image" && b.image).map((b) => b.image);
-      const current = this.data.bubbles.find((b) => b.key === key)?.image;
-      if (current) wx.previewImage({ urls, current });
+    messageAt(seq: number): LocalMessage | undefined {
+      return (chats.store.get().messages[this.data.id] ?? []).find((x) => x.seq === seq);
     },
 
-    onPlayVoice(e: WechatMiniprogram.BaseEvent) {
+    async onPreviewImage(e: WechatMiniprogram.BaseEvent) {
       const seq = Number((e.currentTarget.dataset as { seq?: number }).seq);
-      const m = (chats.store.get().messages[this.data.id] ?? []).find((x) => x.seq === seq);
+      const images = (chats.store.get().messages[this.data.id] ?? []).filter((m) => m.type === "image" && m.body && !m.recalledAt);
+      const ids = images.map((m) => String(m.body!.mediaId));
+      try {
+        const got = await mediaUrls(ids, this.data.id);
+        const current = got[String(this.messageAt(seq)?.body?.mediaId ?? "")];
+        if (current) wx.previewImage({ urls: ids.map((id) => got[id]).filter((u): u is string => Boolean(u)), current });
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      }
+    },
+
+    async onPlayVoice(e: WechatMiniprogram.BaseEvent) {
+      const seq = Number((e.currentTarget.dataset as { seq?: number }).seq);
+      const m = this.messageAt(seq);
       if (!m?.body) return;
+      const url = await this.urlOf(String(m.body.mediaId));
+      if (!url) return;
       player?.stop();
       player = wx.createInnerAudioContext();
-      player.src = mediaUrl(String(m.body.mediaId));
+      player.src = url;
       player.onEnded(() => this.setData({ playing: 0 }));
       player.play();
       this.setData({ playing: seq });
     },
 
-    onOpenVideo(e: WechatMiniprogram.BaseEvent) {
-      const seq = Number((e.currentTarget.dataset as { seq?: number }).seq);
-      const m = (chats.store.get().messages[this.data.id] ?? []).find((x) => x.seq === seq);
-      if (m?.body) wx.previewMedia({ sources: [{ url: mediaUrl(String(m.body.mediaId)), type: "video" }] });
+    async onOpenVideo(e: WechatMiniprogram.BaseEvent) {
+      const m = this.messageAt(Number((e.currentTarget.dataset as { seq?: number }).seq));
+      if (!m?.body) return;
+      const url = await this.urlOf(String(m.body.mediaId));
+      if (url) wx.previewMedia({ sources: [{ url, type: "video" }] });
     },
 
-    onOpenFile(e: WechatMiniprogram.BaseEvent) {
-      const seq = Number((e.currentTarget.dataset as { seq?: number }).seq);
-      const m = (chats.store.get().messages[this.data.id] ?? []).find((x) => x.seq === seq);
+    async onOpenFile(e: WechatMiniprogram.BaseEvent) {
+      const m = this.messageAt(Number((e.currentTarget.dataset as { seq?: number }).seq));
       if (!m?.body) return;
+      const url = await this.urlOf(String(m.body.mediaId));
+      if (!url) return;
       wx.downloadFile({
-        url: mediaUrl(String(m.body.mediaId)),
+        url,
         success: (res) => wx.openDocument({ filePath: res.tempFilePath, showMenu: true }),
         fail: () => this.setData({ error: "Could not download the file" }),
       });
@@ -346,10 +396,10 @@ Component({
       if (loc) wx.openLocation({ latitude: loc.latitude, longitude: loc.longitude, name: loc.name, address: loc.address });
     },
 
-    async sendUpload(kind: MediaKind, path: string, label: string, draftOf: (mediaId: string) => Draft, name?: string) {
+    async sendUpload(kind: MediaKind, path: string, label: string, draftOf: (mediaId: string) => Draft, fields: Record<string, string | number> = {}) {
       this.setData({ upload: { label, percent: 0 } });
       try {
-        const mediaId = await uploadMedia(path, kind, (percent) => this.setData({ upload: { label, percent } }), name);
+        const mediaId = await uploadMedia(path, kind, (percent) => this.setData({ upload: { label, percent } }), fields);
         chats.send(this.data.id, draftOf(mediaId));
       } catch (err) {
         this.setData({ error: errorMessage(err) });
@@ -365,10 +415,12 @@ Component({
         success: (res) => {
           const f = res.tempFiles[0];
           if (!f) return;
+          const size = { ...(f.width ? { width: f.width, height: f.height } : {}) };
           if (res.type === "video") {
-            void this.sendUpload("video", f.tempFilePath, "Video", (mediaId) => ({ type: "video", body: { mediaId, durationMs: Math.round((f.duration ?? 0) * 1000), ...(f.width ? { width: f.width, height: f.height } : {}) } }));
+            const durationMs = Math.round((f.duration ?? 0) * 1000);
+            void this.sendUpload("video", f.tempFilePath, "Video", (mediaId) => ({ type: "video", body: { mediaId, durationMs, ...size } }), { durationMs, size: f.size, ...size });
           } else {
-            void this.sendUpload("image", f.tempFilePath, "Photo", (mediaId) => ({ type: "image", body: { mediaId, ...(f.width ? { width: f.width, height: f.height } : {}) } }));
+            void this.sendUpload("image", f.tempFilePath, "Photo", (mediaId) => ({ type: "image", body: { mediaId, ...size } }), { size: f.size, ...size });
           }
         },
       });
@@ -380,7 +432,7 @@ Component({
         type: "file",
         success: (res) => {
           const f = res.tempFiles[0];
-          if (f) void this.sendUpload("file", f.path, f.name, (mediaId) => ({ type: "file", body: { mediaId, name: f.name, size: f.size } }), f.name);
+          if (f) void this.sendUpload("file", f.path, f.name, (mediaId) => ({ type: "file", body: { mediaId, name: f.name, size: f.size } }), { name: f.name, size: f.size });
         },
       });
     },
@@ -403,7 +455,8 @@ Component({
           wx.showToast({ title: "Too short", icon: "none" });
           return;
         }
-        void this.sendUpload("voice", res.tempFilePath, "Voice", (mediaId) => ({ type: "voice", body: { mediaId, durationMs: Math.round(res.duration) } }));
+        const durationMs = Math.round(res.duration);
+        void this.sendUpload("voice", res.tempFilePath, "Voice", (mediaId) => ({ type: "voice", body: { mediaId, durationMs } }), { durationMs, size: res.fileSize });
       });
       recorder.start({ format: "aac", duration: 60_000 });
       this.setData({ recording: true });

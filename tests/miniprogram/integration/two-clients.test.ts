@@ -31,9 +31,22 @@ interface Client {
 const baseUrl = inject("e2eBaseUrl");
 const loaded = new Map<string, string>();
 
+/** A real 24×16 PNG, as the camera roll would hand it over. */
+function picture(): Uint8Array {
+  const png = new PNG({ width: 24, height: 16 });
+  for (let i = 0; i < png.data.length; i += 4) png.data.set([7, 193, 96, 255], i);
+  return new Uint8Array(PNG.sync.write(png));
+}
+const PICTURE = picture();
+
 function makeClient(name: string, root: string, install: (a: WxAdapter) => void): Client {
   const client = {} as Client;
-  const adapter = createWxAdapter({ scanResult: () => client.scanned, modalContent: () => client.modalText });
+  const adapter = createWxAdapter({
+    scanResult: () => client.scanned,
+    modalContent: () => client.modalText,
+    chooseMedia: () => ({ type: "image", tempFilePath: "wxfile://tmp/trail.png", size: PICTURE.length, width: 24, height: 16 }),
+  });
+  adapter.files.set("wxfile://tmp/trail.png", PICTURE);
   adapter.storage.set("qun.apiBase", JSON.stringify(baseUrl));
   install(adapter);
   Object.assign(client, {
@@ -62,7 +75,7 @@ function readQr(dataUrl: string): string {
   return found.data;
 }
 
-const bubbleTexts = (comp: Rendered) => (comp.instance.data.bubbles as Array<{ system: boolean; parts: { text: string }[] }>).filter((b) => !b.system).map((b) => b.parts.map((p) => p.text).join(""));
+const bubbleTexts = (comp: Rendered) => (comp.instance.data.bubbles as Array<{ type: string; recalled: boolean; parts: { text: string }[] }>).filter((b) => b.type === "text" && !b.recalled).map((b) => b.parts.map((p) => p.text).join(""));
 
 let alice: Client;
 let bob: Client;
@@ -166,6 +179,19 @@ describe("two mini-program clients on the real worker", () => {
     // The sender's name shows above others' bubbles in a group.
     const fromAlice = (bobChat.instance.data.bubbles as Array<{ sender: string; mine: boolean }>).find((b) => !b.mine && b.sender)!;
     expect(fromAlice.sender).toMatch(/^alice-/);
+  });
+
+  it("Alice sends a picture: it uploads with progress, and Bob's chat shows it from a signed URL with the same bytes", async () => {
+    await tap(aliceChat, "#choose-photo");
+    await waitFor(() => alice.adapter.progress.length === 1 && alice.chats.pending().length === 0 && aliceChat.instance.data.upload === null, "upload and send");
+    const image = () => (bobChat.instance.data.bubbles as Array<{ type: string; image: string; mine: boolean }>).find((b) => b.type === "image");
+    await waitFor(() => Boolean(image()?.image), "the picture on Bob's screen", 10_000);
+    expect(image()!.mine).toBe(false);
+    expect(image()!.image).toMatch(new RegExp(`^${baseUrl}/media/md_[0-9a-z]{20}\\?e=\\d+&s=`));
+    const res = await fetch(image()!.image);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(PICTURE);
   });
 
   it("Bob drops off the network: his message waits as sending, and on return he catches up and it is stored once", async () => {
