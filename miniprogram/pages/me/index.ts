@@ -4,6 +4,7 @@ import { apiBase } from "../../services/config";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { PROFILE_LIMITS } from "../../services/limits";
+import { mediaUrl, mediaUrls, uploadMedia } from "../../services/media";
 import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
 
@@ -27,6 +28,7 @@ Component({
   data: {
     user: null as OwnProfile | null,
     initial: "?",
+    avatar: "",
     apiBase: "",
     editing: null as Editing | null,
     draft: "",
@@ -36,7 +38,29 @@ Component({
   },
   methods: {
     onLoad() {
-      watch(this, session, ({ user }) => this.setData({ user, initial: initialOf(user?.nickname) }));
+      watch(this, session, ({ user }) => {
+        this.setData({ user, initial: initialOf(user?.nickname), avatar: mediaUrl(user?.avatarMediaId) });
+        // The avatar is shown by a signed URL (an <image> cannot send the token).
+        if (user?.avatarMediaId && !mediaUrl(user.avatarMediaId)) {
+          mediaUrls([user.avatarMediaId]).then((got) => this.setData({ avatar: got[user.avatarMediaId!] ?? "" }), () => undefined);
+        }
+      });
+    },
+
+    /** WeChat's avatar picker (button open-type="chooseAvatar") hands a local file: upload it and make it the avatar. */
+    async onChooseAvatar(e: WechatMiniprogram.CustomEvent<{ avatarUrl: string }>) {
+      const path = e.detail.avatarUrl;
+      if (!path) return;
+      this.setData({ saving: true, error: "" });
+      try {
+        const mediaId = await uploadMedia(path, "image");
+        await updateProfile({ avatarMediaId: mediaId });
+        wx.showToast({ title: "Saved", icon: "success" });
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      } finally {
+        this.setData({ saving: false });
+      }
     },
 
     onShow() {

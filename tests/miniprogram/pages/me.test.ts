@@ -183,6 +183,33 @@ describe("Me page", () => {
     await waitFor(() => comp.instance.data.user.allowStrangers === true, "saved");
   });
 
+  it("uploads the avatar WeChat's picker hands over, saves it on the profile and shows it by a signed URL", async () => {
+    signIn();
+    const uploads: string[] = [];
+    adapter = createWxAdapter({
+      fetch: async (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === "/media") {
+          uploads.push(req.headers.get("content-type") ?? "");
+          return Response.json({ id: "md_avataravataravatara", kind: "image" }, { status: 201 });
+        }
+        if (path === "/media/urls") return Response.json({ urls: [{ mediaId: "md_avataravataravatara", url: "http://127.0.0.1:8787/media/md_avataravataravatara?e=9&s=x", expiresAt: Math.floor(Date.now() / 1000) + 600 }], denied: [] });
+        return server.fetch(req);
+      },
+    });
+    adapter.files.set("wxfile://tmp/avatar.jpg", new Uint8Array([0xff, 0xd8, 0xff, 0xd9]));
+    installWx(adapter);
+    const comp = await openPage();
+    comp.querySelector("#choose-avatar")!.dispatchEvent("chooseavatar", { detail: { avatarUrl: "wxfile://tmp/avatar.jpg" } });
+    await waitFor(() => comp.instance.data.avatar !== "", "avatar shown");
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]).toMatch(/^multipart\/form-data; boundary=/);
+    expect(server.calls.find((c) => c.method === "PATCH")).toMatchObject({ path: "/me", body: { avatarMediaId: "md_avataravataravatara" } });
+    expect(comp.instance.data.avatar).toBe("http://127.0.0.1:8787/media/md_avataravataravatara?e=9&s=x");
+    await settled();
+    expect(comp.querySelector("#profile-avatar-image")).toBeDefined();
+  });
+
   it("sets the server address for testing on a phone", async () => {
     signIn();
     const comp = await openPage();
