@@ -6,12 +6,15 @@ import { chats, type ChatState } from "../../services/chats";
 import { errorMessage } from "../../services/errors";
 import { initialOf, listTime } from "../../services/format";
 import { createGroup } from "../../services/groups";
+import { mediaUrl, mediaUrls } from "../../services/media";
 import { unwatchAll, watch } from "../../services/store";
 
 export interface ChatRow {
   id: string;
   name: string;
   initial: string;
+  /** Signed URL of the avatar once granted; the initial shows until then (or without one). */
+  avatar: string;
   preview: string;
   time: string;
   badge: string;
@@ -23,6 +26,10 @@ export interface ChatRow {
 
 const CONNECTION_LABEL: Record<ChatState["connection"], string> = { online: "", connecting: "Connecting…", offline: "Not connected", stopped: "Not connected" };
 
+function avatarOf(c: ConversationSummary): string | null {
+  return c.kind === "direct" ? (c.peer?.avatarMediaId ?? null) : c.avatarMediaId;
+}
+
 export function rowOf(c: ConversationSummary, me: string | null): ChatRow {
   const name = c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name;
   let preview = c.dissolved ? "The group has been dissolved" : (c.lastMessage?.text ?? "");
@@ -33,6 +40,7 @@ export function rowOf(c: ConversationSummary, me: string | null): ChatRow {
     id: c.id,
     name: c.kind === "group" ? `${name} (${c.memberCount})` : name,
     initial: initialOf(name),
+    avatar: mediaUrl(avatarOf(c)),
     preview,
     time: listTime(c.lastMessageAt),
     badge: !c.doNotDisturb && c.unread > 0 ? (c.unread > 99 ? "99+" : String(c.unread)) : "",
@@ -54,6 +62,14 @@ Component({
     onLoad() {
       watch(this, chats.store, (state) => {
         this.setData({ rows: state.conversations.map((c) => rowOf(c, chats.me)), connection: CONNECTION_LABEL[state.connection], loaded: state.synced || state.conversations.length > 0 });
+        // Avatars are current profile or group pictures, which any signed-in user may fetch.
+        const missing = state.conversations.map(avatarOf).filter((id): id is string => Boolean(id) && !mediaUrl(id));
+        if (missing.length) {
+          mediaUrls(missing).then(
+            (got) => Object.keys(got).length && this.setData({ rows: chats.store.get().conversations.map((c) => rowOf(c, chats.me)) }),
+            () => undefined,
+          );
+        }
       });
     },
 

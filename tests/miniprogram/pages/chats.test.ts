@@ -5,7 +5,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
 import type { ConversationSummary } from "../../../schema/protocol";
-import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text } from "../harness";
+import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor } from "../harness";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const chats = () => clientModule<typeof Chats>("services/chats").chats;
@@ -71,6 +71,27 @@ describe("Chats tab", () => {
     expect(comp.querySelector("#row-c_mutedmutedmutedmute .chat-row__badge")).toBeUndefined();
     expect(comp.querySelector("#row-c_mutedmutedmutedmute .chat-row__dot")).toBeDefined();
     expect(text(comp, "#row-c_mutedmutedmutedmute .chat-row__preview")).toBe("[4] See you at 8");
+  });
+
+  it("shows a friend's avatar by the signed URL the server grants", async () => {
+    adapter = createWxAdapter({
+      fetch: async (req) => {
+        const { mediaIds } = (await req.json()) as { mediaIds: string[] };
+        expect(new URL(req.url).pathname).toBe("/media/urls");
+        return Response.json({ urls: mediaIds.map((id) => ({ mediaId: id, url: `http://127.0.0.1:8787/media/${id}?e=1&s=x`, expiresAt: Math.floor(Date.now() / 1000) + 600 })), denied: [] });
+      },
+    });
+    installWx(adapter);
+    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    chats().store.set({ synced: true, conversations: [summary({ id: "d_avataravataravataravat", kind: "direct", peer: { id: "u_bob", nickname: "Bob", avatarMediaId: "md_bobavatarbobavatarb" } })] });
+    await waitFor(() => comp.instance.data.rows[0].avatar !== "", "avatar URL");
+    expect(comp.instance.data.rows[0].avatar).toBe("http://127.0.0.1:8787/media/md_bobavatarbobavatarb?e=1&s=x");
+    await settled();
+    // The picture replaces the initial.
+    expect(comp.querySelector("#row-d_avataravataravataravat .chat-row__avatar")).toBeDefined();
+    expect(text(comp, "#row-d_avataravataravataravat .chat-row__avatar")).toBe("");
   });
 
   it("follows the store live: a new message updates the row", async () => {
