@@ -32,6 +32,8 @@ interface Target {
   /** Stores `count` messages in the conversation as fast as the target allows (for catch-up). */
   fill: (conversationId: string, members: Member[], count: number) => Promise<void>;
   stop: () => Promise<void>;
+  /** What the server printed, for failure reports. */
+  output?: () => string;
 }
 
 const log = (...a: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
@@ -119,6 +121,7 @@ async function startQun(userCount: number): Promise<Target> {
       );
     },
     stop: () => worker.stop(),
+    output: () => worker.output(),
   };
 }
 
@@ -272,6 +275,7 @@ async function main() {
     } catch (e) {
       // A target that falls over under load is a finding: record it and go on to the next.
       log(`${target.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (target.output) log(`${target.name} printed:\n${target.output().slice(-4000)}`);
       results[target.name] = { failed: e instanceof Error ? e.message : String(e) };
     } finally {
       await target.stop();
