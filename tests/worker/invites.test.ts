@@ -10,6 +10,7 @@ import { befriend, createGroup, history, makeUser, makeUsers, SocketClient, type
 import { call, conversationRow, patchGroup, rankedGroup, systemEvent } from "./group-helpers";
 import { api, count, expectError, rows } from "./helpers";
 import { readPng } from "./png";
+import { png, uploaded } from "./media-helpers";
 
 /** The QR code's text, read by jsQR from the decoded PNG pixels. */
 async function decodePng(bytes: Uint8Array): Promise<string | null> {
@@ -96,11 +97,12 @@ describe("creating an invite", () => {
 describe("previewing an invite", () => {
   it("shows the group's name, avatar, size and whether approval is needed, without joining", async () => {
     const { id, owner, member, outsider } = await rankedGroup();
-    await patchGroup(owner, id, { avatarMediaId: "md_0123456789abcdefghij" });
+    const avatar = (await uploaded(owner, png())).id;
+    expect((await patchGroup(owner, id, { avatarMediaId: avatar })).status).toBe(200);
     const inv = await invite(owner, id);
     const res = await call(outsider, "GET", `/invites/${inv.code}`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ code: inv.code, conversationId: id, name: "Club", avatarMediaId: "md_0123456789abcdefghij", memberCount: 3, approvalRequired: false, alreadyMember: false, expiresAt: inv.expiresAt });
+    expect(res.body).toEqual({ code: inv.code, conversationId: id, name: "Club", avatarMediaId: avatar, memberCount: 3, approvalRequired: false, alreadyMember: false, expiresAt: inv.expiresAt });
     expect(await count("memberships", "conversation_id = ? and user_id = ?", id, outsider.id)).toBe(0);
 
     await patchGroup(owner, id, { joinPolicy: "approval" });
