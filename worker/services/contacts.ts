@@ -1,7 +1,7 @@
 // Contacts: friend requests, mutual friendships (each side keeps its own remark and tags),
 // blocks, and the rule they put on direct chats. D1 is the source of truth; the direct
 // conversation's object caches the rule and is told when it changes (contactsChanged).
-import { and, eq, inArray, or } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { PublicProfile } from "../../schema/api";
 import { CONTACT_LIMITS, type FriendRequestView, type FriendView } from "../../schema/contacts";
 import { blocks, conversations, friendRequests, friendships, memberships, users } from "../../schema/d1";
@@ -88,7 +88,8 @@ export async function listFriends(env: Env, d: Db, userId: string): Promise<{ fr
     .innerJoin(users, eq(users.id, friendships.friendId))
     .where(eq(friendships.userId, userId))
     .all();
-  const online = await onlineAmong(env, rows.map((r) => r.f.friendId));
+  const hidden = await blockedEitherWay(d, userId);
+  const online = await onlineAmong(env, rows.map((r) => r.f.friendId).filter((id) => !hidden.has(id)));
   const friends = await Promise.all(
     rows.map(async ({ f, u }) => ({
       user: toPublicProfile(u),
@@ -300,8 +301,24 @@ async function notify(env: Env, userIds: string[], frame: ServerFrame) {
   await Promise.allSettled([...groupByShard(userIds)].map(([shard, ids]) => gateway(env, shard).deliver(ids, [text])));
 }
 
-/** Friends of `userId` (people who have them as a friend): presence goes to them. */
+/**
+ * Friends of `userId` (people who have them as a friend) with no block between them in either
+ * direction: presence goes to them. Blocking keeps the friendship, so it must be excluded here.
+ */
 export async function friendIdsOf(d: Db, userId: string): Promise<string[]> {
-  const rows = await d.select({ id: friendships.userId }).from(friendships).where(eq(friendships.friendId, userId)).all();
+  const rows = await d.all<{ id: string }>(sql`
+    select f.user_id as id from friendships f
+    where f.friend_id = ${userId}
+      and not exists (select 1 from blocks b where (b.user_id = f.user_id and b.blocked_id = f.friend_id) or (b.user_id = f.friend_id and b.blocked_id = f.user_id))`);
   return rows.map((r) => r.id);
+}
+
+/** Which of `userId`'s contacts are blocked by them or have blocked them: no presence either way. */
+async function blockedEitherWay(d: Db, userId: string): Promise<Set<string>> {
+  const rows = await d
+    .select({ userId: blocks.userId, blockedId: blocks.blockedId })
+    .from(blocks)
+    .where(or(eq(blocks.userId, userId), eq(blocks.blockedId, userId)))
+    .all();
+  return new Set(rows.map((r) => (r.userId === userId ? r.blockedId : r.userId)));
 }
