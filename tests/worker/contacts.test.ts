@@ -241,3 +241,30 @@ describe("presence", () => {
     expect(strangerPhone.frames.filter((f) => f.type === "presence")).toEqual([]);
   });
 });
+
+describe("friend requests under pressure", () => {
+  it("keeps one pending request a direction when the same request is sent twice at once", async () => {
+    const [alice, bob] = await people(2);
+    const [a, b] = await Promise.all([request(alice, bob, "first"), request(alice, bob, "second")]);
+    expect([a.status, b.status].every((s) => s === 200 || s === 201)).toBe(true);
+    expect(await count("friend_requests", "from_user_id = ? and to_user_id = ? and status = 'pending'", alice.id, bob.id)).toBe(1);
+    expect(a.body.request.id).toBe(b.body.request.id);
+  });
+
+  it("gives the requester the remark they chose when the request is accepted", async () => {
+    const [alice, bob] = await people(2);
+    const sent = await api("POST", "/contacts/requests", { token: alice.token, body: { userId: bob.id, greeting: "hi", remark: "Bob (neighbour)" } });
+    await accept(bob, sent.body.request.id, { remark: "Alice" });
+    expect((await api("GET", `/contacts/${bob.id}`, { token: alice.token })).body.remark).toBe("Bob (neighbour)");
+    expect((await api("GET", `/contacts/${alice.id}`, { token: bob.token })).body.remark).toBe("Alice");
+  });
+
+  it("withdraws your own pending request when you block its recipient, so they cannot accept it", async () => {
+    const [alice, bob] = await people(2);
+    const sent = await request(alice, bob);
+    await api("PUT", `/contacts/blocks/${bob.id}`, { token: alice.token });
+    expect(await count("friend_requests", "status = 'pending'")).toBe(0);
+    expectError(await accept(bob, sent.body.request.id), 404, "not_found");
+    expect(await count("friendships")).toBe(0);
+  });
+});

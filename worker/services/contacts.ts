@@ -215,20 +215,15 @@ export async function sendRequest(
     .from(friendRequests)
     .where(and(eq(friendRequests.fromUserId, fromId), eq(friendRequests.toUserId, toId), eq(friendRequests.status, "pending")))
     .get();
-  let row: typeof friendRequests.$inferSelect;
-  if (mine) {
-    // Asking again refreshes the greeting and moves it to the top of their list.
-    [row] = (await d
-      .update(friendRequests)
-      .set({ greeting: body.greeting ?? mine.greeting, createdAt: now })
-      .where(eq(friendRequests.id, mine.id))
-      .returning()) as [typeof friendRequests.$inferSelect];
-  } else {
-    [row] = (await d
-      .insert(friendRequests)
-      .values({ id: newId("fr"), fromUserId: fromId, toUserId: toId, greeting: body.greeting ?? "", status: "pending", createdAt: now })
-      .returning()) as [typeof friendRequests.$inferSelect];
-  }
+  // Asking again refreshes the greeting (and remark) and moves it to the top of their list. The
+  // upsert on the pending-request index keeps it to one row when two sends race.
+  const greeting = body.greeting ?? mine?.greeting ?? "";
+  const remark = body.remark ?? mine?.remark ?? "";
+  const [row] = (await d
+    .insert(friendRequests)
+    .values({ id: newId("fr"), fromUserId: fromId, toUserId: toId, greeting, remark, status: "pending", createdAt: now })
+    .onConflictDoUpdate({ target: [friendRequests.fromUserId, friendRequests.toUserId], targetWhere: sql`status = 'pending'`, set: { greeting, remark, createdAt: now } })
+    .returning()) as [typeof friendRequests.$inferSelect];
   await ratelimit.hit(d, [limit], now);
   const view = requestView(row, await profiles(d, [fromId, toId]));
   await notify(env, [toId], { type: "friend_request", request: view });
@@ -247,11 +242,12 @@ export async function acceptRequest(env: Env, d: Db, userId: string, requestId: 
   const r = await pendingFor(d, userId, requestId);
   const requester = r.fromUserId;
   if (await isBlocked(d, userId, requester)) throw new ApiError("conflict", "You blocked this person; unblock them first");
+  if (await isBlocked(d, requester, userId)) throw new ApiError("blocked", "This person is not accepting your friend requests");
   const now = Date.now();
   await d.batch([
     d.update(friendRequests).set({ status: "accepted", respondedAt: now }).where(eq(friendRequests.id, r.id)),
     d.insert(friendships).values({ userId, friendId: requester, remark: remark ?? "", createdAt: now }).onConflictDoNothing(),
-    d.insert(friendships).values({ userId: requester, friendId: userId, createdAt: now }).onConflictDoNothing(),
+    d.insert(friendships).values({ userId: requester, friendId: userId, remark: r.remark, createdAt: now }).onConflictDoNothing(),
     // Their mirror request, if any, is answered by the same acceptance.
     d
       .update(friendRequests)
@@ -275,7 +271,10 @@ export async function listBlocked(d: Db, userId: string): Promise<PublicProfile[
   return rows.map((r) => toPublicProfile(r.u));
 }
 
-/** Blocks someone: their messages to you and their friend requests are refused; their pending requests to you go away. */
+/**
+ * Blocks someone: their messages to you and their friend requests are refused, and pending
+ * requests between you go away in both directions (so they cannot accept one you sent before).
+ */
 export async function block(env: Env, d: Db, userId: string, blockedId: string) {
   if (blockedId === userId) throw new ApiError("invalid_request", "You cannot block yourself");
   await requireUser(d, blockedId).catch(() => {
@@ -284,6 +283,7 @@ export async function block(env: Env, d: Db, userId: string, blockedId: string) 
   await d.batch([
     d.insert(blocks).values({ userId, blockedId, createdAt: Date.now() }).onConflictDoNothing(),
     d.delete(friendRequests).where(and(eq(friendRequests.fromUserId, blockedId), eq(friendRequests.toUserId, userId), eq(friendRequests.status, "pending"))),
+    d.delete(friendRequests).where(and(eq(friendRequests.fromUserId, userId), eq(friendRequests.toUserId, blockedId), eq(friendRequests.status, "pending"))),
   ]);
   await directChanged(env, d, userId, blockedId);
 }
