@@ -4,7 +4,7 @@
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { PublicProfile } from "../../schema/api";
 import { CONTACT_LIMITS, type FriendRequestView, type FriendView } from "../../schema/contacts";
-import { blocks, conversations, friendRequests, friendships, memberships, users } from "../../schema/d1";
+import { blocks, conversations, friendRequests, friendships, users } from "../../schema/d1";
 import type { ServerFrame } from "../../schema/protocol";
 import type { Db } from "../db";
 import type { Env } from "../env";
@@ -45,15 +45,20 @@ async function directChanged(env: Env, d: Db, a: string, b: string) {
   if (exists) unwrap(await conversationObject(env, id).contactsChanged());
 }
 
-/** After a user changes allowStrangers: every direct chat they are in re-reads the rule. */
+/**
+ * After a user changes allowStrangers: their direct chats with people who are not their friends
+ * re-read the rule (between friends the setting changes nothing), a few objects at a time.
+ */
 export async function strangersSettingChanged(env: Env, d: Db, userId: string) {
-  const rows = await d
-    .select({ id: conversations.id })
-    .from(memberships)
-    .innerJoin(conversations, eq(conversations.id, memberships.conversationId))
-    .where(and(eq(memberships.userId, userId), eq(conversations.kind, "direct")))
-    .all();
-  await Promise.all(rows.map(async (r) => unwrap(await conversationObject(env, r.id).contactsChanged())));
+  const rows = await d.all<{ id: string }>(sql`
+    select m.conversation_id as id from memberships m
+    join conversations c on c.id = m.conversation_id and c.kind = 'direct'
+    join memberships p on p.conversation_id = m.conversation_id and p.user_id != m.user_id
+    where m.user_id = ${userId}
+      and not exists (select 1 from friendships f where f.user_id = m.user_id and f.friend_id = p.user_id)`);
+  for (let i = 0; i < rows.length; i += 8) {
+    await Promise.all(rows.slice(i, i + 8).map(async (r) => unwrap(await conversationObject(env, r.id).contactsChanged())));
+  }
 }
 
 async function isBlocked(d: Db, by: string, who: string) {
