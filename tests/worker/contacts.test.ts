@@ -268,3 +268,20 @@ describe("friend requests under pressure", () => {
     expect(await count("friendships")).toBe(0);
   });
 });
+
+describe("finding people", () => {
+  it("finds a user by exact Qun ID or user id, showing only their public profile", async () => {
+    const [me, other] = await people(2);
+    expect((await api("PATCH", "/me", { token: other.token, body: { username: "Findable_1" } })).status).toBe(200);
+    for (const q of ["findable_1", "FINDABLE_1", other.id]) {
+      const res = await api("GET", `/users/search?q=${encodeURIComponent(q)}`, { token: me.token });
+      expect(res.status).toBe(200);
+      expect(res.body.users).toHaveLength(1);
+      // No openid, password state or privacy setting: only the public profile.
+      expect(Object.keys(res.body.users[0]).sort()).toEqual(["avatarMediaId", "id", "nickname", "signature", "status", "username"]);
+    }
+    // No prefix matching, so nobody can list the users.
+    expect((await api("GET", "/users/search?q=findable", { token: me.token })).body.users).toEqual([]);
+    expectError(await api("GET", "/users/search?q=findable_1"), 401, "unauthorized");
+  });
+});

@@ -5,7 +5,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { conversationObject } from "../../worker/lib/shards";
 import type { ConversationObject } from "../../worker/objects/conversation";
-import { makeUsers, sendText, type TestUser } from "./chat-helpers";
+import { makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, expectError } from "./helpers";
 
 const people = async (n: 2) => (await makeUsers(n)) as [TestUser, TestUser];
@@ -78,5 +78,22 @@ describe("the direct chat's own copy of the rules", () => {
     await api("PUT", `/contacts/blocks/${bob.id}`, { token: alice.token });
     const res = await api("POST", `/conversations/${notes}/messages/${seq}/forward`, { token: bob.token, body: { to: [chat], clientId: "fw1" } });
     expect(res.body.results).toEqual([{ conversationId: chat, ok: false, error: { code: "blocked", message: expect.any(String) } }]);
+  });
+});
+
+describe("typing in a direct chat", () => {
+  it("is relayed from the blocker but not from the person they blocked", async () => {
+    const [alice, bob] = await people(2);
+    const chat = await friends(alice, bob);
+    await api("PUT", `/contacts/blocks/${bob.id}`, { token: alice.token });
+    const [alicePhone, bobPhone] = [await SocketClient.connect(alice.token), await SocketClient.connect(bob.token)];
+    await Promise.all([alicePhone.next((f) => f.type === "ready"), bobPhone.next((f) => f.type === "ready")]);
+    bobPhone.send({ type: "typing", conversationId: chat });
+    alicePhone.send({ type: "typing", conversationId: chat });
+    await bobPhone.next((f) => f.type === "typing" && f.userId === alice.id);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alicePhone.frames.filter((f) => f.type === "typing")).toEqual([]);
+    for (const p of [alicePhone, bobPhone]) p.close();
+    await Promise.all([alicePhone.waitClosed(), bobPhone.waitClosed()]);
   });
 });

@@ -861,6 +861,12 @@ export class ConversationObject extends DurableObject<Env> {
       const m = this.requireOpen();
       this.requireMember(userId);
       if (m.kind !== "direct") return null; // typing is shown in direct chats only
+      // Whoever may not message the other does not get to show "typing..." either.
+      try {
+        await this.checkDirectPolicy(userId);
+      } catch {
+        return null;
+      }
       const frame = JSON.stringify({ type: "typing", conversationId: m.id, userId } satisfies ServerFrame);
       const others = [...this.members.keys()].filter((u) => u !== userId);
       await Promise.allSettled(others.map((u) => gateway(this.env, shardOf(u)).deliver([u], [frame])));
