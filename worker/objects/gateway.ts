@@ -24,6 +24,11 @@ export const SESSION_TAG = (sessionId: string) => `session:${sessionId}`;
 export class GatewayObject extends DurableObject<Env> {
   /** Since the object woke: presence changes announced, and the shard deliveries they took. */
   private presenceCounters = { announcements: 0, shardDeliveries: 0 };
+  /**
+   * Announcements leave one at a time: a user's sockets all live in this shard, so a quick
+   * disconnect and reconnect cannot deliver "online" before the "offline" it follows.
+   */
+  private presenceQueue: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -133,7 +138,12 @@ export class GatewayObject extends DurableObject<Env> {
    * Presence: one D1 read for the user's friends, then one deliver call per shard that holds
    * any of them, however many friends there are.
    */
-  private async announce(userId: string, online: boolean) {
+  private announce(userId: string, online: boolean): Promise<void> {
+    this.presenceQueue = this.presenceQueue.then(() => this.announceNow(userId, online));
+    return this.presenceQueue;
+  }
+
+  private async announceNow(userId: string, online: boolean) {
     try {
       const friends = await friendIdsOf(db(this.env), userId);
       if (friends.length === 0) return;
