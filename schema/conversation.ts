@@ -61,3 +61,14 @@ export const meta = sqliteTable("meta", {
 export type MessageRow = typeof messages.$inferSelect;
 export type MemberRow = typeof members.$inferSelect;
 export type MetaRow = typeof meta.$inferSelect;
+
+// Direct chats only: whether each member may message the other under the contacts rules
+// (refusal null: they may). Rewritten whenever the contacts service reports a change, so a
+// send is checked without asking D1, also after the object wakes.
+export const directRules = sqliteTable("direct_rules", {
+  senderId: text("sender_id").primaryKey(),
+  refusal: text("refusal", { enum: ["blocked", "not_friends"] }),
+  syncedAt: integer("synced_at").notNull(),
+});
+
+export type DirectRuleRow = typeof directRules.$inferSelect;

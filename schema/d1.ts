@@ -140,11 +140,18 @@ export const friendRequests = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     greeting: text("greeting").notNull().default(""),
+    // The remark name the sender chose for the recipient, applied to their side on acceptance.
+    remark: text("remark").notNull().default(""),
     status: text("status", { enum: ["pending", "accepted", "declined"] }).notNull().default("pending"),
     createdAt: integer("created_at").notNull().default(now),
     respondedAt: integer("responded_at"),
   },
-  (t) => [index("friend_requests_to_idx").on(t.toUserId, t.status), index("friend_requests_from_idx").on(t.fromUserId, t.status)],
+  (t) => [
+    index("friend_requests_to_idx").on(t.toUserId, t.status),
+    index("friend_requests_from_idx").on(t.fromUserId, t.status),
+    // One pending request a direction, even when the same request arrives twice at once.
+    uniqueIndex("friend_requests_pending_uq").on(t.fromUserId, t.toUserId).where(sql`status = 'pending'`),
+  ],
 );
 
 // One row per side: each side keeps its own remark name and tags for the other.

@@ -114,7 +114,7 @@ describe("friend requests", () => {
     expectError(res, 429, "rate_limited");
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(await count("friend_requests", "from_user_id = ?", alice.id)).toBe(CONTACT_LIMITS.requestsPerDay);
-  });
+  }, 20_000); // 31 people and 31 requests: about 3 s alone, more on a busy machine
 });
 
 describe("friends: remarks, tags and deleting", () => {
@@ -239,5 +239,49 @@ describe("presence", () => {
     await bobPhone.next((f) => f.type === "presence" && f.userId === alice.id && !f.online);
     await expect.poll(async () => (await api("GET", "/contacts", { token: bob.token })).body.friends[0].online).toBe(false);
     expect(strangerPhone.frames.filter((f) => f.type === "presence")).toEqual([]);
+  });
+});
+
+describe("friend requests under pressure", () => {
+  it("keeps one pending request a direction when the same request is sent twice at once", async () => {
+    const [alice, bob] = await people(2);
+    const [a, b] = await Promise.all([request(alice, bob, "first"), request(alice, bob, "second")]);
+    expect([a.status, b.status].every((s) => s === 200 || s === 201)).toBe(true);
+    expect(await count("friend_requests", "from_user_id = ? and to_user_id = ? and status = 'pending'", alice.id, bob.id)).toBe(1);
+    expect(a.body.request.id).toBe(b.body.request.id);
+  });
+
+  it("gives the requester the remark they chose when the request is accepted", async () => {
+    const [alice, bob] = await people(2);
+    const sent = await api("POST", "/contacts/requests", { token: alice.token, body: { userId: bob.id, greeting: "hi", remark: "Bob (neighbour)" } });
+    await accept(bob, sent.body.request.id, { remark: "Alice" });
+    expect((await api("GET", `/contacts/${bob.id}`, { token: alice.token })).body.remark).toBe("Bob (neighbour)");
+    expect((await api("GET", `/contacts/${alice.id}`, { token: bob.token })).body.remark).toBe("Alice");
+  });
+
+  it("withdraws your own pending request when you block its recipient, so they cannot accept it", async () => {
+    const [alice, bob] = await people(2);
+    const sent = await request(alice, bob);
+    await api("PUT", `/contacts/blocks/${bob.id}`, { token: alice.token });
+    expect(await count("friend_requests", "status = 'pending'")).toBe(0);
+    expectError(await accept(bob, sent.body.request.id), 404, "not_found");
+    expect(await count("friendships")).toBe(0);
+  });
+});
+
+describe("finding people", () => {
+  it("finds a user by exact Qun ID or user id, showing only their public profile", async () => {
+    const [me, other] = await people(2);
+    expect((await api("PATCH", "/me", { token: other.token, body: { username: "Findable_1" } })).status).toBe(200);
+    for (const q of ["findable_1", "FINDABLE_1", other.id]) {
+      const res = await api("GET", `/users/search?q=${encodeURIComponent(q)}`, { token: me.token });
+      expect(res.status).toBe(200);
+      expect(res.body.users).toHaveLength(1);
+      // No openid, password state or privacy setting: only the public profile.
+      expect(Object.keys(res.body.users[0]).sort()).toEqual(["avatarMediaId", "id", "nickname", "signature", "status", "username"]);
+    }
+    // No prefix matching, so nobody can list the users.
+    expect((await api("GET", "/users/search?q=findable", { token: me.token })).body.users).toEqual([]);
+    expectError(await api("GET", "/users/search?q=findable_1"), 401, "unauthorized");
   });
 });

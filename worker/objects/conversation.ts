@@ -9,7 +9,7 @@ import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlit
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import migrations from "../../schema/conversation-migrations/migrations.js";
 import * as tables from "../../schema/conversation";
-import { members, messages, meta, type MemberRow, type MessageRow, type MetaRow } from "../../schema/conversation";
+import { directRules, members, messages, meta, type MemberRow, type MessageRow, type MetaRow } from "../../schema/conversation";
 import { conversations, invites, joinRequests, memberships, type Invite, type JoinRequest } from "../../schema/d1";
 import type { AcceptInviteResult, JoinRequestView, UpdateGroupInput } from "../../schema/groups";
 import { MESSAGE_LIMITS as L } from "../../schema/limits";
@@ -72,7 +72,7 @@ export class ConversationObject extends DurableObject<Env> {
   private pendingReads = new Map<string, number>();
   private summaryDirty = false;
   private flushing: Promise<void> | null = null;
-  /** Direct chats only: why each member may not send (null = may), loaded lazily from D1. */
+  /** Direct chats only: why each member may not send (null = may); null until read from storage or D1. */
   private directPolicy: Map<string, "blocked" | "not_friends" | null> | null = null;
   private buckets = new Map<string, { tokens: number; at: number }>();
   /** Since the object woke: how often it flushed and how many gateway calls that took. */
@@ -96,6 +96,9 @@ export class ConversationObject extends DurableObject<Env> {
     this.lastSeq = last?.seq ?? 0;
     this.lastPreview = last ? this.preview(last) : null;
     this.rebuildShards();
+    // Chats from before the rules were stored have no rows: their first send reads D1 once.
+    const rules = this.meta?.kind === "direct" ? this.sql.select().from(directRules).all() : [];
+    this.directPolicy = rules.length > 0 && rules.length === this.members.size ? new Map(rules.map((r) => [r.senderId, r.refusal])) : null;
   }
 
   private rebuildShards() {
@@ -156,6 +159,7 @@ export class ConversationObject extends DurableObject<Env> {
         this.sql.insert(members).values(rows).run();
       });
       this.load();
+      await this.readDirectPolicy();
       return { created: true };
     }));
   }
@@ -596,26 +600,43 @@ export class ConversationObject extends DurableObject<Env> {
 
   /**
    * Direct chats carry the contacts rules: a blocked sender is refused, and so is a non-friend
-   * unless the recipient allows strangers. Read from D1 once per wake and cached; the contacts
-   * service calls contactsChanged() whenever friendship, blocks or the setting change.
+   * unless the recipient allows strangers. Kept in this object's SQLite and memory, and read
+   * from D1 only when the contacts service calls contactsChanged() (friendship, blocks or the
+   * setting changed), or once for a chat older than the stored rules.
    */
   private async checkDirectPolicy(senderId: string) {
     const m = this.meta;
     if (!m || m.kind !== "direct" || !this.members.has(senderId)) return; // sendNow refuses those
     if (!this.directPolicy) {
-      const [a, b] = [...this.members.keys()];
-      this.directPolicy = await directPolicy(d1(this.env), a!, b ?? a!);
+      await this.exclusive(async () => {
+        if (!this.directPolicy) await this.readDirectPolicy();
+      });
     }
-    const reason = this.directPolicy.get(senderId);
+    const reason = this.directPolicy!.get(senderId);
     if (reason === "blocked") throw new ApiError("blocked", "Your message was not delivered: this person is not receiving your messages");
     if (reason === "not_friends") throw new ApiError("not_friends", "You are not friends: send a friend request first");
   }
 
-  async contactsChanged(): Promise<Result<null>> {
-    return guard(() => {
-      this.directPolicy = null;
-      return null;
+  /**
+   * Reads the pair's rules from D1 and stores them. Callers hold the mutex, and the contacts
+   * service calls after its D1 write, so the last change is the one that stays.
+   */
+  private async readDirectPolicy() {
+    const [a, b] = [...this.members.keys()];
+    const policy = await directPolicy(d1(this.env), a!, b ?? a!);
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.delete(directRules).run();
+      this.sql.insert(directRules).values([...policy].map(([senderId, refusal]) => ({ senderId, refusal, syncedAt: now }))).run();
     });
+    this.directPolicy = policy;
+  }
+
+  async contactsChanged(): Promise<Result<null>> {
+    return guard(() => this.exclusive(async () => {
+      if (this.meta?.kind === "direct") await this.readDirectPolicy();
+      return null;
+    }));
   }
 
   /** A friend request between the two was accepted: the notice opens their chat. */
@@ -624,7 +645,7 @@ export class ConversationObject extends DurableObject<Env> {
       const m = this.requireOpen();
       if (m.kind !== "direct") throw new ApiError("invalid_request", "Only direct chats");
       this.requireMember(actorId);
-      this.directPolicy = null;
+      await this.readDirectPolicy();
       const msg = this.appendSystem({ event: "friends", actorId, requesterId, greeting }, Date.now());
       return { seq: msg.seq };
     }));
@@ -840,6 +861,12 @@ export class ConversationObject extends DurableObject<Env> {
       const m = this.requireOpen();
       this.requireMember(userId);
       if (m.kind !== "direct") return null; // typing is shown in direct chats only
+      // Whoever may not message the other does not get to show "typing..." either.
+      try {
+        await this.checkDirectPolicy(userId);
+      } catch {
+        return null;
+      }
       const frame = JSON.stringify({ type: "typing", conversationId: m.id, userId } satisfies ServerFrame);
       const others = [...this.members.keys()].filter((u) => u !== userId);
       await Promise.allSettled(others.map((u) => gateway(this.env, shardOf(u)).deliver([u], [frame])));

@@ -22,6 +22,14 @@ interface Attachment {
 export const SESSION_TAG = (sessionId: string) => `session:${sessionId}`;
 
 export class GatewayObject extends DurableObject<Env> {
+  /** Since the object woke: presence changes announced, and the shard deliveries they took. */
+  private presenceCounters = { announcements: 0, shardDeliveries: 0 };
+  /**
+   * Announcements leave one at a time: a user's sockets all live in this shard, so a quick
+   * disconnect and reconnect cannot deliver "online" before the "offline" it follows.
+   */
+  private presenceQueue: Promise<void> = Promise.resolve();
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
@@ -130,15 +138,28 @@ export class GatewayObject extends DurableObject<Env> {
    * Presence: one D1 read for the user's friends, then one deliver call per shard that holds
    * any of them, however many friends there are.
    */
-  private async announce(userId: string, online: boolean) {
+  private announce(userId: string, online: boolean): Promise<void> {
+    this.presenceQueue = this.presenceQueue.then(() => this.announceNow(userId, online));
+    return this.presenceQueue;
+  }
+
+  private async announceNow(userId: string, online: boolean) {
     try {
       const friends = await friendIdsOf(db(this.env), userId);
       if (friends.length === 0) return;
       const frame = JSON.stringify({ type: "presence", userId, online } satisfies ServerFrame);
-      await Promise.allSettled([...groupByShard(friends)].map(([shard, ids]) => (shard === shardOf(userId) ? this.deliver(ids, [frame]) /* this object is the user's shard */ : gateway(this.env, shard).deliver(ids, [frame]))));
+      const byShard = groupByShard(friends);
+      this.presenceCounters.announcements++;
+      this.presenceCounters.shardDeliveries += byShard.size;
+      await Promise.allSettled([...byShard].map(([shard, ids]) => (shard === shardOf(userId) ? this.deliver(ids, [frame]) /* this object is the user's shard */ : gateway(this.env, shard).deliver(ids, [frame]))));
     } catch (e) {
       console.error(JSON.stringify({ msg: "presence failed", userId, error: String(e) }));
     }
+  }
+
+  /** Presence cost since the object woke (tests and benchmarks read it). */
+  async presenceStats() {
+    return { ...this.presenceCounters };
   }
 
   // ---- called by conversation objects and routes -------------------------------------

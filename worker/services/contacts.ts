@@ -1,10 +1,10 @@
 // Contacts: friend requests, mutual friendships (each side keeps its own remark and tags),
 // blocks, and the rule they put on direct chats. D1 is the source of truth; the direct
 // conversation's object caches the rule and is told when it changes (contactsChanged).
-import { and, eq, inArray, or } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { PublicProfile } from "../../schema/api";
 import { CONTACT_LIMITS, type FriendRequestView, type FriendView } from "../../schema/contacts";
-import { blocks, conversations, friendRequests, friendships, memberships, users } from "../../schema/d1";
+import { blocks, conversations, friendRequests, friendships, users } from "../../schema/d1";
 import type { ServerFrame } from "../../schema/protocol";
 import type { Db } from "../db";
 import type { Env } from "../env";
@@ -45,15 +45,20 @@ async function directChanged(env: Env, d: Db, a: string, b: string) {
   if (exists) unwrap(await conversationObject(env, id).contactsChanged());
 }
 
-/** After a user changes allowStrangers: every direct chat they are in re-reads the rule. */
+/**
+ * After a user changes allowStrangers: their direct chats with people who are not their friends
+ * re-read the rule (between friends the setting changes nothing), a few objects at a time.
+ */
 export async function strangersSettingChanged(env: Env, d: Db, userId: string) {
-  const rows = await d
-    .select({ id: conversations.id })
-    .from(memberships)
-    .innerJoin(conversations, eq(conversations.id, memberships.conversationId))
-    .where(and(eq(memberships.userId, userId), eq(conversations.kind, "direct")))
-    .all();
-  await Promise.all(rows.map(async (r) => unwrap(await conversationObject(env, r.id).contactsChanged())));
+  const rows = await d.all<{ id: string }>(sql`
+    select m.conversation_id as id from memberships m
+    join conversations c on c.id = m.conversation_id and c.kind = 'direct'
+    join memberships p on p.conversation_id = m.conversation_id and p.user_id != m.user_id
+    where m.user_id = ${userId}
+      and not exists (select 1 from friendships f where f.user_id = m.user_id and f.friend_id = p.user_id)`);
+  for (let i = 0; i < rows.length; i += 8) {
+    await Promise.all(rows.slice(i, i + 8).map(async (r) => unwrap(await conversationObject(env, r.id).contactsChanged())));
+  }
 }
 
 async function isBlocked(d: Db, by: string, who: string) {
@@ -88,7 +93,8 @@ export async function listFriends(env: Env, d: Db, userId: string): Promise<{ fr
     .innerJoin(users, eq(users.id, friendships.friendId))
     .where(eq(friendships.userId, userId))
     .all();
-  const online = await onlineAmong(env, rows.map((r) => r.f.friendId));
+  const hidden = await blockedEitherWay(d, userId);
+  const online = await onlineAmong(env, rows.map((r) => r.f.friendId).filter((id) => !hidden.has(id)));
   const friends = await Promise.all(
     rows.map(async ({ f, u }) => ({
       user: toPublicProfile(u),
@@ -214,20 +220,15 @@ export async function sendRequest(
     .from(friendRequests)
     .where(and(eq(friendRequests.fromUserId, fromId), eq(friendRequests.toUserId, toId), eq(friendRequests.status, "pending")))
     .get();
-  let row: typeof friendRequests.$inferSelect;
-  if (mine) {
-    // Asking again refreshes the greeting and moves it to the top of their list.
-    [row] = (await d
-      .update(friendRequests)
-      .set({ greeting: body.greeting ?? mine.greeting, createdAt: now })
-      .where(eq(friendRequests.id, mine.id))
-      .returning()) as [typeof friendRequests.$inferSelect];
-  } else {
-    [row] = (await d
-      .insert(friendRequests)
-      .values({ id: newId("fr"), fromUserId: fromId, toUserId: toId, greeting: body.greeting ?? "", status: "pending", createdAt: now })
-      .returning()) as [typeof friendRequests.$inferSelect];
-  }
+  // Asking again refreshes the greeting (and remark) and moves it to the top of their list. The
+  // upsert on the pending-request index keeps it to one row when two sends race.
+  const greeting = body.greeting ?? mine?.greeting ?? "";
+  const remark = body.remark ?? mine?.remark ?? "";
+  const [row] = (await d
+    .insert(friendRequests)
+    .values({ id: newId("fr"), fromUserId: fromId, toUserId: toId, greeting, remark, status: "pending", createdAt: now })
+    .onConflictDoUpdate({ target: [friendRequests.fromUserId, friendRequests.toUserId], targetWhere: sql`status = 'pending'`, set: { greeting, remark, createdAt: now } })
+    .returning()) as [typeof friendRequests.$inferSelect];
   await ratelimit.hit(d, [limit], now);
   const view = requestView(row, await profiles(d, [fromId, toId]));
   await notify(env, [toId], { type: "friend_request", request: view });
@@ -246,11 +247,12 @@ export async function acceptRequest(env: Env, d: Db, userId: string, requestId: 
   const r = await pendingFor(d, userId, requestId);
   const requester = r.fromUserId;
   if (await isBlocked(d, userId, requester)) throw new ApiError("conflict", "You blocked this person; unblock them first");
+  if (await isBlocked(d, requester, userId)) throw new ApiError("blocked", "This person is not accepting your friend requests");
   const now = Date.now();
   await d.batch([
     d.update(friendRequests).set({ status: "accepted", respondedAt: now }).where(eq(friendRequests.id, r.id)),
     d.insert(friendships).values({ userId, friendId: requester, remark: remark ?? "", createdAt: now }).onConflictDoNothing(),
-    d.insert(friendships).values({ userId: requester, friendId: userId, createdAt: now }).onConflictDoNothing(),
+    d.insert(friendships).values({ userId: requester, friendId: userId, remark: r.remark, createdAt: now }).onConflictDoNothing(),
     // Their mirror request, if any, is answered by the same acceptance.
     d
       .update(friendRequests)
@@ -274,7 +276,10 @@ export async function listBlocked(d: Db, userId: string): Promise<PublicProfile[
   return rows.map((r) => toPublicProfile(r.u));
 }
 
-/** Blocks someone: their messages to you and their friend requests are refused; their pending requests to you go away. */
+/**
+ * Blocks someone: their messages to you and their friend requests are refused, and pending
+ * requests between you go away in both directions (so they cannot accept one you sent before).
+ */
 export async function block(env: Env, d: Db, userId: string, blockedId: string) {
   if (blockedId === userId) throw new ApiError("invalid_request", "You cannot block yourself");
   await requireUser(d, blockedId).catch(() => {
@@ -283,6 +288,7 @@ export async function block(env: Env, d: Db, userId: string, blockedId: string) 
   await d.batch([
     d.insert(blocks).values({ userId, blockedId, createdAt: Date.now() }).onConflictDoNothing(),
     d.delete(friendRequests).where(and(eq(friendRequests.fromUserId, blockedId), eq(friendRequests.toUserId, userId), eq(friendRequests.status, "pending"))),
+    d.delete(friendRequests).where(and(eq(friendRequests.fromUserId, userId), eq(friendRequests.toUserId, blockedId), eq(friendRequests.status, "pending"))),
   ]);
   await directChanged(env, d, userId, blockedId);
 }
@@ -300,8 +306,24 @@ async function notify(env: Env, userIds: string[], frame: ServerFrame) {
   await Promise.allSettled([...groupByShard(userIds)].map(([shard, ids]) => gateway(env, shard).deliver(ids, [text])));
 }
 
-/** Friends of `userId` (people who have them as a friend): presence goes to them. */
+/**
+ * Friends of `userId` (people who have them as a friend) with no block between them in either
+ * direction: presence goes to them. Blocking keeps the friendship, so it must be excluded here.
+ */
 export async function friendIdsOf(d: Db, userId: string): Promise<string[]> {
-  const rows = await d.select({ id: friendships.userId }).from(friendships).where(eq(friendships.friendId, userId)).all();
+  const rows = await d.all<{ id: string }>(sql`
+    select f.user_id as id from friendships f
+    where f.friend_id = ${userId}
+      and not exists (select 1 from blocks b where (b.user_id = f.user_id and b.blocked_id = f.friend_id) or (b.user_id = f.friend_id and b.blocked_id = f.user_id))`);
   return rows.map((r) => r.id);
+}
+
+/** Which of `userId`'s contacts are blocked by them or have blocked them: no presence either way. */
+async function blockedEitherWay(d: Db, userId: string): Promise<Set<string>> {
+  const rows = await d
+    .select({ userId: blocks.userId, blockedId: blocks.blockedId })
+    .from(blocks)
+    .where(or(eq(blocks.userId, userId), eq(blocks.blockedId, userId)))
+    .all();
+  return new Set(rows.map((r) => (r.userId === userId ? r.blockedId : r.userId)));
 }

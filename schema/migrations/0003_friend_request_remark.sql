@@ -1,0 +1,2 @@
+ALTER TABLE `friend_requests` ADD `remark` text DEFAULT '' NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX `friend_requests_pending_uq` ON `friend_requests` (`from_user_id`,`to_user_id`) WHERE status = 'pending';
