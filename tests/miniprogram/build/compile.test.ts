@@ -1,7 +1,7 @@
 // Every WXML and WXSS file compiles with WeChat's own compilers (wcc, wcsc), and every
 // usingComponents entry of every page and component points at something that exists.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,6 +9,9 @@ import { listFiles, MINIPROGRAM_ROOT, weuiDistDir } from "../../../scripts/build
 import { pagesOfApp, readJson, WEUI_PREFIX } from "../harness";
 
 const BIN = join(dirname(createRequire(import.meta.url).resolve("miniprogram-compiler/package.json")), "bin", "linux");
+// The package ships wcsc without the executable bit (wcc has it); a fresh `npm install` keeps
+// it that way, so set it before running either.
+for (const bin of ["wcc", "wcsc"]) chmodSync(join(BIN, bin), 0o755);
 const files = await listFiles(MINIPROGRAM_ROOT);
 const wxml = files.filter((f) => f.endsWith(".wxml"));
 const wxss = files.filter((f) => f.endsWith(".wxss"));
