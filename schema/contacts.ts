@@ -8,6 +8,8 @@ export const CONTACT_LIMITS = {
   remarkChars: 32,
   tagChars: 20,
   tagsPerFriend: 10,
+  tagsPerUser: 100,
+  friendsPerTagChange: 50, // friends added to a tag in one request (D1 binds at most 100 values a query)
   requestsPerDay: 30, // per sender: WeChat-like throttling of "add friend" spam
 } as const;
 
@@ -26,6 +28,15 @@ export const updateFriendBody = z
   .strictObject({ remark: remark.optional(), tags: z.array(tagName).max(L.tagsPerFriend).optional() })
   .refine((b) => Object.keys(b).length > 0, "Nothing to update");
 export const renameTagBody = z.strictObject({ name: tagName });
+export const createTagBody = z.strictObject({ name: tagName, userIds: z.array(userId).max(L.friendsPerTagChange).default([]) });
+export const tagMembersBody = z.strictObject({ userIds: z.array(userId).min(1).max(L.friendsPerTagChange) });
+
+/** A tag (friend group) and how many friends carry it. */
+export interface TagView {
+  name: string;
+  count: number;
+  createdAt: number;
+}
 
 export interface FriendView {
   user: PublicProfile;

@@ -171,6 +171,20 @@ export const friendships = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.friendId] }), index("friendships_friend_idx").on(t.friendId)],
 );
 
+// The tags (friend groups) a user has made, empty ones included. Which friends carry a tag is
+// in friendships.tags; every name there has a row here.
+export const contactTags = sqliteTable(
+  "contact_tags",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.name] })],
+);
+
 export const blocks = sqliteTable(
   "blocks",
   {
@@ -267,6 +281,7 @@ export const mediaRefs = sqliteTable(
 
 export type FriendRequest = typeof friendRequests.$inferSelect;
 export type Friendship = typeof friendships.$inferSelect;
+export type ContactTag = typeof contactTags.$inferSelect;
 export type Invite = typeof invites.$inferSelect;
 export type JoinRequest = typeof joinRequests.$inferSelect;
 export type Media = typeof media.$inferSelect;

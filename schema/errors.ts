@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   conflict: 409,
   username_taken: 409,
   already_friends: 409,
+  tag_exists: 409,
+  tag_limit: 409,
   group_full: 409,
   join_closed: 403,
   group_dissolved: 410,

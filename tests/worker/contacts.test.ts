@@ -130,7 +130,7 @@ describe("friends: remarks, tags and deleting", () => {
     // Ann's view of me is untouched.
     expect((await api("GET", `/contacts/${me.id}`, { token: ann.token })).body).toMatchObject({ remark: "", tags: [] });
 
-    expect((await api("PUT", "/contacts/tags/Work", { token: me.token, body: { name: "Colleagues" } })).body).toEqual({ changed: 2 });
+    expect((await api("PUT", "/contacts/tags/Work", { token: me.token, body: { name: "Colleagues" } })).body.changed).toBe(2);
     expect((await api("DELETE", "/contacts/tags/Hiking", { token: me.token })).body).toEqual({ changed: 1 });
     const list = (await api("GET", "/contacts", { token: me.token })).body;
     expect(list.tags).toEqual(["Colleagues"]);
@@ -249,6 +249,26 @@ describe("friend requests under pressure", () => {
     expect([a.status, b.status].every((s) => s === 200 || s === 201)).toBe(true);
     expect(await count("friend_requests", "from_user_id = ? and to_user_id = ? and status = 'pending'", alice.id, bob.id)).toBe(1);
     expect(a.body.request.id).toBe(b.body.request.id);
+  });
+
+  it("answers a request once when two devices accept it at the same moment", async () => {
+    const [alice, bob] = await people(2);
+    const sent = await request(alice, bob, "hi");
+    const answers = await Promise.all([accept(bob, sent.body.request.id), accept(bob, sent.body.request.id)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const chat = answers.find((a) => a.status === 200)!.body.conversationId;
+    expect((await history(alice, chat)).filter((m) => m.type === "system")).toHaveLength(1);
+    expect(await count("friendships", "user_id in (?, ?)", alice.id, bob.id)).toBe(2);
+  });
+
+  it("lets only one of an accept and a decline sent together take effect", async () => {
+    const [alice, bob] = await people(2);
+    const sent = await request(alice, bob, "hi");
+    const id = sent.body.request.id;
+    const [acc, dec] = await Promise.all([accept(bob, id), api("POST", `/contacts/requests/${id}/decline`, { token: bob.token })]);
+    expect([acc.status, dec.status].filter((s) => s === 409)).toHaveLength(1);
+    const [row] = await rows<{ status: string }>("select status from friend_requests where id = ?", id);
+    expect(await count("friendships", "user_id in (?, ?)", alice.id, bob.id)).toBe(row!.status === "accepted" ? 2 : 0);
   });
 
   it("gives the requester the remark they chose when the request is accepted", async () => {

@@ -1,6 +1,6 @@
 // /contacts: friends, friend requests, tags and blocks. Everything is the caller's own view.
 import { Hono } from "hono";
-import { acceptRequestBody, friendRequestBody, renameTagBody, tagName, updateFriendBody } from "../../schema/contacts";
+import { acceptRequestBody, createTagBody, friendRequestBody, renameTagBody, tagMembersBody, tagName, updateFriendBody } from "../../schema/contacts";
 import { userId as userIdSchema } from "../../schema/protocol";
 import { db } from "../db";
 import type { AppEnv } from "../env";
@@ -8,6 +8,7 @@ import { ApiError } from "../lib/errors";
 import { jsonBody } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import * as contacts from "../services/contacts";
+import * as tags from "../services/tags";
 
 function userParam(raw: string): string {
   const r = userIdSchema.safeParse(raw);
@@ -15,8 +16,10 @@ function userParam(raw: string): string {
   return r.data;
 }
 
+// The router has already decoded the path segment once: decoding again would turn "100%25" into
+// a malformed escape.
 function tagParam(raw: string): string {
-  const r = tagName.safeParse(decodeURIComponent(raw));
+  const r = tagName.safeParse(raw);
   if (!r.success) throw new ApiError("invalid_request", r.error.issues[0]?.message ?? "Not a tag name");
   return r.data;
 }
@@ -45,13 +48,21 @@ export const contactRoutes = new Hono<AppEnv>()
     await contacts.unblock(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")));
     return c.body(null, 204);
   })
-  .put("/tags/:name", jsonBody(renameTagBody), async (c) => {
-    const changed = await contacts.retag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")), c.req.valid("json").name);
-    return c.json({ changed });
+  .get("/tags", async (c) => c.json({ tags: await tags.listTags(db(c.env), c.get("auth").userId) }))
+  .post("/tags", jsonBody(createTagBody), async (c) => {
+    const { name, userIds } = c.req.valid("json");
+    return c.json({ tag: await tags.createTag(db(c.env), c.get("auth").userId, name, userIds) }, 201);
   })
-  .delete("/tags/:name", async (c) => {
-    const changed = await contacts.retag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")), null);
-    return c.json({ changed });
+  .put("/tags/:name", jsonBody(renameTagBody), async (c) => {
+    return c.json(await tags.renameTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")), c.req.valid("json").name));
+  })
+  .delete("/tags/:name", async (c) => c.json(await tags.deleteTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")))))
+  .post("/tags/:name/members", jsonBody(tagMembersBody), async (c) => {
+    return c.json({ tag: await tags.addToTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")), c.req.valid("json").userIds) });
+  })
+  .delete("/tags/:name/members/:userId", async (c) => {
+    const tag = await tags.removeFromTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")), userParam(c.req.param("userId")));
+    return c.json({ tag });
   })
   .get("/:userId", async (c) => c.json(await contacts.getFriend(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")))))
   .patch("/:userId", jsonBody(updateFriendBody), async (c) => {

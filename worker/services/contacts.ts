@@ -15,6 +15,7 @@ import { conversationObject, gateway, groupByShard } from "../lib/shards";
 import { requireUser, toPublicProfile } from "./accounts";
 import { directId, openDirect } from "./conversations";
 import * as ratelimit from "./ratelimit";
+import { listTags, prepareFriendTags } from "./tags";
 
 type Reason = "blocked" | "not_friends" | null;
 
@@ -106,7 +107,8 @@ export async function listFriends(env: Env, d: Db, userId: string): Promise<{ fr
     })),
   );
   friends.sort((x, y) => (x.remark || x.user.nickname).localeCompare(y.remark || y.user.nickname));
-  const tags = [...new Set(friends.flatMap((f) => f.tags))].sort();
+  // Every tag the user made, empty ones too, in the order they were made.
+  const tags = (await listTags(d, userId)).map((t) => t.name);
   return { friends, tags };
 }
 
@@ -117,30 +119,15 @@ export async function getFriend(env: Env, d: Db, userId: string, friendId: strin
 }
 
 export async function updateFriend(env: Env, d: Db, userId: string, friendId: string, patch: { remark?: string; tags?: string[] }) {
+  if (!(await areFriends(d, userId, friendId))) throw new ApiError("not_found", "Not in your contacts");
+  const prepared = patch.tags !== undefined ? await prepareFriendTags(d, userId, patch.tags) : null;
   const set: { remark?: string; tags?: string } = {};
   if (patch.remark !== undefined) set.remark = patch.remark;
-  if (patch.tags !== undefined) set.tags = JSON.stringify([...new Set(patch.tags)]);
-  const updated = await d
-    .update(friendships)
-    .set(set)
-    .where(and(eq(friendships.userId, userId), eq(friendships.friendId, friendId)))
-    .returning({ id: friendships.friendId });
-  if (updated.length === 0) throw new ApiError("not_found", "Not in your contacts");
+  if (prepared) set.tags = prepared.json;
+  const update = d.update(friendships).set(set).where(and(eq(friendships.userId, userId), eq(friendships.friendId, friendId)));
+  if (prepared?.create) await d.batch([prepared.create, update]);
+  else await update;
   return getFriend(env, d, userId, friendId);
-}
-
-/** Renames or (newName null) removes a tag on every friend that has it. */
-export async function retag(d: Db, userId: string, tag: string, newName: string | null): Promise<number> {
-  const rows = await d.select().from(friendships).where(eq(friendships.userId, userId)).all();
-  const changed = rows.filter((r) => (JSON.parse(r.tags) as string[]).includes(tag));
-  if (changed.length === 0) throw new ApiError("not_found", `No friend has the tag "${tag}"`);
-  const stmts = changed.map((r) => {
-    const tags = (JSON.parse(r.tags) as string[]).filter((t) => t !== tag);
-    if (newName !== null && !tags.includes(newName)) tags.push(newName);
-    return d.update(friendships).set({ tags: JSON.stringify(tags) }).where(and(eq(friendships.userId, userId), eq(friendships.friendId, r.friendId)));
-  });
-  await d.batch(stmts as [(typeof stmts)[0], ...(typeof stmts)[number][]]);
-  return changed.length;
 }
 
 /** Ends the friendship for both sides. The chat and its history stay; new messages follow the stranger rule. */
@@ -249,16 +236,24 @@ export async function acceptRequest(env: Env, d: Db, userId: string, requestId: 
   if (await isBlocked(d, userId, requester)) throw new ApiError("conflict", "You blocked this person; unblock them first");
   if (await isBlocked(d, requester, userId)) throw new ApiError("blocked", "This person is not accepting your friend requests");
   const now = Date.now();
-  await d.batch([
-    d.update(friendRequests).set({ status: "accepted", respondedAt: now }).where(eq(friendRequests.id, r.id)),
-    d.insert(friendships).values({ userId, friendId: requester, remark: remark ?? "", createdAt: now }).onConflictDoNothing(),
-    d.insert(friendships).values({ userId: requester, friendId: userId, remark: r.remark, createdAt: now }).onConflictDoNothing(),
+  // Two devices answering at once, or a block landing meanwhile: only the answer that finds the
+  // request still pending writes friendships (the inserts check its own accepted row).
+  const answered = sql`exists (select 1 from friend_requests where id = ${r.id} and status = 'accepted' and responded_at = ${now})`;
+  const [won] = await d.batch([
+    d
+      .update(friendRequests)
+      .set({ status: "accepted", respondedAt: now })
+      .where(and(eq(friendRequests.id, r.id), eq(friendRequests.status, "pending"))),
+    // Columns in the table's order: user_id, friend_id, remark, tags, created_at.
+    d.insert(friendships).select(sql`select ${userId}, ${requester}, ${remark ?? ""}, '[]', ${now} where ${answered}`).onConflictDoNothing(),
+    d.insert(friendships).select(sql`select ${requester}, ${userId}, ${r.remark}, '[]', ${now} where ${answered}`).onConflictDoNothing(),
     // Their mirror request, if any, is answered by the same acceptance.
     d
       .update(friendRequests)
       .set({ status: "accepted", respondedAt: now })
-      .where(and(eq(friendRequests.fromUserId, userId), eq(friendRequests.toUserId, requester), eq(friendRequests.status, "pending"))),
+      .where(and(eq(friendRequests.fromUserId, userId), eq(friendRequests.toUserId, requester), eq(friendRequests.status, "pending"), answered)),
   ]);
+  if (won.meta.changes === 0) throw new ApiError("conflict", "This request was already answered");
   const { summary } = await openDirect(env, d, userId, requester);
   unwrap(await conversationObject(env, summary.id).befriended(userId, requester, r.greeting));
   return { conversationId: summary.id, friend: await getFriend(env, d, userId, requester) };
@@ -266,7 +261,11 @@ export async function acceptRequest(env: Env, d: Db, userId: string, requestId: 
 
 export async function declineRequest(d: Db, userId: string, requestId: string) {
   const r = await pendingFor(d, userId, requestId);
-  await d.update(friendRequests).set({ status: "declined", respondedAt: Date.now() }).where(eq(friendRequests.id, r.id));
+  const done = await d
+    .update(friendRequests)
+    .set({ status: "declined", respondedAt: Date.now() })
+    .where(and(eq(friendRequests.id, r.id), eq(friendRequests.status, "pending")));
+  if (done.meta.changes === 0) throw new ApiError("conflict", "This request was already answered");
 }
 
 // ---- blocks ----------------------------------------------------------------------------
