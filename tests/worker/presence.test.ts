@@ -95,6 +95,53 @@ describe("presence", () => {
     await closeAll(...others);
   });
 
+  it("tells two people who just became friends whether the other is online", async () => {
+    const [alice, bob, carol] = (await makeUsers(3)) as [TestUser, TestUser, TestUser];
+    const [alicePhone, bobPhone] = [await connect(alice.token), await connect(bob.token)];
+    const sent = await api("POST", "/contacts/requests", { token: alice.token, body: { userId: bob.id } });
+    expect((await api("POST", `/contacts/requests/${sent.body.request.id}/accept`, { token: bob.token, body: {} })).status).toBe(200);
+    await alicePhone.next(presenceOf(bob.id, true));
+    await bobPhone.next(presenceOf(alice.id, true));
+
+    // Carol is offline when Alice accepts her: Alice hears so, and Carol's absent phone nothing.
+    const fromCarol = await api("POST", "/contacts/requests", { token: carol.token, body: { userId: alice.id } });
+    await api("POST", `/contacts/requests/${fromCarol.body.request.id}/accept`, { token: alice.token, body: {} });
+    await alicePhone.next(presenceOf(carol.id, false));
+    await closeAll(alicePhone, bobPhone);
+  });
+
+  it("shows each side of a block as offline at once, and their real state again when it is lifted", async () => {
+    const [alice, bob] = (await makeUsers(2)) as [TestUser, TestUser];
+    await befriend(alice, bob);
+    const alicePhone = await connect(alice.token);
+    const bobPhone = await connect(bob.token);
+    await alicePhone.next(presenceOf(bob.id, true));
+
+    await api("PUT", `/contacts/blocks/${bob.id}`, { token: alice.token });
+    await alicePhone.next(presenceOf(bob.id, false));
+    await bobPhone.next(presenceOf(alice.id, false));
+
+    await api("DELETE", `/contacts/blocks/${bob.id}`, { token: alice.token });
+    await alicePhone.next(presenceOf(bob.id, true));
+    await bobPhone.next(presenceOf(alice.id, true));
+    expect(presenceFrames(bobPhone, alice.id).map((f) => f.online)).toEqual([false, true]);
+    await closeAll(alicePhone, bobPhone);
+  });
+
+  it("stays hidden when one block of two is lifted", async () => {
+    const [alice, bob] = (await makeUsers(2)) as [TestUser, TestUser];
+    await befriend(alice, bob);
+    await api("PUT", `/contacts/blocks/${bob.id}`, { token: alice.token });
+    await api("PUT", `/contacts/blocks/${alice.id}`, { token: bob.token });
+    const alicePhone = await connect(alice.token);
+    const bobPhone = await connect(bob.token);
+    await api("DELETE", `/contacts/blocks/${bob.id}`, { token: alice.token });
+    await settle();
+    expect(presenceFrames(alicePhone, bob.id)).toEqual([]);
+    expect(presenceFrames(bobPhone, alice.id)).toEqual([]);
+    await closeAll(alicePhone, bobPhone);
+  });
+
   it("reaches many friends with one delivery per gateway shard", async () => {
     const alice = await makeUser("alice");
     const friends = await makeUsers(40, "friend");

@@ -11,7 +11,7 @@ import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { unwrap } from "../lib/result";
-import { conversationObject, gateway, groupByShard } from "../lib/shards";
+import { conversationObject, gateway, groupByShard, shardOf } from "../lib/shards";
 import { requireUser, toPublicProfile } from "./accounts";
 import { directId, openDirect } from "./conversations";
 import * as ratelimit from "./ratelimit";
@@ -256,6 +256,7 @@ export async function acceptRequest(env: Env, d: Db, userId: string, requestId: 
   if (won.meta.changes === 0) throw new ApiError("conflict", "This request was already answered");
   const { summary } = await openDirect(env, d, userId, requester);
   unwrap(await conversationObject(env, summary.id).befriended(userId, requester, r.greeting));
+  await presenceBetween(env, userId, requester, true);
   return { conversationId: summary.id, friend: await getFriend(env, d, userId, requester) };
 }
 
@@ -290,12 +291,14 @@ export async function block(env: Env, d: Db, userId: string, blockedId: string) 
     d.delete(friendRequests).where(and(eq(friendRequests.fromUserId, userId), eq(friendRequests.toUserId, blockedId), eq(friendRequests.status, "pending"))),
   ]);
   await directChanged(env, d, userId, blockedId);
+  if (await areFriends(d, userId, blockedId)) await presenceBetween(env, userId, blockedId, false);
 }
 
 export async function unblock(env: Env, d: Db, userId: string, blockedId: string) {
   const removed = await d.delete(blocks).where(and(eq(blocks.userId, userId), eq(blocks.blockedId, blockedId))).returning({ u: blocks.userId });
   if (removed.length === 0) throw new ApiError("not_found", "You have not blocked this person");
   await directChanged(env, d, userId, blockedId);
+  if ((await areFriends(d, userId, blockedId)) && !(await isBlocked(d, blockedId, userId))) await presenceBetween(env, userId, blockedId, true);
 }
 
 // ---- live notices ----------------------------------------------------------------------
@@ -303,6 +306,18 @@ export async function unblock(env: Env, d: Db, userId: string, blockedId: string
 async function notify(env: Env, userIds: string[], frame: ServerFrame) {
   const text = JSON.stringify(frame);
   await Promise.allSettled([...groupByShard(userIds)].map(([shard, ids]) => gateway(env, shard).deliver(ids, [text])));
+}
+
+/**
+ * Presence frames otherwise go out only when a device connects or leaves, so when two people
+ * start (or, after an unblock, resume) seeing each other, each hears the other's state now;
+ * when a block hides them, each hears "offline", as they will until it is lifted.
+ */
+async function presenceBetween(env: Env, a: string, b: string, visible: boolean) {
+  const online = await onlineAmong(env, [a, b]);
+  const tell = (to: string, about: string) =>
+    online.has(to) ? gateway(env, shardOf(to)).deliver([to], [JSON.stringify({ type: "presence", userId: about, online: visible && online.has(about) } satisfies ServerFrame)]) : 0;
+  await Promise.allSettled([tell(a, b), tell(b, a)]);
 }
 
 /**
