@@ -87,16 +87,18 @@ export async function onlineAmong(env: Env, userIds: string[]): Promise<Set<stri
 
 // ---- friends ---------------------------------------------------------------------------
 
-export async function listFriends(env: Env, d: Db, userId: string): Promise<{ friends: FriendView[]; tags: string[] }> {
+/** The user's friends (or the one friend asked for) as they see them, online state included. */
+async function friendViews(env: Env, d: Db, userId: string, only?: string): Promise<FriendView[]> {
   const rows = await d
     .select({ f: friendships, u: users })
     .from(friendships)
     .innerJoin(users, eq(users.id, friendships.friendId))
-    .where(eq(friendships.userId, userId))
+    .where(and(eq(friendships.userId, userId), only === undefined ? undefined : eq(friendships.friendId, only)))
     .all();
+  if (rows.length === 0) return [];
   const hidden = await blockedEitherWay(d, userId);
   const online = await onlineAmong(env, rows.map((r) => r.f.friendId).filter((id) => !hidden.has(id)));
-  const friends = await Promise.all(
+  return Promise.all(
     rows.map(async ({ f, u }) => ({
       user: toPublicProfile(u),
       remark: f.remark,
@@ -106,14 +108,18 @@ export async function listFriends(env: Env, d: Db, userId: string): Promise<{ fr
       conversationId: await directId(userId, u.id),
     })),
   );
+}
+
+export async function listFriends(env: Env, d: Db, userId: string): Promise<{ friends: FriendView[]; tags: string[] }> {
+  const friends = await friendViews(env, d, userId);
   friends.sort((x, y) => (x.remark || x.user.nickname).localeCompare(y.remark || y.user.nickname));
-  // Every tag the user made, empty ones too, in the order they were made.
+  // Every tag the user made, empty ones too, by name.
   const tags = (await listTags(d, userId)).map((t) => t.name);
   return { friends, tags };
 }
 
 export async function getFriend(env: Env, d: Db, userId: string, friendId: string): Promise<FriendView> {
-  const found = (await listFriends(env, d, userId)).friends.find((f) => f.user.id === friendId);
+  const [found] = await friendViews(env, d, userId, friendId);
   if (!found) throw new ApiError("not_found", "Not in your contacts");
   return found;
 }
