@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { conversationObject } from "../../worker/lib/shards";
-import type { ConversationObject } from "../../worker/objects/conversation";
+import { DIRECT_RULES_RECHECK_MS, type ConversationObject } from "../../worker/objects/conversation";
 import { makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, expectError } from "./helpers";
 
@@ -68,6 +68,28 @@ describe("the direct chat's own copy of the rules", () => {
     });
     expectError(await sendText(bob, chat, "hello?"), 403, "not_friends");
     expect((await storedRules(chat)).map((r) => r.refusal)).toEqual(["not_friends", "not_friends"]);
+  });
+
+  it("re-reads rules older than an hour in the background, so a change whose report was lost still lands", async () => {
+    const [alice, bob] = await people(2);
+    const chat = await friends(alice, bob);
+    await unfriendInD1Only(alice, bob); // as if the service's report to the object had failed
+    await runInDurableObject(conversationObject(env, chat), async (instance: ConversationObject, state) => {
+      state.storage.sql.exec("update direct_rules set synced_at = ?", Date.now() - DIRECT_RULES_RECHECK_MS - 1);
+      (instance as unknown as { load(): void }).load();
+    });
+    // This send goes by the stored rules, and starts the re-read.
+    expect((await sendText(bob, chat, "sent on the old rules")).status).toBe(201);
+    await expect.poll(async () => (await storedRules(chat)).map((r) => r.refusal)).toEqual(["not_friends", "not_friends"]);
+    expectError(await sendText(bob, chat, "now refused"), 403, "not_friends");
+  });
+
+  it("does not re-read fresh rules: within the hour, D1 is not consulted", async () => {
+    const [alice, bob] = await people(2);
+    const chat = await friends(alice, bob);
+    await unfriendInD1Only(alice, bob);
+    for (let i = 0; i < 3; i++) expect((await sendText(bob, chat, `fresh ${i}`)).status).toBe(201);
+    expect((await storedRules(chat)).map((r) => r.refusal)).toEqual([null, null]);
   });
 
   it("refuses a forward into the chat just like a send", async () => {

@@ -59,6 +59,9 @@ function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/** How old a direct chat's stored contacts rules may get before a send re-reads them from D1. */
+export const DIRECT_RULES_RECHECK_MS = 60 * 60 * 1000;
+
 export class ConversationObject extends DurableObject<Env> {
   private readonly sql: DrizzleSqliteDODatabase<typeof tables>;
   private meta: MetaRow | null = null;
@@ -74,6 +77,9 @@ export class ConversationObject extends DurableObject<Env> {
   private flushing: Promise<void> | null = null;
   /** Direct chats only: why each member may not send (null = may); null until read from storage or D1. */
   private directPolicy: Map<string, "blocked" | "not_friends" | null> | null = null;
+  /** When the stored rules were last read from D1, and a background re-read under way, if any. */
+  private directPolicySyncedAt = 0;
+  private directRecheck: Promise<void> | null = null;
   private buckets = new Map<string, { tokens: number; at: number }>();
   /** Since the object woke: how often it flushed and how many gateway calls that took. */
   private counters = { flushes: 0, gatewayCalls: 0, framesPushed: 0 };
@@ -99,6 +105,7 @@ export class ConversationObject extends DurableObject<Env> {
     // Chats from before the rules were stored have no rows: their first send reads D1 once.
     const rules = this.meta?.kind === "direct" ? this.sql.select().from(directRules).all() : [];
     this.directPolicy = rules.length > 0 && rules.length === this.members.size ? new Map(rules.map((r) => [r.senderId, r.refusal])) : null;
+    this.directPolicySyncedAt = Math.min(...rules.map((r) => r.syncedAt));
   }
 
   private rebuildShards() {
@@ -612,6 +619,14 @@ export class ConversationObject extends DurableObject<Env> {
         if (!this.directPolicy) await this.readDirectPolicy();
       });
     }
+    // A change whose report never arrived (the service's call failed after its D1 write) heals
+    // here: stale rules are re-read in the background, at most once an interval, never per send.
+    if (Date.now() - this.directPolicySyncedAt > DIRECT_RULES_RECHECK_MS && !this.directRecheck) {
+      this.directRecheck = this.exclusive(() => this.readDirectPolicy())
+        .catch((e) => console.error(JSON.stringify({ msg: "direct rules re-read failed", conversationId: m.id, error: String(e) })))
+        .finally(() => (this.directRecheck = null));
+      this.ctx.waitUntil(this.directRecheck);
+    }
     const reason = this.directPolicy!.get(senderId);
     if (reason === "blocked") throw new ApiError("blocked", "Your message was not delivered: this person is not receiving your messages");
     if (reason === "not_friends") throw new ApiError("not_friends", "You are not friends: send a friend request first");
@@ -630,6 +645,7 @@ export class ConversationObject extends DurableObject<Env> {
       this.sql.insert(directRules).values([...policy].map(([senderId, refusal]) => ({ senderId, refusal, syncedAt: now }))).run();
     });
     this.directPolicy = policy;
+    this.directPolicySyncedAt = now;
   }
 
   async contactsChanged(): Promise<Result<null>> {

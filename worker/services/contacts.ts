@@ -39,11 +39,27 @@ export async function directPolicy(d: Db, a: string, b: string): Promise<Map<str
   ]);
 }
 
+/**
+ * Reports a contacts change to a direct chat's object. D1 already holds the change, so a failed
+ * call is tried again (a fresh stub each time); if all fail, the object's hourly re-read heals it.
+ */
+async function reportChange(env: Env, conversationId: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      unwrap(await conversationObject(env, conversationId).contactsChanged());
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
 /** Tells the pair's direct conversation (if it exists) that the rule changed. */
 async function directChanged(env: Env, d: Db, a: string, b: string) {
   const id = await directId(a, b);
   const exists = await d.select({ id: conversations.id }).from(conversations).where(eq(conversations.id, id)).get();
-  if (exists) unwrap(await conversationObject(env, id).contactsChanged());
+  if (exists) await reportChange(env, id);
 }
 
 /**
@@ -58,7 +74,7 @@ export async function strangersSettingChanged(env: Env, d: Db, userId: string) {
     where m.user_id = ${userId}
       and not exists (select 1 from friendships f where f.user_id = m.user_id and f.friend_id = p.user_id)`);
   for (let i = 0; i < rows.length; i += 8) {
-    await Promise.all(rows.slice(i, i + 8).map(async (r) => unwrap(await conversationObject(env, r.id).contactsChanged())));
+    await Promise.all(rows.slice(i, i + 8).map((r) => reportChange(env, r.id)));
   }
 }
 
