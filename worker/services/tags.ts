@@ -14,7 +14,15 @@ const addTag = (d: Db, userId: string, name: string, friendIds: string[]) =>
   d
     .update(friendships)
     .set({ tags: sql`json_insert(${friendships.tags}, '$[#]', ${name})` })
-    .where(and(eq(friendships.userId, userId), inArray(friendships.friendId, friendIds), sql`not ${hasTag(name)}`));
+    .where(
+      and(
+        eq(friendships.userId, userId),
+        inArray(friendships.friendId, friendIds),
+        sql`not ${hasTag(name)}`,
+        // A tag deleted since the caller checked is not brought back onto friends.
+        sql`exists (select 1 from contact_tags where user_id = ${userId} and name = ${name})`,
+      ),
+    );
 
 const removeTag = (d: Db, userId: string, name: string, friendIds?: string[]) =>
   d
