@@ -31,6 +31,9 @@ export const renameTagBody = z.strictObject({ name: tagName });
 export const createTagBody = z.strictObject({ name: tagName, userIds: z.array(userId).max(L.friendsPerTagChange).default([]) });
 export const tagMembersBody = z.strictObject({ userIds: z.array(userId).min(1).max(L.friendsPerTagChange) });
 
+/** The lists a `contacts` frame can name: GET /contacts, /contacts/requests, /contacts/blocks, /contacts/tags. */
+export type ContactsList = "friends" | "requests" | "blocks" | "tags";
+
 /** A tag (friend group) and how many friends carry it. */
 export interface TagView {
   name: string;

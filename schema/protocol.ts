@@ -127,6 +127,9 @@ export type ServerFrame =
   | { type: "presence"; userId: string; online: boolean }
   // To the person asked, when a friend request arrives (or is sent again).
   | { type: "friend_request"; request: import("./contacts").FriendRequestView }
+  // To all of a user's devices when their contacts change (on any device, or by a new friend
+  // accepting): refetch the lists named. Carries no data, so a missed one costs only staleness.
+  | { type: "contacts"; changed: import("./contacts").ContactsList[] }
   | { type: "pong" }
   // To the owner and admins when someone asks to join (a link under the approval policy, or an
   // addition awaiting confirmation); once decided, to them and to the person who asked.

@@ -1,6 +1,6 @@
 // /contacts: friends, friend requests, tags and blocks. Everything is the caller's own view.
-import { Hono } from "hono";
-import { acceptRequestBody, createTagBody, friendRequestBody, renameTagBody, tagMembersBody, tagName, updateFriendBody } from "../../schema/contacts";
+import { Hono, type MiddlewareHandler } from "hono";
+import { acceptRequestBody, type ContactsList, createTagBody, friendRequestBody, renameTagBody, tagMembersBody, tagName, updateFriendBody } from "../../schema/contacts";
 import { userId as userIdSchema } from "../../schema/protocol";
 import { db } from "../db";
 import type { AppEnv } from "../env";
@@ -24,51 +24,62 @@ function tagParam(raw: string): string {
   return r.data;
 }
 
+/** After a change succeeds, the caller's other devices hear which lists to refetch. */
+const syncDevices =
+  (...changed: ContactsList[]): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    await next();
+    if (c.res.ok) await contacts.contactsChanged(c.env, c.get("auth").userId, changed);
+  };
+
 export const contactRoutes = new Hono<AppEnv>()
   .use(requireAuth)
   .get("/", async (c) => c.json(await contacts.listFriends(c.env, db(c.env), c.get("auth").userId)))
   .get("/requests", async (c) => c.json(await contacts.listRequests(db(c.env), c.get("auth").userId)))
   .post("/requests", jsonBody(friendRequestBody), async (c) => {
-    const { request, created } = await contacts.sendRequest(c.env, db(c.env), c.get("auth").userId, c.req.valid("json"));
+    const me = c.get("auth").userId;
+    const { request, created } = await contacts.sendRequest(c.env, db(c.env), me, c.req.valid("json"));
+    // Asking someone who had asked you accepts theirs: then the friend list changed too.
+    await contacts.contactsChanged(c.env, me, request.status === "accepted" ? ["friends", "requests"] : ["requests"]);
     return c.json({ request }, created ? 201 : 200);
   })
-  .post("/requests/:id/accept", jsonBody(acceptRequestBody), async (c) => {
+  .post("/requests/:id/accept", syncDevices("friends", "requests"), jsonBody(acceptRequestBody), async (c) => {
     return c.json(await contacts.acceptRequest(c.env, db(c.env), c.get("auth").userId, c.req.param("id"), c.req.valid("json").remark));
   })
-  .post("/requests/:id/decline", async (c) => {
+  .post("/requests/:id/decline", syncDevices("requests"), async (c) => {
     await contacts.declineRequest(db(c.env), c.get("auth").userId, c.req.param("id"));
     return c.body(null, 204);
   })
   .get("/blocks", async (c) => c.json({ users: await contacts.listBlocked(db(c.env), c.get("auth").userId) }))
-  .put("/blocks/:userId", async (c) => {
+  .put("/blocks/:userId", syncDevices("blocks", "requests"), async (c) => {
     await contacts.block(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")));
     return c.body(null, 204);
   })
-  .delete("/blocks/:userId", async (c) => {
+  .delete("/blocks/:userId", syncDevices("blocks"), async (c) => {
     await contacts.unblock(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")));
     return c.body(null, 204);
   })
   .get("/tags", async (c) => c.json({ tags: await tags.listTags(db(c.env), c.get("auth").userId) }))
-  .post("/tags", jsonBody(createTagBody), async (c) => {
+  .post("/tags", syncDevices("tags", "friends"), jsonBody(createTagBody), async (c) => {
     const { name, userIds } = c.req.valid("json");
     return c.json({ tag: await tags.createTag(db(c.env), c.get("auth").userId, name, userIds) }, 201);
   })
-  .put("/tags/:name", jsonBody(renameTagBody), async (c) => {
+  .put("/tags/:name", syncDevices("tags", "friends"), jsonBody(renameTagBody), async (c) => {
     return c.json(await tags.renameTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")), c.req.valid("json").name));
   })
-  .delete("/tags/:name", async (c) => c.json(await tags.deleteTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")))))
-  .post("/tags/:name/members", jsonBody(tagMembersBody), async (c) => {
+  .delete("/tags/:name", syncDevices("tags", "friends"), async (c) => c.json(await tags.deleteTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")))))
+  .post("/tags/:name/members", syncDevices("tags", "friends"), jsonBody(tagMembersBody), async (c) => {
     return c.json({ tag: await tags.addToTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")), c.req.valid("json").userIds) });
   })
-  .delete("/tags/:name/members/:userId", async (c) => {
+  .delete("/tags/:name/members/:userId", syncDevices("tags", "friends"), async (c) => {
     const tag = await tags.removeFromTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")), userParam(c.req.param("userId")));
     return c.json({ tag });
   })
   .get("/:userId", async (c) => c.json(await contacts.getFriend(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")))))
-  .patch("/:userId", jsonBody(updateFriendBody), async (c) => {
+  .patch("/:userId", syncDevices("friends", "tags"), jsonBody(updateFriendBody), async (c) => {
     return c.json(await contacts.updateFriend(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")), c.req.valid("json")));
   })
-  .delete("/:userId", async (c) => {
+  .delete("/:userId", syncDevices("friends"), async (c) => {
     await contacts.deleteFriend(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")));
     return c.body(null, 204);
   });

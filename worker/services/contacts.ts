@@ -3,7 +3,7 @@
 // conversation's object caches the rule and is told when it changes (contactsChanged).
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { PublicProfile } from "../../schema/api";
-import { CONTACT_LIMITS, type FriendRequestView, type FriendView } from "../../schema/contacts";
+import { CONTACT_LIMITS, type ContactsList, type FriendRequestView, type FriendView } from "../../schema/contacts";
 import { blocks, conversations, friendRequests, friendships, users } from "../../schema/d1";
 import type { ServerFrame } from "../../schema/protocol";
 import type { Db } from "../db";
@@ -279,6 +279,8 @@ export async function acceptRequest(env: Env, d: Db, userId: string, requestId: 
   const { summary } = await openDirect(env, d, userId, requester);
   unwrap(await conversationObject(env, summary.id).befriended(userId, requester, r.greeting));
   await presenceBetween(env, userId, requester, true);
+  // The requester's devices see the new friend without refetching on a hunch.
+  await contactsChanged(env, requester, ["friends", "requests"]);
   return { conversationId: summary.id, friend: await getFriend(env, d, userId, requester) };
 }
 
@@ -324,6 +326,11 @@ export async function unblock(env: Env, d: Db, userId: string, blockedId: string
 }
 
 // ---- live notices ----------------------------------------------------------------------
+
+/** Tells all of a user's devices which of their contact lists changed: one gateway call. */
+export async function contactsChanged(env: Env, userId: string, changed: ContactsList[]) {
+  await notify(env, [userId], { type: "contacts", changed });
+}
 
 async function notify(env: Env, userIds: string[], frame: ServerFrame) {
   const text = JSON.stringify(frame);
