@@ -11,7 +11,7 @@ import { verifyMediaUrl } from "../lib/media-url";
 import { boundaryOf, parseMultipart } from "../lib/multipart";
 import { jsonBody, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
-import { deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, storeUpload, uploadCap } from "../services/media";
+import { checkUploadQuota, deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, storeUpload, uploadCap } from "../services/media";
 
 function idParam(raw: string): string {
   const r = mediaIdSchema.safeParse(raw);
@@ -128,6 +128,7 @@ export const mediaRoutes = new Hono<AppEnv>()
     const contentType = c.req.header("content-type") ?? "";
     const multipart = /^multipart\/form-data/i.test(contentType);
     const query = fieldsFrom(c.req.query());
+    await checkUploadQuota(c.env, c.get("auth").userId, Number(c.req.header("content-length") ?? 0) || 0);
     const body = await readUpload(c.req.raw, uploadCap(query, multipart));
     if (!multipart) return c.json(await storeUpload(c.env, c.get("auth").userId, body, query, null), 201);
     const boundary = boundaryOf(contentType);

@@ -13,6 +13,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { signMediaUrl, urlExpiry } from "../lib/media-url";
 import { sniff } from "../lib/sniff";
+import { exceeded, hitQuery, type Limit } from "./ratelimit";
 
 export const r2Key = (mediaId: string) => `media/${mediaId}`;
 
@@ -46,6 +47,23 @@ export function toMediaInfo(m: Media): MediaInfo {
 }
 
 // ---- upload -----------------------------------------------------------------------------
+
+// ---- quotas -----------------------------------------------------------------------------
+
+const uploadsLimit = (userId: string): Limit => ({ key: `media-uploads:${userId}`, max: MEDIA_LIMITS.uploadsPerHour, windowSeconds: 3600 });
+const uploadBytesLimit = (userId: string, amount?: number): Limit => ({ key: `media-bytes:${userId}`, max: MEDIA_LIMITS.uploadBytesPerDay, windowSeconds: 24 * 3600, amount });
+
+/**
+ * Before reading an upload: refused once the uploader has stored their hourly count, or when its
+ * declared length would pass their daily bytes. Only stored uploads count (see storeUpload).
+ */
+export async function checkUploadQuota(env: Env, userId: string, declaredBytes: number): Promise<void> {
+  const d = db(env);
+  const now = Date.now();
+  const [count, bytes] = await Promise.all([exceeded(d, uploadsLimit(userId), now), exceeded(d, uploadBytesLimit(userId), now, Math.max(1, declaredBytes))]);
+  if (count !== null) throw new ApiError("rate_limited", `You can upload ${MEDIA_LIMITS.uploadsPerHour} files an hour; try again later`, undefined, { "Retry-After": String(count) });
+  if (bytes !== null) throw new ApiError("rate_limited", `You can upload ${MEDIA_LIMITS.uploadBytesPerDay} bytes a day; try again later`, undefined, { "Retry-After": String(bytes) });
+}
 
 /** The most bytes worth reading for an upload, before its fields (and so its kind) are known. */
 export function uploadCap(fields: Partial<UploadFields>, multipart: boolean): number {
@@ -119,23 +137,28 @@ export async function storeUpload(env: Env, ownerId: string, bytes: Uint8Array, 
     customMetadata: { ownerId, sha256, kind },
   });
   try {
-    const [row] = await d
-      .insert(media)
-      .values({
-        id,
-        ownerId,
-        kind,
-        contentType,
-        size: bytes.length,
-        sha256,
-        r2Key: key,
-        name,
-        width: fields.width ?? null,
-        height: fields.height ?? null,
-        durationMs: fields.durationMs ?? null,
-        previewOf: fields.previewOf ?? null,
-      })
-      .returning();
+    // The row and the uploader's counters in one batch: a stored upload is always counted.
+    const [[row]] = await d.batch([
+      d
+        .insert(media)
+        .values({
+          id,
+          ownerId,
+          kind,
+          contentType,
+          size: bytes.length,
+          sha256,
+          r2Key: key,
+          name,
+          width: fields.width ?? null,
+          height: fields.height ?? null,
+          durationMs: fields.durationMs ?? null,
+          previewOf: fields.previewOf ?? null,
+        })
+        .returning(),
+      hitQuery(d, uploadsLimit(ownerId)),
+      hitQuery(d, uploadBytesLimit(ownerId, bytes.length)),
+    ]);
     return toMediaInfo(row!);
   } catch (e) {
     await env.MEDIA.delete(key);
