@@ -23,7 +23,7 @@ import { guard, type Result } from "../lib/result";
 import { gateway, shardOf } from "../lib/shards";
 import { inviteProblem, toJoinRequestView } from "../services/invites";
 import { directPolicy } from "../services/contacts";
-import { checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../services/media";
+import { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../services/media";
 
 type Role = MemberRow["role"];
 const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1 };
@@ -659,7 +659,7 @@ export class ConversationObject extends DurableObject<Env> {
       const input = { clientId, type: source.type, body: source.body } as SendInput;
       const origin = source.forwarded ?? { conversationId: source.conversationId, seq: source.seq, senderId: source.senderId };
       const ids = mediaIdsOf(source.type, source.body);
-      if (ids.length > 0) return this.sendWithMedia(senderId, input, origin, async () => ids);
+      if (ids.length > 0) return this.sendWithMedia(senderId, input, origin, () => checkForwardMedia(this.env, ids));
       return this.sendNow(senderId, input, origin);
     });
   }

@@ -208,12 +208,26 @@ export async function checkMessageMedia(env: Env, senderId: string, type: Messag
   return ids;
 }
 
+/**
+ * A forward carries media the forwarder could read but did not upload: the picture, voice, video
+ * or file itself must still exist; a deleted thumbnail or poster is left out of the record.
+ */
+export async function checkForwardMedia(env: Env, mediaIds: string[]): Promise<string[]> {
+  const rows = await loadMedia(env, mediaIds);
+  if (!rows.has(mediaIds[0]!)) throw new ApiError("not_found", "The media in that message was deleted by its sender");
+  return mediaIds.filter((id) => rows.has(id));
+}
+
+/**
+ * Records where media was sent. Called after the message is appended, so it must not fail on
+ * media deleted since the check: only ids still in `media` are recorded (deleted ones have no
+ * bytes to fetch anyway).
+ */
 export async function recordRefs(env: Env, conversationId: string, seq: number, mediaIds: string[]) {
   if (mediaIds.length === 0) return;
-  await db(env)
-    .insert(mediaRefs)
-    .values([...new Set(mediaIds)].map((mediaId) => ({ mediaId, conversationId, seq })))
-    .onConflictDoNothing();
+  await db(env).run(
+    sql`insert into ${mediaRefs} (media_id, conversation_id, seq) select ${media.id}, ${conversationId}, ${seq} from ${media} where ${inArray(media.id, [...new Set(mediaIds)])} on conflict do nothing`,
+  );
 }
 
 /** A recalled message's media stops being reachable through that conversation. */
