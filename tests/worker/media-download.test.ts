@@ -270,13 +270,20 @@ describe("serving media", () => {
     await current.arrayBuffer();
   });
 
-  it("answers HEAD with the headers and no body", async () => {
+  it("answers HEAD with the headers and no body, for the whole media and for a range", async () => {
     const alice = await makeUser("alice");
     const photo = await uploaded(alice, png());
-    const res = await fetchUrl(await urlFor(alice, photo.id), {}, "HEAD");
+    const url = await urlFor(alice, photo.id);
+    const res = await fetchUrl(url, {}, "HEAD");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-length")).toBe(String(photo.size));
+    expect(res.headers.get("etag")).toBe(`"${photo.sha256}"`);
     expect(await res.text()).toBe("");
+
+    const part = await fetchUrl(url, { range: "bytes=0-9" }, "HEAD");
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(`bytes 0-9/${photo.size}`);
+    expect(await part.text()).toBe("");
   });
 });
 

@@ -89,12 +89,12 @@ const etagMatches = (header: string | undefined, etag: string) =>
 async function download(c: Context<AppEnv>): Promise<Response> {
   const id = idParam(c.req.param("id")!);
   const expires = await verifyMediaUrl(c.env, id, c.req.query("e"), c.req.query("s"));
-  const head = await c.env.MEDIA.head(r2Key(id));
-  if (!head) throw new ApiError("not_found", "This media was deleted");
-  const size = head.size;
-  const etag = `"${head.customMetadata?.sha256 ?? head.etag}"`;
+  const object = await c.env.MEDIA.head(r2Key(id));
+  if (!object) throw new ApiError("not_found", "This media was deleted");
+  const size = object.size;
+  const etag = `"${object.customMetadata?.sha256 ?? object.etag}"`;
   const headers = new Headers();
-  head.writeHttpMetadata(headers);
+  object.writeHttpMetadata(headers);
   headers.set("etag", etag);
   headers.set("accept-ranges", "bytes");
   // Private: only the people the URL was issued to; the content of a media id never changes.
@@ -107,19 +107,23 @@ async function download(c: Context<AppEnv>): Promise<Response> {
   const range = ifRange !== undefined && ifRange !== etag ? null : parseRange(c.req.header("range"), size);
   if (range === "unsatisfiable") {
     const body = errorBody("invalid_request", `Range not satisfiable: the media has ${size} bytes`, c.get("requestId"));
-    return Response.json(body, { status: 416, headers: { "content-range": `bytes */${size}`, "cache-control": "no-store" } });
+    return Response.json(body, { status: 416, headers: { "content-range": `bytes */${size}`, "cache-control": "no-store", "x-content-type-options": "nosniff" } });
   }
+  // HEAD (players probing the length) answers from the object's metadata, without reading it.
+  const head = c.req.method === "HEAD";
   if (range) {
     const length = range.end - range.start + 1;
-    const part = await c.env.MEDIA.get(r2Key(id), { range: { offset: range.start, length } });
-    if (!part) throw new ApiError("not_found", "This media was deleted");
     headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
     headers.set("content-length", String(length));
+    if (head) return new Response(null, { status: 206, headers });
+    const part = await c.env.MEDIA.get(r2Key(id), { range: { offset: range.start, length } });
+    if (!part) throw new ApiError("not_found", "This media was deleted");
     return new Response(part.body, { status: 206, headers });
   }
+  headers.set("content-length", String(size));
+  if (head) return new Response(null, { status: 200, headers });
   const whole = await c.env.MEDIA.get(r2Key(id));
   if (!whole) throw new ApiError("not_found", "This media was deleted");
-  headers.set("content-length", String(size));
   return new Response(whole.body, { status: 200, headers });
 }
 
