@@ -8,7 +8,7 @@ import { mediaId as mediaIdSchema } from "../../schema/protocol";
 import type { AppEnv } from "../env";
 import { ApiError, errorBody } from "../lib/errors";
 import { verifyMediaUrl } from "../lib/media-url";
-import { boundaryOf, parseMultipart } from "../lib/multipart";
+import { boundaryOf, fieldsBeforeFile, parseMultipart } from "../lib/multipart";
 import { jsonBody, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import { checkUploadQuota, deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, storeUpload, uploadCap } from "../services/media";
@@ -28,31 +28,60 @@ function fieldsFrom(values: Record<string, string>): UploadFields {
   return r.data;
 }
 
-/** Reads the body under a cap: a declared Content-Length over it is refused before reading, a streamed one as soon as it passes. */
-async function readUpload(req: Request, cap: number): Promise<Uint8Array> {
+/** How far into a multipart body its leading fields are looked for. */
+const FIELDS_PREFIX_BYTES = 64 * 1024;
+
+/**
+ * Reads the body under a cap: a declared Content-Length over it is refused before reading, a
+ * streamed one as soon as it passes. `narrow` may lower the cap once the first bytes say what
+ * the upload is (multipart fields ahead of the file); it is asked until it answers.
+ */
+async function readUpload(req: Request, cap: number, narrow?: (prefix: Uint8Array) => number | null): Promise<Uint8Array> {
   const tooLarge = () => new ApiError("payload_too_large", `The upload exceeds ${cap} bytes for what it says it is`);
-  const declared = req.headers.get("content-length");
-  if (declared !== null && Number(declared) > cap) throw tooLarge();
+  const header = req.headers.get("content-length");
+  const declared = header !== null && /^\d{1,15}$/.test(header) ? Number(header) : null;
+  if (declared !== null && declared > cap) throw tooLarge();
   if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
+  // With the length known, one buffer of that size: the chunks are not held twice to be joined.
+  const buffer = declared !== null ? new Uint8Array(declared) : null;
   const chunks: Uint8Array[] = [];
   let total = 0;
+  const reader = req.body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       total += value.byteLength;
-      if (total > cap) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
+      if (total > cap) throw tooLarge();
+      if (buffer) {
+        if (total > buffer.length) throw new ApiError("invalid_request", "The body is longer than its Content-Length");
+        buffer.set(value, total - value.byteLength);
+      } else {
+        chunks.push(value);
       }
-      chunks.push(value);
+      if (narrow) {
+        const narrowed = narrow(buffer ? buffer.subarray(0, total) : join(chunks, total));
+        if (narrowed !== null || total >= FIELDS_PREFIX_BYTES) narrow = undefined;
+        if (narrowed !== null && narrowed < cap) {
+          cap = narrowed;
+          if ((declared ?? total) > cap) throw tooLarge();
+        }
+      }
     }
   } catch (e) {
+    await reader.cancel().catch(() => undefined);
     if (e instanceof ApiError) throw e;
     // The connection ended before the body did (a dropped upload).
     throw new ApiError("incomplete_upload", "The upload was cut off before its end; send it again");
   }
+  if (buffer) {
+    if (total < buffer.length) throw new ApiError("incomplete_upload", "The upload was cut off before its end; send it again");
+    return buffer;
+  }
+  return join(chunks, total);
+}
+
+function join(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const bytes = new Uint8Array(total);
   let offset = 0;
@@ -133,10 +162,18 @@ export const mediaRoutes = new Hono<AppEnv>()
     const multipart = /^multipart\/form-data/i.test(contentType);
     const query = fieldsFrom(c.req.query());
     await checkUploadQuota(c.env, c.get("auth").userId, Number(c.req.header("content-length") ?? 0) || 0);
-    const body = await readUpload(c.req.raw, uploadCap(query, multipart));
-    if (!multipart) return c.json(await storeUpload(c.env, c.get("auth").userId, body, query, null), 201);
-    const boundary = boundaryOf(contentType);
-    if (!boundary) throw new ApiError("invalid_request", "multipart/form-data without a boundary");
+    const boundary = multipart ? boundaryOf(contentType) : null;
+    if (multipart && !boundary) throw new ApiError("invalid_request", "multipart/form-data without a boundary");
+    // wx.uploadFile puts `kind` (and previewOf) in formData, ahead of the file: once they are in,
+    // the cap becomes that kind's, so an oversized picture is refused without reading it all.
+    const narrow = boundary
+      ? (prefix: Uint8Array) => {
+          const leading = fieldsBeforeFile(prefix, boundary);
+          return leading ? uploadCap(fieldsFrom({ ...c.req.query(), ...leading }), true) : null;
+        }
+      : undefined;
+    const body = await readUpload(c.req.raw, uploadCap(query, multipart), narrow);
+    if (!boundary) return c.json(await storeUpload(c.env, c.get("auth").userId, body, query, null), 201);
     const form = parseMultipart(body, boundary);
     if (!form.file) throw new ApiError("invalid_request", "No file part in the form");
     const fields = fieldsFrom({ ...c.req.query(), ...form.fields });
