@@ -309,6 +309,21 @@ export class ConversationObject extends DurableObject<Env> {
     }));
   }
 
+  /**
+   * Its uploader deleted the media this group uses as its avatar: the group has none rather
+   * than an id nobody can fetch. No system message: nobody here changed anything.
+   */
+  async avatarDeleted(mediaIds: string[]): Promise<Result<{ cleared: boolean }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.meta;
+      if (!m || m.avatarMediaId === null || !mediaIds.includes(m.avatarMediaId)) return { cleared: false };
+      await d1(this.env).update(conversations).set({ avatarMediaId: null }).where(eq(conversations.id, m.id));
+      this.sql.update(meta).set({ avatarMediaId: null }).run();
+      this.meta = { ...m, avatarMediaId: null };
+      return { cleared: true };
+    }));
+  }
+
   /** A member's own nickname in this group ("" clears it). */
   async setNickname(userId: string, nickname: string): Promise<Result<{ seq: number | null }>> {
     return guard(() => this.exclusive(async () => {

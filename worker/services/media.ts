@@ -12,6 +12,8 @@ import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { signMediaUrl, urlExpiry } from "../lib/media-url";
+import { unwrap } from "../lib/result";
+import { conversationObject } from "../lib/shards";
 import { sniff } from "../lib/sniff";
 import { exceeded, hitQuery, type Limit } from "./ratelimit";
 
@@ -303,11 +305,16 @@ export async function listOwnMedia(env: Env, userId: string, q: { before?: numbe
   return rows.map(toMediaInfo);
 }
 
-/** R2 first, so the bytes are gone even if the index update fails; then rows, refs and avatar. */
+/**
+ * R2 first, so the bytes are gone even if the index update fails; then rows, refs and the
+ * user's avatar. A group avatar lives in its conversation object too, which clears both copies.
+ */
 async function purge(env: Env, userId: string | null, ids: string[]) {
   const d = db(env);
   for (const part of chunk(ids)) {
     await env.MEDIA.delete(part.map(r2Key));
+    const groups = await d.select({ id: conversations.id }).from(conversations).where(inArray(conversations.avatarMediaId, part)).all();
+    await Promise.all(groups.map(async (g) => unwrap(await conversationObject(env, g.id).avatarDeleted(part))));
     await d.batch([
       d.delete(mediaRefs).where(inArray(mediaRefs.mediaId, part)),
       d.delete(media).where(inArray(media.id, part)),
