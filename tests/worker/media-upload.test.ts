@@ -245,6 +245,16 @@ describe("uploading media", () => {
     await expectNothingStored();
   });
 
+  it("refuses a body that ends before its Content-Length, as when the phone loses signal", async () => {
+    const alice = await makeUser("alice");
+    const whole = png(64, 64);
+    const fixed = new FixedLengthStream(whole.length);
+    const writer = fixed.writable.getWriter();
+    void writer.write(whole.subarray(0, whole.length >> 1)).then(() => writer.close()).catch(() => undefined);
+    expectError(await uploadBody(alice, fixed.readable, "application/octet-stream", "?kind=image"), 400, "incomplete_upload");
+    await expectNothingStored();
+  });
+
   it("refuses a multipart body that stops before its closing boundary", async () => {
     const alice = await makeUser("alice");
     const body = multipartBody(pdf(), { fields: { kind: "file" } });

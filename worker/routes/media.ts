@@ -42,8 +42,10 @@ async function readUpload(req: Request, cap: number, narrow?: (prefix: Uint8Arra
   const declared = header !== null && /^\d{1,15}$/.test(header) ? Number(header) : null;
   if (declared !== null && declared > cap) throw tooLarge();
   if (!req.body) return new Uint8Array();
-  // With the length known, one buffer of that size: the chunks are not held twice to be joined.
-  const buffer = declared !== null ? new Uint8Array(declared) : null;
+  // With the length known, the rest lands in one buffer of that size once half has arrived:
+  // less held than chunks plus their joined copy, and a client that declares 25 MiB and then
+  // trickles cannot make the worker hold more than twice what it really sent.
+  let buffer: Uint8Array | null = null;
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = req.body.getReader();
@@ -53,11 +55,19 @@ async function readUpload(req: Request, cap: number, narrow?: (prefix: Uint8Arra
       if (done) break;
       total += value.byteLength;
       if (total > cap) throw tooLarge();
+      if (declared !== null && total > declared) throw new ApiError("invalid_request", "The body is longer than its Content-Length");
       if (buffer) {
-        if (total > buffer.length) throw new ApiError("invalid_request", "The body is longer than its Content-Length");
         buffer.set(value, total - value.byteLength);
       } else {
         chunks.push(value);
+        if (declared !== null && total * 2 >= declared) {
+          buffer = new Uint8Array(declared);
+          let offset = 0;
+          for (const ch of chunks.splice(0)) {
+            buffer.set(ch, offset);
+            offset += ch.byteLength;
+          }
+        }
       }
       if (narrow) {
         const narrowed = narrow(buffer ? buffer.subarray(0, total) : join(chunks, total));
@@ -74,11 +84,8 @@ async function readUpload(req: Request, cap: number, narrow?: (prefix: Uint8Arra
     // The connection ended before the body did (a dropped upload).
     throw new ApiError("incomplete_upload", "The upload was cut off before its end; send it again");
   }
-  if (buffer) {
-    if (total < buffer.length) throw new ApiError("incomplete_upload", "The upload was cut off before its end; send it again");
-    return buffer;
-  }
-  return join(chunks, total);
+  if (declared !== null && total < declared) throw new ApiError("incomplete_upload", "The upload was cut off before its end; send it again");
+  return buffer ?? join(chunks, total);
 }
 
 function join(chunks: Uint8Array[], total: number): Uint8Array {
