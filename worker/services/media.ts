@@ -48,8 +48,6 @@ export function toMediaInfo(m: Media): MediaInfo {
   };
 }
 
-// ---- upload -----------------------------------------------------------------------------
-
 // ---- quotas -----------------------------------------------------------------------------
 
 const uploadsLimit = (userId: string): Limit => ({ key: `media-uploads:${userId}`, max: MEDIA_LIMITS.uploadsPerHour, windowSeconds: 3600 });
@@ -66,6 +64,8 @@ export async function checkUploadQuota(env: Env, userId: string, declaredBytes: 
   if (count !== null) throw new ApiError("rate_limited", `You can upload ${MEDIA_LIMITS.uploadsPerHour} files an hour; try again later`, undefined, { "Retry-After": String(count) });
   if (bytes !== null) throw new ApiError("rate_limited", `You can upload ${MEDIA_LIMITS.uploadBytesPerDay} bytes a day; try again later`, undefined, { "Retry-After": String(bytes) });
 }
+
+// ---- upload -----------------------------------------------------------------------------
 
 /** The most bytes worth reading for an upload, before its fields (and so its kind) are known. */
 export function uploadCap(fields: Partial<UploadFields>, multipart: boolean): number {
