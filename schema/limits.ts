@@ -70,4 +70,8 @@ export const MEDIA_LIMITS = {
   urlsPerRequest: 100,
   // Uploads never sent, nor used as an avatar, are deleted by the daily cron after this long.
   unsentDays: 7,
+  // Per uploader, so one account cannot fill the bucket: stored uploads an hour (a burst of nine
+  // pictures with thumbnails is 18) and stored bytes a day (40 of the largest videos).
+  uploadsPerHour: 300,
+  uploadBytesPerDay: 1024 * 1024 * 1024,
 } as const;

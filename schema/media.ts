@@ -56,6 +56,7 @@ export interface MediaInfo {
 export interface MediaUrl {
   mediaId: string;
   url: string;
+  /** When the URL stops working, in unix milliseconds (as every other expiresAt in the API). */
   expiresAt: number;
 }
 

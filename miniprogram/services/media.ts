@@ -17,7 +17,8 @@ const URLS_PER_CALL = 100;
 export function mediaUrl(mediaId: string | null | undefined): string {
   if (!mediaId) return "";
   const hit = urls.get(mediaId);
-  return hit && hit.expiresAt * 1000 - EXPIRY_MARGIN_MS > Date.now() ? hit.url : "";
+  // expiresAt is unix ms, as the worker sends it.
+  return hit && hit.expiresAt - EXPIRY_MARGIN_MS > Date.now() ? hit.url : "";
 }
 
 /**

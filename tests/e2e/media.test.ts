@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { AuthResponse } from "../../schema/api";
 import type { MediaInfo, MediaUrlsResponse } from "../../schema/media";
 import type { Message, ServerFrame } from "../../schema/protocol";
-import { multipartBody, MULTIPART_TYPE } from "../support/media-files";
+import { mp4, multipartBody, MULTIPART_TYPE } from "../support/media-files";
 import { HttpClient, uniqueName } from "./harness";
 import { Device } from "./socket";
 
@@ -123,6 +123,34 @@ describe("a picture through a group", () => {
     await new Promise((r) => setTimeout(r, 500));
     const mine = await http.get<{ media: MediaInfo[] }>("/media", eve.accessToken);
     expect(mine.body.media.map((m) => m.sha256)).toEqual([sha256(kept)]);
+  });
+
+  it("streams a video uploaded as a raw body to another member in the ranges a player asks for", async () => {
+    const video = mp4(300_000);
+    const up = await fetch(`${http.baseUrl}/media?kind=video&durationMs=4000`, { method: "POST", headers: { authorization: `Bearer ${alice.accessToken}`, "content-type": "video/mp4" }, body: video });
+    expect(up.status).toBe(201);
+    const info = (await up.json()) as MediaInfo;
+    expect(info).toMatchObject({ kind: "video", contentType: "video/mp4", size: video.length, durationMs: 4000 });
+    const sent = await http.post(`/conversations/${groupId}/messages`, { clientId: "video-1", type: "video", body: { mediaId: info.id, durationMs: 4000 } }, alice.accessToken);
+    expect(sent.status).toBe(201);
+    const granted = await http.post<MediaUrlsResponse>("/media/urls", { conversationId: groupId, mediaIds: [info.id] }, bob.accessToken);
+    const url = granted.body.urls[0]!.url;
+
+    // <video> probes the length, then seeks: each answer is exactly the bytes asked for.
+    const probe = await fetch(url, { method: "HEAD" });
+    expect(probe.status).toBe(200);
+    expect(probe.headers.get("content-length")).toBe(String(video.length));
+    expect(probe.headers.get("accept-ranges")).toBe("bytes");
+    for (const [start, end] of [[0, 1], [1000, 65_535], [video.length - 100, video.length - 1]] as const) {
+      const part = await fetch(url, { headers: { range: `bytes=${start}-${end}` } });
+      expect(part.status).toBe(206);
+      expect(part.headers.get("content-range")).toBe(`bytes ${start}-${end}/${video.length}`);
+      expect(sha256(new Uint8Array(await part.arrayBuffer()))).toBe(sha256(video.subarray(start, end + 1)));
+    }
+    const beyond = await fetch(url, { headers: { range: `bytes=${video.length}-` } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get("content-range")).toBe(`bytes */${video.length}`);
+    await beyond.arrayBuffer();
   });
 
   it("gives no URL to someone outside the group, and refuses a tampered URL", async () => {

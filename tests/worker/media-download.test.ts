@@ -4,7 +4,7 @@ import { MEDIA_LIMITS } from "../../schema/limits";
 import worker from "../../worker/index";
 import { signMediaUrl, urlExpiry } from "../../worker/lib/media-url";
 import { createGroup, makeUser, openDirect, type TestUser } from "./chat-helpers";
-import { api, expectError } from "./helpers";
+import { api, expectError, rows } from "./helpers";
 import { aac, fetchUrl, filler, mp4, pdf, png, r2Keys, sha256, uploaded, urlFor, urls } from "./media-helpers";
 
 let n = 0;
@@ -270,13 +270,20 @@ describe("serving media", () => {
     await current.arrayBuffer();
   });
 
-  it("answers HEAD with the headers and no body", async () => {
+  it("answers HEAD with the headers and no body, for the whole media and for a range", async () => {
     const alice = await makeUser("alice");
     const photo = await uploaded(alice, png());
-    const res = await fetchUrl(await urlFor(alice, photo.id), {}, "HEAD");
+    const url = await urlFor(alice, photo.id);
+    const res = await fetchUrl(url, {}, "HEAD");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-length")).toBe(String(photo.size));
+    expect(res.headers.get("etag")).toBe(`"${photo.sha256}"`);
     expect(await res.text()).toBe("");
+
+    const part = await fetchUrl(url, { range: "bytes=0-9" }, "HEAD");
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(`bytes 0-9/${photo.size}`);
+    expect(await part.text()).toBe("");
   });
 });
 
@@ -298,6 +305,23 @@ describe("deleting media", () => {
     expect((await env.DB.prepare("select * from media_refs").all()).results).toEqual([]);
     expect((await api("GET", "/me", { token: alice.token })).body.avatarMediaId).toBeNull();
     expect((await urls(bob, [photo.id], group)).body.denied).toEqual([photo.id]);
+  });
+
+  it("clears a group's avatar when its uploader deletes the picture, and leaves other groups' avatars", async () => {
+    const [alice, bob] = [await makeUser("alice"), await makeUser("bob")];
+    const [team, club] = [await createGroup(alice, [bob]), await createGroup(alice, [bob], "Club")];
+    const [teamPicture, clubPicture] = [await uploaded(alice, png()), await uploaded(alice, png(3, 3, 7))];
+    expect((await api("PATCH", `/groups/${team}`, { token: alice.token, body: { avatarMediaId: teamPicture.id } })).status).toBe(200);
+    expect((await api("PATCH", `/groups/${club}`, { token: alice.token, body: { avatarMediaId: clubPicture.id } })).status).toBe(200);
+
+    expect((await api("DELETE", `/media/${teamPicture.id}`, { token: alice.token })).status).toBe(200);
+    // Both copies: D1 (conversation lists, invite previews) and the group object (group info).
+    expect(await rows("select id, avatar_media_id from conversations where id in (?, ?) order by name", club, team)).toEqual([
+      { id: club, avatar_media_id: clubPicture.id },
+      { id: team, avatar_media_id: null },
+    ]);
+    expect((await api("GET", `/groups/${team}`, { token: bob.token })).body.avatarMediaId).toBeNull();
+    expect((await api("GET", `/groups/${club}`, { token: bob.token })).body.avatarMediaId).toBe(clubPicture.id);
   });
 
   it("does not let anyone delete media they did not upload", async () => {

@@ -145,6 +145,39 @@ describe("media in messages", () => {
     );
   });
 
+  it("refuses to forward a picture its uploader has deleted, and appends nothing to the target", async () => {
+    const [alice, bob, carol] = [await makeUser("alice"), await makeUser("bob"), await makeUser("carol")];
+    const group = await createGroup(alice, [bob]);
+    const chat = await openDirect(bob, carol);
+    const photo = await uploaded(alice, png());
+    const sent = await send(alice, group, "image", { mediaId: photo.id });
+    expect((await api("DELETE", `/media/${photo.id}`, { token: alice.token })).status).toBe(200);
+    const before = await history(bob, chat);
+
+    const fwd = await api("POST", `/conversations/${group}/messages/${sent.body.seq}/forward`, { token: bob.token, body: { to: [chat], clientId: "fwd-gone" } });
+    expect(fwd.status).toBe(200);
+    expect(fwd.body.results[0]).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await history(bob, chat)).toEqual(before);
+    expect(await refsOf(photo.id)).toEqual([]);
+  });
+
+  it("keeps a forward whose thumbnail alone was deleted, recording only the picture", async () => {
+    const [alice, bob] = [await makeUser("alice"), await makeUser("bob")];
+    const group = await createGroup(alice, [bob]);
+    const other = await createGroup(bob, [alice]);
+    const photo = await uploaded(alice, png());
+    const thumb = await uploaded(alice, png(2, 2, 5), { previewOf: photo.id });
+    const sent = await send(alice, group, "image", { mediaId: photo.id, thumbMediaId: thumb.id });
+    expect((await api("DELETE", `/media/${thumb.id}`, { token: alice.token })).status).toBe(200);
+
+    const fwd = await api("POST", `/conversations/${group}/messages/${sent.body.seq}/forward`, { token: bob.token, body: { to: [other], clientId: "fwd-thumbless" } });
+    expect(fwd.body.results[0]).toMatchObject({ ok: true });
+    const refs = await refsOf(photo.id);
+    expect(refs).toHaveLength(2);
+    expect(refs).toEqual(expect.arrayContaining([{ conversation_id: group, seq: sent.body.seq }, { conversation_id: other, seq: fwd.body.results[0].ack.seq }]));
+    expect(await refsOf(thumb.id)).toEqual([]);
+  });
+
   it("forgets where a recalled picture was sent", async () => {
     const [alice, bob] = [await makeUser("alice"), await makeUser("bob")];
     const group = await createGroup(alice, [bob]);

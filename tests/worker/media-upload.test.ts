@@ -176,6 +176,50 @@ describe("uploading media", () => {
     await expectNothingStored();
   });
 
+  describe("as wx.uploadFile streams it, with the kind in formData ahead of the file", () => {
+    const total = MEDIA_LIMITS.imageBytes * 2; // over the picture limit, under the file limit
+    const chunk = filler(64 * 1024);
+
+    /** A multipart body that says it is a picture, then streams `total` bytes of it, counting what was pulled. */
+    function oversizedPicture() {
+      const closing = new TextEncoder().encode(`\r\n--${MULTIPART_TYPE.split("boundary=")[1]}--\r\n`);
+      const empty = multipartBody(new Uint8Array(), { fields: { kind: "image" } });
+      const opening = empty.subarray(0, empty.length - closing.length); // the fields and the file part's headers
+      const counter = { pulled: 0 };
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (counter.pulled >= total) {
+            controller.enqueue(closing);
+            return controller.close();
+          }
+          controller.enqueue(counter.pulled === 0 ? concat(opening, jpeg(), chunk) : chunk);
+          counter.pulled += chunk.length;
+        },
+      });
+      return { stream, counter, size: opening.length + jpeg().length + total + closing.length };
+    }
+
+    it("refuses an oversized picture once its fields are in, without reading the rest", async () => {
+      const alice = await makeUser("alice");
+      const { stream, counter } = oversizedPicture();
+      const res = await uploadBody(alice, stream, MULTIPART_TYPE);
+      expectError(res, 413, "payload_too_large");
+      expect(counter.pulled).toBeLessThan(MEDIA_LIMITS.imageBytes + 1024 * 1024);
+      await expectNothingStored();
+    });
+
+    it("refuses an oversized picture from its Content-Length as soon as its fields are in", async () => {
+      const alice = await makeUser("alice");
+      const { stream, counter, size } = oversizedPicture();
+      const fixed = new FixedLengthStream(size);
+      void stream.pipeTo(fixed.writable).catch(() => undefined);
+      const res = await uploadBody(alice, fixed.readable, MULTIPART_TYPE);
+      expectError(res, 413, "payload_too_large");
+      expect(counter.pulled).toBeLessThan(1024 * 1024);
+      await expectNothingStored();
+    });
+  });
+
   it("refuses a file over its kind's limit even when the request did not say what it was", async () => {
     const alice = await makeUser("alice");
     expectError(await uploadMultipart(alice, concat(aac(1), filler(MEDIA_LIMITS.voiceBytes))), 413, "payload_too_large");
@@ -198,6 +242,16 @@ describe("uploading media", () => {
       const res = await uploadMultipart(alice, cut, { fields: { kind } });
       expectError(res, 400, "incomplete_upload");
     }
+    await expectNothingStored();
+  });
+
+  it("refuses a body that ends before its Content-Length, as when the phone loses signal", async () => {
+    const alice = await makeUser("alice");
+    const whole = png(64, 64);
+    const fixed = new FixedLengthStream(whole.length);
+    const writer = fixed.writable.getWriter();
+    void writer.write(whole.subarray(0, whole.length >> 1)).then(() => writer.close()).catch(() => undefined);
+    expectError(await uploadBody(alice, fixed.readable, "application/octet-stream", "?kind=image"), 400, "incomplete_upload");
     await expectNothingStored();
   });
 

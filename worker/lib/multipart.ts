@@ -80,3 +80,35 @@ export function parseMultipart(body: Uint8Array, boundary: string): FormData {
     at = end + delimiter.length;
   }
 }
+
+/**
+ * The text fields before the file part, from the first bytes of a body still arriving:
+ * wx.uploadFile sends its formData first, so they say what the file is before it is read.
+ * null until the file part's headers have arrived (or when the prefix is not multipart).
+ */
+export function fieldsBeforeFile(prefix: Uint8Array, boundary: string): Record<string, string> | null {
+  const dash = enc.encode(`--${boundary}`);
+  const delimiter = enc.encode(`\r\n--${boundary}`);
+  const fields: Record<string, string> = {};
+  let at = indexOf(prefix, dash, 0);
+  if (at !== 0) return null;
+  at += dash.length;
+  for (let parts = 0; parts <= MAX_FIELDS; parts++) {
+    if (at + 2 > prefix.length || prefix[at] !== 0x0d || prefix[at + 1] !== 0x0a) return null;
+    const headerEnd = indexOf(prefix, enc.encode("\r\n\r\n"), at + 2);
+    if (headerEnd === -1) return null;
+    const disposition = new TextDecoder().decode(prefix.subarray(at + 2, headerEnd)).split("\r\n").find((l) => /^content-disposition:/i.test(l)) ?? "";
+    const name = param(disposition, "name");
+    if (!name) return null;
+    if (param(disposition, "filename") !== null) return fields;
+    const end = indexOf(prefix, delimiter, headerEnd + 4);
+    if (end === -1 || end - headerEnd - 4 > MAX_FIELD_BYTES) return null;
+    try {
+      fields[name] = utf8.decode(prefix.subarray(headerEnd + 4, end));
+    } catch {
+      return null; // the full parse reports it
+    }
+    at = end + delimiter.length;
+  }
+  return null;
+}

@@ -23,7 +23,7 @@ import { guard, type Result } from "../lib/result";
 import { gateway, shardOf } from "../lib/shards";
 import { inviteProblem, toJoinRequestView } from "../services/invites";
 import { directPolicy } from "../services/contacts";
-import { checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../services/media";
+import { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../services/media";
 
 type Role = MemberRow["role"];
 const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1 };
@@ -313,6 +313,21 @@ export class ConversationObject extends DurableObject<Env> {
       this.sql.update(meta).set(set).run();
       this.meta = { ...m, ...set };
       return { seqs: events.map((e) => this.appendSystem(e, now).seq) };
+    }));
+  }
+
+  /**
+   * Its uploader deleted the media this group uses as its avatar: the group has none rather
+   * than an id nobody can fetch. No system message: nobody here changed anything.
+   */
+  async avatarDeleted(mediaIds: string[]): Promise<Result<{ cleared: boolean }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.meta;
+      if (!m || m.avatarMediaId === null || !mediaIds.includes(m.avatarMediaId)) return { cleared: false };
+      await d1(this.env).update(conversations).set({ avatarMediaId: null }).where(eq(conversations.id, m.id));
+      this.sql.update(meta).set({ avatarMediaId: null }).run();
+      this.meta = { ...m, avatarMediaId: null };
+      return { cleared: true };
     }));
   }
 
@@ -675,7 +690,7 @@ export class ConversationObject extends DurableObject<Env> {
       const input = { clientId, type: source.type, body: source.body } as SendInput;
       const origin = source.forwarded ?? { conversationId: source.conversationId, seq: source.seq, senderId: source.senderId };
       const ids = mediaIdsOf(source.type, source.body);
-      if (ids.length > 0) return this.sendWithMedia(senderId, input, origin, async () => ids);
+      if (ids.length > 0) return this.sendWithMedia(senderId, input, origin, () => checkForwardMedia(this.env, ids));
       return this.sendNow(senderId, input, origin);
     });
   }

@@ -8,10 +8,10 @@ import { mediaId as mediaIdSchema } from "../../schema/protocol";
 import type { AppEnv } from "../env";
 import { ApiError, errorBody } from "../lib/errors";
 import { verifyMediaUrl } from "../lib/media-url";
-import { boundaryOf, parseMultipart } from "../lib/multipart";
+import { boundaryOf, fieldsBeforeFile, parseMultipart } from "../lib/multipart";
 import { jsonBody, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
-import { deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, storeUpload, uploadCap } from "../services/media";
+import { checkUploadQuota, deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, storeUpload, uploadCap } from "../services/media";
 
 function idParam(raw: string): string {
   const r = mediaIdSchema.safeParse(raw);
@@ -28,31 +28,67 @@ function fieldsFrom(values: Record<string, string>): UploadFields {
   return r.data;
 }
 
-/** Reads the body under a cap: a declared Content-Length over it is refused before reading, a streamed one as soon as it passes. */
-async function readUpload(req: Request, cap: number): Promise<Uint8Array> {
+/** How far into a multipart body its leading fields are looked for. */
+const FIELDS_PREFIX_BYTES = 64 * 1024;
+
+/**
+ * Reads the body under a cap: a declared Content-Length over it is refused before reading, a
+ * streamed one as soon as it passes. `narrow` may lower the cap once the first bytes say what
+ * the upload is (multipart fields ahead of the file); it is asked until it answers.
+ */
+async function readUpload(req: Request, cap: number, narrow?: (prefix: Uint8Array) => number | null): Promise<Uint8Array> {
   const tooLarge = () => new ApiError("payload_too_large", `The upload exceeds ${cap} bytes for what it says it is`);
-  const declared = req.headers.get("content-length");
-  if (declared !== null && Number(declared) > cap) throw tooLarge();
+  const header = req.headers.get("content-length");
+  const declared = header !== null && /^\d{1,15}$/.test(header) ? Number(header) : null;
+  if (declared !== null && declared > cap) throw tooLarge();
   if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
+  // With the length known, the rest lands in one buffer of that size once half has arrived:
+  // less held than chunks plus their joined copy, and a client that declares 25 MiB and then
+  // trickles cannot make the worker hold more than twice what it really sent.
+  let buffer: Uint8Array | null = null;
   const chunks: Uint8Array[] = [];
   let total = 0;
+  const reader = req.body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       total += value.byteLength;
-      if (total > cap) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
+      if (total > cap) throw tooLarge();
+      if (declared !== null && total > declared) throw new ApiError("invalid_request", "The body is longer than its Content-Length");
+      if (buffer) {
+        buffer.set(value, total - value.byteLength);
+      } else {
+        chunks.push(value);
+        if (declared !== null && total * 2 >= declared) {
+          buffer = new Uint8Array(declared);
+          let offset = 0;
+          for (const ch of chunks.splice(0)) {
+            buffer.set(ch, offset);
+            offset += ch.byteLength;
+          }
+        }
       }
-      chunks.push(value);
+      if (narrow) {
+        const narrowed = narrow(buffer ? buffer.subarray(0, total) : join(chunks, total));
+        if (narrowed !== null || total >= FIELDS_PREFIX_BYTES) narrow = undefined;
+        if (narrowed !== null && narrowed < cap) {
+          cap = narrowed;
+          if ((declared ?? total) > cap) throw tooLarge();
+        }
+      }
     }
   } catch (e) {
+    await reader.cancel().catch(() => undefined);
     if (e instanceof ApiError) throw e;
     // The connection ended before the body did (a dropped upload).
     throw new ApiError("incomplete_upload", "The upload was cut off before its end; send it again");
   }
+  if (declared !== null && total < declared) throw new ApiError("incomplete_upload", "The upload was cut off before its end; send it again");
+  return buffer ?? join(chunks, total);
+}
+
+function join(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const bytes = new Uint8Array(total);
   let offset = 0;
@@ -89,12 +125,12 @@ const etagMatches = (header: string | undefined, etag: string) =>
 async function download(c: Context<AppEnv>): Promise<Response> {
   const id = idParam(c.req.param("id")!);
   const expires = await verifyMediaUrl(c.env, id, c.req.query("e"), c.req.query("s"));
-  const head = await c.env.MEDIA.head(r2Key(id));
-  if (!head) throw new ApiError("not_found", "This media was deleted");
-  const size = head.size;
-  const etag = `"${head.customMetadata?.sha256 ?? head.etag}"`;
+  const object = await c.env.MEDIA.head(r2Key(id));
+  if (!object) throw new ApiError("not_found", "This media was deleted");
+  const size = object.size;
+  const etag = `"${object.customMetadata?.sha256 ?? object.etag}"`;
   const headers = new Headers();
-  head.writeHttpMetadata(headers);
+  object.writeHttpMetadata(headers);
   headers.set("etag", etag);
   headers.set("accept-ranges", "bytes");
   // Private: only the people the URL was issued to; the content of a media id never changes.
@@ -107,19 +143,23 @@ async function download(c: Context<AppEnv>): Promise<Response> {
   const range = ifRange !== undefined && ifRange !== etag ? null : parseRange(c.req.header("range"), size);
   if (range === "unsatisfiable") {
     const body = errorBody("invalid_request", `Range not satisfiable: the media has ${size} bytes`, c.get("requestId"));
-    return Response.json(body, { status: 416, headers: { "content-range": `bytes */${size}`, "cache-control": "no-store" } });
+    return Response.json(body, { status: 416, headers: { "content-range": `bytes */${size}`, "cache-control": "no-store", "x-content-type-options": "nosniff" } });
   }
+  // HEAD (players probing the length) answers from the object's metadata, without reading it.
+  const head = c.req.method === "HEAD";
   if (range) {
     const length = range.end - range.start + 1;
-    const part = await c.env.MEDIA.get(r2Key(id), { range: { offset: range.start, length } });
-    if (!part) throw new ApiError("not_found", "This media was deleted");
     headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);
     headers.set("content-length", String(length));
+    if (head) return new Response(null, { status: 206, headers });
+    const part = await c.env.MEDIA.get(r2Key(id), { range: { offset: range.start, length } });
+    if (!part) throw new ApiError("not_found", "This media was deleted");
     return new Response(part.body, { status: 206, headers });
   }
+  headers.set("content-length", String(size));
+  if (head) return new Response(null, { status: 200, headers });
   const whole = await c.env.MEDIA.get(r2Key(id));
   if (!whole) throw new ApiError("not_found", "This media was deleted");
-  headers.set("content-length", String(size));
   return new Response(whole.body, { status: 200, headers });
 }
 
@@ -128,10 +168,19 @@ export const mediaRoutes = new Hono<AppEnv>()
     const contentType = c.req.header("content-type") ?? "";
     const multipart = /^multipart\/form-data/i.test(contentType);
     const query = fieldsFrom(c.req.query());
-    const body = await readUpload(c.req.raw, uploadCap(query, multipart));
-    if (!multipart) return c.json(await storeUpload(c.env, c.get("auth").userId, body, query, null), 201);
-    const boundary = boundaryOf(contentType);
-    if (!boundary) throw new ApiError("invalid_request", "multipart/form-data without a boundary");
+    await checkUploadQuota(c.env, c.get("auth").userId, Number(c.req.header("content-length") ?? 0) || 0);
+    const boundary = multipart ? boundaryOf(contentType) : null;
+    if (multipart && !boundary) throw new ApiError("invalid_request", "multipart/form-data without a boundary");
+    // wx.uploadFile puts `kind` (and previewOf) in formData, ahead of the file: once they are in,
+    // the cap becomes that kind's, so an oversized picture is refused without reading it all.
+    const narrow = boundary
+      ? (prefix: Uint8Array) => {
+          const leading = fieldsBeforeFile(prefix, boundary);
+          return leading ? uploadCap(fieldsFrom({ ...c.req.query(), ...leading }), true) : null;
+        }
+      : undefined;
+    const body = await readUpload(c.req.raw, uploadCap(query, multipart), narrow);
+    if (!boundary) return c.json(await storeUpload(c.env, c.get("auth").userId, body, query, null), 201);
     const form = parseMultipart(body, boundary);
     if (!form.file) throw new ApiError("invalid_request", "No file part in the form");
     const fields = fieldsFrom({ ...c.req.query(), ...form.fields });

@@ -12,7 +12,10 @@ import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { signMediaUrl, urlExpiry } from "../lib/media-url";
+import { unwrap } from "../lib/result";
+import { conversationObject } from "../lib/shards";
 import { sniff } from "../lib/sniff";
+import { exceeded, hitQuery, type Limit } from "./ratelimit";
 
 export const r2Key = (mediaId: string) => `media/${mediaId}`;
 
@@ -43,6 +46,23 @@ export function toMediaInfo(m: Media): MediaInfo {
     previewOf: m.previewOf,
     createdAt: m.createdAt,
   };
+}
+
+// ---- quotas -----------------------------------------------------------------------------
+
+const uploadsLimit = (userId: string): Limit => ({ key: `media-uploads:${userId}`, max: MEDIA_LIMITS.uploadsPerHour, windowSeconds: 3600 });
+const uploadBytesLimit = (userId: string, amount?: number): Limit => ({ key: `media-bytes:${userId}`, max: MEDIA_LIMITS.uploadBytesPerDay, windowSeconds: 24 * 3600, amount });
+
+/**
+ * Before reading an upload: refused once the uploader has stored their hourly count, or when its
+ * declared length would pass their daily bytes. Only stored uploads count (see storeUpload).
+ */
+export async function checkUploadQuota(env: Env, userId: string, declaredBytes: number): Promise<void> {
+  const d = db(env);
+  const now = Date.now();
+  const [count, bytes] = await Promise.all([exceeded(d, uploadsLimit(userId), now), exceeded(d, uploadBytesLimit(userId), now, Math.max(1, declaredBytes))]);
+  if (count !== null) throw new ApiError("rate_limited", `You can upload ${MEDIA_LIMITS.uploadsPerHour} files an hour; try again later`, undefined, { "Retry-After": String(count) });
+  if (bytes !== null) throw new ApiError("rate_limited", `You can upload ${MEDIA_LIMITS.uploadBytesPerDay} bytes a day; try again later`, undefined, { "Retry-After": String(bytes) });
 }
 
 // ---- upload -----------------------------------------------------------------------------
@@ -119,23 +139,28 @@ export async function storeUpload(env: Env, ownerId: string, bytes: Uint8Array, 
     customMetadata: { ownerId, sha256, kind },
   });
   try {
-    const [row] = await d
-      .insert(media)
-      .values({
-        id,
-        ownerId,
-        kind,
-        contentType,
-        size: bytes.length,
-        sha256,
-        r2Key: key,
-        name,
-        width: fields.width ?? null,
-        height: fields.height ?? null,
-        durationMs: fields.durationMs ?? null,
-        previewOf: fields.previewOf ?? null,
-      })
-      .returning();
+    // The row and the uploader's counters in one batch: a stored upload is always counted.
+    const [[row]] = await d.batch([
+      d
+        .insert(media)
+        .values({
+          id,
+          ownerId,
+          kind,
+          contentType,
+          size: bytes.length,
+          sha256,
+          r2Key: key,
+          name,
+          width: fields.width ?? null,
+          height: fields.height ?? null,
+          durationMs: fields.durationMs ?? null,
+          previewOf: fields.previewOf ?? null,
+        })
+        .returning(),
+      hitQuery(d, uploadsLimit(ownerId)),
+      hitQuery(d, uploadBytesLimit(ownerId, bytes.length)),
+    ]);
     return toMediaInfo(row!);
   } catch (e) {
     await env.MEDIA.delete(key);
@@ -185,12 +210,26 @@ export async function checkMessageMedia(env: Env, senderId: string, type: Messag
   return ids;
 }
 
+/**
+ * A forward carries media the forwarder could read but did not upload: the picture, voice, video
+ * or file itself must still exist; a deleted thumbnail or poster is left out of the record.
+ */
+export async function checkForwardMedia(env: Env, mediaIds: string[]): Promise<string[]> {
+  const rows = await loadMedia(env, mediaIds);
+  if (!rows.has(mediaIds[0]!)) throw new ApiError("not_found", "The media in that message was deleted by its sender");
+  return mediaIds.filter((id) => rows.has(id));
+}
+
+/**
+ * Records where media was sent. Called after the message is appended, so it must not fail on
+ * media deleted since the check: only ids still in `media` are recorded (deleted ones have no
+ * bytes to fetch anyway).
+ */
 export async function recordRefs(env: Env, conversationId: string, seq: number, mediaIds: string[]) {
   if (mediaIds.length === 0) return;
-  await db(env)
-    .insert(mediaRefs)
-    .values([...new Set(mediaIds)].map((mediaId) => ({ mediaId, conversationId, seq })))
-    .onConflictDoNothing();
+  await db(env).run(
+    sql`insert into ${mediaRefs} (media_id, conversation_id, seq) select ${media.id}, ${conversationId}, ${seq} from ${media} where ${inArray(media.id, [...new Set(mediaIds)])} on conflict do nothing`,
+  );
 }
 
 /** A recalled message's media stops being reachable through that conversation. */
@@ -266,11 +305,16 @@ export async function listOwnMedia(env: Env, userId: string, q: { before?: numbe
   return rows.map(toMediaInfo);
 }
 
-/** R2 first, so the bytes are gone even if the index update fails; then rows, refs and avatar. */
+/**
+ * R2 first, so the bytes are gone even if the index update fails; then rows, refs and the
+ * user's avatar. A group avatar lives in its conversation object too, which clears both copies.
+ */
 async function purge(env: Env, userId: string | null, ids: string[]) {
   const d = db(env);
   for (const part of chunk(ids)) {
     await env.MEDIA.delete(part.map(r2Key));
+    const groups = await d.select({ id: conversations.id }).from(conversations).where(inArray(conversations.avatarMediaId, part)).all();
+    await Promise.all(groups.map(async (g) => unwrap(await conversationObject(env, g.id).avatarDeleted(part))));
     await d.batch([
       d.delete(mediaRefs).where(inArray(mediaRefs.mediaId, part)),
       d.delete(media).where(inArray(media.id, part)),

@@ -79,7 +79,7 @@ async function server(req: Request): Promise<Response> {
   if (path === `/groups/${GROUP}`) return Response.json(info);
   if (path === "/media/urls") {
     const { mediaIds } = (await req.json()) as { mediaIds: string[] };
-    return Response.json({ urls: mediaIds.map((id) => ({ mediaId: id, url: `http://127.0.0.1:8787/media/${id}?e=1&s=sig`, expiresAt: Math.floor(Date.now() / 1000) + 600 })), denied: [] });
+    return Response.json({ urls: mediaIds.map((id) => ({ mediaId: id, url: `http://127.0.0.1:8787/media/${id}?e=1&s=sig`, expiresAt: Date.now() + 600_000 })), denied: [] });
   }
   const recall = path.match(/\/messages\/(\d+)\/recall$/);
   if (recall) {

@@ -78,7 +78,7 @@ describe("Chats tab", () => {
       fetch: async (req) => {
         const { mediaIds } = (await req.json()) as { mediaIds: string[] };
         expect(new URL(req.url).pathname).toBe("/media/urls");
-        return Response.json({ urls: mediaIds.map((id) => ({ mediaId: id, url: `http://127.0.0.1:8787/media/${id}?e=1&s=x`, expiresAt: Math.floor(Date.now() / 1000) + 600 })), denied: [] });
+        return Response.json({ urls: mediaIds.map((id) => ({ mediaId: id, url: `http://127.0.0.1:8787/media/${id}?e=1&s=x`, expiresAt: Date.now() + 600_000 })), denied: [] });
       },
     });
     installWx(adapter);
