@@ -12,6 +12,7 @@ import { api, refreshTokens } from "./api";
 import { apiBase } from "./config";
 import { isApiError } from "./errors";
 import { previewOf } from "./format";
+import { forgetMediaUrls } from "./media";
 import { currentTokens, endSession, session } from "./session";
 import { readStorage, removeStorage, STORAGE_KEYS, writeStorage } from "./storage";
 import { Store } from "./store";
@@ -145,6 +146,7 @@ export class ChatClient {
   signOut(): void {
     this.socket.stop();
     this.reset();
+    forgetMediaUrls();
     removeStorage(STORAGE_KEYS.cache);
     removeStorage(STORAGE_KEYS.outbox);
   }

@@ -82,3 +82,28 @@ export async function uploadMedia(filePath: string, kind: MediaKind, onProgress:
   }
   throw errorFromResponse(res.status, res.data);
 }
+
+/** Ids the server refused (deleted, not visible): not asked for again in this session. */
+const refused = new Set<string>();
+
+/** URLs are grants to the signed-in user: signing out drops them. */
+export function forgetMediaUrls(): void {
+  urls.clear();
+  refused.clear();
+}
+
+/**
+ * Asks signed URLs for the avatars among `ids` that have none cached, and calls `redraw` when
+ * some arrived. Anyone signed in may read current avatars; until a URL comes, pages show initials.
+ */
+export function loadAvatars(ids: Array<string | null | undefined>, redraw: () => void): void {
+  const missing = [...new Set(ids.filter((id): id is string => Boolean(id) && !mediaUrl(id) && !refused.has(id!)))];
+  if (!missing.length) return;
+  mediaUrls(missing).then(
+    (got) => {
+      for (const id of missing) if (!got[id]) refused.add(id);
+      if (Object.keys(got).length) redraw();
+    },
+    () => undefined, // offline: the initials stay, and the next redraw asks again
+  );
+}
