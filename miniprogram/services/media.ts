@@ -85,11 +85,14 @@ export async function uploadMedia(filePath: string, kind: MediaKind, onProgress:
 
 /** Ids the server refused (deleted, not visible): not asked for again in this session. */
 const refused = new Set<string>();
+/** Ids asked for and not answered yet: a redraw meanwhile does not ask again. */
+const asking = new Set<string>();
 
 /** URLs are grants to the signed-in user: signing out drops them. */
 export function forgetMediaUrls(): void {
   urls.clear();
   refused.clear();
+  asking.clear();
 }
 
 /**
@@ -97,13 +100,18 @@ export function forgetMediaUrls(): void {
  * some arrived. Anyone signed in may read current avatars; until a URL comes, pages show initials.
  */
 export function loadAvatars(ids: Array<string | null | undefined>, redraw: () => void): void {
-  const missing = [...new Set(ids.filter((id): id is string => Boolean(id) && !mediaUrl(id) && !refused.has(id!)))];
+  const missing = [...new Set(ids.filter((id): id is string => Boolean(id) && !mediaUrl(id) && !refused.has(id!) && !asking.has(id!)))];
   if (!missing.length) return;
+  for (const id of missing) asking.add(id);
+  const done = () => {
+    for (const id of missing) asking.delete(id);
+  };
   mediaUrls(missing).then(
     (got) => {
+      done();
       for (const id of missing) if (!got[id]) refused.add(id);
       if (Object.keys(got).length) redraw();
     },
-    () => undefined, // offline: the initials stay, and the next redraw asks again
+    done, // offline: the initials stay, and the next redraw asks again
   );
 }

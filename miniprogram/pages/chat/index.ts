@@ -9,7 +9,8 @@ import { errorMessage } from "../../services/errors";
 import { api } from "../../services/api";
 import { fileSize, initialOf, listTime, previewOf, seconds, systemText, textParts, type TextPart } from "../../services/format";
 import { MESSAGE_LIMITS } from "../../services/limits";
-import { mediaUrl, mediaUrls, uploadMedia, type MediaKind } from "../../services/media";
+import { loadAvatars, mediaUrl, mediaUrls, uploadMedia, type MediaKind } from "../../services/media";
+import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
 
 export interface Bubble {
@@ -22,6 +23,8 @@ export interface Bubble {
   time: string;
   sender: string;
   initial: string;
+  /** The sender's avatar (signed URL) once granted; the initial shows until then. */
+  avatar: string;
   type: string;
   recalled: boolean;
   parts: TextPart[];
@@ -44,12 +47,13 @@ export interface Member {
   name: string;
   initial: string;
   role: string;
+  avatarMediaId: string | null;
 }
 
 /** Shows the time above a message when five minutes passed since the previous one, as WeChat does. */
 const TIME_GAP_MS = 5 * 60 * 1000;
 
-export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: boolean; names: Record<string, string>; reads: Record<string, number> }): Bubble[] {
+export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: boolean; names: Record<string, string>; reads: Record<string, number>; avatars?: Record<string, string> }): Bubble[] {
   const name = (id: string) => (id === opts.me ? "You" : (opts.names[id] ?? "Someone"));
   const others = Object.entries(opts.reads).filter(([id]) => id !== opts.me);
   // The last of my sent messages carries the direct chat's read mark; every one of mine in a group its count.
@@ -76,6 +80,7 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       time: showTime ? listTime(m.createdAt) : "",
       sender: opts.group && !mine ? name(m.senderId) : "",
       initial: initialOf(mine ? (opts.names[opts.me] ?? "Me") : name(m.senderId)),
+      avatar: opts.avatars?.[m.senderId] ?? "",
       type: m.type,
       recalled,
       parts: m.type === "text" && !recalled ? textParts(String(body.text ?? ""), m.mentions.length > 0 || m.mentionAll) : [],
@@ -166,16 +171,31 @@ Component({
       return names;
     },
 
+    /** Avatar media ids by user: group members, the direct chat's peer, and me. */
+    avatarIds(): Record<string, string | null> {
+      const ids: Record<string, string | null> = {};
+      for (const m of this.data.members) ids[m.userId] = m.avatarMediaId;
+      const peer = this.summary()?.peer;
+      if (peer) ids[peer.id] = peer.avatarMediaId;
+      const me = session.get().user;
+      if (me) ids[me.id] = me.avatarMediaId;
+      return ids;
+    },
+
     render() {
       const state = chats.store.get();
       const s = this.summary();
       const group = s?.kind === "group";
       const title = s ? (group ? `${s.name} (${s.memberCount})` : (s.peer?.nickname ?? s.name)) : this.data.title;
-      const bubbles = bubblesOf(state.messages[this.data.id] ?? [], { me: chats.me ?? "", group, names: this.names(), reads: state.reads[this.data.id] ?? {} });
+      const avatarIds = this.avatarIds();
+      const avatars: Record<string, string> = {};
+      for (const [userId, mediaId] of Object.entries(avatarIds)) if (mediaUrl(mediaId)) avatars[userId] = mediaUrl(mediaId);
+      const bubbles = bubblesOf(state.messages[this.data.id] ?? [], { me: chats.me ?? "", group, names: this.names(), reads: state.reads[this.data.id] ?? {}, avatars });
       const last = bubbles[bubbles.length - 1];
       const grewAtEnd = last && last.key !== this.data.bubbles[this.data.bubbles.length - 1]?.key;
       this.setData({ bubbles, group, title, dissolved: Boolean(s?.dissolved), ...(grewAtEnd ? { scrollInto: `m-${last.key}` } : {}) });
       this.fetchUrls(state.messages[this.data.id] ?? []);
+      loadAvatars(Object.values(avatarIds), () => this.render());
       if (title && title !== this.data.title && typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title });
     },
 
@@ -218,7 +238,7 @@ Component({
       const info = await api.get<GroupInfo>(`/groups/${this.data.id}`);
       const members = info.members.map((m) => {
         const name = m.nickname || m.profileNickname;
-        return { userId: m.userId, name, initial: initialOf(name), role: m.role };
+        return { userId: m.userId, name, initial: initialOf(name), role: m.role, avatarMediaId: m.avatarMediaId };
       });
       this.setData({ members });
       this.render();

@@ -112,6 +112,7 @@ beforeEach(() => {
   calls = [];
   olderFrom = 0;
   refuseSends = false;
+  info.members[1]!.avatarMediaId = null;
   adapter = createWxAdapter({ fetch: server });
   adapter.setOffline(false);
   installWx(adapter);
@@ -147,6 +148,17 @@ describe("Chat page", () => {
     expect(text(comp, `${bubble(comp, 7)} .bubble__file-size`)).toBe("1.5 MB");
     expect(text(comp, `${bubble(comp, 8)} .bubble__location-name`)).toBe("Trailhead");
     expect(text(comp, `${bubble(comp, 9)} .msg-system`)).toBe("Bob recalled a message");
+  });
+
+  it("draws each sender's avatar by signed URL beside their bubbles, and initials without one", async () => {
+    info.members[1]!.avatarMediaId = "md_bobavatarbobavatarb";
+    const comp = await openChat();
+    await waitFor(() => comp.instance.data.bubbles[1].avatar !== "", "Bob's avatar");
+    expect(comp.instance.data.bubbles[1].avatar).toBe("http://127.0.0.1:8787/media/md_bobavatarbobavatarb?e=1&s=sig");
+    expect(text(comp, `${bubble(comp, 2)} .msg__avatar`)).toBe("");
+    // Mine has no avatar: my initial stays.
+    expect(comp.instance.data.bubbles[2].avatar).toBe("");
+    expect(text(comp, `${bubble(comp, 3)} .msg__avatar`)).toBe("A");
   });
 
   it("counts who read my messages in a group", async () => {
