@@ -6,7 +6,9 @@ import { chats, type ChatState } from "../../services/chats";
 import { errorMessage } from "../../services/errors";
 import { initialOf, listTime } from "../../services/format";
 import { createGroup } from "../../services/groups";
+import { MESSAGE_LIMITS } from "../../services/limits";
 import { mediaUrl, mediaUrls } from "../../services/media";
+import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
 
 export interface ChatRow {
@@ -23,6 +25,8 @@ export interface ChatRow {
   muted: boolean;
   group: boolean;
 }
+
+const GROUP_NAME_MAX = MESSAGE_LIMITS.groupNameChars;
 
 const CONNECTION_LABEL: Record<ChatState["connection"], string> = { online: "", connecting: "Connecting…", offline: "Not connected", stopped: "Not connected" };
 
@@ -57,6 +61,7 @@ Component({
     connection: "",
     loaded: false,
     error: "",
+    picking: false,
   },
   methods: {
     onLoad() {
@@ -116,28 +121,40 @@ Component({
       wx.showActionSheet({
         itemList: ["New Group Chat", "Scan", "Face-to-Face Group"],
         success: (res) => {
-          if (res.tapIndex === 0) this.newGroup();
+          if (res.tapIndex === 0) this.setData({ picking: true });
           if (res.tapIndex === 1) wx.navigateTo({ url: "/pages/join/index?scan=1" });
           if (res.tapIndex === 2) wx.navigateTo({ url: "/pages/face-to-face/index" });
         },
       });
     },
 
-    /** A group starts with its name; people join through its QR code or are added from Contacts. */
-    newGroup() {
+    onClosePicker() {
+      this.setData({ picking: false });
+    },
+
+    /**
+     * New Group Chat: friends picked (or nobody: people can join by its QR code later), then a
+     * name, suggested from the people in it as WeChat does.
+     */
+    onGroupPicked(e: WechatMiniprogram.CustomEvent<{ userIds: string[]; names: string[] }>) {
+      const { userIds, names } = e.detail;
+      this.setData({ picking: false });
+      const me = session.get().user?.nickname ?? "";
+      const suggested = [me, ...names].filter(Boolean).join(", ").slice(0, GROUP_NAME_MAX);
       wx.showModal({
         title: "New Group Chat",
         editable: true,
         placeholderText: "Group name",
+        content: userIds.length ? suggested : "",
         confirmText: "Create",
         success: async (res) => {
-          const name = (res.content ?? "").trim();
+          const name = (res.content ?? "").trim().slice(0, GROUP_NAME_MAX);
           if (!res.confirm || !name) return;
           try {
-            const group = await createGroup(name, []);
+            const group = await createGroup(name, userIds);
             wx.navigateTo({ url: `/pages/chat/index?id=${group.id}` });
-          } catch (e) {
-            this.setData({ error: errorMessage(e) });
+          } catch (err) {
+            this.setData({ error: errorMessage(err) });
           }
         },
       });

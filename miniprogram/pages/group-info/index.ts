@@ -6,11 +6,10 @@ import type { CreatedInvite, GroupInfo, JoinRequestView } from "../../../schema/
 import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
 import { apiBase } from "../../services/config";
-import { listContacts } from "../../services/contacts";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { addMembers, createInvite, decideJoinRequest, dissolveGroup, groupInfo, joinRequests, leaveGroup, muteMember, removeMember, setAdmin, setGroupNickname, transferOwnership, updateGroup } from "../../services/groups";
-import { GROUP_LIMITS } from "../../services/limits";
+import { GROUP_LIMITS, MESSAGE_LIMITS } from "../../services/limits";
 import { loadAvatars, mediaUrl, uploadMedia } from "../../services/media";
 import { session } from "../../services/session";
 
@@ -22,15 +21,6 @@ interface Tile {
   avatar: string;
   role: string;
   muted: boolean;
-}
-
-/** A friend in the "+" picker: members already in the group are shown but cannot be picked. */
-interface Candidate {
-  userId: string;
-  name: string;
-  initial: string;
-  member: boolean;
-  picked: boolean;
 }
 
 /** The settings switches the owner and admins see, by GroupInfo field. */
@@ -62,8 +52,7 @@ Component({
     avatar: "",
     alias: "",
     picking: false,
-    candidates: [] as Candidate[],
-    pickedCount: 0,
+    memberIds: [] as string[],
     pinned: false,
     muted: false,
     requests: [] as Array<JoinRequestView & { name: string }>,
@@ -119,37 +108,21 @@ Component({
 
     // ---- Adding friends ("+") -------------------------------------------------------------
 
-    async onOpenPicker() {
+    onOpenPicker() {
       if (!this.data.canInvite || !this.data.info) return;
-      try {
-        const { friends } = await listContacts();
-        const members = new Set(this.data.info.members.map((m) => m.userId));
-        const candidates = friends.map((f) => {
-          const name = f.remark || f.user.nickname;
-          return { userId: f.user.id, name, initial: initialOf(name), member: members.has(f.user.id), picked: false };
-        });
-        this.setData({ picking: true, candidates, pickedCount: 0 });
-      } catch (err) {
-        this.setData({ error: errorMessage(err) });
-      }
-    },
-
-    onPick(e: WechatMiniprogram.BaseEvent) {
-      const userId = (e.currentTarget.dataset as { id?: string }).id;
-      const candidates = this.data.candidates.map((c) => (c.userId === userId && !c.member ? { ...c, picked: !c.picked } : c));
-      this.setData({ candidates, pickedCount: candidates.filter((c) => c.picked).length });
+      this.setData({ picking: true, memberIds: this.data.info.members.map((m) => m.userId) });
     },
 
     onClosePicker() {
-      this.setData({ picking: false, candidates: [], pickedCount: 0 });
+      this.setData({ picking: false });
     },
 
-    async onConfirmAdd() {
-      const userIds = this.data.candidates.filter((c) => c.picked).map((c) => c.userId);
+    async onConfirmAdd(e: WechatMiniprogram.CustomEvent<{ userIds: string[] }>) {
+      const userIds = e.detail.userIds;
       if (!userIds.length) return;
       try {
         const result = await addMembers(this.data.id, userIds);
-        this.setData({ picking: false, candidates: [], pickedCount: 0 });
+        this.setData({ picking: false });
         // With invite confirmation on, a member's additions wait for the owner or an admin.
         wx.showToast({ title: result.requested.length ? "Sent for approval" : "Added", icon: result.requested.length ? "none" : "success" });
         await this.load();
@@ -261,7 +234,7 @@ Component({
     onEdit(e: WechatMiniprogram.BaseEvent) {
       const field = (e.currentTarget.dataset as { field?: "name" | "announcement" }).field;
       if (!field || !this.data.admin || !this.data.info) return;
-      const editing: Editing = field === "name" ? { field, title: "Group Name", maxlength: 30 } : { field, title: "Group Notice", maxlength: GROUP_LIMITS.announcementChars };
+      const editing: Editing = field === "name" ? { field, title: "Group Name", maxlength: MESSAGE_LIMITS.groupNameChars } : { field, title: "Group Notice", maxlength: GROUP_LIMITS.announcementChars };
       this.setData({ editing, draft: field === "name" ? this.data.info.name : this.data.info.announcement });
     },
 

@@ -118,6 +118,9 @@ describe("two mini-program clients on the real worker", () => {
     alice.adapter.actionSheetChoice = 0;
     alice.modalText = "Hiking";
     await tap(chatsTab, "#plus");
+    // No friends yet: the picker says so, and the group starts with Alice alone.
+    await waitFor(() => (text(chatsTab, "#new-group-picker >>> #picker") ?? "").startsWith("No friends yet"), "the friend picker");
+    await tap(chatsTab, "#new-group-picker >>> #picker-done");
     await waitFor(() => alice.adapter.navigations.some((n) => n.url.startsWith("/pages/chat/index?id=")), "navigation to the new group");
     groupId = alice.adapter.navigations.at(-1)!.url.split("id=")[1]!;
     expect(groupId).toMatch(/^c_/);
@@ -284,5 +287,34 @@ describe("two mini-program clients on the real worker", () => {
     await tap(bobDirect, "#send");
     await waitFor(() => bubbleTexts(aliceDirect).includes("Now we are friends"), "message on Alice's screen");
     await waitFor(() => (bobDirect.instance.data.bubbles as Array<{ mine: boolean; readLabel: string }>).some((b) => b.mine && b.readLabel === "Read"), "Read on Bob's screen");
+  });
+
+  it("Alice starts a second group by picking Bob among her friends and sets its avatar; Bob sees both", async () => {
+    const chatsTab = await alice.page("pages/chats/index");
+    const bobId = bob.chats.me!;
+    alice.adapter.actionSheetChoice = 0;
+    alice.modalText = "Book Club";
+    const before = alice.adapter.navigations.length;
+    await tap(chatsTab, "#plus");
+    await waitFor(() => chatsTab.querySelector(`#new-group-picker >>> #pick-${bobId}`) !== undefined, "Bob in the friend picker");
+    await tap(chatsTab, `#new-group-picker >>> #pick-${bobId}`);
+    await tap(chatsTab, "#new-group-picker >>> #picker-done");
+    await waitFor(() => alice.adapter.navigations.length > before, "navigation to the new group");
+    const clubId = alice.adapter.navigations.at(-1)!.url.split("id=")[1]!;
+    expect(alice.adapter.modals.at(-1)!.content).toMatch(/^alice-\w+, bob-\w+$/);
+    await waitFor(() => bob.chats.conversation(clubId)?.name === "Book Club", "the group on Bob's device", 10_000);
+    expect(bob.chats.conversation(clubId)?.memberCount).toBe(2);
+
+    const info = await alice.page("pages/group-info/index", { id: clubId });
+    await waitFor(() => info.instance.data.info !== null, "group info");
+    await tap(info, "#group-avatar");
+    await waitFor(() => info.instance.data.avatar !== "", "the avatar on Alice's Group info");
+
+    const bobInfo = await bob.page("pages/group-info/index", { id: clubId });
+    await waitFor(() => bobInfo.instance.data.avatar !== "", "the avatar on Bob's Group info");
+    expect(text(bobInfo, "#group-avatar")).toBe("Group Avatar");
+    const res = await fetch(bobInfo.instance.data.avatar as string);
+    expect(res.status).toBe(200);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(PICTURE);
   });
 });

@@ -147,6 +147,38 @@ describe("Chats tab", () => {
     expect(adapter.requests.map((r) => new URL(r.url).pathname)).toEqual(["/conversations"]);
   });
 
+  it("starts a group from + → New Group Chat: friends picked, a name suggested from them, then created with them", async () => {
+    const bodies: unknown[] = [];
+    const friend = (id: string, nickname: string) => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_x" });
+    adapter = createWxAdapter({
+      modalContent: () => "Weekend Hike",
+      fetch: async (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === "/contacts") return Response.json({ friends: [friend("u_bobbobbobbobbobbobbo", "Bob"), friend("u_carolcarolcarolcaro", "Carol")], tags: [] });
+        if (path === "/conversations" && req.method === "POST") {
+          bodies.push(await req.json());
+          return Response.json(summary({ id: "c_newgroupnewgroupnewg", name: "Weekend Hike" }), { status: 201 });
+        }
+        return Response.json({ error: { code: "not_found", message: path } }, { status: 404 });
+      },
+    });
+    installWx(adapter);
+    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    adapter.actionSheetChoice = 0;
+    await tap(comp, "#plus");
+    expect(adapter.actionSheets.at(-1)).toEqual(["New Group Chat", "Scan", "Face-to-Face Group"]);
+    await waitFor(() => text(comp, "#new-group-picker >>> #picker") === "B Bob C Carol", "friends to pick");
+    await tap(comp, "#new-group-picker >>> #pick-u_bobbobbobbobbobbobbo");
+    await tap(comp, "#new-group-picker >>> #pick-u_carolcarolcarolcaro");
+    await tap(comp, "#new-group-picker >>> #picker-done");
+    await waitFor(() => adapter.navigations.length > 0, "the new group's chat");
+    expect(adapter.modals.at(-1)).toEqual({ title: "New Group Chat", content: "Ann, Bob, Carol" });
+    expect(bodies).toEqual([{ name: "Weekend Hike", memberIds: ["u_bobbobbobbobbobbobbo", "u_carolcarolcarolcaro"] }]);
+    expect(adapter.navigations).toEqual([{ api: "navigateTo", url: "/pages/chat/index?id=c_newgroupnewgroupnewg" }]);
+  });
+
   it("sends a signed-out visitor to the login page", async () => {
     const comp = renderPage(pageId);
     await lifecycle(comp, "onShow");
