@@ -3,8 +3,9 @@
 // and joins, they chat on the Chat page over real sockets, Bob drops off the network while
 // Alice keeps writing and his own message waits in the outbox, and when he is back his device
 // catches up by seq and his message is stored exactly once; then they become friends through
-// Me (Qun ID) and Contacts, and their direct chat shows "Read". Every step goes through the pages
-// and the client's own modules, with `wx` backed by fetch and real WebSockets.
+// Me (Qun ID) and Contacts, and their direct chat shows "Read"; Alice starts a second group by
+// picking Bob, sets its avatar and renames it, and Bob's screens follow. Every step goes through
+// the pages and the client's own modules, with `wx` backed by fetch and real WebSockets.
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -316,5 +317,17 @@ describe("two mini-program clients on the real worker", () => {
     const res = await fetch(bobInfo.instance.data.avatar as string);
     expect(res.status).toBe(200);
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(PICTURE);
+
+    // Bob's Chats list follows the group's system messages live, without asking for the list again.
+    const bobList = await bob.page("pages/chats/index");
+    const row = () => (bobList.instance.data.rows as Array<{ id: string; name: string; avatar: string }>).find((r) => r.id === clubId);
+    await waitFor(() => Boolean(row()?.avatar), "the avatar on Bob's Chats list");
+    const listCalls = () => bob.adapter.requests.filter((r) => new URL(r.url).pathname === "/conversations").length;
+    const calls = listCalls();
+    await tap(info, "#group-name");
+    await input(info, "#edit-input", "Reading Club");
+    await tap(info, "#edit-save");
+    await waitFor(() => text(bobList, `#row-${clubId} .chat-row__name`) === "Reading Club (2)", "the new name on Bob's Chats list");
+    expect(listCalls()).toBe(calls);
   });
 });
