@@ -256,7 +256,7 @@ describe("Chat page", () => {
     await waitFor(() => comp.instance.data.hasOlder === false, "start of history");
     await settled();
     expect(text(comp, "#history-start")).toBe("Beginning of the chat");
-  });
+  }, 15_000); // renders 40 bubbles a few times: slow on a busy machine, not a wait on anything
 
   it("deletes a message from this device only", async () => {
     const comp = await openChat();
