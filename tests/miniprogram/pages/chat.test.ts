@@ -249,11 +249,11 @@ describe("Chat page", () => {
     expect(comp.instance.data.hasOlder).toBe(true);
     expect(comp.querySelector("#history-start")).toBeUndefined();
     comp.querySelector("#messages")!.dispatchEvent("scrolltoupper");
-    await waitFor(() => comp.instance.data.bubbles.length === 9 + 30 && !comp.instance.data.loadingOlder, "older page");
+    await waitFor(() => comp.instance.data.bubbles.length === 9 + 30 && !comp.instance.data.loadingOlder, "older page", 10_000);
     expect(calls.filter((c) => c.includes("before="))).toEqual([`/conversations/${GROUP}/messages?before=32&limit=30`]);
     expect(comp.instance.data.hasOlder).toBe(true);
     comp.querySelector("#messages")!.dispatchEvent("scrolltoupper");
-    await waitFor(() => comp.instance.data.hasOlder === false, "start of history");
+    await waitFor(() => comp.instance.data.hasOlder === false, "start of history", 10_000);
     await settled();
     expect(text(comp, "#history-start")).toBe("Beginning of the chat");
   }, 15_000); // renders 40 bubbles a few times: slow on a busy machine, not a wait on anything
