@@ -129,6 +129,9 @@ Component({
     dissolved: false,
     error: "",
     playing: 0,
+    /** The seq being forwarded while the chat picker is open, else 0. */
+    forwarding: 0,
+    forwardMax: MESSAGE_LIMITS.forwardTargetsMax,
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
@@ -343,19 +346,26 @@ Component({
       chats.recall(this.data.id, seq).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
     },
 
+    /** Forward: the chat picker opens; the message goes to every chat picked (up to nine), in one call. */
     forward(seq: number) {
-      const targets = chats.store.get().conversations.filter((c) => !c.dissolved).slice(0, 6);
-      wx.showActionSheet({
-        itemList: targets.map((c) => (c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name)),
-        success: (res) => {
-          const target = targets[res.tapIndex];
-          if (!target) return;
-          chats.forward(this.data.id, seq, [target.id]).then(
-            (results) => wx.showToast({ title: results.every((r) => r.ok) ? "Sent" : "Could not forward", icon: results.every((r) => r.ok) ? "success" : "none" }),
-            (err: unknown) => this.setData({ error: errorMessage(err) }),
-          );
+      this.setData({ forwarding: seq });
+    },
+
+    onForwardClose() {
+      this.setData({ forwarding: 0 });
+    },
+
+    onForwardTo(e: WechatMiniprogram.CustomEvent<{ conversationIds: string[] }>) {
+      const seq = this.data.forwarding;
+      this.setData({ forwarding: 0 });
+      if (!seq) return;
+      chats.forward(this.data.id, seq, e.detail.conversationIds).then(
+        (results) => {
+          const ok = results.every((r) => r.ok);
+          wx.showToast({ title: ok ? "Sent" : `Not sent to ${results.filter((r) => !r.ok).length}`, icon: ok ? "success" : "none" });
         },
-      });
+        (err: unknown) => this.setData({ error: errorMessage(err) }),
+      );
     },
 
     // ---- Media -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // The Chat page against a small in-memory server: a bubble for every message type, @mentions
 // highlighted, recalled and system messages as centred notes, read counts, the long-press menu,
 // the @ picker, and the outbox's sending / failed / retry per message.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
 import type { GroupInfo } from "../../../schema/groups";
@@ -20,6 +20,9 @@ let sent: Array<Record<string, unknown>>;
 let refuseSends: boolean;
 let recalls: number[];
 let calls: string[];
+/** Other chats on the list (forward targets), and what was forwarded. */
+let others: ConversationSummary[];
+let forwarded: Array<{ seq: number; body: unknown }>;
 /** When set, the nine messages are seqs olderFrom… and 1…olderFrom-1 lie before them. */
 let olderFrom = 0;
 
@@ -64,7 +67,14 @@ async function server(req: Request): Promise<Response> {
     const older = Array.from({ length: Math.min(30, before - 1) }, (_, i) => msg(before - 1 - i, BOB, "text", { text: `old ${before - 1 - i}` })).reverse();
     return Response.json({ messages: older, hasMore: older[0]!.seq > 1 });
   }
-  if (path === "/conversations") return Response.json({ conversations: [summary] });
+  if (path === "/conversations") return Response.json({ conversations: [summary, ...others] });
+  const forward = path.match(/\/messages\/(\d+)\/forward$/);
+  if (forward) {
+    const body = (await req.json()) as { to: string[] };
+    forwarded.push({ seq: Number(forward[1]), body });
+    return Response.json({ results: body.to.map((conversationId) => ({ conversationId, ok: true, seq: 1 })) });
+  }
+  if (others.some((o) => path === `/conversations/${o.id}/messages`)) return Response.json({ messages: [], hasMore: false, lastSeq: 0 });
   if (path === `/conversations/${GROUP}/messages` && req.method === "GET") {
     const after = Number(url.searchParams.get("after") ?? 0);
     return Response.json({ messages: MESSAGES.filter((m) => m.seq > after), hasMore: false, lastSeq: 9 });
@@ -90,8 +100,12 @@ async function server(req: Request): Promise<Response> {
   return Response.json({ error: { code: "not_found", message: `no ${path}` } }, { status: 404 });
 }
 
+/** Pages opened by a test, unloaded after it so their store listeners do not slow the next. */
+let opened: Rendered[] = [];
+
 async function openChat(): Promise<Rendered> {
   const comp = renderPage(pageId);
+  opened.push(comp);
   await lifecycle(comp, "onLoad", { id: GROUP });
   await chats().refresh();
   await waitFor(() => comp.instance.data.members.length === 2 && comp.instance.data.bubbles.length === 9, "messages and members");
@@ -113,6 +127,8 @@ beforeEach(() => {
   olderFrom = 0;
   refuseSends = false;
   info.members[1]!.avatarMediaId = null;
+  others = [];
+  forwarded = [];
   adapter = createWxAdapter({ fetch: server });
   adapter.setOffline(false);
   installWx(adapter);
@@ -122,6 +138,11 @@ beforeEach(() => {
     user: { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
     created: false,
   });
+});
+
+afterEach(async () => {
+  for (const comp of opened) await lifecycle(comp, "onUnload");
+  opened = [];
 });
 
 afterAll(async () => {
@@ -233,6 +254,29 @@ describe("Chat page", () => {
     comp.querySelector(`${bubble(comp, 3)} .bubble`)!.dispatchEvent("longpress");
     await waitFor(() => recalls.length === 1, "recall");
     expect(recalls).toEqual([3]);
+  });
+
+  it("forwards a message to the chats picked, up to nine, leaving dissolved groups out", async () => {
+    const other = (i: number, patch: Partial<ConversationSummary> = {}): ConversationSummary => ({ ...summary, id: `c_other${String(i).padStart(15, "0")}`, name: `Group ${i}`, lastSeq: 0, lastMessageAt: Date.now() - i * 1000, ...patch });
+    others = [...Array.from({ length: 10 }, (_, i) => other(i + 1)), other(11, { name: "Old club", dissolved: true })];
+    const comp = await openChat();
+    adapter.actionSheetChoice = 2;
+    comp.querySelector(`${bubble(comp, 2)} .bubble`)!.dispatchEvent("longpress");
+    await waitFor(() => comp.instance.data.forwarding === 2, "the chat picker");
+    await settled();
+    const listed = text(comp, "#forward-picker >>> #chat-picker-list")!;
+    expect(listed).toContain("H Hiking");
+    expect(listed).toContain("G Group 10");
+    expect(listed).not.toContain("Old club");
+    for (let i = 1; i <= 10; i++) await tap(comp, `#forward-picker >>> #pick-${others[i - 1]!.id}`);
+    // The tenth is refused: nine is the limit.
+    expect(text(comp, "#forward-picker >>> #chat-picker-done")).toBe("Send (9)");
+    await tap(comp, "#forward-picker >>> #chat-picker-done");
+    await waitFor(() => forwarded.length === 1, "forward");
+    expect(forwarded[0]).toMatchObject({ seq: 2, body: { to: others.slice(0, 9).map((o) => o.id) } });
+    await waitFor(() => adapter.toasts.length > 0, "toast");
+    expect(adapter.toasts.at(-1)).toEqual({ title: "Sent", icon: "success" });
+    expect(comp.instance.data.forwarding).toBe(0);
   });
 
   it("shows who is typing for a few seconds", async () => {
