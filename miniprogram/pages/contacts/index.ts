@@ -38,11 +38,11 @@ Component({
     tag: "",
     count: 0,
     loaded: false,
-    requests: [] as Array<FriendRequestView & { initial: string }>,
+    requests: [] as Array<FriendRequestView & { initial: string; avatar: string }>,
     showRequests: false,
     adding: false,
     query: "",
-    found: [] as Array<PublicProfile & { initial: string; sent: boolean }>,
+    found: [] as Array<PublicProfile & { initial: string; avatar: string; sent: boolean }>,
     searched: false,
     card: null as { userId: string; nickname: string; username: string; signature: string; initial: string; conversationId: string } | null,
     blocked: [] as Array<PublicProfile & { initial: string }>,
@@ -80,12 +80,15 @@ Component({
       all = friends;
       this.setData({
         tags,
-        requests: incoming.map((r) => ({ ...r, initial: initialOf(r.from.nickname) })),
+        requests: incoming.map((r) => ({ ...r, initial: initialOf(r.from.nickname), avatar: mediaUrl(r.from.avatarMediaId) })),
         blocked: blocked.map((u) => ({ ...u, initial: initialOf(u.nickname) })),
         loaded: true,
       });
       this.show();
-      loadAvatars(friends.map((f) => f.user.avatarMediaId), () => this.show());
+      loadAvatars([...friends.map((f) => f.user.avatarMediaId), ...incoming.map((r) => r.from.avatarMediaId)], () => {
+        this.show();
+        this.setData({ requests: this.data.requests.map((r) => ({ ...r, avatar: mediaUrl(r.from.avatarMediaId) })) });
+      });
     },
 
     show() {
@@ -199,7 +202,8 @@ Component({
       if (!q) return;
       try {
         const users = await searchUsers(q);
-        this.setData({ found: users.map((u) => ({ ...u, initial: initialOf(u.nickname), sent: false })), searched: true });
+        this.setData({ found: users.map((u) => ({ ...u, initial: initialOf(u.nickname), avatar: mediaUrl(u.avatarMediaId), sent: false })), searched: true });
+        loadAvatars(users.map((u) => u.avatarMediaId), () => this.setData({ found: this.data.found.map((u) => ({ ...u, avatar: mediaUrl(u.avatarMediaId) })) }));
       } catch (err) {
         this.setData({ error: errorMessage(err) });
       }

@@ -2,7 +2,7 @@
 // QR code (save to album, share), your alias in the group, your own flags (pin, mute
 // notifications), the owner's and admins' actions (settings, mute all, join requests), and
 // leaving or dissolving.
-import type { CreatedInvite, GroupInfo, JoinRequestView } from "../../../schema/groups";
+import type { CreatedInvite, GroupInfo, GroupMember, JoinRequestView } from "../../../schema/groups";
 import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
 import { apiBase } from "../../services/config";
@@ -39,6 +39,11 @@ interface Editing {
 
 const GRID_MAX = 19;
 
+function tileOf(m: GroupMember): Tile {
+  const name = m.nickname || m.profileNickname;
+  return { userId: m.userId, name, initial: initialOf(name), avatar: mediaUrl(m.avatarMediaId), role: m.role, muted: Boolean(m.mutedUntil && m.mutedUntil > Date.now()) };
+}
+
 Component({
   data: {
     id: "",
@@ -53,6 +58,9 @@ Component({
     alias: "",
     picking: false,
     memberIds: [] as string[],
+    /** Every member, drawn only while "All Members" is open (a group holds up to 500). */
+    everyone: [] as Tile[],
+    showAll: false,
     pinned: false,
     muted: false,
     requests: [] as Array<JoinRequestView & { name: string }>,
@@ -99,11 +107,20 @@ Component({
     drawAvatars() {
       const info = this.data.info;
       if (!info) return;
-      const tiles = info.members.slice(0, GRID_MAX).map((m) => {
-        const name = m.nickname || m.profileNickname;
-        return { userId: m.userId, name, initial: initialOf(name), avatar: mediaUrl(m.avatarMediaId), role: m.role, muted: Boolean(m.mutedUntil && m.mutedUntil > Date.now()) };
-      });
-      this.setData({ tiles, avatar: mediaUrl(info.avatarMediaId) });
+      const tiles = info.members.map(tileOf);
+      this.setData({ tiles: tiles.slice(0, GRID_MAX), avatar: mediaUrl(info.avatarMediaId), ...(this.data.showAll ? { everyone: tiles } : {}) });
+    },
+
+    /** The "+n" tile: every member, with the same actions on tap as the grid. */
+    onShowAll() {
+      const info = this.data.info;
+      if (!info) return;
+      this.setData({ showAll: true, everyone: info.members.map(tileOf) });
+      loadAvatars(info.members.map((m) => m.avatarMediaId), () => this.drawAvatars());
+    },
+
+    onCloseAll() {
+      this.setData({ showAll: false, everyone: [] });
     },
 
     // ---- Adding friends ("+") -------------------------------------------------------------
@@ -292,7 +309,7 @@ Component({
     /** Tapping a member: the actions your role allows over theirs (docs/groups.md, Roles). */
     onMember(e: WechatMiniprogram.BaseEvent) {
       const userId = (e.currentTarget.dataset as { id?: string }).id;
-      const tile = this.data.tiles.find((t) => t.userId === userId);
+      const tile = this.data.tiles.find((t) => t.userId === userId) ?? this.data.everyone.find((t) => t.userId === userId);
       const { role, id } = this.data;
       if (!tile || tile.userId === chats.me || RANK[role]! <= RANK[tile.role]! || this.data.info?.dissolvedAt) return;
       const actions: Array<[string, () => Promise<unknown>]> = [];

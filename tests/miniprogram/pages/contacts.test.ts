@@ -19,6 +19,8 @@ let calls: Array<{ method: string; path: string; body: unknown }>;
 let friends: FriendView[];
 let blocked: PublicProfile[];
 const BOB_AVATAR = "md_bobavatarbobavatarb";
+const DAVID_AVATAR = "md_davidavatardavidava";
+const ERIN_AVATAR = "md_erinavatarerinavata";
 
 const profile = (id: string, nickname: string, username: string | null = null): PublicProfile => ({ id, username, nickname, avatarMediaId: null, signature: "", status: "" });
 const friend = (id: string, nickname: string, patch: Partial<FriendView> = {}): FriendView => ({ user: profile(id, nickname), remark: "", tags: [], online: false, since: 0, conversationId: `d_${id.slice(2)}aaaaa`, ...patch });
@@ -53,14 +55,14 @@ async function server(req: Request): Promise<Response> {
   }
   if (p === "/contacts") return Response.json({ friends, tags: [...new Set(friends.flatMap((f) => f.tags))].sort() });
   if (p === "/contacts/requests" && method === "GET") {
-    return Response.json({ incoming: [{ id: "fr_1", from: profile("u_daviddaviddaviddavi", "David"), to: profile(ME, "Ann"), greeting: "Hi, I'm David from the climbing gym", status: "pending", createdAt: 0, respondedAt: null }], outgoing: [] });
+    return Response.json({ incoming: [{ id: "fr_1", from: { ...profile("u_daviddaviddaviddavi", "David"), avatarMediaId: DAVID_AVATAR }, to: profile(ME, "Ann"), greeting: "Hi, I'm David from the climbing gym", status: "pending", createdAt: 0, respondedAt: null }], outgoing: [] });
   }
   if (p === "/contacts/requests" && method === "POST") return Response.json({ request: {} }, { status: 201 });
   if (p === "/contacts/requests/fr_1/accept") {
     friends = [...friends, friend("u_daviddaviddaviddavi", "David")];
     return Response.json({ conversationId: "d_david", friend: friends.at(-1) });
   }
-  if (p === "/users/search") return Response.json({ users: url.searchParams.get("q") === "erin_w" ? [profile("u_erinerinerinerineri", "Erin", "erin_w")] : [] });
+  if (p === "/users/search") return Response.json({ users: url.searchParams.get("q") === "erin_w" ? [{ ...profile("u_erinerinerinerineri", "Erin", "erin_w"), avatarMediaId: ERIN_AVATAR }] : [] });
   const patch = p.match(/^\/contacts\/(u_\w+)$/);
   if (patch && method === "DELETE") {
     friends = friends.filter((f) => f.user.id !== patch[1]);
@@ -124,14 +126,15 @@ describe("Contacts tab", () => {
     expect(text(comp, "#friend-count")).toBe("4 friends");
   });
 
-  it("draws a friend's avatar from a signed URL, and initials for friends without one", async () => {
+  it("draws avatars of friends and of people asking, from signed URLs asked in one call, and initials for the rest", async () => {
     const comp = await open();
     const row = (id: string) => comp.instance.data.sections.flatMap((s: { items: { userId: string; avatar: string }[] }) => s.items).find((r: { userId: string }) => r.userId === id);
     await waitFor(() => row("u_bobbobbobbobbobbobbo").avatar !== "", "Bob's avatar");
     expect(row("u_bobbobbobbobbobbobbo").avatar).toBe(`https://media.example/${BOB_AVATAR}`);
     expect(text(comp, "#friend-u_bobbobbobbobbobbobbo")).toBe("Bob Hiking");
     expect(text(comp, "#friend-u_carolcarolcarolcaro")).toBe("C Carol Hiking, Work");
-    expect(calls.filter((c) => c.path === "/media/urls").map((c) => c.body)).toEqual([{ mediaIds: [BOB_AVATAR] }]);
+    expect(calls.filter((c) => c.path === "/media/urls").map((c) => c.body)).toEqual([{ mediaIds: [BOB_AVATAR, DAVID_AVATAR] }]);
+    expect(comp.instance.data.requests[0].avatar).toBe(`https://media.example/${DAVID_AVATAR}`);
   });
 
   it("renames a tag from its long-press menu, and deletes one after confirmation", async () => {
@@ -184,6 +187,8 @@ describe("Contacts tab", () => {
     await waitFor(() => comp.instance.data.found[0].sent === true, "request sent");
     expect(calls.find((c) => c.method === "POST" && c.path === "/contacts/requests")!.body).toEqual({ userId: "u_erinerinerinerineri", greeting: "Hi, I'm Ann" });
     expect(text(comp, "#found-u_erinerinerinerineri .found__add")).toBe("Sent");
+    await waitFor(() => comp.instance.data.found[0].avatar !== "", "Erin's avatar");
+    expect(comp.instance.data.found[0].avatar).toBe(`https://media.example/${ERIN_AVATAR}`);
   });
 
   it("sets a friend's remark and tags from their card, and the index follows", async () => {

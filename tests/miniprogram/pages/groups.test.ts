@@ -156,6 +156,17 @@ describe("Group info page", () => {
     expect(text(comp, ".member--more")).toBe("+6");
   });
 
+  it("opens every member from the +n tile, with the same actions on tap", async () => {
+    memberCount = 25;
+    const comp = await open();
+    await tap(comp, "#show-all");
+    expect(comp.querySelectorAll("#all-members .member")).toHaveLength(25);
+    expect(text(comp, "#all-u_member00000000000024")).toBe("M Member 24");
+    adapter.actionSheetChoice = null;
+    await tap(comp, "#all-u_member00000000000024");
+    expect(adapter.actionSheets.at(-1)).toEqual(["Make Admin", "Make Group Owner", "Mute for 1 Hour", "Remove from Group"]);
+  });
+
   it("draws members' avatars from signed URLs, asked for in one call, and initials for the rest", async () => {
     const comp = await open();
     const carol = () => comp.instance.data.tiles.find((t: { userId: string }) => t.userId === CAROL);
