@@ -61,6 +61,8 @@ export interface WxAdapter {
   downloads: string[];
   album: string[];
   sharedImages: string[];
+  /** Selectors wx.pageScrollTo was asked to bring into view. */
+  scrolls: string[];
   /** Local files by path (what wx.uploadFile reads), and upload progress reported. */
   files: Map<string, Uint8Array>;
   progress: number[];
@@ -81,6 +83,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const downloads: string[] = [];
   const album: string[] = [];
   const sharedImages: string[] = [];
+  const scrolls: string[] = [];
   const files = new Map<string, Uint8Array>();
   const progress: number[] = [];
   const sockets: WebSocket[] = [];
@@ -224,6 +227,10 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       return settle(opts, () => ({ errMsg: "showShareImageMenu:ok" }), "showShareImageMenu");
     },
     setNavigationBarTitle: noop("setNavigationBarTitle"),
+    pageScrollTo: (opts: Callbacks<unknown> & { selector?: string; scrollTop?: number }) => {
+      scrolls.push(opts.selector ?? `top:${opts.scrollTop ?? 0}`);
+      return settle(opts, () => ({ errMsg: "pageScrollTo:ok" }), "pageScrollTo");
+    },
     stopPullDownRefresh: noop("stopPullDownRefresh"),
     setClipboardData: noop("setClipboardData"),
     getLocation: (opts: Callbacks<unknown>) => settle(opts, () => ({ latitude: 31.2304, longitude: 121.4737, errMsg: "getLocation:ok" }), "getLocation"),
@@ -265,6 +272,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     downloads,
     album,
     sharedImages,
+    scrolls,
     files,
     progress,
     actionSheetChoice: null,

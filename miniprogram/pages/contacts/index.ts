@@ -102,6 +102,12 @@ Component({
       this.setData({ sections, count: friends.length });
     },
 
+    /** The letter bar on the right, as in WeChat: jumps to that letter's section. */
+    onIndex(e: WechatMiniprogram.BaseEvent) {
+      const letter = (e.currentTarget.dataset as { letter?: string }).letter;
+      if (letter) wx.pageScrollTo({ selector: `#section-${letter === "#" ? "hash" : letter}`, duration: 0 });
+    },
+
     onTag(e: WechatMiniprogram.BaseEvent) {
       const tag = (e.currentTarget.dataset as { tag?: string }).tag ?? "";
       this.setData({ tag: tag === this.data.tag ? "" : tag });

@@ -152,6 +152,15 @@ describe("Contacts tab", () => {
     expect(text(comp, "#friend-count")).toBe("4 friends");
   });
 
+  it("jumps to a letter's section from the letter bar on the right", async () => {
+    const comp = await open();
+    expect(text(comp, "#letter-index")).toBe("A B C #");
+    await tap(comp, "#index-C");
+    await tap(comp, "#index-hash");
+    expect(adapter.scrolls).toEqual(["#section-C", "#section-hash"]);
+    expect(text(comp, "#section-hash")).toBe("# 4 42");
+  });
+
   it("filters by a tag, and shows everyone again when it is tapped twice", async () => {
     const comp = await open();
     expect(text(comp, "#tags")).toBe("Family Hiking Work");
