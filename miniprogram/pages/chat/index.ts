@@ -50,6 +50,9 @@ export interface Member {
   avatarMediaId: string | null;
 }
 
+/** What "@All" inserts, as WeChat writes it. */
+const MENTION_ALL = "@All";
+
 /** Shows the time above a message when five minutes passed since the previous one, as WeChat does. */
 const TIME_GAP_MS = 5 * 60 * 1000;
 
@@ -116,6 +119,11 @@ Component({
     bubbles: [] as Bubble[],
     draft: "",
     mentions: [] as string[],
+    /** "@All" picked (owner and admins only); sent as mentionAll while "@All" stays in the text. */
+    mentionAll: false,
+    canMentionAll: false,
+    /** The @ picker's people: members but me, with avatars. */
+    mentionable: [] as Array<Member & { avatar: string }>,
     replyTo: null as { seq: number; text: string } | null,
     members: [] as Member[],
     pickingMention: false,
@@ -243,7 +251,8 @@ Component({
         const name = m.nickname || m.profileNickname;
         return { userId: m.userId, name, initial: initialOf(name), role: m.role, avatarMediaId: m.avatarMediaId };
       });
-      this.setData({ members });
+      const myRole = members.find((m) => m.userId === chats.me)?.role;
+      this.setData({ members, canMentionAll: myRole === "owner" || myRole === "admin" });
       this.render();
     },
 
@@ -265,11 +274,20 @@ Component({
       this.setData({ draft: value });
       chats.typing(this.data.id);
       // "@" just typed (not left over after deleting) in a group opens the member picker.
-      if (this.data.group && value.endsWith("@") && value.length > previous.length) this.setData({ pickingMention: true });
+      if (this.data.group && value.endsWith("@") && value.length > previous.length) this.openMentions();
+    },
+
+    openMentions() {
+      const mentionable = this.data.members.filter((m) => m.userId !== chats.me).map((m) => ({ ...m, avatar: mediaUrl(m.avatarMediaId) }));
+      this.setData({ pickingMention: true, mentionable });
     },
 
     onPickMention(e: WechatMiniprogram.BaseEvent) {
       const userId = (e.currentTarget.dataset as { id?: string }).id;
+      if (userId === "all" && this.data.canMentionAll) {
+        this.setData({ draft: `${this.data.draft.replace(/@$/, "")}${MENTION_ALL} `, pickingMention: false, mentionAll: true });
+        return;
+      }
       const member = this.data.members.find((m) => m.userId === userId);
       if (!member) return;
       const draft = `${this.data.draft.replace(/@$/, "")}@${member.name} `;
@@ -290,9 +308,16 @@ Component({
       const names = this.names();
       // Only people still named in the text are mentioned.
       const mentions = this.data.mentions.filter((id) => text.includes(`@${names[id] ?? ""}`));
-      const draft: Draft = { type: "text", body: { text }, ...(mentions.length ? { mentions } : {}), ...(this.data.replyTo ? { replyTo: this.data.replyTo.seq } : {}) };
+      const mentionAll = this.data.mentionAll && text.includes(MENTION_ALL);
+      const draft: Draft = {
+        type: "text",
+        body: { text },
+        ...(mentions.length ? { mentions } : {}),
+        ...(mentionAll ? { mentionAll } : {}),
+        ...(this.data.replyTo ? { replyTo: this.data.replyTo.seq } : {}),
+      };
       chats.send(this.data.id, draft);
-      this.setData({ draft: "", mentions: [], replyTo: null });
+      this.setData({ draft: "", mentions: [], mentionAll: false, replyTo: null });
     },
 
     onCancelReply() {

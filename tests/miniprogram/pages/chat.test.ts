@@ -232,11 +232,37 @@ describe("Chat page", () => {
     const comp = await openChat();
     await input(comp, "#draft-input", "Ready @");
     expect(comp.instance.data.pickingMention).toBe(true);
+    // Everyone but me; as the owner I may also mention all members.
+    expect(text(comp, "#mention-picker")).toBe("@ All Members B Bob");
     await tap(comp, `#mention-${BOB}`);
     expect(comp.instance.data.draft).toBe("Ready @Bob ");
     await tap(comp, "#send");
     await waitFor(() => sent.length === 1, "send");
     expect(sent[0]).toMatchObject({ body: { text: "Ready @Bob" }, mentions: [BOB] });
+  });
+
+  it("lets the owner mention all members with @All", async () => {
+    const comp = await openChat();
+    await input(comp, "#draft-input", "Leaving at 8 @");
+    await tap(comp, "#mention-all");
+    expect(comp.instance.data.draft).toBe("Leaving at 8 @All ");
+    await tap(comp, "#send");
+    await waitFor(() => sent.length === 1, "send");
+    expect(sent[0]).toMatchObject({ body: { text: "Leaving at 8 @All" }, mentionAll: true });
+    expect(sent[0]!.mentions).toBeUndefined();
+  });
+
+  it("offers @All only to the owner and admins", async () => {
+    info.members[0]!.role = "member";
+    info.members[1]!.role = "owner";
+    try {
+      const comp = await openChat();
+      await input(comp, "#draft-input", "@");
+      expect(text(comp, "#mention-picker")).toBe("B Bob");
+    } finally {
+      info.members[0]!.role = "owner";
+      info.members[1]!.role = "member";
+    }
   });
 
   it("long-press offers copy, reply, forward, recall (mine, within two minutes) and delete", async () => {
