@@ -115,3 +115,32 @@ export function loadAvatars(ids: Array<string | null | undefined>, redraw: () =>
     done, // offline: the initials stay, and the next redraw asks again
   );
 }
+
+/** Pictures at most this big are their own thumbnail; bigger ones get a compressed copy. */
+export const THUMBNAIL_FROM_BYTES = 100 * 1024;
+
+/** A smaller copy of a local picture for the chat list (WeChat's own compression), or null. */
+export function compressedCopy(src: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    wx.compressImage({
+      src,
+      quality: 60,
+      compressedWidth: 480,
+      success: (res) => resolve(res.tempFilePath),
+      fail: () => resolve(null),
+    });
+  });
+}
+
+/**
+ * Uploads a thumbnail or poster of `ofMediaId` (docs/media.md, Thumbnails and posters). Best
+ * effort: null when none can be made or the server refuses it, and the message goes without.
+ */
+export async function uploadPreview(path: Promise<string | null>, ofMediaId: string): Promise<string | null> {
+  try {
+    const file = await path;
+    return file ? await uploadMedia(file, "image", undefined, { previewOf: ofMediaId }) : null;
+  } catch {
+    return null;
+  }
+}

@@ -45,7 +45,7 @@ export interface WxAdapterOptions {
   /** What wx.scanCode reads. */
   scanResult?: () => string;
   /** What wx.chooseMedia picks: a path of `files` with its details. */
-  chooseMedia?: () => { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number };
+  chooseMedia?: () => { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number; thumbTempFilePath?: string };
 }
 
 export interface WxAdapter {
@@ -63,6 +63,8 @@ export interface WxAdapter {
   sharedImages: string[];
   /** Selectors wx.pageScrollTo was asked to bring into view. */
   scrolls: string[];
+  /** wx.compressImage calls. */
+  compressed: Array<{ src: string; quality?: number; compressedWidth?: number }>;
   /** Local files by path (what wx.uploadFile reads), and upload progress reported. */
   files: Map<string, Uint8Array>;
   progress: number[];
@@ -84,6 +86,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const album: string[] = [];
   const sharedImages: string[] = [];
   const scrolls: string[] = [];
+  const compressed: WxAdapter["compressed"] = [];
   const files = new Map<string, Uint8Array>();
   const progress: number[] = [];
   const sockets: WebSocket[] = [];
@@ -218,6 +221,16 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       if (!picked) throw new Error("cancel");
       return { type: picked.type, tempFiles: [{ ...picked, fileType: picked.type }], errMsg: "chooseMedia:ok" };
     }, "chooseMedia"),
+    // A stand-in for WeChat's compression: a new temp file (here with the same bytes).
+    compressImage: (opts: Callbacks<unknown> & { src: string; quality?: number; compressedWidth?: number }) =>
+      settle(opts, () => {
+        const bytes = files.get(opts.src);
+        if (!bytes) throw new Error(`no such file ${opts.src}`);
+        const tempFilePath = `wxfile://tmp/compressed-${files.size}.jpg`;
+        files.set(tempFilePath, bytes);
+        compressed.push({ src: opts.src, quality: opts.quality, compressedWidth: opts.compressedWidth });
+        return { tempFilePath, errMsg: "compressImage:ok" };
+      }, "compressImage"),
     saveImageToPhotosAlbum: (opts: Callbacks<unknown> & { filePath: string }) => {
       album.push(opts.filePath);
       return settle(opts, () => ({ errMsg: "saveImageToPhotosAlbum:ok" }), "saveImageToPhotosAlbum");
@@ -273,6 +286,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     album,
     sharedImages,
     scrolls,
+    compressed,
     files,
     progress,
     actionSheetChoice: null,

@@ -9,7 +9,7 @@ import { errorMessage } from "../../services/errors";
 import { api } from "../../services/api";
 import { fileSize, initialOf, listTime, previewOf, seconds, systemText, textParts, type TextPart } from "../../services/format";
 import { MESSAGE_LIMITS } from "../../services/limits";
-import { loadAvatars, mediaUrl, mediaUrls, uploadMedia, type MediaKind } from "../../services/media";
+import { compressedCopy, loadAvatars, mediaUrl, mediaUrls, THUMBNAIL_FROM_BYTES, uploadMedia, uploadPreview, type MediaKind } from "../../services/media";
 import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
 
@@ -451,11 +451,13 @@ Component({
       if (loc) wx.openLocation({ latitude: loc.latitude, longitude: loc.longitude, name: loc.name, address: loc.address });
     },
 
-    async sendUpload(kind: MediaKind, path: string, label: string, draftOf: (mediaId: string) => Draft, fields: Record<string, string | number> = {}) {
+    /** Uploads with progress, then a thumbnail or poster when `preview` makes one, then sends. */
+    async sendUpload(kind: MediaKind, path: string, label: string, draftOf: (mediaId: string, previewId: string | null) => Draft, fields: Record<string, string | number> = {}, preview?: () => Promise<string | null>) {
       this.setData({ upload: { label, percent: 0 } });
       try {
         const mediaId = await uploadMedia(path, kind, (percent) => this.setData({ upload: { label, percent } }), fields);
-        chats.send(this.data.id, draftOf(mediaId));
+        const previewId = preview ? await uploadPreview(preview(), mediaId) : null;
+        chats.send(this.data.id, draftOf(mediaId, previewId));
       } catch (err) {
         this.setData({ error: errorMessage(err) });
       } finally {
@@ -473,9 +475,12 @@ Component({
           const size = { ...(f.width ? { width: f.width, height: f.height } : {}) };
           if (res.type === "video") {
             const durationMs = Math.round((f.duration ?? 0) * 1000);
-            void this.sendUpload("video", f.tempFilePath, "Video", (mediaId) => ({ type: "video", body: { mediaId, durationMs, ...size } }), { durationMs, size: f.size, ...size });
+            // The cover frame WeChat hands with a chosen video is its poster.
+            const poster = f.thumbTempFilePath ? () => Promise.resolve(f.thumbTempFilePath) : undefined;
+            void this.sendUpload("video", f.tempFilePath, "Video", (mediaId, posterMediaId) => ({ type: "video", body: { mediaId, durationMs, ...size, ...(posterMediaId ? { posterMediaId } : {}) } }), { durationMs, size: f.size, ...size }, poster);
           } else {
-            void this.sendUpload("image", f.tempFilePath, "Photo", (mediaId) => ({ type: "image", body: { mediaId, ...size } }), { size: f.size, ...size });
+            const thumbnail = f.size > THUMBNAIL_FROM_BYTES ? () => compressedCopy(f.tempFilePath) : undefined;
+            void this.sendUpload("image", f.tempFilePath, "Photo", (mediaId, thumbMediaId) => ({ type: "image", body: { mediaId, ...size, ...(thumbMediaId ? { thumbMediaId } : {}) } }), { size: f.size, ...size }, thumbnail);
           }
         },
       });

@@ -32,10 +32,17 @@ interface Client {
 const baseUrl = inject("e2eBaseUrl");
 const loaded = new Map<string, string>();
 
-/** A real 24×16 PNG, as the camera roll would hand it over. */
+/**
+ * A real 200×200 PNG of noise, as the camera roll would hand it over: about 160 KB, so the client
+ * makes a thumbnail for it (the adapter's compressImage copies the bytes, still a valid image).
+ */
 function picture(): Uint8Array {
-  const png = new PNG({ width: 24, height: 16 });
-  for (let i = 0; i < png.data.length; i += 4) png.data.set([7, 193, 96, 255], i);
+  const png = new PNG({ width: 200, height: 200 });
+  let seed = 7;
+  for (let i = 0; i < png.data.length; i += 4) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    png.data.set([seed & 255, (seed >> 8) & 255, (seed >> 16) & 255, 255], i);
+  }
   return new Uint8Array(PNG.sync.write(png));
 }
 const PICTURE = picture();
@@ -45,7 +52,7 @@ function makeClient(name: string, root: string, install: (a: WxAdapter) => void)
   const adapter = createWxAdapter({
     scanResult: () => client.scanned,
     modalContent: () => client.modalText,
-    chooseMedia: () => ({ type: "image", tempFilePath: "wxfile://tmp/trail.png", size: PICTURE.length, width: 24, height: 16 }),
+    chooseMedia: () => ({ type: "image", tempFilePath: "wxfile://tmp/trail.png", size: PICTURE.length, width: 200, height: 200 }),
   });
   adapter.files.set("wxfile://tmp/trail.png", PICTURE);
   adapter.storage.set("qun.apiBase", JSON.stringify(baseUrl));
@@ -185,9 +192,11 @@ describe("two mini-program clients on the real worker", () => {
     expect(fromAlice.sender).toMatch(/^alice-/);
   });
 
-  it("Alice sends a picture: it uploads with progress, and Bob's chat shows it from a signed URL with the same bytes", async () => {
+  it("Alice sends a picture: it uploads with progress and a thumbnail, and Bob's chat shows the thumbnail from a signed URL", async () => {
+    expect(PICTURE.length).toBeGreaterThan(100 * 1024);
     await tap(aliceChat, "#choose-photo");
-    await waitFor(() => alice.adapter.progress.length === 1 && alice.chats.pending().length === 0 && aliceChat.instance.data.upload === null, "upload and send");
+    await waitFor(() => alice.adapter.progress.length === 2 && alice.chats.pending().length === 0 && aliceChat.instance.data.upload === null, "upload and send");
+    expect(alice.adapter.compressed).toHaveLength(1);
     const image = () => (bobChat.instance.data.bubbles as Array<{ type: string; image: string; mine: boolean }>).find((b) => b.type === "image");
     await waitFor(() => Boolean(image()?.image), "the picture on Bob's screen", 10_000);
     expect(image()!.mine).toBe(false);
@@ -196,6 +205,14 @@ describe("two mini-program clients on the real worker", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/png");
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(PICTURE);
+    // The message carries both: the bubble shows the thumbnail, and the original is there for the preview.
+    const page = await bob.api.get<HistoryPage>(`/conversations/${groupId}/messages`, { after: 0 });
+    const body = page.messages.find((m) => m.type === "image")!.body as { mediaId: string; thumbMediaId?: string };
+    expect(body.thumbMediaId).toMatch(/^md_/);
+    expect(body.thumbMediaId).not.toBe(body.mediaId);
+    expect(image()!.image).toContain(`/media/${body.thumbMediaId}?`);
+    const original = await bob.api.post<{ urls: { mediaId: string; url: string }[] }>("/media/urls", { mediaIds: [body.mediaId], conversationId: groupId });
+    expect(new Uint8Array(await (await fetch(original.urls[0]!.url)).arrayBuffer())).toEqual(PICTURE);
   });
 
   it("Bob drops off the network: his message waits as sending, and on return he catches up and it is stored once", async () => {

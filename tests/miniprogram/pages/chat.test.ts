@@ -22,6 +22,8 @@ let recalls: number[];
 let calls: string[];
 /** Other chats on the list (forward targets), and what was forwarded. */
 let others: ConversationSummary[];
+/** Uploads the fake server took: their form fields and the id it gave. */
+let uploads: Array<{ fields: Record<string, string>; id: string }>;
 let forwarded: Array<{ seq: number; body: unknown }>;
 /** When set, the nine messages are seqs olderFrom… and 1…olderFrom-1 lie before them. */
 let olderFrom = 0;
@@ -68,6 +70,16 @@ async function server(req: Request): Promise<Response> {
     return Response.json({ messages: older, hasMore: older[0]!.seq > 1 });
   }
   if (path === "/conversations") return Response.json({ conversations: [summary, ...others] });
+  if (path === "/media" && req.method === "POST") {
+    const form = await req.formData();
+    const fields: Record<string, string> = {};
+    form.forEach((v, k) => {
+      if (typeof v === "string") fields[k] = v;
+    });
+    const id = `md_upload${String(uploads.length + 1).padStart(12, "0")}`;
+    uploads.push({ fields, id });
+    return Response.json({ id, kind: fields.kind }, { status: 201 });
+  }
   const forward = path.match(/\/messages\/(\d+)\/forward$/);
   if (forward) {
     const body = (await req.json()) as { to: string[] };
@@ -129,6 +141,7 @@ beforeEach(() => {
   info.members[1]!.avatarMediaId = null;
   others = [];
   forwarded = [];
+  uploads = [];
   adapter = createWxAdapter({ fetch: server });
   adapter.setOffline(false);
   installWx(adapter);
@@ -280,6 +293,41 @@ describe("Chat page", () => {
     comp.querySelector(`${bubble(comp, 3)} .bubble`)!.dispatchEvent("longpress");
     await waitFor(() => recalls.length === 1, "recall");
     expect(recalls).toEqual([3]);
+  });
+
+  it("sends a big photo with a compressed thumbnail, a small one as it is, and a video with its cover as poster", async () => {
+    let picked: { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number; thumbTempFilePath?: string };
+    adapter = createWxAdapter({ fetch: server, chooseMedia: () => picked });
+    installWx(adapter);
+    adapter.files.set("wxfile://tmp/big.jpg", new Uint8Array(300 * 1024).fill(1));
+    adapter.files.set("wxfile://tmp/small.png", new Uint8Array(2 * 1024).fill(2));
+    adapter.files.set("wxfile://tmp/clip.mp4", new Uint8Array(4 * 1024).fill(3));
+    adapter.files.set("wxfile://tmp/clip-cover.jpg", new Uint8Array(1024).fill(4));
+    const comp = await openChat();
+    const sendAndWait = async (n: number) => {
+      await tap(comp, "#choose-photo");
+      await waitFor(() => sent.length === n && comp.instance.data.upload === null, `send ${n}`);
+    };
+
+    picked = { type: "image", tempFilePath: "wxfile://tmp/big.jpg", size: 300 * 1024, width: 4000, height: 3000 };
+    await sendAndWait(1);
+    expect(adapter.compressed).toEqual([{ src: "wxfile://tmp/big.jpg", quality: 60, compressedWidth: 480 }]);
+    expect(uploads.map((u) => u.fields)).toEqual([
+      { kind: "image", size: String(300 * 1024), width: "4000", height: "3000" },
+      { kind: "image", previewOf: uploads[0]!.id },
+    ]);
+    expect(sent[0]).toMatchObject({ type: "image", body: { mediaId: uploads[0]!.id, thumbMediaId: uploads[1]!.id, width: 4000, height: 3000 } });
+
+    picked = { type: "image", tempFilePath: "wxfile://tmp/small.png", size: 2 * 1024, width: 24, height: 16 };
+    await sendAndWait(2);
+    expect(adapter.compressed).toHaveLength(1);
+    expect(sent[1]).toMatchObject({ type: "image", body: { mediaId: uploads[2]!.id } });
+    expect((sent[1]!.body as Record<string, unknown>).thumbMediaId).toBeUndefined();
+
+    picked = { type: "video", tempFilePath: "wxfile://tmp/clip.mp4", size: 4 * 1024, width: 640, height: 360, duration: 3.5, thumbTempFilePath: "wxfile://tmp/clip-cover.jpg" };
+    await sendAndWait(3);
+    expect(uploads[4]!.fields).toEqual({ kind: "image", previewOf: uploads[3]!.id });
+    expect(sent[2]).toMatchObject({ type: "video", body: { mediaId: uploads[3]!.id, posterMediaId: uploads[4]!.id, durationMs: 3500 } });
   });
 
   it("forwards a message to the chats picked, up to nine, leaving dissolved groups out", async () => {
