@@ -291,8 +291,17 @@ Component({
         this.setData({ info, canInvite: !info.dissolvedAt && (this.data.admin || info.membersCanInvite) });
       } catch (err) {
         this.setData({ error: errorMessage(err) });
-        this.drawAvatars();
+        this.revertSwitch(`info.${field}`, e.detail.value);
       }
+    },
+
+    /**
+     * A refused switch flips back. The data never changed, so setting it again would not redraw
+     * the switch: set what the user chose, then what holds.
+     */
+    revertSwitch(path: string, chosen: boolean) {
+      this.setData({ [path]: chosen });
+      this.setData({ [path]: !chosen });
     },
 
     async onDecide(e: WechatMiniprogram.BaseEvent) {
@@ -337,6 +346,9 @@ Component({
         this.setData({ info: await updateGroup(this.data.id, { joinPolicy: e.detail.value ? "approval" : "open" }) });
       } catch (err) {
         this.setData({ error: errorMessage(err) });
+        const policy = this.data.info?.joinPolicy;
+        this.setData({ "info.joinPolicy": e.detail.value ? "approval" : "open" });
+        this.setData({ "info.joinPolicy": policy });
       }
     },
 

@@ -23,6 +23,7 @@ let approval: boolean;
 let alias: string;
 let groupAvatar: string | null;
 let confirmation: boolean;
+let refuseChanges: boolean;
 const CAROL = "u_member00000000000001";
 const DORA = "u_doradoradoradorador";
 const CAROL_AVATAR = "md_carolcarolcarolcaro";
@@ -71,6 +72,9 @@ async function server(req: Request): Promise<Response> {
     return Response.json({ urls: ids.map((mediaId) => ({ mediaId, url: `https://media.example/${mediaId}?sig=1`, expiresAt: Math.floor(Date.now() / 1000) + 3600 })), denied: [] });
   }
   if (p.startsWith(`/groups/${GROUP}/members/`) || p.startsWith(`/groups/${GROUP}/admins/`)) return Response.json({ seq: 7 });
+  if (p === `/groups/${GROUP}` && req.method !== "GET" && refuseChanges) {
+    return Response.json({ error: { code: "forbidden", message: "Only the owner and admins can change the group" } }, { status: 403 });
+  }
   if (p === `/groups/${GROUP}` && req.method !== "GET") {
     if (body.avatarMediaId !== undefined) groupAvatar = body.avatarMediaId;
     return Response.json({ ...info(memberCount), ...body });
@@ -109,6 +113,7 @@ beforeEach(() => {
   alias = "";
   groupAvatar = null;
   confirmation = false;
+  refuseChanges = false;
   adapter = createWxAdapter({
     fetch: server,
     scanResult: () => INVITE_URL,
@@ -234,6 +239,19 @@ describe("Group info page", () => {
       await waitFor(() => comp.instance.data.info[field] === value, field);
       expect(calls.at(-1)).toMatchObject({ method: "POST", path: `/groups/${GROUP}`, body: { [field]: value } });
     }
+  });
+
+  it("puts a refused switch back and says why", async () => {
+    const comp = await open();
+    refuseChanges = true;
+    comp.querySelector("#toggle-history")!.dispatchEvent("change", { detail: { value: true } });
+    await waitFor(() => comp.instance.data.error !== "", "the refusal");
+    expect(comp.instance.data.error).toBe("Only the owner and admins can change the group");
+    expect(comp.instance.data.info.newMembersSeeHistory).toBe(false);
+    comp.querySelector("#toggle-approval")!.dispatchEvent("change", { detail: { value: true } });
+    await waitFor(() => calls.filter((c) => c.method === "POST" && c.path === `/groups/${GROUP}`).length === 2, "the second refusal");
+    await settled();
+    expect(comp.instance.data.info.joinPolicy).toBe("open");
   });
 
   it("makes an invite and shows its QR code, valid for 7 days", async () => {
