@@ -15,7 +15,10 @@ const summary: ConversationSummary = {
   lastMessage: null, lastMessageAt: 0, pinned: false, doNotDisturb: false, muteAll: false, dissolved: false, role: "member",
 };
 
-function system(seq: number, event: Omit<SystemEvent, "actorId"> & { event: SystemEvent["event"] }): Message {
+/** A system event without its actor (Ann acts in every one here), one union member at a time. */
+type EventOf<T> = T extends unknown ? Omit<T, "actorId"> : never;
+
+function system(seq: number, event: EventOf<SystemEvent>): Message {
   return { conversationId: GROUP, seq, id: `m${seq}`, senderId: ANN, clientId: null, type: "system", body: { actorId: ANN, ...event }, mentions: [], mentionAll: false, replyTo: null, forwarded: null, createdAt: seq, recalledAt: null, recalledBy: null };
 }
 
@@ -25,7 +28,7 @@ describe("a group's summary after its system messages", () => {
       system(11, { event: "renamed", name: "Trail Runners" }),
       system(12, { event: "avatar_changed", avatarMediaId: "md_avataravataravatar" }),
       system(13, { event: "mute_all", on: true }),
-    ] as Message[]);
+    ]);
     expect(next).toMatchObject({ name: "Trail Runners", avatarMediaId: "md_avataravataravatar", muteAll: true, memberCount: 3 });
   });
 
@@ -34,17 +37,17 @@ describe("a group's summary after its system messages", () => {
       system(11, { event: "joined", memberIds: ["u_b", "u_c"] }),
       system(12, { event: "left" }),
       system(13, { event: "removed", memberIds: ["u_d"] }),
-    ] as Message[]);
+    ]);
     expect(next.memberCount).toBe(3);
-    expect(withGroupEvents(summary, [system(11, { event: "joined", memberIds: ["u_b", "u_c"] })] as Message[]).memberCount).toBe(5);
+    expect(withGroupEvents(summary, [system(11, { event: "joined", memberIds: ["u_b", "u_c"] })]).memberCount).toBe(5);
   });
 
   it("marks the group dissolved", () => {
-    expect(withGroupEvents(summary, [system(11, { event: "dissolved" })] as Message[]).dissolved).toBe(true);
+    expect(withGroupEvents(summary, [system(11, { event: "dissolved" })]).dissolved).toBe(true);
   });
 
   it("ignores events the summary already includes, and ordinary messages", () => {
-    const old = [system(9, { event: "joined", memberIds: ["u_b"] }), system(10, { event: "renamed", name: "Old name" })] as Message[];
+    const old = [system(9, { event: "joined", memberIds: ["u_b"] }), system(10, { event: "renamed", name: "Old name" })];
     expect(withGroupEvents(summary, old)).toEqual(summary);
     const text = { ...system(11, { event: "renamed", name: "x" }), type: "text" as const, body: { text: "renamed" } };
     expect(withGroupEvents(summary, [text])).toEqual(summary);
