@@ -48,6 +48,18 @@ export interface Member {
   initial: string;
   role: string;
   avatarMediaId: string | null;
+  mutedUntil: number | null;
+}
+
+/** Group events after which the member list (roles, mutes, names) is read again. */
+const MEMBER_EVENTS = new Set(["joined", "left", "removed", "muted", "unmuted", "admin_set", "admin_unset", "owner_transferred", "nickname"]);
+
+/** Why I cannot write in this chat right now, or "": everyone muted (for members) or me muted. */
+export function mutedNote(opts: { group: boolean; muteAll: boolean; me: Member | undefined; now: number }): string {
+  if (!opts.group || !opts.me) return "";
+  if (opts.muteAll && opts.me.role === "member") return "All members are muted";
+  if (opts.me.mutedUntil && opts.me.mutedUntil > opts.now) return `You are muted until ${listTime(opts.me.mutedUntil)}`;
+  return "";
 }
 
 /** What "@All" inserts, as WeChat writes it. */
@@ -110,6 +122,11 @@ let recorder: WechatMiniprogram.RecorderManager | null = null;
 /** Media ids whose URLs were asked for, so a redraw does not ask again while the answer is on its way. */
 const asked = new Set<string>();
 let player: WechatMiniprogram.InnerAudioContext | null = null;
+let unmuteTimer: ReturnType<typeof setTimeout> | null = null;
+/** setTimeout's longest delay (about 24.8 days); a longer mute is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Per chat, the newest member event the member list already reflects. */
+const memberEventsSeen = new Map<string, number>();
 
 Component({
   data: {
@@ -135,6 +152,8 @@ Component({
     recording: false,
     upload: null as { label: string; percent: number } | null,
     dissolved: false,
+    /** Why the input bar is closed while the group lets me read but not write. */
+    muted: "",
     error: "",
     playing: 0,
     /** The seq being forwarded while the chat picker is open, else 0. */
@@ -166,6 +185,8 @@ Component({
     },
 
     onUnload() {
+      if (unmuteTimer) clearTimeout(unmuteTimer);
+      unmuteTimer = null;
       chats.setActive(null);
       unwatchAll(this);
     },
@@ -180,6 +201,19 @@ Component({
       const s = this.summary();
       if (s?.peer) names[s.peer.id] = s.peer.nickname;
       return names;
+    },
+
+    /** A new join, mute, role or name change in the group: read its members again. */
+    followMemberEvents(messages: LocalMessage[]) {
+      if (!this.data.group) return;
+      let latest = 0;
+      for (const m of messages) {
+        const event = m.type === "system" ? (m.body as { event?: string } | null)?.event : undefined;
+        if (event && MEMBER_EVENTS.has(event) && m.seq > latest) latest = m.seq;
+      }
+      const seen = memberEventsSeen.get(this.data.id) ?? latest;
+      memberEventsSeen.set(this.data.id, Math.max(seen, latest));
+      if (latest > seen) this.loadMembers().catch(() => undefined);
     },
 
     /** Avatar media ids by user: group members, the direct chat's peer, and me. */
@@ -204,7 +238,15 @@ Component({
       const bubbles = bubblesOf(state.messages[this.data.id] ?? [], { me: chats.me ?? "", group, names: this.names(), reads: state.reads[this.data.id] ?? {}, avatars });
       const last = bubbles[bubbles.length - 1];
       const grewAtEnd = last && last.key !== this.data.bubbles[this.data.bubbles.length - 1]?.key;
-      this.setData({ bubbles, group, title, dissolved: Boolean(s?.dissolved), ...(grewAtEnd ? { scrollInto: `m-${last.key}` } : {}) });
+      const me = this.data.members.find((m) => m.userId === chats.me);
+      const muted = mutedNote({ group, muteAll: Boolean(s?.muteAll), me, now: Date.now() });
+      // A mute for a while ends by itself: open the input bar again then.
+      if (unmuteTimer) clearTimeout(unmuteTimer);
+      unmuteTimer = null;
+      const until = me?.mutedUntil ?? 0;
+      if (muted && until > Date.now()) unmuteTimer = setTimeout(() => this.render(), Math.min(until - Date.now() + 50, MAX_TIMER_MS));
+      this.setData({ bubbles, group, title, dissolved: Boolean(s?.dissolved), muted, ...(grewAtEnd ? { scrollInto: `m-${last.key}` } : {}) });
+      this.followMemberEvents(state.messages[this.data.id] ?? []);
       this.fetchUrls(state.messages[this.data.id] ?? []);
       loadAvatars(Object.values(avatarIds), () => this.render());
       if (title && title !== this.data.title && typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title });
@@ -249,7 +291,7 @@ Component({
       const info = await api.get<GroupInfo>(`/groups/${this.data.id}`);
       const members = info.members.map((m) => {
         const name = m.nickname || m.profileNickname;
-        return { userId: m.userId, name, initial: initialOf(name), role: m.role, avatarMediaId: m.avatarMediaId };
+        return { userId: m.userId, name, initial: initialOf(name), role: m.role, avatarMediaId: m.avatarMediaId, mutedUntil: m.mutedUntil };
       });
       const myRole = members.find((m) => m.userId === chats.me)?.role;
       this.setData({ members, canMentionAll: myRole === "owner" || myRole === "admin" });
@@ -300,7 +342,7 @@ Component({
 
     onSend() {
       const text = this.data.draft.trim();
-      if (!text || this.data.dissolved) return;
+      if (!text || this.data.dissolved || this.data.muted) return;
       if (text.length > MESSAGE_LIMITS.textChars) {
         this.setData({ error: `A message can be at most ${MESSAGE_LIMITS.textChars} characters` });
         return;

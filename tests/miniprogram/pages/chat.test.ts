@@ -353,6 +353,62 @@ describe("Chat page", () => {
     expect(comp.instance.data.forwarding).toBe(0);
   });
 
+  describe("when I may not write", () => {
+    afterEach(() => {
+      summary.muteAll = false;
+      info.members[0]!.role = "owner";
+      info.members[0]!.mutedUntil = null;
+    });
+
+    it("closes the input bar while all members are muted, for members but not the owner", async () => {
+      summary.muteAll = true;
+      const owner = await openChat();
+      expect(owner.querySelector("#muted")).toBeUndefined();
+      expect(owner.querySelector("#draft-input")).toBeDefined();
+      await lifecycle(owner, "onUnload");
+      info.members[0]!.role = "member";
+      const comp = await openChat();
+      expect(text(comp, "#muted")).toBe("All members are muted");
+      expect(comp.querySelector("#draft-input")).toBeUndefined();
+      comp.instance.setData({ draft: "Let me talk" });
+      await (comp.instance as unknown as { onSend(): void }).onSend();
+      expect(sent).toEqual([]);
+    });
+
+    it("closes it while I am muted, and opens it again when the mute ends", async () => {
+      info.members[0]!.role = "member";
+      info.members[0]!.mutedUntil = Date.now() + 600;
+      const comp = await openChat();
+      expect(text(comp, "#muted")).toMatch(/^You are muted until \d\d:\d\d$/);
+      await waitFor(() => comp.querySelector("#muted") === undefined, "the mute to end", 3_000);
+      expect(comp.querySelector("#draft-input")).toBeDefined();
+    });
+  });
+
+  it("reads the member list again when a member event arrives, and not for ordinary messages", async () => {
+    const comp = await openChat();
+    const memberLoads = () => calls.filter((c) => c === `/groups/${GROUP}`).length;
+    const before = memberLoads();
+    MESSAGES.push(msg(10, BOB, "text", { text: "hello again" }));
+    summary.lastSeq = 10;
+    try {
+      await chats().refresh();
+      await waitFor(() => comp.instance.data.bubbles.length === 10, "the text message");
+      await settled();
+      expect(memberLoads()).toBe(before);
+      info.members[1]!.mutedUntil = Date.now() + 3_600_000;
+      MESSAGES.push(msg(11, ME, "system", { event: "muted", actorId: ME, memberId: BOB, until: info.members[1]!.mutedUntil }));
+      summary.lastSeq = 11;
+      await chats().refresh();
+      await waitFor(() => memberLoads() === before + 1, "the member list read again");
+      await waitFor(() => comp.instance.data.members.find((m: { userId: string }) => m.userId === BOB).mutedUntil !== null, "Bob's mute");
+    } finally {
+      MESSAGES.splice(9);
+      summary.lastSeq = 9;
+      info.members[1]!.mutedUntil = null;
+    }
+  });
+
   it("shows who is typing for a few seconds", async () => {
     const comp = await openChat();
     chats().store.set({ typing: { [GROUP]: { userId: BOB, until: Date.now() + 200 } } });
