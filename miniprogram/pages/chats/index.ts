@@ -2,7 +2,7 @@
 // live updates from the chat store, pull to refresh, and the "+" menu (new group, scan, face-to-face).
 import type { ConversationSummary } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
-import { chats, type ChatState } from "../../services/chats";
+import { chats, type ChatState, type LocalMessage } from "../../services/chats";
 import { errorMessage } from "../../services/errors";
 import { initialOf, listTime } from "../../services/format";
 import { createGroup } from "../../services/groups";
@@ -18,6 +18,8 @@ export interface ChatRow {
   /** Signed URL of the avatar once granted; the initial shows until then (or without one). */
   avatar: string;
   preview: string;
+  /** "[You were mentioned]" in red before the preview while a mention of me is unread. */
+  mention: string;
   time: string;
   badge: string;
   dot: boolean;
@@ -34,7 +36,13 @@ function avatarOf(c: ConversationSummary): string | null {
   return c.kind === "direct" ? (c.peer?.avatarMediaId ?? null) : c.avatarMediaId;
 }
 
-export function rowOf(c: ConversationSummary, me: string | null): ChatRow {
+/** Whether an unread message held for this chat mentions me (or everyone), as WeChat flags it. */
+export function mentionsMe(c: ConversationSummary, messages: LocalMessage[] | undefined, me: string | null): boolean {
+  if (!me || c.unread === 0) return false;
+  return (messages ?? []).some((m) => m.seq > c.readSeq && m.senderId !== me && !m.recalledAt && (m.mentionAll || m.mentions.includes(me)));
+}
+
+export function rowOf(c: ConversationSummary, me: string | null, mentioned = false): ChatRow {
   const name = c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name;
   let preview = c.dissolved ? "The group has been dissolved" : (c.lastMessage?.text ?? "");
   if (c.lastMessage && c.kind === "group" && c.lastMessage.type !== "system" && c.lastMessage.senderId === me) preview = `You: ${preview}`;
@@ -46,6 +54,7 @@ export function rowOf(c: ConversationSummary, me: string | null): ChatRow {
     initial: initialOf(name),
     avatar: mediaUrl(avatarOf(c)),
     preview,
+    mention: mentioned ? "[You were mentioned]" : "",
     time: listTime(c.lastMessageAt),
     badge: !c.doNotDisturb && c.unread > 0 ? (c.unread > 99 ? "99+" : String(c.unread)) : "",
     dot: c.doNotDisturb && c.unread > 0,
@@ -53,6 +62,10 @@ export function rowOf(c: ConversationSummary, me: string | null): ChatRow {
     muted: c.doNotDisturb,
     group: c.kind === "group",
   };
+}
+
+function rowsOf(state: ChatState): ChatRow[] {
+  return state.conversations.map((c) => rowOf(c, chats.me, mentionsMe(c, state.messages[c.id], chats.me)));
 }
 
 Component({
@@ -66,12 +79,12 @@ Component({
   methods: {
     onLoad() {
       watch(this, chats.store, (state) => {
-        this.setData({ rows: state.conversations.map((c) => rowOf(c, chats.me)), connection: CONNECTION_LABEL[state.connection], loaded: state.synced || state.conversations.length > 0 });
+        this.setData({ rows: rowsOf(state), connection: CONNECTION_LABEL[state.connection], loaded: state.synced || state.conversations.length > 0 });
         // Avatars are current profile or group pictures, which any signed-in user may fetch.
         const missing = state.conversations.map(avatarOf).filter((id): id is string => Boolean(id) && !mediaUrl(id));
         if (missing.length) {
           mediaUrls(missing).then(
-            (got) => Object.keys(got).length && this.setData({ rows: chats.store.get().conversations.map((c) => rowOf(c, chats.me)) }),
+            (got) => Object.keys(got).length && this.setData({ rows: rowsOf(chats.store.get()) }),
             () => undefined,
           );
         }

@@ -94,6 +94,29 @@ describe("Chats tab", () => {
     expect(text(comp, "#row-d_avataravataravataravat .chat-row__avatar")).toBe("");
   });
 
+  it("flags an unread mention of me, or of everyone, in red until it is read", async () => {
+    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
+    chats().start();
+    chats().socket.stop();
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    const message = (seq: number, patch: Record<string, unknown>) => ({ conversationId: "c_aaaaaaaaaaaaaaaaaaaa", seq, id: `m${seq}`, senderId: "u_bob", clientId: null, type: "text" as const, body: { text: "hi" }, mentions: [], mentionAll: false, replyTo: null, forwarded: null, createdAt: Date.now(), recalledAt: null, recalledBy: null, status: "sent" as const, error: "", ...patch });
+    chats().store.set({ synced: true, conversations: [summary({ unread: 2, readSeq: 4 })], messages: { c_aaaaaaaaaaaaaaaaaaaa: [message(4, { mentions: ["u_me"] }), message(5, {})] } });
+    await settled();
+    // The mention at seq 4 was read already.
+    expect(comp.querySelector(".chat-row__mention")).toBeUndefined();
+    chats().store.set({ messages: { c_aaaaaaaaaaaaaaaaaaaa: [message(4, {}), message(5, { mentions: ["u_me"] })] } });
+    await settled();
+    expect(text(comp, ".chat-row__preview")).toBe("[You were mentioned] See you at 8");
+    chats().store.set({ messages: { c_aaaaaaaaaaaaaaaaaaaa: [message(5, { mentionAll: true })] } });
+    await settled();
+    expect(text(comp, ".chat-row__mention")).toBe("[You were mentioned]");
+    chats().store.set({ conversations: [summary({ unread: 0, readSeq: 5 })] });
+    await settled();
+    expect(comp.querySelector(".chat-row__mention")).toBeUndefined();
+    chats().signOut();
+  });
+
   it("follows the store live: a new message updates the row", async () => {
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
