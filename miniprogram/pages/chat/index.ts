@@ -5,9 +5,11 @@ import type { GroupInfo } from "../../../schema/groups";
 import type { ConversationSummary } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
 import { chats, type Draft, type LocalMessage } from "../../services/chats";
+import { listContacts, sendFriendRequest } from "../../services/contacts";
 import { errorMessage } from "../../services/errors";
 import { api } from "../../services/api";
 import { fileSize, initialOf, listTime, previewOf, seconds, systemText, textParts, type TextPart } from "../../services/format";
+import { openDirect } from "../../services/groups";
 import { MESSAGE_LIMITS } from "../../services/limits";
 import { compressedCopy, loadAvatars, mediaUrl, mediaUrls, THUMBNAIL_FROM_BYTES, uploadMedia, uploadPreview, type MediaKind } from "../../services/media";
 import { session } from "../../services/session";
@@ -18,6 +20,7 @@ export interface Bubble {
   seq: number;
   clientId: string;
   mine: boolean;
+  senderId: string;
   system: boolean;
   systemText: string;
   time: string;
@@ -90,6 +93,7 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       seq: m.seq,
       clientId: m.clientId ?? "",
       mine,
+      senderId: m.senderId,
       system: m.type === "system",
       systemText: m.type === "system" ? systemText(m.body, name) : recalled ? `${mine ? "You" : name(m.senderId)} recalled a message` : "",
       time: showTime ? listTime(m.createdAt) : "",
@@ -334,6 +338,44 @@ Component({
       if (!member) return;
       const draft = `${this.data.draft.replace(/@$/, "")}@${member.name} `;
       this.setData({ draft, pickingMention: false, mentions: [...new Set([...this.data.mentions, member.userId])] });
+    },
+
+    /**
+     * Tapping someone's avatar in a group, as in WeChat: mention them, message them if they are a
+     * friend, or ask to add them (the greeting says which group we share).
+     */
+    async onAvatar(e: WechatMiniprogram.BaseEvent) {
+      const userId = (e.currentTarget.dataset as { user?: string }).user;
+      if (!userId || userId === chats.me || !this.data.group) return;
+      const name = this.names()[userId] ?? "";
+      let friend: boolean;
+      try {
+        friend = (await listContacts()).friends.some((f) => f.user.id === userId);
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+        return;
+      }
+      const actions: Array<[string, () => Promise<unknown> | void]> = [];
+      if (!this.data.dissolved && !this.data.muted) {
+        actions.push([`Mention @${name}`, () => this.setData({ draft: `${this.data.draft}@${name} `, mentions: [...new Set([...this.data.mentions, userId])] })]);
+      }
+      if (friend) {
+        actions.push(["Send Message", async () => wx.navigateTo({ url: `/pages/chat/index?id=${(await openDirect(userId)).id}` })]);
+      } else {
+        const me = session.get().user?.nickname ?? "";
+        const group = this.summary()?.name ?? "";
+        actions.push(["Add to Contacts", async () => {
+          await sendFriendRequest(userId, `Hi, I'm ${me} from "${group}"`.slice(0, 100));
+          wx.showToast({ title: "Request sent", icon: "success" });
+        }]);
+      }
+      wx.showActionSheet({
+        itemList: actions.map((a) => a[0]),
+        success: (res) => {
+          const run = actions[res.tapIndex]?.[1];
+          if (run) Promise.resolve(run()).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
+        },
+      });
     },
 
     onCloseMention() {

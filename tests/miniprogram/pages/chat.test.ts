@@ -24,6 +24,9 @@ let calls: string[];
 let others: ConversationSummary[];
 /** Uploads the fake server took: their form fields and the id it gave. */
 let uploads: Array<{ fields: Record<string, string>; id: string }>;
+/** Whether Bob is my friend on the fake server, and friend requests it took. */
+let bobIsFriend: boolean;
+let friendRequests: unknown[];
 let forwarded: Array<{ seq: number; body: unknown }>;
 /** When set, the nine messages are seqs olderFrom… and 1…olderFrom-1 lie before them. */
 let olderFrom = 0;
@@ -70,6 +73,17 @@ async function server(req: Request): Promise<Response> {
     return Response.json({ messages: older, hasMore: older[0]!.seq > 1 });
   }
   if (path === "/conversations") return Response.json({ conversations: [summary, ...others] });
+  if (path === "/contacts") {
+    const bob = { user: { id: BOB, username: null, nickname: "Bob", avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_annbobannbobannbobann" };
+    return Response.json({ friends: bobIsFriend ? [bob] : [], tags: [] });
+  }
+  if (path === "/contacts/requests" && req.method === "POST") {
+    friendRequests.push(await req.json());
+    return Response.json({ request: {} }, { status: 201 });
+  }
+  if (path === "/conversations/direct") {
+    return Response.json({ ...summary, id: "d_annbobannbobannbobann", kind: "direct", name: "", peer: { id: BOB, nickname: "Bob", avatarMediaId: null }, memberCount: 2 });
+  }
   if (path === "/media" && req.method === "POST") {
     const form = await req.formData();
     const fields: Record<string, string> = {};
@@ -142,6 +156,8 @@ beforeEach(() => {
   others = [];
   forwarded = [];
   uploads = [];
+  bobIsFriend = false;
+  friendRequests = [];
   adapter = createWxAdapter({ fetch: server });
   adapter.setOffline(false);
   installWx(adapter);
@@ -328,6 +344,34 @@ describe("Chat page", () => {
     await sendAndWait(3);
     expect(uploads[4]!.fields).toEqual({ kind: "image", previewOf: uploads[3]!.id });
     expect(sent[2]).toMatchObject({ type: "video", body: { mediaId: uploads[3]!.id, posterMediaId: uploads[4]!.id, durationMs: 3500 } });
+  });
+
+  it("taps a member's avatar to mention them, or to add them with a greeting naming the group", async () => {
+    const comp = await openChat();
+    adapter.actionSheetChoice = 0;
+    await tap(comp, `${bubble(comp, 2)} .msg__avatar`);
+    await waitFor(() => comp.instance.data.draft === "@Bob ", "the mention");
+    expect(adapter.actionSheets.at(-1)).toEqual(["Mention @Bob", "Add to Contacts"]);
+    expect(comp.instance.data.mentions).toEqual([BOB]);
+    adapter.actionSheetChoice = 1;
+    await tap(comp, `${bubble(comp, 2)} .msg__avatar`);
+    await waitFor(() => friendRequests.length === 1, "the friend request");
+    expect(friendRequests[0]).toEqual({ userId: BOB, greeting: 'Hi, I\'m Ann from "Hiking"' });
+    await waitFor(() => adapter.toasts.length > 0, "toast");
+    expect(adapter.toasts.at(-1)).toEqual({ title: "Request sent", icon: "success" });
+    // My own avatar does nothing.
+    await tap(comp, `${bubble(comp, 3)} .msg__avatar`);
+    expect(adapter.actionSheets).toHaveLength(2);
+  });
+
+  it("taps a friend's avatar to open our direct chat", async () => {
+    bobIsFriend = true;
+    const comp = await openChat();
+    adapter.actionSheetChoice = 1;
+    await tap(comp, `${bubble(comp, 2)} .msg__avatar`);
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(adapter.actionSheets.at(-1)).toEqual(["Mention @Bob", "Send Message"]);
+    expect(adapter.navigations.at(-1)).toEqual({ api: "navigateTo", url: "/pages/chat/index?id=d_annbobannbobannbobann" });
   });
 
   it("forwards a message to the chats picked, up to nine, leaving dissolved groups out", async () => {
