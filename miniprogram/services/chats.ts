@@ -5,13 +5,14 @@
 // `ready`, and keeps a persistent outbox: a message stays "sending" through a dropped
 // connection and is retried with the same clientId (the server stores it once), or turns
 // "failed" when the server refuses it, for the user to retry or delete.
-import type { Ack, ConversationSummary, HistoryPage, Message, SendInput, ServerFrame } from "../../schema/protocol";
+import type { Ack, ConversationSummary, HistoryPage, Message, SendInput, ServerFrame, SystemEvent } from "../../schema/protocol";
 import { SyncEngine } from "../core/sync";
 import { SocketManager, type SocketStatus } from "../core/socket";
 import { api, refreshTokens } from "./api";
 import { apiBase } from "./config";
 import { isApiError } from "./errors";
 import { previewOf } from "./format";
+import { forgetMediaUrls } from "./media";
 import { currentTokens, endSession, session } from "./session";
 import { readStorage, removeStorage, STORAGE_KEYS, writeStorage } from "./storage";
 import { Store } from "./store";
@@ -84,6 +85,53 @@ export function newClientId(): string {
   return `m-${Date.now().toString(36)}-${counter.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/**
+ * A group's summary after its system messages: name, avatar, mute-all, dissolution and member
+ * count follow live, so the Chats list and the chat title need no extra request.
+ */
+export function withGroupEvents(summary: ConversationSummary, messages: Message[]): ConversationSummary {
+  let next = summary;
+  for (const m of messages) {
+    // A summary is the server's view up to its lastSeq: older events are already in it.
+    if (m.type !== "system" || !m.body || m.seq <= summary.lastSeq) continue;
+    const e = m.body as SystemEvent;
+    switch (e.event) {
+      case "renamed":
+        next = { ...next, name: e.name };
+        break;
+      case "avatar_changed":
+        next = { ...next, avatarMediaId: e.avatarMediaId };
+        break;
+      case "mute_all":
+        next = { ...next, muteAll: e.on };
+        break;
+      case "dissolved":
+        next = { ...next, dissolved: true };
+        break;
+      case "joined":
+        next = { ...next, memberCount: next.memberCount + e.memberIds.length };
+        break;
+      case "left":
+        next = { ...next, memberCount: Math.max(1, next.memberCount - 1) };
+        break;
+      case "removed":
+        next = { ...next, memberCount: Math.max(1, next.memberCount - e.memberIds.length) };
+        break;
+      default:
+        break;
+    }
+  }
+  return next;
+}
+
+function touchesMyRole(m: Message, me: string | null): boolean {
+  if (m.type !== "system" || !m.body || !me) return false;
+  const e = m.body as SystemEvent;
+  if (e.event === "admin_set" || e.event === "admin_unset" || e.event === "owner_transferred") return e.memberId === me || e.actorId === me;
+  if (e.event === "removed") return e.memberIds.includes(me);
+  return false;
+}
+
 export class ChatClient {
   readonly store = new Store<ChatState>(emptyState);
   readonly socket: SocketManager;
@@ -145,6 +193,7 @@ export class ChatClient {
   signOut(): void {
     this.socket.stop();
     this.reset();
+    forgetMediaUrls();
     removeStorage(STORAGE_KEYS.cache);
     removeStorage(STORAGE_KEYS.outbox);
   }
@@ -211,7 +260,7 @@ export class ChatClient {
     if (existing) {
       const isActive = this.active === conversationId;
       const updated: ConversationSummary = {
-        ...existing,
+        ...withGroupEvents(existing, messages),
         lastSeq: Math.max(existing.lastSeq, last.seq),
         lastMessage: { seq: last.seq, senderId: last.senderId, type: last.type, text: previewOf(last), at: last.createdAt },
         lastMessageAt: last.createdAt,
@@ -219,6 +268,8 @@ export class ChatClient {
         readSeq: isActive ? last.seq : existing.readSeq,
       };
       this.store.set({ conversations: sortConversations(list.map((c) => (c.id === conversationId ? updated : c))) });
+      // My own role changed (made admin or owner, or removed): the server's list says what it is now.
+      if (messages.some((m) => touchesMyRole(m, me))) this.refresh().catch(() => undefined);
     } else {
       // A conversation this device has not seen (a new group, a first message): fetch the list.
       this.refresh().catch(() => undefined);

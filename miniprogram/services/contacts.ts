@@ -10,6 +10,14 @@ export const sendFriendRequest = (userId: string, greeting?: string) => api.post
 export const acceptFriendRequest = (id: string) => api.post<{ conversationId: string; friend: FriendView }>(`/contacts/requests/${id}/accept`, {});
 export const declineFriendRequest = (id: string) => api.post<void>(`/contacts/requests/${id}/decline`);
 export const updateFriend = (userId: string, patch: { remark?: string; tags?: string[] }) => api.patch<FriendView>(`/contacts/${userId}`, patch);
+/** Ends the friendship for both; the direct chat and its history stay readable (docs/contacts.md). */
+export const deleteFriend = (userId: string) => api.del<void>(`/contacts/${userId}`);
+export const blockedUsers = () => api.get<{ users: PublicProfile[] }>("/contacts/blocks").then((r) => r.users);
+export const blockUser = (userId: string) => api.put<void>(`/contacts/blocks/${userId}`);
+export const unblockUser = (userId: string) => api.del<void>(`/contacts/blocks/${userId}`);
+// Tag names travel in the path, escaped once.
+export const renameTag = (name: string, next: string) => api.put<unknown>(`/contacts/tags/${encodeURIComponent(name)}`, { name: next });
+export const deleteTag = (name: string) => api.del<unknown>(`/contacts/tags/${encodeURIComponent(name)}`);
 
 export interface IndexSection<T> {
   letter: string;

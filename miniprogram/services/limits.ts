@@ -16,6 +16,7 @@ export const MESSAGE_LIMITS = {
   historyPageMax: 200,
   forwardTargetsMax: 9,
   mentionsMax: 50,
+  groupNameChars: 30,
 } as const;
 
 export const GROUP_LIMITS = {

@@ -83,3 +83,65 @@ export async function uploadMedia(filePath: string, kind: MediaKind, onProgress:
   }
   throw errorFromResponse(res.status, res.data);
 }
+
+/** Ids the server refused (deleted, not visible): not asked for again in this session. */
+const refused = new Set<string>();
+/** Ids asked for and not answered yet: a redraw meanwhile does not ask again. */
+const asking = new Set<string>();
+
+/** URLs are grants to the signed-in user: signing out drops them. */
+export function forgetMediaUrls(): void {
+  urls.clear();
+  refused.clear();
+  asking.clear();
+}
+
+/**
+ * Asks signed URLs for the avatars among `ids` that have none cached, and calls `redraw` when
+ * some arrived. Anyone signed in may read current avatars; until a URL comes, pages show initials.
+ */
+export function loadAvatars(ids: Array<string | null | undefined>, redraw: () => void): void {
+  const missing = [...new Set(ids.filter((id): id is string => Boolean(id) && !mediaUrl(id) && !refused.has(id!) && !asking.has(id!)))];
+  if (!missing.length) return;
+  for (const id of missing) asking.add(id);
+  const done = () => {
+    for (const id of missing) asking.delete(id);
+  };
+  mediaUrls(missing).then(
+    (got) => {
+      done();
+      for (const id of missing) if (!got[id]) refused.add(id);
+      if (Object.keys(got).length) redraw();
+    },
+    done, // offline: the initials stay, and the next redraw asks again
+  );
+}
+
+/** Pictures at most this big are their own thumbnail; bigger ones get a compressed copy. */
+export const THUMBNAIL_FROM_BYTES = 100 * 1024;
+
+/** A smaller copy of a local picture for the chat list (WeChat's own compression), or null. */
+export function compressedCopy(src: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    wx.compressImage({
+      src,
+      quality: 60,
+      compressedWidth: 480,
+      success: (res) => resolve(res.tempFilePath),
+      fail: () => resolve(null),
+    });
+  });
+}
+
+/**
+ * Uploads a thumbnail or poster of `ofMediaId` (docs/media.md, Thumbnails and posters). Best
+ * effort: null when none can be made or the server refuses it, and the message goes without.
+ */
+export async function uploadPreview(path: Promise<string | null>, ofMediaId: string): Promise<string | null> {
+  try {
+    const file = await path;
+    return file ? await uploadMedia(file, "image", undefined, { previewOf: ofMediaId }) : null;
+  } catch {
+    return null;
+  }
+}

@@ -17,7 +17,11 @@ try {
   for (const file of readdirSync(HTML_DIR).filter((f) => f.endsWith(".html")).sort()) {
     await page.goto(`file://${join(HTML_DIR, file)}`);
     const out = join(OUT_DIR, file.replace(/\.html$/, ".png"));
-    await page.screenshot({ path: out, fullPage: true });
+    // An open half-screen dialog is fixed to the viewport: a full-page shot would leave it mid-page,
+    // so such a page is shot as one tall phone screen (a Pro Max's height) instead.
+    const dialogOpen = (await page.locator("[class*='weui-half-screen-dialog__hd']").count()) > 0;
+    await page.setViewportSize({ width: 390, height: dialogOpen ? 932 : 844 });
+    await page.screenshot({ path: out, fullPage: !dialogOpen });
     console.log(`wrote ${out.slice(ROOT.length + 1)}`);
   }
 } finally {

@@ -45,7 +45,7 @@ export interface WxAdapterOptions {
   /** What wx.scanCode reads. */
   scanResult?: () => string;
   /** What wx.chooseMedia picks: a path of `files` with its details. */
-  chooseMedia?: () => { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number };
+  chooseMedia?: () => { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number; thumbTempFilePath?: string };
 }
 
 export interface WxAdapter {
@@ -61,6 +61,10 @@ export interface WxAdapter {
   downloads: string[];
   album: string[];
   sharedImages: string[];
+  /** Selectors wx.pageScrollTo was asked to bring into view. */
+  scrolls: string[];
+  /** wx.compressImage calls. */
+  compressed: Array<{ src: string; quality?: number; compressedWidth?: number }>;
   /** Local files by path (what wx.uploadFile reads), and upload progress reported. */
   files: Map<string, Uint8Array>;
   progress: number[];
@@ -81,6 +85,8 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const downloads: string[] = [];
   const album: string[] = [];
   const sharedImages: string[] = [];
+  const scrolls: string[] = [];
+  const compressed: WxAdapter["compressed"] = [];
   const files = new Map<string, Uint8Array>();
   const progress: number[] = [];
   const sockets: WebSocket[] = [];
@@ -215,6 +221,16 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       if (!picked) throw new Error("cancel");
       return { type: picked.type, tempFiles: [{ ...picked, fileType: picked.type }], errMsg: "chooseMedia:ok" };
     }, "chooseMedia"),
+    // A stand-in for WeChat's compression: a new temp file (here with the same bytes).
+    compressImage: (opts: Callbacks<unknown> & { src: string; quality?: number; compressedWidth?: number }) =>
+      settle(opts, () => {
+        const bytes = files.get(opts.src);
+        if (!bytes) throw new Error(`no such file ${opts.src}`);
+        const tempFilePath = `wxfile://tmp/compressed-${files.size}.jpg`;
+        files.set(tempFilePath, bytes);
+        compressed.push({ src: opts.src, quality: opts.quality, compressedWidth: opts.compressedWidth });
+        return { tempFilePath, errMsg: "compressImage:ok" };
+      }, "compressImage"),
     saveImageToPhotosAlbum: (opts: Callbacks<unknown> & { filePath: string }) => {
       album.push(opts.filePath);
       return settle(opts, () => ({ errMsg: "saveImageToPhotosAlbum:ok" }), "saveImageToPhotosAlbum");
@@ -224,6 +240,10 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       return settle(opts, () => ({ errMsg: "showShareImageMenu:ok" }), "showShareImageMenu");
     },
     setNavigationBarTitle: noop("setNavigationBarTitle"),
+    pageScrollTo: (opts: Callbacks<unknown> & { selector?: string; scrollTop?: number }) => {
+      scrolls.push(opts.selector ?? `top:${opts.scrollTop ?? 0}`);
+      return settle(opts, () => ({ errMsg: "pageScrollTo:ok" }), "pageScrollTo");
+    },
     stopPullDownRefresh: noop("stopPullDownRefresh"),
     setClipboardData: noop("setClipboardData"),
     getLocation: (opts: Callbacks<unknown>) => settle(opts, () => ({ latitude: 31.2304, longitude: 121.4737, errMsg: "getLocation:ok" }), "getLocation"),
@@ -265,6 +285,8 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     downloads,
     album,
     sharedImages,
+    scrolls,
+    compressed,
     files,
     progress,
     actionSheetChoice: null,

@@ -5,11 +5,14 @@ import type { GroupInfo } from "../../../schema/groups";
 import type { ConversationSummary } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
 import { chats, type Draft, type LocalMessage } from "../../services/chats";
+import { listContacts, sendFriendRequest } from "../../services/contacts";
 import { errorMessage } from "../../services/errors";
 import { api } from "../../services/api";
 import { fileSize, initialOf, listTime, previewOf, seconds, systemText, textParts, type TextPart } from "../../services/format";
+import { openDirect } from "../../services/groups";
 import { MESSAGE_LIMITS } from "../../services/limits";
-import { mediaUrl, mediaUrls, uploadMedia, type MediaKind } from "../../services/media";
+import { compressedCopy, loadAvatars, mediaUrl, mediaUrls, THUMBNAIL_FROM_BYTES, uploadMedia, uploadPreview, type MediaKind } from "../../services/media";
+import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
 
 export interface Bubble {
@@ -17,11 +20,14 @@ export interface Bubble {
   seq: number;
   clientId: string;
   mine: boolean;
+  senderId: string;
   system: boolean;
   systemText: string;
   time: string;
   sender: string;
   initial: string;
+  /** The sender's avatar (signed URL) once granted; the initial shows until then. */
+  avatar: string;
   type: string;
   recalled: boolean;
   parts: TextPart[];
@@ -44,12 +50,28 @@ export interface Member {
   name: string;
   initial: string;
   role: string;
+  avatarMediaId: string | null;
+  mutedUntil: number | null;
 }
+
+/** Group events after which the member list (roles, mutes, names) is read again. */
+const MEMBER_EVENTS = new Set(["joined", "left", "removed", "muted", "unmuted", "admin_set", "admin_unset", "owner_transferred", "nickname"]);
+
+/** Why I cannot write in this chat right now, or "": everyone muted (for members) or me muted. */
+export function mutedNote(opts: { group: boolean; muteAll: boolean; me: Member | undefined; now: number }): string {
+  if (!opts.group || !opts.me) return "";
+  if (opts.muteAll && opts.me.role === "member") return "All members are muted";
+  if (opts.me.mutedUntil && opts.me.mutedUntil > opts.now) return `You are muted until ${listTime(opts.me.mutedUntil)}`;
+  return "";
+}
+
+/** What "@All" inserts, as WeChat writes it. */
+const MENTION_ALL = "@All";
 
 /** Shows the time above a message when five minutes passed since the previous one, as WeChat does. */
 const TIME_GAP_MS = 5 * 60 * 1000;
 
-export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: boolean; names: Record<string, string>; reads: Record<string, number> }): Bubble[] {
+export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: boolean; names: Record<string, string>; reads: Record<string, number>; avatars?: Record<string, string> }): Bubble[] {
   const name = (id: string) => (id === opts.me ? "You" : (opts.names[id] ?? "Someone"));
   const others = Object.entries(opts.reads).filter(([id]) => id !== opts.me);
   // The last of my sent messages carries the direct chat's read mark; every one of mine in a group its count.
@@ -71,11 +93,13 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       seq: m.seq,
       clientId: m.clientId ?? "",
       mine,
+      senderId: m.senderId,
       system: m.type === "system",
       systemText: m.type === "system" ? systemText(m.body, name) : recalled ? `${mine ? "You" : name(m.senderId)} recalled a message` : "",
       time: showTime ? listTime(m.createdAt) : "",
       sender: opts.group && !mine ? name(m.senderId) : "",
       initial: initialOf(mine ? (opts.names[opts.me] ?? "Me") : name(m.senderId)),
+      avatar: opts.avatars?.[m.senderId] ?? "",
       type: m.type,
       recalled,
       parts: m.type === "text" && !recalled ? textParts(String(body.text ?? ""), m.mentions.length > 0 || m.mentionAll) : [],
@@ -102,6 +126,11 @@ let recorder: WechatMiniprogram.RecorderManager | null = null;
 /** Media ids whose URLs were asked for, so a redraw does not ask again while the answer is on its way. */
 const asked = new Set<string>();
 let player: WechatMiniprogram.InnerAudioContext | null = null;
+let unmuteTimer: ReturnType<typeof setTimeout> | null = null;
+/** setTimeout's longest delay (about 24.8 days); a longer mute is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Per chat, the newest member event the member list already reflects. */
+const memberEventsSeen = new Map<string, number>();
 
 Component({
   data: {
@@ -111,6 +140,11 @@ Component({
     bubbles: [] as Bubble[],
     draft: "",
     mentions: [] as string[],
+    /** "@All" picked (owner and admins only); sent as mentionAll while "@All" stays in the text. */
+    mentionAll: false,
+    canMentionAll: false,
+    /** The @ picker's people: members but me, with avatars. */
+    mentionable: [] as Array<Member & { avatar: string }>,
     replyTo: null as { seq: number; text: string } | null,
     members: [] as Member[],
     pickingMention: false,
@@ -122,8 +156,13 @@ Component({
     recording: false,
     upload: null as { label: string; percent: number } | null,
     dissolved: false,
+    /** Why the input bar is closed while the group lets me read but not write. */
+    muted: "",
     error: "",
     playing: 0,
+    /** The seq being forwarded while the chat picker is open, else 0. */
+    forwarding: 0,
+    forwardMax: MESSAGE_LIMITS.forwardTargetsMax,
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
@@ -150,6 +189,8 @@ Component({
     },
 
     onUnload() {
+      if (unmuteTimer) clearTimeout(unmuteTimer);
+      unmuteTimer = null;
       chats.setActive(null);
       unwatchAll(this);
     },
@@ -166,16 +207,52 @@ Component({
       return names;
     },
 
+    /** A new join, mute, role or name change in the group: read its members again. */
+    followMemberEvents(messages: LocalMessage[]) {
+      if (!this.data.group) return;
+      let latest = 0;
+      for (const m of messages) {
+        const event = m.type === "system" ? (m.body as { event?: string } | null)?.event : undefined;
+        if (event && MEMBER_EVENTS.has(event) && m.seq > latest) latest = m.seq;
+      }
+      const seen = memberEventsSeen.get(this.data.id) ?? latest;
+      memberEventsSeen.set(this.data.id, Math.max(seen, latest));
+      if (latest > seen) this.loadMembers().catch(() => undefined);
+    },
+
+    /** Avatar media ids by user: group members, the direct chat's peer, and me. */
+    avatarIds(): Record<string, string | null> {
+      const ids: Record<string, string | null> = {};
+      for (const m of this.data.members) ids[m.userId] = m.avatarMediaId;
+      const peer = this.summary()?.peer;
+      if (peer) ids[peer.id] = peer.avatarMediaId;
+      const me = session.get().user;
+      if (me) ids[me.id] = me.avatarMediaId;
+      return ids;
+    },
+
     render() {
       const state = chats.store.get();
       const s = this.summary();
       const group = s?.kind === "group";
       const title = s ? (group ? `${s.name} (${s.memberCount})` : (s.peer?.nickname ?? s.name)) : this.data.title;
-      const bubbles = bubblesOf(state.messages[this.data.id] ?? [], { me: chats.me ?? "", group, names: this.names(), reads: state.reads[this.data.id] ?? {} });
+      const avatarIds = this.avatarIds();
+      const avatars: Record<string, string> = {};
+      for (const [userId, mediaId] of Object.entries(avatarIds)) if (mediaUrl(mediaId)) avatars[userId] = mediaUrl(mediaId);
+      const bubbles = bubblesOf(state.messages[this.data.id] ?? [], { me: chats.me ?? "", group, names: this.names(), reads: state.reads[this.data.id] ?? {}, avatars });
       const last = bubbles[bubbles.length - 1];
       const grewAtEnd = last && last.key !== this.data.bubbles[this.data.bubbles.length - 1]?.key;
-      this.setData({ bubbles, group, title, dissolved: Boolean(s?.dissolved), ...(grewAtEnd ? { scrollInto: `m-${last.key}` } : {}) });
+      const me = this.data.members.find((m) => m.userId === chats.me);
+      const muted = mutedNote({ group, muteAll: Boolean(s?.muteAll), me, now: Date.now() });
+      // A mute for a while ends by itself: open the input bar again then.
+      if (unmuteTimer) clearTimeout(unmuteTimer);
+      unmuteTimer = null;
+      const until = me?.mutedUntil ?? 0;
+      if (muted && until > Date.now()) unmuteTimer = setTimeout(() => this.render(), Math.min(until - Date.now() + 50, MAX_TIMER_MS));
+      this.setData({ bubbles, group, title, dissolved: Boolean(s?.dissolved), muted, ...(grewAtEnd ? { scrollInto: `m-${last.key}` } : {}) });
+      this.followMemberEvents(state.messages[this.data.id] ?? []);
       this.fetchUrls(state.messages[this.data.id] ?? []);
+      loadAvatars(Object.values(avatarIds), () => this.render());
       if (title && title !== this.data.title && typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title });
     },
 
@@ -218,9 +295,10 @@ Component({
       const info = await api.get<GroupInfo>(`/groups/${this.data.id}`);
       const members = info.members.map((m) => {
         const name = m.nickname || m.profileNickname;
-        return { userId: m.userId, name, initial: initialOf(name), role: m.role };
+        return { userId: m.userId, name, initial: initialOf(name), role: m.role, avatarMediaId: m.avatarMediaId, mutedUntil: m.mutedUntil };
       });
-      this.setData({ members });
+      const myRole = members.find((m) => m.userId === chats.me)?.role;
+      this.setData({ members, canMentionAll: myRole === "owner" || myRole === "admin" });
       this.render();
     },
 
@@ -242,15 +320,62 @@ Component({
       this.setData({ draft: value });
       chats.typing(this.data.id);
       // "@" just typed (not left over after deleting) in a group opens the member picker.
-      if (this.data.group && value.endsWith("@") && value.length > previous.length) this.setData({ pickingMention: true });
+      if (this.data.group && value.endsWith("@") && value.length > previous.length) this.openMentions();
+    },
+
+    openMentions() {
+      const mentionable = this.data.members.filter((m) => m.userId !== chats.me).map((m) => ({ ...m, avatar: mediaUrl(m.avatarMediaId) }));
+      this.setData({ pickingMention: true, mentionable });
     },
 
     onPickMention(e: WechatMiniprogram.BaseEvent) {
       const userId = (e.currentTarget.dataset as { id?: string }).id;
+      if (userId === "all" && this.data.canMentionAll) {
+        this.setData({ draft: `${this.data.draft.replace(/@$/, "")}${MENTION_ALL} `, pickingMention: false, mentionAll: true });
+        return;
+      }
       const member = this.data.members.find((m) => m.userId === userId);
       if (!member) return;
       const draft = `${this.data.draft.replace(/@$/, "")}@${member.name} `;
       this.setData({ draft, pickingMention: false, mentions: [...new Set([...this.data.mentions, member.userId])] });
+    },
+
+    /**
+     * Tapping someone's avatar in a group, as in WeChat: mention them, message them if they are a
+     * friend, or ask to add them (the greeting says which group we share).
+     */
+    async onAvatar(e: WechatMiniprogram.BaseEvent) {
+      const userId = (e.currentTarget.dataset as { user?: string }).user;
+      if (!userId || userId === chats.me || !this.data.group) return;
+      const name = this.names()[userId] ?? "";
+      let friend: boolean;
+      try {
+        friend = (await listContacts()).friends.some((f) => f.user.id === userId);
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+        return;
+      }
+      const actions: Array<[string, () => Promise<unknown> | void]> = [];
+      if (!this.data.dissolved && !this.data.muted) {
+        actions.push([`Mention @${name}`, () => this.setData({ draft: `${this.data.draft}@${name} `, mentions: [...new Set([...this.data.mentions, userId])] })]);
+      }
+      if (friend) {
+        actions.push(["Send Message", async () => wx.navigateTo({ url: `/pages/chat/index?id=${(await openDirect(userId)).id}` })]);
+      } else {
+        const me = session.get().user?.nickname ?? "";
+        const group = this.summary()?.name ?? "";
+        actions.push(["Add to Contacts", async () => {
+          await sendFriendRequest(userId, `Hi, I'm ${me} from "${group}"`.slice(0, 100));
+          wx.showToast({ title: "Request sent", icon: "success" });
+        }]);
+      }
+      wx.showActionSheet({
+        itemList: actions.map((a) => a[0]),
+        success: (res) => {
+          const run = actions[res.tapIndex]?.[1];
+          if (run) Promise.resolve(run()).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
+        },
+      });
     },
 
     onCloseMention() {
@@ -259,7 +384,7 @@ Component({
 
     onSend() {
       const text = this.data.draft.trim();
-      if (!text || this.data.dissolved) return;
+      if (!text || this.data.dissolved || this.data.muted) return;
       if (text.length > MESSAGE_LIMITS.textChars) {
         this.setData({ error: `A message can be at most ${MESSAGE_LIMITS.textChars} characters` });
         return;
@@ -267,9 +392,16 @@ Component({
       const names = this.names();
       // Only people still named in the text are mentioned.
       const mentions = this.data.mentions.filter((id) => text.includes(`@${names[id] ?? ""}`));
-      const draft: Draft = { type: "text", body: { text }, ...(mentions.length ? { mentions } : {}), ...(this.data.replyTo ? { replyTo: this.data.replyTo.seq } : {}) };
+      const mentionAll = this.data.mentionAll && text.includes(MENTION_ALL);
+      const draft: Draft = {
+        type: "text",
+        body: { text },
+        ...(mentions.length ? { mentions } : {}),
+        ...(mentionAll ? { mentionAll } : {}),
+        ...(this.data.replyTo ? { replyTo: this.data.replyTo.seq } : {}),
+      };
       chats.send(this.data.id, draft);
-      this.setData({ draft: "", mentions: [], replyTo: null });
+      this.setData({ draft: "", mentions: [], mentionAll: false, replyTo: null });
     },
 
     onCancelReply() {
@@ -323,19 +455,26 @@ Component({
       chats.recall(this.data.id, seq).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
     },
 
+    /** Forward: the chat picker opens; the message goes to every chat picked (up to nine), in one call. */
     forward(seq: number) {
-      const targets = chats.store.get().conversations.filter((c) => !c.dissolved).slice(0, 6);
-      wx.showActionSheet({
-        itemList: targets.map((c) => (c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name)),
-        success: (res) => {
-          const target = targets[res.tapIndex];
-          if (!target) return;
-          chats.forward(this.data.id, seq, [target.id]).then(
-            (results) => wx.showToast({ title: results.every((r) => r.ok) ? "Sent" : "Could not forward", icon: results.every((r) => r.ok) ? "success" : "none" }),
-            (err: unknown) => this.setData({ error: errorMessage(err) }),
-          );
+      this.setData({ forwarding: seq });
+    },
+
+    onForwardClose() {
+      this.setData({ forwarding: 0 });
+    },
+
+    onForwardTo(e: WechatMiniprogram.CustomEvent<{ conversationIds: string[] }>) {
+      const seq = this.data.forwarding;
+      this.setData({ forwarding: 0 });
+      if (!seq) return;
+      chats.forward(this.data.id, seq, e.detail.conversationIds).then(
+        (results) => {
+          const ok = results.every((r) => r.ok);
+          wx.showToast({ title: ok ? "Sent" : `Not sent to ${results.filter((r) => !r.ok).length}`, icon: ok ? "success" : "none" });
         },
-      });
+        (err: unknown) => this.setData({ error: errorMessage(err) }),
+      );
     },
 
     // ---- Media -------------------------------------------------------------------------------
@@ -396,11 +535,13 @@ Component({
       if (loc) wx.openLocation({ latitude: loc.latitude, longitude: loc.longitude, name: loc.name, address: loc.address });
     },
 
-    async sendUpload(kind: MediaKind, path: string, label: string, draftOf: (mediaId: string) => Draft, fields: Record<string, string | number> = {}) {
+    /** Uploads with progress, then a thumbnail or poster when `preview` makes one, then sends. */
+    async sendUpload(kind: MediaKind, path: string, label: string, draftOf: (mediaId: string, previewId: string | null) => Draft, fields: Record<string, string | number> = {}, preview?: () => Promise<string | null>) {
       this.setData({ upload: { label, percent: 0 } });
       try {
         const mediaId = await uploadMedia(path, kind, (percent) => this.setData({ upload: { label, percent } }), fields);
-        chats.send(this.data.id, draftOf(mediaId));
+        const previewId = preview ? await uploadPreview(preview(), mediaId) : null;
+        chats.send(this.data.id, draftOf(mediaId, previewId));
       } catch (err) {
         this.setData({ error: errorMessage(err) });
       } finally {
@@ -418,9 +559,12 @@ Component({
           const size = { ...(f.width ? { width: f.width, height: f.height } : {}) };
           if (res.type === "video") {
             const durationMs = Math.round((f.duration ?? 0) * 1000);
-            void this.sendUpload("video", f.tempFilePath, "Video", (mediaId) => ({ type: "video", body: { mediaId, durationMs, ...size } }), { durationMs, size: f.size, ...size });
+            // The cover frame WeChat hands with a chosen video is its poster.
+            const poster = f.thumbTempFilePath ? () => Promise.resolve(f.thumbTempFilePath) : undefined;
+            void this.sendUpload("video", f.tempFilePath, "Video", (mediaId, posterMediaId) => ({ type: "video", body: { mediaId, durationMs, ...size, ...(posterMediaId ? { posterMediaId } : {}) } }), { durationMs, size: f.size, ...size }, poster);
           } else {
-            void this.sendUpload("image", f.tempFilePath, "Photo", (mediaId) => ({ type: "image", body: { mediaId, ...size } }), { size: f.size, ...size });
+            const thumbnail = f.size > THUMBNAIL_FROM_BYTES ? () => compressedCopy(f.tempFilePath) : undefined;
+            void this.sendUpload("image", f.tempFilePath, "Photo", (mediaId, thumbMediaId) => ({ type: "image", body: { mediaId, ...size, ...(thumbMediaId ? { thumbMediaId } : {}) } }), { size: f.size, ...size }, thumbnail);
           }
         },
       });

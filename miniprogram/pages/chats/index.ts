@@ -2,11 +2,13 @@
 // live updates from the chat store, pull to refresh, and the "+" menu (new group, scan, face-to-face).
 import type { ConversationSummary } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
-import { chats, type ChatState } from "../../services/chats";
+import { chats, type ChatState, type LocalMessage } from "../../services/chats";
 import { errorMessage } from "../../services/errors";
 import { initialOf, listTime } from "../../services/format";
 import { createGroup } from "../../services/groups";
+import { MESSAGE_LIMITS } from "../../services/limits";
 import { mediaUrl, mediaUrls } from "../../services/media";
+import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
 
 export interface ChatRow {
@@ -16,6 +18,8 @@ export interface ChatRow {
   /** Signed URL of the avatar once granted; the initial shows until then (or without one). */
   avatar: string;
   preview: string;
+  /** "[You were mentioned]" in red before the preview while a mention of me is unread. */
+  mention: string;
   time: string;
   badge: string;
   dot: boolean;
@@ -24,13 +28,21 @@ export interface ChatRow {
   group: boolean;
 }
 
+const GROUP_NAME_MAX = MESSAGE_LIMITS.groupNameChars;
+
 const CONNECTION_LABEL: Record<ChatState["connection"], string> = { online: "", connecting: "Connecting…", offline: "Not connected", stopped: "Not connected" };
 
 function avatarOf(c: ConversationSummary): string | null {
   return c.kind === "direct" ? (c.peer?.avatarMediaId ?? null) : c.avatarMediaId;
 }
 
-export function rowOf(c: ConversationSummary, me: string | null): ChatRow {
+/** Whether an unread message held for this chat mentions me (or everyone), as WeChat flags it. */
+export function mentionsMe(c: ConversationSummary, messages: LocalMessage[] | undefined, me: string | null): boolean {
+  if (!me || c.unread === 0) return false;
+  return (messages ?? []).some((m) => m.seq > c.readSeq && m.senderId !== me && !m.recalledAt && (m.mentionAll || m.mentions.includes(me)));
+}
+
+export function rowOf(c: ConversationSummary, me: string | null, mentioned = false): ChatRow {
   const name = c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name;
   let preview = c.dissolved ? "The group has been dissolved" : (c.lastMessage?.text ?? "");
   if (c.lastMessage && c.kind === "group" && c.lastMessage.type !== "system" && c.lastMessage.senderId === me) preview = `You: ${preview}`;
@@ -42,6 +54,7 @@ export function rowOf(c: ConversationSummary, me: string | null): ChatRow {
     initial: initialOf(name),
     avatar: mediaUrl(avatarOf(c)),
     preview,
+    mention: mentioned ? "[You were mentioned]" : "",
     time: listTime(c.lastMessageAt),
     badge: !c.doNotDisturb && c.unread > 0 ? (c.unread > 99 ? "99+" : String(c.unread)) : "",
     dot: c.doNotDisturb && c.unread > 0,
@@ -51,22 +64,27 @@ export function rowOf(c: ConversationSummary, me: string | null): ChatRow {
   };
 }
 
+function rowsOf(state: ChatState): ChatRow[] {
+  return state.conversations.map((c) => rowOf(c, chats.me, mentionsMe(c, state.messages[c.id], chats.me)));
+}
+
 Component({
   data: {
     rows: [] as ChatRow[],
     connection: "",
     loaded: false,
     error: "",
+    picking: false,
   },
   methods: {
     onLoad() {
       watch(this, chats.store, (state) => {
-        this.setData({ rows: state.conversations.map((c) => rowOf(c, chats.me)), connection: CONNECTION_LABEL[state.connection], loaded: state.synced || state.conversations.length > 0 });
+        this.setData({ rows: rowsOf(state), connection: CONNECTION_LABEL[state.connection], loaded: state.synced || state.conversations.length > 0 });
         // Avatars are current profile or group pictures, which any signed-in user may fetch.
         const missing = state.conversations.map(avatarOf).filter((id): id is string => Boolean(id) && !mediaUrl(id));
         if (missing.length) {
           mediaUrls(missing).then(
-            (got) => Object.keys(got).length && this.setData({ rows: chats.store.get().conversations.map((c) => rowOf(c, chats.me)) }),
+            (got) => Object.keys(got).length && this.setData({ rows: rowsOf(chats.store.get()) }),
             () => undefined,
           );
         }
@@ -116,28 +134,40 @@ Component({
       wx.showActionSheet({
         itemList: ["New Group Chat", "Scan", "Face-to-Face Group"],
         success: (res) => {
-          if (res.tapIndex === 0) this.newGroup();
+          if (res.tapIndex === 0) this.setData({ picking: true });
           if (res.tapIndex === 1) wx.navigateTo({ url: "/pages/join/index?scan=1" });
           if (res.tapIndex === 2) wx.navigateTo({ url: "/pages/face-to-face/index" });
         },
       });
     },
 
-    /** A group starts with its name; people join through its QR code or are added from Contacts. */
-    newGroup() {
+    onClosePicker() {
+      this.setData({ picking: false });
+    },
+
+    /**
+     * New Group Chat: friends picked (or nobody: people can join by its QR code later), then a
+     * name, suggested from the people in it as WeChat does.
+     */
+    onGroupPicked(e: WechatMiniprogram.CustomEvent<{ userIds: string[]; names: string[] }>) {
+      const { userIds, names } = e.detail;
+      this.setData({ picking: false });
+      const me = session.get().user?.nickname ?? "";
+      const suggested = [me, ...names].filter(Boolean).join(", ").slice(0, GROUP_NAME_MAX);
       wx.showModal({
         title: "New Group Chat",
         editable: true,
         placeholderText: "Group name",
+        content: userIds.length ? suggested : "",
         confirmText: "Create",
         success: async (res) => {
-          const name = (res.content ?? "").trim();
+          const name = (res.content ?? "").trim().slice(0, GROUP_NAME_MAX);
           if (!res.confirm || !name) return;
           try {
-            const group = await createGroup(name, []);
+            const group = await createGroup(name, userIds);
             wx.navigateTo({ url: `/pages/chat/index?id=${group.id}` });
-          } catch (e) {
-            this.setData({ error: errorMessage(e) });
+          } catch (err) {
+            this.setData({ error: errorMessage(err) });
           }
         },
       });

@@ -1,20 +1,24 @@
-// Contacts: friends under an A–Z index (remark before nickname, tag filter, online dot), New
-// Friends (incoming requests to accept or decline), Add Friend by Qun ID, and a friend's card
-// to set the remark and tags or send a message. Friend requests and presence refresh it live.
+// Contacts: friends under an A–Z index (remark before nickname, tag filter, online dot, avatar),
+// New Friends (incoming requests to accept or decline), Add Friend by Qun ID, a friend's card
+// to set the remark and tags, send a message, block or delete, the people you blocked, and
+// long-press on a tag to rename or delete it. Friend requests and presence refresh it live.
 import type { PublicProfile } from "../../../schema/api";
 import type { FriendRequestView, FriendView } from "../../../schema/contacts";
 import type { ServerFrame } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
-import { acceptFriendRequest, declineFriendRequest, friendRequests, indexed, listContacts, searchUsers, sendFriendRequest, updateFriend } from "../../services/contacts";
+import { acceptFriendRequest, blockedUsers, blockUser, declineFriendRequest, deleteFriend, deleteTag, friendRequests, indexed, listContacts, renameTag, searchUsers, sendFriendRequest, unblockUser, updateFriend } from "../../services/contacts";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
+import { loadAvatars, mediaUrl } from "../../services/media";
 import { session } from "../../services/session";
 
 interface Row {
   userId: string;
   name: string;
   initial: string;
+  /** Signed URL of the friend's avatar once granted; the initial shows until then. */
+  avatar: string;
   online: boolean;
   tags: string;
 }
@@ -34,13 +38,15 @@ Component({
     tag: "",
     count: 0,
     loaded: false,
-    requests: [] as Array<FriendRequestView & { initial: string }>,
+    requests: [] as Array<FriendRequestView & { initial: string; avatar: string }>,
     showRequests: false,
     adding: false,
     query: "",
-    found: [] as Array<PublicProfile & { initial: string; sent: boolean }>,
+    found: [] as Array<PublicProfile & { initial: string; avatar: string; sent: boolean }>,
     searched: false,
     card: null as { userId: string; nickname: string; username: string; signature: string; initial: string; conversationId: string } | null,
+    blocked: [] as Array<PublicProfile & { initial: string }>,
+    showBlocked: false,
     remark: "",
     tagsDraft: "",
     error: "",
@@ -70,10 +76,19 @@ Component({
     },
 
     async load() {
-      const [{ friends, tags }, { incoming }] = await Promise.all([listContacts(), friendRequests()]);
+      const [{ friends, tags }, { incoming }, blocked] = await Promise.all([listContacts(), friendRequests(), blockedUsers()]);
       all = friends;
-      this.setData({ tags, requests: incoming.map((r) => ({ ...r, initial: initialOf(r.from.nickname) })), loaded: true });
+      this.setData({
+        tags,
+        requests: incoming.map((r) => ({ ...r, initial: initialOf(r.from.nickname), avatar: mediaUrl(r.from.avatarMediaId) })),
+        blocked: blocked.map((u) => ({ ...u, initial: initialOf(u.nickname) })),
+        loaded: true,
+      });
       this.show();
+      loadAvatars([...friends.map((f) => f.user.avatarMediaId), ...incoming.map((r) => r.from.avatarMediaId)], () => {
+        this.show();
+        this.setData({ requests: this.data.requests.map((r) => ({ ...r, avatar: mediaUrl(r.from.avatarMediaId) })) });
+      });
     },
 
     show() {
@@ -82,15 +97,63 @@ Component({
       const shown = tag ? friends.filter((f) => f.tags.includes(tag)) : friends;
       const sections = indexed(shown, nameOf).map((s) => ({
         letter: s.letter,
-        items: s.items.map((f) => ({ userId: f.user.id, name: nameOf(f), initial: initialOf(nameOf(f)), online: f.online, tags: f.tags.join(", ") })),
+        items: s.items.map((f) => ({ userId: f.user.id, name: nameOf(f), initial: initialOf(nameOf(f)), avatar: mediaUrl(f.user.avatarMediaId), online: f.online, tags: f.tags.join(", ") })),
       }));
       this.setData({ sections, count: friends.length });
+    },
+
+    /** The letter bar on the right, as in WeChat: jumps to that letter's section. */
+    onIndex(e: WechatMiniprogram.BaseEvent) {
+      const letter = (e.currentTarget.dataset as { letter?: string }).letter;
+      if (letter) wx.pageScrollTo({ selector: `#section-${letter === "#" ? "hash" : letter}`, duration: 0 });
     },
 
     onTag(e: WechatMiniprogram.BaseEvent) {
       const tag = (e.currentTarget.dataset as { tag?: string }).tag ?? "";
       this.setData({ tag: tag === this.data.tag ? "" : tag });
       this.show();
+    },
+
+    /** Long-press on a tag: rename it (every friend keeps it under the new name) or delete it. */
+    onTagMenu(e: WechatMiniprogram.BaseEvent) {
+      const tag = (e.currentTarget.dataset as { tag?: string }).tag;
+      if (!tag) return;
+      wx.showActionSheet({
+        itemList: ["Rename Tag", "Delete Tag"],
+        success: (res) => {
+          if (res.tapIndex === 0) {
+            wx.showModal({
+              title: "Rename Tag",
+              editable: true,
+              content: tag,
+              success: (m) => {
+                const next = (m.content ?? "").trim();
+                if (m.confirm && next && next !== tag) this.changeTags(() => renameTag(tag, next), next === this.data.tag || this.data.tag === tag ? next : this.data.tag);
+              },
+            });
+          } else if (res.tapIndex === 1) {
+            wx.showModal({
+              title: "Delete Tag",
+              content: `Delete "${tag}"? Friends in it stay your friends.`,
+              confirmText: "Delete",
+              confirmColor: "#FA5151",
+              success: (m) => {
+                if (m.confirm) this.changeTags(() => deleteTag(tag), this.data.tag === tag ? "" : this.data.tag);
+              },
+            });
+          }
+        },
+      });
+    },
+
+    async changeTags(change: () => Promise<unknown>, filter: string) {
+      try {
+        await change();
+        this.setData({ tag: filter });
+        await this.load();
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      }
     },
 
     // ---- New friends ----------------------------------------------------------------------
@@ -145,7 +208,8 @@ Component({
       if (!q) return;
       try {
         const users = await searchUsers(q);
-        this.setData({ found: users.map((u) => ({ ...u, initial: initialOf(u.nickname), sent: false })), searched: true });
+        this.setData({ found: users.map((u) => ({ ...u, initial: initialOf(u.nickname), avatar: mediaUrl(u.avatarMediaId), sent: false })), searched: true });
+        loadAvatars(users.map((u) => u.avatarMediaId), () => this.setData({ found: this.data.found.map((u) => ({ ...u, avatar: mediaUrl(u.avatarMediaId) })) }));
       } catch (err) {
         this.setData({ error: errorMessage(err) });
       }
@@ -207,6 +271,63 @@ Component({
       this.setData({ card: null });
       chats.refresh().catch(() => undefined);
       wx.navigateTo({ url: `/pages/chat/index?id=${card.conversationId}` });
+    },
+
+    /** The card's "More": block (they can no longer message you or ask again) or delete, both confirmed. */
+    onCardMore() {
+      const card = this.data.card;
+      if (!card) return;
+      const name = this.data.remark || card.nickname;
+      const actions: Array<{ label: string; title: string; content: string; confirmText: string; run: () => Promise<unknown> }> = [
+        { label: "Block", title: "Block", content: `${name} will not be able to message you or send you friend requests.`, confirmText: "Block", run: () => blockUser(card.userId) },
+        { label: "Delete Contact", title: "Delete Contact", content: `Delete ${name}? You will also be removed from their contacts.`, confirmText: "Delete", run: () => deleteFriend(card.userId) },
+      ];
+      wx.showActionSheet({
+        itemList: actions.map((a) => a.label),
+        success: (res) => {
+          const action = actions[res.tapIndex];
+          if (!action) return;
+          wx.showModal({
+            title: action.title,
+            content: action.content,
+            confirmText: action.confirmText,
+            confirmColor: "#FA5151",
+            success: async (m) => {
+              if (!m.confirm) return;
+              try {
+                await action.run();
+                this.setData({ card: null });
+                await this.load();
+                await chats.refresh().catch(() => undefined);
+              } catch (err) {
+                this.setData({ error: errorMessage(err) });
+              }
+            },
+          });
+        },
+      });
+    },
+
+    // ---- Blocked ---------------------------------------------------------------------------
+
+    onOpenBlocked() {
+      this.setData({ showBlocked: true });
+    },
+
+    onCloseBlocked() {
+      this.setData({ showBlocked: false });
+    },
+
+    async onUnblock(e: WechatMiniprogram.BaseEvent) {
+      const id = (e.currentTarget.dataset as { id?: string }).id;
+      if (!id) return;
+      try {
+        await unblockUser(id);
+        await this.load();
+        if (!this.data.blocked.length) this.setData({ showBlocked: false });
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      }
     },
 
     onErrorHide() {

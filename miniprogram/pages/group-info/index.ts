@@ -1,22 +1,31 @@
-// Group info: the members grid, name, announcement, the Group QR code (save to album, share),
-// your own flags (pin, mute notifications), the owner's and admins' actions (mute all, join
-// requests), and leaving or dissolving.
-import type { CreatedInvite, GroupInfo, JoinRequestView } from "../../../schema/groups";
+// Group info: the members grid (adding friends with "+"), name, avatar, announcement, the Group
+// QR code (save to album, share), your alias in the group, your own flags (pin, mute
+// notifications), the owner's and admins' actions (settings, mute all, join requests), and
+// leaving or dissolving.
+import type { CreatedInvite, GroupInfo, GroupMember, JoinRequestView } from "../../../schema/groups";
 import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
 import { apiBase } from "../../services/config";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
-import { createInvite, decideJoinRequest, dissolveGroup, groupInfo, joinRequests, leaveGroup, muteMember, removeMember, setAdmin, transferOwnership, updateGroup } from "../../services/groups";
-import { GROUP_LIMITS } from "../../services/limits";
+import { addMembers, createInvite, decideJoinRequest, dissolveGroup, groupInfo, joinRequests, leaveGroup, muteMember, removeMember, setAdmin, setGroupNickname, transferOwnership, updateGroup } from "../../services/groups";
+import { GROUP_LIMITS, MESSAGE_LIMITS } from "../../services/limits";
+import { loadAvatars, mediaUrl, uploadMedia } from "../../services/media";
+import { session } from "../../services/session";
 
 interface Tile {
   userId: string;
   name: string;
   initial: string;
+  /** Signed URL of the member's avatar once granted; the initial shows until then. */
+  avatar: string;
   role: string;
   muted: boolean;
 }
+
+/** The settings switches the owner and admins see, by GroupInfo field. */
+type SettingField = "inviteConfirmation" | "membersCanInvite" | "newMembersSeeHistory" | "muteAll";
+const SETTINGS: SettingField[] = ["inviteConfirmation", "membersCanInvite", "newMembersSeeHistory", "muteAll"];
 
 const RANK: Record<string, number> = { owner: 3, admin: 2, member: 1 };
 /** How long "Mute" silences a member (WeChat offers presets; one hour is the common one). */
@@ -30,6 +39,11 @@ interface Editing {
 
 const GRID_MAX = 19;
 
+function tileOf(m: GroupMember): Tile {
+  const name = m.nickname || m.profileNickname;
+  return { userId: m.userId, name, initial: initialOf(name), avatar: mediaUrl(m.avatarMediaId), role: m.role, muted: Boolean(m.mutedUntil && m.mutedUntil > Date.now()) };
+}
+
 Component({
   data: {
     id: "",
@@ -38,6 +52,15 @@ Component({
     more: 0,
     role: "member",
     admin: false,
+    /** Whether "+" shows: owner and admins, or anyone when members may invite. */
+    canInvite: false,
+    avatar: "",
+    alias: "",
+    picking: false,
+    memberIds: [] as string[],
+    /** Every member, drawn only while "All Members" is open (a group holds up to 500). */
+    everyone: [] as Tile[],
+    showAll: false,
     pinned: false,
     muted: false,
     requests: [] as Array<JoinRequestView & { name: string }>,
@@ -56,20 +79,121 @@ Component({
     async load() {
       const info = await groupInfo(this.data.id);
       const me = chats.me;
-      const role = info.members.find((m) => m.userId === me)?.role ?? "member";
+      const mine = info.members.find((m) => m.userId === me);
+      const role = mine?.role ?? "member";
       const admin = role === "owner" || role === "admin";
       const summary = chats.conversation(this.data.id);
-      const tiles = info.members.slice(0, GRID_MAX).map((m) => {
-        const name = m.nickname || m.profileNickname;
-        return { userId: m.userId, name, initial: initialOf(name), role: m.role, muted: Boolean(m.mutedUntil && m.mutedUntil > Date.now()) };
+      this.setData({
+        info,
+        role,
+        admin,
+        canInvite: !info.dissolvedAt && (admin || info.membersCanInvite),
+        alias: mine?.nickname ?? "",
+        more: Math.max(0, info.memberCount - GRID_MAX),
+        pinned: Boolean(summary?.pinned),
+        muted: Boolean(summary?.doNotDisturb),
       });
-      this.setData({ info, tiles, more: Math.max(0, info.memberCount - GRID_MAX), role, admin, pinned: Boolean(summary?.pinned), muted: Boolean(summary?.doNotDisturb) });
+      this.drawAvatars();
+      loadAvatars([info.avatarMediaId, ...info.members.slice(0, GRID_MAX).map((m) => m.avatarMediaId)], () => this.drawAvatars());
       if (typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title: `Chat Info (${info.memberCount})` });
       if (admin && !info.dissolvedAt) {
         const names = new Map(info.members.map((m) => [m.userId, m.nickname || m.profileNickname]));
         const requests = await joinRequests(this.data.id);
         this.setData({ requests: requests.map((r) => ({ ...r, name: names.get(r.userId) ?? r.userId })) });
       }
+    },
+
+    /** The grid and the group avatar from the signed URLs at hand (initials where there are none yet). */
+    drawAvatars() {
+      const info = this.data.info;
+      if (!info) return;
+      const tiles = info.members.map(tileOf);
+      this.setData({ tiles: tiles.slice(0, GRID_MAX), avatar: mediaUrl(info.avatarMediaId), ...(this.data.showAll ? { everyone: tiles } : {}) });
+    },
+
+    /** The "+n" tile: every member, with the same actions on tap as the grid. */
+    onShowAll() {
+      const info = this.data.info;
+      if (!info) return;
+      this.setData({ showAll: true, everyone: info.members.map(tileOf) });
+      loadAvatars(info.members.map((m) => m.avatarMediaId), () => this.drawAvatars());
+    },
+
+    onCloseAll() {
+      this.setData({ showAll: false, everyone: [] });
+    },
+
+    // ---- Adding friends ("+") -------------------------------------------------------------
+
+    onOpenPicker() {
+      if (!this.data.canInvite || !this.data.info) return;
+      this.setData({ picking: true, memberIds: this.data.info.members.map((m) => m.userId) });
+    },
+
+    onClosePicker() {
+      this.setData({ picking: false });
+    },
+
+    async onConfirmAdd(e: WechatMiniprogram.CustomEvent<{ userIds: string[] }>) {
+      const userIds = e.detail.userIds;
+      if (!userIds.length) return;
+      try {
+        const result = await addMembers(this.data.id, userIds);
+        this.setData({ picking: false });
+        // With invite confirmation on, a member's additions wait for the owner or an admin.
+        wx.showToast({ title: result.requested.length ? "Sent for approval" : "Added", icon: result.requested.length ? "none" : "success" });
+        await this.load();
+        await chats.refresh().catch(() => undefined);
+      } catch (err) {
+        this.setData({ error: errorMessage(err) });
+      }
+    },
+
+    // ---- Avatar and alias -----------------------------------------------------------------
+
+    onChangeAvatar() {
+      if (!this.data.admin || this.data.info?.dissolvedAt) return;
+      wx.chooseMedia({
+        count: 1,
+        mediaType: ["image"],
+        sizeType: ["compressed"],
+        success: async (res) => {
+          const f = res.tempFiles[0];
+          if (!f) return;
+          try {
+            const fields: Record<string, number> = { size: f.size };
+            if (f.width && f.height) Object.assign(fields, { width: f.width, height: f.height });
+            const mediaId = await uploadMedia(f.tempFilePath, "image", undefined, fields);
+            this.setData({ info: await updateGroup(this.data.id, { avatarMediaId: mediaId }) });
+            loadAvatars([mediaId], () => this.drawAvatars());
+            await chats.refresh().catch(() => undefined);
+          } catch (err) {
+            this.setData({ error: errorMessage(err) });
+          }
+        },
+      });
+    },
+
+    /** Your name in this group only (WeChat's "My Alias in Group"); empty goes back to your nickname. */
+    onEditAlias() {
+      if (this.data.info?.dissolvedAt) return;
+      wx.showModal({
+        title: "My Alias in Group",
+        editable: true,
+        placeholderText: session.get().user?.nickname ?? "",
+        content: this.data.alias,
+        success: async (res) => {
+          if (!res.confirm) return;
+          const nickname = (res.content ?? "").trim().slice(0, GROUP_LIMITS.groupNicknameChars);
+          if (nickname === this.data.alias) return;
+          try {
+            await setGroupNickname(this.data.id, nickname);
+            await this.load();
+          } catch (err) {
+            this.setData({ error: errorMessage(err) });
+          }
+        },
+      });
     },
 
     async onShowQr() {
@@ -127,7 +251,7 @@ Component({
     onEdit(e: WechatMiniprogram.BaseEvent) {
       const field = (e.currentTarget.dataset as { field?: "name" | "announcement" }).field;
       if (!field || !this.data.admin || !this.data.info) return;
-      const editing: Editing = field === "name" ? { field, title: "Group Name", maxlength: 30 } : { field, title: "Group Notice", maxlength: GROUP_LIMITS.announcementChars };
+      const editing: Editing = field === "name" ? { field, title: "Group Name", maxlength: MESSAGE_LIMITS.groupNameChars } : { field, title: "Group Notice", maxlength: GROUP_LIMITS.announcementChars };
       this.setData({ editing, draft: field === "name" ? this.data.info.name : this.data.info.announcement });
     },
 
@@ -158,12 +282,26 @@ Component({
       await chats.setFlags(this.data.id, { doNotDisturb: e.detail.value }).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
     },
 
-    async onToggleMuteAll(e: WechatMiniprogram.SwitchChange) {
+    /** Owner and admins: invite confirmation, members-can-invite, history for newcomers, mute all. */
+    async onToggleSetting(e: WechatMiniprogram.SwitchChange) {
+      const field = (e.currentTarget.dataset as { field?: SettingField }).field;
+      if (!field || !SETTINGS.includes(field)) return;
       try {
-        this.setData({ info: await updateGroup(this.data.id, { muteAll: e.detail.value }) });
+        const info = await updateGroup(this.data.id, { [field]: e.detail.value });
+        this.setData({ info, canInvite: !info.dissolvedAt && (this.data.admin || info.membersCanInvite) });
       } catch (err) {
         this.setData({ error: errorMessage(err) });
+        this.revertSwitch(`info.${field}`, e.detail.value);
       }
+    },
+
+    /**
+     * A refused switch flips back. The data never changed, so setting it again would not redraw
+     * the switch: set what the user chose, then what holds.
+     */
+    revertSwitch(path: string, chosen: boolean) {
+      this.setData({ [path]: chosen });
+      this.setData({ [path]: !chosen });
     },
 
     async onDecide(e: WechatMiniprogram.BaseEvent) {
@@ -180,7 +318,7 @@ Component({
     /** Tapping a member: the actions your role allows over theirs (docs/groups.md, Roles). */
     onMember(e: WechatMiniprogram.BaseEvent) {
       const userId = (e.currentTarget.dataset as { id?: string }).id;
-      const tile = this.data.tiles.find((t) => t.userId === userId);
+      const tile = this.data.tiles.find((t) => t.userId === userId) ?? this.data.everyone.find((t) => t.userId === userId);
       const { role, id } = this.data;
       if (!tile || tile.userId === chats.me || RANK[role]! <= RANK[tile.role]! || this.data.info?.dissolvedAt) return;
       const actions: Array<[string, () => Promise<unknown>]> = [];
@@ -208,6 +346,9 @@ Component({
         this.setData({ info: await updateGroup(this.data.id, { joinPolicy: e.detail.value ? "approval" : "open" }) });
       } catch (err) {
         this.setData({ error: errorMessage(err) });
+        const policy = this.data.info?.joinPolicy;
+        this.setData({ "info.joinPolicy": e.detail.value ? "approval" : "open" });
+        this.setData({ "info.joinPolicy": policy });
       }
     },
 

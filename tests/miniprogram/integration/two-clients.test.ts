@@ -3,8 +3,9 @@
 // and joins, they chat on the Chat page over real sockets, Bob drops off the network while
 // Alice keeps writing and his own message waits in the outbox, and when he is back his device
 // catches up by seq and his message is stored exactly once; then they become friends through
-// Me (Qun ID) and Contacts, and their direct chat shows "Read". Every step goes through the pages
-// and the client's own modules, with `wx` backed by fetch and real WebSockets.
+// Me (Qun ID) and Contacts, and their direct chat shows "Read"; Alice starts a second group by
+// picking Bob, sets its avatar and renames it, and Bob's screens follow. Every step goes through
+// the pages and the client's own modules, with `wx` backed by fetch and real WebSockets.
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,10 +32,17 @@ interface Client {
 const baseUrl = inject("e2eBaseUrl");
 const loaded = new Map<string, string>();
 
-/** A real 24×16 PNG, as the camera roll would hand it over. */
+/**
+ * A real 200×200 PNG of noise, as the camera roll would hand it over: about 160 KB, so the client
+ * makes a thumbnail for it (the adapter's compressImage copies the bytes, still a valid image).
+ */
 function picture(): Uint8Array {
-  const png = new PNG({ width: 24, height: 16 });
-  for (let i = 0; i < png.data.length; i += 4) png.data.set([7, 193, 96, 255], i);
+  const png = new PNG({ width: 200, height: 200 });
+  let seed = 7;
+  for (let i = 0; i < png.data.length; i += 4) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    png.data.set([seed & 255, (seed >> 8) & 255, (seed >> 16) & 255, 255], i);
+  }
   return new Uint8Array(PNG.sync.write(png));
 }
 const PICTURE = picture();
@@ -44,7 +52,7 @@ function makeClient(name: string, root: string, install: (a: WxAdapter) => void)
   const adapter = createWxAdapter({
     scanResult: () => client.scanned,
     modalContent: () => client.modalText,
-    chooseMedia: () => ({ type: "image", tempFilePath: "wxfile://tmp/trail.png", size: PICTURE.length, width: 24, height: 16 }),
+    chooseMedia: () => ({ type: "image", tempFilePath: "wxfile://tmp/trail.png", size: PICTURE.length, width: 200, height: 200 }),
   });
   adapter.files.set("wxfile://tmp/trail.png", PICTURE);
   adapter.storage.set("qun.apiBase", JSON.stringify(baseUrl));
@@ -118,6 +126,9 @@ describe("two mini-program clients on the real worker", () => {
     alice.adapter.actionSheetChoice = 0;
     alice.modalText = "Hiking";
     await tap(chatsTab, "#plus");
+    // No friends yet: the picker says so, and the group starts with Alice alone.
+    await waitFor(() => (text(chatsTab, "#new-group-picker >>> #picker") ?? "").startsWith("No friends yet"), "the friend picker");
+    await tap(chatsTab, "#new-group-picker >>> #picker-done");
     await waitFor(() => alice.adapter.navigations.some((n) => n.url.startsWith("/pages/chat/index?id=")), "navigation to the new group");
     groupId = alice.adapter.navigations.at(-1)!.url.split("id=")[1]!;
     expect(groupId).toMatch(/^c_/);
@@ -181,9 +192,11 @@ describe("two mini-program clients on the real worker", () => {
     expect(fromAlice.sender).toMatch(/^alice-/);
   });
 
-  it("Alice sends a picture: it uploads with progress, and Bob's chat shows it from a signed URL with the same bytes", async () => {
+  it("Alice sends a picture: it uploads with progress and a thumbnail, and Bob's chat shows the thumbnail from a signed URL", async () => {
+    expect(PICTURE.length).toBeGreaterThan(100 * 1024);
     await tap(aliceChat, "#choose-photo");
-    await waitFor(() => alice.adapter.progress.length === 1 && alice.chats.pending().length === 0 && aliceChat.instance.data.upload === null, "upload and send");
+    await waitFor(() => alice.adapter.progress.length === 2 && alice.chats.pending().length === 0 && aliceChat.instance.data.upload === null, "upload and send");
+    expect(alice.adapter.compressed).toHaveLength(1);
     const image = () => (bobChat.instance.data.bubbles as Array<{ type: string; image: string; mine: boolean }>).find((b) => b.type === "image");
     await waitFor(() => Boolean(image()?.image), "the picture on Bob's screen", 10_000);
     expect(image()!.mine).toBe(false);
@@ -192,6 +205,14 @@ describe("two mini-program clients on the real worker", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/png");
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(PICTURE);
+    // The message carries both: the bubble shows the thumbnail, and the original is there for the preview.
+    const page = await bob.api.get<HistoryPage>(`/conversations/${groupId}/messages`, { after: 0 });
+    const body = page.messages.find((m) => m.type === "image")!.body as { mediaId: string; thumbMediaId?: string };
+    expect(body.thumbMediaId).toMatch(/^md_/);
+    expect(body.thumbMediaId).not.toBe(body.mediaId);
+    expect(image()!.image).toContain(`/media/${body.thumbMediaId}?`);
+    const original = await bob.api.post<{ urls: { mediaId: string; url: string }[] }>("/media/urls", { mediaIds: [body.mediaId], conversationId: groupId });
+    expect(new Uint8Array(await (await fetch(original.urls[0]!.url)).arrayBuffer())).toEqual(PICTURE);
   });
 
   it("Bob drops off the network: his message waits as sending, and on return he catches up and it is stored once", async () => {
@@ -284,5 +305,46 @@ describe("two mini-program clients on the real worker", () => {
     await tap(bobDirect, "#send");
     await waitFor(() => bubbleTexts(aliceDirect).includes("Now we are friends"), "message on Alice's screen");
     await waitFor(() => (bobDirect.instance.data.bubbles as Array<{ mine: boolean; readLabel: string }>).some((b) => b.mine && b.readLabel === "Read"), "Read on Bob's screen");
+  });
+
+  it("Alice starts a second group by picking Bob among her friends and sets its avatar; Bob sees both", async () => {
+    const chatsTab = await alice.page("pages/chats/index");
+    const bobId = bob.chats.me!;
+    alice.adapter.actionSheetChoice = 0;
+    alice.modalText = "Book Club";
+    const before = alice.adapter.navigations.length;
+    await tap(chatsTab, "#plus");
+    await waitFor(() => chatsTab.querySelector(`#new-group-picker >>> #pick-${bobId}`) !== undefined, "Bob in the friend picker");
+    await tap(chatsTab, `#new-group-picker >>> #pick-${bobId}`);
+    await tap(chatsTab, "#new-group-picker >>> #picker-done");
+    await waitFor(() => alice.adapter.navigations.length > before, "navigation to the new group");
+    const clubId = alice.adapter.navigations.at(-1)!.url.split("id=")[1]!;
+    expect(alice.adapter.modals.at(-1)!.content).toMatch(/^alice-\w+, bob-\w+$/);
+    await waitFor(() => bob.chats.conversation(clubId)?.name === "Book Club", "the group on Bob's device", 10_000);
+    expect(bob.chats.conversation(clubId)?.memberCount).toBe(2);
+
+    const info = await alice.page("pages/group-info/index", { id: clubId });
+    await waitFor(() => info.instance.data.info !== null, "group info");
+    await tap(info, "#group-avatar");
+    await waitFor(() => info.instance.data.avatar !== "", "the avatar on Alice's Group info");
+
+    const bobInfo = await bob.page("pages/group-info/index", { id: clubId });
+    await waitFor(() => bobInfo.instance.data.avatar !== "", "the avatar on Bob's Group info");
+    expect(text(bobInfo, "#group-avatar")).toBe("Group Avatar");
+    const res = await fetch(bobInfo.instance.data.avatar as string);
+    expect(res.status).toBe(200);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(PICTURE);
+
+    // Bob's Chats list follows the group's system messages live, without asking for the list again.
+    const bobList = await bob.page("pages/chats/index");
+    const row = () => (bobList.instance.data.rows as Array<{ id: string; name: string; avatar: string }>).find((r) => r.id === clubId);
+    await waitFor(() => Boolean(row()?.avatar), "the avatar on Bob's Chats list");
+    const listCalls = () => bob.adapter.requests.filter((r) => new URL(r.url).pathname === "/conversations").length;
+    const calls = listCalls();
+    await tap(info, "#group-name");
+    await input(info, "#edit-input", "Reading Club");
+    await tap(info, "#edit-save");
+    await waitFor(() => text(bobList, `#row-${clubId} .chat-row__name`) === "Reading Club (2)", "the new name on Bob's Chats list");
+    expect(listCalls()).toBe(calls);
   });
 });

@@ -1,7 +1,7 @@
 // The Chat page against a small in-memory server: a bubble for every message type, @mentions
 // highlighted, recalled and system messages as centred notes, read counts, the long-press menu,
 // the @ picker, and the outbox's sending / failed / retry per message.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
 import type { GroupInfo } from "../../../schema/groups";
@@ -20,6 +20,14 @@ let sent: Array<Record<string, unknown>>;
 let refuseSends: boolean;
 let recalls: number[];
 let calls: string[];
+/** Other chats on the list (forward targets), and what was forwarded. */
+let others: ConversationSummary[];
+/** Uploads the fake server took: their form fields and the id it gave. */
+let uploads: Array<{ fields: Record<string, string>; id: string }>;
+/** Whether Bob is my friend on the fake server, and friend requests it took. */
+let bobIsFriend: boolean;
+let friendRequests: unknown[];
+let forwarded: Array<{ seq: number; body: unknown }>;
 /** When set, the nine messages are seqs olderFrom… and 1…olderFrom-1 lie before them. */
 let olderFrom = 0;
 
@@ -64,7 +72,35 @@ async function server(req: Request): Promise<Response> {
     const older = Array.from({ length: Math.min(30, before - 1) }, (_, i) => msg(before - 1 - i, BOB, "text", { text: `old ${before - 1 - i}` })).reverse();
     return Response.json({ messages: older, hasMore: older[0]!.seq > 1 });
   }
-  if (path === "/conversations") return Response.json({ conversations: [summary] });
+  if (path === "/conversations") return Response.json({ conversations: [summary, ...others] });
+  if (path === "/contacts") {
+    const bob = { user: { id: BOB, username: null, nickname: "Bob", avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_annbobannbobannbobann" };
+    return Response.json({ friends: bobIsFriend ? [bob] : [], tags: [] });
+  }
+  if (path === "/contacts/requests" && req.method === "POST") {
+    friendRequests.push(await req.json());
+    return Response.json({ request: {} }, { status: 201 });
+  }
+  if (path === "/conversations/direct") {
+    return Response.json({ ...summary, id: "d_annbobannbobannbobann", kind: "direct", name: "", peer: { id: BOB, nickname: "Bob", avatarMediaId: null }, memberCount: 2 });
+  }
+  if (path === "/media" && req.method === "POST") {
+    const form = await req.formData();
+    const fields: Record<string, string> = {};
+    form.forEach((v, k) => {
+      if (typeof v === "string") fields[k] = v;
+    });
+    const id = `md_upload${String(uploads.length + 1).padStart(12, "0")}`;
+    uploads.push({ fields, id });
+    return Response.json({ id, kind: fields.kind }, { status: 201 });
+  }
+  const forward = path.match(/\/messages\/(\d+)\/forward$/);
+  if (forward) {
+    const body = (await req.json()) as { to: string[] };
+    forwarded.push({ seq: Number(forward[1]), body });
+    return Response.json({ results: body.to.map((conversationId) => ({ conversationId, ok: true, seq: 1 })) });
+  }
+  if (others.some((o) => path === `/conversations/${o.id}/messages`)) return Response.json({ messages: [], hasMore: false, lastSeq: 0 });
   if (path === `/conversations/${GROUP}/messages` && req.method === "GET") {
     const after = Number(url.searchParams.get("after") ?? 0);
     return Response.json({ messages: MESSAGES.filter((m) => m.seq > after), hasMore: false, lastSeq: 9 });
@@ -90,8 +126,12 @@ async function server(req: Request): Promise<Response> {
   return Response.json({ error: { code: "not_found", message: `no ${path}` } }, { status: 404 });
 }
 
+/** Pages opened by a test, unloaded after it so their store listeners do not slow the next. */
+let opened: Rendered[] = [];
+
 async function openChat(): Promise<Rendered> {
   const comp = renderPage(pageId);
+  opened.push(comp);
   await lifecycle(comp, "onLoad", { id: GROUP });
   await chats().refresh();
   await waitFor(() => comp.instance.data.members.length === 2 && comp.instance.data.bubbles.length === 9, "messages and members");
@@ -112,6 +152,12 @@ beforeEach(() => {
   calls = [];
   olderFrom = 0;
   refuseSends = false;
+  info.members[1]!.avatarMediaId = null;
+  others = [];
+  forwarded = [];
+  uploads = [];
+  bobIsFriend = false;
+  friendRequests = [];
   adapter = createWxAdapter({ fetch: server });
   adapter.setOffline(false);
   installWx(adapter);
@@ -121,6 +167,11 @@ beforeEach(() => {
     user: { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
     created: false,
   });
+});
+
+afterEach(async () => {
+  for (const comp of opened) await lifecycle(comp, "onUnload");
+  opened = [];
 });
 
 afterAll(async () => {
@@ -147,6 +198,17 @@ describe("Chat page", () => {
     expect(text(comp, `${bubble(comp, 7)} .bubble__file-size`)).toBe("1.5 MB");
     expect(text(comp, `${bubble(comp, 8)} .bubble__location-name`)).toBe("Trailhead");
     expect(text(comp, `${bubble(comp, 9)} .msg-system`)).toBe("Bob recalled a message");
+  });
+
+  it("draws each sender's avatar by signed URL beside their bubbles, and initials without one", async () => {
+    info.members[1]!.avatarMediaId = "md_bobavatarbobavatarb";
+    const comp = await openChat();
+    await waitFor(() => comp.instance.data.bubbles[1].avatar !== "", "Bob's avatar");
+    expect(comp.instance.data.bubbles[1].avatar).toBe("http://127.0.0.1:8787/media/md_bobavatarbobavatarb?e=1&s=sig");
+    expect(text(comp, `${bubble(comp, 2)} .msg__avatar`)).toBe("");
+    // Mine has no avatar: my initial stays.
+    expect(comp.instance.data.bubbles[2].avatar).toBe("");
+    expect(text(comp, `${bubble(comp, 3)} .msg__avatar`)).toBe("A");
   });
 
   it("counts who read my messages in a group", async () => {
@@ -199,11 +261,37 @@ describe("Chat page", () => {
     const comp = await openChat();
     await input(comp, "#draft-input", "Ready @");
     expect(comp.instance.data.pickingMention).toBe(true);
+    // Everyone but me; as the owner I may also mention all members.
+    expect(text(comp, "#mention-picker")).toBe("@ All Members B Bob");
     await tap(comp, `#mention-${BOB}`);
     expect(comp.instance.data.draft).toBe("Ready @Bob ");
     await tap(comp, "#send");
     await waitFor(() => sent.length === 1, "send");
     expect(sent[0]).toMatchObject({ body: { text: "Ready @Bob" }, mentions: [BOB] });
+  });
+
+  it("lets the owner mention all members with @All", async () => {
+    const comp = await openChat();
+    await input(comp, "#draft-input", "Leaving at 8 @");
+    await tap(comp, "#mention-all");
+    expect(comp.instance.data.draft).toBe("Leaving at 8 @All ");
+    await tap(comp, "#send");
+    await waitFor(() => sent.length === 1, "send");
+    expect(sent[0]).toMatchObject({ body: { text: "Leaving at 8 @All" }, mentionAll: true });
+    expect(sent[0]!.mentions).toBeUndefined();
+  });
+
+  it("offers @All only to the owner and admins", async () => {
+    info.members[0]!.role = "member";
+    info.members[1]!.role = "owner";
+    try {
+      const comp = await openChat();
+      await input(comp, "#draft-input", "@");
+      expect(text(comp, "#mention-picker")).toBe("B Bob");
+    } finally {
+      info.members[0]!.role = "owner";
+      info.members[1]!.role = "member";
+    }
   });
 
   it("long-press offers copy, reply, forward, recall (mine, within two minutes) and delete", async () => {
@@ -223,6 +311,148 @@ describe("Chat page", () => {
     expect(recalls).toEqual([3]);
   });
 
+  it("sends a big photo with a compressed thumbnail, a small one as it is, and a video with its cover as poster", async () => {
+    let picked: { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number; thumbTempFilePath?: string };
+    adapter = createWxAdapter({ fetch: server, chooseMedia: () => picked });
+    installWx(adapter);
+    adapter.files.set("wxfile://tmp/big.jpg", new Uint8Array(300 * 1024).fill(1));
+    adapter.files.set("wxfile://tmp/small.png", new Uint8Array(2 * 1024).fill(2));
+    adapter.files.set("wxfile://tmp/clip.mp4", new Uint8Array(4 * 1024).fill(3));
+    adapter.files.set("wxfile://tmp/clip-cover.jpg", new Uint8Array(1024).fill(4));
+    const comp = await openChat();
+    const sendAndWait = async (n: number) => {
+      await tap(comp, "#choose-photo");
+      await waitFor(() => sent.length === n && comp.instance.data.upload === null, `send ${n}`);
+    };
+
+    picked = { type: "image", tempFilePath: "wxfile://tmp/big.jpg", size: 300 * 1024, width: 4000, height: 3000 };
+    await sendAndWait(1);
+    expect(adapter.compressed).toEqual([{ src: "wxfile://tmp/big.jpg", quality: 60, compressedWidth: 480 }]);
+    expect(uploads.map((u) => u.fields)).toEqual([
+      { kind: "image", size: String(300 * 1024), width: "4000", height: "3000" },
+      { kind: "image", previewOf: uploads[0]!.id },
+    ]);
+    expect(sent[0]).toMatchObject({ type: "image", body: { mediaId: uploads[0]!.id, thumbMediaId: uploads[1]!.id, width: 4000, height: 3000 } });
+
+    picked = { type: "image", tempFilePath: "wxfile://tmp/small.png", size: 2 * 1024, width: 24, height: 16 };
+    await sendAndWait(2);
+    expect(adapter.compressed).toHaveLength(1);
+    expect(sent[1]).toMatchObject({ type: "image", body: { mediaId: uploads[2]!.id } });
+    expect((sent[1]!.body as Record<string, unknown>).thumbMediaId).toBeUndefined();
+
+    picked = { type: "video", tempFilePath: "wxfile://tmp/clip.mp4", size: 4 * 1024, width: 640, height: 360, duration: 3.5, thumbTempFilePath: "wxfile://tmp/clip-cover.jpg" };
+    await sendAndWait(3);
+    expect(uploads[4]!.fields).toEqual({ kind: "image", previewOf: uploads[3]!.id });
+    expect(sent[2]).toMatchObject({ type: "video", body: { mediaId: uploads[3]!.id, posterMediaId: uploads[4]!.id, durationMs: 3500 } });
+  });
+
+  it("taps a member's avatar to mention them, or to add them with a greeting naming the group", async () => {
+    const comp = await openChat();
+    adapter.actionSheetChoice = 0;
+    await tap(comp, `${bubble(comp, 2)} .msg__avatar`);
+    await waitFor(() => comp.instance.data.draft === "@Bob ", "the mention");
+    expect(adapter.actionSheets.at(-1)).toEqual(["Mention @Bob", "Add to Contacts"]);
+    expect(comp.instance.data.mentions).toEqual([BOB]);
+    adapter.actionSheetChoice = 1;
+    await tap(comp, `${bubble(comp, 2)} .msg__avatar`);
+    await waitFor(() => friendRequests.length === 1, "the friend request");
+    expect(friendRequests[0]).toEqual({ userId: BOB, greeting: 'Hi, I\'m Ann from "Hiking"' });
+    await waitFor(() => adapter.toasts.length > 0, "toast");
+    expect(adapter.toasts.at(-1)).toEqual({ title: "Request sent", icon: "success" });
+    // My own avatar does nothing.
+    await tap(comp, `${bubble(comp, 3)} .msg__avatar`);
+    expect(adapter.actionSheets).toHaveLength(2);
+  });
+
+  it("taps a friend's avatar to open our direct chat", async () => {
+    bobIsFriend = true;
+    const comp = await openChat();
+    adapter.actionSheetChoice = 1;
+    await tap(comp, `${bubble(comp, 2)} .msg__avatar`);
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(adapter.actionSheets.at(-1)).toEqual(["Mention @Bob", "Send Message"]);
+    expect(adapter.navigations.at(-1)).toEqual({ api: "navigateTo", url: "/pages/chat/index?id=d_annbobannbobannbobann" });
+  });
+
+  it("forwards a message to the chats picked, up to nine, leaving dissolved groups out", async () => {
+    const other = (i: number, patch: Partial<ConversationSummary> = {}): ConversationSummary => ({ ...summary, id: `c_other${String(i).padStart(15, "0")}`, name: `Group ${i}`, lastSeq: 0, lastMessageAt: Date.now() - i * 1000, ...patch });
+    others = [...Array.from({ length: 10 }, (_, i) => other(i + 1)), other(11, { name: "Old club", dissolved: true })];
+    const comp = await openChat();
+    adapter.actionSheetChoice = 2;
+    comp.querySelector(`${bubble(comp, 2)} .bubble`)!.dispatchEvent("longpress");
+    await waitFor(() => comp.instance.data.forwarding === 2, "the chat picker");
+    await settled();
+    const listed = text(comp, "#forward-picker >>> #chat-picker-list")!;
+    expect(listed).toContain("H Hiking");
+    expect(listed).toContain("G Group 10");
+    expect(listed).not.toContain("Old club");
+    for (let i = 1; i <= 10; i++) await tap(comp, `#forward-picker >>> #pick-${others[i - 1]!.id}`);
+    // The tenth is refused: nine is the limit.
+    expect(text(comp, "#forward-picker >>> #chat-picker-done")).toBe("Send (9)");
+    await tap(comp, "#forward-picker >>> #chat-picker-done");
+    await waitFor(() => forwarded.length === 1, "forward");
+    expect(forwarded[0]).toMatchObject({ seq: 2, body: { to: others.slice(0, 9).map((o) => o.id) } });
+    await waitFor(() => adapter.toasts.length > 0, "toast");
+    expect(adapter.toasts.at(-1)).toEqual({ title: "Sent", icon: "success" });
+    expect(comp.instance.data.forwarding).toBe(0);
+  });
+
+  describe("when I may not write", () => {
+    afterEach(() => {
+      summary.muteAll = false;
+      info.members[0]!.role = "owner";
+      info.members[0]!.mutedUntil = null;
+    });
+
+    it("closes the input bar while all members are muted, for members but not the owner", async () => {
+      summary.muteAll = true;
+      const owner = await openChat();
+      expect(owner.querySelector("#muted")).toBeUndefined();
+      expect(owner.querySelector("#draft-input")).toBeDefined();
+      await lifecycle(owner, "onUnload");
+      info.members[0]!.role = "member";
+      const comp = await openChat();
+      expect(text(comp, "#muted")).toBe("All members are muted");
+      expect(comp.querySelector("#draft-input")).toBeUndefined();
+      comp.instance.setData({ draft: "Let me talk" });
+      await (comp.instance as unknown as { onSend(): void }).onSend();
+      expect(sent).toEqual([]);
+    });
+
+    it("closes it while I am muted, and opens it again when the mute ends", async () => {
+      info.members[0]!.role = "member";
+      info.members[0]!.mutedUntil = Date.now() + 600;
+      const comp = await openChat();
+      expect(text(comp, "#muted")).toMatch(/^You are muted until \d\d:\d\d$/);
+      await waitFor(() => comp.querySelector("#muted") === undefined, "the mute to end", 3_000);
+      expect(comp.querySelector("#draft-input")).toBeDefined();
+    });
+  });
+
+  it("reads the member list again when a member event arrives, and not for ordinary messages", async () => {
+    const comp = await openChat();
+    const memberLoads = () => calls.filter((c) => c === `/groups/${GROUP}`).length;
+    const before = memberLoads();
+    MESSAGES.push(msg(10, BOB, "text", { text: "hello again" }));
+    summary.lastSeq = 10;
+    try {
+      await chats().refresh();
+      await waitFor(() => comp.instance.data.bubbles.length === 10, "the text message");
+      await settled();
+      expect(memberLoads()).toBe(before);
+      info.members[1]!.mutedUntil = Date.now() + 3_600_000;
+      MESSAGES.push(msg(11, ME, "system", { event: "muted", actorId: ME, memberId: BOB, until: info.members[1]!.mutedUntil }));
+      summary.lastSeq = 11;
+      await chats().refresh();
+      await waitFor(() => memberLoads() === before + 1, "the member list read again");
+      await waitFor(() => comp.instance.data.members.find((m: { userId: string }) => m.userId === BOB).mutedUntil !== null, "Bob's mute");
+    } finally {
+      MESSAGES.splice(9);
+      summary.lastSeq = 9;
+      info.members[1]!.mutedUntil = null;
+    }
+  });
+
   it("shows who is typing for a few seconds", async () => {
     const comp = await openChat();
     chats().store.set({ typing: { [GROUP]: { userId: BOB, until: Date.now() + 200 } } });
@@ -237,14 +467,14 @@ describe("Chat page", () => {
     expect(comp.instance.data.hasOlder).toBe(true);
     expect(comp.querySelector("#history-start")).toBeUndefined();
     comp.querySelector("#messages")!.dispatchEvent("scrolltoupper");
-    await waitFor(() => comp.instance.data.bubbles.length === 9 + 30 && !comp.instance.data.loadingOlder, "older page");
+    await waitFor(() => comp.instance.data.bubbles.length === 9 + 30 && !comp.instance.data.loadingOlder, "older page", 10_000);
     expect(calls.filter((c) => c.includes("before="))).toEqual([`/conversations/${GROUP}/messages?before=32&limit=30`]);
     expect(comp.instance.data.hasOlder).toBe(true);
     comp.querySelector("#messages")!.dispatchEvent("scrolltoupper");
-    await waitFor(() => comp.instance.data.hasOlder === false, "start of history");
+    await waitFor(() => comp.instance.data.hasOlder === false, "start of history", 10_000);
     await settled();
     expect(text(comp, "#history-start")).toBe("Beginning of the chat");
-  });
+  }, 15_000); // renders 40 bubbles a few times: slow on a busy machine, not a wait on anything
 
   it("deletes a message from this device only", async () => {
     const comp = await openChat();

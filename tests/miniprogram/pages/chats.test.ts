@@ -94,6 +94,29 @@ describe("Chats tab", () => {
     expect(text(comp, "#row-d_avataravataravataravat .chat-row__avatar")).toBe("");
   });
 
+  it("flags an unread mention of me, or of everyone, in red until it is read", async () => {
+    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
+    chats().start();
+    chats().socket.stop();
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    const message = (seq: number, patch: Record<string, unknown>) => ({ conversationId: "c_aaaaaaaaaaaaaaaaaaaa", seq, id: `m${seq}`, senderId: "u_bob", clientId: null, type: "text" as const, body: { text: "hi" }, mentions: [], mentionAll: false, replyTo: null, forwarded: null, createdAt: Date.now(), recalledAt: null, recalledBy: null, status: "sent" as const, error: "", ...patch });
+    chats().store.set({ synced: true, conversations: [summary({ unread: 2, readSeq: 4 })], messages: { c_aaaaaaaaaaaaaaaaaaaa: [message(4, { mentions: ["u_me"] }), message(5, {})] } });
+    await settled();
+    // The mention at seq 4 was read already.
+    expect(comp.querySelector(".chat-row__mention")).toBeUndefined();
+    chats().store.set({ messages: { c_aaaaaaaaaaaaaaaaaaaa: [message(4, {}), message(5, { mentions: ["u_me"] })] } });
+    await settled();
+    expect(text(comp, ".chat-row__preview")).toBe("[You were mentioned] See you at 8");
+    chats().store.set({ messages: { c_aaaaaaaaaaaaaaaaaaaa: [message(5, { mentionAll: true })] } });
+    await settled();
+    expect(text(comp, ".chat-row__mention")).toBe("[You were mentioned]");
+    chats().store.set({ conversations: [summary({ unread: 0, readSeq: 5 })] });
+    await settled();
+    expect(comp.querySelector(".chat-row__mention")).toBeUndefined();
+    chats().signOut();
+  });
+
   it("follows the store live: a new message updates the row", async () => {
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
@@ -145,6 +168,38 @@ describe("Chats tab", () => {
     expect(text(comp, "#row-c_freshfreshfreshfresh .chat-row__name")).toBe("Fresh (3)");
     expect(stopped).toBe(1);
     expect(adapter.requests.map((r) => new URL(r.url).pathname)).toEqual(["/conversations"]);
+  });
+
+  it("starts a group from + → New Group Chat: friends picked, a name suggested from them, then created with them", async () => {
+    const bodies: unknown[] = [];
+    const friend = (id: string, nickname: string) => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_x" });
+    adapter = createWxAdapter({
+      modalContent: () => "Weekend Hike",
+      fetch: async (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === "/contacts") return Response.json({ friends: [friend("u_bobbobbobbobbobbobbo", "Bob"), friend("u_carolcarolcarolcaro", "Carol")], tags: [] });
+        if (path === "/conversations" && req.method === "POST") {
+          bodies.push(await req.json());
+          return Response.json(summary({ id: "c_newgroupnewgroupnewg", name: "Weekend Hike" }), { status: 201 });
+        }
+        return Response.json({ error: { code: "not_found", message: path } }, { status: 404 });
+      },
+    });
+    installWx(adapter);
+    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    adapter.actionSheetChoice = 0;
+    await tap(comp, "#plus");
+    expect(adapter.actionSheets.at(-1)).toEqual(["New Group Chat", "Scan", "Face-to-Face Group"]);
+    await waitFor(() => text(comp, "#new-group-picker >>> #picker") === "B Bob C Carol", "friends to pick");
+    await tap(comp, "#new-group-picker >>> #pick-u_bobbobbobbobbobbobbo");
+    await tap(comp, "#new-group-picker >>> #pick-u_carolcarolcarolcaro");
+    await tap(comp, "#new-group-picker >>> #picker-done");
+    await waitFor(() => adapter.navigations.length > 0, "the new group's chat");
+    expect(adapter.modals.at(-1)).toEqual({ title: "New Group Chat", content: "Ann, Bob, Carol" });
+    expect(bodies).toEqual([{ name: "Weekend Hike", memberIds: ["u_bobbobbobbobbobbobbo", "u_carolcarolcarolcaro"] }]);
+    expect(adapter.navigations).toEqual([{ api: "navigateTo", url: "/pages/chat/index?id=c_newgroupnewgroupnewg" }]);
   });
 
   it("sends a signed-out visitor to the login page", async () => {

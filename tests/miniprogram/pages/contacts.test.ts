@@ -1,6 +1,7 @@
 // The Contacts tab against an in-memory server: friends under an A–Z index (remark first),
-// online dots and tags, filtering by tag, New Friends to accept, Add Friend by Qun ID, and a
-// friend's card to set the remark and tags or open the chat.
+// avatars, online dots and tags, filtering by tag, renaming and deleting tags, New Friends to
+// accept, Add Friend by Qun ID, a friend's card to set the remark and tags, open the chat,
+// block or delete, and the blocked list.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
@@ -16,6 +17,10 @@ let pageId: string;
 let adapter: WxAdapter;
 let calls: Array<{ method: string; path: string; body: unknown }>;
 let friends: FriendView[];
+let blocked: PublicProfile[];
+const BOB_AVATAR = "md_bobavatarbobavatarb";
+const DAVID_AVATAR = "md_davidavatardavidava";
+const ERIN_AVATAR = "md_erinavatarerinavata";
 
 const profile = (id: string, nickname: string, username: string | null = null): PublicProfile => ({ id, username, nickname, avatarMediaId: null, signature: "", status: "" });
 const friend = (id: string, nickname: string, patch: Partial<FriendView> = {}): FriendView => ({ user: profile(id, nickname), remark: "", tags: [], online: false, since: 0, conversationId: `d_${id.slice(2)}aaaaa`, ...patch });
@@ -24,19 +29,45 @@ async function server(req: Request): Promise<Response> {
   const url = new URL(req.url);
   const method = req.headers.get("x-http-method-override") ?? req.method;
   const body = req.method === "GET" ? undefined : await req.text().then((t) => (t ? JSON.parse(t) : undefined));
-  calls.push({ method, path: url.pathname, body });
   const p = url.pathname;
+  calls.push({ method, path: url.pathname, body });
+  if (p === "/contacts/blocks") return Response.json({ users: blocked });
+  const block = p.match(/^\/contacts\/blocks\/(u_\w+)$/);
+  if (block && method === "PUT") {
+    const f = friends.find((x) => x.user.id === block[1])!;
+    blocked = [...blocked, f.user];
+    return new Response(null, { status: 204 });
+  }
+  if (block && method === "DELETE") {
+    blocked = blocked.filter((u) => u.id !== block[1]);
+    return new Response(null, { status: 204 });
+  }
+  const tag = p.match(/^\/contacts\/tags\/([^/]+)$/);
+  if (tag) {
+    const name = decodeURIComponent(tag[1]!);
+    const next = method === "PUT" ? (body as { name: string }).name : null;
+    friends = friends.map((f) => ({ ...f, tags: f.tags.flatMap((t) => (t !== name ? [t] : next ? [next] : [])) }));
+    return Response.json({ changed: 1 });
+  }
+  if (p === "/media/urls") {
+    const ids = (body as { mediaIds: string[] }).mediaIds;
+    return Response.json({ urls: ids.map((mediaId) => ({ mediaId, url: `https://media.example/${mediaId}`, expiresAt: Math.floor(Date.now() / 1000) + 3600 })), denied: [] });
+  }
   if (p === "/contacts") return Response.json({ friends, tags: [...new Set(friends.flatMap((f) => f.tags))].sort() });
   if (p === "/contacts/requests" && method === "GET") {
-    return Response.json({ incoming: [{ id: "fr_1", from: profile("u_daviddaviddaviddavi", "David"), to: profile(ME, "Ann"), greeting: "Hi, I'm David from the climbing gym", status: "pending", createdAt: 0, respondedAt: null }], outgoing: [] });
+    return Response.json({ incoming: [{ id: "fr_1", from: { ...profile("u_daviddaviddaviddavi", "David"), avatarMediaId: DAVID_AVATAR }, to: profile(ME, "Ann"), greeting: "Hi, I'm David from the climbing gym", status: "pending", createdAt: 0, respondedAt: null }], outgoing: [] });
   }
   if (p === "/contacts/requests" && method === "POST") return Response.json({ request: {} }, { status: 201 });
   if (p === "/contacts/requests/fr_1/accept") {
     friends = [...friends, friend("u_daviddaviddaviddavi", "David")];
     return Response.json({ conversationId: "d_david", friend: friends.at(-1) });
   }
-  if (p === "/users/search") return Response.json({ users: url.searchParams.get("q") === "erin_w" ? [profile("u_erinerinerinerineri", "Erin", "erin_w")] : [] });
+  if (p === "/users/search") return Response.json({ users: url.searchParams.get("q") === "erin_w" ? [{ ...profile("u_erinerinerinerineri", "Erin", "erin_w"), avatarMediaId: ERIN_AVATAR }] : [] });
   const patch = p.match(/^\/contacts\/(u_\w+)$/);
+  if (patch && method === "DELETE") {
+    friends = friends.filter((f) => f.user.id !== patch[1]);
+    return new Response(null, { status: 204 });
+  }
   if (patch && method === "PATCH") {
     friends = friends.map((f) => (f.user.id === patch[1] ? { ...f, ...(body as Partial<FriendView>) } : f));
     return Response.json(friends.find((f) => f.user.id === patch[1]));
@@ -62,12 +93,13 @@ beforeAll(async () => {
 beforeEach(() => {
   calls = [];
   friends = [
-    friend("u_bobbobbobbobbobbobbo", "Bob", { online: true, tags: ["Hiking"] }),
+    friend("u_bobbobbobbobbobbobbo", "Bob", { online: true, tags: ["Hiking"], user: { ...profile("u_bobbobbobbobbobbobbo", "Bob"), avatarMediaId: BOB_AVATAR } }),
     friend("u_zoezoezoezoezoezoezo", "zoe", { remark: "Aunt Zoe", tags: ["Family"] }),
     friend("u_carolcarolcarolcaro", "Carol", { tags: ["Hiking", "Work"] }),
     friend("u_numbernumbernumbern", "42"),
   ];
-  adapter = createWxAdapter({ fetch: server });
+  blocked = [];
+  adapter = createWxAdapter({ fetch: server, modalContent: () => "Trails" });
   installWx(adapter);
   chats().signOut();
   session().startSession({
@@ -92,6 +124,41 @@ describe("Contacts tab", () => {
     expect(comp.querySelector("#friend-u_bobbobbobbobbobbobbo .contacts-row__online")).toBeDefined();
     expect(comp.querySelector("#friend-u_carolcarolcarolcaro .contacts-row__online")).toBeUndefined();
     expect(text(comp, "#friend-count")).toBe("4 friends");
+  });
+
+  it("draws avatars of friends and of people asking, from signed URLs asked in one call, and initials for the rest", async () => {
+    const comp = await open();
+    const row = (id: string) => comp.instance.data.sections.flatMap((s: { items: { userId: string; avatar: string }[] }) => s.items).find((r: { userId: string }) => r.userId === id);
+    await waitFor(() => row("u_bobbobbobbobbobbobbo").avatar !== "", "Bob's avatar");
+    expect(row("u_bobbobbobbobbobbobbo").avatar).toBe(`https://media.example/${BOB_AVATAR}`);
+    expect(text(comp, "#friend-u_bobbobbobbobbobbobbo")).toBe("Bob Hiking");
+    expect(text(comp, "#friend-u_carolcarolcarolcaro")).toBe("C Carol Hiking, Work");
+    expect(calls.filter((c) => c.path === "/media/urls").map((c) => c.body)).toEqual([{ mediaIds: [BOB_AVATAR, DAVID_AVATAR] }]);
+    expect(comp.instance.data.requests[0].avatar).toBe(`https://media.example/${DAVID_AVATAR}`);
+  });
+
+  it("renames a tag from its long-press menu, and deletes one after confirmation", async () => {
+    const comp = await open();
+    adapter.actionSheetChoice = 0;
+    comp.querySelectorAll("#tags .contacts-tag")[1]!.dispatchEvent("longpress"); // "Hiking"
+    await waitFor(() => text(comp, "#tags") === "Family Trails Work", "renamed tag");
+    expect(adapter.actionSheets.at(-1)).toEqual(["Rename Tag", "Delete Tag"]);
+    expect(calls.find((c) => c.method === "PUT")).toMatchObject({ path: "/contacts/tags/Hiking", body: { name: "Trails" } });
+    expect(text(comp, "#friend-u_carolcarolcarolcaro")).toBe("C Carol Trails, Work");
+    adapter.actionSheetChoice = 1;
+    comp.querySelectorAll("#tags .contacts-tag")[0]!.dispatchEvent("longpress"); // "Family"
+    await waitFor(() => text(comp, "#tags") === "Trails Work", "deleted tag");
+    expect(adapter.modals.at(-1)).toEqual({ title: "Delete Tag", content: 'Delete "Family"? Friends in it stay your friends.' });
+    expect(text(comp, "#friend-count")).toBe("4 friends");
+  });
+
+  it("jumps to a letter's section from the letter bar on the right", async () => {
+    const comp = await open();
+    expect(text(comp, "#letter-index")).toBe("A B C #");
+    await tap(comp, "#index-C");
+    await tap(comp, "#index-hash");
+    expect(adapter.scrolls).toEqual(["#section-C", "#section-hash"]);
+    expect(text(comp, "#section-hash")).toBe("# 4 42");
   });
 
   it("filters by a tag, and shows everyone again when it is tapped twice", async () => {
@@ -129,6 +196,8 @@ describe("Contacts tab", () => {
     await waitFor(() => comp.instance.data.found[0].sent === true, "request sent");
     expect(calls.find((c) => c.method === "POST" && c.path === "/contacts/requests")!.body).toEqual({ userId: "u_erinerinerinerineri", greeting: "Hi, I'm Ann" });
     expect(text(comp, "#found-u_erinerinerinerineri .found__add")).toBe("Sent");
+    await waitFor(() => comp.instance.data.found[0].avatar !== "", "Erin's avatar");
+    expect(comp.instance.data.found[0].avatar).toBe(`https://media.example/${ERIN_AVATAR}`);
   });
 
   it("sets a friend's remark and tags from their card, and the index follows", async () => {
@@ -148,6 +217,48 @@ describe("Contacts tab", () => {
     await tap(comp, "#friend-u_bobbobbobbobbobbobbo");
     await tap(comp, "#card-message");
     expect(adapter.navigations.at(-1)).toEqual({ api: "navigateTo", url: "/pages/chat/index?id=d_bobbobbobbobbobbobboaaaaa" });
+  });
+
+  it("blocks a friend from their card's More menu after confirmation, and unblocks them from Blocked", async () => {
+    const comp = await open();
+    expect(comp.querySelector("#blocked")).toBeUndefined();
+    await tap(comp, "#friend-u_carolcarolcarolcaro");
+    adapter.actionSheetChoice = 0;
+    await tap(comp, "#card-more");
+    await waitFor(() => comp.instance.data.card === null, "card closed");
+    expect(adapter.actionSheets.at(-1)).toEqual(["Block", "Delete Contact"]);
+    expect(adapter.modals.at(-1)).toEqual({ title: "Block", content: "Carol will not be able to message you or send you friend requests." });
+    expect(calls.find((c) => c.method === "PUT")!.path).toBe("/contacts/blocks/u_carolcarolcarolcaro");
+    await waitFor(() => text(comp, "#blocked") === "Blocked 1", "Blocked entry");
+    await tap(comp, "#blocked");
+    expect(text(comp, "#blocked-list")).toBe("C Carol Unblock");
+    await tap(comp, "#blocked-u_carolcarolcarolcaro .blocked__unblock");
+    await waitFor(() => comp.instance.data.blocked.length === 0, "unblocked");
+    expect(calls.find((c) => c.method === "DELETE")!.path).toBe("/contacts/blocks/u_carolcarolcarolcaro");
+    expect(comp.querySelector("#blocked")).toBeUndefined();
+  });
+
+  it("deletes a friend from their card after confirmation, and the index follows", async () => {
+    const comp = await open();
+    await tap(comp, "#friend-u_bobbobbobbobbobbobbo");
+    adapter.actionSheetChoice = 1;
+    await tap(comp, "#card-more");
+    await waitFor(() => text(comp, "#friend-count") === "3 friends", "Bob deleted");
+    expect(adapter.modals.at(-1)).toEqual({ title: "Delete Contact", content: "Delete Bob? You will also be removed from their contacts." });
+    expect(calls.find((c) => c.method === "DELETE")!.path).toBe("/contacts/u_bobbobbobbobbobbobbo");
+    expect(comp.querySelector("#friend-u_bobbobbobbobbobbobbo")).toBeUndefined();
+  });
+
+  it("changes nothing when a block or delete is cancelled", async () => {
+    adapter = createWxAdapter({ fetch: server, confirmModals: false });
+    installWx(adapter);
+    const comp = await open();
+    await tap(comp, "#friend-u_bobbobbobbobbobbobbo");
+    adapter.actionSheetChoice = 1;
+    await tap(comp, "#card-more");
+    expect(adapter.modals).toHaveLength(1);
+    expect(calls.filter((c) => c.method !== "GET" && c.path.startsWith("/contacts"))).toEqual([]);
+    expect(comp.instance.data.card).not.toBeNull();
   });
 
   it("shows its empty state when there are no friends", async () => {

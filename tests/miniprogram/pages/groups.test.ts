@@ -19,14 +19,23 @@ const pages = { info: "", join: "", f2f: "" };
 let adapter: WxAdapter;
 let calls: Array<{ method: string; path: string; body: unknown }>;
 let approval: boolean;
+/** The fake group's state the page can change: the owner's alias, its avatar, whether additions need approval. */
+let alias: string;
+let groupAvatar: string | null;
+let confirmation: boolean;
+let refuseChanges: boolean;
+const CAROL = "u_member00000000000001";
+const DORA = "u_doradoradoradorador";
+const CAROL_AVATAR = "md_carolcarolcarolcaro";
+const NEW_AVATAR = "md_newavatarnewavatar";
 
 function info(members: number): GroupInfo {
   return {
-    id: GROUP, name: "Hiking", avatarMediaId: null, announcement: "Meet at 8", announcementAt: 1, announcementBy: ME, muteAll: false, dissolvedAt: null, memberCount: members,
+    id: GROUP, name: "Hiking", avatarMediaId: groupAvatar, announcement: "Meet at 8", announcementAt: 1, announcementBy: ME, muteAll: false, dissolvedAt: null, memberCount: members,
     joinPolicy: "open", inviteConfirmation: false, membersCanInvite: true, newMembersSeeHistory: false,
     members: Array.from({ length: members }, (_, i) => ({
       userId: i === 0 ? ME : `u_member${String(i).padStart(14, "0")}`, role: i === 0 ? ("owner" as const) : ("member" as const),
-      nickname: "", profileNickname: i === 0 ? "Ann" : `Member ${i}`, avatarMediaId: null, joinedAt: 0, mutedUntil: null,
+      nickname: i === 0 ? alias : "", profileNickname: i === 0 ? "Ann" : `Member ${i}`, avatarMediaId: i === 1 ? CAROL_AVATAR : null, joinedAt: 0, mutedUntil: null,
     })),
   };
 }
@@ -35,7 +44,8 @@ let memberCount = 3;
 
 async function server(req: Request): Promise<Response> {
   const url = new URL(req.url);
-  const body = req.method === "GET" ? undefined : await req.text().then((t) => (t ? JSON.parse(t) : undefined));
+  const json = req.headers.get("content-type")?.startsWith("application/json");
+  const body = req.method === "GET" ? undefined : await req.text().then((t) => (t && json ? JSON.parse(t) : undefined));
   calls.push({ method: req.method, path: url.pathname, body });
   const p = url.pathname;
   if (p === `/groups/${GROUP}` && req.method === "GET") return Response.json(info(memberCount));
@@ -44,8 +54,31 @@ async function server(req: Request): Promise<Response> {
   }
   if (p.startsWith(`/groups/${GROUP}/join-requests/`)) return Response.json({ seq: 5 });
   if (p === `/invites/${CODE}/qr.png`) return new Response(new Uint8Array([137, 80, 78, 71]), { headers: { "content-type": "image/png" } });
+  if (p === `/groups/${GROUP}/members/me`) {
+    alias = body.nickname;
+    return Response.json({ seq: 9 });
+  }
+  if (p === "/contacts") {
+    const friend = (id: string, nickname: string, remark = "") => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark, tags: [], online: false, since: 0, conversationId: "d_x" });
+    return Response.json({ friends: [friend(CAROL, "Member 1", "Carol"), friend(DORA, "Dora")], tags: [] });
+  }
+  if (p === `/conversations/${GROUP}/members`) {
+    const ids = body.userIds as string[];
+    return Response.json(confirmation ? { added: [], requested: ids, seq: null } : { added: ids, requested: [], seq: 8 });
+  }
+  if (p === "/media" && req.method === "POST") return Response.json({ id: NEW_AVATAR, kind: "image" }, { status: 201 });
+  if (p === "/media/urls") {
+    const ids = body.mediaIds as string[];
+    return Response.json({ urls: ids.map((mediaId) => ({ mediaId, url: `https://media.example/${mediaId}?sig=1`, expiresAt: Math.floor(Date.now() / 1000) + 3600 })), denied: [] });
+  }
   if (p.startsWith(`/groups/${GROUP}/members/`) || p.startsWith(`/groups/${GROUP}/admins/`)) return Response.json({ seq: 7 });
-  if (p === `/groups/${GROUP}` && req.method !== "GET") return Response.json({ ...info(memberCount), joinPolicy: "approval" });
+  if (p === `/groups/${GROUP}` && req.method !== "GET" && refuseChanges) {
+    return Response.json({ error: { code: "forbidden", message: "Only the owner and admins can change the group" } }, { status: 403 });
+  }
+  if (p === `/groups/${GROUP}` && req.method !== "GET") {
+    if (body.avatarMediaId !== undefined) groupAvatar = body.avatarMediaId;
+    return Response.json({ ...info(memberCount), ...body });
+  }
   if (p === `/groups/${GROUP}/invites`) {
     return Response.json({ code: CODE, url: INVITE_URL, conversationId: GROUP, createdBy: ME, createdAt: 0, expiresAt: Date.UTC(2026, 10, 29), revokedAt: null, maxUses: null, uses: 0, qrSvgUrl: `/invites/${CODE}/qr.svg`, qrPngUrl: `/invites/${CODE}/qr.png`, qrSvg: "<svg/>", qrPngDataUrl: "data:image/png;base64,iVBORw0KGgo=" }, { status: 201 });
   }
@@ -77,7 +110,17 @@ beforeEach(() => {
   calls = [];
   approval = false;
   memberCount = 3;
-  adapter = createWxAdapter({ fetch: server, scanResult: () => INVITE_URL });
+  alias = "";
+  groupAvatar = null;
+  confirmation = false;
+  refuseChanges = false;
+  adapter = createWxAdapter({
+    fetch: server,
+    scanResult: () => INVITE_URL,
+    modalContent: () => "Trail Boss",
+    chooseMedia: () => ({ type: "image", tempFilePath: "wxfile://tmp/avatar.png", size: 4, width: 64, height: 64 }),
+  });
+  adapter.files.set("wxfile://tmp/avatar.png", new Uint8Array([137, 80, 78, 71]));
   installWx(adapter);
   chats().signOut();
   session().startSession({
@@ -106,7 +149,7 @@ describe("Group info page", () => {
   it("shows the members grid with roles, the name and the notice", async () => {
     const comp = await open();
     expect(text(comp, `#member-${ME}`)).toBe("A Ann Owner");
-    expect(comp.querySelectorAll(".member")).toHaveLength(3);
+    expect(comp.querySelectorAll(".member")).toHaveLength(4); // three people and "+"
     expect(text(comp, "#group-name")).toContain("Hiking");
     expect(text(comp, "#group-notice")).toContain("Meet at 8");
   });
@@ -114,8 +157,101 @@ describe("Group info page", () => {
   it("shows at most 19 members and how many more there are", async () => {
     memberCount = 25;
     const comp = await open();
-    expect(comp.querySelectorAll(".member")).toHaveLength(20); // 19 people and the "+6" tile
+    expect(comp.querySelectorAll(".member")).toHaveLength(21); // 19 people, the "+6" tile and "+"
     expect(text(comp, ".member--more")).toBe("+6");
+  });
+
+  it("opens every member from the +n tile, with the same actions on tap", async () => {
+    memberCount = 25;
+    const comp = await open();
+    await tap(comp, "#show-all");
+    expect(comp.querySelectorAll("#all-members .member")).toHaveLength(25);
+    expect(text(comp, "#all-u_member00000000000024")).toBe("M Member 24");
+    adapter.actionSheetChoice = null;
+    await tap(comp, "#all-u_member00000000000024");
+    expect(adapter.actionSheets.at(-1)).toEqual(["Make Admin", "Make Group Owner", "Mute for 1 Hour", "Remove from Group"]);
+  });
+
+  it("draws members' avatars from signed URLs, asked for in one call, and initials for the rest", async () => {
+    const comp = await open();
+    const carol = () => comp.instance.data.tiles.find((t: { userId: string }) => t.userId === CAROL);
+    await waitFor(() => carol().avatar !== "", "Carol's avatar");
+    expect(carol().avatar).toBe(`https://media.example/${CAROL_AVATAR}?sig=1`);
+    // Her tile is now a picture (no initial); the others keep theirs.
+    expect(comp.dom!.querySelector(`[data-id="${CAROL}"] wx-image`)).not.toBeNull();
+    expect(text(comp, `#member-${CAROL}`)).toBe("Member 1");
+    expect(text(comp, `#member-${ME}`)).toBe("A Ann Owner");
+    expect(calls.filter((c) => c.path === "/media/urls").map((c) => c.body)).toEqual([{ mediaIds: [CAROL_AVATAR] }]);
+  });
+
+  it("adds friends picked from Contacts with +; friends already in the group cannot be picked", async () => {
+    const comp = await open();
+    await tap(comp, "#add-members");
+    await waitFor(() => text(comp, "#friend-picker >>> #picker") === "✓ C Carol D Dora", "friends in the picker");
+    await tap(comp, `#friend-picker >>> #pick-${CAROL}`);
+    expect(text(comp, "#friend-picker >>> #picker-done")).toBe("Done");
+    await tap(comp, `#friend-picker >>> #pick-${DORA}`);
+    expect(text(comp, "#friend-picker >>> #picker-done")).toBe("Done (1)");
+    await tap(comp, "#friend-picker >>> #picker-done");
+    await waitFor(() => !comp.instance.data.picking, "picker to close");
+    expect(calls.find((c) => c.path === `/conversations/${GROUP}/members`)).toMatchObject({ method: "POST", body: { userIds: [DORA] } });
+    expect(adapter.toasts.at(-1)).toEqual({ title: "Added", icon: "success" });
+  });
+
+  it("says an addition waits for approval when the group confirms members' invitations", async () => {
+    confirmation = true;
+    const comp = await open();
+    await tap(comp, "#add-members");
+    await waitFor(() => text(comp, "#friend-picker >>> #picker") !== "", "friends in the picker");
+    await tap(comp, `#friend-picker >>> #pick-${DORA}`);
+    await tap(comp, "#friend-picker >>> #picker-done");
+    await waitFor(() => adapter.toasts.length > 0, "toast");
+    expect(adapter.toasts.at(-1)).toEqual({ title: "Sent for approval", icon: "none" });
+  });
+
+  it("lets the owner set the group avatar from a chosen picture", async () => {
+    const comp = await open();
+    expect(text(comp, "#group-avatar")).toBe("Group Avatar Set");
+    await tap(comp, "#group-avatar");
+    await waitFor(() => comp.instance.data.avatar !== "", "group avatar");
+    expect(calls.find((c) => c.path === `/groups/${GROUP}` && c.method === "POST")).toMatchObject({ body: { avatarMediaId: NEW_AVATAR } });
+    expect(comp.instance.data.avatar).toBe(`https://media.example/${NEW_AVATAR}?sig=1`);
+    expect(comp.querySelector("#group-avatar-image")).toBeDefined();
+    expect(text(comp, "#group-avatar")).toBe("Group Avatar");
+  });
+
+  it("sets my alias in the group, shown in the grid", async () => {
+    const comp = await open();
+    expect(text(comp, "#group-alias")).toBe("My Alias in Group Not set");
+    await tap(comp, "#group-alias");
+    await waitFor(() => text(comp, "#group-alias") === "My Alias in Group Trail Boss", "alias");
+    expect(adapter.modals.at(-1)!.title).toBe("My Alias in Group");
+    expect(calls.find((c) => c.path === `/groups/${GROUP}/members/me`)).toMatchObject({ method: "POST", body: { nickname: "Trail Boss" } });
+    expect(text(comp, `#member-${ME}`)).toBe("T Trail Boss Owner");
+  });
+
+  it("gives the owner the group's management switches, each saved as it is flipped", async () => {
+    const comp = await open();
+    expect(text(comp, "#management")).toBe("Group Management Mute All Members Approval Required to Join Confirm Members' Invitations Members Can Invite New Members See History");
+    for (const [id, field] of [["#toggle-invite-confirmation", "inviteConfirmation"], ["#toggle-history", "newMembersSeeHistory"], ["#toggle-members-can-invite", "membersCanInvite"]] as const) {
+      const value = !comp.instance.data.info[field];
+      comp.querySelector(id)!.dispatchEvent("change", { detail: { value } });
+      await waitFor(() => comp.instance.data.info[field] === value, field);
+      expect(calls.at(-1)).toMatchObject({ method: "POST", path: `/groups/${GROUP}`, body: { [field]: value } });
+    }
+  });
+
+  it("puts a refused switch back and says why", async () => {
+    const comp = await open();
+    refuseChanges = true;
+    comp.querySelector("#toggle-history")!.dispatchEvent("change", { detail: { value: true } });
+    await waitFor(() => comp.instance.data.error !== "", "the refusal");
+    expect(comp.instance.data.error).toBe("Only the owner and admins can change the group");
+    expect(comp.instance.data.info.newMembersSeeHistory).toBe(false);
+    comp.querySelector("#toggle-approval")!.dispatchEvent("change", { detail: { value: true } });
+    await waitFor(() => calls.filter((c) => c.method === "POST" && c.path === `/groups/${GROUP}`).length === 2, "the second refusal");
+    await settled();
+    expect(comp.instance.data.info.joinPolicy).toBe("open");
   });
 
   it("makes an invite and shows its QR code, valid for 7 days", async () => {

@@ -1,0 +1,71 @@
+// Picks friends from Contacts, for a new group and for adding people to a group. People in
+// `excluded` (already members) are shown ticked and cannot be picked. Emits `confirm` with the
+// picked user ids, and `close`.
+import { listContacts } from "../../services/contacts";
+import { errorMessage } from "../../services/errors";
+import { initialOf } from "../../services/format";
+import { loadAvatars, mediaUrl } from "../../services/media";
+
+interface Candidate {
+  userId: string;
+  name: string;
+  initial: string;
+  avatarMediaId: string | null;
+  avatar: string;
+  member: boolean;
+  picked: boolean;
+}
+
+Component({
+  properties: {
+    show: { type: Boolean, value: false },
+    title: { type: String, value: "Select Contacts" },
+    excluded: { type: Array, value: [] as string[] },
+    /** Whether Done works with nobody picked (a new group can start alone and invite by QR code). */
+    allowNone: { type: Boolean, value: false },
+  },
+  data: {
+    candidates: [] as Candidate[],
+    picked: 0,
+    loading: false,
+    error: "",
+  },
+  observers: {
+    show(show: boolean) {
+      if (show) this.load();
+    },
+  },
+  methods: {
+    async load() {
+      this.setData({ loading: true, error: "", candidates: [], picked: 0 });
+      try {
+        const { friends } = await listContacts();
+        const excluded = new Set(this.data.excluded as string[]);
+        const candidates = friends.map((f) => {
+          const name = f.remark || f.user.nickname;
+          return { userId: f.user.id, name, initial: initialOf(name), avatarMediaId: f.user.avatarMediaId, avatar: mediaUrl(f.user.avatarMediaId), member: excluded.has(f.user.id), picked: false };
+        });
+        this.setData({ candidates, loading: false });
+        loadAvatars(candidates.map((c) => c.avatarMediaId), () => this.setData({ candidates: this.data.candidates.map((c) => ({ ...c, avatar: mediaUrl(c.avatarMediaId) })) }));
+      } catch (err) {
+        this.setData({ loading: false, error: errorMessage(err) });
+      }
+    },
+
+    onPick(e: WechatMiniprogram.BaseEvent) {
+      const userId = (e.currentTarget.dataset as { id?: string }).id;
+      const candidates = this.data.candidates.map((c) => (c.userId === userId && !c.member ? { ...c, picked: !c.picked } : c));
+      this.setData({ candidates, picked: candidates.filter((c) => c.picked).length });
+    },
+
+    onDone() {
+      const picked = this.data.candidates.filter((c) => c.picked);
+      if (!picked.length && !this.data.allowNone) return;
+      this.triggerEvent("confirm", { userIds: picked.map((c) => c.userId), names: picked.map((c) => c.name) });
+    },
+
+    onClose() {
+      this.triggerEvent("close");
+    },
+  },
+});
