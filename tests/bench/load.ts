@@ -99,6 +99,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 
   const total = Math.round((spec.rate * spec.durationMs) / 1000);
   const start = performance.now() + 200;
+  process.stderr.write("phase:sending\n"); // the bench counts server CPU between these two lines
   let i = 0;
   await new Promise<void>((resolve) => {
     const tick = () => {
@@ -118,6 +119,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     setTimeout(tick, 200);
   });
   const sentAt = performance.now();
+  process.stderr.write("phase:sent\n");
   await new Promise((r) => setTimeout(r, spec.drainMs));
 
   const measuredIds = [...measured];
