@@ -128,6 +128,9 @@ export type ServerFrame =
   // To the person asked, when a friend request arrives (or is sent again).
   | { type: "friend_request"; request: import("./contacts").FriendRequestView }
   | { type: "pong" }
+  // Only to sockets that connected with `/ws?batch=1`: frames that were due at the same moment,
+  // in order. A client handles each of `frames` as if it had arrived alone.
+  | { type: "batch"; frames: ServerFrame[] }
   // To the owner and admins when someone asks to join (a link under the approval policy, or an
   // addition awaiting confirmation); once decided, to them and to the person who asked.
   | { type: "join_request"; conversationId: string; request: import("./groups").JoinRequestView }

@@ -24,6 +24,8 @@ if (listArg("rates")) plan.rates = listArg("rates")!.map(Number);
 const skip = new Set(listArg("skip") ?? []);
 // `--profile`: a CPU profile of Qun's isolate during each load step (top functions in the report).
 const profiling = process.argv.includes("--profile");
+// `--no-batch`: Qun's clients take one frame per message (how it ran before batch frames).
+const batch = !process.argv.includes("--no-batch");
 
 interface Member {
   userId: string;
@@ -202,7 +204,7 @@ async function startBaseline(kind: "memory" | "sqlite", userCount: number): Prom
  * lines) the CPU seconds of every server process and of the generator itself are counted, so the
  * report says where the time went.
  */
-async function load(spec: LoadSpec, roles: Record<string, number[]> = {}, profiler?: IsolateProfiler): Promise<LoadResult & { cpu?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> }> {
+async function load(spec: LoadSpec, roles: Record<string, number[]> = {}, profiler?: IsolateProfiler): Promise<LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> }> {
   const dir = mkdtempSync(join(tmpdir(), "qun-load-"));
   const file = join(dir, "spec.json");
   writeFileSync(file, JSON.stringify(spec));
@@ -214,6 +216,7 @@ async function load(spec: LoadSpec, roles: Record<string, number[]> = {}, profil
     let before: Record<string, number> | null = null;
     let cpu: Record<string, number> | undefined;
     let profile: Promise<ProfileSummary> | undefined;
+    let drained: Record<string, number> | null = null;
     let beforeAt = 0;
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => {
@@ -229,6 +232,7 @@ async function load(spec: LoadSpec, roles: Record<string, number[]> = {}, profil
         cpu = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, round2((v - before![k]!) / sendSeconds)]));
         profile = profiler?.stop();
       }
+      if (before && !drained && stderr.includes("phase:drained")) drained = sample();
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), spec.durationMs + spec.drainMs + 120_000);
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
@@ -236,7 +240,14 @@ async function load(spec: LoadSpec, roles: Record<string, number[]> = {}, profil
     if (code !== 0) throw new Error(`load generator failed (${code}): ${stderr.slice(-2000)}`);
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as LoadResult;
     // CPU as cores busy on average while sending (1 = one core fully used).
-    const out: LoadResult & { cpu?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> } = cpu ? { ...result, cpu } : result;
+    const out: LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> } = cpu ? { ...result, cpu } : result;
+    // Less sensitive to a busy machine than latency: CPU each process spent per socket delivery,
+    // from the first send until the drain ended.
+    const start = before as Record<string, number> | null; // assigned in the stderr callback
+    const end = drained as Record<string, number> | null;
+    if (start && end && result.deliveredAll > 0) {
+      out.cpuUsPerDelivery = Object.fromEntries(Object.entries(end).map(([k, v]) => [k, Math.round(((v - start[k]!) * 1e6) / result.deliveredAll)]));
+    }
     if (profile) {
       const { raw, ...summary } = await profile;
       mkdirSync(join(ROOT, "bench-results"), { recursive: true });
@@ -264,8 +275,8 @@ async function measure(target: Target) {
     for (const rate of plan.rates) {
       // At most 8 messages/s per sender keeps Qun's per-sender limit (10/s) out of the way.
       const senderCount = Math.min(size, Math.max(1, Math.ceil(rate / 8)));
-      const r = await load({ baseUrl: target.baseUrl, target: target.name === "qun" ? "qun" : "baseline", conversationId, members, senders: Array.from({ length: senderCount }, (_, i) => i), rate, durationMs: plan.durationMs, warmupMs: plan.warmupMs, drainMs: plan.drainMs }, target.roles(), profiler);
-      log(`${target.name} ${size} members @ ${rate}/s: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} max ${r.deliverMs.max} ms, ack p50 ${r.ackMs.p50} p99 ${r.ackMs.p99}, lost ${r.lost}, dup ${r.duplicates}, refused ${r.refused}; cores busy ${JSON.stringify(r.cpu)}`);
+      const r = await load({ baseUrl: target.baseUrl, target: target.name === "qun" ? "qun" : "baseline", conversationId, members, senders: Array.from({ length: senderCount }, (_, i) => i), rate, durationMs: plan.durationMs, warmupMs: plan.warmupMs, drainMs: plan.drainMs, batch }, target.roles(), profiler);
+      log(`${target.name} ${size} members @ ${rate}/s: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} max ${r.deliverMs.max} ms, ack p50 ${r.ackMs.p50} p99 ${r.ackMs.p99}, lost ${r.lost}, dup ${r.duplicates}, refused ${r.refused}; cores busy ${JSON.stringify(r.cpu)}; CPU µs per delivery ${JSON.stringify(r.cpuUsPerDelivery)}; load average ${loadavg()[0]!.toFixed(2)}`);
       list.push(r);
       if (!ok(r)) break;
     }
@@ -399,7 +410,7 @@ async function qunSession(target: Target, i: number) {
 }
 
 async function main() {
-  const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, quick };
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, quick, batch };
   log(`plan: ${JSON.stringify(plan)}; load average ${machine.loadavgAtStart.join(" ")}`);
   const users = Math.max(...plan.groupSizes);
   const results: Record<string, unknown> = {};
