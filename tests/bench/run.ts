@@ -108,7 +108,7 @@ const rssKiB = (pids: number[]) =>
   }, 0);
 
 async function startQun(userCount: number): Promise<Target> {
-  const worker: RunningWorker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `bench-${crypto.randomUUID()}` }, 90_000);
+  const worker: RunningWorker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `bench-${crypto.randomUUID()}` }, 90_000, undefined, { snapshot: true });
   const base = worker.url;
   log(`qun: wrangler dev on ${base}; signing in ${userCount} users`);
   const members = await inBatches(Array.from({ length: userCount }, (_, i) => i), 25, async (i) => {

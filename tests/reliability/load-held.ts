@@ -80,7 +80,7 @@ function qunWorkerd(pgid: number, port: string): number[] {
 async function main() {
   const startedAt = Date.now();
   log(`${SOCKETS} sockets (${USERS} users × ${DEVICES} devices), ${MINUTES} min; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  const worker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `held-${crypto.randomUUID()}` }, 90_000);
+  const worker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `held-${crypto.randomUUID()}` }, 90_000, undefined, { snapshot: true });
   const base = worker.url;
   const wsBase = base.replace(/^http/, "ws");
   const failures: string[] = [];

@@ -16,7 +16,8 @@ function userParam(raw: string): string {
 }
 
 function tagParam(raw: string): string {
-  const r = tagName.safeParse(decodeURIComponent(raw));
+  // Hono has already decoded the parameter; decoding again threw on a literal "%" (a 500).
+  const r = tagName.safeParse(raw);
   if (!r.success) throw new ApiError("invalid_request", r.error.issues[0]?.message ?? "Not a tag name");
   return r.data;
 }
