@@ -25,6 +25,8 @@ export const MESSAGE_LIMITS = {
   clientIdChars: 64,
   mentionsMax: 50,
   frameBytes: 64 * 1024,
+  // Server → client: frames due together are joined into one `batch` frame up to this size.
+  batchFrameBytes: 256 * 1024,
   historyPageMax: 200,
   historyPageDefault: 50,
   groupMembersMax: 500,

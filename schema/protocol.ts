@@ -131,6 +131,9 @@ export type ServerFrame =
   // accepting): refetch the lists named. Carries no data, so a missed one costs only staleness.
   | { type: "contacts"; changed: import("./contacts").ContactsList[] }
   | { type: "pong" }
+  // Only to sockets that connected with `/ws?batch=1`: frames that were due at the same moment,
+  // in order. A client handles each of `frames` as if it had arrived alone.
+  | { type: "batch"; frames: ServerFrame[] }
   // To the owner and admins when someone asks to join (a link under the approval policy, or an
   // addition awaiting confirmation); once decided, to them and to the person who asked.
   | { type: "join_request"; conversationId: string; request: import("./groups").JoinRequestView }

@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, startWorker, type RunningWorker } from "../support/wrangler-dev.ts";
 import type { LoadResult, LoadSpec } from "./load.ts";
+import { IsolateProfiler, type ProfileSummary } from "./profile.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const quick = process.argv.includes("--quick");
@@ -16,6 +17,15 @@ const P99_BUDGET_MS = 250;
 const plan = quick
   ? { groupSizes: [50], rates: [20, 100], durationMs: 2500, warmupMs: 500, drainMs: 1000, catchUp: 1000, idle: [0, 100] }
   : { groupSizes: [50, 500], rates: [20, 50, 100, 200, 400, 800], durationMs: 10_000, warmupMs: 2000, drainMs: 3000, catchUp: 10_000, idle: [0, 500, 2000] };
+// Narrowing a run while working on one figure: `--sizes 500 --rates 20 --skip catchup,memory`.
+const listArg = (name: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1]!.split(",") : null);
+if (listArg("sizes")) plan.groupSizes = listArg("sizes")!.map(Number);
+if (listArg("rates")) plan.rates = listArg("rates")!.map(Number);
+const skip = new Set(listArg("skip") ?? []);
+// `--profile`: a CPU profile of Qun's isolate during each load step (top functions in the report).
+const profiling = process.argv.includes("--profile");
+// `--no-batch`: Qun's clients take one frame per message (how it ran before batch frames).
+const batch = !process.argv.includes("--no-batch");
 
 interface Member {
   userId: string;
@@ -27,11 +37,15 @@ interface Target {
   baseUrl: string;
   /** Process ids whose RSS counts as the server's memory. */
   pids: () => number[];
+  /** The server's processes by role, for CPU accounting (where the time goes). */
+  roles: () => Record<string, number[]>;
   members: Member[];
   group: (size: number) => Promise<string>;
   /** Stores `count` messages in the conversation as fast as the target allows (for catch-up). */
   fill: (conversationId: string, members: Member[], count: number) => Promise<void>;
   stop: () => Promise<void>;
+  /** The worker's inspector (Qun only), for --profile. */
+  inspectorPort?: number;
   /** What the server printed, for failure reports. */
   output?: () => string;
 }
@@ -60,11 +74,27 @@ function groupRss(pgid: number): number[] {
     .filter(([, g]) => g === pgid)
     .map(([pid]) => pid!);
 }
+function argsOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
 function commandOf(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
   } catch {
     return "";
+  }
+}
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
   }
 }
 const rssKiB = (pids: number[]) =>
@@ -78,7 +108,7 @@ const rssKiB = (pids: number[]) =>
   }, 0);
 
 async function startQun(userCount: number): Promise<Target> {
-  const worker: RunningWorker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `bench-${crypto.randomUUID()}` }, 90_000);
+  const worker: RunningWorker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `bench-${crypto.randomUUID()}` }, 90_000, undefined, { snapshot: true });
   const base = worker.url;
   log(`qun: wrangler dev on ${base}; signing in ${userCount} users`);
   const members = await inBatches(Array.from({ length: userCount }, (_, i) => i), 25, async (i) => {
@@ -90,6 +120,17 @@ async function startQun(userCount: number): Promise<Target> {
     baseUrl: base,
     // workerd only: wrangler's own Node process (its dev proxy) is not what production runs.
     pids: () => groupRss(worker.pid).filter((pid) => commandOf(pid) === "workerd"),
+    // wrangler runs two workerds: the dev proxy that owns the public port, and the one running Qun.
+    roles: () => {
+      const port = new URL(base).port;
+      const out: Record<string, number[]> = { "workerd (qun)": [], "workerd (dev proxy)": [], "node (wrangler)": [] };
+      for (const pid of groupRss(worker.pid)) {
+        const comm = commandOf(pid);
+        if (comm === "workerd") out[argsOf(pid).includes(`entry=127.0.0.1:${port}`) ? "workerd (dev proxy)" : "workerd (qun)"]!.push(pid);
+        else if (comm === "node") out["node (wrangler)"]!.push(pid);
+      }
+      return out;
+    },
     members,
     group: async (size) => {
       const owner = members[0]!;
@@ -122,6 +163,7 @@ async function startQun(userCount: number): Promise<Target> {
     },
     stop: () => worker.stop(),
     output: () => worker.output(),
+    inspectorPort: Number(argsOf(worker.pid).match(/--inspector-port (\d+)/)?.[1]),
   };
 }
 
@@ -142,6 +184,7 @@ async function startBaseline(kind: "memory" | "sqlite", userCount: number): Prom
     name: `baseline-${kind}`,
     baseUrl: base,
     pids: () => [child.pid!],
+    roles: () => ({ [`node (baseline-${kind})`]: [child.pid!] }),
     members,
     group: async () => `g${++groups}`,
     fill: async (conversationId, senders, count) => {
@@ -156,14 +199,63 @@ async function startBaseline(kind: "memory" | "sqlite", userCount: number): Prom
   };
 }
 
-async function load(spec: LoadSpec): Promise<LoadResult> {
+/**
+ * Runs the load generator in its own process. While it sends (between its "sending" and "sent"
+ * lines) the CPU seconds of every server process and of the generator itself are counted, so the
+ * report says where the time went.
+ */
+async function load(spec: LoadSpec, roles: Record<string, number[]> = {}, profiler?: IsolateProfiler): Promise<LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> }> {
   const dir = mkdtempSync(join(tmpdir(), "qun-load-"));
   const file = join(dir, "spec.json");
   writeFileSync(file, JSON.stringify(spec));
   try {
-    const r = spawnSync(process.execPath, ["--no-warnings", join(ROOT, "tests/bench/load.ts"), file], { encoding: "utf8", maxBuffer: 1 << 24, timeout: spec.durationMs + spec.drainMs + 120_000 });
-    if (r.status !== 0) throw new Error(`load generator failed (${r.status}): ${r.stderr.slice(-2000)}`);
-    return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as LoadResult;
+    const child = spawn(process.execPath, ["--no-warnings", join(ROOT, "tests/bench/load.ts"), file], { stdio: ["ignore", "pipe", "pipe"] });
+    const sample = () => Object.fromEntries([...Object.entries(roles), ["load generator", [child.pid!]] as const].map(([role, pids]) => [role, pids.reduce((s, p) => s + cpuSeconds(p), 0)]));
+    let stdout = "";
+    let stderr = "";
+    let before: Record<string, number> | null = null;
+    let cpu: Record<string, number> | undefined;
+    let profile: Promise<ProfileSummary> | undefined;
+    let drained: Record<string, number> | null = null;
+    let beforeAt = 0;
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      if (!before && stderr.includes("phase:sending")) {
+        before = sample();
+        beforeAt = performance.now();
+        void profiler?.start();
+      }
+      if (before && !cpu && stderr.includes("phase:sent")) {
+        const after = sample();
+        const sendSeconds = (performance.now() - beforeAt) / 1000;
+        cpu = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, round2((v - before![k]!) / sendSeconds)]));
+        profile = profiler?.stop();
+      }
+      if (before && !drained && stderr.includes("phase:drained")) drained = sample();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), spec.durationMs + spec.drainMs + 120_000);
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    clearTimeout(timer);
+    if (code !== 0) throw new Error(`load generator failed (${code}): ${stderr.slice(-2000)}`);
+    const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as LoadResult;
+    // CPU as cores busy on average while sending (1 = one core fully used).
+    const out: LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> } = cpu ? { ...result, cpu } : result;
+    // Less sensitive to a busy machine than latency: CPU each process spent per socket delivery,
+    // from the first send until the drain ended.
+    const start = before as Record<string, number> | null; // assigned in the stderr callback
+    const end = drained as Record<string, number> | null;
+    if (start && end && result.deliveredAll > 0) {
+      out.cpuUsPerDelivery = Object.fromEntries(Object.entries(end).map(([k, v]) => [k, Math.round(((v - start[k]!) * 1e6) / result.deliveredAll)]));
+    }
+    if (profile) {
+      const { raw, ...summary } = await profile;
+      mkdirSync(join(ROOT, "bench-results"), { recursive: true });
+      writeFileSync(join(ROOT, "bench-results", `profile-${spec.members.length}-at-${spec.rate}.cpuprofile`), JSON.stringify(raw));
+      out.profile = summary;
+      log(`isolate profile (${summary.totalMs} ms sampled), top self time:\n${summary.top.slice(0, 15).map((t) => `  ${String(t.share).padStart(5)}%  ${t.fn}`).join("\n")}`);
+    }
+    return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -175,6 +267,7 @@ async function measure(target: Target) {
   const out: Record<string, unknown> = {};
   const sweeps: Record<string, LoadResult[]> = {};
   const maxRate: Record<string, number | null> = {};
+  const profiler = profiling && target.inspectorPort ? await IsolateProfiler.connect(target.inspectorPort) : undefined;
   for (const size of plan.groupSizes) {
     const conversationId = await target.group(size);
     const members = target.members.slice(0, size);
@@ -182,19 +275,27 @@ async function measure(target: Target) {
     for (const rate of plan.rates) {
       // At most 8 messages/s per sender keeps Qun's per-sender limit (10/s) out of the way.
       const senderCount = Math.min(size, Math.max(1, Math.ceil(rate / 8)));
-      const r = await load({ baseUrl: target.baseUrl, target: target.name === "qun" ? "qun" : "baseline", conversationId, members, senders: Array.from({ length: senderCount }, (_, i) => i), rate, durationMs: plan.durationMs, warmupMs: plan.warmupMs, drainMs: plan.drainMs });
-      log(`${target.name} ${size} members @ ${rate}/s: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} max ${r.deliverMs.max} ms, lost ${r.lost}, dup ${r.duplicates}, refused ${r.refused}`);
+      const r = await load({ baseUrl: target.baseUrl, target: target.name === "qun" ? "qun" : "baseline", conversationId, members, senders: Array.from({ length: senderCount }, (_, i) => i), rate, durationMs: plan.durationMs, warmupMs: plan.warmupMs, drainMs: plan.drainMs, batch }, target.roles(), profiler);
+      log(`${target.name} ${size} members @ ${rate}/s: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} max ${r.deliverMs.max} ms, ack p50 ${r.ackMs.p50} p99 ${r.ackMs.p99}, lost ${r.lost}, dup ${r.duplicates}, refused ${r.refused}; cores busy ${JSON.stringify(r.cpu)}; CPU µs per delivery ${JSON.stringify(r.cpuUsPerDelivery)}; load average ${loadavg()[0]!.toFixed(2)}`);
       list.push(r);
       if (!ok(r)) break;
     }
     sweeps[size] = list;
     maxRate[size] = list.filter(ok).at(-1)?.rate ?? null;
   }
+  profiler?.close();
   out.sweeps = sweeps;
   out.maxSustainedRate = maxRate;
   out.at20In500 = sweeps[500]?.find((r) => r.rate === 20) ?? null;
 
-  // Catch-up: a device that missed N messages pages them in with after=<its last seq>.
+  if (!skip.has("catchup")) out.catchUp = await catchUp(target);
+  if (!skip.has("hibernation")) out.afterIdle = await afterIdle(target);
+  if (!skip.has("memory")) out.memory = await idleMemory(target);
+  return out;
+}
+
+/** A device that missed N messages pages them in with after=<its last seq>. */
+async function catchUp(target: Target) {
   const conversationId = await target.group(50);
   log(`${target.name}: storing ${plan.catchUp} messages for the catch-up measure`);
   await target.fill(conversationId, target.members.slice(0, 50), plan.catchUp);
@@ -207,7 +308,7 @@ async function measure(target: Target) {
   for (;;) {
     const res = await fetch(`${target.baseUrl}/conversations/${conversationId}/messages?after=${after}&limit=200`, { headers: { authorization: `Bearer ${reader.credential}` } });
     const text = await res.text();
-    bytes += text.length;
+    bytes += Buffer.byteLength(text);
     pages++;
     const page = JSON.parse(text);
     const fresh = page.messages.filter((m: { clientId: string | null }) => m.clientId !== null);
@@ -215,10 +316,64 @@ async function measure(target: Target) {
     after = page.messages.at(-1)?.seq ?? after;
     if (!page.hasMore) break;
   }
-  out.catchUp = { messages: got, ms: Math.round(performance.now() - started), bytes, pages };
-  log(`${target.name}: caught up ${got} messages in ${(out.catchUp as { ms: number }).ms} ms, ${bytes} bytes`);
+  const result = { messages: got, ms: Math.round(performance.now() - started), bytes, pages };
+  log(`${target.name}: caught up ${got} messages in ${result.ms} ms, ${bytes} bytes`);
+  return result;
+}
 
-  // Memory per idle connection.
+/**
+ * The first message after everything has been idle long enough for the runtime to evict the
+ * objects (sockets stay connected, hibernated), beside a warm message right after it: two
+ * members, send → ack and send → delivery.
+ */
+async function afterIdle(target: Target) {
+  const conversationId = await target.group(2);
+  const [a, b] = target.members;
+  const { default: WebSocket } = await import("ws");
+  const url = (m: Member) => (target.name === "qun" ? `${target.baseUrl.replace(/^http/, "ws")}/ws` : `${target.baseUrl.replace(/^http/, "ws")}/ws?c=${conversationId}`);
+  const open = (m: Member) =>
+    new Promise<InstanceType<typeof WebSocket>>((resolve, reject) => {
+      const ws = new WebSocket(url(m), ["qun", m.credential]);
+      ws.once("message", () => resolve(ws));
+      ws.once("error", reject);
+    });
+  const [wa, wb] = [await open(a!), await open(b!)];
+  const one = (clientId: string) =>
+    new Promise<{ ackMs: number; deliverMs: number }>((resolve, reject) => {
+      const t0 = performance.now();
+      let ackMs = -1;
+      let deliverMs = -1;
+      const done = () => ackMs >= 0 && deliverMs >= 0 && resolve({ ackMs: round1(ackMs), deliverMs: round1(deliverMs) });
+      const timer = setTimeout(() => reject(new Error(`no ack/delivery for ${clientId} within 30 s`)), 30_000);
+      wa.on("message", (d) => {
+        const f = JSON.parse(String(d));
+        if (f.type === "ack" && f.ack.clientId === clientId) (ackMs = performance.now() - t0), done();
+      });
+      wb.on("message", (d) => {
+        const f = JSON.parse(String(d));
+        if (f.type === "message" && f.message.clientId === clientId) (deliverMs = performance.now() - t0), done();
+      });
+      wa.send(JSON.stringify({ type: "send", ref: clientId, conversationId, message: { clientId, type: "text", body: { text: "hello again" } } }));
+      void timer;
+    }).finally(() => {
+      wa.removeAllListeners("message");
+      wb.removeAllListeners("message");
+    });
+  await one(`warm-${Date.now()}`);
+  const idleSeconds = quick ? 15 : 70;
+  log(`${target.name}: idle for ${idleSeconds} s before the next message`);
+  await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+  const first = await one(`cold-${Date.now()}`);
+  const warm = await one(`warm2-${Date.now()}`);
+  wa.terminate();
+  wb.terminate();
+  log(`${target.name}: first message after ${idleSeconds} s idle: ack ${first.ackMs} ms, delivered ${first.deliverMs} ms; next: ${warm.ackMs} / ${warm.deliverMs} ms`);
+  return { idleSeconds, first, next: warm };
+}
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** RSS of the server's processes with 0, 500 and 2,000 idle sockets connected. */
+async function idleMemory(target: Target) {
   const memory: { sockets: number; rssKiB: number }[] = [];
   const { default: WebSocket } = await import("ws");
   const open: InstanceType<typeof WebSocket>[] = [];
@@ -246,8 +401,7 @@ async function measure(target: Target) {
   for (const ws of open) ws.terminate();
   const first = memory[0]!;
   const last = memory.at(-1)!;
-  out.memory = { samples: memory, kibPerSocket: Math.round(((last.rssKiB - first.rssKiB) / Math.max(1, last.sockets - first.sockets)) * 10) / 10 };
-  return out;
+  return { samples: memory, kibPerSocket: Math.round(((last.rssKiB - first.rssKiB) / Math.max(1, last.sockets - first.sockets)) * 10) / 10 };
 }
 
 async function qunSession(target: Target, i: number) {
@@ -256,7 +410,7 @@ async function qunSession(target: Target, i: number) {
 }
 
 async function main() {
-  const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, quick };
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, quick, batch };
   log(`plan: ${JSON.stringify(plan)}; load average ${machine.loadavgAtStart.join(" ")}`);
   const users = Math.max(...plan.groupSizes);
   const results: Record<string, unknown> = {};

@@ -1,7 +1,7 @@
 // Starts the real worker under `wrangler dev` on a free port with its own temporary state,
 // migrated. Plain Node (no vitest), so the e2e tests and the benchmark share it.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -36,16 +36,26 @@ export interface RunningWorker {
  * (the same code, bindings and Durable Objects as `npm run dev`), with `vars` overriding
  * wrangler.toml and any .dev.vars. Resolves once GET /health answers.
  */
-export async function startWorker(vars: Record<string, string>, timeoutMs = 60_000, persistTo = mkdtempSync(join(tmpdir(), "qun-e2e-"))): Promise<RunningWorker> {
+export async function startWorker(
+  vars: Record<string, string>,
+  timeoutMs = 60_000,
+  persistTo = mkdtempSync(join(tmpdir(), "qun-e2e-")),
+  options: { snapshot?: boolean } = {},
+): Promise<RunningWorker> {
   const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+  // wrangler dev rebuilds and restarts the worker (dropping every socket) when a source file
+  // changes. Long runs (bench, load held) run a copy of the sources so edits meanwhile do not
+  // end them; it sits under the repo so packages still resolve from its node_modules.
+  const cwd = options.snapshot ? snapshotSources() : ROOT;
   const migrate = spawnSync(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
-    cwd: ROOT,
+    cwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],
     encoding: "utf8",
   });
   if (migrate.status !== 0) {
     rmSync(persistTo, { recursive: true, force: true });
+    if (cwd !== ROOT) rmSync(cwd, { recursive: true, force: true });
     throw new Error(`wrangler d1 migrations apply failed (${migrate.status}):\n${migrate.stdout}\n${migrate.stderr}`);
   }
 
@@ -54,7 +64,7 @@ export async function startWorker(vars: Record<string, string>, timeoutMs = 60_0
   args.push("--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn");
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
   // Its own process group, so stopping it also stops the workerd processes it starts.
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
@@ -67,6 +77,7 @@ export async function startWorker(vars: Record<string, string>, timeoutMs = 60_0
     stop: async () => {
       await stopGroup(child);
       rmSync(persistTo, { recursive: true, force: true });
+      if (cwd !== ROOT) rmSync(cwd, { recursive: true, force: true });
     },
   };
   const deadline = Date.now() + timeoutMs;
@@ -87,6 +98,13 @@ export async function startWorker(vars: Record<string, string>, timeoutMs = 60_0
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+function snapshotSources(): string {
+  mkdirSync(join(ROOT, ".build"), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, ".build", "worker-snapshot-"));
+  for (const entry of ["worker", "schema", "wrangler.toml", "package.json", "tsconfig.json"]) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+  return dir;
 }
 
 async function stopGroup(child: ChildProcess) {

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../schema/limits";
 import { app } from "../../worker/app";
 import { signAccessToken } from "../../worker/services/tokens";
-import { createGroup, makeUser, makeUsers, sendText, type TestUser } from "./chat-helpers";
+import { createGroup, makeUser, makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, count } from "./helpers";
 
 /** Routes anyone may call: sign-in itself, health, invite QR images, the
@@ -128,5 +128,66 @@ describe("conversation and group routes refuse outsiders", () => {
     // Nothing changed: same members, same name, same messages.
     expect(await count("memberships", "conversation_id = ?", group)).toBe(2);
     expect((await api("GET", `/conversations/${group}`, { token: owner.token })).body).toMatchObject({ name: "Private", lastSeq: 2 });
+  });
+});
+
+describe("socket frames refuse outsiders and members without the role", () => {
+  it("refuses every frame an outsider sends about a conversation, with an error frame that carries none of its data", async () => {
+    const [owner, member] = (await makeUsers(2)) as [TestUser, TestUser];
+    const outsider = await makeUser("outsider");
+    const group = await createGroup(owner, [member], "Private");
+    await sendText(owner, group, "secret plans");
+    const watcher = await SocketClient.connect(member.token);
+    await watcher.next((f) => f.type === "ready");
+    const s = await SocketClient.connect(outsider.token);
+    await s.next((f) => f.type === "ready");
+
+    const rows: [string, unknown][] = [
+      ["send", { type: "send", ref: "f1", conversationId: group, message: { clientId: "o1", type: "text", body: { text: "let me in" } } }],
+      ["read", { type: "read", ref: "f2", conversationId: group, seq: 2 }],
+      ["recall", { type: "recall", ref: "f3", conversationId: group, seq: 2 }],
+    ];
+    for (const [, frame] of rows) s.send(frame);
+    s.send({ type: "typing", conversationId: group }); // answered with nothing, delivered to no one
+    for (const [name, frame] of rows) {
+      const ref = (frame as { ref: string }).ref;
+      const e = await s.next((f) => f.type === "error" && f.ref === ref);
+      expect([["forbidden", "not_found"].includes((e as { code: string }).code), name]).toEqual([true, name]);
+      expect(JSON.stringify(e)).not.toMatch(/secret plans|Private/);
+    }
+    s.send({ type: "nothing", ref: "probe" }); // a last round trip, so the typing frame has been handled too
+    await s.next((f) => f.type === "error" && f.ref === "probe");
+    expect(s.frames.some((f) => f.type === "ack" || f.type === "message" || f.type === "read")).toBe(false);
+    expect(watcher.frames.some((f) => f.type === "message" || f.type === "typing" || f.type === "read")).toBe(false);
+    expect(await count("memberships", "conversation_id = ?", group)).toBe(2);
+    expect((await api("GET", `/conversations/${group}`, { token: owner.token })).body).toMatchObject({ lastSeq: 2 });
+    s.close();
+    watcher.close();
+  });
+
+  it("refuses a member's frames that need a higher role: recalling the owner's message, mentioning everyone", async () => {
+    const [owner, member] = (await makeUsers(2)) as [TestUser, TestUser];
+    const group = await createGroup(owner, [member], "Roles");
+    const seq = (await sendText(owner, group, "from the owner")).body.seq as number;
+    const s = await SocketClient.connect(member.token);
+    await s.next((f) => f.type === "ready");
+    s.send({ type: "recall", ref: "r1", conversationId: group, seq });
+    s.send({ type: "send", ref: "r2", conversationId: group, message: { clientId: "all1", type: "text", body: { text: "everyone!" }, mentionAll: true } });
+    for (const ref of ["r1", "r2"]) expect(await s.next((f) => f.type === "error" && f.ref === ref)).toMatchObject({ code: "forbidden" });
+    const res = await api("GET", `/conversations/${group}/messages/${seq}`, { token: owner.token });
+    expect(res.body).toMatchObject({ seq, recalledAt: null, body: { text: "from the owner" } });
+    expect((await api("GET", `/conversations/${group}`, { token: owner.token })).body).toMatchObject({ lastSeq: seq });
+    s.close();
+  });
+
+  it("closes sockets opened with no, a forged, an expired or a revoked token, after an error frame", async () => {
+    const tokens = await badTokens();
+    const expected: Record<string, number> = { anonymous: 4401, forged: 4401, expired: 4401, revoked: 4403 };
+    for (const [who, token] of Object.entries(tokens)) {
+      const s = await SocketClient.connect(token);
+      const closed = await s.waitClosed();
+      expect([who, closed.code]).toEqual([who, expected[who]]);
+      expect(s.frames.map((f) => f.type)).toEqual(["error"]);
+    }
   });
 });

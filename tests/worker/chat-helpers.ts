@@ -90,11 +90,11 @@ export class SocketClient {
     });
   }
 
-  static async connect(token: string | null, how: "header" | "protocol" = "header"): Promise<SocketClient> {
+  static async connect(token: string | null, how: "header" | "protocol" = "header", path = "/ws"): Promise<SocketClient> {
     const headers: Record<string, string> = { upgrade: "websocket" };
     if (token && how === "header") headers.authorization = `Bearer ${token}`;
     if (token && how === "protocol") headers["sec-websocket-protocol"] = `qun, ${token}`;
-    const res = await SELF.fetch("https://qun.test/ws", { headers });
+    const res = await SELF.fetch(`https://qun.test${path}`, { headers });
     if (!res.webSocket) throw new Error(`no websocket: ${res.status} ${await res.text()}`);
     res.webSocket.accept();
     const client = new SocketClient(res.webSocket);

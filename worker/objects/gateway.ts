@@ -17,6 +17,8 @@ interface Attachment {
   userId: string;
   sessionId: string;
   connectedAt: number;
+  /** The device connected with `?batch=1`: frames due together arrive as one `batch` frame. */
+  batch?: boolean;
 }
 
 export const SESSION_TAG = (sessionId: string) => `session:${sessionId}`;
@@ -29,6 +31,9 @@ export class GatewayObject extends DurableObject<Env> {
    * disconnect and reconnect cannot deliver "online" before the "offline" it follows.
    */
   private presenceQueue: Promise<void> = Promise.resolve();
+  /** Which sockets take batch frames, remembered so deliver() does not deserialize per frame. */
+  private batching = new WeakMap<WebSocket, boolean>();
+  private owners = new WeakMap<WebSocket, string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -51,7 +56,9 @@ export class GatewayObject extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [userId, SESSION_TAG(sessionId)]);
-    server.serializeAttachment({ userId, sessionId, connectedAt: Date.now() } satisfies Attachment);
+    const batch = new URL(request.url).searchParams.get("batch") === "1";
+    server.serializeAttachment({ userId, sessionId, connectedAt: Date.now(), ...(batch ? { batch } : {}) } satisfies Attachment);
+    this.batching.set(server, batch);
     this.send(server, { type: "ready", userId, sessionId, serverTime: Date.now() });
     if (!wasOnline) this.ctx.waitUntil(this.announce(userId, true));
     const protocol = request.headers.get("x-qun-protocol");
@@ -164,17 +171,20 @@ export class GatewayObject extends DurableObject<Env> {
 
   // ---- called by conversation objects and routes -------------------------------------
 
-  /** Pushes the same frames to every connected device of `userIds`. */
+  /**
+   * Pushes the same frames to every connected device of `userIds`. Each ws.send costs about as
+   * much as the bytes it carries (it was most of the worker's time in the bench), so sockets
+   * that accept batches get whatever is due together in one frame.
+   */
   async deliver(userIds: string[], frames: string[]): Promise<number> {
     let sent = 0;
-    for (const userId of userIds) {
-      for (const ws of this.ctx.getWebSockets(userId)) {
-        try {
-          for (const f of frames) ws.send(f);
-          sent++;
-        } catch {
-          // a socket that is closing; its device catches up on reconnect
-        }
+    const batched = frames.length > 1 ? batchFrames(frames) : frames;
+    for (const ws of this.socketsOf(userIds)) {
+      try {
+        for (const f of this.takesBatches(ws) ? batched : frames) ws.send(f);
+        sent++;
+      } catch {
+        // a socket that is closing; its device catches up on reconnect
       }
     }
     return sent;
@@ -191,6 +201,34 @@ export class GatewayObject extends DurableObject<Env> {
     return userIds.filter((u) => this.ctx.getWebSockets(u).length > 0);
   }
 
+  /**
+   * The sockets of `userIds`. A big group's share of this shard is found in one pass over the
+   * shard's sockets: a lookup per member was the next largest cost after ws.send in the bench.
+   */
+  private socketsOf(userIds: string[]): WebSocket[] {
+    if (userIds.length < 8) return userIds.flatMap((u) => this.ctx.getWebSockets(u));
+    const wanted = new Set(userIds);
+    return this.ctx.getWebSockets().filter((ws) => wanted.has(this.ownerOf(ws)));
+  }
+
+  private ownerOf(ws: WebSocket): string {
+    let userId = this.owners.get(ws);
+    if (userId === undefined) {
+      userId = (ws.deserializeAttachment() as Attachment | null)?.userId ?? "";
+      this.owners.set(ws, userId);
+    }
+    return userId;
+  }
+
+  private takesBatches(ws: WebSocket): boolean {
+    let batch = this.batching.get(ws);
+    if (batch === undefined) {
+      batch = (ws.deserializeAttachment() as Attachment | null)?.batch === true;
+      this.batching.set(ws, batch);
+    }
+    return batch;
+  }
+
   private send(ws: WebSocket, frame: ServerFrame) {
     try {
       ws.send(JSON.stringify(frame));
@@ -198,4 +236,27 @@ export class GatewayObject extends DurableObject<Env> {
       // closing
     }
   }
+}
+
+/**
+ * Serialised frames wrapped as `{"type":"batch","frames":[…]}` without parsing them again, in
+ * order, each batch at most MESSAGE_LIMITS.batchFrameBytes (a single larger frame goes alone).
+ */
+export function batchFrames(frames: string[]): string[] {
+  const out: string[] = [];
+  let part: string[] = [];
+  let size = 0;
+  const close = () => {
+    if (part.length === 1) out.push(part[0]!);
+    else if (part.length > 1) out.push(`{"type":"batch","frames":[${part.join(",")}]}`);
+    part = [];
+    size = 0;
+  };
+  for (const f of frames) {
+    if (part.length > 0 && size + f.length > MESSAGE_LIMITS.batchFrameBytes) close();
+    part.push(f);
+    size += f.length + 1;
+  }
+  close();
+  return out;
 }
