@@ -51,7 +51,9 @@ function connect(spec: LoadSpec, credential: string): Promise<WebSocket> {
   const wsUrl = spec.baseUrl.replace(/^http/, "ws");
   const url = spec.target === "qun" ? `${wsUrl}/ws${spec.batch ? "?batch=1" : ""}` : `${wsUrl}/ws?c=${encodeURIComponent(spec.conversationId)}`;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ["qun", credential]);
+    // As wx.connectSocket (perMessageDeflate defaults to false): Node's ws offers compression by
+    // default, and workerd accepts it, which made every pushed frame a deflate call.
+    const ws = new WebSocket(url, ["qun", credential], { perMessageDeflate: false });
     const timer = setTimeout(() => reject(new Error("no ready frame in 30 s")), 30_000);
     ws.once("message", (data) => {
       clearTimeout(timer);

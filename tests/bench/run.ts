@@ -26,6 +26,9 @@ const skip = new Set(listArg("skip") ?? []);
 const profiling = process.argv.includes("--profile");
 // `--no-batch`: Qun's clients take one frame per message (how it ran before batch frames).
 const batch = !process.argv.includes("--no-batch");
+// `--compare-batch 3`: the same worker and group, load steps alternating one frame per message
+// and batch frames, three times each (an A/B on a busy machine, where runs apart differ more).
+const compareBatch = Number(listArg("compare-batch")?.[0] ?? 0);
 
 interface Member {
   userId: string;
@@ -267,6 +270,7 @@ async function measure(target: Target) {
   const out: Record<string, unknown> = {};
   const sweeps: Record<string, LoadResult[]> = {};
   const maxRate: Record<string, number | null> = {};
+  if (compareBatch > 0 && target.name === "qun") return { compareBatch: await abBatch(target) };
   const profiler = profiling && target.inspectorPort ? await IsolateProfiler.connect(target.inspectorPort) : undefined;
   for (const size of plan.groupSizes) {
     const conversationId = await target.group(size);
@@ -291,6 +295,27 @@ async function measure(target: Target) {
   if (!skip.has("catchup")) out.catchUp = await catchUp(target);
   if (!skip.has("hibernation")) out.afterIdle = await afterIdle(target);
   if (!skip.has("memory")) out.memory = await idleMemory(target);
+  return out;
+}
+
+async function abBatch(target: Target) {
+  const out: Record<string, { batch: boolean; rate: number; p50: number; p99: number; ackP50: number; lost: number; cpuUsPerDelivery?: Record<string, number> }[]> = {};
+  for (const size of plan.groupSizes) {
+    const conversationId = await target.group(size);
+    const members = target.members.slice(0, size);
+    const rows: (typeof out)[string] = [];
+    for (const rate of plan.rates) {
+      const senderCount = Math.min(size, Math.max(1, Math.ceil(rate / 8)));
+      for (let rep = 0; rep < compareBatch; rep++) {
+        for (const b of [false, true]) {
+          const r = await load({ baseUrl: target.baseUrl, target: "qun", conversationId, members, senders: Array.from({ length: senderCount }, (_, i) => i), rate, durationMs: plan.durationMs, warmupMs: plan.warmupMs, drainMs: plan.drainMs, batch: b }, target.roles());
+          rows.push({ batch: b, rate, p50: r.deliverMs.p50, p99: r.deliverMs.p99, ackP50: r.ackMs.p50, lost: r.lost, cpuUsPerDelivery: r.cpuUsPerDelivery });
+          log(`${size} members @ ${rate}/s ${b ? "batch " : "single"}: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} ms, ack p50 ${r.ackMs.p50}, lost ${r.lost}; CPU µs per delivery ${JSON.stringify(r.cpuUsPerDelivery)}; load average ${loadavg()[0]!.toFixed(2)}`);
+        }
+      }
+    }
+    out[size] = rows;
+  }
   return out;
 }
 
@@ -333,7 +358,7 @@ async function afterIdle(target: Target) {
   const url = (m: Member) => (target.name === "qun" ? `${target.baseUrl.replace(/^http/, "ws")}/ws` : `${target.baseUrl.replace(/^http/, "ws")}/ws?c=${conversationId}`);
   const open = (m: Member) =>
     new Promise<InstanceType<typeof WebSocket>>((resolve, reject) => {
-      const ws = new WebSocket(url(m), ["qun", m.credential]);
+      const ws = new WebSocket(url(m), ["qun", m.credential], { perMessageDeflate: false });
       ws.once("message", () => resolve(ws));
       ws.once("error", reject);
     });
@@ -386,7 +411,7 @@ async function idleMemory(target: Target) {
           const credential = target.name === "qun" && open.length + k >= target.members.length ? await qunSession(target, open.length + k) : m.credential;
           const url = target.name === "qun" ? `${target.baseUrl.replace(/^http/, "ws")}/ws` : `${target.baseUrl.replace(/^http/, "ws")}/ws?c=idle`;
           return await new Promise<InstanceType<typeof WebSocket>>((resolve, reject) => {
-            const ws = new WebSocket(url, ["qun", credential]);
+            const ws = new WebSocket(url, ["qun", credential], { perMessageDeflate: false });
             ws.once("message", () => resolve(ws));
             ws.once("error", reject);
           });

@@ -140,7 +140,7 @@ async function main() {
     let refusals = 0;
     const connect = (d: Device) =>
       new Promise<void>((resolve, reject) => {
-        const ws = new WebSocket(`${wsBase}/ws${d.batch ? "?batch=1" : ""}`, ["qun", d.token]);
+        const ws = new WebSocket(`${wsBase}/ws${d.batch ? "?batch=1" : ""}`, ["qun", d.token], { perMessageDeflate: false }); // as wx.connectSocket
         d.ws = ws;
         const timer = setTimeout(() => reject(new Error(`device ${d.index}: no ready in 30 s`)), 30_000);
         const onFrame = (f: any) => {
