@@ -34,6 +34,11 @@ Component({
     show(show: boolean) {
       if (show) this.load();
     },
+    // Set by the same setData as `show`: whichever observer runs first, the ticks end up right.
+    excluded(excluded: string[]) {
+      const members = new Set(excluded);
+      this.setData({ candidates: this.data.candidates.map((c) => ({ ...c, member: members.has(c.userId), picked: c.picked && !members.has(c.userId) })) });
+    },
   },
   methods: {
     async load() {
