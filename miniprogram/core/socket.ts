@@ -109,16 +109,19 @@ export class SocketManager {
       } catch {
         return;
       }
-      if (frame.type === "pong") {
-        this.clearPong();
-        return;
+      // A batch (the socket asked for them with ?batch=1) is frames that were due together, in order.
+      for (const f of frame.type === "batch" ? frame.frames : [frame]) {
+        if (f.type === "pong") {
+          this.clearPong();
+          continue;
+        }
+        if (f.type === "ready") {
+          this.attempts = 0;
+          this.startHeartbeat();
+          this.setStatus("online");
+        }
+        for (const l of Array.from(this.listeners)) l(f);
       }
-      if (frame.type === "ready") {
-        this.attempts = 0;
-        this.startHeartbeat();
-        this.setStatus("online");
-      }
-      for (const l of Array.from(this.listeners)) l(frame);
     });
     task.onClose((res) => {
       if (!mine()) return;

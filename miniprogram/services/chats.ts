@@ -71,7 +71,7 @@ function sortConversations(list: ConversationSummary[]): ConversationSummary[] {
 }
 
 function wsUrl(): string {
-  return `${apiBase().replace(/^http/i, "ws")}/ws`;
+  return `${apiBase().replace(/^http/i, "ws")}/ws?batch=1`;
 }
 
 function mentionsOf(draft: Draft): string[] {

@@ -90,6 +90,20 @@ describe("SocketManager", () => {
     expect(frames).toEqual(["ready", "typing"]);
   });
 
+  it("unpacks a batch frame into its frames, in order, pong included", () => {
+    const socket = new SocketManager(deps, TIMING);
+    const frames: string[] = [];
+    socket.onFrame((f) => frames.push(f.type === "typing" ? `typing:${f.userId}` : f.type));
+    socket.start();
+    ready(tasks[0]!);
+    vi.advanceTimersByTime(1000); // a ping is out
+    tasks[0]!.message({ type: "batch", frames: [{ type: "typing", conversationId: "c_x", userId: "u2" }, { type: "pong" }, { type: "typing", conversationId: "c_x", userId: "u3" }] });
+    expect(frames).toEqual(["ready", "typing:u2", "typing:u3"]);
+    vi.advanceTimersByTime(300); // the pong in the batch counted: the socket stays
+    expect(tasks[0]!.closed).toBe(false);
+    expect(socket.status).toBe("online");
+  });
+
   it("pings on the heartbeat and drops a socket that does not answer, then reconnects", () => {
     const socket = new SocketManager(deps, TIMING);
     socket.start();

@@ -51,7 +51,7 @@ async function server(req: Request): Promise<Response> {
   }
   if (p === "/media/urls") {
     const ids = (body as { mediaIds: string[] }).mediaIds;
-    return Response.json({ urls: ids.map((mediaId) => ({ mediaId, url: `https://media.example/${mediaId}`, expiresAt: Math.floor(Date.now() / 1000) + 3600 })), denied: [] });
+    return Response.json({ urls: ids.map((mediaId) => ({ mediaId, url: `https://media.example/${mediaId}`, expiresAt: Date.now() + 3_600_000 })), denied: [] });
   }
   if (p === "/contacts") return Response.json({ friends, tags: [...new Set(friends.flatMap((f) => f.tags))].sort() });
   if (p === "/contacts/requests" && method === "GET") {

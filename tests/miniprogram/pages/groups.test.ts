@@ -69,7 +69,7 @@ async function server(req: Request): Promise<Response> {
   if (p === "/media" && req.method === "POST") return Response.json({ id: NEW_AVATAR, kind: "image" }, { status: 201 });
   if (p === "/media/urls") {
     const ids = body.mediaIds as string[];
-    return Response.json({ urls: ids.map((mediaId) => ({ mediaId, url: `https://media.example/${mediaId}?sig=1`, expiresAt: Math.floor(Date.now() / 1000) + 3600 })), denied: [] });
+    return Response.json({ urls: ids.map((mediaId) => ({ mediaId, url: `https://media.example/${mediaId}?sig=1`, expiresAt: Date.now() + 3_600_000 })), denied: [] });
   }
   if (p.startsWith(`/groups/${GROUP}/members/`) || p.startsWith(`/groups/${GROUP}/admins/`)) return Response.json({ seq: 7 });
   if (p === `/groups/${GROUP}` && req.method !== "GET" && refuseChanges) {
