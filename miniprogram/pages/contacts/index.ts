@@ -55,7 +55,8 @@ Component({
     onLoad() {
       unsubscribe = chats.socket.onFrame((frame: ServerFrame) => {
         const type = (frame as { type: string }).type;
-        if (type === "friend_request" || type === "presence") this.load().catch(() => undefined);
+        // `contacts`: another of my devices changed friends, requests, blocks or tags.
+        if (type === "friend_request" || type === "presence" || type === "contacts") this.load().catch(() => undefined);
       });
     },
 

@@ -291,6 +291,8 @@ describe("two mini-program clients on the real worker", () => {
     await tap(aliceContacts, "#new-friends");
     await tap(aliceContacts, ".request__accept");
     await waitFor(() => aliceContacts.instance.data.count === 1, "Bob is a friend");
+    // Bob's Contacts tab, still open, hears of the acceptance over his socket and lists Alice.
+    await waitFor(() => bobContacts.instance.data.count === 1, "Alice on Bob's list, live", 10_000);
     const bobId = bob.chats.me!;
     await tap(aliceContacts, `#friend-${bobId}`);
     await tap(aliceContacts, "#card-message");
