@@ -274,6 +274,8 @@ export class ChatClient {
       // A conversation this device has not seen (a new group, a first message): fetch the list.
       this.refresh().catch(() => undefined);
     }
+    // Whoever wrote a message has read up to it (the server does not push that read separately).
+    this.applyReads(conversationId, messages.map((m) => ({ userId: m.senderId, seq: m.seq })));
     // Own messages that came back by a pull leave the outbox: they are stored.
     const stored = new Set(messages.filter((m) => m.senderId === me && m.clientId).map((m) => m.clientId));
     if (stored.size) this.outbox = this.outbox.filter((o) => !(o.conversationId === conversationId && stored.has(o.clientId)));

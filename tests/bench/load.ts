@@ -20,6 +20,8 @@ export interface LoadSpec {
   drainMs: number; // how long to wait for late deliveries after the last send
   /** Qun: connect with /ws?batch=1, so frames due together arrive as one `batch` frame. */
   batch?: boolean;
+  /** Qun: every member has the chat open, so each device sends a `read` for each message it gets. */
+  readers?: boolean;
 }
 
 export interface LoadResult {
@@ -93,6 +95,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
         if (f.message.seq < lastSeq[r]!) outOfOrder++;
         lastSeq[r] = f.message.seq;
         if (measured.has(id)) deliverMs.push(now - due.get(id)!);
+        if (spec.readers && spec.target === "qun") ws.send(JSON.stringify({ type: "read", conversationId: spec.conversationId, seq: f.message.seq }));
       } else if (f.type === "ack" && typeof f.ref === "string" && f.ref.startsWith(prefix)) {
         acked++;
         if (measured.has(f.ref)) ackMs.push(now - due.get(f.ref)!);

@@ -29,6 +29,8 @@ const batch = !process.argv.includes("--no-batch");
 // `--compare-batch 3`: the same worker and group, load steps alternating one frame per message
 // and batch frames, three times each (an A/B on a busy machine, where runs apart differ more).
 const compareBatch = Number(listArg("compare-batch")?.[0] ?? 0);
+// `--readers`: Qun's members all have the chat open and send a read for every message (read receipts' cost).
+const readers = process.argv.includes("--readers");
 
 interface Member {
   userId: string;
@@ -279,7 +281,7 @@ async function measure(target: Target) {
     for (const rate of plan.rates) {
       // At most 8 messages/s per sender keeps Qun's per-sender limit (10/s) out of the way.
       const senderCount = Math.min(size, Math.max(1, Math.ceil(rate / 8)));
-      const r = await load({ baseUrl: target.baseUrl, target: target.name === "qun" ? "qun" : "baseline", conversationId, members, senders: Array.from({ length: senderCount }, (_, i) => i), rate, durationMs: plan.durationMs, warmupMs: plan.warmupMs, drainMs: plan.drainMs, batch }, target.roles(), profiler);
+      const r = await load({ baseUrl: target.baseUrl, target: target.name === "qun" ? "qun" : "baseline", conversationId, members, senders: Array.from({ length: senderCount }, (_, i) => i), rate, durationMs: plan.durationMs, warmupMs: plan.warmupMs, drainMs: plan.drainMs, batch, readers }, target.roles(), profiler);
       log(`${target.name} ${size} members @ ${rate}/s: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} max ${r.deliverMs.max} ms, ack p50 ${r.ackMs.p50} p99 ${r.ackMs.p99}, lost ${r.lost}, dup ${r.duplicates}, refused ${r.refused}; cores busy ${JSON.stringify(r.cpu)}; CPU µs per delivery ${JSON.stringify(r.cpuUsPerDelivery)}; load average ${loadavg()[0]!.toFixed(2)}`);
       list.push(r);
       if (!ok(r)) break;
@@ -435,7 +437,7 @@ async function qunSession(target: Target, i: number) {
 }
 
 async function main() {
-  const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, quick, batch };
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, quick, batch, readers };
   log(`plan: ${JSON.stringify(plan)}; load average ${machine.loadavgAtStart.join(" ")}`);
   const users = Math.max(...plan.groupSizes);
   const results: Record<string, unknown> = {};

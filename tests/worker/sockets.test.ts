@@ -5,7 +5,7 @@ import { startSession } from "../../worker/services/tokens";
 import type { Ack, ServerFrame } from "../../schema/protocol";
 import { CLOSE } from "../../schema/protocol";
 import { api } from "./helpers";
-import { createGroup, makeUser, makeUsers, openDirect, sendText, SocketClient } from "./chat-helpers";
+import { createGroup, makeUser, makeUsers, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";
 
 const isAck = (ref: string) => (f: ServerFrame) => f.type === "ack" && f.ref === ref;
 const isError = (ref?: string) => (f: ServerFrame) => f.type === "error" && (ref === undefined || f.ref === ref);
@@ -105,6 +105,32 @@ describe("sockets", () => {
     expect(read).toMatchObject({ conversationId: dm });
     phone.close();
     tablet.close();
+  });
+
+  it("pushes a group read to the senders of the messages read, and not a sender's read of their own new message", async () => {
+    const [owner, a, b] = (await makeUsers(3)) as [TestUser, TestUser, TestUser];
+    const group = await createGroup(owner, [a, b]);
+    const [ownerSock, aSock, bSock] = await Promise.all([SocketClient.connect(owner.token), SocketClient.connect(a.token), SocketClient.connect(b.token)]);
+    for (const s of [ownerSock, aSock, bSock]) await s.next((f) => f.type === "ready");
+    await sendText(owner, group, "something for a to read");
+    // a writes without having read the owner's message: writing reads it, and the owner hears so.
+    const first = await sendText(a, group, "catching up and writing");
+    await ownerSock.next((f) => f.type === "read" && f.reads.some((r) => r.userId === a.id && r.seq === first.body.seq));
+    // Nothing else unread: the message itself says a read it, so no read frame goes out.
+    await sendText(a, group, "and again");
+    const marker = await sendText(b, group, "marker");
+    for (const s of [ownerSock, bSock]) await s.next((f) => f.type === "message" && f.message.seq === marker.body.seq);
+    const readsOfA = (s: SocketClient) => s.frames.flatMap((f) => (f.type === "read" ? f.reads : [])).filter((r) => r.userId === a.id).map((r) => r.seq);
+    expect(readsOfA(ownerSock)).toEqual([first.body.seq]);
+    expect(readsOfA(bSock)).toEqual([]); // b wrote nothing a read
+    // b's marker read everything before it: a hears it (their messages), the owner too (theirs).
+    for (const s of [aSock, ownerSock]) await s.next((f) => f.type === "read" && f.reads.some((r) => r.userId === b.id && r.seq === marker.body.seq));
+    // Stored all the same: a's list shows only b's marker unread, and the receipts have a's read.
+    const list = await api("GET", "/conversations", { token: a.token });
+    expect(list.body.conversations.find((c: { id: string }) => c.id === group)).toMatchObject({ unread: 1 });
+    const receipts = await api("GET", `/conversations/${group}/receipts`, { token: b.token });
+    expect(receipts.body.reads).toContainEqual({ userId: a.id, seq: marker.body.seq - 1 });
+    for (const s of [ownerSock, bSock, aSock]) s.close();
   });
 
   it("relays typing in direct chats to the other person only", async () => {

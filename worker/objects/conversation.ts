@@ -4,7 +4,7 @@
 // the summary to D1 and then pushes frames to the gateway shards, batching whatever queued
 // up while the previous flush was in flight.
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, sql } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import migrations from "../../schema/conversation-migrations/migrations.js";
@@ -20,7 +20,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { previewText } from "../lib/preview";
 import { guard, type Result } from "../lib/result";
-import { gateway, shardOf } from "../lib/shards";
+import { gateway, groupByShard, shardOf } from "../lib/shards";
 import { inviteProblem, toJoinRequestView } from "../services/invites";
 import { directPolicy } from "../services/contacts";
 import { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../services/media";
@@ -44,6 +44,8 @@ interface Outgoing {
   frame: string;
   /** Users who get this frame although they are no longer members (e.g. told they were removed). */
   alsoTo?: string[];
+  /** Users who get this frame instead of every member (a group's read receipts). */
+  only?: string[];
 }
 
 // D1 and Durable Object SQLite both allow at most 100 bound parameters a statement.
@@ -72,7 +74,17 @@ export class ConversationObject extends DurableObject<Env> {
   private shards = new Map<number, string[]>();
 
   private outbox: Outgoing[] = [];
+  /** Read positions to copy to D1 (unread counts) at the next flush. */
   private pendingReads = new Map<string, number>();
+  /**
+   * Reads other members need to hear of, as the range each one advanced over. A sender reading
+   * their own new message (nothing else unread) is implied by the message, so it goes to D1 only.
+   * In groups a read goes to the reader and to the senders of the messages it covers (the only
+   * ones shown read counts), not to all 500 members.
+   */
+  private pushReads = new Map<string, { from: number; to: number }>();
+  /** Gateway stubs, kept while they work: a stub that threw is made again (and calls on one stub arrive in order). */
+  private gateways = new Map<number, ReturnType<typeof gateway>>();
   private summaryDirty = false;
   private flushing: Promise<void> | null = null;
   /** Direct chats only: why each member may not send (null = may); null until read from storage or D1. */
@@ -585,11 +597,7 @@ export class ConversationObject extends DurableObject<Env> {
 
   /** A frame for some users only (not a message in the log). */
   private pushTo(userIds: string[], frame: ServerFrame) {
-    const json = JSON.stringify(frame);
-    const byShard = new Map<number, string[]>();
-    for (const u of userIds) byShard.set(shardOf(u), [...(byShard.get(shardOf(u)) ?? []), u]);
-    const calls = [...byShard].map(([shard, ids]) => gateway(this.env, shard).deliver(ids, [json]));
-    this.ctx.waitUntil(Promise.allSettled(calls));
+    this.ctx.waitUntil(this.toShards(groupByShard(userIds), [JSON.stringify(frame)]));
   }
 
   // ---- messages -----------------------------------------------------------------------
@@ -756,6 +764,10 @@ export class ConversationObject extends DurableObject<Env> {
   private markOwnRead(userId: string, seq: number) {
     const member = this.members.get(userId);
     if (!member || member.readSeq >= seq) return;
+    const implied = member.readSeq === seq - 1; // only their own new message was unread
+    const pending = this.pushReads.get(userId);
+    if (pending) pending.to = seq;
+    else if (!implied) this.pushReads.set(userId, { from: member.readSeq, to: seq });
     this.sql.update(members).set({ readSeq: seq }).where(eq(members.userId, userId)).run();
     member.readSeq = seq;
     this.pendingReads.set(userId, seq);
@@ -870,6 +882,8 @@ export class ConversationObject extends DurableObject<Env> {
       const member = this.requireMember(userId);
       const target = Math.min(seq, this.lastSeq);
       if (target <= member.readSeq) return { readSeq: member.readSeq };
+      const pending = this.pushReads.get(userId);
+      this.pushReads.set(userId, { from: pending?.from ?? member.readSeq, to: target });
       this.sql.update(members).set({ readSeq: target }).where(eq(members.userId, userId)).run();
       member.readSeq = target;
       this.pendingReads.set(userId, target);
@@ -900,7 +914,7 @@ export class ConversationObject extends DurableObject<Env> {
       }
       const frame = JSON.stringify({ type: "typing", conversationId: m.id, userId } satisfies ServerFrame);
       const others = [...this.members.keys()].filter((u) => u !== userId);
-      await Promise.allSettled(others.map((u) => gateway(this.env, shardOf(u)).deliver([u], [frame])));
+      await this.toShards(groupByShard(others), [frame]);
       return null;
     });
   }
@@ -943,6 +957,8 @@ export class ConversationObject extends DurableObject<Env> {
         this.outbox = [];
         const reads = this.pendingReads;
         this.pendingReads = new Map();
+        const pushed = this.pushReads;
+        this.pushReads = new Map();
         try {
           await this.writeSummary(reads);
         } catch (e) {
@@ -950,11 +966,13 @@ export class ConversationObject extends DurableObject<Env> {
           this.summaryDirty = true;
         }
         const frames = batch.filter((o) => !o.alsoTo).map((o) => o.frame);
-        if (reads.size > 0 && this.meta) {
-          const frame: ServerFrame = { type: "read", conversationId: this.meta.id, reads: [...reads].map(([userId, seq]) => ({ userId, seq })) };
-          frames.push(JSON.stringify(frame));
+        const special = batch.filter((o) => o.alsoTo);
+        if (pushed.size > 0 && this.meta) {
+          const frame = JSON.stringify({ type: "read", conversationId: this.meta.id, reads: [...pushed].map(([userId, r]) => ({ userId, seq: r.to })) } satisfies ServerFrame);
+          if (this.meta.kind === "direct") frames.push(frame);
+          else special.push({ frame, only: this.readAudience(pushed) });
         }
-        await this.deliver(frames, batch.filter((o) => o.alsoTo));
+        await this.deliver(frames, special);
         if (this.summaryDirty && this.outbox.length === 0 && this.pendingReads.size === 0) break; // retry with the next write
       }
     } catch (e) {
@@ -992,24 +1010,52 @@ export class ConversationObject extends DurableObject<Env> {
   }
 
   private async deliver(frames: string[], special: Outgoing[]) {
-    const calls: Promise<unknown>[] = [];
-    if (frames.length > 0) {
-      for (const [shard, userIds] of this.shards) calls.push(gateway(this.env, shard).deliver(userIds, frames));
-    }
-    for (const o of special) {
-      const to = new Set([...this.members.keys(), ...(o.alsoTo ?? [])]);
-      const byShard = new Map<number, string[]>();
-      for (const u of to) byShard.set(shardOf(u), [...(byShard.get(shardOf(u)) ?? []), u]);
-      for (const [shard, userIds] of byShard) calls.push(gateway(this.env, shard).deliver(userIds, [o.frame]));
-    }
+    const calls: Promise<number>[] = [];
+    if (frames.length > 0) calls.push(this.toShards(this.shards, frames));
+    for (const o of special) calls.push(this.toShards(groupByShard(o.only ?? new Set([...this.members.keys(), ...(o.alsoTo ?? [])])), [o.frame]));
+    const shardCalls = await Promise.all(calls);
     this.counters.flushes++;
-    this.counters.gatewayCalls += calls.length;
+    this.counters.gatewayCalls += shardCalls.reduce((a, b) => a + b, 0);
     this.counters.framesPushed += frames.length + special.length;
-    const results = await Promise.allSettled(calls);
-    for (const r of results) if (r.status === "rejected") console.error(JSON.stringify({ msg: "delivery failed", conversation: this.meta?.id, error: String(r.reason) }));
+  }
+
+  /** One deliver call per shard; failures are logged (devices repair from seq). Returns the calls made. */
+  private async toShards(byShard: Map<number, string[]>, frames: string[]): Promise<number> {
+    const shards = [...byShard.keys()];
+    const results = await Promise.allSettled(shards.map((shard) => this.gateway(shard).deliver(byShard.get(shard)!, frames)));
+    results.forEach((r, i) => {
+      if (r.status === "fulfilled") return;
+      this.gateways.delete(shards[i]!); // a stub that threw stays broken: the next call makes a new one
+      console.error(JSON.stringify({ msg: "delivery failed", conversation: this.meta?.id, error: String(r.reason) }));
+    });
+    return shards.length;
   }
 
   // ---- helpers ------------------------------------------------------------------------
+
+  /** Who a group read is for: the readers' own devices and the senders of the messages read. */
+  private readAudience(reads: Map<string, { from: number; to: number }>): string[] {
+    const to = new Set<string>();
+    for (const [userId, { from, to: upTo }] of reads) {
+      to.add(userId);
+      const senders = this.sql
+        .selectDistinct({ senderId: messages.senderId })
+        .from(messages)
+        .where(and(gt(messages.seq, from), lte(messages.seq, upTo), ne(messages.type, "system")))
+        .all();
+      for (const s of senders) if (this.members.has(s.senderId)) to.add(s.senderId);
+    }
+    return [...to];
+  }
+
+  private gateway(shard: number): ReturnType<typeof gateway> {
+    let stub = this.gateways.get(shard);
+    if (!stub) {
+      stub = gateway(this.env, shard);
+      this.gateways.set(shard, stub);
+    }
+    return stub;
+  }
 
   private takeToken(userId: string, now: number) {
     const b = this.buckets.get(userId) ?? { tokens: L.sendBurst, at: now };

@@ -1,7 +1,7 @@
 // The Chats tab: one row per conversation from the chat store, WeChat's badges and flags, live
 // updates, opening a chat, and the "+" menu. The store is filled directly here; the
 // integration tests fill it from the real worker.
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
 import type { ConversationSummary } from "../../../schema/protocol";
@@ -38,6 +38,12 @@ function summary(patch: Partial<ConversationSummary>): ConversationSummary {
 beforeAll(async () => {
   installWx(createWxAdapter());
   pageId = await loadComponent("pages/chats/index");
+});
+
+afterAll(async () => {
+  // The friend picker is WeUI's half-screen dialog, which hides itself 300 ms after closing: let
+  // that timer run while the DOM exists.
+  await new Promise((resolve) => setTimeout(resolve, 400));
 });
 
 beforeEach(() => {
