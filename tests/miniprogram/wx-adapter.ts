@@ -95,6 +95,8 @@ export interface WxAdapter {
   documents: Array<{ filePath: string; showMenu?: boolean; fileType?: string }>;
   /** wx.openLocation calls. */
   maps: Array<{ latitude: number; longitude: number; scale?: number; name?: string; address?: string }>;
+  /** The tab bar's badges: wx.setTabBarBadge texts, and null for wx.removeTabBarBadge, by tab index. */
+  tabBadges: Array<{ index: number; text: string | null }>;
   /** Plays the audio that is playing to its end (InnerAudioContext.onEnded). */
   endAudio(): void;
   /** Cuts the network (requests fail, sockets drop and cannot connect) or restores it. */
@@ -122,6 +124,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const audio: AudioRecord[] = [];
   const documents: WxAdapter["documents"] = [];
   const maps: WxAdapter["maps"] = [];
+  const tabBadges: WxAdapter["tabBadges"] = [];
   /** InnerAudioContexts playing now, with their onEnded listeners (endAudio runs them). */
   const playing = new Set<{ ended: () => void }>();
   const sockets: WebSocket[] = [];
@@ -411,6 +414,18 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     },
     getRecorderManager: () => recorder,
     createInnerAudioContext: () => createAudio(),
+    // WeChat's badge text is at most four characters (the app writes "99+" past 99).
+    setTabBarBadge: (opts: Callbacks<unknown> & { index: number; text: string }) => {
+      tabBadges.push({ index: opts.index, text: opts.text });
+      return settle(opts, () => {
+        if (opts.text.length > 4) throw new Error("text too long");
+        return { errMsg: "setTabBarBadge:ok" };
+      }, "setTabBarBadge");
+    },
+    removeTabBarBadge: (opts: Callbacks<unknown> & { index: number }) => {
+      tabBadges.push({ index: opts.index, text: null });
+      return settle(opts, () => ({ errMsg: "removeTabBarBadge:ok" }), "removeTabBarBadge");
+    },
     setNavigationBarTitle: noop("setNavigationBarTitle"),
     pageScrollTo: (opts: Callbacks<unknown> & { selector?: string; scrollTop?: number }) => {
       scrolls.push(opts.selector ?? `top:${opts.scrollTop ?? 0}`);
@@ -465,6 +480,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     audio,
     documents,
     maps,
+    tabBadges,
     endAudio() {
       for (const p of [...playing]) p.ended();
     },
