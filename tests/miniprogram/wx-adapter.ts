@@ -2,6 +2,7 @@
 // wx.request over fetch, wx.connectSocket over the `ws` package, storage in a Map. UI calls
 // (navigation, toasts, modals) are recorded so tests can assert on them.
 import WebSocket from "ws";
+import { aac } from "../support/media-files";
 
 type Callbacks<S> = { success?: (res: S) => void; fail?: (err: { errMsg: string }) => void; complete?: (res: unknown) => void };
 
@@ -22,6 +23,9 @@ function settle<S>(opts: Callbacks<S> | undefined, run: () => S | Promise<S>, na
       },
     );
 }
+
+/** What wx.openDocument can open. */
+const DOCUMENT_TYPES = new Set(["doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf"]);
 
 /** The methods wx.request accepts; anything else fails the way WeChat fails it. */
 const WX_METHODS = new Set(["OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT"]);
@@ -46,6 +50,21 @@ export interface WxAdapterOptions {
   scanResult?: () => string;
   /** What wx.chooseMedia picks: a path of `files` with its details. */
   chooseMedia?: () => { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number; thumbTempFilePath?: string };
+  /** What wx.chooseMessageFile picks from a chat (a path of `files`); nothing means the user cancels. */
+  chooseMessageFile?: () => { path: string; size: number; name: string; type?: "file" | "image" | "video" } | undefined;
+  /** Where wx.chooseLocation's user drops the pin; nothing means the user cancels. */
+  chooseLocation?: () => { name: string; address: string; latitude: number; longitude: number } | undefined;
+  /**
+   * What the microphone hears between RecorderManager.start and stop: the recording's length
+   * (by default the time really held) and its bytes (by default a few ADTS frames of AAC).
+   */
+  recording?: () => { durationMs?: number; bytes?: Uint8Array };
+}
+
+/** One InnerAudioContext: the src it was given and the calls made on it, in order. */
+export interface AudioRecord {
+  src: string;
+  calls: Array<"play" | "pause" | "stop" | "destroy">;
 }
 
 export interface WxAdapter {
@@ -65,9 +84,21 @@ export interface WxAdapter {
   scrolls: string[];
   /** wx.compressImage calls. */
   compressed: Array<{ src: string; quality?: number; compressedWidth?: number }>;
-  /** Local files by path (what wx.uploadFile reads), and upload progress reported. */
+  /** Local files by path (what wx.uploadFile reads, and where wx.downloadFile and the recorder write), and upload progress reported. */
   files: Map<string, Uint8Array>;
   progress: number[];
+  /** RecorderManager.start options, one per recording started. */
+  recordings: Array<{ format?: string; duration?: number; sampleRate?: number }>;
+  /** Every InnerAudioContext made, with its src and calls. */
+  audio: AudioRecord[];
+  /** wx.openDocument calls. */
+  documents: Array<{ filePath: string; showMenu?: boolean; fileType?: string }>;
+  /** wx.openLocation calls. */
+  maps: Array<{ latitude: number; longitude: number; scale?: number; name?: string; address?: string }>;
+  /** The tab bar's badges: wx.setTabBarBadge texts, and null for wx.removeTabBarBadge, by tab index. */
+  tabBadges: Array<{ index: number; text: string | null }>;
+  /** Plays the audio that is playing to its end (InnerAudioContext.onEnded). */
+  endAudio(): void;
   /** Cuts the network (requests fail, sockets drop and cannot connect) or restores it. */
   setOffline(offline: boolean): void;
   /** The index wx.showActionSheet's user taps next (then back to cancelling). */
@@ -89,6 +120,13 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const compressed: WxAdapter["compressed"] = [];
   const files = new Map<string, Uint8Array>();
   const progress: number[] = [];
+  const recordings: WxAdapter["recordings"] = [];
+  const audio: AudioRecord[] = [];
+  const documents: WxAdapter["documents"] = [];
+  const maps: WxAdapter["maps"] = [];
+  const tabBadges: WxAdapter["tabBadges"] = [];
+  /** InnerAudioContexts playing now, with their onEnded listeners (endAudio runs them). */
+  const playing = new Set<{ ended: () => void }>();
   const sockets: WebSocket[] = [];
   let offline = false;
 
@@ -168,6 +206,107 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     return settle(opts, () => ({ errMsg: `${api}:ok` }), api);
   };
 
+
+  /**
+   * wx.getRecorderManager's one recorder. The events are WeChat's: onStart, onStop with
+   * { tempFilePath, duration (ms), fileSize (bytes) }, onError with { errMsg }. It stops by itself
+   * after start's `duration` (60 s by default). Whether a second onStop replaces the first is not
+   * documented; this one keeps every listener, so a page that registers per recording hears each
+   * recording as often as it registered.
+   */
+  const recorderListeners = { start: [] as Array<() => void>, stop: [] as Array<(res: { tempFilePath: string; duration: number; fileSize: number }) => void>, error: [] as Array<(res: { errMsg: string }) => void> };
+  let recordingSince = 0;
+  let recordingFormat = "aac";
+  let autoStop: ReturnType<typeof setTimeout> | null = null;
+  const recorderError = (errMsg: string) => setTimeout(() => recorderListeners.error.forEach((l) => l({ errMsg })), 0);
+  function stopRecording() {
+    if (autoStop) clearTimeout(autoStop);
+    autoStop = null;
+    const heard = options.recording?.() ?? {};
+    const duration = heard.durationMs ?? Date.now() - recordingSince;
+    const bytes = heard.bytes ?? aac(Math.max(1, Math.round(duration / 23)));
+    recordingSince = 0;
+    const tempFilePath = `wxfile://tmp/recording-${recordings.length}.${recordingFormat}`;
+    files.set(tempFilePath, bytes);
+    setTimeout(() => recorderListeners.stop.forEach((l) => l({ tempFilePath, duration, fileSize: bytes.length })), 0);
+  }
+  const recorder = {
+    start(o: { duration?: number; format?: string; sampleRate?: number } = {}) {
+      if (recordingSince) return recorderError("operateRecorder:fail recorder is recording");
+      recordings.push({ format: o.format, duration: o.duration, sampleRate: o.sampleRate });
+      recordingSince = Date.now();
+      recordingFormat = o.format ?? "aac";
+      autoStop = setTimeout(stopRecording, Math.min(o.duration ?? 60_000, 600_000));
+      setTimeout(() => recorderListeners.start.forEach((l) => l()), 0);
+    },
+    stop() {
+      if (!recordingSince) return recorderError("operateRecorder:fail recorder not start");
+      stopRecording();
+    },
+    pause() {},
+    resume() {},
+    onStart: (l: () => void) => void recorderListeners.start.push(l),
+    onStop: (l: (typeof recorderListeners.stop)[number]) => void recorderListeners.stop.push(l),
+    onError: (l: (typeof recorderListeners.error)[number]) => void recorderListeners.error.push(l),
+    onPause() {},
+    onResume() {},
+    onFrameRecorded() {},
+    onInterruptionBegin() {},
+    onInterruptionEnd() {},
+  };
+
+  /**
+   * An InnerAudioContext: play() fetches src through the adapter's fetch, then onPlay (or onError
+   * with WeChat's codes: 10002 network, 10004 cannot play); endAudio() ends it (onEnded); stop()
+   * fires onStop. Listeners add up and off… removes them, as WeChat's do.
+   */
+  function createAudio() {
+    const record: AudioRecord = { src: "", calls: [] };
+    audio.push(record);
+    type Listener = (res?: unknown) => void;
+    const on: Record<"play" | "ended" | "stop" | "pause" | "error" | "canplay", Listener[]> = { play: [], ended: [], stop: [], pause: [], error: [], canplay: [] };
+    const emit = (event: keyof typeof on, res?: unknown) => on[event].slice().forEach((l) => l(res));
+    const handle = { ended: () => { playing.delete(handle); ctx.paused = true; emit("ended"); } };
+    const ctx: Record<string, unknown> & { paused: boolean } = {
+      get src() { return record.src; },
+      set src(value: string) { record.src = value; },
+      autoplay: false,
+      loop: false,
+      volume: 1,
+      paused: true,
+      play() {
+        record.calls.push("play");
+        const src = record.src;
+        void (async () => {
+          try {
+            if (offline) throw Object.assign(new Error("network is down"), { code: 10002 });
+            const res = await doFetch(new Request(src));
+            await res.arrayBuffer();
+            if (!res.ok) throw Object.assign(new Error(`status ${res.status}`), { code: 10004 });
+          } catch (e) {
+            emit("error", { errMsg: e instanceof Error ? e.message : String(e), errCode: (e as { code?: number }).code ?? 10002 });
+            return;
+          }
+          if (record.calls.at(-1) !== "play") return; // stopped or destroyed meanwhile
+          ctx.paused = false;
+          playing.add(handle);
+          emit("canplay");
+          emit("play");
+        })();
+      },
+      pause() { record.calls.push("pause"); playing.delete(handle); ctx.paused = true; emit("pause"); },
+      stop() { record.calls.push("stop"); playing.delete(handle); ctx.paused = true; emit("stop"); },
+      destroy() { record.calls.push("destroy"); playing.delete(handle); for (const k of Object.keys(on)) on[k as keyof typeof on] = []; },
+      seek() {},
+    };
+    for (const event of Object.keys(on) as Array<keyof typeof on>) {
+      const name = event === "canplay" ? "Canplay" : event[0]!.toUpperCase() + event.slice(1);
+      ctx[`on${name}`] = (l: Listener) => void on[event].push(l);
+      ctx[`off${name}`] = (l?: Listener) => void (on[event] = l ? on[event].filter((x) => x !== l) : []);
+    }
+    return ctx;
+  }
+
   const noop = (api: string) => (opts?: Callbacks<unknown>) => settle(opts, () => ({ errMsg: `${api}:ok` }), api);
 
   const wx: Record<string, unknown> = {
@@ -190,8 +329,10 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       return settle(opts, async () => {
         if (offline) throw new Error("network is down");
         const res = await doFetch(new Request(opts.url));
-        await res.arrayBuffer();
-        return { statusCode: res.status, tempFilePath: `wxfile://tmp/download-${downloads.length}`, errMsg: "downloadFile:ok" };
+        // WeChat calls success whatever the status (a 404 page is downloaded too): callers check statusCode.
+        const tempFilePath = `wxfile://tmp/download-${downloads.length}`;
+        files.set(tempFilePath, new Uint8Array(await res.arrayBuffer()));
+        return { statusCode: res.status, tempFilePath, errMsg: "downloadFile:ok" };
       }, "downloadFile");
     },
     // Multipart, as WeChat sends it: one file part under `name`, formData as text fields.
@@ -238,6 +379,52 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     showShareImageMenu: (opts: Callbacks<unknown> & { path: string }) => {
       sharedImages.push(opts.path);
       return settle(opts, () => ({ errMsg: "showShareImageMenu:ok" }), "showShareImageMenu");
+    },
+    // wx.chooseMessageFile: files picked from a chat, as tempFiles of { path, size, name, type, time }.
+    chooseMessageFile: (opts: Callbacks<unknown> & { count: number; type?: string }) => settle(opts, () => {
+      const picked = options.chooseMessageFile?.();
+      if (!picked) throw new Error("cancel");
+      if (!files.has(picked.path)) throw new Error(`no such file ${picked.path}`);
+      return { tempFiles: [{ type: "file", time: Math.floor(Date.now() / 1000), ...picked }], errMsg: "chooseMessageFile:ok" };
+    }, "chooseMessageFile"),
+    // wx.chooseLocation: the map picker's answer (gcj02 coordinates).
+    chooseLocation: (opts: Callbacks<unknown> & { latitude?: number; longitude?: number }) => settle(opts, () => {
+      const picked = options.chooseLocation?.();
+      if (!picked) throw new Error("cancel");
+      return { ...picked, errMsg: "chooseLocation:ok" };
+    }, "chooseLocation"),
+    openLocation: (opts: Callbacks<unknown> & { latitude: number; longitude: number; scale?: number; name?: string; address?: string }) => {
+      const { success: _s, fail: _f, complete: _c, ...shown } = opts;
+      maps.push(shown);
+      return settle(opts, () => {
+        if (typeof opts.latitude !== "number" || typeof opts.longitude !== "number") throw new Error("invalid latitude or longitude");
+        return { errMsg: "openLocation:ok" };
+      }, "openLocation");
+    },
+    // wx.openDocument opens doc(x), xls(x), ppt(x) and pdf only, known from fileType or the path's extension.
+    openDocument: (opts: Callbacks<unknown> & { filePath: string; showMenu?: boolean; fileType?: string }) => {
+      const { success: _s, fail: _f, complete: _c, ...shown } = opts;
+      documents.push(shown);
+      return settle(opts, () => {
+        if (!files.has(opts.filePath)) throw new Error(`no such file ${opts.filePath}`);
+        const type = opts.fileType ?? /\.([a-z0-9]+)$/i.exec(opts.filePath)?.[1]?.toLowerCase();
+        if (!type || !DOCUMENT_TYPES.has(type)) throw new Error("filetype not supported");
+        return { errMsg: "openDocument:ok" };
+      }, "openDocument");
+    },
+    getRecorderManager: () => recorder,
+    createInnerAudioContext: () => createAudio(),
+    // WeChat's badge text is at most four characters (the app writes "99+" past 99).
+    setTabBarBadge: (opts: Callbacks<unknown> & { index: number; text: string }) => {
+      tabBadges.push({ index: opts.index, text: opts.text });
+      return settle(opts, () => {
+        if (opts.text.length > 4) throw new Error("text too long");
+        return { errMsg: "setTabBarBadge:ok" };
+      }, "setTabBarBadge");
+    },
+    removeTabBarBadge: (opts: Callbacks<unknown> & { index: number }) => {
+      tabBadges.push({ index: opts.index, text: null });
+      return settle(opts, () => ({ errMsg: "removeTabBarBadge:ok" }), "removeTabBarBadge");
     },
     setNavigationBarTitle: noop("setNavigationBarTitle"),
     pageScrollTo: (opts: Callbacks<unknown> & { selector?: string; scrollTop?: number }) => {
@@ -289,6 +476,14 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     compressed,
     files,
     progress,
+    recordings,
+    audio,
+    documents,
+    maps,
+    tabBadges,
+    endAudio() {
+      for (const p of [...playing]) p.ended();
+    },
     actionSheetChoice: null,
     setOffline(value: boolean) {
       offline = value;

@@ -126,6 +126,18 @@ let recorder: WechatMiniprogram.RecorderManager | null = null;
 /** Media ids whose URLs were asked for, so a redraw does not ask again while the answer is on its way. */
 const asked = new Set<string>();
 let player: WechatMiniprogram.InnerAudioContext | null = null;
+/** The page holding the talk button, which the recorder's one onStop answers. */
+interface RecordingPage {
+  recorded(res: WechatMiniprogram.OnStopListenerResult | null): void;
+}
+let recordingPage: RecordingPage | null = null;
+/** Set when the touch is cancelled: the recording that stops next is not sent. */
+let discardRecording = false;
+/** Voice messages: at least a second (shorter ones are "Too short"), at most a minute, as in WeChat. */
+const VOICE_MIN_MS = 1000;
+const VOICE_MAX_MS = 60_000;
+/** The kinds of file wx.openDocument opens. */
+const DOCUMENT_TYPES = ["doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf"] as const;
 let unmuteTimer: ReturnType<typeof setTimeout> | null = null;
 /** setTimeout's longest delay (about 24.8 days); a longer mute is checked again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -189,6 +201,8 @@ Component({
     },
 
     onUnload() {
+      this.stopVoice();
+      if (recordingPage === (this as unknown as RecordingPage)) recordingPage = null;
       if (unmuteTimer) clearTimeout(unmuteTimer);
       unmuteTimer = null;
       chats.setActive(null);
@@ -496,18 +510,40 @@ Component({
       }
     },
 
+    /** Plays a voice message; tapping the one playing stops it, as in WeChat, and so does leaving the chat. */
     async onPlayVoice(e: WechatMiniprogram.BaseEvent) {
       const seq = Number((e.currentTarget.dataset as { seq?: number }).seq);
+      const wasPlaying = this.data.playing === seq;
+      this.stopVoice();
+      if (wasPlaying) return;
       const m = this.messageAt(seq);
       if (!m?.body) return;
       const url = await this.urlOf(String(m.body.mediaId));
       if (!url) return;
-      player?.stop();
-      player = wx.createInnerAudioContext();
-      player.src = url;
-      player.onEnded(() => this.setData({ playing: 0 }));
-      player.play();
+      const ctx = wx.createInnerAudioContext();
+      player = ctx;
+      const done = () => {
+        if (player === ctx) this.setData({ playing: 0 });
+      };
+      ctx.src = url;
+      ctx.onEnded(done);
+      ctx.onError(() => {
+        done();
+        this.setData({ error: "Could not play this voice message" });
+      });
+      ctx.play();
       this.setData({ playing: seq });
+    },
+
+    /** Stops and frees the voice playing, if any (InnerAudioContext is not freed by itself). */
+    stopVoice() {
+      const ctx = player;
+      player = null;
+      if (ctx) {
+        ctx.stop();
+        ctx.destroy();
+      }
+      if (this.data.playing) this.setData({ playing: 0 });
     },
 
     async onOpenVideo(e: WechatMiniprogram.BaseEvent) {
@@ -522,9 +558,25 @@ Component({
       if (!m?.body) return;
       const url = await this.urlOf(String(m.body.mediaId));
       if (!url) return;
+      // wx.openDocument opens Word, Excel, PowerPoint and PDF files; the downloaded copy's path has no
+      // extension to tell which, so the type comes from the file's name.
+      const extension = /\.([a-z]+)$/i.exec(String(m.body.name ?? ""))?.[1]?.toLowerCase() ?? "";
+      const fileType = DOCUMENT_TYPES.find((t) => t === extension);
       wx.downloadFile({
         url,
-        success: (res) => wx.openDocument({ filePath: res.tempFilePath, showMenu: true }),
+        success: (res) => {
+          // downloadFile succeeds on any answer, an error page too.
+          if (res.statusCode !== 200) {
+            this.setData({ error: res.statusCode === 404 ? "This file is no longer available" : "Could not download the file" });
+            return;
+          }
+          wx.openDocument({
+            filePath: res.tempFilePath,
+            showMenu: true,
+            ...(fileType ? { fileType } : {}),
+            fail: () => this.setData({ error: "This type of file cannot be opened here" }),
+          });
+        },
         fail: () => this.setData({ error: "Could not download the file" }),
       });
     },
@@ -591,23 +643,43 @@ Component({
       this.setData({ voiceMode: !this.data.voiceMode });
     },
 
+    /**
+     * Hold to talk. The recorder is one for the whole app and WeChat does not say whether a second
+     * onStop replaces the first, so its listeners are set once and reach the page that is recording.
+     */
     onRecordStart() {
-      recorder = recorder ?? wx.getRecorderManager();
-      recorder.onStop((res) => {
-        this.setData({ recording: false });
-        if (res.duration < 1000) {
-          wx.showToast({ title: "Too short", icon: "none" });
-          return;
-        }
-        const durationMs = Math.round(res.duration);
-        void this.sendUpload("voice", res.tempFilePath, "Voice", (mediaId) => ({ type: "voice", body: { mediaId, durationMs } }), { durationMs, size: res.fileSize });
-      });
-      recorder.start({ format: "aac", duration: 60_000 });
+      if (!recorder) {
+        recorder = wx.getRecorderManager();
+        recorder.onStop((res) => recordingPage?.recorded(res));
+        recorder.onError(() => recordingPage?.recorded(null));
+      }
+      recordingPage = this as unknown as RecordingPage;
+      discardRecording = false;
+      recorder.start({ format: "aac", duration: VOICE_MAX_MS });
       this.setData({ recording: true });
     },
 
     onRecordEnd() {
-      recorder?.stop();
+      if (this.data.recording) recorder?.stop();
+    },
+
+    /** The touch was taken away (a call, the system): the recording is dropped, not sent. */
+    onRecordCancel() {
+      discardRecording = true;
+      if (this.data.recording) recorder?.stop();
+    },
+
+    /** The recorder stopped (released, or at 60 s): send what it heard unless it is under a second. */
+    recorded(res: WechatMiniprogram.OnStopListenerResult | null) {
+      recordingPage = null;
+      this.setData({ recording: false });
+      if (!res || discardRecording) return;
+      if (res.duration < VOICE_MIN_MS) {
+        wx.showToast({ title: "Too short", icon: "none" });
+        return;
+      }
+      const durationMs = Math.round(res.duration);
+      void this.sendUpload("voice", res.tempFilePath, "Voice", (mediaId) => ({ type: "voice", body: { mediaId, durationMs } }), { durationMs, size: res.fileSize });
     },
 
     onOpenInfo() {

@@ -14,6 +14,7 @@ import type * as Auth from "../../../miniprogram/services/auth";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Api from "../../../miniprogram/services/api";
 import type { HistoryPage } from "../../../schema/protocol";
+import { aac } from "../../support/media-files";
 import { builtMiniprogram, clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
 import { closeSockets, createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 import { SECOND_WX } from "./global-setup";
@@ -46,6 +47,8 @@ function picture(): Uint8Array {
   return new Uint8Array(PNG.sync.write(png));
 }
 const PICTURE = picture();
+/** What Alice's microphone hears: 4.2 s, as ADTS AAC frames (the recorder's format "aac"). */
+const VOICE = aac(180, 3);
 
 function makeClient(name: string, root: string, install: (a: WxAdapter) => void): Client {
   const client = {} as Client;
@@ -53,6 +56,7 @@ function makeClient(name: string, root: string, install: (a: WxAdapter) => void)
     scanResult: () => client.scanned,
     modalContent: () => client.modalText,
     chooseMedia: () => ({ type: "image", tempFilePath: "wxfile://tmp/trail.png", size: PICTURE.length, width: 200, height: 200 }),
+    recording: () => ({ durationMs: 4_200, bytes: VOICE }),
   });
   adapter.files.set("wxfile://tmp/trail.png", PICTURE);
   adapter.storage.set("qun.apiBase", JSON.stringify(baseUrl));
@@ -213,6 +217,32 @@ describe("two mini-program clients on the real worker", () => {
     expect(image()!.image).toContain(`/media/${body.thumbMediaId}?`);
     const original = await bob.api.post<{ urls: { mediaId: string; url: string }[] }>("/media/urls", { mediaIds: [body.mediaId], conversationId: groupId });
     expect(new Uint8Array(await (await fetch(original.urls[0]!.url)).arrayBuffer())).toEqual(PICTURE);
+  });
+
+  it("Alice holds to talk: the recording uploads as voice, and Bob's chat shows a voice bubble with its length that plays the same bytes", async () => {
+    await tap(aliceChat, "#toggle-voice");
+    aliceChat.querySelector("#hold-to-talk")!.dispatchEvent("touchstart");
+    await settled();
+    aliceChat.querySelector("#hold-to-talk")!.dispatchEvent("touchend");
+    await waitFor(() => alice.adapter.progress.length === 3 && alice.chats.pending().length === 0 && aliceChat.instance.data.upload === null, "voice upload and send");
+    await tap(aliceChat, "#toggle-voice");
+    const voice = () => (bobChat.instance.data.bubbles as Array<{ type: string; seq: number; voice: string; mine: boolean }>).find((b) => b.type === "voice");
+    await waitFor(() => Boolean(voice()), "the voice bubble on Bob's screen", 10_000);
+    await settled();
+    expect(voice()!.mine).toBe(false);
+    expect(text(bobChat, `#m-s${voice()!.seq} .bubble__duration`)).toBe('4"');
+    const page = await bob.api.get<HistoryPage>(`/conversations/${groupId}/messages`, { after: 0 });
+    const body = page.messages.find((m) => m.type === "voice")!.body as { mediaId: string; durationMs: number };
+    expect(body).toEqual({ mediaId: expect.stringMatching(/^md_[0-9a-z]{20}$/), durationMs: 4_200 });
+    // Bob taps it: the player gets a signed URL serving Alice's recording as AAC.
+    await tap(bobChat, `#m-s${voice()!.seq} .bubble__voice`);
+    await waitFor(() => bob.adapter.audio.length === 1 && bobChat.instance.data.playing === voice()!.seq, "Bob playing it");
+    const src = bob.adapter.audio[0]!.src;
+    expect(src).toMatch(new RegExp(`^${baseUrl}/media/${body.mediaId}\\?e=\\d+&s=`));
+    const res = await fetch(src);
+    expect(res.headers.get("content-type")).toBe("audio/aac");
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(VOICE);
+    bob.adapter.endAudio();
   });
 
   it("Bob drops off the network: his message waits as sending, and on return he catches up and it is stored once", async () => {

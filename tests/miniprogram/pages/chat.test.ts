@@ -7,6 +7,7 @@ import type * as Session from "../../../miniprogram/services/session";
 import type { GroupInfo } from "../../../schema/groups";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
 import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { aac, concat } from "../../support/media-files";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const chats = () => clientModule<typeof Chats>("services/chats").chats;
@@ -28,6 +29,8 @@ let uploads: Array<{ fields: Record<string, string>; id: string }>;
 let bobIsFriend: boolean;
 let friendRequests: unknown[];
 let forwarded: Array<{ seq: number; body: unknown }>;
+/** When set, signed media URLs answer 404 (the media was deleted). */
+let goneMedia = false;
 /** When set, the nine messages are seqs olderFrom… and 1…olderFrom-1 lie before them. */
 let olderFrom = 0;
 
@@ -113,6 +116,11 @@ async function server(req: Request): Promise<Response> {
   }
   if (path === `/conversations/${GROUP}/receipts`) return Response.json({ reads: [{ userId: ME, seq: 9 }, { userId: BOB, seq: 3 }], lastSeq: 9 });
   if (path === `/groups/${GROUP}`) return Response.json(info);
+  if (path.startsWith("/media/md_") && req.method === "GET") {
+    // What a signed URL serves: the bytes, or 404 once the media is gone.
+    if (goneMedia) return Response.json({ error: { code: "not_found", message: "No such media" } }, { status: 404 });
+    return new Response(new Uint8Array(64).fill(7), { headers: { "content-type": "application/octet-stream" } });
+  }
   if (path === "/media/urls") {
     const { mediaIds } = (await req.json()) as { mediaIds: string[] };
     return Response.json({ urls: mediaIds.map((id) => ({ mediaId: id, url: `http://127.0.0.1:8787/media/${id}?e=1&s=sig`, expiresAt: Date.now() + 600_000 })), denied: [] });
@@ -151,6 +159,7 @@ beforeEach(() => {
   recalls = [];
   calls = [];
   olderFrom = 0;
+  goneMedia = false;
   refuseSends = false;
   info.members[1]!.avatarMediaId = null;
   others = [];
@@ -475,6 +484,167 @@ describe("Chat page", () => {
     await settled();
     expect(text(comp, "#history-start")).toBe("Beginning of the chat");
   }, 15_000); // renders 40 bubbles a few times: slow on a busy machine, not a wait on anything
+
+  describe("voice, files and locations", () => {
+    /** A fresh adapter whose pickers and microphone answer what the test sets, installed before the page opens. */
+    function withPickers(opts: Parameters<typeof createWxAdapter>[0]): WxAdapter {
+      adapter = createWxAdapter({ fetch: server, ...opts });
+      installWx(adapter);
+      return adapter;
+    }
+    const touch = async (comp: Rendered, event: "touchstart" | "touchend" | "touchcancel") => {
+      comp.querySelector("#hold-to-talk")!.dispatchEvent(event);
+      await settled();
+    };
+    const signed = (id: string) => `http://127.0.0.1:8787/media/${id}?e=1&s=sig`;
+
+    it("hold to talk records AAC and sends a voice message with its duration; under a second is too short", async () => {
+      let heard: { durationMs: number; bytes: Uint8Array } = { durationMs: 3_400, bytes: aac(150) };
+      withPickers({ recording: () => heard });
+      const comp = await openChat();
+      await tap(comp, "#toggle-voice");
+      expect(text(comp, "#hold-to-talk")).toBe("Hold to Talk");
+      expect(comp.querySelector("#draft-input")).toBeUndefined();
+
+      await touch(comp, "touchstart");
+      expect(text(comp, "#hold-to-talk")).toBe("Release to Send");
+      expect(adapter.recordings).toEqual([{ format: "aac", duration: 60_000, sampleRate: undefined }]);
+      await touch(comp, "touchend");
+      await waitFor(() => sent.length === 1 && comp.instance.data.upload === null, "the voice message");
+      expect(text(comp, "#hold-to-talk")).toBe("Hold to Talk");
+      // The upload says what it is, how long and how big; the message carries the id and the length.
+      expect(uploads.map((u) => u.fields)).toEqual([{ kind: "voice", durationMs: "3400", size: String(heard.bytes.length) }]);
+      expect(sent[0]).toEqual({ clientId: sent[0]!.clientId, type: "voice", body: { mediaId: uploads[0]!.id, durationMs: 3_400 } });
+      await waitFor(() => chats().pending().length === 0, "ack");
+      await settled();
+      expect(text(comp, "#m-s10 .bubble--mine .bubble__duration")).toBe('3"');
+      expect(comp.instance.data.bubbles[9].voiceWidth).toBe(70 + 3 * 6);
+
+      heard = { durationMs: 600, bytes: aac(20) };
+      await touch(comp, "touchstart");
+      await touch(comp, "touchend");
+      await waitFor(() => adapter.toasts.length === 1, "the toast");
+      expect(adapter.toasts).toEqual([{ title: "Too short", icon: "none" }]);
+      expect(comp.instance.data.recording).toBe(false);
+
+      // A touch taken away by the system drops the recording without a word.
+      heard = { durationMs: 5_000, bytes: aac(200) };
+      await touch(comp, "touchstart");
+      await touch(comp, "touchcancel");
+      await settled();
+      expect(comp.instance.data.recording).toBe(false);
+
+      // The next recording is sent once: the recorder's listener is not added again per recording.
+      heard = { durationMs: 12_300, bytes: aac(500) };
+      await touch(comp, "touchstart");
+      await touch(comp, "touchend");
+      await waitFor(() => sent.length === 2 && comp.instance.data.upload === null, "the second voice message");
+      await settled(10);
+      expect(adapter.recordings).toHaveLength(4);
+      expect(uploads).toHaveLength(2);
+      expect(sent).toHaveLength(2);
+      expect(sent[1]!.body).toEqual({ mediaId: uploads[1]!.id, durationMs: 12_300 });
+      expect(adapter.toasts).toHaveLength(1);
+    });
+
+    it("sends a file picked from a chat with its name and size, and the bubble shows both", async () => {
+      const bytes = concat("%PDF-1.7\n", new Uint8Array(2_560 - 16).fill(32), "\n%%EOF\n");
+      withPickers({ chooseMessageFile: () => ({ path: "wxfile://tmp/minutes.pdf", size: bytes.length, name: "Trip minutes.pdf" }) });
+      adapter.files.set("wxfile://tmp/minutes.pdf", bytes);
+      const comp = await openChat();
+      await tap(comp, "#choose-file");
+      await waitFor(() => sent.length === 1 && comp.instance.data.upload === null, "the file message");
+      expect(uploads.map((u) => u.fields)).toEqual([{ kind: "file", name: "Trip minutes.pdf", size: "2560" }]);
+      expect(sent[0]).toEqual({ clientId: sent[0]!.clientId, type: "file", body: { mediaId: uploads[0]!.id, name: "Trip minutes.pdf", size: 2_560 } });
+      expect(adapter.progress).toEqual([100]);
+      await waitFor(() => chats().pending().length === 0, "ack");
+      await settled();
+      expect(text(comp, "#m-s10 .bubble--mine .bubble__file-name")).toBe("Trip minutes.pdf");
+      expect(text(comp, "#m-s10 .bubble__file-size")).toBe("2.5 KB");
+    });
+
+    it("sends the location chosen on the map, and the bubble shows its name, address and map", async () => {
+      let pin: { name: string; address: string; latitude: number; longitude: number } | undefined;
+      withPickers({ chooseLocation: () => pin });
+      const comp = await openChat();
+      await tap(comp, "#choose-location"); // cancelled: nothing is sent
+      await settled();
+      expect(sent).toEqual([]);
+      pin = { name: "West Lake", address: "Xihu District, Hangzhou, Zhejiang", latitude: 30.2431, longitude: 120.1503 };
+      await tap(comp, "#choose-location");
+      await waitFor(() => sent.length === 1, "the location message");
+      expect(sent[0]).toEqual({ clientId: sent[0]!.clientId, type: "location", body: { latitude: 30.2431, longitude: 120.1503, name: "West Lake", address: "Xihu District, Hangzhou, Zhejiang" } });
+      await waitFor(() => chats().pending().length === 0, "ack");
+      await settled();
+      expect(text(comp, "#m-s10 .bubble--mine .bubble__location-name")).toBe("West Lake");
+      expect(text(comp, "#m-s10 .bubble__location-address")).toBe("Xihu District, Hangzhou, Zhejiang");
+      expect(comp.querySelector("#m-s10 .bubble__map")).toBeDefined();
+      expect(comp.instance.data.bubbles[9].location).toEqual({ latitude: 30.2431, longitude: 120.1503, name: "West Lake", address: "Xihu District, Hangzhou, Zhejiang" });
+    });
+
+    it("taps a voice bubble to play its signed URL, again to stop it, and leaving the chat stops it", async () => {
+      const comp = await openChat();
+      await tap(comp, `${bubble(comp, 5)} .bubble__voice`);
+      await waitFor(() => comp.instance.data.playing === 5 && adapter.audio.length === 1, "playing");
+      expect(adapter.audio).toEqual([{ src: signed("md_voicevoicevoicevoic"), calls: ["play"] }]);
+      // The audio came from the signed URL (an <audio> cannot send the token).
+      await waitFor(() => calls.includes("/media/md_voicevoicevoicevoic?e=1&s=sig"), "the audio fetched");
+
+      await tap(comp, `${bubble(comp, 5)} .bubble__voice`);
+      expect(comp.instance.data.playing).toBe(0);
+      expect(adapter.audio[0]!.calls).toEqual(["play", "stop", "destroy"]);
+      expect(adapter.audio).toHaveLength(1);
+
+      await tap(comp, `${bubble(comp, 5)} .bubble__voice`);
+      await waitFor(() => comp.instance.data.playing === 5 && adapter.audio.length === 2, "playing again");
+      await settled();
+      adapter.endAudio();
+      await settled();
+      expect(comp.instance.data.playing).toBe(0);
+
+      await tap(comp, `${bubble(comp, 5)} .bubble__voice`);
+      await waitFor(() => adapter.audio.length === 3 && comp.instance.data.playing === 5, "a third time");
+      await lifecycle(comp, "onUnload");
+      expect(adapter.audio[2]!.calls).toEqual(["play", "stop", "destroy"]);
+    });
+
+    it("taps a file bubble to download it by its signed URL and open it, with the type from its name", async () => {
+      const file = MESSAGES[6]!.body as { name: string };
+      file.name = "Trail map.pdf";
+      try {
+        const comp = await openChat();
+        await tap(comp, `${bubble(comp, 7)} .bubble__file`);
+        await waitFor(() => adapter.documents.length === 1, "the document");
+        expect(adapter.downloads).toEqual([signed("md_filefilefilefilefil")]);
+        expect(adapter.documents).toEqual([{ filePath: "wxfile://tmp/download-1", showMenu: true, fileType: "pdf" }]);
+        expect(adapter.files.get("wxfile://tmp/download-1")).toEqual(new Uint8Array(64).fill(7));
+        expect(comp.instance.data.error).toBe("");
+      } finally {
+        file.name = "route.gpx";
+      }
+    });
+
+    it("says so when a file cannot be opened here, or is gone", async () => {
+      const comp = await openChat();
+      await tap(comp, `${bubble(comp, 7)} .bubble__file`);
+      await waitFor(() => comp.instance.data.error !== "", "the error");
+      // route.gpx: not a kind wx.openDocument opens.
+      expect(adapter.documents).toEqual([{ filePath: "wxfile://tmp/download-1", showMenu: true }]);
+      expect(comp.instance.data.error).toBe("This type of file cannot be opened here");
+      comp.instance.setData({ error: "" });
+      goneMedia = true;
+      await tap(comp, `${bubble(comp, 7)} .bubble__file`);
+      await waitFor(() => comp.instance.data.error !== "", "the second error");
+      expect(comp.instance.data.error).toBe("This file is no longer available");
+      expect(adapter.documents).toHaveLength(1);
+    });
+
+    it("taps a location bubble to open it on WeChat's map", async () => {
+      const comp = await openChat();
+      await tap(comp, `${bubble(comp, 8)} .bubble__location`);
+      expect(adapter.maps).toEqual([{ latitude: 31.23, longitude: 121.47, name: "Trailhead", address: "1 Mountain Rd" }]);
+    });
+  });
 
   it("deletes a message from this device only", async () => {
     const comp = await openChat();

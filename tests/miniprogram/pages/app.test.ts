@@ -1,0 +1,136 @@
+// App() startup (miniprogram/app.ts). simulate has no App runtime, so a stand-in `App` keeps the
+// options object and the spec plays onLaunch/onShow. With a session in storage the chats come
+// back from the cache before the socket connects, the socket connects with the token and goes
+// online, and the Chats tab's badge counts unread messages of chats that are not muted; when the
+// server ends the session the app goes back to the login page; with no session it goes there at once.
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
+import type * as Chats from "../../../miniprogram/services/chats";
+import type * as Session from "../../../miniprogram/services/session";
+import type { ConversationSummary, Message } from "../../../schema/protocol";
+import { clientModule, settled, waitFor } from "../harness";
+import { closeSockets, createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+
+const chats = () => clientModule<typeof Chats>("services/chats").chats;
+const session = () => clientModule<typeof Session>("services/session");
+const ME = "u_aaaaaaaaaaaaaaaaaaaa";
+const HIKING = "c_hikinghikinghikinghi";
+const WORK = "c_workworkworkworkwork";
+
+interface AppOptions {
+  onLaunch(): void;
+  onShow(): void;
+}
+let app: AppOptions;
+let server: Server;
+let wss: WebSocketServer;
+/** Socket upgrades the server took: the path and the Authorization header. */
+let upgrades: Array<{ url: string; authorization: string | undefined }>;
+let apiBase: string;
+let adapter: WxAdapter;
+/** REST calls the app made, by path. */
+let calls: string[];
+
+const summary = (patch: Partial<ConversationSummary>): ConversationSummary => ({
+  id: HIKING, kind: "group", name: "Hiking", avatarMediaId: null, peer: null, memberCount: 3, lastSeq: 2, readSeq: 0, unread: 2,
+  lastMessage: null, lastMessageAt: 1_700_000_000_000, pinned: false, doNotDisturb: false, muteAll: false, dissolved: false, role: "member", ...patch,
+});
+const cached = [summary({}), summary({ id: WORK, name: "Work", lastSeq: 5, unread: 5, doNotDisturb: true, lastMessageAt: 1_600_000_000_000 })];
+const message = (seq: number, text: string): Message => ({
+  conversationId: HIKING, seq, id: `m${seq}`, senderId: "u_bbbbbbbbbbbbbbbbbbbb", clientId: null, type: "text", body: { text }, mentions: [], mentionAll: false,
+  replyTo: null, forwarded: null, createdAt: 1_700_000_000_000 + seq, recalledAt: null, recalledBy: null,
+});
+
+/** The REST side: the list as the cache has it (nothing new), so no history is asked for. */
+async function api(req: Request): Promise<Response> {
+  const path = new URL(req.url).pathname;
+  calls.push(path);
+  if (path === "/conversations") return Response.json({ conversations: cached });
+  return Response.json({ error: { code: "not_found", message: `no ${path}` } }, { status: 404 });
+}
+
+beforeAll(async () => {
+  server = createServer();
+  wss = new WebSocketServer({ server, path: "/ws" });
+  wss.on("connection", (ws, req: IncomingMessage) => {
+    upgrades.push({ url: req.url ?? "", authorization: req.headers.authorization });
+    ws.send(JSON.stringify({ type: "ready", userId: ME, sessionId: "s1", serverTime: Date.now() }));
+    ws.on("message", (data) => {
+      if (JSON.parse(String(data)).type === "ping") ws.send(JSON.stringify({ type: "pong" }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  apiBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  upgrades = [];
+  calls = [];
+
+  // A device that was signed in: tokens, the chats cache and the server address in wx storage.
+  adapter = createWxAdapter({ fetch: api });
+  installWx(adapter);
+  const user = { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 };
+  const tokens = { accessToken: "access-1", accessTokenExpiresAt: Date.now() + 600_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000 };
+  adapter.storage.set("qun.session", JSON.stringify({ tokens, user }));
+  adapter.storage.set("qun.apiBase", JSON.stringify(apiBase));
+  adapter.storage.set("qun.cache", JSON.stringify({ userId: ME, conversations: cached, messages: { [HIKING]: [message(1, "Who is coming?"), message(2, "Me!")] } }));
+
+  (globalThis as { App?: (options: AppOptions) => void }).App = (options) => void (app = options);
+  clientModule("app");
+});
+
+afterAll(async () => {
+  chats().socket.stop();
+  closeSockets(adapter);
+  await new Promise<void>((resolve) => wss.close(() => resolve()));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+describe("App startup", () => {
+  it("with a stored session shows the cached chats at once, then connects the socket with the token and goes online", async () => {
+    expect(app).toBeDefined();
+    app.onLaunch();
+    // Before any answer from the network: the list and the messages are the cache's.
+    expect(chats().store.get().conversations.map((c) => c.id)).toEqual([HIKING, WORK]);
+    expect(chats().store.get().messages[HIKING]!.map((m) => (m.body as { text: string }).text)).toEqual(["Who is coming?", "Me!"]);
+    expect(upgrades).toEqual([]);
+    // The badge counts the two unread in Hiking, not the five in muted Work (the badge is first
+    // cleared, as the store is empty when the app subscribes, before the cache comes back).
+    expect(adapter.tabBadges).toEqual([{ index: 0, text: null }, { index: 0, text: "2" }]);
+
+    await waitFor(() => chats().store.get().connection === "online", "online");
+    expect(upgrades).toEqual([{ url: "/ws?batch=1", authorization: "Bearer access-1" }]);
+    await waitFor(() => calls.includes("/conversations"), "the list caught up");
+    expect(adapter.navigations).toEqual([]);
+
+    // Back in the foreground: start() again does not open a second socket.
+    app.onShow();
+    await settled(5);
+    expect(upgrades).toHaveLength(1);
+    expect(adapter.sockets).toHaveLength(1);
+  });
+
+  it("goes back to the login page with a toast when the server ends the session, and forgets the chats", async () => {
+    session().endSession("server");
+    await settled();
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/login/index" }]);
+    expect(adapter.toasts).toEqual([{ title: "Please sign in again", icon: "none" }]);
+    expect(chats().store.get().conversations).toEqual([]);
+    expect(adapter.storage.has("qun.cache")).toBe(false);
+    expect(adapter.storage.has("qun.session")).toBe(false);
+    expect(adapter.tabBadges.at(-1)).toEqual({ index: 0, text: null });
+  });
+
+  it("without a session goes to the login page and opens no socket", async () => {
+    adapter = createWxAdapter({ fetch: api });
+    installWx(adapter);
+    upgrades = [];
+    app.onLaunch();
+    app.onShow();
+    await settled(5);
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/login/index" }]);
+    expect(adapter.toasts).toEqual([]);
+    expect(adapter.sockets).toEqual([]);
+    expect(upgrades).toEqual([]);
+  });
+});
