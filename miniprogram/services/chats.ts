@@ -61,6 +61,7 @@ export interface ChatState {
 export const CACHE_PER_CONVERSATION = 50;
 const TYPING_SHOWN_MS = 5_000;
 const TYPING_SEND_EVERY_MS = 3_000;
+const READ_REPORT_MS = 1_000;
 
 function emptyState(): ChatState {
   return { conversations: [], messages: {}, connection: "offline", typing: {}, reads: {}, hasOlder: {}, synced: false };
@@ -137,6 +138,8 @@ export class ChatClient {
   readonly socket: SocketManager;
   private engine: SyncEngine;
   private outbox: Outgoing[] = [];
+  /** Read reports per conversation: when the last went out, the newest seq, a pending trailing one. */
+  private readReports = new Map<string, { lastAt: number; seq: number; timer: ReturnType<typeof setTimeout> | null }>();
   private inFlight = new Set<string>();
   private userId: string | null = null;
   private active: string | null = null;
@@ -201,6 +204,8 @@ export class ChatClient {
   private reset(): void {
     this.engine = this.newEngine();
     this.outbox = [];
+    for (const r of this.readReports.values()) if (r.timer !== null) clearTimeout(r.timer);
+    this.readReports.clear();
     this.inFlight.clear();
     this.userId = null;
     this.active = null;
@@ -429,9 +434,31 @@ export class ChatClient {
     if (c.unread > 0 || c.readSeq < seq) {
       this.store.set({ conversations: this.store.get().conversations.map((x) => (x.id === conversationId ? { ...x, unread: 0, readSeq: seq } : x)) });
     }
-    if (!this.socket.send({ type: "read", conversationId, seq })) {
-      api.post(`/conversations/${conversationId}/read`, { seq }).catch(() => undefined);
-    }
+    this.reportRead(conversationId, seq);
+  }
+
+  /**
+   * Tells the server at most once a second per conversation (the first at once, then the newest
+   * seq at the end of the second): in a busy group with the chat open, a read per incoming message
+   * from every member was most of the server's work.
+   */
+  private reportRead(conversationId: string, seq: number): void {
+    const r = this.readReports.get(conversationId) ?? { lastAt: 0, seq: 0, timer: null };
+    this.readReports.set(conversationId, r);
+    r.seq = Math.max(r.seq, seq);
+    if (r.timer !== null) return;
+    const send = () => {
+      r.lastAt = Date.now();
+      if (!this.socket.send({ type: "read", conversationId, seq: r.seq })) {
+        api.post(`/conversations/${conversationId}/read`, { seq: r.seq }).catch(() => undefined);
+      }
+    };
+    const wait = r.lastAt + READ_REPORT_MS - Date.now();
+    if (wait <= 0) return send();
+    r.timer = setTimeout(() => {
+      r.timer = null;
+      send();
+    }, wait);
   }
 
   /** Older messages for scrolling up; answers whether there are more. */

@@ -20,7 +20,10 @@ export interface LoadSpec {
   drainMs: number; // how long to wait for late deliveries after the last send
   /** Qun: connect with /ws?batch=1, so frames due together arrive as one `batch` frame. */
   batch?: boolean;
-  /** Qun: every member has the chat open, so each device sends a `read` for each message it gets. */
+  /**
+   * Qun: every member has the chat open and reports reads as the mini-program does: the first at
+   * once, then at most one a second with the newest seq.
+   */
   readers?: boolean;
 }
 
@@ -84,6 +87,23 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let refused = 0;
   const prefix = `b${Date.now().toString(36)}-`;
 
+  const reads = sockets.map(() => ({ lastAt: 0, seq: 0, timer: null as NodeJS.Timeout | null }));
+  const reportRead = (r: number, seq: number) => {
+    const state = reads[r]!;
+    state.seq = Math.max(state.seq, seq);
+    if (state.timer) return;
+    const send = () => {
+      state.lastAt = performance.now();
+      if (sockets[r]!.readyState === WebSocket.OPEN) sockets[r]!.send(JSON.stringify({ type: "read", conversationId: spec.conversationId, seq: state.seq }));
+    };
+    const wait = state.lastAt + 1000 - performance.now();
+    if (wait <= 0) return send();
+    state.timer = setTimeout(() => {
+      state.timer = null;
+      send();
+    }, wait);
+  };
+
   sockets.forEach((ws, r) => {
     const onFrame = (f: any, now: number) => {
       if (f.type === "batch") return f.frames.forEach((inner: unknown) => onFrame(inner, now));
@@ -95,7 +115,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
         if (f.message.seq < lastSeq[r]!) outOfOrder++;
         lastSeq[r] = f.message.seq;
         if (measured.has(id)) deliverMs.push(now - due.get(id)!);
-        if (spec.readers && spec.target === "qun") ws.send(JSON.stringify({ type: "read", conversationId: spec.conversationId, seq: f.message.seq }));
+        if (spec.readers && spec.target === "qun") reportRead(r, f.message.seq);
       } else if (f.type === "ack" && typeof f.ref === "string" && f.ref.startsWith(prefix)) {
         acked++;
         if (measured.has(f.ref)) ackMs.push(now - due.get(f.ref)!);
@@ -136,6 +156,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let delivered = 0;
   for (const set of received) for (const id of measuredIds) if (set.has(id)) delivered++;
   const expectedDeliveries = measuredIds.length * sockets.length;
+  for (const state of reads) if (state.timer) clearTimeout(state.timer);
   for (const ws of sockets) ws.terminate();
   return {
     rate: spec.rate,

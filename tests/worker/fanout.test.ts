@@ -1,7 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MESSAGE_LIMITS } from "../../schema/limits";
+import { db } from "../../worker/db";
 import { GATEWAY_SHARDS } from "../../worker/lib/shards";
+import { startSession } from "../../worker/services/tokens";
 import { api, expectError } from "./helpers";
 import { createGroup, makeUsers, sendText, SocketClient } from "./chat-helpers";
 
@@ -30,6 +32,28 @@ describe("fan-out to a 500-member group", () => {
     expect(flushes).toBeLessThanOrEqual(20); // bursts coalesce into fewer flushes
     for (const s of sockets) s.close();
   }, 60_000);
+
+  it("sends a burst of read frames on to the conversation as one call, and refuses an outsider's read", async () => {
+    const [owner, a, b, outsider] = await makeUsers(4);
+    const group = await createGroup(owner!, [a!, b!]);
+    const sent = await Promise.all(Array.from({ length: 5 }, (_, i) => sendText(owner!, group, `read me ${i}`)));
+    const last = Math.max(...sent.map((r) => r.body.seq as number));
+    const tabletToken = (await startSession(env, db(env), a!.id, "tablet")).accessToken; // a second device: its own session
+    const [phone, tablet, stranger] = await Promise.all([SocketClient.connect(a!.token), SocketClient.connect(tabletToken), SocketClient.connect(outsider!.token)]);
+    await Promise.all([phone, tablet, stranger].map((s) => s.next((f) => f.type === "ready")));
+    const stub = env.CONVERSATION.get(env.CONVERSATION.idFromName(group));
+    const before = await stub.stats();
+    for (let seq = last - 4; seq <= last; seq++) phone.send({ type: "read", conversationId: group, seq });
+    tablet.send({ type: "read", conversationId: group, seq: last - 2 });
+    stranger.send({ type: "read", ref: "nosy", conversationId: group, seq: last });
+    // a's other device hears the newest position; the outsider gets an error naming the ref.
+    await tablet.next((f) => f.type === "read" && f.reads.some((r) => r.userId === a!.id && r.seq === last));
+    expect(await stranger.next((f) => f.type === "error")).toMatchObject({ ref: "nosy", code: "forbidden" });
+    expect((await stub.stats()).readCalls - before.readCalls).toBeLessThanOrEqual(2); // a's shard and the outsider's, at most
+    const receipts = await api("GET", `/conversations/${group}/receipts`, { token: owner!.token });
+    expect(receipts.body.reads).toContainEqual({ userId: a!.id, seq: last });
+    for (const s of [phone, tablet, stranger]) s.close();
+  });
 
   it("refuses a 501st member", async () => {
     const [owner, ...rest] = await makeUsers(MESSAGE_LIMITS.groupMembersMax + 2);

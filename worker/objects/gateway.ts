@@ -6,6 +6,7 @@
 // deliver (conversation objects push batches here) → close.
 import { DurableObject } from "cloudflare:workers";
 import { MESSAGE_LIMITS } from "../../schema/limits";
+import type { ErrorCode } from "../../schema/errors";
 import { CLOSE, clientFrame, type ClientFrame, type ServerFrame } from "../../schema/protocol";
 import type { Env } from "../env";
 import type { Result } from "../lib/result";
@@ -21,6 +22,11 @@ interface Attachment {
   batch?: boolean;
 }
 
+/** How long read frames wait to be sent on together. */
+export const READ_COALESCE_MS = 25;
+
+export type ReadResult = { userId: string; ok: true } | { userId: string; ok: false; code: ErrorCode; message: string };
+
 export const SESSION_TAG = (sessionId: string) => `session:${sessionId}`;
 
 export class GatewayObject extends DurableObject<Env> {
@@ -34,6 +40,9 @@ export class GatewayObject extends DurableObject<Env> {
   /** Which sockets take batch frames, remembered so deliver() does not deserialize per frame. */
   private batching = new WeakMap<WebSocket, boolean>();
   private owners = new WeakMap<WebSocket, string>();
+  private readQueue = new Map<string, Map<string, { seq: number; askers: { ws: WebSocket; ref: string | undefined }[] }>>();
+  private readTimer: ReturnType<typeof setTimeout> | null = null;
+  private conversations = new Map<string, ReturnType<typeof conversationObject>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -104,15 +113,61 @@ export class GatewayObject extends DurableObject<Env> {
         const r = await conversationObject(this.env, frame.conversationId).send(att.userId, frame.message);
         return this.reply(ws, frame.ref, r, (ack) => ({ type: "ack", ...(frame.ref ? { ref: frame.ref } : {}), ack }));
       }
-      case "read": {
-        const r = await conversationObject(this.env, frame.conversationId).markRead(att.userId, frame.seq);
-        return this.reply(ws, frame.ref, r, null);
-      }
+      case "read":
+        return this.queueRead(ws, att.userId, frame.conversationId, frame.seq, frame.ref);
       case "recall": {
         const r = await conversationObject(this.env, frame.conversationId).recall(att.userId, frame.seq);
         return this.reply(ws, frame.ref, r, null);
       }
     }
+  }
+
+  /**
+   * Reads wait READ_COALESCE_MS and go to each conversation object as one call: with a busy group
+   * open on every member's screen, one call per read frame was the largest cost left.
+   */
+  private queueRead(ws: WebSocket, userId: string, conversationId: string, seq: number, ref: string | undefined) {
+    let byUser = this.readQueue.get(conversationId);
+    if (!byUser) this.readQueue.set(conversationId, (byUser = new Map()));
+    const entry = byUser.get(userId) ?? { seq: 0, askers: [] };
+    entry.seq = Math.max(entry.seq, seq);
+    entry.askers.push({ ws, ref });
+    byUser.set(userId, entry);
+    if (!this.readTimer) this.readTimer = setTimeout(() => this.ctx.waitUntil(this.sendReads()), READ_COALESCE_MS);
+  }
+
+  private async sendReads() {
+    this.readTimer = null;
+    const queue = this.readQueue;
+    this.readQueue = new Map();
+    await Promise.all(
+      [...queue].map(async ([conversationId, byUser]) => {
+        const users = [...byUser];
+        let results: ReadResult[];
+        try {
+          results = await this.conversation(conversationId).markReads(users.map(([userId, e]) => ({ userId, seq: e.seq })));
+        } catch (e) {
+          this.conversations.delete(conversationId);
+          console.error(JSON.stringify({ msg: "reads failed", conversationId, error: String(e) }));
+          results = users.map(([userId]) => ({ userId, ok: false, code: "internal", message: "Something went wrong; retry" }));
+        }
+        results.forEach((r, i) => {
+          if (r.ok) return;
+          for (const { ws, ref } of users[i]![1].askers) this.send(ws, { type: "error", ...(ref ? { ref } : {}), code: r.code, message: r.message });
+        });
+      }),
+    );
+  }
+
+  /** Conversation stubs, kept while they work (a few hundred at most; forgotten past that). */
+  private conversation(id: string) {
+    let stub = this.conversations.get(id);
+    if (!stub) {
+      if (this.conversations.size >= 500) this.conversations.clear();
+      stub = conversationObject(this.env, id);
+      this.conversations.set(id, stub);
+    }
+    return stub;
   }
 
   private reply<T>(ws: WebSocket, ref: string | undefined, r: Result<T>, ok: ((v: T) => ServerFrame) | null) {

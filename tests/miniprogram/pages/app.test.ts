@@ -28,6 +28,8 @@ let server: Server;
 let wss: WebSocketServer;
 /** Socket upgrades the server took: the path and the Authorization header. */
 let upgrades: Array<{ url: string; authorization: string | undefined }>;
+/** Frames the app sent over its socket. */
+const received: Array<{ type: string; conversationId?: string; seq?: number }> = [];
 let apiBase: string;
 let adapter: WxAdapter;
 /** REST calls the app made, by path. */
@@ -58,7 +60,9 @@ beforeAll(async () => {
     upgrades.push({ url: req.url ?? "", authorization: req.headers.authorization });
     ws.send(JSON.stringify({ type: "ready", userId: ME, sessionId: "s1", serverTime: Date.now() }));
     ws.on("message", (data) => {
-      if (JSON.parse(String(data)).type === "ping") ws.send(JSON.stringify({ type: "pong" }));
+      const frame = JSON.parse(String(data));
+      received.push(frame);
+      if (frame.type === "ping") ws.send(JSON.stringify({ type: "pong" }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -108,6 +112,21 @@ describe("App startup", () => {
     await settled(5);
     expect(upgrades).toHaveLength(1);
     expect(adapter.sockets).toHaveLength(1);
+  });
+
+  it("reports reads of an open chat at most once a second: the first at once, then the newest", async () => {
+    chats().setActive(HIKING);
+    await waitFor(() => received.some((f) => f.type === "read"), "the first read");
+    const push = (seq: number) => [...wss.clients].forEach((ws) => ws.send(JSON.stringify({ type: "message", message: message(seq, `busy ${seq}`) })));
+    for (const seq of [3, 4, 5]) push(seq);
+    await waitFor(() => chats().store.get().messages[HIKING]!.length === 5, "three more messages");
+    await settled(5);
+    const reads = () => received.filter((f) => f.type === "read").map((f) => [f.conversationId, f.seq]);
+    expect(reads()).toEqual([[HIKING, 2]]); // three messages, no read yet: the second is waiting
+    await waitFor(() => reads().length === 2, "the trailing read", 2_000);
+    expect(reads()).toEqual([[HIKING, 2], [HIKING, 5]]);
+    expect(chats().conversation(HIKING)).toMatchObject({ unread: 0, readSeq: 5 }); // the badge did not wait
+    chats().setActive(null);
   });
 
   it("goes back to the login page with a toast when the server ends the session, and forgets the chats", async () => {
