@@ -43,6 +43,10 @@ export interface LoadResult {
   achievedRate: number;
   /** Every delivery, warm-up included (the bench divides server CPU by it). */
   deliveredAll: number;
+  /** With `readers`: read frames sent, read receipts received, and error frames without a send's ref. */
+  readsSent?: number;
+  readReceipts?: number;
+  otherErrors?: number;
 }
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
@@ -87,6 +91,9 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let refused = 0;
   const prefix = `b${Date.now().toString(36)}-`;
 
+  let readsSent = 0;
+  let readReceipts = 0;
+  let otherErrors = 0;
   const reads = sockets.map(() => ({ lastAt: 0, seq: 0, timer: null as NodeJS.Timeout | null }));
   const reportRead = (r: number, seq: number) => {
     const state = reads[r]!;
@@ -94,6 +101,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     if (state.timer) return;
     const send = () => {
       state.lastAt = performance.now();
+      readsSent++;
       if (sockets[r]!.readyState === WebSocket.OPEN) sockets[r]!.send(JSON.stringify({ type: "read", conversationId: spec.conversationId, seq: state.seq }));
     };
     const wait = state.lastAt + 1000 - performance.now();
@@ -121,6 +129,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
         if (measured.has(f.ref)) ackMs.push(now - due.get(f.ref)!);
       } else if (f.type === "error" && typeof f.ref === "string" && f.ref.startsWith(prefix)) {
         refused++;
+      } else if (f.type === "error") {
+        otherErrors++;
+      } else if (f.type === "read" && f.conversationId === spec.conversationId) {
+        readReceipts++;
       }
     };
     ws.on("message", (data) => onFrame(JSON.parse(String(data)), performance.now()));
@@ -168,6 +180,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     delivered,
     lost: expectedDeliveries - delivered,
     duplicates,
+    ...(spec.readers ? { readsSent, readReceipts } : {}),
+    otherErrors,
     outOfOrder,
     deliverMs: summary(deliverMs),
     ackMs: summary(ackMs),

@@ -266,7 +266,7 @@ async function load(spec: LoadSpec, roles: Record<string, number[]> = {}, profil
   }
 }
 
-const ok = (r: LoadResult) => r.lost === 0 && r.duplicates === 0 && r.refused === 0 && r.deliverMs.p99 <= P99_BUDGET_MS;
+const ok = (r: LoadResult) => r.lost === 0 && r.duplicates === 0 && r.refused === 0 && !r.otherErrors && r.deliverMs.p99 <= P99_BUDGET_MS;
 
 async function measure(target: Target) {
   const out: Record<string, unknown> = {};
@@ -282,7 +282,7 @@ async function measure(target: Target) {
       // At most 8 messages/s per sender keeps Qun's per-sender limit (10/s) out of the way.
       const senderCount = Math.min(size, Math.max(1, Math.ceil(rate / 8)));
       const r = await load({ baseUrl: target.baseUrl, target: target.name === "qun" ? "qun" : "baseline", conversationId, members, senders: Array.from({ length: senderCount }, (_, i) => i), rate, durationMs: plan.durationMs, warmupMs: plan.warmupMs, drainMs: plan.drainMs, batch, readers }, target.roles(), profiler);
-      log(`${target.name} ${size} members @ ${rate}/s: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} max ${r.deliverMs.max} ms, ack p50 ${r.ackMs.p50} p99 ${r.ackMs.p99}, lost ${r.lost}, dup ${r.duplicates}, refused ${r.refused}; cores busy ${JSON.stringify(r.cpu)}; CPU µs per delivery ${JSON.stringify(r.cpuUsPerDelivery)}; load average ${loadavg()[0]!.toFixed(2)}`);
+      log(`${target.name} ${size} members @ ${rate}/s: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} max ${r.deliverMs.max} ms, ack p50 ${r.ackMs.p50} p99 ${r.ackMs.p99}, lost ${r.lost}, dup ${r.duplicates}, refused ${r.refused}${r.otherErrors ? `, other errors ${r.otherErrors}` : ""}${r.readsSent !== undefined ? `, reads sent ${r.readsSent} receipts heard ${r.readReceipts}` : ""}; cores busy ${JSON.stringify(r.cpu)}; CPU µs per delivery ${JSON.stringify(r.cpuUsPerDelivery)}; load average ${loadavg()[0]!.toFixed(2)}`);
       list.push(r);
       if (!ok(r)) break;
     }
