@@ -95,6 +95,8 @@ export interface WxAdapter {
   documents: Array<{ filePath: string; showMenu?: boolean; fileType?: string }>;
   /** wx.openLocation calls. */
   maps: Array<{ latitude: number; longitude: number; scale?: number; name?: string; address?: string }>;
+  /** wx.previewImage ({ urls, current }) and wx.previewMedia ({ sources }) calls. */
+  previews: Array<{ urls: string[]; current?: string } | { sources: Array<{ url: string; type?: string }> }>;
   /** The tab bar's badges: wx.setTabBarBadge texts, and null for wx.removeTabBarBadge, by tab index. */
   tabBadges: Array<{ index: number; text: string | null }>;
   /** Plays the audio that is playing to its end (InnerAudioContext.onEnded). */
@@ -124,6 +126,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const audio: AudioRecord[] = [];
   const documents: WxAdapter["documents"] = [];
   const maps: WxAdapter["maps"] = [];
+  const previews: WxAdapter["previews"] = [];
   const tabBadges: WxAdapter["tabBadges"] = [];
   /** InnerAudioContexts playing now, with their onEnded listeners (endAudio runs them). */
   const playing = new Set<{ ended: () => void }>();
@@ -401,6 +404,22 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
         return { errMsg: "openLocation:ok" };
       }, "openLocation");
     },
+    // wx.previewImage needs urls, and current (when given) must be one of them; wx.previewMedia needs sources.
+    previewImage: (opts: Callbacks<unknown> & { urls: string[]; current?: string }) => {
+      previews.push({ urls: opts.urls, ...(opts.current !== undefined ? { current: opts.current } : {}) });
+      return settle(opts, () => {
+        if (!Array.isArray(opts.urls) || opts.urls.length === 0) throw new Error("urls is empty");
+        if (opts.current !== undefined && !opts.urls.includes(opts.current)) throw new Error("current is not in urls");
+        return { errMsg: "previewImage:ok" };
+      }, "previewImage");
+    },
+    previewMedia: (opts: Callbacks<unknown> & { sources: Array<{ url: string; type?: string }> }) => {
+      previews.push({ sources: opts.sources });
+      return settle(opts, () => {
+        if (!Array.isArray(opts.sources) || opts.sources.length === 0) throw new Error("sources is empty");
+        return { errMsg: "previewMedia:ok" };
+      }, "previewMedia");
+    },
     // wx.openDocument opens doc(x), xls(x), ppt(x) and pdf only, known from fileType or the path's extension.
     openDocument: (opts: Callbacks<unknown> & { filePath: string; showMenu?: boolean; fileType?: string }) => {
       const { success: _s, fail: _f, complete: _c, ...shown } = opts;
@@ -480,6 +499,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     audio,
     documents,
     maps,
+    previews,
     tabBadges,
     endAudio() {
       for (const p of [...playing]) p.ended();

@@ -136,6 +136,11 @@ let discardRecording = false;
 /** Voice messages: at least a second (shorter ones are "Too short"), at most a minute, as in WeChat. */
 const VOICE_MIN_MS = 1000;
 const VOICE_MAX_MS = 60_000;
+/** How far (px) the finger slides up from where it pressed before letting go cancels, as in WeChat. */
+const CANCEL_SWIPE_PX = 50;
+/** Where the finger pressed the talk button. */
+let recordStartY = 0;
+const touchY = (e: WechatMiniprogram.TouchEvent) => e.touches?.[0]?.clientY ?? e.changedTouches?.[0]?.clientY ?? 0;
 /** The kinds of file wx.openDocument opens. */
 const DOCUMENT_TYPES = ["doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf"] as const;
 let unmuteTimer: ReturnType<typeof setTimeout> | null = null;
@@ -166,6 +171,8 @@ Component({
     scrollInto: "",
     voiceMode: false,
     recording: false,
+    /** The finger slid up off the talk button while recording: letting go now drops the recording. */
+    recordCancel: false,
     upload: null as { label: string; percent: number } | null,
     dissolved: false,
     /** Why the input bar is closed while the group lets me read but not write. */
@@ -647,19 +654,30 @@ Component({
      * Hold to talk. The recorder is one for the whole app and WeChat does not say whether a second
      * onStop replaces the first, so its listeners are set once and reach the page that is recording.
      */
-    onRecordStart() {
-      if (!recorder) {
-        recorder = wx.getRecorderManager();
-        recorder.onStop((res) => recordingPage?.recorded(res));
-        recorder.onError(() => recordingPage?.recorded(null));
+    onRecordStart(e: WechatMiniprogram.TouchEvent) {
+      recordStartY = touchY(e);
+      // WeChat hands out one manager; asking each time keeps this right wherever wx comes from.
+      const manager = wx.getRecorderManager();
+      if (recorder !== manager) {
+        recorder = manager;
+        manager.onStop((res) => recordingPage?.recorded(res));
+        manager.onError(() => recordingPage?.recorded(null));
       }
       recordingPage = this as unknown as RecordingPage;
       discardRecording = false;
       recorder.start({ format: "aac", duration: VOICE_MAX_MS });
-      this.setData({ recording: true });
+      this.setData({ recording: true, recordCancel: false });
+    },
+
+    /** Sliding up by CANCEL_SWIPE_PX arms the cancel; sliding back down disarms it. */
+    onRecordMove(e: WechatMiniprogram.TouchEvent) {
+      if (!this.data.recording) return;
+      const cancel = recordStartY - touchY(e) > CANCEL_SWIPE_PX;
+      if (cancel !== this.data.recordCancel) this.setData({ recordCancel: cancel });
     },
 
     onRecordEnd() {
+      if (this.data.recordCancel) discardRecording = true;
       if (this.data.recording) recorder?.stop();
     },
 
@@ -672,7 +690,7 @@ Component({
     /** The recorder stopped (released, or at 60 s): send what it heard unless it is under a second. */
     recorded(res: WechatMiniprogram.OnStopListenerResult | null) {
       recordingPage = null;
-      this.setData({ recording: false });
+      this.setData({ recording: false, recordCancel: false });
       if (!res || discardRecording) return;
       if (res.duration < VOICE_MIN_MS) {
         wx.showToast({ title: "Too short", icon: "none" });

@@ -547,6 +547,42 @@ describe("Chat page", () => {
       expect(adapter.toasts).toHaveLength(1);
     });
 
+    it("sliding up off the talk button arms a cancel: letting go there drops the recording, sliding back sends it", async () => {
+      withPickers({ recording: () => ({ durationMs: 4_000, bytes: aac(150) }) });
+      const comp = await openChat();
+      await tap(comp, "#toggle-voice");
+      const press = async (event: "touchstart" | "touchmove" | "touchend", y: number) => {
+        comp.querySelector("#hold-to-talk")!.dispatchEvent(event, event === "touchend" ? { changedTouches: [{ x: 100, y }] } : { touches: [{ x: 100, y }], changedTouches: [{ x: 100, y }] });
+        await settled();
+      };
+      expect(comp.querySelector("#voice-tip")).toBeUndefined();
+      await press("touchstart", 600);
+      expect(text(comp, "#voice-tip")).toBe("Swipe up to cancel");
+      await press("touchmove", 570); // a wobble is not a cancel
+      expect(text(comp, "#hold-to-talk")).toBe("Release to Send");
+      await press("touchmove", 500);
+      expect(text(comp, "#hold-to-talk")).toBe("Release to Cancel");
+      expect(text(comp, "#voice-tip")).toBe("Release to cancel");
+      expect(comp.querySelector(".chat-voice-tip--cancel")).toBeDefined();
+      await press("touchend", 500);
+      await settled(5);
+      expect(comp.instance.data.recording).toBe(false);
+      expect(comp.querySelector("#voice-tip")).toBeUndefined();
+      expect(uploads).toHaveLength(0);
+      expect(sent).toHaveLength(0);
+      expect(adapter.toasts).toEqual([]);
+
+      // Changing one's mind: up, then back down, then letting go sends.
+      await press("touchstart", 600);
+      await press("touchmove", 480);
+      await press("touchmove", 590);
+      expect(text(comp, "#hold-to-talk")).toBe("Release to Send");
+      await press("touchend", 590);
+      await waitFor(() => sent.length === 1 && comp.instance.data.upload === null, "the voice message");
+      expect(sent[0]!.body).toEqual({ mediaId: uploads[0]!.id, durationMs: 4_000 });
+      expect(adapter.recordings).toHaveLength(2);
+    });
+
     it("sends a file picked from a chat with its name and size, and the bubble shows both", async () => {
       const bytes = concat("%PDF-1.7\n", new Uint8Array(2_560 - 16).fill(32), "\n%%EOF\n");
       withPickers({ chooseMessageFile: () => ({ path: "wxfile://tmp/minutes.pdf", size: bytes.length, name: "Trip minutes.pdf" }) });
@@ -637,6 +673,24 @@ describe("Chat page", () => {
       await waitFor(() => comp.instance.data.error !== "", "the second error");
       expect(comp.instance.data.error).toBe("This file is no longer available");
       expect(adapter.documents).toHaveLength(1);
+    });
+
+    it("taps a picture to preview every picture of the chat from it, and a video to play it", async () => {
+      const yes = MESSAGES[2]!;
+      MESSAGES[2] = msg(3, ME, "image", { mediaId: "md_secondsecondsecond", width: 400, height: 300 });
+      try {
+        const comp = await openChat();
+        await tap(comp, `${bubble(comp, 4)} .bubble__image`);
+        await waitFor(() => adapter.previews.length === 1, "the picture preview");
+        // Swiping in the viewer goes through the chat's pictures in order, starting at the one tapped.
+        expect(adapter.previews[0]).toEqual({ urls: [signed("md_secondsecondsecond"), signed("md_imageimageimageimag")], current: signed("md_imageimageimageimag") });
+        await tap(comp, `${bubble(comp, 6)} .bubble__video`);
+        await waitFor(() => adapter.previews.length === 2, "the video");
+        expect(adapter.previews[1]).toEqual({ sources: [{ url: signed("md_videovideovideovide"), type: "video" }] });
+        expect(comp.instance.data.error).toBe("");
+      } finally {
+        MESSAGES[2] = yes;
+      }
     });
 
     it("taps a location bubble to open it on WeChat's map", async () => {
