@@ -15,7 +15,22 @@ export class IsolateProfiler {
   private nextId = 1;
   private pending = new Map<number, (r: any) => void>();
 
-  static async connect(inspectorPort: number): Promise<IsolateProfiler> {
+  /** The isolate's JS heap after a full collection (what live objects hold, unlike RSS). */
+  static async heapAfterGc(inspectorPort: number): Promise<{ usedKiB: number; totalKiB: number } | null> {
+    const p = await IsolateProfiler.connect(inspectorPort, false).catch(() => null);
+    if (!p) return null;
+    try {
+      await p.call("HeapProfiler.collectGarbage").catch(() => undefined);
+      const { usedSize, totalSize } = await p.call("Runtime.getHeapUsage");
+      return { usedKiB: Math.round(usedSize / 1024), totalKiB: Math.round(totalSize / 1024) };
+    } catch {
+      return null;
+    } finally {
+      p.close();
+    }
+  }
+
+  static async connect(inspectorPort: number, profile = true): Promise<IsolateProfiler> {
     const p = new IsolateProfiler();
     const ws = new WebSocket(`ws://127.0.0.1:${inspectorPort}/ws`);
     await new Promise<void>((resolve, reject) => {
@@ -27,6 +42,7 @@ export class IsolateProfiler {
       if (m.id !== undefined) p.pending.get(m.id)?.(m);
     });
     p.ws = ws;
+    if (!profile) return p;
     await p.call("Profiler.enable");
     await p.call("Profiler.setSamplingInterval", { interval: 500 }); // µs
     return p;

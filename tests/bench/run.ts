@@ -273,6 +273,8 @@ async function measure(target: Target) {
   const sweeps: Record<string, LoadResult[]> = {};
   const maxRate: Record<string, number | null> = {};
   if (compareBatch > 0 && target.name === "qun") return { compareBatch: await abBatch(target) };
+  // Memory first, while the server is fresh: after the load steps its heap holds their leftovers.
+  const memory = skip.has("memory") ? null : await idleMemory(target);
   const profiler = profiling && target.inspectorPort ? await IsolateProfiler.connect(target.inspectorPort) : undefined;
   for (const size of plan.groupSizes) {
     const conversationId = await target.group(size);
@@ -296,8 +298,7 @@ async function measure(target: Target) {
 
   if (!skip.has("catchup")) out.catchUp = await catchUp(target);
   if (!skip.has("hibernation")) out.afterIdle = await afterIdle(target);
-  if (!skip.has("memory")) out.memory = await idleMemory(target);
-  return out;
+  return { ...(memory ? { memory } : {}), ...out };
 }
 
 async function abBatch(target: Target) {
@@ -399,36 +400,58 @@ async function afterIdle(target: Target) {
 }
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** RSS of the server's processes with 0, 500 and 2,000 idle sockets connected. */
+/**
+ * RSS of the server's processes with 0, 500 and 2,000 idle sockets connected, and for Qun the
+ * isolate's JS heap after a collection. Runs first, on a fresh server, with every credential made
+ * beforehand, so the figure is what the sockets hold, not what sign-ins and earlier loads left.
+ */
 async function idleMemory(target: Target) {
-  const memory: { sockets: number; rssKiB: number }[] = [];
+  const memory: { sockets: number; rssKiB: number; heapUsedKiB?: number }[] = [];
   const { default: WebSocket } = await import("ws");
   const open: InstanceType<typeof WebSocket>[] = [];
+  const most = Math.max(...plan.idle);
+  // Qun: one socket per session, so extra sockets need extra sessions.
+  const credentials: string[] = [];
+  for (let i = 0; i < most; i += 50) {
+    credentials.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(50, most - i) }, (_, k) => {
+          const m = target.members[(i + k) % target.members.length]!;
+          return target.name === "qun" && i + k >= target.members.length ? qunSession(target, i + k) : Promise.resolve(m.credential);
+        }),
+      )),
+    );
+  }
+  const url = target.name === "qun" ? `${target.baseUrl.replace(/^http/, "ws")}/ws` : `${target.baseUrl.replace(/^http/, "ws")}/ws?c=idle`;
   for (const n of plan.idle) {
     while (open.length < n) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(50, n - open.length) }, async (_, k) => {
-          const m = target.members[(open.length + k) % target.members.length]!;
-          // Qun: one socket per session, so extra sockets need extra sessions.
-          const credential = target.name === "qun" && open.length + k >= target.members.length ? await qunSession(target, open.length + k) : m.credential;
-          const url = target.name === "qun" ? `${target.baseUrl.replace(/^http/, "ws")}/ws` : `${target.baseUrl.replace(/^http/, "ws")}/ws?c=idle`;
-          return await new Promise<InstanceType<typeof WebSocket>>((resolve, reject) => {
-            const ws = new WebSocket(url, ["qun", credential], { perMessageDeflate: false });
-            ws.once("message", () => resolve(ws));
-            ws.once("error", reject);
-          });
-        }),
+        credentials.slice(open.length, Math.min(n, open.length + 50)).map(
+          (credential) =>
+            new Promise<InstanceType<typeof WebSocket>>((resolve, reject) => {
+              const ws = new WebSocket(url, ["qun", credential], { perMessageDeflate: false });
+              ws.once("message", () => resolve(ws));
+              ws.once("error", reject);
+            }),
+        ),
       );
       open.push(...batch);
     }
-    await new Promise((r) => setTimeout(r, 2000));
-    memory.push({ sockets: n, rssKiB: rssKiB(target.pids()) });
-    log(`${target.name}: ${n} idle sockets, RSS ${memory.at(-1)!.rssKiB} KiB`);
+    // Long enough for idle objects to be evicted (their sockets hibernate) before the sample.
+    await new Promise((r) => setTimeout(r, target.name === "qun" ? 15_000 : 2000));
+    const heap = target.inspectorPort ? await IsolateProfiler.heapAfterGc(target.inspectorPort) : null;
+    memory.push({ sockets: n, rssKiB: rssKiB(target.pids()), ...(heap ? { heapUsedKiB: heap.usedKiB } : {}) });
+    log(`${target.name}: ${n} idle sockets, RSS ${memory.at(-1)!.rssKiB} KiB${heap ? `, JS heap ${heap.usedKiB} KiB` : ""}`);
   }
   for (const ws of open) ws.terminate();
   const first = memory[0]!;
   const last = memory.at(-1)!;
-  return { samples: memory, kibPerSocket: Math.round(((last.rssKiB - first.rssKiB) / Math.max(1, last.sockets - first.sockets)) * 10) / 10 };
+  const per = (a: number, b: number) => Math.round(((a - b) / Math.max(1, last.sockets - first.sockets)) * 10) / 10;
+  return {
+    samples: memory,
+    kibPerSocket: per(last.rssKiB, first.rssKiB),
+    ...(last.heapUsedKiB !== undefined && first.heapUsedKiB !== undefined ? { heapKibPerSocket: per(last.heapUsedKiB, first.heapUsedKiB) } : {}),
+  };
 }
 
 async function qunSession(target: Target, i: number) {
@@ -506,7 +529,8 @@ function table(results: Record<string, any>) {
     row("20 msg/s into 500: p50 / p99 / max ms", (r) => (r.at20In500 ? `${r.at20In500.deliverMs.p50} / ${r.at20In500.deliverMs.p99} / ${r.at20In500.deliverMs.max}` : null)),
     row("20 msg/s into 500: ack p50 / p99 ms", (r) => (r.at20In500 ? `${r.at20In500.ackMs.p50} / ${r.at20In500.ackMs.p99}` : null)),
     row(`catch-up of ${plan.catchUp}: ms / KiB`, (r) => `${r.catchUp.ms} / ${Math.round(r.catchUp.bytes / 1024)}`),
-    row("KiB per idle socket", (r) => r.memory.kibPerSocket),
+    row("KiB per idle socket (RSS)", (r) => r.memory.kibPerSocket),
+    row("KiB per idle socket (JS heap after GC)", (r) => r.memory.heapKibPerSocket),
   ].join("\n");
 }
 

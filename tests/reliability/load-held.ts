@@ -11,6 +11,7 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { IsolateProfiler } from "../bench/profile.ts";
 import { startWorker } from "../support/wrangler-dev.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -173,6 +174,10 @@ async function main() {
     log(`${devices.length} sockets connected in ${Math.round((Date.now() - startedAt) / 1000)} s`);
 
     const pids = qunWorkerd(worker.pid, new URL(base).port);
+    // The isolate's JS heap after a collection, once a minute: RSS alone cannot tell live objects
+    // from caches (SQLite pages, allocator slack) that grow to a size and stop.
+    const inspectorPort = Number(readFileSync(`/proc/${worker.pid}/cmdline`, "utf8").replaceAll("\0", " ").match(/--inspector-port (\d+)/)?.[1] ?? 0);
+    const heap: { atSeconds: number; usedKiB: number }[] = [];
     const memory: { atSeconds: number; rssKiB: number; sockets: number }[] = [];
     const runStart = Date.now();
     const sample = () => memory.push({ atSeconds: Math.round((Date.now() - runStart) / 1000), rssKiB: rssKiB(pids), sockets: devices.filter((d) => d.ws?.readyState === WebSocket.OPEN).length });
@@ -236,10 +241,12 @@ async function main() {
         }, 1000);
       }
     });
-    every(SAMPLE_EVERY_MS, () => {
+    every(SAMPLE_EVERY_MS, async () => {
       sample();
       const m = memory.at(-1)!;
-      log(`${m.atSeconds} s: RSS ${(m.rssKiB / 1024).toFixed(1)} MiB, ${m.sockets} sockets open, ${sent.size} sent, ${acks} acked, ${refusals} refused, ${http5xx} 5xx; load average ${loadavg()[0]!.toFixed(2)}`);
+      const h = inspectorPort && memory.length % 4 === 0 ? await IsolateProfiler.heapAfterGc(inspectorPort) : null;
+      if (h) heap.push({ atSeconds: m.atSeconds, usedKiB: h.usedKiB });
+      log(`${m.atSeconds} s: RSS ${(m.rssKiB / 1024).toFixed(1)} MiB${h ? `, JS heap after GC ${(h.usedKiB / 1024).toFixed(1)} MiB` : ""}, ${m.sockets} sockets open, ${sent.size} sent, ${acks} acked, ${refusals} refused, ${http5xx} 5xx; load average ${loadavg()[0]!.toFixed(2)}`);
     });
     await sleep(end - Date.now());
     for (const t of timers) clearInterval(t);
@@ -289,7 +296,7 @@ async function main() {
       http5xx,
       httpErrors,
       failures: [...failures, ...deviceErrors].slice(0, 50),
-      memory: { earlyMiB: Math.round(early / 102.4) / 10, lateMiB: Math.round(late / 102.4) / 10, growthPct, samples: memory },
+      memory: { earlyMiB: Math.round(early / 102.4) / 10, lateMiB: Math.round(late / 102.4) / 10, growthPct, samples: memory, heapAfterGc: heap },
     };
     const ok = result.lost === 0 && duplicates === 0 && unacked === 0 && refusals === 0 && http5xx === 0 && httpErrors === 0 && failures.length === 0 && growthPct < 10;
     mkdirSync(join(ROOT, "bench-results"), { recursive: true });
