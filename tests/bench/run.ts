@@ -21,7 +21,9 @@ const plan = quick
 const listArg = (name: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1]!.split(",") : null);
 if (listArg("sizes")) plan.groupSizes = listArg("sizes")!.map(Number);
 if (listArg("rates")) plan.rates = listArg("rates")!.map(Number);
-const skip = new Set(listArg("skip") ?? []);
+// --quick checks a hot path in under a minute: the idle waits (hibernation, memory) are left out
+// unless --skip says otherwise.
+const skip = new Set(listArg("skip") ?? (quick ? ["hibernation", "memory"] : []));
 // `--profile`: a CPU profile of Qun's isolate during each load step (top functions in the report).
 const profiling = process.argv.includes("--profile");
 // `--no-batch`: Qun's clients take one frame per message (how it ran before batch frames).
@@ -504,7 +506,7 @@ function ratios(results: Record<string, any>) {
       maxRate500: q.maxSustainedRate[500] && r.maxSustainedRate[500] ? round2(q.maxSustainedRate[500] / r.maxSustainedRate[500]) : null,
       p99At20In500: q.at20In500 && r.at20In500 ? round2(q.at20In500.deliverMs.p99 / r.at20In500.deliverMs.p99) : null,
       catchUpMs: round2(q.catchUp.ms / r.catchUp.ms),
-      kibPerSocket: r.memory.kibPerSocket ? round2(q.memory.kibPerSocket / r.memory.kibPerSocket) : null,
+      kibPerSocket: r.memory?.kibPerSocket && q.memory?.kibPerSocket ? round2(q.memory.kibPerSocket / r.memory.kibPerSocket) : null,
     };
   }
   return out;
