@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { befriendAll } from "../support/friends.ts";
 import { freePort, startWorker, type RunningWorker } from "../support/wrangler-dev.ts";
 import type { LoadResult, LoadSpec } from "./load.ts";
 import { IsolateProfiler, type ProfileSummary } from "./profile.ts";
@@ -122,6 +123,11 @@ async function startQun(userCount: number): Promise<Target> {
     const r = await json(`${base}/auth/dev`, { method: "POST", body: JSON.stringify({ name: `bench${i}` }) });
     return { userId: r.user.id as string, credential: r.accessToken as string, name: `bench${i}` };
   });
+  // Only friends can be put in a group: every group here is the first user's, so they befriend the rest.
+  const befriending = Date.now();
+  const account = (m: Member) => ({ id: m.userId, token: m.credential });
+  await befriendAll(base, account(members[0]!), members.slice(1).map(account));
+  log(`qun: ${members.length - 1} friendships with the groups' owner in ${Math.round((Date.now() - befriending) / 1000)} s`);
   return {
     name: "qun",
     baseUrl: base,

@@ -2,6 +2,7 @@
 // and an HTTP client for it. Runs in Node.
 import { inject } from "vitest";
 import type { AuthResponse } from "../../schema/api";
+import * as friends from "../support/friends";
 export { freePort, startWorker, type RunningWorker } from "../support/wrangler-dev";
 
 declare module "vitest" {
@@ -38,6 +39,11 @@ export class HttpClient {
     const res = await this.post<AuthResponse>("/auth/dev", { name });
     if (res.status !== 200 && res.status !== 201) throw new Error(`dev login failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
+  }
+
+  /** `a` asks `b` to be friends and `b` accepts: only friends can be put in a group. */
+  befriend(a: AuthResponse, b: AuthResponse): Promise<void> {
+    return friends.befriend(this.baseUrl, { id: a.user.id, token: a.accessToken }, { id: b.user.id, token: b.accessToken });
   }
 }
 

@@ -64,6 +64,7 @@ describe("a picture through a group", () => {
 
   beforeAll(async () => {
     [alice, bob, eve] = await Promise.all([http.devLogin(uniqueName("alice")), http.devLogin(uniqueName("bob")), http.devLogin(uniqueName("eve"))]);
+    await http.befriend(alice, bob);
     const res = await http.post("/conversations", { name: "Photos", memberIds: [bob.user.id] }, alice.accessToken);
     expect(res.status).toBe(201);
     groupId = res.body.id;

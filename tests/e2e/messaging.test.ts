@@ -1,6 +1,7 @@
-// Messaging end to end: three people on real sockets to `wrangler dev`, a group and a direct
-// chat, and a device that loses its connection mid-stream and catches up with the same
-// SyncEngine the mini-program runs: it ends with exactly the messages sent, in order, once.
+// Messaging end to end: three people on real sockets to `wrangler dev`, a group (Alice's, with
+// her two friends) and a direct chat between the other two, and a device that loses its
+// connection mid-stream and catches up with the same SyncEngine the mini-program runs: it ends
+// with exactly the messages sent, in order, once.
 import { beforeAll, describe, expect, it } from "vitest";
 import { SyncEngine } from "../../miniprogram/core/sync";
 import type { AuthResponse } from "../../schema/api";
@@ -40,6 +41,8 @@ describe("three people on real sockets", () => {
     [alice, bob, carol] = await Promise.all([http.devLogin(aliceName), http.devLogin(uniqueName("bob")), http.devLogin(uniqueName("carol"))]);
     aliceLaptop = await http.devLogin(aliceName); // the same account signed in on a second device
     expect(aliceLaptop.user.id).toBe(alice.user.id);
+    // Alice puts her friends in a group; Bob and Carol stay strangers to each other.
+    await Promise.all([http.befriend(alice, bob), http.befriend(alice, carol)]);
   });
 
   it("creates a group that every member's devices hear about live, the creator's second device included", async () => {
@@ -87,37 +90,37 @@ describe("three people on real sockets", () => {
       Device.connect(http.baseUrl, bob.accessToken),
       Device.connect(http.baseUrl, carol.accessToken),
     ]);
-    // Strangers cannot start a chat; friends can. Alice asks, Bob accepts, and the chat opens.
-    expect((await http.post("/conversations/direct", { userId: bob.user.id }, alice.accessToken)).body.error.code).toBe("not_friends");
-    const asked = await http.post("/contacts/requests", { userId: bob.user.id, greeting: "Alice from the hike" }, alice.accessToken);
+    // Strangers cannot start a chat; friends can. Bob asks, Carol accepts, and the chat opens.
+    expect((await http.post("/conversations/direct", { userId: carol.user.id }, bob.accessToken)).body.error.code).toBe("not_friends");
+    const asked = await http.post("/contacts/requests", { userId: carol.user.id, greeting: "Bob from the hike" }, bob.accessToken);
     expect(asked.status).toBe(201);
-    await bobPhone.next((f) => f.type === "friend_request");
-    const accepted = await http.post(`/contacts/requests/${asked.body.request.id}/accept`, {}, bob.accessToken);
+    await carolPhone.next((f) => f.type === "friend_request");
+    const accepted = await http.post(`/contacts/requests/${asked.body.request.id}/accept`, {}, carol.accessToken);
     expect(accepted.status).toBe(200);
-    const opened = await http.post("/conversations/direct", { userId: bob.user.id }, alice.accessToken);
+    const opened = await http.post("/conversations/direct", { userId: carol.user.id }, bob.accessToken);
     expect(opened.status).toBe(200);
     const directId: string = opened.body.id;
     expect(directId).toBe(accepted.body.conversationId);
-    await alicePhone.next(isMessage(directId, (m) => m.type === "system"));
+    await bobPhone.next(isMessage(directId, (m) => m.type === "system"));
 
-    const sent = await http.post(`/conversations/${directId}/messages`, { clientId: "dm-1", type: "text", body: { text: "Bring the map" } }, alice.accessToken);
+    const sent = await http.post(`/conversations/${directId}/messages`, { clientId: "dm-1", type: "text", body: { text: "Bring the map" } }, bob.accessToken);
     expect(sent.status).toBe(201);
-    const { message } = await bobPhone.next<Extract<ServerFrame, { type: "message" }>>(isMessage(directId, (m) => m.clientId === "dm-1"));
+    const { message } = await carolPhone.next<Extract<ServerFrame, { type: "message" }>>(isMessage(directId, (m) => m.clientId === "dm-1"));
     expect(text(message)).toBe("Bring the map");
 
     // Typing and read state in a direct chat reach the other person.
-    bobPhone.send({ type: "typing", conversationId: directId });
-    await alicePhone.next((f) => f.type === "typing" && f.conversationId === directId && f.userId === bob.user.id);
-    bobPhone.send({ type: "read", conversationId: directId, seq: message.seq });
-    await alicePhone.next((f) => f.type === "read" && f.conversationId === directId);
+    carolPhone.send({ type: "typing", conversationId: directId });
+    await bobPhone.next((f) => f.type === "typing" && f.conversationId === directId && f.userId === carol.user.id);
+    carolPhone.send({ type: "read", conversationId: directId, seq: message.seq });
+    await bobPhone.next((f) => f.type === "read" && f.conversationId === directId);
 
-    // Carol is not in it: no frame, no history, no sending.
-    expect((await http.get(`/conversations/${directId}/messages`, carol.accessToken)).status).toBe(403);
-    const intrude = await http.post(`/conversations/${directId}/messages`, { clientId: "x", type: "text", body: { text: "hi" } }, carol.accessToken);
+    // Alice is not in it: no frame, no history, no sending.
+    expect((await http.get(`/conversations/${directId}/messages`, alice.accessToken)).status).toBe(403);
+    const intrude = await http.post(`/conversations/${directId}/messages`, { clientId: "x", type: "text", body: { text: "hi" } }, alice.accessToken);
     expect(intrude.status).toBe(403);
     expect(intrude.body.error.code).toBe("forbidden");
     await new Promise((r) => setTimeout(r, 300));
-    expect(carolPhone.frames.filter((f) => f.type === "message" && f.message.conversationId === directId)).toEqual([]);
+    expect(alicePhone.frames.filter((f) => f.type === "message" && f.message.conversationId === directId)).toEqual([]);
 
     await Promise.all([alicePhone, bobPhone, carolPhone].map((d) => d.close()));
   });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { HistoryPage, ServerFrame } from "../../schema/protocol";
+import { befriend } from "../support/friends";
 import { startWorker, type RunningWorker } from "../support/wrangler-dev";
 
 const state = mkdtempSync(join(tmpdir(), "qun-crash-"));
@@ -53,6 +54,7 @@ function sender(url: string, token: string, conversationId: string, prefix: stri
 it("keeps every acked message exactly once, in order, across a kill -9, and retries add nothing", { timeout: 180_000 }, async () => {
   worker = await startWorker(vars, 90_000, state);
   const [alice, bob] = [await post("/auth/dev", { name: "crash-alice" }), await post("/auth/dev", { name: "crash-bob" })];
+  await befriend(worker.url, { id: alice.body.user.id, token: alice.body.accessToken }, { id: bob.body.user.id, token: bob.body.accessToken });
   const group = await post("/conversations", { name: "Crash test", memberIds: [bob.body.user.id] }, alice.body.accessToken);
   expect(group.status).toBe(201);
   const conversationId: string = group.body.id;

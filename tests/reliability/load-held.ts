@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { IsolateProfiler } from "../bench/profile.ts";
+import { befriendAll } from "../support/friends.ts";
 import { startWorker } from "../support/wrangler-dev.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -122,14 +123,20 @@ async function main() {
     const tokenOf = (user: number) => devices.find((d) => d.user === user)!.token;
     log(`signed in ${devices.length} devices in ${Math.round((Date.now() - startedAt) / 1000)} s`);
 
-    // One group of everyone (up to 500) and small groups of USERS / SMALL_GROUPS each.
+    // One group of everyone (up to 500) and small groups of USERS / SMALL_GROUPS each. Only
+    // friends can be put in a group, so each group's first member befriends the others first.
     const conversations: { id: string; members: number[] }[] = [];
+    const account = (u: number) => ({ id: userIds[u]!, token: tokenOf(u) });
     const everyone = Array.from({ length: Math.min(USERS, 500) }, (_, u) => u);
+    const per = Math.max(2, Math.floor(USERS / SMALL_GROUPS));
+    const small: number[][] = [];
+    for (let g = 0; g < SMALL_GROUPS && g * per + 1 < USERS; g++) small.push(Array.from({ length: Math.min(per, USERS - g * per) }, (_, k) => g * per + k));
+    const befriending = Date.now();
+    for (const members of [everyone, ...small]) await befriendAll(base, account(members[0]!), members.slice(1).map(account));
+    log(`each group's first member befriended the rest in ${Math.round((Date.now() - befriending) / 1000)} s`);
     const big = await call("POST", "/conversations", tokenOf(0), { name: "Everyone", memberIds: everyone.slice(1).map((u) => userIds[u]) });
     conversations.push({ id: big.body.id, members: everyone });
-    const per = Math.max(2, Math.floor(USERS / SMALL_GROUPS));
-    for (let g = 0; g < SMALL_GROUPS && g * per + 1 < USERS; g++) {
-      const members = Array.from({ length: Math.min(per, USERS - g * per) }, (_, k) => g * per + k);
+    for (const [g, members] of small.entries()) {
       const r = await call("POST", "/conversations", tokenOf(members[0]!), { name: `Small ${g}`, memberIds: members.slice(1).map((u) => userIds[u]) });
       conversations.push({ id: r.body.id, members });
     }

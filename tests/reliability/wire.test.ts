@@ -6,6 +6,7 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { ServerFrame } from "../../schema/protocol";
+import { befriend } from "../support/friends";
 import { startWorker, type RunningWorker } from "../support/wrangler-dev";
 
 let worker: RunningWorker;
@@ -80,6 +81,7 @@ beforeAll(async () => {
   const [a, b] = [await call("POST", "/auth/dev", undefined, { name: "wire-owner" }), await call("POST", "/auth/dev", undefined, { name: "wire-member" })];
   owner = { token: a.body.accessToken, id: a.body.user.id };
   member = { token: b.body.accessToken, id: b.body.user.id };
+  await befriend(worker.url, owner, member);
   group = (await call("POST", "/conversations", owner.token, { name: "Wire", memberIds: [member.id] })).body.id;
 }, 120_000);
 

@@ -29,19 +29,30 @@ export async function makeUsers(count: number, name = "member"): Promise<TestUse
   return out;
 }
 
+/** The owner befriends the members first: only friends can be put in a group. */
 export async function createGroup(owner: TestUser, members: TestUser[], name = "Team"): Promise<string> {
+  await befriend(owner, ...members);
   const res = await api("POST", "/conversations", { token: owner.token, body: { name, memberIds: members.map((m) => m.id) } });
   if (res.status !== 201) throw new Error(`create group: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;
 }
 
-/** Seeds a friendship straight into D1 (no request, no notice), as direct chats need one. */
-export async function befriend(a: { id: string }, b: { id: string }) {
+/**
+ * Seeds friendships of `a` with each of `others` straight into D1 (no request, no notice), as
+ * direct chats and adding people to groups need them. Already friends stay as they are.
+ */
+export async function befriend(a: { id: string }, ...others: { id: string }[]) {
+  const d = db(env);
   const now = Date.now();
-  await db(env).insert(friendships).values([
+  const rows = others.filter((b) => b.id !== a.id).flatMap((b) => [
     { userId: a.id, friendId: b.id, createdAt: now },
     { userId: b.id, friendId: a.id, createdAt: now },
-  ]).onConflictDoNothing();
+  ]);
+  // 10 rows a statement keeps each under D1's 100 bound parameters.
+  const stmts = [];
+  for (let i = 0; i < rows.length; i += 10) stmts.push(d.insert(friendships).values(rows.slice(i, i + 10)).onConflictDoNothing());
+  const [first, ...rest] = stmts;
+  if (first) await d.batch([first, ...rest]);
 }
 
 /** Befriends the two, then opens their direct chat. */

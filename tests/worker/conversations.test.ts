@@ -6,6 +6,7 @@ import { befriend, createGroup, makeUser, makeUsers, openDirect, sendText } from
 describe("conversations", () => {
   it("creates a group with its creator as owner, a 'created' notice as seq 1, and D1 rows for every member", async () => {
     const [owner, a, b] = await makeUsers(3);
+    await befriend(owner!, a!, b!);
     const res = await api("POST", "/conversations", { token: owner!.token, body: { name: "Hikers", memberIds: [a!.id, b!.id] } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ kind: "group", name: "Hikers", memberCount: 3, lastSeq: 1, role: "owner", unread: 0 });

@@ -5,7 +5,7 @@ import { db } from "../../worker/db";
 import { GATEWAY_SHARDS } from "../../worker/lib/shards";
 import { startSession } from "../../worker/services/tokens";
 import { api, expectError } from "./helpers";
-import { createGroup, makeUsers, sendText, SocketClient } from "./chat-helpers";
+import { befriend, createGroup, makeUsers, sendText, SocketClient } from "./chat-helpers";
 
 describe("fan-out to a 500-member group", () => {
   it("reaches connected members with one gateway call per shard per batch, not one per member", async () => {
@@ -59,6 +59,7 @@ describe("fan-out to a 500-member group", () => {
     const [owner, ...rest] = await makeUsers(MESSAGE_LIMITS.groupMembersMax + 2);
     const group = await createGroup(owner!, rest.slice(0, 498)); // 499 with the owner
     const [last, extra1, extra2] = rest.slice(498);
+    await befriend(owner!, last!, extra1!, extra2!);
     expect((await api("POST", `/conversations/${group}/members`, { token: owner!.token, body: { userIds: [last!.id] } })).body.added).toEqual([last!.id]);
     expectError(await api("POST", `/conversations/${group}/members`, { token: owner!.token, body: { userIds: [extra1!.id, extra2!.id] } }), 409, "group_full");
     expectError(await api("GET", `/conversations/${group}/messages`, { token: extra1!.token }), 403, "forbidden");

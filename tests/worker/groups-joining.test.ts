@@ -1,13 +1,21 @@
-// Who gets in and how: members adding people (with the invite-confirmation setting), join
-// requests decided by the owner and admins, and the 500-member limit under concurrent joins.
+// Who gets in and how: members adding people (their friends only, with the invite-confirmation
+// setting), join requests decided by the owner and admins, strangers through invite links, and
+// the 500-member limit under concurrent joins.
 import { describe, expect, it } from "vitest";
 import { MESSAGE_LIMITS } from "../../schema/limits";
 import type { ServerFrame } from "../../schema/protocol";
-import { createGroup, history, makeUser, makeUsers, SocketClient, type TestUser } from "./chat-helpers";
+import { befriend, createGroup, history, makeUser, makeUsers, SocketClient, type TestUser } from "./chat-helpers";
 import { call, conversationRow, membershipRow, patchGroup, rankedGroup, systemEvent } from "./group-helpers";
-import { count, expectError, rows } from "./helpers";
+import { api, count, expectError, rows } from "./helpers";
 
-const add = (actor: TestUser, groupId: string, users: TestUser[]) => call(actor, "POST", `/conversations/${groupId}/members`, { userIds: users.map((u) => u.id) });
+const addAsIs = (actor: TestUser, groupId: string, users: TestUser[]) => call(actor, "POST", `/conversations/${groupId}/members`, { userIds: users.map((u) => u.id) });
+/** Befriends the actor with them first: only friends can be added. */
+const add = async (actor: TestUser, groupId: string, users: TestUser[]) => {
+  await befriend(actor, ...users);
+  return addAsIs(actor, groupId, users);
+};
+const block = (who: TestUser, whom: TestUser) => api("PUT", `/contacts/blocks/${whom.id}`, { token: who.token });
+const newGroup = (owner: TestUser, members: TestUser[]) => call(owner, "POST", "/conversations", { name: "Picnic", memberIds: members.map((m) => m.id) });
 
 describe("adding people", () => {
   it("lets any member add people while invite confirmation is off", async () => {
@@ -53,6 +61,86 @@ describe("adding people", () => {
     expectError(await call(owner, "POST", `/conversations/${id}/members`, { userIds: [real.id, "u_00000000000000000000"] }), 400, "invalid_request");
     expectError(await call(owner, "POST", `/conversations/${id}/members`, { userIds: ["bob"] }), 400, "invalid_request");
     expect(await membershipRow(id, real.id)).toBeNull();
+  });
+});
+
+describe("only friends can be put in a group", () => {
+  it("refuses a new group with a stranger in it: 403 not_friends naming them, and no group anywhere", async () => {
+    const [owner, friend, stranger] = await makeUsers(3);
+    await befriend(owner!, friend!);
+    const res = await newGroup(owner!, [friend!, stranger!]);
+    expectError(res, 403, "not_friends");
+    expect(res.body.error.message).toContain(stranger!.id);
+    expect(res.body.error.message).not.toContain(friend!.id);
+    expect(res.body.error.details).toEqual({ notFriends: [stranger!.id] });
+    expect(await count("conversations", "created_by = ?", owner!.id)).toBe(0);
+    expect(await count("memberships", "user_id in (?, ?, ?)", owner!.id, friend!.id, stranger!.id)).toBe(0);
+    expect((await call(owner!, "GET", "/conversations")).body.conversations).toEqual([]);
+    expect((await call(friend!, "GET", "/conversations")).body.conversations).toEqual([]);
+    // Once they are friends, the same request makes the group.
+    await befriend(owner!, stranger!);
+    expect((await newGroup(owner!, [friend!, stranger!])).body).toMatchObject({ kind: "group", memberCount: 3 });
+  });
+
+  it("refuses to add a stranger to a group: nobody added, no notice, the count unchanged", async () => {
+    const { id, owner } = await rankedGroup();
+    const [friend, stranger] = await makeUsers(2);
+    await befriend(owner, friend!);
+    const before = await history(owner, id);
+    const res = await addAsIs(owner, id, [friend!, stranger!]);
+    expectError(res, 403, "not_friends");
+    expect(res.body.error.details).toEqual({ notFriends: [stranger!.id] });
+    expect(await membershipRow(id, friend!.id)).toBeNull();
+    expect(await membershipRow(id, stranger!.id)).toBeNull();
+    expect((await conversationRow(id))!.member_count).toBe(3);
+    expect(await history(owner, id)).toEqual(before);
+    expect((await call(owner, "GET", `/groups/${id}/members`)).body.members).toHaveLength(3);
+  });
+
+  it("turns no stranger into a join request when invite confirmation is on", async () => {
+    const { id, owner, member } = await rankedGroup();
+    await patchGroup(owner, id, { inviteConfirmation: true });
+    const stranger = await makeUser("stranger");
+    expectError(await addAsIs(member, id, [stranger]), 403, "not_friends");
+    expect(await count("join_requests", "conversation_id = ?", id)).toBe(0);
+  });
+
+  it("refuses a friend with a block between them, whoever blocked: 403 blocked, in a new group or an old one", async () => {
+    const { id, owner } = await rankedGroup();
+    const [blocker, blocked] = await makeUsers(2);
+    await befriend(owner, blocker!, blocked!);
+    expect((await block(blocker!, owner)).status).toBe(204);
+    expect((await block(owner, blocked!)).status).toBe(204);
+    const before = await history(owner, id);
+    for (const who of [blocker!, blocked!]) {
+      const created = await newGroup(owner, [who]);
+      expectError(created, 403, "blocked");
+      expect(created.body.error.details).toEqual({ blocked: [who.id] });
+      expectError(await addAsIs(owner, id, [who]), 403, "blocked");
+      expect(await membershipRow(id, who.id)).toBeNull();
+    }
+    expect(await count("conversations", "created_by = ?", owner.id)).toBe(1);
+    expect(await history(owner, id)).toEqual(before);
+    // Lifting the block lets the friend in.
+    expect((await api("DELETE", `/contacts/blocks/${blocked!.id}`, { token: owner.token })).status).toBe(204);
+    expect((await addAsIs(owner, id, [blocked!])).body.added).toEqual([blocked!.id]);
+  });
+
+  it("lets a stranger in through an invite link, and lets an approval stand after the inviter unfriends", async () => {
+    const { id, owner, member } = await rankedGroup();
+    const stranger = await makeUser("stranger");
+    const code = (await call(member, "POST", `/groups/${id}/invites`, {})).body.code as string;
+    expect((await call(stranger, "POST", `/invites/${code}/accept`, {})).body).toMatchObject({ status: "joined" });
+    expect(await membershipRow(id, stranger.id)).toMatchObject({ role: "member" });
+
+    // Checked when the member invited; approving later does not ask again.
+    await patchGroup(owner, id, { inviteConfirmation: true });
+    const friend = await makeUser("friend");
+    expect((await add(member, id, [friend])).body.requested).toEqual([friend.id]);
+    expect((await call(member, "DELETE", `/contacts/${friend.id}`)).status).toBe(204);
+    const [request] = (await call(owner, "GET", `/groups/${id}/join-requests`)).body.requests as { id: string }[];
+    expect((await call(owner, "POST", `/groups/${id}/join-requests/${request!.id}/approve`)).body.request).toMatchObject({ status: "approved" });
+    expect(await membershipRow(id, friend.id)).toMatchObject({ role: "member" });
   });
 });
 

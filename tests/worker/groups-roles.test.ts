@@ -3,7 +3,7 @@
 // they were.
 import { describe, expect, it } from "vitest";
 import { call, conversationRow, rankedGroup, type Ranked } from "./group-helpers";
-import { sendText, type TestUser } from "./chat-helpers";
+import { befriend, makeUser, sendText, type TestUser } from "./chat-helpers";
 import { rows, type ApiResult } from "./helpers";
 import { png, uploaded } from "./media-helpers";
 
@@ -25,8 +25,9 @@ const everyone: Who[] = ["owner", "admin", "member"];
 
 async function pendingRequest(g: Group) {
   await call(g.owner, "PATCH", `/groups/${g.id}`, { inviteConfirmation: true });
-  const { makeUser } = await import("./chat-helpers");
-  await call(g.member, "POST", `/conversations/${g.id}/members`, { userIds: [(await makeUser("asker")).id] });
+  const asker = await makeUser("asker");
+  await befriend(g.member, asker);
+  await call(g.member, "POST", `/conversations/${g.id}/members`, { userIds: [asker.id] });
   const listed = await call(g.owner, "GET", `/groups/${g.id}/join-requests`);
   return (listed.body.requests as { id: string }[])[0]!.id;
 }
@@ -47,7 +48,11 @@ const actions: Action[] = [
   {
     does: "add people",
     allowed: everyone,
-    run: async (g, a) => call(a, "POST", `/conversations/${g.id}/members`, { userIds: [(await (await import("./chat-helpers")).makeUser("newcomer")).id] }),
+    run: async (g, a) => {
+      const newcomer = await makeUser("newcomer");
+      await befriend(a, newcomer); // only friends can be added
+      return call(a, "POST", `/conversations/${g.id}/members`, { userIds: [newcomer.id] });
+    },
   },
   { does: "create an invite", allowed: everyone, run: (g, a) => call(a, "POST", `/groups/${g.id}/invites`, {}) },
   { does: "list join requests", allowed: managers, run: (g, a) => call(a, "GET", `/groups/${g.id}/join-requests`) },

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MEDIA_LIMITS } from "../../schema/limits";
 import worker from "../../worker/index";
 import { signMediaUrl, urlExpiry } from "../../worker/lib/media-url";
-import { createGroup, makeUser, openDirect, type TestUser } from "./chat-helpers";
+import { befriend, createGroup, makeUser, openDirect, type TestUser } from "./chat-helpers";
 import { api, expectError, rows } from "./helpers";
 import { aac, fetchUrl, filler, mp4, pdf, png, r2Keys, sha256, uploaded, urlFor, urls } from "./media-helpers";
 
@@ -61,6 +61,7 @@ describe("who gets download URLs", () => {
     const group = await createGroup(alice, [bob]);
     const before = await uploaded(alice, png());
     await sendImage(alice, group, before.id);
+    await befriend(alice, carol);
     expect((await api("POST", `/conversations/${group}/members`, { token: alice.token, body: { userIds: [carol.id] } })).status).toBe(200);
     const after = await uploaded(alice, png(3, 3, 6));
     await sendImage(alice, group, after.id);

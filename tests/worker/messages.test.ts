@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ConversationObject } from "../../worker/objects/conversation";
 import { api, expectError } from "./helpers";
-import { createGroup, history, makeUser, makeUsers, openDirect, sendText } from "./chat-helpers";
+import { befriend, createGroup, history, makeUser, makeUsers, openDirect, sendText } from "./chat-helpers";
 import { aac, jpeg, mp4, pdf, png, uploaded } from "./media-helpers";
 
 const stub = (id: string) => env.CONVERSATION.get(env.CONVERSATION.idFromName(id));
@@ -93,6 +93,7 @@ describe("sending and history", () => {
     const [owner, early, late] = await makeUsers(3);
     const group = await createGroup(owner!, [early!]);
     await sendText(owner!, group, "before you came");
+    await befriend(owner!, late!);
     const added = await api("POST", `/conversations/${group}/members`, { token: owner!.token, body: { userIds: [late!.id] } });
     expect(added.body).toEqual({ added: [late!.id], requested: [], seq: 3 });
     await sendText(owner!, group, "welcome");

@@ -3,18 +3,21 @@
 import type { ErrorCode } from "../../schema/errors";
 import { ApiError } from "./errors";
 
-export type Result<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
+/** Details an object's refusal carries: lists of ids, such as the people who are not your friends. */
+export type ResultDetails = Record<string, string[]>;
+
+export type Result<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string; details?: ResultDetails };
 
 export async function guard<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
   try {
     return { ok: true, value: await fn() };
   } catch (e) {
-    if (e instanceof ApiError) return { ok: false, code: e.code, message: e.message };
+    if (e instanceof ApiError) return { ok: false, code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details as ResultDetails }) };
     throw e;
   }
 }
 
 export function unwrap<T>(r: Result<T>): T {
   if (r.ok) return r.value;
-  throw new ApiError(r.code, r.message);
+  throw new ApiError(r.code, r.message, r.details);
 }

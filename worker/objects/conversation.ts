@@ -23,7 +23,7 @@ import { previewText } from "../lib/preview";
 import { guard, type Result } from "../lib/result";
 import { gateway, groupByShard, shardOf } from "../lib/shards";
 import { inviteProblem, toJoinRequestView } from "../services/invites";
-import { directPolicy } from "../services/contacts";
+import { directPolicy, requireAddableToGroup } from "../services/contacts";
 import { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../services/media";
 
 type Role = MemberRow["role"];
@@ -145,6 +145,7 @@ export class ConversationObject extends DurableObject<Env> {
       const now = Date.now();
       const ids = [...new Set([input.ownerId, ...input.memberIds])];
       if (ids.length > L.groupMembersMax) throw new ApiError("invalid_request", `A group holds at most ${L.groupMembersMax} members`);
+      await requireAddableToGroup(d1(this.env), input.ownerId, input.memberIds);
       const rows: MemberRow[] = ids.map((userId) => ({
         userId,
         role: userId === input.ownerId ? "owner" : "member",
@@ -205,8 +206,9 @@ export class ConversationObject extends DurableObject<Env> {
   // ---- membership ---------------------------------------------------------------------
 
   /**
-   * A member adds people. Plain members need the group to allow it, and with invite
-   * confirmation on their invitations become join requests for the owner and admins.
+   * A member adds people from their friends. Plain members need the group to allow it, and with
+   * invite confirmation on their invitations become join requests for the owner and admins
+   * (whose approval later does not ask about the inviter's friendships again).
    */
   async addMembers(actorId: string, userIds: string[]): Promise<Result<{ added: string[]; requested: string[]; seq: number | null }>> {
     return guard(() => this.exclusive(async () => {
@@ -215,6 +217,7 @@ export class ConversationObject extends DurableObject<Env> {
       if (actor.role === "member" && !m.membersCanInvite) throw new ApiError("forbidden", "Only the owner and admins can invite people to this group");
       const fresh = [...new Set(userIds)].filter((u) => !this.members.has(u));
       if (fresh.length === 0) return { added: [], requested: [], seq: null };
+      await requireAddableToGroup(d1(this.env), actorId, fresh);
       if (actor.role === "member" && m.inviteConfirmation) {
         const requests = await this.fileJoinRequests(fresh, { invitedBy: actorId, inviteCode: null, message: "" });
         return { added: [], requested: requests.map((r) => r.userId), seq: null };

@@ -40,6 +40,38 @@ export async function directPolicy(d: Db, a: string, b: string): Promise<Map<str
 }
 
 /**
+ * Only friends may be put in a group (strangers join by the group's QR code or face to face):
+ * the adder must be friends with each of `userIds`, with no block either way. Callers check
+ * before writing anything, so a refusal adds nobody.
+ */
+export async function requireAddableToGroup(d: Db, adderId: string, userIds: string[]) {
+  const others = [...new Set(userIds)].filter((id) => id !== adderId);
+  if (others.length === 0) return;
+  const hidden = await blockedEitherWay(d, adderId);
+  const blocked = others.filter((id) => hidden.has(id));
+  if (blocked.length > 0) {
+    throw new ApiError("blocked", `You cannot add ${people(blocked)} (${listed(blocked)}): one of you has blocked the other`, { blocked });
+  }
+  const friends = new Set<string>();
+  for (let i = 0; i < others.length; i += 90) {
+    const part = others.slice(i, i + 90);
+    const rows = await d.select({ id: friendships.friendId }).from(friendships).where(and(eq(friendships.userId, adderId), inArray(friendships.friendId, part))).all();
+    for (const r of rows) friends.add(r.id);
+  }
+  const notFriends = others.filter((id) => !friends.has(id));
+  if (notFriends.length > 0) {
+    throw new ApiError(
+      "not_friends",
+      `You can add only your friends to a group: ${people(notFriends)} ${notFriends.length === 1 ? "is not your friend" : "are not your friends"} (${listed(notFriends)}). They can join with the group's QR code`,
+      { notFriends },
+    );
+  }
+}
+
+const people = (ids: string[]) => (ids.length === 1 ? "1 person" : `${ids.length} people`);
+const listed = (ids: string[]) => (ids.length <= 5 ? ids.join(", ") : `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more`);
+
+/**
  * Reports a contacts change to a direct chat's object. D1 already holds the change, so a failed
  * call is tried again (a fresh stub each time); if all fail, the object's hourly re-read heals it.
  */

@@ -24,6 +24,8 @@ let alias: string;
 let groupAvatar: string | null;
 let confirmation: boolean;
 let refuseChanges: boolean;
+/** The server's refusal of an addition (say Dora stopped being a friend meanwhile), if any. */
+let refuseAdd: { code: string; message: string } | null;
 const CAROL = "u_member00000000000001";
 const DORA = "u_doradoradoradorador";
 const CAROL_AVATAR = "md_carolcarolcarolcaro";
@@ -62,6 +64,7 @@ async function server(req: Request): Promise<Response> {
     const friend = (id: string, nickname: string, remark = "") => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark, tags: [], online: false, since: 0, conversationId: "d_x" });
     return Response.json({ friends: [friend(CAROL, "Member 1", "Carol"), friend(DORA, "Dora")], tags: [] });
   }
+  if (p === `/conversations/${GROUP}/members` && refuseAdd) return Response.json({ error: refuseAdd }, { status: 403 });
   if (p === `/conversations/${GROUP}/members`) {
     const ids = body.userIds as string[];
     return Response.json(confirmation ? { added: [], requested: ids, seq: null } : { added: ids, requested: [], seq: 8 });
@@ -114,6 +117,7 @@ beforeEach(() => {
   groupAvatar = null;
   confirmation = false;
   refuseChanges = false;
+  refuseAdd = null;
   adapter = createWxAdapter({
     fetch: server,
     scanResult: () => INVITE_URL,
@@ -207,6 +211,19 @@ describe("Group info page", () => {
     await tap(comp, "#friend-picker >>> #picker-done");
     await waitFor(() => adapter.toasts.length > 0, "toast");
     expect(adapter.toasts.at(-1)).toEqual({ title: "Sent for approval", icon: "none" });
+  });
+
+  it("shows the server's refusal of an addition and keeps the picker open", async () => {
+    refuseAdd = { code: "not_friends", message: "You can add only your friends to a group: 1 person is not your friend (u_doradoradoradorador). They can join with the group's QR code" };
+    const comp = await open();
+    await tap(comp, "#add-members");
+    await waitFor(() => text(comp, "#friend-picker >>> #picker") !== "", "friends in the picker");
+    await tap(comp, `#friend-picker >>> #pick-${DORA}`);
+    await tap(comp, "#friend-picker >>> #picker-done");
+    await waitFor(() => comp.instance.data.error !== "", "the refusal");
+    expect(comp.instance.data.error).toBe(refuseAdd.message);
+    expect(comp.instance.data.picking).toBe(true);
+    expect(adapter.toasts.map((t) => t.title)).not.toContain("Added");
   });
 
   it("lets the owner set the group avatar from a chosen picture", async () => {
