@@ -1,7 +1,7 @@
 // Picks friends from Contacts, for a new group and for adding people to a group. People in
-// `excluded` (already members) are shown ticked and cannot be picked. Emits `confirm` with the
-// picked user ids, and `close`.
-import { listContacts } from "../../services/contacts";
+// `excluded` (already members) are shown ticked and cannot be picked; friends you have blocked are
+// not offered (the server refuses them). Emits `confirm` with the picked user ids, and `close`.
+import { blockedUsers, listContacts } from "../../services/contacts";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { loadAvatars, mediaUrl } from "../../services/media";
@@ -44,9 +44,11 @@ Component({
     async load() {
       this.setData({ loading: true, error: "", candidates: [], picked: 0 });
       try {
-        const { friends } = await listContacts();
+        // The block list only narrows the choice: if it cannot be read, the server still refuses.
+        const [{ friends }, blocked] = await Promise.all([listContacts(), blockedUsers().catch(() => [])]);
+        const hidden = new Set(blocked.map((u) => u.id));
         const excluded = new Set(this.data.excluded as string[]);
-        const candidates = friends.map((f) => {
+        const candidates = friends.filter((f) => !hidden.has(f.user.id)).map((f) => {
           const name = f.remark || f.user.nickname;
           return { userId: f.user.id, name, initial: initialOf(name), avatarMediaId: f.user.avatarMediaId, avatar: mediaUrl(f.user.avatarMediaId), member: excluded.has(f.user.id), picked: false };
         });

@@ -208,6 +208,26 @@ describe("Chats tab", () => {
     expect(adapter.navigations).toEqual([{ api: "navigateTo", url: "/pages/chat/index?id=c_newgroupnewgroupnewg" }]);
   });
 
+  it("does not offer friends you have blocked for a new group", async () => {
+    const friend = (id: string, nickname: string) => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_x" });
+    adapter = createWxAdapter({
+      fetch: async (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === "/contacts") return Response.json({ friends: [friend("u_bobbobbobbobbobbobbo", "Bob"), friend("u_carolcarolcarolcaro", "Carol")], tags: [] });
+        if (path === "/contacts/blocks") return Response.json({ users: [friend("u_carolcarolcarolcaro", "Carol").user] });
+        return Response.json({ error: { code: "not_found", message: path } }, { status: 404 });
+      },
+    });
+    installWx(adapter);
+    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    adapter.actionSheetChoice = 0;
+    await tap(comp, "#plus");
+    await waitFor(() => text(comp, "#new-group-picker >>> #picker") === "B Bob", "friends to pick, Carol left out");
+    expect(comp.querySelector("#new-group-picker >>> #pick-u_carolcarolcarolcaro")).toBeUndefined();
+  });
+
   it("says why the server refused a new group, and opens nothing", async () => {
     const refusal = { code: "blocked", message: "You cannot add 1 person (u_bobbobbobbobbobbobbo): one of you has blocked the other" };
     const friend = (id: string, nickname: string) => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_x" });
