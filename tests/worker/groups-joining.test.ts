@@ -65,13 +65,12 @@ describe("adding people", () => {
 });
 
 describe("only friends can be put in a group", () => {
-  it("refuses a new group with a stranger in it: 403 not_friends naming them, and no group anywhere", async () => {
+  it("refuses a new group with a stranger in it: 403 not_friends listing them, and no group anywhere", async () => {
     const [owner, friend, stranger] = await makeUsers(3);
     await befriend(owner!, friend!);
     const res = await newGroup(owner!, [friend!, stranger!]);
     expectError(res, 403, "not_friends");
-    expect(res.body.error.message).toContain(stranger!.id);
-    expect(res.body.error.message).not.toContain(friend!.id);
+    expect(res.body.error.message).toContain("1 person is not your friend"); // for people: ids only in details
     expect(res.body.error.details).toEqual({ notFriends: [stranger!.id] });
     expect(await count("conversations", "created_by = ?", owner!.id)).toBe(0);
     expect(await count("memberships", "user_id in (?, ?, ?)", owner!.id, friend!.id, stranger!.id)).toBe(0);

@@ -50,7 +50,7 @@ export async function requireAddableToGroup(d: Db, adderId: string, userIds: str
   const hidden = await blockedEitherWay(d, adderId);
   const blocked = others.filter((id) => hidden.has(id));
   if (blocked.length > 0) {
-    throw new ApiError("blocked", `You cannot add ${people(blocked)} (${listed(blocked)}): one of you has blocked the other`, { blocked });
+    throw new ApiError("blocked", `You cannot add ${people(blocked)}: one of you has blocked the other`, { blocked });
   }
   const friends = new Set<string>();
   for (let i = 0; i < others.length; i += 90) {
@@ -62,14 +62,13 @@ export async function requireAddableToGroup(d: Db, adderId: string, userIds: str
   if (notFriends.length > 0) {
     throw new ApiError(
       "not_friends",
-      `You can add only your friends to a group: ${people(notFriends)} ${notFriends.length === 1 ? "is not your friend" : "are not your friends"} (${listed(notFriends)}). They can join with the group's QR code`,
+      `You can add only your friends to a group: ${people(notFriends)} ${notFriends.length === 1 ? "is not your friend" : "are not your friends"}. They can join with an invitation to the group`,
       { notFriends },
     );
   }
 }
 
 const people = (ids: string[]) => (ids.length === 1 ? "1 person" : `${ids.length} people`);
-const listed = (ids: string[]) => (ids.length <= 5 ? ids.join(", ") : `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more`);
 
 /**
  * Reports a contacts change to a direct chat's object. D1 already holds the change, so a failed

@@ -229,7 +229,7 @@ describe("Chats tab", () => {
   });
 
   it("says why the server refused a new group, and opens nothing", async () => {
-    const refusal = { code: "blocked", message: "You cannot add 1 person (u_bobbobbobbobbobbobbo): one of you has blocked the other" };
+    const refusal = { code: "blocked", message: "You cannot add 1 person: one of you has blocked the other" };
     const friend = (id: string, nickname: string) => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_x" });
     adapter = createWxAdapter({
       modalContent: () => "Weekend Hike",

@@ -214,7 +214,7 @@ describe("Group info page", () => {
   });
 
   it("shows the server's refusal of an addition and keeps the picker open", async () => {
-    refuseAdd = { code: "not_friends", message: "You can add only your friends to a group: 1 person is not your friend (u_doradoradoradorador). They can join with the group's QR code" };
+    refuseAdd = { code: "not_friends", message: "You can add only your friends to a group: 1 person is not your friend. They can join with an invitation to the group" };
     const comp = await open();
     await tap(comp, "#add-members");
     await waitFor(() => text(comp, "#friend-picker >>> #picker") !== "", "friends in the picker");
