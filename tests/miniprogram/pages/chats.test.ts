@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
 import type { ConversationSummary } from "../../../schema/protocol";
-import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor } from "../harness";
+import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const chats = () => clientModule<typeof Chats>("services/chats").chats;
@@ -176,27 +176,32 @@ describe("Chats tab", () => {
     expect(adapter.requests.map((r) => new URL(r.url).pathname)).toEqual(["/conversations"]);
   });
 
-  it("starts a group from + → New Group Chat: friends picked, a name suggested from them, then created with them", async () => {
-    const bodies: unknown[] = [];
-    const friend = (id: string, nickname: string) => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_x" });
-    adapter = createWxAdapter({
-      modalContent: () => "Weekend Hike",
-      fetch: async (req) => {
-        const path = new URL(req.url).pathname;
-        if (path === "/contacts") return Response.json({ friends: [friend("u_bobbobbobbobbobbobbo", "Bob"), friend("u_carolcarolcarolcaro", "Carol")], tags: [] });
-        if (path === "/conversations" && req.method === "POST") {
-          bodies.push(await req.json());
-          return Response.json(summary({ id: "c_newgroupnewgroupnewg", name: "Weekend Hike" }), { status: 201 });
-        }
-        return Response.json({ error: { code: "not_found", message: path } }, { status: 404 });
-      },
-    });
+  /** A friend as GET /contacts lists them. */
+  const friend = (id: string, nickname: string) => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_x" });
+
+  /** Signed in as Ann against `fetch`, the Chats page open and + → New Group Chat tapped. */
+  async function openNewGroup(fetch: (req: Request) => Promise<Response>): Promise<Rendered> {
+    adapter = createWxAdapter({ modalContent: () => "Weekend Hike", fetch });
     installWx(adapter);
     session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
     adapter.actionSheetChoice = 0;
     await tap(comp, "#plus");
+    return comp;
+  }
+
+  it("starts a group from + → New Group Chat: friends picked, a name suggested from them, then created with them", async () => {
+    const bodies: unknown[] = [];
+    const comp = await openNewGroup(async (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/contacts") return Response.json({ friends: [friend("u_bobbobbobbobbobbobbo", "Bob"), friend("u_carolcarolcarolcaro", "Carol")], tags: [] });
+      if (path === "/conversations" && req.method === "POST") {
+        bodies.push(await req.json());
+        return Response.json(summary({ id: "c_newgroupnewgroupnewg", name: "Weekend Hike" }), { status: 201 });
+      }
+      return Response.json({ error: { code: "not_found", message: path } }, { status: 404 });
+    });
     expect(adapter.actionSheets.at(-1)).toEqual(["New Group Chat", "Scan", "Face-to-Face Group"]);
     await waitFor(() => text(comp, "#new-group-picker >>> #picker") === "B Bob C Carol", "friends to pick");
     await tap(comp, "#new-group-picker >>> #pick-u_bobbobbobbobbobbobbo");
@@ -209,43 +214,24 @@ describe("Chats tab", () => {
   });
 
   it("does not offer friends you have blocked for a new group", async () => {
-    const friend = (id: string, nickname: string) => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_x" });
-    adapter = createWxAdapter({
-      fetch: async (req) => {
-        const path = new URL(req.url).pathname;
-        if (path === "/contacts") return Response.json({ friends: [friend("u_bobbobbobbobbobbobbo", "Bob"), friend("u_carolcarolcarolcaro", "Carol")], tags: [] });
-        if (path === "/contacts/blocks") return Response.json({ users: [friend("u_carolcarolcarolcaro", "Carol").user] });
-        return Response.json({ error: { code: "not_found", message: path } }, { status: 404 });
-      },
+    const comp = await openNewGroup(async (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/contacts") return Response.json({ friends: [friend("u_bobbobbobbobbobbobbo", "Bob"), friend("u_carolcarolcarolcaro", "Carol")], tags: [] });
+      if (path === "/contacts/blocks") return Response.json({ users: [friend("u_carolcarolcarolcaro", "Carol").user] });
+      return Response.json({ error: { code: "not_found", message: path } }, { status: 404 });
     });
-    installWx(adapter);
-    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
-    const comp = renderPage(pageId);
-    await lifecycle(comp, "onLoad");
-    adapter.actionSheetChoice = 0;
-    await tap(comp, "#plus");
     await waitFor(() => text(comp, "#new-group-picker >>> #picker") === "B Bob", "friends to pick, Carol left out");
     expect(comp.querySelector("#new-group-picker >>> #pick-u_carolcarolcarolcaro")).toBeUndefined();
   });
 
   it("says why the server refused a new group, and opens nothing", async () => {
     const refusal = { code: "blocked", message: "You cannot add 1 person: one of you has blocked the other" };
-    const friend = (id: string, nickname: string) => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_x" });
-    adapter = createWxAdapter({
-      modalContent: () => "Weekend Hike",
-      fetch: async (req) => {
-        const path = new URL(req.url).pathname;
-        if (path === "/contacts") return Response.json({ friends: [friend("u_bobbobbobbobbobbobbo", "Bob")], tags: [] });
-        if (path === "/conversations" && req.method === "POST") return Response.json({ error: refusal }, { status: 403 });
-        return Response.json({ error: { code: "not_found", message: path } }, { status: 404 });
-      },
+    const comp = await openNewGroup(async (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/contacts") return Response.json({ friends: [friend("u_bobbobbobbobbobbobbo", "Bob")], tags: [] });
+      if (path === "/conversations" && req.method === "POST") return Response.json({ error: refusal }, { status: 403 });
+      return Response.json({ error: { code: "not_found", message: path } }, { status: 404 });
     });
-    installWx(adapter);
-    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
-    const comp = renderPage(pageId);
-    await lifecycle(comp, "onLoad");
-    adapter.actionSheetChoice = 0;
-    await tap(comp, "#plus");
     await waitFor(() => text(comp, "#new-group-picker >>> #picker") === "B Bob", "friends to pick");
     await tap(comp, "#new-group-picker >>> #pick-u_bobbobbobbobbobbobbo");
     await tap(comp, "#new-group-picker >>> #picker-done");
