@@ -772,9 +772,14 @@ export class ConversationObject extends DurableObject<Env> {
     const pending = this.pushReads.get(userId);
     if (pending) pending.to = seq;
     else if (!implied) this.pushReads.set(userId, { from: member.readSeq, to: seq });
-    this.sql.update(members).set({ readSeq: seq }).where(eq(members.userId, userId)).run();
+    this.storeReadSeq(userId, seq); // now, with the message it makes read: never unread after a crash
     member.readSeq = seq;
     this.pendingReads.set(userId, seq);
+  }
+
+  /** A member's read seq in this object's SQLite (never moved back). Raw SQL: it runs per send and per flush. */
+  private storeReadSeq(userId: string, seq: number) {
+    this.ctx.storage.sql.exec("UPDATE members SET read_seq = max(read_seq, ?) WHERE user_id = ?", seq, userId);
   }
 
   private appendSystem(event: SystemEvent, now: number, alsoTo?: string[]): MessageRow {
@@ -978,7 +983,7 @@ export class ConversationObject extends DurableObject<Env> {
         this.pushReads = new Map();
         if (reads.size > 0) {
           this.ctx.storage.transactionSync(() => {
-            for (const [userId, seq] of reads) this.ctx.storage.sql.exec("UPDATE members SET read_seq = max(read_seq, ?) WHERE user_id = ?", seq, userId);
+            for (const [userId, seq] of reads) this.storeReadSeq(userId, seq);
           });
         }
         try {

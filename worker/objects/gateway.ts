@@ -97,6 +97,7 @@ export class GatewayObject extends DurableObject<Env> {
     try {
       await this.handle(ws, att, parsed.data);
     } catch (e) {
+      if ("conversationId" in parsed.data) this.conversations.delete(parsed.data.conversationId); // a stub that threw may be broken
       console.error(JSON.stringify({ msg: "frame failed", userId: att.userId, error: String(e) }));
       this.send(ws, { type: "error", ...("ref" in parsed.data && parsed.data.ref ? { ref: parsed.data.ref } : {}), code: "internal", message: "Something went wrong; retry" });
     }
@@ -107,16 +108,16 @@ export class GatewayObject extends DurableObject<Env> {
       case "ping":
         return this.send(ws, { type: "pong" });
       case "typing":
-        await conversationObject(this.env, frame.conversationId).typing(att.userId);
+        await this.conversation(frame.conversationId).typing(att.userId);
         return;
       case "send": {
-        const r = await conversationObject(this.env, frame.conversationId).send(att.userId, frame.message);
+        const r = await this.conversation(frame.conversationId).send(att.userId, frame.message);
         return this.reply(ws, frame.ref, r, (ack) => ({ type: "ack", ...(frame.ref ? { ref: frame.ref } : {}), ack }));
       }
       case "read":
         return this.queueRead(ws, att.userId, frame.conversationId, frame.seq, frame.ref);
       case "recall": {
-        const r = await conversationObject(this.env, frame.conversationId).recall(att.userId, frame.seq);
+        const r = await this.conversation(frame.conversationId).recall(att.userId, frame.seq);
         return this.reply(ws, frame.ref, r, null);
       }
     }
@@ -159,7 +160,7 @@ export class GatewayObject extends DurableObject<Env> {
     );
   }
 
-  /** Conversation stubs, kept while they work (a few hundred at most; forgotten past that). */
+  /** Conversation stubs for every frame, kept while they work (a few hundred at most; forgotten past that). */
   private conversation(id: string) {
     let stub = this.conversations.get(id);
     if (!stub) {
