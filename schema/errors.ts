@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   tag_exists: 409,
   tag_limit: 409,
   group_full: 409,
+  // A clientId sent again with a different message: a retry must repeat the request exactly.
+  client_id_reused: 409,
   join_closed: 403,
   group_dissolved: 410,
   invite_expired: 410,

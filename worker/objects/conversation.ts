@@ -62,6 +62,13 @@ function chunk<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/** JSON with object keys sorted, so a retry matches its stored message whatever its key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 /** How old a direct chat's stored contacts rules may get before a send re-reads them from D1. */
 export const DIRECT_RULES_RECHECK_MS = 60 * 60 * 1000;
 
@@ -618,16 +625,44 @@ export class ConversationObject extends DurableObject<Env> {
   /**
    * Checks the media (the sender's own uploads, or for a forward what the forwarder could read),
    * appends, then records where the media was sent before acknowledging, so every member who
-   * sees the message can get its URLs. A retry skips the check and repeats the (idempotent) record.
+   * sees the message can get its URLs. A retry skips the check and repeats the (idempotent) record
+   * from the stored message, never from what was resent (a recalled one records nothing).
    */
   private async sendWithMedia(senderId: string, input: SendInput, forwarded: Message["forwarded"], check: () => Promise<string[]>): Promise<Ack> {
     this.requireOpen();
     this.requireMember(senderId);
-    const retry = this.sql.select({ seq: messages.seq }).from(messages).where(and(eq(messages.senderId, senderId), eq(messages.clientId, input.clientId))).get();
-    const ids = retry ? mediaIdsOf(input.type, input.body as Record<string, unknown>) : await check();
+    const retry = this.storedRetry(senderId, input, forwarded);
+    const checked = retry ? [] : await check();
     const ack = this.sendNow(senderId, input, forwarded);
-    await recordRefs(this.env, ack.conversationId, ack.seq, ids);
+    await recordRefs(this.env, ack.conversationId, ack.seq, ack.duplicate ? this.storedMediaIds(ack.seq) : checked);
     return ack;
+  }
+
+  /**
+   * The stored message this send retries, if any. A retry must be the same request: the same
+   * clientId with another type, body, reply, mentions or forward is refused (client_id_reused).
+   * A recalled message's body and mentions are gone, so only the rest is compared for it.
+   */
+  private storedRetry(senderId: string, input: SendInput, forwarded: Message["forwarded"]): MessageRow | null {
+    const row = this.sql.select().from(messages).where(and(eq(messages.senderId, senderId), eq(messages.clientId, input.clientId))).get();
+    if (!row) return null;
+    const mentions = input.type === "text" ? [...new Set(input.mentions ?? [])] : [];
+    const same =
+      row.type === input.type &&
+      row.replyTo === (input.replyTo ?? null) &&
+      (row.forwarded === null ? null : canonicalJson(JSON.parse(row.forwarded))) === (forwarded ? canonicalJson(forwarded) : null) &&
+      (row.recalledAt !== null ||
+        (canonicalJson(JSON.parse(row.body!)) === canonicalJson(input.body) &&
+          row.mentions === (mentions.length ? JSON.stringify(mentions) : null) &&
+          row.mentionAll === (input.type === "text" ? (input.mentionAll ?? false) : false)));
+    if (!same) throw new ApiError("client_id_reused", `clientId ${input.clientId} was already used for a different message: use a new clientId for a new message`);
+    return row;
+  }
+
+  /** The media a stored message carries (none once recalled). */
+  private storedMediaIds(seq: number): string[] {
+    const row = this.sql.select({ type: messages.type, body: messages.body }).from(messages).where(eq(messages.seq, seq)).get();
+    return row?.body ? mediaIdsOf(row.type as MessageType, JSON.parse(row.body)) : [];
   }
 
   // ---- direct chats: who may message whom (contacts) ---------------------------------
@@ -711,12 +746,8 @@ export class ConversationObject extends DurableObject<Env> {
     const m = this.requireOpen();
     const member = this.requireMember(senderId);
     // A retry of something already stored returns the first ack and writes nothing.
-    const existing = this.sql
-      .select({ seq: messages.seq, id: messages.id, createdAt: messages.createdAt })
-      .from(messages)
-      .where(and(eq(messages.senderId, senderId), eq(messages.clientId, input.clientId)))
-      .get();
-    if (existing) return { conversationId: m.id, clientId: input.clientId, ...existing, duplicate: true };
+    const existing = this.storedRetry(senderId, input, forwarded);
+    if (existing) return { conversationId: m.id, clientId: input.clientId, seq: existing.seq, id: existing.id, createdAt: existing.createdAt, duplicate: true };
 
     const now = Date.now();
     if (member.role === "member") {
