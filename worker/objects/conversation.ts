@@ -286,11 +286,16 @@ export class ConversationObject extends DurableObject<Env> {
     }));
   }
 
+  /** Also revokes the invites the people who go had made: nobody rejoins with one of their own. */
   private async removeFromD1(conversationId: string, userIds: string[]) {
     const d = d1(this.env);
     await d.batch([
       d.delete(memberships).where(and(eq(memberships.conversationId, conversationId), inArray(memberships.userId, userIds))),
       d.update(conversations).set({ memberCount: this.members.size - userIds.length }).where(eq(conversations.id, conversationId)),
+      d
+        .update(invites)
+        .set({ revokedAt: Date.now() })
+        .where(and(eq(invites.conversationId, conversationId), inArray(invites.createdBy, userIds), sql`${invites.revokedAt} is null`)),
     ]);
   }
 
