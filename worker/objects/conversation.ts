@@ -110,9 +110,23 @@ export class ConversationObject extends DurableObject<Env> {
     super(ctx, env);
     this.sql = drizzle(ctx.storage, { schema: tables });
     void ctx.blockConcurrencyWhile(async () => {
-      await migrate(this.sql, migrations);
+      // An object nobody created (a guessed id) writes nothing: its schema comes with createGroup/openDirect.
+      if (!this.hasSchema()) return;
+      await this.migrateOnce();
       this.load();
     });
+  }
+
+  private migrated = false;
+
+  private hasSchema(): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").toArray().length > 0;
+  }
+
+  private async migrateOnce() {
+    if (this.migrated) return;
+    await migrate(this.sql, migrations);
+    this.migrated = true;
   }
 
   private load() {
@@ -163,6 +177,7 @@ export class ConversationObject extends DurableObject<Env> {
         nickname: "",
       }));
       await this.writeD1Creation({ id: input.id, kind: "group", name: input.name, createdBy: input.ownerId, directKey: null }, rows, now);
+      await this.migrateOnce();
       this.ctx.storage.transactionSync(() => {
         this.sql.insert(meta).values({ id: input.id, kind: "group", name: input.name, createdAt: now }).run();
         for (const part of chunk(rows, MEMBER_ROWS_PER_INSERT)) this.sql.insert(members).values(part).run();
@@ -182,6 +197,7 @@ export class ConversationObject extends DurableObject<Env> {
       const rows: MemberRow[] = input.userIds.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq: 1, readSeq: 0, mutedUntil: null, nickname: "" }));
       const directKey = [...input.userIds].sort().join(":");
       await this.writeD1Creation({ id: input.id, kind: "direct", name: "", createdBy: input.userIds[0], directKey }, rows, now);
+      await this.migrateOnce();
       this.ctx.storage.transactionSync(() => {
         this.sql.insert(meta).values({ id: input.id, kind: "direct", name: "", createdAt: now }).run();
         this.sql.insert(members).values(rows).run();

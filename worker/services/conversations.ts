@@ -61,6 +61,21 @@ export async function getSummary(d: Db, userId: string, conversationId: string):
   return found;
 }
 
+/**
+ * For routes about one conversation: one indexed D1 read answers "no" before any Durable Object
+ * is touched, so guessed ids cost no object. 404 for an id nobody created, 403 for a non-member.
+ */
+export async function requireMembership(d: Db, userId: string, conversationId: string): Promise<void> {
+  const row = await d
+    .select({ id: conversations.id, member: memberships.userId })
+    .from(conversations)
+    .leftJoin(memberships, and(eq(memberships.conversationId, conversations.id), eq(memberships.userId, userId)))
+    .where(eq(conversations.id, conversationId))
+    .get();
+  if (!row) throw new ApiError("not_found", "No such conversation");
+  if (row.member === null) throw new ApiError("forbidden", "You are not a member of this conversation");
+}
+
 export async function requireUsers(d: Db, ids: string[]) {
   const found = new Set<string>();
   for (let i = 0; i < ids.length; i += 90) {
