@@ -61,13 +61,20 @@ export type SystemEvent =
   // Direct chats: a friend request was accepted (actor = who accepted).
   | { event: "friends"; actorId: string; requesterId: string; greeting: string };
 
-export interface QuotedMessage {
-  seq: number;
-  senderId: string;
-  type: MessageType;
-  preview: string; // "" when the quoted message was recalled
-  recalled: boolean;
-}
+/**
+ * A reply's quote, read when served. A reader whose history starts after the quoted message (a
+ * newcomer to a group that hides earlier history) gets only `{ seq, unavailable: true }`.
+ */
+export type QuotedMessage =
+  | {
+      seq: number;
+      senderId: string;
+      type: MessageType;
+      preview: string; // "" when the quoted message was recalled
+      recalled: boolean;
+      unavailable?: never;
+    }
+  | { seq: number; unavailable: true };
 
 export interface Message {
   conversationId: string;

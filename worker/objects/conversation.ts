@@ -47,6 +47,8 @@ interface Outgoing {
   alsoTo?: string[];
   /** Users who get this frame instead of every member (a group's read receipts). */
   only?: string[];
+  /** A reply, kept so the flush can give readers who may not see its quote a copy without it. */
+  reply?: Message;
 }
 
 // D1 and Durable Object SQLite both allow at most 100 bound parameters a statement.
@@ -60,6 +62,14 @@ function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * What a reader whose history starts at `visibleFromSeq` may see of a quote: nothing of a message
+ * from before it. The one rule for history, one message, catch-up and pushes.
+ */
+export function quoteSeenBy(quote: QuotedMessage, visibleFromSeq: number): QuotedMessage {
+  return quote.seq < visibleFromSeq ? { seq: quote.seq, unavailable: true } : quote;
 }
 
 /** JSON with object keys sorted, so a retry matches its stored message whatever its key order. */
@@ -80,6 +90,8 @@ export class ConversationObject extends DurableObject<Env> {
   private lastPreview: MessagePreview | null = null;
   /** Member ids grouped by gateway shard, rebuilt when membership changes. */
   private shards = new Map<number, string[]>();
+  /** The highest first-visible seq of any member: replies quoting at or after it need no per-reader copy. */
+  private latestVisibleFrom = 1;
 
   private outbox: Outgoing[] = [];
   /** Read positions to copy to D1 (unread counts) at the next flush. */
@@ -144,6 +156,7 @@ export class ConversationObject extends DurableObject<Env> {
 
   private rebuildShards() {
     this.shards = new Map();
+    this.latestVisibleFrom = Math.max(1, ...[...this.members.values()].map((m) => m.visibleFromSeq));
     for (const id of this.members.keys()) {
       const s = shardOf(id);
       const list = this.shards.get(s);
@@ -862,7 +875,7 @@ export class ConversationObject extends DurableObject<Env> {
     this.lastPreview = this.preview(row);
     this.summaryDirty = true;
     const frame: ServerFrame = { type: "message", message: this.toMessage(row, this.quotes([row])) };
-    this.outbox.push({ frame: JSON.stringify(frame), ...(alsoTo ? { alsoTo } : {}) });
+    this.outbox.push({ frame: JSON.stringify(frame), ...(alsoTo ? { alsoTo } : {}), ...(row.replyTo !== null ? { reply: frame.message } : {}) });
   }
 
   async history(userId: string, q: { after?: number; before?: number; limit?: number }): Promise<Result<HistoryPage>> {
@@ -891,7 +904,7 @@ export class ConversationObject extends DurableObject<Env> {
         rows = rows.slice(0, limit).reverse();
       }
       const quotes = this.quotes(rows);
-      return { messages: rows.map((r) => this.toMessage(r, quotes)), hasMore, lastSeq: this.lastSeq };
+      return { messages: rows.map((r) => this.toMessage(r, quotes, floor)), hasMore, lastSeq: this.lastSeq };
     });
   }
 
@@ -901,7 +914,7 @@ export class ConversationObject extends DurableObject<Env> {
       const member = this.requireMember(userId);
       const row = this.sql.select().from(messages).where(eq(messages.seq, seq)).get();
       if (!row || seq < member.visibleFromSeq) throw new ApiError("not_found", "No such message");
-      return this.toMessage(row, this.quotes([row]));
+      return this.toMessage(row, this.quotes([row]), member.visibleFromSeq);
     });
   }
 
@@ -1044,14 +1057,15 @@ export class ConversationObject extends DurableObject<Env> {
           console.error(JSON.stringify({ msg: "summary write failed", conversation: this.meta?.id, error: String(e) }));
           this.summaryDirty = true;
         }
-        const frames = batch.filter((o) => !o.alsoTo).map((o) => o.frame);
+        const plain = batch.filter((o) => !o.alsoTo);
+        const frames = plain.map((o) => o.frame);
         const special = batch.filter((o) => o.alsoTo);
         if (pushed.size > 0 && this.meta) {
           const frame = JSON.stringify({ type: "read", conversationId: this.meta.id, reads: [...pushed].map(([userId, r]) => ({ userId, seq: r.to })) } satisfies ServerFrame);
           if (this.meta.kind === "direct") frames.push(frame);
           else special.push({ frame, only: this.readAudience(pushed) });
         }
-        await this.deliver(frames, special);
+        await this.deliver(frames, special, plain);
         if (this.summaryDirty && this.outbox.length === 0 && this.pendingReads.size === 0) break; // retry with the next write
       }
     } catch (e) {
@@ -1090,14 +1104,45 @@ export class ConversationObject extends DurableObject<Env> {
     return { ...this.counters, members: this.members.size, shards: this.shards.size, lastSeq: this.lastSeq };
   }
 
-  private async deliver(frames: string[], special: Outgoing[]) {
+  private async deliver(frames: string[], special: Outgoing[], plain: Outgoing[] = []) {
     const calls: Promise<number>[] = [];
-    if (frames.length > 0) calls.push(this.toShards(this.shards, frames));
+    const variants = frames.length > 0 ? this.quoteVariants(frames, plain) : null;
+    if (variants) for (const v of variants) calls.push(this.toShards(v.byShard, v.frames));
+    else if (frames.length > 0) calls.push(this.toShards(this.shards, frames));
     for (const o of special) calls.push(this.toShards(groupByShard(o.only ?? new Set([...this.members.keys(), ...(o.alsoTo ?? [])])), [o.frame]));
     const shardCalls = await Promise.all(calls);
     this.counters.flushes++;
     this.counters.gatewayCalls += shardCalls.reduce((a, b) => a + b, 0);
     this.counters.framesPushed += frames.length + special.length;
+  }
+
+  /**
+   * Members whose history starts after a message quoted in `frames` get a copy of the frames with
+   * that quote unavailable: one copy per distinct set of hidden quotes (usually one, the
+   * newcomers), each serialised once. Null when everyone may see every quote (the common case).
+   */
+  private quoteVariants(frames: string[], plain: Outgoing[]): { byShard: Map<number, string[]>; frames: string[] }[] | null {
+    const replies = plain.flatMap((o, i) => (o.reply?.replyTo ? [{ i, message: o.reply, quote: o.reply.replyTo }] : []));
+    if (replies.length === 0 || replies.every((r) => r.quote.seq >= this.latestVisibleFrom)) return null;
+    const hidden = new Map<number, string>(); // frame index → its copy with the quote unavailable
+    const readers = new Map<string, string[]>(); // hidden indexes → members
+    for (const m of this.members.values()) {
+      const hides = replies.filter((r) => {
+        const seen = quoteSeenBy(r.quote, m.visibleFromSeq);
+        if (!seen.unavailable) return false;
+        if (!hidden.has(r.i)) hidden.set(r.i, JSON.stringify({ type: "message", message: { ...r.message, replyTo: seen } } satisfies ServerFrame));
+        return true;
+      });
+      const key = hides.map((r) => r.i).join(",");
+      const list = readers.get(key);
+      if (list) list.push(m.userId);
+      else readers.set(key, [m.userId]);
+    }
+    if (hidden.size === 0) return null;
+    return [...readers].map(([key, userIds]) => {
+      const hides = new Set(key === "" ? [] : key.split(",").map(Number));
+      return { byShard: groupByShard(userIds), frames: frames.map((f, i) => (hides.has(i) ? hidden.get(i)! : f)) };
+    });
   }
 
   /** One deliver call per shard; failures are logged (devices repair from seq). Returns the calls made. */
@@ -1201,7 +1246,9 @@ export class ConversationObject extends DurableObject<Env> {
     return out;
   }
 
-  private toMessage(r: MessageRow, quotes: Map<number, QuotedMessage>): Message {
+  /** `visibleFromSeq`: where the reader's history starts (1 for a push's full frame; see quoteSeenBy). */
+  private toMessage(r: MessageRow, quotes: Map<number, QuotedMessage>, visibleFromSeq = 1): Message {
+    const quote = r.replyTo === null ? undefined : quotes.get(r.replyTo);
     return {
       conversationId: this.meta!.id,
       seq: r.seq,
@@ -1212,7 +1259,7 @@ export class ConversationObject extends DurableObject<Env> {
       body: r.body === null ? null : JSON.parse(r.body),
       mentions: r.mentions === null ? [] : JSON.parse(r.mentions),
       mentionAll: r.mentionAll,
-      replyTo: r.replyTo === null ? null : (quotes.get(r.replyTo) ?? null),
+      replyTo: quote ? quoteSeenBy(quote, visibleFromSeq) : null,
       forwarded: r.forwarded === null ? null : JSON.parse(r.forwarded),
       createdAt: r.createdAt,
       recalledAt: r.recalledAt,

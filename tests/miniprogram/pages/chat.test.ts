@@ -709,3 +709,18 @@ describe("Chat page", () => {
     expect(sent).toEqual([]);
   });
 });
+
+describe("Chat page quotes", () => {
+  it("quotes a reply's message, or says the quoted message is from before I joined when the server withholds it", async () => {
+    MESSAGES[2]!.replyTo = { seq: 2, senderId: BOB, type: "text", preview: "Hi @Ann are you coming?", recalled: false };
+    MESSAGES[7]!.replyTo = { seq: 1, unavailable: true };
+    try {
+      const comp = await openChat();
+      expect(text(comp, `${bubble(comp, 3)} .msg__quote`)).toBe("Bob: Hi @Ann are you coming?");
+      expect(text(comp, `${bubble(comp, 8)} .msg__quote`)).toBe("A message from before you joined");
+    } finally {
+      MESSAGES[2]!.replyTo = null;
+      MESSAGES[7]!.replyTo = null;
+    }
+  });
+});
