@@ -668,7 +668,10 @@ export class ConversationObject extends DurableObject<Env> {
     const retry = this.storedRetry(senderId, input, forwarded);
     const checked = retry ? [] : await check();
     const ack = this.sendNow(senderId, input, forwarded);
-    await recordRefs(this.env, ack.conversationId, ack.seq, ack.duplicate ? this.storedMediaIds(ack.seq) : checked);
+    const ids = ack.duplicate ? this.storedMediaIds(ack.seq) : checked;
+    await recordRefs(this.env, ack.conversationId, ack.seq, ids);
+    // A recall that ran while the record was in flight dropped refs before they were written.
+    if (ids.length > 0 && this.storedMediaIds(ack.seq).length === 0) await dropRefs(this.env, ack.conversationId, ack.seq);
     return ack;
   }
 
