@@ -13,9 +13,15 @@ export const LIMITS = {
   accessTokenSeconds: 15 * 60,
   refreshTokenDays: 30,
   pbkdf2Iterations: 100_000, // the most Workers' WebCrypto allows
+  // Sign-in failures lock one address out of one account, for longer as they go on (5 in 15
+  // minutes, 10 in an hour, 20 in a day); the account as a whole locks only after many more.
   loginFailuresPerAccount: 5,
-  loginFailuresPerIp: 30,
   loginWindowSeconds: 15 * 60,
+  loginFailuresPerAccountHour: 10,
+  loginFailuresPerAccountDay: 20,
+  loginFailuresPerAccountGlobal: 100,
+  loginGlobalWindowSeconds: 60 * 60,
+  loginFailuresPerIp: 30,
   registrationsPerIp: 10,
   registrationWindowSeconds: 60 * 60,
 } as const;
