@@ -12,6 +12,8 @@ export const LIMITS = {
   searchQueryMax: 64,
   accessTokenSeconds: 15 * 60,
   refreshTokenDays: 30,
+  // A refresh retried this soon after its answer was lost gets the same successor back.
+  refreshRetryGraceSeconds: 10,
   pbkdf2Iterations: 100_000, // the most Workers' WebCrypto allows
   // Sign-in failures lock one address out of one account, for longer as they go on (5 in 15
   // minutes, 10 in an hour, 20 in a day); the account as a whole locks only after many more.

@@ -19,7 +19,8 @@ describe("signing in through WeChat and staying signed in", () => {
     const refreshed = await http.post("/auth/refresh", { refreshToken: again.body.refreshToken });
     expect(refreshed.status).toBe(200);
     expect((await http.get("/me", refreshed.body.accessToken)).body.id).toBe(first.body.user.id);
-    // The rotated refresh token cannot be used twice.
+    // Once its successor has been used, the rotated refresh token cannot be used again.
+    expect((await http.post("/auth/refresh", { refreshToken: refreshed.body.refreshToken })).status).toBe(200);
     expect((await http.post("/auth/refresh", { refreshToken: again.body.refreshToken })).status).toBe(401);
 
     const device = await Device.connect(http.baseUrl, first.body.accessToken);
