@@ -11,6 +11,9 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 
 const ISSUER = "qun";
+// Access tokens are for this API only: a token minted for anything else under the same secret
+// (a later admin tool, say) must not open it.
+const AUDIENCE = "qun-api";
 const DAY = 24 * 3600 * 1000;
 
 function secretKey(env: Env): Uint8Array {
@@ -26,16 +29,17 @@ export async function signAccessToken(env: Env, auth: AuthContext, now = Date.no
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(auth.userId)
     .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
     .setIssuedAt(Math.floor(now / 1000))
     .setExpirationTime(exp)
     .sign(secretKey(env));
   return { token, expiresAt: exp * 1000 };
 }
 
-/** Checks signature, expiry and issuer. Revocation is checked by the caller against D1. */
+/** Checks signature, issuer, audience and expiry (which must be there). Revocation is checked by the caller against D1. */
 export async function verifyAccessToken(env: Env, token: string): Promise<AuthContext> {
   try {
-    const { payload } = await jwtVerify(token, secretKey(env), { issuer: ISSUER, algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, secretKey(env), { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"], requiredClaims: ["exp", "sub"] });
     if (typeof payload.sub !== "string" || typeof payload.sid !== "string") throw new ApiError("token_invalid", "Malformed access token");
     return { userId: payload.sub, sessionId: payload.sid };
   } catch (e) {
