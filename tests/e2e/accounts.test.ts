@@ -29,6 +29,16 @@ describe("signing in through WeChat and staying signed in", () => {
     expect((await http.get("/me", first.body.accessToken)).status).toBe(401);
   });
 
+  it("signs up and back in with a password, peppered as in production, and says no-store", async () => {
+    const username = uniqueName("pw");
+    const made = await http.post("/auth/register", { username, password: "passw0rd-e2e" });
+    expect(made.status).toBe(201);
+    const back = await http.post("/auth/login", { username, password: "passw0rd-e2e" });
+    expect(back.status).toBe(200);
+    expect(back.body.user.id).toBe(made.body.user.id);
+    expect(back.headers.get("cache-control")).toBe("no-store");
+  });
+
   it("passes WeChat's refusal of a code on as a clear error", async () => {
     const res = await http.post("/auth/wechat", { code: "invalid" });
     expect(res.status).toBe(401);

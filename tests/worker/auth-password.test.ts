@@ -28,7 +28,7 @@ describe("registering with a username and password", () => {
 
     const [row] = await rows<{ password_hash: string; openid: string | null }>("select password_hash, openid from users where id = ?", res.body.user.id);
     expect(row!.openid).toBeNull();
-    expect(row!.password_hash).toMatch(new RegExp(`^pbkdf2-sha256\\$${LIMITS.pbkdf2Iterations}\\$[A-Za-z0-9_-]{22}\\$[A-Za-z0-9_-]{43}$`));
+    expect(row!.password_hash).toMatch(new RegExp(`^pbkdf2-sha256-peppered\\$${LIMITS.pbkdf2Iterations}\\$[A-Za-z0-9_-]{22}\\$[A-Za-z0-9_-]{43}$`));
     expect(row!.password_hash).not.toContain(DEFAULT_PASSWORD);
     const [session] = await rows<{ device: string }>("select device from sessions where user_id = ?", res.body.user.id);
     expect(session!.device).toBe("iPhone");

@@ -1,10 +1,11 @@
 // Users: creation by password, WeChat or development login; profiles; password changes.
-import { eq, or } from "drizzle-orm";
+import { and, eq, or } from "drizzle-orm";
 import { users, type User } from "../../schema/d1";
 import type { OwnProfile, PublicProfile, RegisterBody, UpdateProfileBody } from "../../schema/api";
 import { LIMITS } from "../../schema/limits";
 import type { Db } from "../db";
-import { hashPassword, verifyPassword } from "../lib/crypto";
+import type { Env } from "../env";
+import { hashPassword, isCurrentHash, verifyPassword } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { clear, giveBack, take, type Limit } from "./ratelimit";
@@ -43,6 +44,17 @@ export async function requireUser(d: Db, id: string): Promise<User> {
   return u;
 }
 
+/**
+ * The secret mixed into every password hash. Without it no password can be hashed or checked, so
+ * password sign-up, sign-in and change refuse (before counting or writing anything), as for a
+ * missing JWT_SECRET; WeChat sign-in needs no password and keeps working.
+ */
+export function passwordPepper(env: Pick<Env, "PASSWORD_PEPPER">): string {
+  const pepper = env.PASSWORD_PEPPER;
+  if (!pepper || pepper.length < 32) throw new ApiError("not_configured", "The server's PASSWORD_PEPPER is missing or shorter than 32 characters");
+  return pepper;
+}
+
 const registrationLimit = (ip: string): Limit => ({
   key: `register:ip:${ip}`,
   max: LIMITS.registrationsPerIp,
@@ -50,7 +62,7 @@ const registrationLimit = (ip: string): Limit => ({
   message: "Too many accounts created from this network; try later",
 });
 
-export async function register(d: Db, body: RegisterBody, ip: string): Promise<User> {
+export async function register(d: Db, pepper: string, body: RegisterBody, ip: string): Promise<User> {
   // Counted before the hashing and the insert; a sign-up that fails anyway gives its slot back.
   const taken = await take(d, [registrationLimit(ip)]);
   try {
@@ -60,7 +72,7 @@ export async function register(d: Db, body: RegisterBody, ip: string): Promise<U
       username: body.username,
       openid: null,
       unionid: null,
-      passwordHash: await hashPassword(body.password),
+      passwordHash: await hashPassword(body.password, pepper),
       allowStrangers: false,
       nickname: body.nickname ?? body.username,
       avatarMediaId: null,
@@ -103,13 +115,18 @@ const loginLimits = (username: string, ip: string): Limit[] => [
  * parallel guesses cannot all be checked) and given back if it turns out right; a full counter
  * refuses further attempts, even correct ones, from that address until its window ends.
  */
-export async function loginWithPassword(d: Db, rawUsername: string, password: string, ip: string): Promise<User> {
+export async function loginWithPassword(d: Db, pepper: string, rawUsername: string, password: string, ip: string): Promise<User> {
   const username = rawUsername.trim().toLowerCase();
   const limits = loginLimits(username, ip);
   const taken = await take(d, limits);
   const user = await d.select().from(users).where(eq(users.username, username)).get();
-  const ok = await verifyPassword(password, user?.passwordHash ?? null);
+  const ok = await verifyPassword(password, user?.passwordHash ?? null, pepper);
   if (!user || !ok) throw new ApiError("invalid_credentials", "Username or password is incorrect");
+  // A hash from before the pepper (or at a lower cost) is replaced while the password is at hand;
+  // the condition keeps a password changed meanwhile from being overwritten.
+  if (user.passwordHash !== null && !isCurrentHash(user.passwordHash)) {
+    await d.update(users).set({ passwordHash: await hashPassword(password, pepper) }).where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)));
+  }
   // Only failures count: the right password clears this address's failures for the account.
   await Promise.all([giveBack(d, taken.slice(pairLimits(username, ip).length)), clear(d, pairLimits(username, ip).map((l) => l.key))]);
   return user;
@@ -133,16 +150,16 @@ export async function findOrCreateByOpenid(d: Db, openid: string, unionid: strin
   }
 }
 
-export async function changePassword(d: Db, user: User, current: string | undefined, next: string): Promise<void> {
+export async function changePassword(d: Db, pepper: string, user: User, current: string | undefined, next: string): Promise<void> {
   if (user.passwordHash !== null) {
     const limit: Limit = { key: `login:change-password:${user.id}`, max: LIMITS.loginFailuresPerAccount, windowSeconds: LIMITS.loginWindowSeconds, message: "Too many failed attempts; try again later" };
     const taken = await take(d, [limit]);
-    if (current === undefined || !(await verifyPassword(current, user.passwordHash))) {
+    if (current === undefined || !(await verifyPassword(current, user.passwordHash, pepper))) {
       throw new ApiError("invalid_credentials", "Current password is incorrect");
     }
     await giveBack(d, taken);
   }
-  await d.update(users).set({ passwordHash: await hashPassword(next), updatedAt: Date.now() }).where(eq(users.id, user.id));
+  await d.update(users).set({ passwordHash: await hashPassword(next, pepper), updatedAt: Date.now() }).where(eq(users.id, user.id));
 }
 
 export async function updateProfile(d: Db, user: User, patch: UpdateProfileBody): Promise<User> {
