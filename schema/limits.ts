@@ -59,6 +59,9 @@ export const GROUP_LIMITS = {
   // Face-to-face: people within this distance who typed the same code in this window share a room.
   faceToFaceRadiusMeters: 1000,
   faceToFaceRoomTtlMs: 5 * 60 * 1000,
+  // Per user: codes are only 4 digits, so trying them is limited (a sweep of all 10,000 takes
+  // a day rather than minutes).
+  faceToFaceCodesPerMinute: 10,
 } as const;
 
 // Uploads are held in memory while they are checked (type, completeness, sha256), so these
