@@ -9,6 +9,7 @@ function deployedConfig() {
 }
 
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
+export const TEST_PASSWORD_PEPPER = "test-pepper-that-is-at-least-32-characters-long";
 
 export default defineConfig({
   test: {
@@ -25,6 +26,7 @@ export default defineConfig({
                 // they run under the deployed configuration unless a test overrides it.
                 ENVIRONMENT: String(deployedConfig().vars.ENVIRONMENT),
                 JWT_SECRET: TEST_JWT_SECRET,
+                PASSWORD_PEPPER: TEST_PASSWORD_PEPPER,
                 WECHAT_APPID: FAKE_APPID,
                 WECHAT_SECRET: FAKE_SECRET,
                 WECHAT_API_BASE: inject<string>("wechatApiBase"),

@@ -279,6 +279,19 @@ export const mediaRefs = sqliteTable(
   (t) => [primaryKey({ columns: [t.mediaId, t.conversationId, t.seq] }), index("media_refs_conversation_idx").on(t.conversationId)],
 );
 
+// ---- Face-to-face -----------------------------------------------------------------------
+
+// The waiting room each user holds: typing another code leaves this one, so one person is in
+// at most one room (rooms themselves live in the face-to-face objects, one per code).
+export const faceToFaceSeats = sqliteTable("face_to_face_seats", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  code: text("code").notNull(),
+  roomId: text("room_id").notNull(),
+  joinedAt: integer("joined_at").notNull().default(now),
+});
+
 export type FriendRequest = typeof friendRequests.$inferSelect;
 export type Friendship = typeof friendships.$inferSelect;
 export type ContactTag = typeof contactTags.$inferSelect;

@@ -12,10 +12,18 @@ export const LIMITS = {
   searchQueryMax: 64,
   accessTokenSeconds: 15 * 60,
   refreshTokenDays: 30,
+  // A refresh retried this soon after its answer was lost gets the same successor back.
+  refreshRetryGraceSeconds: 10,
   pbkdf2Iterations: 100_000, // the most Workers' WebCrypto allows
+  // Sign-in failures lock one address out of one account, for longer as they go on (5 in 15
+  // minutes, 10 in an hour, 20 in a day); the account as a whole locks only after many more.
   loginFailuresPerAccount: 5,
-  loginFailuresPerIp: 30,
   loginWindowSeconds: 15 * 60,
+  loginFailuresPerAccountHour: 10,
+  loginFailuresPerAccountDay: 20,
+  loginFailuresPerAccountGlobal: 100,
+  loginGlobalWindowSeconds: 60 * 60,
+  loginFailuresPerIp: 30,
   registrationsPerIp: 10,
   registrationWindowSeconds: 60 * 60,
 } as const;
@@ -51,6 +59,9 @@ export const GROUP_LIMITS = {
   // Face-to-face: people within this distance who typed the same code in this window share a room.
   faceToFaceRadiusMeters: 1000,
   faceToFaceRoomTtlMs: 5 * 60 * 1000,
+  // Per user: codes are only 4 digits, so trying them is limited (a sweep of all 10,000 takes
+  // a day rather than minutes).
+  faceToFaceCodesPerMinute: 10,
 } as const;
 
 // Uploads are held in memory while they are checked (type, completeness, sha256), so these

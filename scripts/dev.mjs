@@ -2,7 +2,7 @@
 // wrangler.toml (8787). Extra arguments go to `wrangler dev`, e.g. `npm run dev -- --port 9000`.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,6 +19,7 @@ if (!existsSync(devVars)) {
       "# Local settings for `wrangler dev` (not committed). See .dev.vars.example.",
       "ENVIRONMENT=development",
       `JWT_SECRET=${secret}`,
+      `PASSWORD_PEPPER=${randomBytes(36).toString("base64url")}`,
       "# Real WeChat login needs the mini-program's credentials:",
       "# WECHAT_APPID=wx0000000000000000",
       "# WECHAT_SECRET=",
@@ -26,7 +27,12 @@ if (!existsSync(devVars)) {
     ].join("\n"),
     { mode: 0o600 },
   );
-  console.log("Wrote .dev.vars (ENVIRONMENT=development and a random JWT_SECRET).");
+  console.log("Wrote .dev.vars (ENVIRONMENT=development, a random JWT_SECRET and PASSWORD_PEPPER).");
+} else if (!/^PASSWORD_PEPPER=/m.test(readFileSync(devVars, "utf8"))) {
+  // A .dev.vars from before the pepper: password sign-in refuses without one, so add it. Local
+  // accounts made before keep working (their old hashes need no pepper).
+  appendFileSync(devVars, `\nPASSWORD_PEPPER=${randomBytes(36).toString("base64url")}\n`);
+  console.log("Added a random PASSWORD_PEPPER to .dev.vars.");
 }
 
 // stdin is not a TTY and CI is set, so wrangler applies without asking for confirmation.

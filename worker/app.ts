@@ -25,6 +25,12 @@ export const app = new Hono<AppEnv>()
     await next();
     c.res.headers.set("x-request-id", id);
   })
+  // Answers that carry tokens or a signed-in user's data must not be kept by any cache on the way.
+  // Routes with their own Cache-Control (media downloads) keep theirs.
+  .use(async (c, next) => {
+    await next();
+    if (!c.res.headers.has("cache-control") && /^application\/json/i.test(c.res.headers.get("content-type") ?? "")) c.res.headers.set("cache-control", "no-store");
+  })
   // Tokens travel in headers, never cookies, so any origin may call the API.
   .use(cors({ origin: "*", exposeHeaders: ["x-request-id", "retry-after"], maxAge: 86400 }))
   .route("/health", health)

@@ -3,6 +3,7 @@ export interface Env {
   DB: D1Database;
   ENVIRONMENT: string; // "production" (default) or "development" (set by .dev.vars)
   JWT_SECRET?: string; // secret
+  PASSWORD_PEPPER?: string; // secret: HMAC key applied to passwords before PBKDF2
   WECHAT_APPID?: string; // secret
   WECHAT_SECRET?: string; // secret
   WECHAT_API_BASE: string;

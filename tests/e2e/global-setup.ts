@@ -10,6 +10,7 @@ export default async function setup(project: TestProject) {
     worker = await startWorker({
       ENVIRONMENT: "development",
       JWT_SECRET: `e2e-${crypto.randomUUID()}`,
+      PASSWORD_PEPPER: `e2e-pepper-${crypto.randomUUID()}`,
       WECHAT_APPID: FAKE_APPID,
       WECHAT_SECRET: FAKE_SECRET,
       WECHAT_API_BASE: wechat.url,

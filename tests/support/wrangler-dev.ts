@@ -62,7 +62,8 @@ export async function startWorker(
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
   args.push("--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn");
-  for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
+  // Password sign-in refuses without a pepper; callers may pass their own.
+  for (const [key, value] of Object.entries({ PASSWORD_PEPPER: `pepper-${crypto.randomUUID()}`, ...vars })) args.push("--var", `${key}:${value}`);
   // Its own process group, so stopping it also stops the workerd processes it starts.
   const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";

@@ -28,7 +28,7 @@ describe("registering with a username and password", () => {
 
     const [row] = await rows<{ password_hash: string; openid: string | null }>("select password_hash, openid from users where id = ?", res.body.user.id);
     expect(row!.openid).toBeNull();
-    expect(row!.password_hash).toMatch(new RegExp(`^pbkdf2-sha256\\$${LIMITS.pbkdf2Iterations}\\$[A-Za-z0-9_-]{22}\\$[A-Za-z0-9_-]{43}$`));
+    expect(row!.password_hash).toMatch(new RegExp(`^pbkdf2-sha256-peppered\\$${LIMITS.pbkdf2Iterations}\\$[A-Za-z0-9_-]{22}\\$[A-Za-z0-9_-]{43}$`));
     expect(row!.password_hash).not.toContain(DEFAULT_PASSWORD);
     const [session] = await rows<{ device: string }>("select device from sessions where user_id = ?", res.body.user.id);
     expect(session!.device).toBe("iPhone");
@@ -161,20 +161,20 @@ describe("signing in with a username and password", () => {
     expectError(await api("POST", "/auth/login", { body: { username: "someone", password: "" } }), 400, "invalid_request");
   });
 
-  it(`locks an account after ${LIMITS.loginFailuresPerAccount} failures from any IPs, refusing even the right password`, async () => {
+  it(`locks an address out of an account after ${LIMITS.loginFailuresPerAccount} failures, refusing even the right password from there`, async () => {
     const alice = await signUp("alice");
     for (let i = 0; i < LIMITS.loginFailuresPerAccount; i++) {
-      expectError(await login(alice.username, "wrong-passw0rd", `203.0.113.${i}`), 401, "invalid_credentials");
+      expectError(await login(alice.username, "wrong-passw0rd", "203.0.113.9"), 401, "invalid_credentials");
     }
-    const locked = await login(alice.username, alice.password, "203.0.113.99");
+    const locked = await login(alice.username, alice.password, "203.0.113.9");
     expectError(locked, 429, "rate_limited");
     const retryAfter = Number(locked.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(LIMITS.loginWindowSeconds);
 
-    // Other accounts are unaffected.
+    // Other accounts from that address are unaffected.
     const bob = await signUp("bob");
-    expect((await login(bob.username, bob.password, "203.0.113.99")).status).toBe(200);
+    expect((await login(bob.username, bob.password, "203.0.113.9")).status).toBe(200);
   });
 
   it("locks an unknown username the same way, so the lock does not reveal which accounts exist", async () => {
@@ -223,13 +223,16 @@ describe("signing in with a username and password", () => {
     expect((await login(alice.username, alice.password, "192.0.2.45")).status).toBe(200);
   });
 
-  it("records failures in D1 per account and per IP", async () => {
+  it("records failures in D1 per account and address, per account and per IP", async () => {
     await login("ghost-user", "wrong-passw0rd", "192.0.2.9");
     await login("ghost-user", "wrong-passw0rd", "192.0.2.9");
     const counters = await rows<{ key: string; count: number }>("select key, count from rate_limits order by key");
     expect(counters).toEqual([
       { key: "login:acct:ghost-user", count: 2 },
       { key: "login:ip:192.0.2.9", count: 2 },
+      { key: "login:pair:3600:ghost-user|192.0.2.9", count: 2 },
+      { key: "login:pair:86400:ghost-user|192.0.2.9", count: 2 },
+      { key: "login:pair:900:ghost-user|192.0.2.9", count: 2 },
     ]);
   });
 });

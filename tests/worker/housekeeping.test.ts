@@ -88,7 +88,14 @@ describe("the daily cron", () => {
     await runDailyCron();
 
     const left = await rows<{ key: string }>("select key from rate_limits order by key");
-    expect(left.map((r) => r.key)).toEqual(["login:acct:recent", "login:acct:someone-here", "login:ip:192.0.2.1"]);
+    expect(left.map((r) => r.key)).toEqual([
+      "login:acct:recent",
+      "login:acct:someone-here",
+      "login:ip:192.0.2.1",
+      "login:pair:3600:someone-here|192.0.2.1",
+      "login:pair:86400:someone-here|192.0.2.1",
+      "login:pair:900:someone-here|192.0.2.1",
+    ]);
   });
 
   it("leaves users alone", async () => {

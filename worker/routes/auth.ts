@@ -31,13 +31,13 @@ export const auth = new Hono<AppEnv>()
     const body = c.req.valid("json");
     const d = db(c.env);
     tokens.assertConfigured(c.env);
-    const user = await accounts.register(d, body, clientIp(c));
+    const user = await accounts.register(d, accounts.passwordPepper(c.env), body, clientIp(c));
     return c.json(await signedIn(c, d, user, true, body.device), 201);
   })
   .post("/login", jsonBody(loginBody), async (c) => {
     const body = c.req.valid("json");
     const d = db(c.env);
-    const user = await accounts.loginWithPassword(d, body.username, body.password, clientIp(c));
+    const user = await accounts.loginWithPassword(d, accounts.passwordPepper(c.env), body.username, body.password, clientIp(c));
     return c.json(await signedIn(c, d, user, false, body.device));
   })
   .post("/wechat", jsonBody(wechatLoginBody), async (c) => {
@@ -71,9 +71,10 @@ export const auth = new Hono<AppEnv>()
   .post("/password", requireAuth, jsonBody(changePasswordBody), async (c) => {
     const body = c.req.valid("json");
     const d = db(c.env);
+    const pepper = accounts.passwordPepper(c.env);
     const { userId, sessionId } = c.get("auth");
     const user = await accounts.requireUser(d, userId);
-    await accounts.changePassword(d, user, body.currentPassword, body.newPassword);
+    await accounts.changePassword(d, pepper, user, body.currentPassword, body.newPassword);
     await closeSockets(c.env, userId, await tokens.revokeOtherSessions(d, userId, sessionId, "password_changed"));
     return c.body(null, 204);
   });

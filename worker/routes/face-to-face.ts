@@ -1,8 +1,9 @@
 // Face-to-face groups: type a 4-digit code with your location, wait in the room, enter.
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { users } from "../../schema/d1";
+import { faceToFaceSeats, users } from "../../schema/d1";
 import { faceToFaceJoinBody, faceToFaceRoomId } from "../../schema/groups";
+import { GROUP_LIMITS } from "../../schema/limits";
 import { db } from "../db";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
@@ -10,6 +11,7 @@ import { unwrap } from "../lib/result";
 import { jsonBody } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import { faceToFaceObject } from "../objects/face-to-face";
+import { take } from "../services/ratelimit";
 
 /** Room ids carry their code (f2f_<code>_<random>), which names the object that holds them. */
 function room(raw: string): { roomId: string; code: string } {
@@ -23,9 +25,24 @@ export const faceToFaceRoutes = new Hono<AppEnv>()
   .post("/rooms", jsonBody(faceToFaceJoinBody), async (c) => {
     const { code, latitude, longitude } = c.req.valid("json");
     const userId = c.get("auth").userId;
-    const me = await db(c.env).select({ nickname: users.nickname, avatarMediaId: users.avatarMediaId }).from(users).where(eq(users.id, userId)).get();
+    const d = db(c.env);
+    // Counted before any room is touched: 4-digit codes must not be swept.
+    await take(d, [{ key: `face-to-face:${userId}`, max: GROUP_LIMITS.faceToFaceCodesPerMinute, windowSeconds: 60, message: `You can try ${GROUP_LIMITS.faceToFaceCodesPerMinute} face-to-face codes a minute; wait a moment` }]);
+    const me = await d.select({ nickname: users.nickname, avatarMediaId: users.avatarMediaId }).from(users).where(eq(users.id, userId)).get();
     if (!me) throw new ApiError("unauthorized", "Sign in again");
-    return c.json(unwrap(await faceToFaceObject(c.env, code).join(code, { userId, ...me }, { latitude, longitude })));
+    const room = unwrap(await faceToFaceObject(c.env, code).join(code, { userId, ...me }, { latitude, longitude }));
+    // One waiting room per person: the seat swaps in one transaction, so of racing joins each
+    // sees the seat the one before it took, and leaves that room.
+    const [[previous]] = await d.batch([
+      d.select().from(faceToFaceSeats).where(eq(faceToFaceSeats.userId, userId)),
+      d
+        .insert(faceToFaceSeats)
+        .values({ userId, code, roomId: room.roomId, joinedAt: Date.now() })
+        .onConflictDoUpdate({ target: faceToFaceSeats.userId, set: { code, roomId: room.roomId, joinedAt: Date.now() } }),
+    ]);
+    // The same code's object already moved them itself; a room that expired meanwhile is gone anyway.
+    if (previous && previous.code !== code) await faceToFaceObject(c.env, previous.code).leave(previous.roomId, userId);
+    return c.json(room);
   })
   .post("/rooms/:roomId/enter", async (c) => {
     const { roomId, code } = room(c.req.param("roomId"));

@@ -11,7 +11,7 @@ import { verifyMediaUrl } from "../lib/media-url";
 import { boundaryOf, fieldsBeforeFile, parseMultipart } from "../lib/multipart";
 import { jsonBody, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
-import { checkUploadQuota, deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, storeUpload, uploadCap } from "../services/media";
+import { deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, releaseUpload, reserveUpload, storeUpload, uploadCap, type UploadQuota } from "../services/media";
 
 function idParam(raw: string): string {
   const r = mediaIdSchema.safeParse(raw);
@@ -163,28 +163,40 @@ async function download(c: Context<AppEnv>): Promise<Response> {
   return new Response(whole.body, { status: 200, headers });
 }
 
+/** Reads an upload (multipart as wx.uploadFile sends it, or raw) and stores it. */
+async function receiveUpload(c: Context<AppEnv>, contentType: string, multipart: boolean, query: UploadFields, userId: string, quota: UploadQuota) {
+  const boundary = multipart ? boundaryOf(contentType) : null;
+  if (multipart && !boundary) throw new ApiError("invalid_request", "multipart/form-data without a boundary");
+  // wx.uploadFile puts `kind` (and previewOf) in formData, ahead of the file: once they are in,
+  // the cap becomes that kind's, so an oversized picture is refused without reading it all.
+  const narrow = boundary
+    ? (prefix: Uint8Array) => {
+        const leading = fieldsBeforeFile(prefix, boundary);
+        return leading ? uploadCap(fieldsFrom({ ...c.req.query(), ...leading }), true) : null;
+      }
+    : undefined;
+  const body = await readUpload(c.req.raw, uploadCap(query, multipart), narrow);
+  if (!boundary) return storeUpload(c.env, userId, body, query, null, quota);
+  const form = parseMultipart(body, boundary);
+  if (!form.file) throw new ApiError("invalid_request", "No file part in the form");
+  const fields = fieldsFrom({ ...c.req.query(), ...form.fields });
+  return storeUpload(c.env, userId, form.file.bytes, fields, form.file.filename, quota);
+}
+
 export const mediaRoutes = new Hono<AppEnv>()
   .post("/", requireAuth, async (c) => {
     const contentType = c.req.header("content-type") ?? "";
     const multipart = /^multipart\/form-data/i.test(contentType);
     const query = fieldsFrom(c.req.query());
-    await checkUploadQuota(c.env, c.get("auth").userId, Number(c.req.header("content-length") ?? 0) || 0);
-    const boundary = multipart ? boundaryOf(contentType) : null;
-    if (multipart && !boundary) throw new ApiError("invalid_request", "multipart/form-data without a boundary");
-    // wx.uploadFile puts `kind` (and previewOf) in formData, ahead of the file: once they are in,
-    // the cap becomes that kind's, so an oversized picture is refused without reading it all.
-    const narrow = boundary
-      ? (prefix: Uint8Array) => {
-          const leading = fieldsBeforeFile(prefix, boundary);
-          return leading ? uploadCap(fieldsFrom({ ...c.req.query(), ...leading }), true) : null;
-        }
-      : undefined;
-    const body = await readUpload(c.req.raw, uploadCap(query, multipart), narrow);
-    if (!boundary) return c.json(await storeUpload(c.env, c.get("auth").userId, body, query, null), 201);
-    const form = parseMultipart(body, boundary);
-    if (!form.file) throw new ApiError("invalid_request", "No file part in the form");
-    const fields = fieldsFrom({ ...c.req.query(), ...form.fields });
-    return c.json(await storeUpload(c.env, c.get("auth").userId, form.file.bytes, fields, form.file.filename), 201);
+    const userId = c.get("auth").userId;
+    const quota = await reserveUpload(c.env, userId, Number(c.req.header("content-length") ?? 0) || 0);
+    try {
+      return c.json(await receiveUpload(c, contentType, multipart, query, userId, quota), 201);
+    } catch (e) {
+      // Nothing was stored: the count and bytes reserved for it go back to the uploader.
+      await releaseUpload(c.env, quota);
+      throw e;
+    }
   })
   .post("/urls", requireAuth, jsonBody(mediaUrlsBody), async (c) => {
     const { mediaIds, conversationId } = c.req.valid("json");

@@ -1,13 +1,14 @@
 // Users: creation by password, WeChat or development login; profiles; password changes.
-import { eq, or } from "drizzle-orm";
+import { and, eq, or } from "drizzle-orm";
 import { users, type User } from "../../schema/d1";
 import type { OwnProfile, PublicProfile, RegisterBody, UpdateProfileBody } from "../../schema/api";
 import { LIMITS } from "../../schema/limits";
 import type { Db } from "../db";
-import { hashPassword, verifyPassword } from "../lib/crypto";
+import type { Env } from "../env";
+import { hashPassword, isCurrentHash, verifyPassword } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { clear, exceeded, hit, type Limit } from "./ratelimit";
+import { clear, giveBack, take, type Limit } from "./ratelimit";
 
 export const toPublicProfile = (u: User): PublicProfile => ({
   id: u.id,
@@ -43,61 +44,91 @@ export async function requireUser(d: Db, id: string): Promise<User> {
   return u;
 }
 
-const registrationLimit = (ip: string): Limit => ({ key: `register:ip:${ip}`, max: LIMITS.registrationsPerIp, windowSeconds: LIMITS.registrationWindowSeconds });
+/**
+ * The secret mixed into every password hash. Without it no password can be hashed or checked, so
+ * password sign-up, sign-in and change refuse (before counting or writing anything), as for a
+ * missing JWT_SECRET; WeChat sign-in needs no password and keeps working.
+ */
+export function passwordPepper(env: Pick<Env, "PASSWORD_PEPPER">): string {
+  const pepper = env.PASSWORD_PEPPER;
+  if (!pepper || pepper.length < 32) throw new ApiError("not_configured", "The server's PASSWORD_PEPPER is missing or shorter than 32 characters");
+  return pepper;
+}
 
-export async function register(d: Db, body: RegisterBody, ip: string): Promise<User> {
-  const limit = registrationLimit(ip);
-  const wait = await exceeded(d, limit);
-  if (wait !== null) throw new ApiError("rate_limited", "Too many accounts created from this network; try later", undefined, { "Retry-After": String(wait) });
-  const now = Date.now();
-  const user: User = {
-    id: newId("u"),
-    username: body.username,
-    openid: null,
-    unionid: null,
-    passwordHash: await hashPassword(body.password),
-    allowStrangers: false,
-    nickname: body.nickname ?? body.username,
-    avatarMediaId: null,
-    signature: "",
-    status: "",
-    createdAt: now,
-    updatedAt: now,
-  };
+const registrationLimit = (ip: string): Limit => ({
+  key: `register:ip:${ip}`,
+  max: LIMITS.registrationsPerIp,
+  windowSeconds: LIMITS.registrationWindowSeconds,
+  message: "Too many accounts created from this network; try later",
+});
+
+export async function register(d: Db, pepper: string, body: RegisterBody, ip: string): Promise<User> {
+  // Counted before the hashing and the insert; a sign-up that fails anyway gives its slot back.
+  const taken = await take(d, [registrationLimit(ip)]);
   try {
+    const now = Date.now();
+    const user: User = {
+      id: newId("u"),
+      username: body.username,
+      openid: null,
+      unionid: null,
+      passwordHash: await hashPassword(body.password, pepper),
+      allowStrangers: false,
+      nickname: body.nickname ?? body.username,
+      avatarMediaId: null,
+      signature: "",
+      status: "",
+      createdAt: now,
+      updatedAt: now,
+    };
     await d.insert(users).values(user);
+    return user;
   } catch (e) {
+    await giveBack(d, taken);
     if (isUniqueViolation(e)) throw new ApiError("username_taken", "That username is taken");
     throw e;
   }
-  await hit(d, [limit]);
-  return user;
 }
 
+const LOCKED = "Too many failed sign-in attempts; try again later";
+
+/** Failures of one account from one address, in three tiers: each lock lasts longer than the last. */
+const pairLimits = (username: string, ip: string): Limit[] =>
+  (
+    [
+      [LIMITS.loginFailuresPerAccount, LIMITS.loginWindowSeconds],
+      [LIMITS.loginFailuresPerAccountHour, 3600],
+      [LIMITS.loginFailuresPerAccountDay, 24 * 3600],
+    ] as const
+  ).map(([max, windowSeconds]) => ({ key: `login:pair:${windowSeconds}:${username}|${ip}`, max, windowSeconds, message: LOCKED }));
+
 const loginLimits = (username: string, ip: string): Limit[] => [
-  { key: `login:acct:${username}`, max: LIMITS.loginFailuresPerAccount, windowSeconds: LIMITS.loginWindowSeconds },
-  { key: `login:ip:${ip}`, max: LIMITS.loginFailuresPerIp, windowSeconds: LIMITS.loginWindowSeconds },
+  ...pairLimits(username, ip),
+  // The account from anywhere: high enough that one attacker cannot lock the owner out.
+  { key: `login:acct:${username}`, max: LIMITS.loginFailuresPerAccountGlobal, windowSeconds: LIMITS.loginGlobalWindowSeconds, message: LOCKED },
+  { key: `login:ip:${ip}`, max: LIMITS.loginFailuresPerIp, windowSeconds: LIMITS.loginWindowSeconds, message: LOCKED },
 ];
 
 /**
- * Checks a password login. Unknown usernames cost the same PBKDF2 work and get the same
- * answer as wrong passwords; failures count per account and per IP, and a full counter
- * refuses further attempts (even correct ones) until its window ends.
+ * Checks a password login. Unknown usernames cost the same PBKDF2 work and get the same answer
+ * as wrong passwords. Each attempt is counted as a failure before the password is checked (so
+ * parallel guesses cannot all be checked) and given back if it turns out right; a full counter
+ * refuses further attempts, even correct ones, from that address until its window ends.
  */
-export async function loginWithPassword(d: Db, rawUsername: string, password: string, ip: string): Promise<User> {
+export async function loginWithPassword(d: Db, pepper: string, rawUsername: string, password: string, ip: string): Promise<User> {
   const username = rawUsername.trim().toLowerCase();
   const limits = loginLimits(username, ip);
-  for (const limit of limits) {
-    const wait = await exceeded(d, limit);
-    if (wait !== null) throw new ApiError("rate_limited", "Too many failed sign-in attempts; try again later", undefined, { "Retry-After": String(wait) });
-  }
+  const taken = await take(d, limits);
   const user = await d.select().from(users).where(eq(users.username, username)).get();
-  const ok = await verifyPassword(password, user?.passwordHash ?? null);
-  if (!user || !ok) {
-    await hit(d, limits);
-    throw new ApiError("invalid_credentials", "Username or password is incorrect");
+  const ok = await verifyPassword(password, user?.passwordHash ?? null, pepper);
+  if (!user || !ok) throw new ApiError("invalid_credentials", "Username or password is incorrect");
+  // A hash from before the pepper (or at a lower cost) is replaced while the password is at hand;
+  // the condition keeps a password changed meanwhile from being overwritten.
+  if (user.passwordHash !== null && !isCurrentHash(user.passwordHash)) {
+    await d.update(users).set({ passwordHash: await hashPassword(password, pepper) }).where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)));
   }
-  await clear(d, limits[0]!);
+  // Only failures count: the right password clears this address's failures for the account.
+  await Promise.all([giveBack(d, taken.slice(pairLimits(username, ip).length)), clear(d, pairLimits(username, ip).map((l) => l.key))]);
   return user;
 }
 
@@ -119,17 +150,16 @@ export async function findOrCreateByOpenid(d: Db, openid: string, unionid: strin
   }
 }
 
-export async function changePassword(d: Db, user: User, current: string | undefined, next: string): Promise<void> {
+export async function changePassword(d: Db, pepper: string, user: User, current: string | undefined, next: string): Promise<void> {
   if (user.passwordHash !== null) {
-    const limit = loginLimits(user.username ?? user.id, "change-password")[0]!;
-    const wait = await exceeded(d, limit);
-    if (wait !== null) throw new ApiError("rate_limited", "Too many failed attempts; try again later", undefined, { "Retry-After": String(wait) });
-    if (current === undefined || !(await verifyPassword(current, user.passwordHash))) {
-      await hit(d, [limit]);
+    const limit: Limit = { key: `login:change-password:${user.id}`, max: LIMITS.loginFailuresPerAccount, windowSeconds: LIMITS.loginWindowSeconds, message: "Too many failed attempts; try again later" };
+    const taken = await take(d, [limit]);
+    if (current === undefined || !(await verifyPassword(current, user.passwordHash, pepper))) {
       throw new ApiError("invalid_credentials", "Current password is incorrect");
     }
+    await giveBack(d, taken);
   }
-  await d.update(users).set({ passwordHash: await hashPassword(next), updatedAt: Date.now() }).where(eq(users.id, user.id));
+  await d.update(users).set({ passwordHash: await hashPassword(next, pepper), updatedAt: Date.now() }).where(eq(users.id, user.id));
 }
 
 export async function updateProfile(d: Db, user: User, patch: UpdateProfileBody): Promise<User> {

@@ -250,26 +250,32 @@ export async function sendRequest(
     return { request: requestView(row!, await profiles(d, [fromId, toId])), created: false };
   }
 
-  const limit = { key: `friend-requests:${fromId}`, max: CONTACT_LIMITS.requestsPerDay, windowSeconds: 24 * 3600 };
-  const wait = await ratelimit.exceeded(d, limit);
-  if (wait !== null) throw new ApiError("rate_limited", "Too many friend requests today; try tomorrow", undefined, { "Retry-After": String(wait) });
+  // Counted before the insert, so parallel sends cannot all slip under the day's allowance.
+  const limit = { key: `friend-requests:${fromId}`, max: CONTACT_LIMITS.requestsPerDay, windowSeconds: 24 * 3600, message: "Too many friend requests today; try tomorrow" };
+  const taken = await ratelimit.take(d, [limit]);
 
   const now = Date.now();
-  const mine = await d
-    .select()
-    .from(friendRequests)
-    .where(and(eq(friendRequests.fromUserId, fromId), eq(friendRequests.toUserId, toId), eq(friendRequests.status, "pending")))
-    .get();
-  // Asking again refreshes the greeting (and remark) and moves it to the top of their list. The
-  // upsert on the pending-request index keeps it to one row when two sends race.
-  const greeting = body.greeting ?? mine?.greeting ?? "";
-  const remark = body.remark ?? mine?.remark ?? "";
-  const [row] = (await d
-    .insert(friendRequests)
-    .values({ id: newId("fr"), fromUserId: fromId, toUserId: toId, greeting, remark, status: "pending", createdAt: now })
-    .onConflictDoUpdate({ target: [friendRequests.fromUserId, friendRequests.toUserId], targetWhere: sql`status = 'pending'`, set: { greeting, remark, createdAt: now } })
-    .returning()) as [typeof friendRequests.$inferSelect];
-  await ratelimit.hit(d, [limit], now);
+  let mine: typeof friendRequests.$inferSelect | undefined;
+  let row: typeof friendRequests.$inferSelect;
+  try {
+    mine = await d
+      .select()
+      .from(friendRequests)
+      .where(and(eq(friendRequests.fromUserId, fromId), eq(friendRequests.toUserId, toId), eq(friendRequests.status, "pending")))
+      .get();
+    // Asking again refreshes the greeting (and remark) and moves it to the top of their list. The
+    // upsert on the pending-request index keeps it to one row when two sends race.
+    const greeting = body.greeting ?? mine?.greeting ?? "";
+    const remark = body.remark ?? mine?.remark ?? "";
+    [row] = (await d
+      .insert(friendRequests)
+      .values({ id: newId("fr"), fromUserId: fromId, toUserId: toId, greeting, remark, status: "pending", createdAt: now })
+      .onConflictDoUpdate({ target: [friendRequests.fromUserId, friendRequests.toUserId], targetWhere: sql`status = 'pending'`, set: { greeting, remark, createdAt: now } })
+      .returning()) as [typeof friendRequests.$inferSelect];
+  } catch (e) {
+    await ratelimit.giveBack(d, taken);
+    throw e;
+  }
   const view = requestView(row, await profiles(d, [fromId, toId]));
   await notify(env, [toId], { type: "friend_request", request: view });
   return { request: view, created: !mine };

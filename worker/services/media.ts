@@ -6,7 +6,7 @@ import { conversations, media, mediaRefs, memberships, users, type Media } from 
 import { MEDIA_LIMITS } from "../../schema/limits";
 import { maxBytesFor, type MediaInfo, type MediaKind, type MediaUrl, type MediaUrlsResponse, type UploadFields } from "../../schema/media";
 import type { MessageType } from "../../schema/protocol";
-import { db } from "../db";
+import { db, type Db } from "../db";
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
@@ -15,7 +15,7 @@ import { signMediaUrl, urlExpiry } from "../lib/media-url";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
 import { sniff } from "../lib/sniff";
-import { exceeded, hitQuery, type Limit } from "./ratelimit";
+import { giveBack, take, type Limit, type Taken } from "./ratelimit";
 
 export const r2Key = (mediaId: string) => `media/${mediaId}`;
 
@@ -50,19 +50,53 @@ export function toMediaInfo(m: Media): MediaInfo {
 
 // ---- quotas -----------------------------------------------------------------------------
 
-const uploadsLimit = (userId: string): Limit => ({ key: `media-uploads:${userId}`, max: MEDIA_LIMITS.uploadsPerHour, windowSeconds: 3600 });
-const uploadBytesLimit = (userId: string, amount?: number): Limit => ({ key: `media-bytes:${userId}`, max: MEDIA_LIMITS.uploadBytesPerDay, windowSeconds: 24 * 3600, amount });
+const uploadsLimit = (userId: string): Limit => ({
+  key: `media-uploads:${userId}`,
+  max: MEDIA_LIMITS.uploadsPerHour,
+  windowSeconds: 3600,
+  message: `You can upload ${MEDIA_LIMITS.uploadsPerHour} files an hour; try again later`,
+});
+const uploadBytesLimit = (userId: string, amount: number): Limit => ({
+  key: `media-bytes:${userId}`,
+  max: MEDIA_LIMITS.uploadBytesPerDay,
+  windowSeconds: 24 * 3600,
+  amount,
+  message: `You can upload ${MEDIA_LIMITS.uploadBytesPerDay} bytes a day; try again later`,
+});
+
+/** What one upload has counted against its uploader so far: given back if it is not stored. */
+export interface UploadQuota {
+  userId: string;
+  count: Taken[];
+  bytes: Taken[];
+}
 
 /**
- * Before reading an upload: refused once the uploader has stored their hourly count, or when its
- * declared length would pass their daily bytes. Only stored uploads count (see storeUpload).
+ * Before reading an upload: counts it and reserves its declared length against the uploader's
+ * hourly count and daily bytes, refusing with 429 when either is used up. Counting first is what
+ * keeps parallel uploads within the quota; `releaseUpload` gives it all back if nothing is stored.
  */
-export async function checkUploadQuota(env: Env, userId: string, declaredBytes: number): Promise<void> {
-  const d = db(env);
-  const now = Date.now();
-  const [count, bytes] = await Promise.all([exceeded(d, uploadsLimit(userId), now), exceeded(d, uploadBytesLimit(userId), now, Math.max(1, declaredBytes))]);
-  if (count !== null) throw new ApiError("rate_limited", `You can upload ${MEDIA_LIMITS.uploadsPerHour} files an hour; try again later`, undefined, { "Retry-After": String(count) });
-  if (bytes !== null) throw new ApiError("rate_limited", `You can upload ${MEDIA_LIMITS.uploadBytesPerDay} bytes a day; try again later`, undefined, { "Retry-After": String(bytes) });
+export async function reserveUpload(env: Env, userId: string, declaredBytes: number): Promise<UploadQuota> {
+  const taken = await take(db(env), [uploadsLimit(userId), uploadBytesLimit(userId, Math.max(1, declaredBytes))]);
+  return { userId, count: taken.slice(0, 1), bytes: taken.slice(1) };
+}
+
+/** Once the bytes are known: reserves what the declared length did not cover, gives back the rest. */
+async function settleUploadBytes(d: Db, quota: UploadQuota, actual: number): Promise<void> {
+  const reserved = quota.bytes.reduce((sum, t) => sum + t.amount, 0);
+  if (actual > reserved) {
+    quota.bytes.push(...(await take(d, [uploadBytesLimit(quota.userId, actual - reserved)])));
+  } else if (actual < reserved) {
+    const last = quota.bytes.at(-1)!;
+    const excess = Math.min(reserved - actual, last.amount);
+    await giveBack(d, [{ ...last, amount: excess }]);
+    last.amount -= excess;
+  }
+}
+
+/** An upload that was refused or failed after `reserveUpload`: its count and bytes go back. */
+export async function releaseUpload(env: Env, quota: UploadQuota): Promise<void> {
+  await giveBack(db(env), [...quota.count, ...quota.bytes]);
 }
 
 // ---- upload -----------------------------------------------------------------------------
@@ -94,7 +128,7 @@ export function contentDisposition(kind: MediaKind, name: string | null): string
  * Checks an upload from its bytes and stores it: R2 first, then the D1 row (the R2 object is
  * removed again if that fails), so a refused or failed upload leaves nothing behind.
  */
-export async function storeUpload(env: Env, ownerId: string, bytes: Uint8Array, fields: UploadFields, partFilename: string | null): Promise<MediaInfo> {
+export async function storeUpload(env: Env, ownerId: string, bytes: Uint8Array, fields: UploadFields, partFilename: string | null, quota: UploadQuota): Promise<MediaInfo> {
   if (bytes.length === 0) throw new ApiError("empty_upload", "The upload has no bytes");
   if (fields.size !== undefined && fields.size !== bytes.length) {
     throw new ApiError("incomplete_upload", `Expected ${fields.size} bytes but received ${bytes.length}; send it again`);
@@ -133,34 +167,30 @@ export async function storeUpload(env: Env, ownerId: string, bytes: Uint8Array, 
   const sha256 = await sha256Hex(bytes);
   const name = cleanName(fields.name ?? partFilename);
   const key = r2Key(id);
+  await settleUploadBytes(d, quota, bytes.length);
   await env.MEDIA.put(key, bytes, {
     sha256, // R2 checks the bytes it stored against this
     httpMetadata: { contentType, contentDisposition: contentDisposition(kind, name) },
     customMetadata: { ownerId, sha256, kind },
   });
   try {
-    // The row and the uploader's counters in one batch: a stored upload is always counted.
-    const [[row]] = await d.batch([
-      d
-        .insert(media)
-        .values({
-          id,
-          ownerId,
-          kind,
-          contentType,
-          size: bytes.length,
-          sha256,
-          r2Key: key,
-          name,
-          width: fields.width ?? null,
-          height: fields.height ?? null,
-          durationMs: fields.durationMs ?? null,
-          previewOf: fields.previewOf ?? null,
-        })
-        .returning(),
-      hitQuery(d, uploadsLimit(ownerId)),
-      hitQuery(d, uploadBytesLimit(ownerId, bytes.length)),
-    ]);
+    const [row] = await d
+      .insert(media)
+      .values({
+        id,
+        ownerId,
+        kind,
+        contentType,
+        size: bytes.length,
+        sha256,
+        r2Key: key,
+        name,
+        width: fields.width ?? null,
+        height: fields.height ?? null,
+        durationMs: fields.durationMs ?? null,
+        previewOf: fields.previewOf ?? null,
+      })
+      .returning();
     return toMediaInfo(row!);
   } catch (e) {
     await env.MEDIA.delete(key);

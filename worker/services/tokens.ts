@@ -6,11 +6,14 @@ import { LIMITS } from "../../schema/limits";
 import type { AuthTokens } from "../../schema/api";
 import type { Db } from "../db";
 import type { AuthContext, Env } from "../env";
-import { randomToken, sha256Hex } from "../lib/crypto";
+import { randomToken, sha256Hex, toBase64Url } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 
 const ISSUER = "qun";
+// Access tokens are for this API only: a token minted for anything else under the same secret
+// (a later admin tool, say) must not open it.
+const AUDIENCE = "qun-api";
 const DAY = 24 * 3600 * 1000;
 
 function secretKey(env: Env): Uint8Array {
@@ -26,16 +29,17 @@ export async function signAccessToken(env: Env, auth: AuthContext, now = Date.no
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(auth.userId)
     .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
     .setIssuedAt(Math.floor(now / 1000))
     .setExpirationTime(exp)
     .sign(secretKey(env));
   return { token, expiresAt: exp * 1000 };
 }
 
-/** Checks signature, expiry and issuer. Revocation is checked by the caller against D1. */
+/** Checks signature, issuer, audience and expiry (which must be there). Revocation is checked by the caller against D1. */
 export async function verifyAccessToken(env: Env, token: string): Promise<AuthContext> {
   try {
-    const { payload } = await jwtVerify(token, secretKey(env), { issuer: ISSUER, algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, secretKey(env), { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"], requiredClaims: ["exp", "sub"] });
     if (typeof payload.sub !== "string" || typeof payload.sid !== "string") throw new ApiError("token_invalid", "Malformed access token");
     return { userId: payload.sub, sessionId: payload.sid };
   } catch (e) {
@@ -70,10 +74,40 @@ export async function startSession(env: Env, d: Db, userId: string, device = "",
   return tokensFor(env, d, { userId, sessionId }, now);
 }
 
+const successorKeys = new Map<string, Promise<CryptoKey>>();
+
 /**
- * Exchanges a refresh token for a new pair. The old token is marked rotated in a conditional
- * update, so of two concurrent uses exactly one wins; presenting a rotated token again revokes
- * the session, because only a thief or a replay would still hold it.
+ * The refresh token that follows `presented`: an HMAC of it under a key derived from JWT_SECRET
+ * (HKDF, its own label), so a retried refresh can be answered with the same successor again
+ * without the server ever storing a token in the clear.
+ */
+async function successorOf(env: Env, presented: string): Promise<string> {
+  const secret = secretKey(env);
+  const id = env.JWT_SECRET!;
+  let key = successorKeys.get(id);
+  if (!key) {
+    key = crypto.subtle
+      .importKey("raw", secret, "HKDF", false, ["deriveKey"])
+      .then((ikm) =>
+        crypto.subtle.deriveKey(
+          { name: "HKDF", hash: "SHA-256", salt: new TextEncoder().encode("qun refresh successor"), info: new TextEncoder().encode("v1") },
+          ikm,
+          { name: "HMAC", hash: "SHA-256", length: 256 },
+          false,
+          ["sign"],
+        ),
+      );
+    successorKeys.set(id, key);
+  }
+  return toBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", await key, new TextEncoder().encode(presented))));
+}
+
+/**
+ * Exchanges a refresh token for a new pair. The old token is marked rotated and its successor
+ * stored in one transaction, so of two concurrent uses exactly one rotates and the other finds
+ * the successor in place. Presenting a rotated token again within a short grace, while its
+ * successor is unused, answers that same successor (a retry whose answer was lost); any other
+ * reuse revokes the session, because only a thief or a replay would still hold it.
  */
 export async function rotate(env: Env, d: Db, presented: string, now = Date.now()): Promise<AuthTokens> {
   const hash = await sha256Hex(presented);
@@ -86,17 +120,41 @@ export async function rotate(env: Env, d: Db, presented: string, now = Date.now(
   if (!row) throw new ApiError("token_invalid", "Refresh token is not valid");
   if (row.revokedAt !== null) throw new ApiError("token_revoked", "This session has been signed out");
   if (row.expiresAt <= now) throw new ApiError("token_expired", "Refresh token expired; sign in again");
-  const claimed = await d
-    .update(refreshTokens)
-    .set({ rotatedAt: now })
-    .where(and(eq(refreshTokens.tokenHash, hash), isNull(refreshTokens.rotatedAt)))
-    .returning({ tokenHash: refreshTokens.tokenHash });
-  if (claimed.length === 0) {
+  const auth = { userId: row.userId, sessionId: row.sessionId };
+  const successor = await successorOf(env, presented);
+  const successorHash = await sha256Hex(successor);
+  const expiresAt = now + LIMITS.refreshTokenDays * DAY;
+  const client = d.$client;
+  const [claimed] = await client.batch([
+    client.prepare("update refresh_tokens set rotated_at = ? where token_hash = ? and rotated_at is null returning token_hash").bind(now, hash),
+    // Only with the claim above (same transaction): a rotated token never mints a new successor.
+    client
+      .prepare("insert into refresh_tokens (token_hash, session_id, expires_at, created_at) select ?, ?, ?, ? where exists (select 1 from refresh_tokens where token_hash = ? and rotated_at = ?) on conflict do nothing")
+      .bind(successorHash, row.sessionId, expiresAt, now, hash, now),
+  ]);
+  if (claimed && claimed.results.length > 0) {
+    await d.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, row.sessionId));
+    const access = await signAccessToken(env, auth, now);
+    return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: successor, refreshTokenExpiresAt: expiresAt };
+  }
+
+  const [rotatedAt, next] = await Promise.all([
+    d.select({ rotatedAt: refreshTokens.rotatedAt }).from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).get(),
+    d.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, successorHash)).get(),
+  ]);
+  const retry =
+    rotatedAt?.rotatedAt != null &&
+    now - rotatedAt.rotatedAt <= LIMITS.refreshRetryGraceSeconds * 1000 &&
+    next !== undefined &&
+    next.sessionId === row.sessionId &&
+    next.rotatedAt === null &&
+    next.expiresAt > now;
+  if (!retry) {
     await revokeSession(d, row.sessionId, "refresh_token_reused", now);
     throw new ApiError("token_revoked", "Refresh token was already used; the session has been signed out");
   }
-  await d.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, row.sessionId));
-  return tokensFor(env, d, { userId: row.userId, sessionId: row.sessionId }, now);
+  const access = await signAccessToken(env, auth, now);
+  return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: successor, refreshTokenExpiresAt: next.expiresAt };
 }
 
 export async function revokeSession(d: Db, sessionId: string, reason: string, now = Date.now()) {
