@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { LIMITS } from "./limits";
 import { mediaId } from "./protocol";
+import { displayText } from "./text";
 
 const trimmed = (max: number) => z.string().trim().max(max);
 
@@ -19,7 +20,7 @@ export const password = z
   .max(LIMITS.passwordMax, `Password must be at most ${LIMITS.passwordMax} characters`)
   .refine((p) => /[A-Za-z]/.test(p) && /[0-9]/.test(p), "Password must contain a letter and a digit");
 
-const nickname = trimmed(LIMITS.nicknameMax).min(1, "Nickname cannot be empty");
+const nickname = displayText(LIMITS.nicknameMax, "Nickname");
 const device = trimmed(LIMITS.deviceMax).optional();
 
 export const registerBody = z.strictObject({ username, password, nickname: nickname.optional(), device });
@@ -39,8 +40,8 @@ export const changePasswordBody = z.strictObject({ currentPassword: z.string().m
 export const updateProfileBody = z
   .strictObject({
     nickname: nickname.optional(),
-    signature: trimmed(LIMITS.signatureMax).optional(),
-    status: trimmed(LIMITS.statusMax).optional(),
+    signature: displayText(LIMITS.signatureMax, "Signature", { allowEmpty: true }).optional(),
+    status: displayText(LIMITS.statusMax, "Status", { allowEmpty: true }).optional(),
     username: username.optional(),
     /** Let people who are not your friends start a direct chat with you. */
     allowStrangers: z.boolean().optional(),
