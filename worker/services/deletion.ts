@@ -5,11 +5,13 @@
 //   1. one D1 batch: the user row becomes a tombstone (deletedAt, no username/openid/unionid/
 //      password/profile, so the person can register again) and every session is revoked;
 //   2. their sockets are closed;
-//   3. groups: each conversation object hands over or dissolves what they owned and removes them;
-//   4. media: R2 objects first, then the media index;
-//   5. contacts (both sides), tags, friend requests (both directions), blocks, join requests,
-//      invites they made, in one D1 batch; their direct chats re-read the contacts rules;
-//   6. deletionFinishedAt.
+//   3. contacts (both sides), tags, friend requests (both directions), blocks, join requests,
+//      invites they made, in one D1 batch; their direct chats re-read the contacts rules. First,
+//      so nobody can put them in a group any more (that needs friendship) while step 4 runs;
+//   4. groups: each conversation object hands over or dissolves what they owned and removes them;
+//   5. media: R2 objects first, then the media index;
+//   6. groups once more (an add that was already under way during step 4), then the session rows
+//      and deletionFinishedAt.
 // Every step finds what is left and deletes it, so running it twice changes nothing more.
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { DELETED_NICKNAME, type AccountDeletion } from "../../schema/api";
@@ -67,7 +69,7 @@ async function endSessions(env: Env, d: Db, userId: string) {
   await Promise.all(all.map((s) => shard.closeSession(s.id, CLOSE.revoked, "account_deleted")));
 }
 
-/** Step 3: every group they are still in. Direct chats keep them, so the peer keeps the history. */
+/** Steps 4 and 6: every group they are still in. Direct chats keep them, so the peer keeps the history. */
 async function leaveGroups(env: Env, d: Db, userId: string): Promise<AccountDeletion> {
   const groups = await d
     .select({ id: memberships.conversationId })
@@ -84,7 +86,7 @@ async function leaveGroups(env: Env, d: Db, userId: string): Promise<AccountDele
   return report;
 }
 
-/** Step 5: contacts and requests, both directions, in one batch; then the direct chats' rules. */
+/** Step 3: contacts and requests, both directions, in one batch; then the direct chats' rules. */
 async function deleteContacts(env: Env, d: Db, userId: string) {
   const friends = (await d.select({ id: friendships.userId }).from(friendships).where(eq(friendships.friendId, userId)).all()).map((r) => r.id);
   await d.batch([
@@ -115,10 +117,14 @@ export async function deleteAccount(env: Env, userId: string, now = Date.now()):
   const d = db(env);
   await tombstone(d, userId, now);
   await endSessions(env, d, userId);
+  await deleteContacts(env, d, userId);
   const report = await leaveGroups(env, d, userId);
   await deleteAllMedia(env, userId);
-  await deleteContacts(env, d, userId);
-  await d.update(users).set({ deletionFinishedAt: Date.now() }).where(eq(users.id, userId));
+  const late = await leaveGroups(env, d, userId);
+  report.handedOver.push(...late.handedOver);
+  report.dissolved.push(...late.dissolved);
+  // The rows go last: a retry before this still closes every session's socket (endSessions).
+  await d.batch([d.delete(sessions).where(eq(sessions.userId, userId)), d.update(users).set({ deletionFinishedAt: Date.now() }).where(eq(users.id, userId))]);
   return report;
 }
 
