@@ -1,9 +1,10 @@
 // Deleting an account (DELETE /me): re-authentication, what is deleted, what stays as a tombstone,
 // groups handed over or dissolved, and a deletion that stops midway being finished by a retry.
-import { env } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DELETED_NICKNAME } from "../../schema/api";
-import { finishDeletions, deleteAccount } from "../../worker/services/deletion";
+import worker from "../../worker/index";
+import { deleteAccount, finishDeletions } from "../../worker/services/deletion";
 import { befriend, createGroup, history, makeUser, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, count, expectError, login, rows, signUp } from "./helpers";
 import { png, r2Keys, uploaded } from "./media-helpers";
@@ -172,7 +173,7 @@ describe("DELETE /me: what is deleted and what remains", () => {
 });
 
 describe("DELETE /me: interrupted and retried", () => {
-  it("finishes a deletion that failed midway when it runs again (the daily cron's retry)", async () => {
+  it("finishes a deletion that failed midway when the daily cron runs, and changes nothing when run again", async () => {
     const p = await populated();
     // The conversation objects are unreachable the first time: the first step that needs one throws.
     const broken = { ...env, CONVERSATION: { idFromName: env.CONVERSATION.idFromName.bind(env.CONVERSATION), get: () => { throw new Error("conversation objects unavailable"); } } } as unknown as Cloudflare.Env;
@@ -183,7 +184,10 @@ describe("DELETE /me: interrupted and retried", () => {
     expect(await count("memberships", "user_id = ? and conversation_id = ?", p.x.id, p.owned)).toBe(1);
     expect(await count("media", "owner_id = ?", p.x.id)).toBe(2);
 
-    expect(await finishDeletions(env)).toBe(1);
+    // The daily cron finishes it.
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
     expect(await count("memberships", "user_id = ? and conversation_id != ?", p.x.id, p.direct)).toBe(0);
     expect(await count("friendships", "user_id = ? or friend_id = ?", p.x.id, p.x.id)).toBe(0);
     expect(await count("media", "owner_id = ?", p.x.id)).toBe(0);
