@@ -6,7 +6,7 @@ import { DELETED_NICKNAME } from "../../schema/api";
 import worker from "../../worker/index";
 import { deleteAccount, finishDeletions } from "../../worker/services/deletion";
 import { befriend, createGroup, history, makeUser, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";
-import { api, count, expectError, login, rows, signUp } from "./helpers";
+import { api, count, expectError, login, rows, signUp, wechatSignIn } from "./helpers";
 import { png, r2Keys, uploaded } from "./media-helpers";
 
 async function passwordUser(prefix = "gone"): Promise<TestUser & { username: string; password: string }> {
@@ -121,6 +121,16 @@ describe("DELETE /me: what is deleted and what remains", () => {
     const again = await api("POST", "/auth/register", { body: { username: x.username, password: x.password } });
     expect(again.status).toBe(201);
     expect(again.body.user.id).not.toBe(x.id);
+  });
+
+  it("lets a WeChat user sign in again afterwards as a new account: the openid is not kept", async () => {
+    const name = `deleter${Date.now().toString(36)}`;
+    const first = await wechatSignIn(name);
+    expect((await api("DELETE", "/me", { token: first.accessToken, body: { confirm: "DELETE" } })).status).toBe(200);
+    const again = await wechatSignIn(name);
+    expect(again.created).toBe(true);
+    expect(again.user.id).not.toBe(first.user.id);
+    expect(await count("users", "openid = ?", `openid-${name}`)).toBe(1);
   });
 
   it("ends the deleted account's tokens (401) and closes its open socket", async () => {
