@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { LIMITS } from "./limits";
 import { mediaId } from "./protocol";
+import { displayText } from "./text";
 
 const trimmed = (max: number) => z.string().trim().max(max);
 
@@ -19,7 +20,7 @@ export const password = z
   .max(LIMITS.passwordMax, `Password must be at most ${LIMITS.passwordMax} characters`)
   .refine((p) => /[A-Za-z]/.test(p) && /[0-9]/.test(p), "Password must contain a letter and a digit");
 
-const nickname = trimmed(LIMITS.nicknameMax).min(1, "Nickname cannot be empty");
+const nickname = displayText(LIMITS.nicknameMax, "Nickname");
 const device = trimmed(LIMITS.deviceMax).optional();
 
 export const registerBody = z.strictObject({ username, password, nickname: nickname.optional(), device });
@@ -39,8 +40,8 @@ export const changePasswordBody = z.strictObject({ currentPassword: z.string().m
 export const updateProfileBody = z
   .strictObject({
     nickname: nickname.optional(),
-    signature: trimmed(LIMITS.signatureMax).optional(),
-    status: trimmed(LIMITS.statusMax).optional(),
+    signature: displayText(LIMITS.signatureMax, "Signature", { allowEmpty: true }).optional(),
+    status: displayText(LIMITS.statusMax, "Status", { allowEmpty: true }).optional(),
     username: username.optional(),
     /** Let people who are not your friends start a direct chat with you. */
     allowStrangers: z.boolean().optional(),
@@ -48,6 +49,28 @@ export const updateProfileBody = z
     avatarMediaId: mediaId.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, "Nothing to update");
+/**
+ * DELETE /me. Accounts with a password re-authenticate with it; accounts without one (WeChat
+ * sign-ups) confirm by typing DELETE, as WeChat's own flow is a confirmation, not a password.
+ */
+export const deleteAccountBody = z
+  .strictObject({
+    password: z.string().min(1).max(LIMITS.passwordMax).optional(),
+    confirm: z.literal("DELETE", { error: 'confirm must be "DELETE"' }).optional(),
+  })
+  .refine((b) => b.password !== undefined || b.confirm !== undefined, 'Send your password, or { confirm: "DELETE" } for an account without one');
+export type DeleteAccountBody = z.infer<typeof deleteAccountBody>;
+
+/** What a deleted account's profile shows (clients may show "Deleted account" in English). */
+export const DELETED_NICKNAME = "已注销";
+
+export interface AccountDeletion {
+  /** Groups the account owned that now belong to someone else. */
+  handedOver: { conversationId: string; to: string }[];
+  /** Groups the account owned alone, now dissolved. */
+  dissolved: string[];
+}
+
 export const searchUsersQuery = z.strictObject({ q: z.string().trim().min(1).max(LIMITS.searchQueryMax) });
 
 export type RegisterBody = z.infer<typeof registerBody>;
@@ -61,6 +84,8 @@ export interface PublicProfile {
   avatarMediaId: string | null;
   signature: string;
   status: string;
+  /** Present on a deleted account: nickname is DELETED_NICKNAME, the rest is empty. */
+  deleted?: true;
 }
 
 export interface OwnProfile extends PublicProfile {

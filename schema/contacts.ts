@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { PublicProfile } from "./api";
 import { userId } from "./protocol";
+import { displayText, LONE_SURROGATE_MESSAGE, noLoneSurrogates } from "./text";
 
 export const CONTACT_LIMITS = {
   greetingChars: 100,
@@ -14,12 +15,13 @@ export const CONTACT_LIMITS = {
 } as const;
 
 const L = CONTACT_LIMITS;
-export const tagName = z.string().trim().min(1, "Tag names cannot be empty").max(L.tagChars);
-const remark = z.string().trim().max(L.remarkChars);
+export const tagName = displayText(L.tagChars, "Tag name");
+const remark = displayText(L.remarkChars, "Remark", { allowEmpty: true });
 
 export const friendRequestBody = z.strictObject({
   userId,
-  greeting: z.string().trim().max(L.greetingChars).optional(),
+  // A short message, not a name: only text that is not Unicode is refused.
+  greeting: z.string().trim().max(L.greetingChars).refine(noLoneSurrogates, `greeting ${LONE_SURROGATE_MESSAGE}`).optional(),
   /** The remark name the sender will use once accepted. */
   remark: remark.optional(),
 });

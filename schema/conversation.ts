@@ -67,7 +67,7 @@ export type MetaRow = typeof meta.$inferSelect;
 // send is checked without asking D1, also after the object wakes.
 export const directRules = sqliteTable("direct_rules", {
   senderId: text("sender_id").primaryKey(),
-  refusal: text("refusal", { enum: ["blocked", "not_friends"] }),
+  refusal: text("refusal", { enum: ["blocked", "not_friends", "account_deleted"] }),
   syncedAt: integer("synced_at").notNull(),
 });
 

@@ -21,6 +21,11 @@ export const users = sqliteTable(
     allowStrangers: integer("allow_strangers", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
+    // Account deletion: set when it starts (the row becomes a tombstone at once: no username,
+    // openid, password or profile), and when every other trace is gone. The daily cron finishes
+    // deletions that were interrupted in between (worker/services/deletion.ts).
+    deletedAt: integer("deleted_at"),
+    deletionFinishedAt: integer("deletion_finished_at"),
   },
   (t) => [uniqueIndex("users_username_uq").on(t.username), uniqueIndex("users_openid_uq").on(t.openid)],
 );

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { GROUP_LIMITS as G, MESSAGE_LIMITS as L } from "./limits";
 import { mediaId, userId } from "./protocol";
+import { displayText, LONE_SURROGATE_MESSAGE, noLoneSurrogates } from "./text";
 
 export const JOIN_POLICIES = ["open", "approval", "invite_only"] as const;
 export type JoinPolicy = (typeof JOIN_POLICIES)[number];
@@ -16,9 +17,9 @@ export const faceToFaceRoomId = z.string().regex(/^f2f_[0-9]{4}_[0-9a-z]{12}$/, 
 /** Owner and admins change these; each change is a system message in the group. */
 export const updateGroupBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(L.groupNameChars).optional(),
+    name: displayText(L.groupNameChars, "Group name").optional(),
     avatarMediaId: mediaId.nullable().optional(),
-    announcement: z.string().trim().max(G.announcementChars).optional(),
+    announcement: displayText(G.announcementChars, "Announcement", { allowEmpty: true }).optional(),
     joinPolicy: z.enum(JOIN_POLICIES).optional(),
     inviteConfirmation: z.boolean().optional(),
     membersCanInvite: z.boolean().optional(),
@@ -29,7 +30,7 @@ export const updateGroupBody = z
 export type UpdateGroupInput = z.infer<typeof updateGroupBody>;
 
 export const addMembersBody = z.strictObject({ userIds: z.array(userId).min(1).max(100) });
-export const groupNicknameBody = z.strictObject({ nickname: z.string().trim().max(G.groupNicknameChars) });
+export const groupNicknameBody = z.strictObject({ nickname: displayText(G.groupNicknameChars, "Group nickname", { allowEmpty: true }) });
 export const transferBody = z.strictObject({ userId });
 /** 0 lifts the mute. */
 export const muteBody = z.strictObject({ durationSeconds: z.number().int().min(0).max(G.muteMaxSeconds) });
@@ -38,7 +39,9 @@ export const createInviteBody = z.strictObject({
   maxUses: z.number().int().min(1).max(G.inviteMaxUses).optional(),
   expiresInSeconds: z.number().int().min(G.inviteMinTtlSeconds).max(G.inviteTtlSeconds).optional(),
 });
-export const acceptInviteBody = z.strictObject({ message: z.string().trim().max(G.joinRequestMessageChars).optional() });
+export const acceptInviteBody = z.strictObject({
+  message: z.string().trim().max(G.joinRequestMessageChars).refine(noLoneSurrogates, `message ${LONE_SURROGATE_MESSAGE}`).optional(),
+});
 export const joinRequestsQuery = z.strictObject({ status: z.enum(["pending", "approved", "declined"]).optional() });
 
 export const faceToFaceJoinBody = z.strictObject({

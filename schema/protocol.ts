@@ -1,6 +1,7 @@
 // Messages and socket frames, shared by the worker (validation) and the mini-program (types).
 import { z } from "zod";
 import { MESSAGE_LIMITS as L } from "./limits";
+import { displayText, LONE_SURROGATE_MESSAGE, noLoneSurrogates } from "./text";
 
 export const conversationId = z.string().regex(/^[cd]_[0-9a-z]{20,40}$/, "Not a conversation id");
 export const userId = z.string().regex(/^u_[0-9a-z]{20}$/, "Not a user id");
@@ -12,16 +13,20 @@ const dim = z.number().int().min(1).max(20000);
 const durationMs = z.number().int().min(0).max(10 * 3600 * 1000);
 
 // What a sender may put in a message, by type. System messages are written by the server only.
-export const textBody = z.strictObject({ text: z.string().min(1).max(L.textChars).refine((s) => s.trim().length > 0, "Text cannot be blank") });
+// Message text is not a name: anything goes except text that is not Unicode (lone surrogates).
+export const textBody = z.strictObject({
+  text: z.string().min(1).max(L.textChars).refine((s) => s.trim().length > 0, "Text cannot be blank").refine(noLoneSurrogates, `Text ${LONE_SURROGATE_MESSAGE}`),
+});
 export const imageBody = z.strictObject({ mediaId, width: dim.optional(), height: dim.optional(), thumbMediaId: mediaId.optional() });
 export const voiceBody = z.strictObject({ mediaId, durationMs });
 export const videoBody = z.strictObject({ mediaId, durationMs: durationMs.optional(), width: dim.optional(), height: dim.optional(), posterMediaId: mediaId.optional() });
-export const fileBody = z.strictObject({ mediaId, name: z.string().min(1).max(255), size: z.number().int().min(0) });
+const unicode = (s: z.ZodString, what: string) => s.refine(noLoneSurrogates, `${what} ${LONE_SURROGATE_MESSAGE}`);
+export const fileBody = z.strictObject({ mediaId, name: unicode(z.string().min(1).max(255), "File name"), size: z.number().int().min(0) });
 export const locationBody = z.strictObject({
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
-  name: z.string().max(100).optional(),
-  address: z.string().max(200).optional(),
+  name: unicode(z.string().max(100), "Place name").optional(),
+  address: unicode(z.string().max(200), "Address").optional(),
 });
 
 export const sendInput = z.discriminatedUnion("type", [
@@ -158,7 +163,7 @@ export const CLOSE = {
 
 // ---- REST ------------------------------------------------------------------------------
 export const createGroupBody = z.strictObject({
-  name: z.string().trim().min(1).max(L.groupNameChars),
+  name: displayText(L.groupNameChars, "Group name"),
   memberIds: z.array(userId).max(L.groupMembersMax - 1),
 });
 export const openDirectBody = z.strictObject({ userId });

@@ -3,6 +3,7 @@ import { db } from "./db";
 import type { Env } from "./env";
 import { withMethodOverride } from "./lib/method-override";
 import { socketUpgrade } from "./routes/socket";
+import { finishDeletions } from "./services/deletion";
 import { purgeUnsentMedia } from "./services/media";
 import { purgeOld } from "./services/ratelimit";
 import { purgeExpired } from "./services/tokens";
@@ -17,9 +18,11 @@ export default {
     if (new URL(request.url).pathname === "/ws") return socketUpgrade(request, env);
     return app.fetch(withMethodOverride(request), env, ctx);
   },
-  // Daily housekeeping: expired refresh tokens, old sessions, rate-limit windows and unsent uploads.
+  // Daily housekeeping: expired refresh tokens, old sessions, rate-limit windows, unsent uploads,
+  // and account deletions that stopped midway.
   async scheduled(_controller, env, _ctx) {
     const d = db(env);
+    await finishDeletions(env);
     await purgeExpired(d);
     await purgeOld(d);
     await purgeUnsentMedia(env);

@@ -1,5 +1,5 @@
 // Signing in and out, and the signed-in user's own profile.
-import type { AuthResponse, OwnProfile, UpdateProfileBody } from "../../schema/api";
+import type { AccountDeletion, AuthResponse, DeleteAccountBody, OwnProfile, UpdateProfileBody } from "../../schema/api";
 import { api } from "./api";
 import { ApiError } from "./errors";
 import { PROFILE_LIMITS } from "./limits";
@@ -66,6 +66,16 @@ export async function logout(): Promise<void> {
   } finally {
     endSession("user");
   }
+}
+
+/**
+ * Deletes the account (docs/api.md#deleting-an-account), then forgets it on this device the way
+ * signing out does. A refusal (wrong password) throws and leaves the session as it was.
+ */
+export async function deleteAccount(body: DeleteAccountBody): Promise<AccountDeletion> {
+  const result = await api.del<AccountDeletion>("/me", { body });
+  endSession("user");
+  return result;
 }
 
 export async function loadProfile(): Promise<OwnProfile> {

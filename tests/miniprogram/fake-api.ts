@@ -117,6 +117,16 @@ export function createFakeApi(options: FakeApiOptions = {}) {
         users.set(a.userId, next);
         return Response.json(next);
       }
+      case "DELETE /me": {
+        const a = authed(req);
+        if (a instanceof Response) return a;
+        const u = users.get(a.userId)!;
+        if (u.hasPassword && body?.password !== "passw0rd-ok") return errorResponse("wrong_password", "The password is incorrect; the account was not deleted");
+        if (!u.hasPassword && body?.confirm !== "DELETE") return errorResponse("invalid_request", 'This account has no password: send { confirm: "DELETE" } to delete it');
+        users.delete(a.userId);
+        revoked.add(a.sessionId);
+        return Response.json({ handedOver: [], dissolved: [] });
+      }
       default:
         return errorResponse("not_found", `No route for ${req.method} ${url.pathname}`);
     }

@@ -103,7 +103,7 @@ describe("the error contract", () => {
   it("answers an unknown method on a known path with a JSON 404", async () => {
     expectError(await api("GET", "/auth/login"), 404, "not_found");
     const alice = await signUp("alice");
-    expectError(await api("DELETE", "/me", { token: alice.accessToken }), 404, "not_found");
+    expectError(await api("PUT", "/me", { token: alice.accessToken }), 404, "not_found");
   });
 
   it("lets browsers call the API from any origin (tokens travel in headers, not cookies)", async () => {

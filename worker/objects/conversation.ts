@@ -108,7 +108,7 @@ export class ConversationObject extends DurableObject<Env> {
   private summaryDirty = false;
   private flushing: Promise<void> | null = null;
   /** Direct chats only: why each member may not send (null = may); null until read from storage or D1. */
-  private directPolicy: Map<string, "blocked" | "not_friends" | null> | null = null;
+  private directPolicy: Map<string, "blocked" | "not_friends" | "account_deleted" | null> | null = null;
   /** When the stored rules were last read from D1, and a background re-read under way, if any. */
   private directPolicySyncedAt = 0;
   private directRecheck: Promise<void> | null = null;
@@ -470,19 +470,59 @@ export class ConversationObject extends DurableObject<Env> {
   /** The owner ends the group: members keep its history to read, and every later write is refused. */
   async dissolve(actorId: string): Promise<Result<{ seq: number }>> {
     return guard(() => this.exclusive(async () => {
-      const m = this.requireGroup();
+      this.requireGroup();
       this.requireRole(actorId, ["owner"]);
-      const now = Date.now();
-      const d = d1(this.env);
-      await d.batch([
-        d.update(conversations).set({ dissolvedAt: now }).where(eq(conversations.id, m.id)),
-        d.update(invites).set({ revokedAt: now }).where(and(eq(invites.conversationId, m.id), sql`${invites.revokedAt} is null`)),
-      ]);
-      const msg = this.appendSystem({ event: "dissolved", actorId }, now);
-      this.sql.update(meta).set({ dissolvedAt: now }).run();
-      this.meta = { ...m, dissolvedAt: now };
-      return { seq: msg.seq };
+      return this.dissolveNow(actorId);
     }));
+  }
+
+  /**
+   * A member's account was deleted: a group they owned goes to the longest-standing admin, else
+   * the longest-standing member (as WeChat does), or is dissolved when they were alone; then they
+   * leave. Direct chats keep both members, so the peer keeps the history. Safe to call again.
+   */
+  async accountDeleted(userId: string): Promise<Result<{ handedOverTo: string | null; dissolved: boolean }>> {
+    return guard(() => this.exclusive(async () => {
+      const m = this.meta;
+      const me = this.members.get(userId);
+      if (!m || m.kind !== "group" || !me) return { handedOverTo: null, dissolved: false };
+      let handedOverTo: string | null = null;
+      let dissolved = false;
+      if (m.dissolvedAt === null && me.role === "owner") {
+        const senior = (a: MemberRow, b: MemberRow) => a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : 1);
+        const others = [...this.members.values()].filter((x) => x.userId !== userId).sort(senior);
+        const heir = others.find((x) => x.role === "admin") ?? others[0];
+        if (heir) {
+          await this.writeRoles(m.id, [[heir.userId, "owner"], [userId, "member"]]);
+          this.appendSystem({ event: "owner_transferred", actorId: userId, memberId: heir.userId }, Date.now());
+          handedOverTo = heir.userId;
+        } else {
+          await this.dissolveNow(userId);
+          dissolved = true;
+        }
+      }
+      await this.removeFromD1(m.id, [userId]);
+      this.sql.delete(members).where(eq(members.userId, userId)).run();
+      this.members.delete(userId);
+      this.rebuildShards();
+      if (this.meta!.dissolvedAt === null) this.appendSystem({ event: "left", actorId: userId }, Date.now());
+      return { handedOverTo, dissolved };
+    }));
+  }
+
+  /** Callers hold the mutex and have checked the group is open. */
+  private async dissolveNow(actorId: string): Promise<{ seq: number }> {
+    const m = this.requireGroup();
+    const now = Date.now();
+    const d = d1(this.env);
+    await d.batch([
+      d.update(conversations).set({ dissolvedAt: now }).where(eq(conversations.id, m.id)),
+      d.update(invites).set({ revokedAt: now }).where(and(eq(invites.conversationId, m.id), sql`${invites.revokedAt} is null`)),
+    ]);
+    const msg = this.appendSystem({ event: "dissolved", actorId }, now);
+    this.sql.update(meta).set({ dissolvedAt: now }).run();
+    this.meta = { ...m, dissolvedAt: now };
+    return { seq: msg.seq };
   }
 
   // ---- invites and join requests ------------------------------------------------------
@@ -729,6 +769,7 @@ export class ConversationObject extends DurableObject<Env> {
     const reason = this.directPolicy!.get(senderId);
     if (reason === "blocked") throw new ApiError("blocked", "Your message was not delivered: this person is not receiving your messages");
     if (reason === "not_friends") throw new ApiError("not_friends", "You are not friends: send a friend request first");
+    if (reason === "account_deleted") throw new ApiError("account_deleted", "This account has been deleted: messages to it are not delivered");
   }
 
   /**

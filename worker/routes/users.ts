@@ -1,11 +1,12 @@
 import { Hono } from "hono";
-import { searchUsersQuery, updateProfileBody } from "../../schema/api";
+import { deleteAccountBody, searchUsersQuery, updateProfileBody } from "../../schema/api";
 import { db } from "../db";
 import type { AppEnv } from "../env";
 import { jsonBody, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import * as accounts from "../services/accounts";
 import { strangersSettingChanged } from "../services/contacts";
+import { deleteAccount } from "../services/deletion";
 import { requireOwnImage } from "../services/media";
 
 export const me = new Hono<AppEnv>()
@@ -22,6 +23,13 @@ export const me = new Hono<AppEnv>()
     const updated = await accounts.updateProfile(d, user, patch);
     if (patch.allowStrangers !== undefined && patch.allowStrangers !== user.allowStrangers) await strangersSettingChanged(c.env, d, user.id);
     return c.json(accounts.toOwnProfile(updated));
+  })
+  // Deleting the account: re-authenticate, then everything in services/deletion.ts. The answer
+  // says which owned groups were handed over and which dissolved.
+  .delete("/", jsonBody(deleteAccountBody), async (c) => {
+    const user = await accounts.requireUser(db(c.env), c.get("auth").userId);
+    await accounts.reauthenticate(db(c.env), c.env, user, c.req.valid("json"));
+    return c.json(await deleteAccount(c.env, user.id));
   });
 
 export const users = new Hono<AppEnv>()

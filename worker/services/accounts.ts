@@ -1,7 +1,7 @@
 // Users: creation by password, WeChat or development login; profiles; password changes.
-import { and, eq, or } from "drizzle-orm";
+import { and, eq, isNull, or } from "drizzle-orm";
 import { users, type User } from "../../schema/d1";
-import type { OwnProfile, PublicProfile, RegisterBody, UpdateProfileBody } from "../../schema/api";
+import type { DeleteAccountBody, OwnProfile, PublicProfile, RegisterBody, UpdateProfileBody } from "../../schema/api";
 import { LIMITS } from "../../schema/limits";
 import type { Db } from "../db";
 import type { Env } from "../env";
@@ -17,6 +17,7 @@ export const toPublicProfile = (u: User): PublicProfile => ({
   avatarMediaId: u.avatarMediaId,
   signature: u.signature,
   status: u.status,
+  ...(u.deletedAt !== null ? { deleted: true as const } : {}),
 });
 
 export const toOwnProfile = (u: User): OwnProfile => ({
@@ -80,6 +81,8 @@ export async function register(d: Db, pepper: string, body: RegisterBody, ip: st
       status: "",
       createdAt: now,
       updatedAt: now,
+      deletedAt: null,
+      deletionFinishedAt: null,
     };
     await d.insert(users).values(user);
     return user;
@@ -137,7 +140,7 @@ export async function findOrCreateByOpenid(d: Db, openid: string, unionid: strin
   const existing = await d.select().from(users).where(eq(users.openid, openid)).get();
   if (existing) return { user: existing, created: false };
   const now = Date.now();
-  const user: User = { id: newId("u"), username: null, openid, unionid, passwordHash: null, allowStrangers: false, nickname, avatarMediaId: null, signature: "", status: "", createdAt: now, updatedAt: now };
+  const user: User = { id: newId("u"), username: null, openid, unionid, passwordHash: null, allowStrangers: false, nickname, avatarMediaId: null, signature: "", status: "", createdAt: now, updatedAt: now, deletedAt: null, deletionFinishedAt: null };
   try {
     await d.insert(users).values(user);
     return { user, created: true };
@@ -160,6 +163,27 @@ export async function changePassword(d: Db, pepper: string, user: User, current:
     await giveBack(d, taken);
   }
   await d.update(users).set({ passwordHash: await hashPassword(next, pepper), updatedAt: Date.now() }).where(eq(users.id, user.id));
+}
+
+/**
+ * Deleting an account asks for its password again, counted with failed sign-ins on the same
+ * per-account limit, so it cannot be used to guess a password faster than signing in.
+ * Wrong is 403 wrong_password (not 401: the caller's session is fine and must stay so).
+ */
+export async function reauthenticate(d: Db, env: Pick<Env, "PASSWORD_PEPPER">, user: User, { password, confirm }: DeleteAccountBody): Promise<void> {
+  if (user.passwordHash === null) {
+    if (confirm !== "DELETE") throw new ApiError("invalid_request", 'This account has no password: send { confirm: "DELETE" } to delete it');
+    return;
+  }
+  if (password === undefined) throw new ApiError("invalid_request", "This account has a password: send it as password to delete the account");
+  const pepper = passwordPepper(env);
+  // Counted as a failure before the check (as sign-in does), given back when the password is right.
+  const limit: Limit = { key: `login:delete-account:${user.id}`, max: LIMITS.loginFailuresPerAccount, windowSeconds: LIMITS.loginWindowSeconds, message: "Too many failed attempts; try again later" };
+  const taken = await take(d, [limit]);
+  if (!(await verifyPassword(password, user.passwordHash, pepper))) {
+    throw new ApiError("wrong_password", "The password is incorrect; the account was not deleted");
+  }
+  await giveBack(d, taken);
 }
 
 export async function updateProfile(d: Db, user: User, patch: UpdateProfileBody): Promise<User> {
@@ -185,7 +209,7 @@ export async function searchUsers(d: Db, q: string): Promise<User[]> {
   return d
     .select()
     .from(users)
-    .where(or(eq(users.username, needle.toLowerCase()), eq(users.id, needle)))
+    .where(and(or(eq(users.username, needle.toLowerCase()), eq(users.id, needle)), isNull(users.deletedAt)))
     .limit(2)
     .all();
 }

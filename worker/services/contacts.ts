@@ -17,18 +17,20 @@ import { directId, openDirect } from "./conversations";
 import * as ratelimit from "./ratelimit";
 import { listTags, prepareFriendTags } from "./tags";
 
-type Reason = "blocked" | "not_friends" | null;
+type Reason = "blocked" | "not_friends" | "account_deleted" | null;
 
 /** Why each of the two may not message the other in their direct chat (null: they may). */
 export async function directPolicy(d: Db, a: string, b: string): Promise<Map<string, Reason>> {
   const [friendRows, blockRows, people] = await Promise.all([
     d.select({ userId: friendships.userId }).from(friendships).where(or(and(eq(friendships.userId, a), eq(friendships.friendId, b)), and(eq(friendships.userId, b), eq(friendships.friendId, a)))).all(),
     d.select({ userId: blocks.userId, blockedId: blocks.blockedId }).from(blocks).where(or(and(eq(blocks.userId, a), eq(blocks.blockedId, b)), and(eq(blocks.userId, b), eq(blocks.blockedId, a)))).all(),
-    d.select({ id: users.id, allowStrangers: users.allowStrangers }).from(users).where(inArray(users.id, [a, b])).all(),
+    d.select({ id: users.id, allowStrangers: users.allowStrangers, deletedAt: users.deletedAt }).from(users).where(inArray(users.id, [a, b])).all(),
   ]);
   const friends = friendRows.length === 2;
   const open = new Map(people.map((p) => [p.id, p.allowStrangers]));
+  const deleted = new Set(people.filter((p) => p.deletedAt !== null).map((p) => p.id));
   const reason = (sender: string, recipient: string): Reason => {
+    if (deleted.has(recipient)) return "account_deleted";
     if (blockRows.some((r) => r.userId === recipient && r.blockedId === sender)) return "blocked";
     if (!friends && !open.get(recipient)) return "not_friends";
     return null;
@@ -74,7 +76,7 @@ const people = (ids: string[]) => (ids.length === 1 ? "1 person" : `${ids.length
  * Reports a contacts change to a direct chat's object. D1 already holds the change, so a failed
  * call is tried again (a fresh stub each time); if all fail, the object's hourly re-read heals it.
  */
-async function reportChange(env: Env, conversationId: string) {
+export async function reportChange(env: Env, conversationId: string) {
   for (let attempt = 1; ; attempt++) {
     try {
       unwrap(await conversationObject(env, conversationId).contactsChanged());
@@ -235,6 +237,7 @@ export async function sendRequest(
   if (toId === fromId) throw new ApiError("invalid_request", "You cannot add yourself");
   const target = await d.select().from(users).where(eq(users.id, toId)).get();
   if (!target) throw new ApiError("not_found", "No such user");
+  if (target.deletedAt !== null) throw new ApiError("account_deleted", "This account has been deleted");
   if (await areFriends(d, fromId, toId)) throw new ApiError("already_friends", "You are already friends");
   if (await isBlocked(d, fromId, toId)) throw new ApiError("conflict", "You blocked this person; unblock them first");
   if (await isBlocked(d, toId, fromId)) throw new ApiError("blocked", "This person is not accepting your friend requests");

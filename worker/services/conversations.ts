@@ -110,6 +110,7 @@ export async function openDirect(env: Env, d: Db, userId: string, peerId: string
     const reason = (await directPolicy(d, userId, peerId)).get(userId);
     if (reason === "blocked") throw new ApiError("blocked", "This person is not receiving your messages");
     if (reason === "not_friends") throw new ApiError("not_friends", "You are not friends: send a friend request first");
+    if (reason === "account_deleted") throw new ApiError("account_deleted", "This account has been deleted");
   }
   const { created } = unwrap(await conversationObject(env, id).openDirect({ id, userIds: [userId, peerId] }));
   return { summary: await getSummary(d, userId, id), created };

@@ -1,12 +1,13 @@
 // One conversation: bubbles for every message type, the input bar (text, voice, photo, video,
 // file, location), the long-press menu, the @ picker, read state, typing, scrolling up through
 // history, and per-message sending/failed/retry from the chat store's outbox.
+import type { PublicProfile } from "../../../schema/api";
 import type { GroupInfo } from "../../../schema/groups";
 import type { ConversationSummary } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
 import { chats, type Draft, type LocalMessage } from "../../services/chats";
 import { listContacts, sendFriendRequest } from "../../services/contacts";
-import { errorMessage } from "../../services/errors";
+import { errorMessage, isApiError } from "../../services/errors";
 import { api } from "../../services/api";
 import { fileSize, initialOf, listTime, previewOf, seconds, systemText, textParts, type TextPart } from "../../services/format";
 import { openDirect } from "../../services/groups";
@@ -148,6 +149,11 @@ let unmuteTimer: ReturnType<typeof setTimeout> | null = null;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Per chat, the newest member event the member list already reflects. */
 const memberEventsSeen = new Map<string, number>();
+/** How a deleted account is shown (the server's tombstone nickname, whatever it says). */
+export const DELETED_NAME = "已注销";
+/** Names of people who are no longer in a group (they left, or deleted their account), asked once each. */
+const formerNames = new Map<string, string>();
+const askedNames = new Set<string>();
 
 Component({
   data: {
@@ -221,7 +227,7 @@ Component({
     },
 
     names(): Record<string, string> {
-      const names: Record<string, string> = {};
+      const names: Record<string, string> = Object.fromEntries(formerNames);
       for (const m of this.data.members) names[m.userId] = m.name;
       const s = this.summary();
       if (s?.peer) names[s.peer.id] = s.peer.nickname;
@@ -272,9 +278,38 @@ Component({
       if (muted && until > Date.now()) unmuteTimer = setTimeout(() => this.render(), Math.min(until - Date.now() + 50, MAX_TIMER_MS));
       this.setData({ bubbles, group, title, dissolved: Boolean(s?.dissolved), muted, ...(grewAtEnd ? { scrollInto: `m-${last.key}` } : {}) });
       this.followMemberEvents(state.messages[this.data.id] ?? []);
+      this.lookUpFormerMembers(state.messages[this.data.id] ?? []);
       this.fetchUrls(state.messages[this.data.id] ?? []);
       loadAvatars(Object.values(avatarIds), () => this.render());
       if (title && title !== this.data.title && typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title });
+    },
+
+    /**
+     * Senders (and actors of notices) who are no longer members, once the member list is in:
+     * their profile gives the name, and a deleted account shows as DELETED_NAME, not "Someone".
+     */
+    lookUpFormerMembers(messages: LocalMessage[]) {
+      if (!this.data.group || this.data.members.length === 0) return;
+      const known = this.names();
+      const ids = new Set<string>();
+      for (const m of messages) {
+        ids.add(m.senderId);
+        const actor = m.type === "system" ? (m.body as { actorId?: unknown } | null)?.actorId : undefined;
+        if (typeof actor === "string") ids.add(actor);
+      }
+      for (const id of ids) {
+        if (!id || id === chats.me || id in known || askedNames.has(id)) continue;
+        askedNames.add(id);
+        api.get<PublicProfile>(`/users/${id}`).then(
+          (p) => {
+            formerNames.set(id, p.deleted ? DELETED_NAME : p.nickname);
+            this.render();
+          },
+          (e: unknown) => {
+            if (isApiError(e) && e.code === "network") askedNames.delete(id); // asked again on a later redraw
+          },
+        );
+      }
     },
 
     /** Asks signed URLs for the pictures and video posters on screen that have none yet, then redraws. */

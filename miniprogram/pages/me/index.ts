@@ -1,5 +1,5 @@
 import type { OwnProfile } from "../../../schema/api";
-import { ensureSignedIn, LOGIN_PAGE, loadProfile, logout, updateProfile } from "../../services/auth";
+import { deleteAccount, ensureSignedIn, LOGIN_PAGE, loadProfile, logout, updateProfile } from "../../services/auth";
 import { apiBase } from "../../services/config";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
@@ -23,6 +23,17 @@ const FIELDS: Record<Field, Omit<Editing, "field">> = {
   status: { title: "Set Status", hint: "What you are up to right now.", maxlength: PROFILE_LIMITS.statusMax },
   signature: { title: "What's Up", hint: "A line shown on your profile.", maxlength: PROFILE_LIMITS.signatureMax },
 };
+
+/** What deleting an account does, said before the user confirms (docs/security.md#deleting-an-account). */
+export const DELETE_ACCOUNT_WARNING =
+  "Your profile, friends, tags, requests, uploaded pictures and files are deleted and you leave every group. Groups you own pass to an admin or member, or are dissolved if you are alone. Messages you sent stay with the people who received them, shown as from a deleted account. This cannot be undone.";
+
+/** wx.showModal as a promise: what was typed (editable modals) when confirmed, null when cancelled. */
+function ask(opts: WechatMiniprogram.ShowModalOption): Promise<string | null> {
+  return new Promise((resolve) => {
+    wx.showModal({ ...opts, success: (res) => resolve(res.confirm ? (res.content ?? "") : null), fail: () => resolve(null) });
+  });
+}
 
 Component({
   data: {
@@ -128,6 +139,31 @@ Component({
           wx.reLaunch({ url: LOGIN_PAGE });
         },
       });
+    },
+
+    /**
+     * Deleting the account: a warning to confirm, then the password for password accounts (an
+     * editable modal) or the confirmation alone for WeChat accounts, which WeChat's own flow uses.
+     */
+    async onDeleteAccount() {
+      const user = this.data.user;
+      if (!user || this.data.saving) return;
+      const go = await ask({ title: "Delete Account", content: DELETE_ACCOUNT_WARNING, confirmText: "Delete", confirmColor: "#FA5151" });
+      if (go === null) return;
+      let body: { password: string } | { confirm: "DELETE" } = { confirm: "DELETE" };
+      if (user.hasPassword) {
+        const password = await ask({ title: "Enter Password", content: "", editable: true, placeholderText: "Your Qun password", confirmText: "Delete", confirmColor: "#FA5151" });
+        if (password === null || password === "") return;
+        body = { password };
+      }
+      this.setData({ saving: true, error: "" });
+      try {
+        await deleteAccount(body);
+        this.setData({ saving: false });
+        wx.reLaunch({ url: LOGIN_PAGE });
+      } catch (e) {
+        this.setData({ saving: false, error: errorMessage(e) });
+      }
     },
 
     onErrorHide() {

@@ -5,7 +5,8 @@
 // catches up by seq and his message is stored exactly once; then they become friends through
 // Me (Qun ID) and Contacts, and their direct chat shows "Read"; Alice starts a second group by
 // picking Bob, sets its avatar and renames it, and Bob's screens follow. Every step goes through
-// the pages and the client's own modules, with `wx` backed by fetch and real WebSockets.
+// the pages and the client's own modules, with `wx` backed by fetch and real WebSockets. Last,
+// Bob deletes his account from Me, and Alice's screens show him as a deleted account.
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +14,7 @@ import { inject } from "vitest";
 import type * as Auth from "../../../miniprogram/services/auth";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Api from "../../../miniprogram/services/api";
+import type * as Session from "../../../miniprogram/services/session";
 import type { HistoryPage } from "../../../schema/protocol";
 import { aac } from "../../support/media-files";
 import { builtMiniprogram, clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
@@ -378,5 +380,30 @@ describe("two mini-program clients on the real worker", () => {
     await tap(info, "#edit-save");
     await waitFor(() => text(bobList, `#row-${clubId} .chat-row__name`) === "Reading Club (2)", "the new name on Bob's Chats list");
     expect(listCalls()).toBe(calls);
+  });
+
+  it("Bob deletes his account from Me: he lands on the login page signed out, and Alice sees 已注销 in the group and in their chat, which refuses her message", async () => {
+    const bobId = bob.chats.me!;
+    const directId = alice.chats.store.get().conversations.find((c) => c.kind === "direct")!.id;
+    const me = await bob.page("pages/me/index");
+    await lifecycle(me, "onShow");
+    await waitFor(() => me.instance.data.user?.id === bobId, "Bob's profile");
+    await tap(me, "#delete-account");
+    await waitFor(() => bob.adapter.navigations.at(-1)?.url === "/pages/login/index", "Bob on the login page", 10_000);
+    expect(bob.adapter.modals.at(-1)!.title).toBe("Delete Account");
+    expect(clientModule<typeof Session>("services/session", bob.root).isSignedIn()).toBe(false);
+    await waitFor(() => bob.chats.store.get().connection !== "online", "Bob's socket stopped");
+
+    // The group's earlier messages from Bob now name a deleted account.
+    const groupChat = await alice.page("pages/chat/index", { id: groupId });
+    await waitFor(() => (groupChat.instance.data.bubbles as Array<{ sender: string; mine: boolean; senderId: string }>).some((b) => b.senderId === bobId && b.sender === "已注销"), "已注销 in the group", 10_000);
+    await alice.chats.refresh();
+    expect(alice.chats.conversation(directId)?.peer?.nickname).toBe("已注销");
+    const direct = await alice.page("pages/chat/index", { id: directId });
+    await input(direct, "#draft-input", "Are you still there?");
+    await tap(direct, "#send");
+    await waitFor(() => (direct.instance.data.bubbles as Array<{ status: string; error: string }>).some((b) => b.status === "failed"), "the refused message");
+    const refused = (direct.instance.data.bubbles as Array<{ status: string; error: string }>).find((b) => b.status === "failed")!;
+    expect(refused.error).toBe("This account has been deleted: messages to it are not delivered");
   });
 });

@@ -33,6 +33,8 @@ let forwarded: Array<{ seq: number; body: unknown }>;
 let goneMedia = false;
 /** When set, the nine messages are seqs olderFrom… and 1…olderFrom-1 lie before them. */
 let olderFrom = 0;
+/** When set, Bob deleted his account: he is no longer a member and his profile is a tombstone. */
+let bobDeleted = false;
 
 function msg(seq: number, senderId: string, type: Message["type"], body: Record<string, unknown> | null, extra: Partial<Message> = {}): Message {
   return { conversationId: GROUP, seq, id: `m${seq}`, senderId, clientId: null, type, body, mentions: [], mentionAll: false, replyTo: null, forwarded: null, createdAt: Date.now() - 60_000 + seq, recalledAt: null, recalledBy: null, ...extra };
@@ -115,7 +117,8 @@ async function server(req: Request): Promise<Response> {
     return Response.json({ conversationId: GROUP, clientId: body.clientId, seq: 9 + sent.length, id: `x${sent.length}`, createdAt: Date.now(), duplicate: false }, { status: 201 });
   }
   if (path === `/conversations/${GROUP}/receipts`) return Response.json({ reads: [{ userId: ME, seq: 9 }, { userId: BOB, seq: 3 }], lastSeq: 9 });
-  if (path === `/groups/${GROUP}`) return Response.json(info);
+  if (path === `/groups/${GROUP}`) return Response.json(bobDeleted ? { ...info, memberCount: 1, members: info.members.slice(0, 1) } : info);
+  if (path === `/users/${BOB}` && bobDeleted) return Response.json({ id: BOB, username: null, nickname: "已注销", avatarMediaId: null, signature: "", status: "", deleted: true });
   if (path.startsWith("/media/md_") && req.method === "GET") {
     // What a signed URL serves: the bytes, or 404 once the media is gone.
     if (goneMedia) return Response.json({ error: { code: "not_found", message: "No such media" } }, { status: 404 });
@@ -159,6 +162,7 @@ beforeEach(() => {
   recalls = [];
   calls = [];
   olderFrom = 0;
+  bobDeleted = false;
   goneMedia = false;
   refuseSends = false;
   info.members[1]!.avatarMediaId = null;
@@ -722,5 +726,21 @@ describe("Chat page quotes", () => {
       MESSAGES[2]!.replyTo = null;
       MESSAGES[7]!.replyTo = null;
     }
+  });
+});
+
+// Last in the file: the page remembers which media URLs it asked for across tests, and the first
+// spec above counts that request.
+describe("Chat page: people who are gone", () => {
+  it("shows the messages of someone who deleted their account under 已注销, asking their profile once", async () => {
+    bobDeleted = true;
+    const comp = renderPage(pageId);
+    opened.push(comp);
+    await lifecycle(comp, "onLoad", { id: GROUP });
+    await chats().refresh();
+    await waitFor(() => comp.instance.data.members.length === 1 && comp.instance.data.bubbles.length === 9, "messages and members");
+    await waitFor(() => text(comp, `${bubble(comp, 2)} .msg__sender`) === "已注销", "the deleted sender's name");
+    expect(text(comp, `${bubble(comp, 9)} .msg-system`)).toBe("已注销 recalled a message");
+    expect(calls.filter((c) => c === `/users/${BOB}`)).toHaveLength(1);
   });
 });

@@ -153,6 +153,58 @@ describe("Me page", () => {
     expect(session().isSignedIn()).toBe(true);
   });
 
+  it("deletes a password account after the warning and the password: DELETE /me, the session forgotten, the login page opened", async () => {
+    const tokens = signIn({ hasPassword: true });
+    adapter = createWxAdapter({ fetch: server.fetch, modalContent: () => "passw0rd-ok" });
+    installWx(adapter);
+    const comp = await openPage();
+    await tap(comp, "#delete-account");
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(adapter.modals.map((m) => m.title)).toEqual(["Delete Account", "Enter Password"]);
+    expect(adapter.modals[0]!.content).toMatch(/cannot be undone/);
+    expect(adapter.modals[0]!.content).toMatch(/deleted account/);
+    expect(server.calls.at(-1)).toMatchObject({ method: "DELETE", path: "/me", body: { password: "passw0rd-ok" }, authorization: `Bearer ${tokens.accessToken}` });
+    expect(adapter.storage.has("qun.session")).toBe(false);
+    expect(session().isSignedIn()).toBe(false);
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/login/index" }]);
+  });
+
+  it("deletes a WeChat account, which has no password, with the confirmation alone", async () => {
+    signIn({ hasPassword: false, wechatLinked: true });
+    const comp = await openPage();
+    await tap(comp, "#delete-account");
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(adapter.modals.map((m) => m.title)).toEqual(["Delete Account"]);
+    expect(server.calls.at(-1)).toMatchObject({ method: "DELETE", path: "/me", body: { confirm: "DELETE" } });
+    expect(session().isSignedIn()).toBe(false);
+  });
+
+  it("does nothing when the warning is cancelled", async () => {
+    signIn({ hasPassword: true });
+    adapter = createWxAdapter({ fetch: server.fetch, confirmModals: false });
+    installWx(adapter);
+    const comp = await openPage();
+    await tap(comp, "#delete-account");
+    await settled();
+    expect(adapter.modals.map((m) => m.title)).toEqual(["Delete Account"]);
+    expect(server.calls.some((c) => c.method === "DELETE")).toBe(false);
+    expect(session().isSignedIn()).toBe(true);
+    expect(adapter.navigations).toEqual([]);
+  });
+
+  it("keeps the account and the session, and shows the server's message, when the password is wrong", async () => {
+    signIn({ hasPassword: true });
+    adapter = createWxAdapter({ fetch: server.fetch, modalContent: () => "guess-1234" });
+    installWx(adapter);
+    const comp = await openPage();
+    await tap(comp, "#delete-account");
+    await waitFor(() => comp.instance.data.error !== "", "error");
+    expect(text(comp, "#error-tips")).toBe("The password is incorrect; the account was not deleted");
+    expect(server.calls.at(-1)).toMatchObject({ method: "DELETE", path: "/me", body: { password: "guess-1234" } });
+    expect(session().isSignedIn()).toBe(true);
+    expect(adapter.navigations).toEqual([]);
+  });
+
   it("sends a signed-out visitor to the login page", async () => {
     await openPage();
     expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/login/index" }]);
