@@ -1,5 +1,5 @@
 // Access tokens (short-lived JWT, HS256) and rotating refresh tokens (random, stored hashed).
-import { and, eq, isNull, lt, ne, or } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { refreshTokens, sessions } from "../../schema/d1";
 import { LIMITS } from "../../schema/limits";
@@ -9,6 +9,7 @@ import type { AuthContext, Env } from "../env";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { closeSessionSockets } from "./sessions";
 
 const ISSUER = "qun";
 const DAY = 24 * 3600 * 1000;
@@ -67,7 +68,30 @@ export async function startSession(env: Env, d: Db, userId: string, device = "",
   assertConfigured(env);
   const sessionId = newId("s");
   await d.insert(sessions).values({ id: sessionId, userId, device, createdAt: now, lastSeenAt: now });
+  await capSessions(env, d, userId, sessionId, now);
   return tokensFor(env, d, { userId, sessionId }, now);
+}
+
+/**
+ * Keeps a user at LIMITS.sessionsPerUser live sessions: past it, the least recently used ones
+ * (last sign-in or refresh) are signed out, as WeChat signs out a device when a new one signs in,
+ * and their sockets told `too_many_sessions`. One statement, so concurrent sign-ins cannot both
+ * miss the overflow.
+ */
+async function capSessions(env: Env, d: Db, userId: string, keepSessionId: string, now: number) {
+  const others = d
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), ne(sessions.id, keepSessionId)))
+    .orderBy(desc(sessions.lastSeenAt), desc(sessions.createdAt))
+    .limit(1_000_000) // SQLite needs a LIMIT before OFFSET
+    .offset(LIMITS.sessionsPerUser - 1);
+  const revoked = await d
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: "too_many_sessions" })
+    .where(and(inArray(sessions.id, others), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  if (revoked.length > 0) await closeSessionSockets(env, userId, revoked.map((r) => r.id), "too_many_sessions");
 }
 
 /**
