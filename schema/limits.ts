@@ -26,6 +26,22 @@ export const LIMITS = {
   loginFailuresPerIp: 30,
   registrationsPerIp: 10,
   registrationWindowSeconds: 60 * 60,
+  // Live sessions (signed-in devices) per user: a sign-in past this signs out the least
+  // recently used one, as WeChat does when a new device signs in.
+  sessionsPerUser: 10,
+} as const;
+
+// Per socket, for the frames a device sends (the heartbeat ping is answered by the runtime and
+// not counted). A token bucket: `burst` at once, refilled at `perSecond`. The busiest traffic we
+// generate stays under it: the bench's top rate puts 16 sends and one read a second on a socket,
+// and the mini-program sends a typing frame per 3 s and a read per second per open chat.
+export const FRAME_LIMITS = {
+  perSecond: 30,
+  burst: 60,
+  // Frames refused for the budget before the socket is closed (4429); one is forgiven a second.
+  refusedBeforeClose: 20,
+  // At most one typing push per sender and conversation this often (the client sends one per 3 s).
+  typingEveryMs: 2_500,
 } as const;
 
 export const MESSAGE_LIMITS = {

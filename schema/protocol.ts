@@ -130,8 +130,19 @@ export const clientFrame = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof clientFrame>;
 
+/**
+ * Why the server ended a socket's session, sent as `{ type: "session_ended", reason }` just
+ * before it closes the socket (a client's close event can come seconds after the close frame;
+ * docs/protocol.md). `expired`: refresh the access token and reconnect; `replaced`: do not
+ * reconnect; every other reason: the session is over, sign in again.
+ */
+export const sessionEndReason = z.enum(["signed_out", "password_changed", "replaced", "revoked", "expired", "account_deleted", "too_many_sessions"]);
+export type SessionEndReason = z.infer<typeof sessionEndReason>;
+export const sessionEndedFrame = z.strictObject({ type: z.literal("session_ended"), reason: sessionEndReason });
+
 export type ServerFrame =
   | { type: "ready"; userId: string; sessionId: string; serverTime: number }
+  | z.infer<typeof sessionEndedFrame>
   | { type: "ack"; ref?: string; ack: Ack }
   | { type: "message"; message: Message }
   | { type: "read"; conversationId: string; reads: { userId: string; seq: number }[] }
@@ -158,8 +169,20 @@ export const CLOSE = {
   unauthorized: 4401, // token missing, invalid or expired: refresh it and reconnect
   revoked: 4403, // the session was signed out: sign in again
   replaced: 4409, // the same session connected again elsewhere: do not reconnect
+  rateLimited: 4429, // the socket kept sending past its frame budget: reconnect after a pause
   tooLarge: 1009,
 } as const;
+
+/** The close code that follows each `session_ended` reason: what the client does next. */
+export const SESSION_END_CLOSE: Record<SessionEndReason, number> = {
+  signed_out: CLOSE.revoked,
+  password_changed: CLOSE.revoked,
+  revoked: CLOSE.revoked,
+  account_deleted: CLOSE.revoked,
+  too_many_sessions: CLOSE.revoked,
+  replaced: CLOSE.replaced,
+  expired: CLOSE.unauthorized,
+};
 
 // ---- REST ------------------------------------------------------------------------------
 export const createGroupBody = z.strictObject({

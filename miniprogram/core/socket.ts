@@ -2,12 +2,14 @@
 // (wx.connectSocket can set headers), waits for the server's `ready`, pings every 25 s and treats
 // a missing pong as a dead socket, reconnects with exponential backoff, refreshes the token when
 // the server closes with 4401, and stops for good on 4403 (signed out) and 4409 (replaced).
+// The server says why first, in a `session_ended` frame, and that frame decides at once: the
+// close event itself reaches the client only when the connection ends, seconds later.
 import type { ClientFrame, ServerFrame } from "../../schema/protocol";
 
 export type SocketStatus = "offline" | "connecting" | "online" | "stopped";
 
 /** The close codes of schema/protocol.ts CLOSE (values cannot cross the mini-program root). */
-export const CLOSE_CODES = { unauthorized: 4401, revoked: 4403, replaced: 4409 } as const;
+export const CLOSE_CODES = { unauthorized: 4401, revoked: 4403, replaced: 4409, rateLimited: 4429 } as const;
 
 export interface SocketDeps {
   /** ws:// or wss:// URL of /ws. */
@@ -115,6 +117,10 @@ export class SocketManager {
           this.clearPong();
           continue;
         }
+        if (f.type === "session_ended") {
+          this.sessionEnded(f.reason, token);
+          return;
+        }
         if (f.type === "ready") {
           this.attempts = 0;
           this.startHeartbeat();
@@ -135,6 +141,13 @@ export class SocketManager {
       this.setStatus("offline");
       this.scheduleReconnect();
     });
+  }
+
+  /** Acts on the frame as on the close code it announces; the late close event finds this task gone. */
+  private sessionEnded(reason: string, token: string): void {
+    this.teardown();
+    this.setStatus("offline");
+    this.afterClose(reason === "expired" ? CLOSE_CODES.unauthorized : reason === "replaced" ? CLOSE_CODES.replaced : CLOSE_CODES.revoked, token);
   }
 
   private afterClose(code: number, token: string): void {

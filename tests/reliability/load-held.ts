@@ -164,6 +164,17 @@ async function main() {
             const s = sent.get(f.ack.clientId);
             if (s) s.acked = true;
             acks++;
+          } else if (f.type === "session_ended" && f.reason === "expired") {
+            // The socket outlived its access token (15 minutes, setup included): refresh and
+            // reconnect, as the mini-program does. Not a failure; the episode ends here.
+            if (d.ws !== ws) return;
+            d.ws = null;
+            const open = d.episodes.at(-1);
+            if (open && open[1] === null) open[1] = Date.now();
+            call("POST", "/auth/refresh", undefined, { refreshToken: d.refreshToken })
+              .then((r) => Object.assign(d, { token: r.body.accessToken, refreshToken: r.body.refreshToken, issuedAt: Date.now() }))
+              .then(() => connect(d))
+              .catch((e) => failures.push(String(e)));
           } else if (f.type === "error") {
             refusals++;
             if (d.errors.length < 5) d.errors.push(`${f.code}: ${f.message}`);

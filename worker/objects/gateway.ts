@@ -5,9 +5,9 @@
 // device (validated, routed to the conversation object, answered with ack or error) →
 // deliver (conversation objects push batches here) → close.
 import { DurableObject } from "cloudflare:workers";
-import { MESSAGE_LIMITS } from "../../schema/limits";
+import { FRAME_LIMITS, MESSAGE_LIMITS } from "../../schema/limits";
 import type { ErrorCode } from "../../schema/errors";
-import { CLOSE, clientFrame, type ClientFrame, type ServerFrame } from "../../schema/protocol";
+import { CLOSE, clientFrame, SESSION_END_CLOSE, sessionEndReason, type ClientFrame, type ServerFrame, type SessionEndReason } from "../../schema/protocol";
 import type { Env } from "../env";
 import type { Result } from "../lib/result";
 import { db } from "../db";
@@ -20,7 +20,21 @@ interface Attachment {
   connectedAt: number;
   /** The device connected with `?batch=1`: frames due together arrive as one `batch` frame. */
   batch?: boolean;
+  /** When the access token it connected with expires (ms): the socket is closed then (4401). */
+  exp?: number;
 }
+
+/** A socket's frame budget (FRAME_LIMITS), in memory: a hibernated socket wakes with a full one. */
+interface Budget {
+  tokens: number;
+  /** Refused frames left before the socket is closed; one comes back each second. */
+  strikes: number;
+  at: number;
+  closed: boolean;
+}
+
+/** Expiry alarms are rounded up to this step, so sockets expiring close together share one. */
+const EXPIRY_STEP_MS = 5_000;
 
 /** How long read frames wait to be sent on together. */
 export const READ_COALESCE_MS = 25;
@@ -43,6 +57,9 @@ export class GatewayObject extends DurableObject<Env> {
   private readQueue = new Map<string, Map<string, { seq: number; askers: { ws: WebSocket; ref: string | undefined }[] }>>();
   private readTimer: ReturnType<typeof setTimeout> | null = null;
   private conversations = new Map<string, ReturnType<typeof conversationObject>>();
+  private budgets = new WeakMap<WebSocket, Budget>();
+  /** `${userId} ${conversationId}` → when that sender's last typing frame went on. */
+  private typingSent = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -56,20 +73,19 @@ export class GatewayObject extends DurableObject<Env> {
     if (!userId || !sessionId || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected an authenticated websocket upgrade", { status: 400 });
     }
+    const exp = Number(request.headers.get("x-qun-exp")) || undefined;
     const wasOnline = this.ctx.getWebSockets(userId).length > 0;
     // One socket per device: a new connection of the same session replaces the old one.
-    for (const old of this.ctx.getWebSockets(SESSION_TAG(sessionId))) {
-      this.send(old, { type: "error", code: "replaced", message: "This device connected again; this connection is closed" });
-      old.close(CLOSE.replaced, "replaced by a newer connection");
-    }
+    for (const old of this.ctx.getWebSockets(SESSION_TAG(sessionId))) this.endSocket(old, "replaced");
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [userId, SESSION_TAG(sessionId)]);
     const batch = new URL(request.url).searchParams.get("batch") === "1";
-    server.serializeAttachment({ userId, sessionId, connectedAt: Date.now(), ...(batch ? { batch } : {}) } satisfies Attachment);
+    server.serializeAttachment({ userId, sessionId, connectedAt: Date.now(), ...(batch ? { batch } : {}), ...(exp ? { exp } : {}) } satisfies Attachment);
     this.batching.set(server, batch);
     this.send(server, { type: "ready", userId, sessionId, serverTime: Date.now() });
     if (!wasOnline) this.ctx.waitUntil(this.announce(userId, true));
+    if (exp) await this.scheduleExpiry(exp);
     const protocol = request.headers.get("x-qun-protocol");
     return new Response(null, { status: 101, webSocket: client, headers: protocol ? { "sec-websocket-protocol": protocol } : {} });
   }
@@ -77,6 +93,9 @@ export class GatewayObject extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const att = ws.deserializeAttachment() as Attachment | null;
     if (!att) return ws.close(CLOSE.unauthorized, "unknown connection");
+    // Checked on every frame as well as by the alarm: the alarm may run a few seconds late.
+    if (att.exp !== undefined && att.exp <= Date.now()) return this.endSocket(ws, "expired");
+    if (!this.spend(ws)) return this.refuse(ws, data);
     const size = typeof data === "string" ? data.length : data.byteLength;
     if (size > MESSAGE_LIMITS.frameBytes) {
       return this.send(ws, { type: "error", code: "payload_too_large", message: `Frames are limited to ${MESSAGE_LIMITS.frameBytes} bytes` });
@@ -107,9 +126,16 @@ export class GatewayObject extends DurableObject<Env> {
     switch (frame.type) {
       case "ping":
         return this.send(ws, { type: "pong" });
-      case "typing":
+      case "typing": {
+        // One typing push per sender and conversation per window, however many frames come.
+        const key = `${att.userId} ${frame.conversationId}`;
+        const now = Date.now();
+        if (now - (this.typingSent.get(key) ?? -Infinity) < FRAME_LIMITS.typingEveryMs) return;
+        if (this.typingSent.size >= 10_000) this.typingSent.clear();
+        this.typingSent.set(key, now);
         await this.conversation(frame.conversationId).typing(att.userId);
         return;
+      }
       case "send": {
         const r = await this.conversation(frame.conversationId).send(att.userId, frame.message);
         return this.reply(ws, frame.ref, r, (ack) => ({ type: "ack", ...(frame.ref ? { ref: frame.ref } : {}), ack }));
@@ -169,6 +195,77 @@ export class GatewayObject extends DurableObject<Env> {
       this.conversations.set(id, stub);
     }
     return stub;
+  }
+
+  /**
+   * Takes one frame from the socket's budget (a token bucket: FRAME_LIMITS.burst at once,
+   * perSecond after). A few arithmetic operations per inbound frame; nothing per push.
+   */
+  private spend(ws: WebSocket): boolean {
+    const now = Date.now();
+    let b = this.budgets.get(ws);
+    if (!b) this.budgets.set(ws, (b = { tokens: FRAME_LIMITS.burst, strikes: FRAME_LIMITS.refusedBeforeClose, at: now, closed: false }));
+    if (b.closed) return false;
+    const elapsed = (now - b.at) / 1000;
+    b.at = now;
+    b.tokens = Math.min(FRAME_LIMITS.burst, b.tokens + elapsed * FRAME_LIMITS.perSecond);
+    b.strikes = Math.min(FRAME_LIMITS.refusedBeforeClose, b.strikes + elapsed);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return true;
+    }
+    b.strikes -= 1;
+    return false;
+  }
+
+  /** A frame past the budget: `rate_limited` with its ref, or, for a socket that keeps on, the close (4429). */
+  private refuse(ws: WebSocket, data: string | ArrayBuffer) {
+    const b = this.budgets.get(ws);
+    if (!b || b.closed) return;
+    if (b.strikes <= 0) {
+      b.closed = true;
+      this.send(ws, { type: "error", code: "rate_limited", message: "Too many frames; this connection is closed. Reconnect after a pause" });
+      return this.closeQuietly(ws, CLOSE.rateLimited, "too many frames");
+    }
+    const ref = typeof data === "string" && data.length <= MESSAGE_LIMITS.frameBytes ? refOf(data) : undefined;
+    this.send(ws, { type: "error", ...(ref ? { ref } : {}), code: "rate_limited", message: `Too many frames: at most ${FRAME_LIMITS.perSecond} a second` });
+  }
+
+  /**
+   * Tells the device why, then closes. The frame goes first because a client sees the close
+   * event only when the TCP connection ends, about 10 s after the close frame (docs/protocol.md).
+   */
+  private endSocket(ws: WebSocket, reason: SessionEndReason) {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    this.send(ws, { type: "session_ended", reason });
+    this.closeQuietly(ws, SESSION_END_CLOSE[reason], reason);
+  }
+
+  private closeQuietly(ws: WebSocket, code: number, reason: string) {
+    try {
+      ws.close(code, reason);
+    } catch {
+      // already closing
+    }
+  }
+
+  /** The alarm closes sockets whose token expired; it is set for the earliest expiry, rounded up. */
+  private async scheduleExpiry(exp: number) {
+    const at = Math.ceil(exp / EXPIRY_STEP_MS) * EXPIRY_STEP_MS;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    let next = Infinity;
+    for (const ws of this.ctx.getWebSockets()) {
+      const exp = (ws.deserializeAttachment() as Attachment | null)?.exp;
+      if (exp === undefined || ws.readyState !== WebSocket.OPEN) continue;
+      if (exp <= now) this.endSocket(ws, "expired");
+      else next = Math.min(next, exp);
+    }
+    if (next !== Infinity) await this.scheduleExpiry(next);
   }
 
   private reply<T>(ws: WebSocket, ref: string | undefined, r: Result<T>, ok: ((v: T) => ServerFrame) | null) {
@@ -246,10 +343,24 @@ export class GatewayObject extends DurableObject<Env> {
     return sent;
   }
 
-  /** Closes a signed-out session's socket. */
+  /**
+   * Ends sessions' sockets (worker/services/sessions.ts, after revoking them in D1): each hears
+   * `session_ended` with the reason, then closes with its code. `{ userId }`: every socket of the user.
+   */
+  async endSessions(target: { userId: string } | { sessionIds: string[] }, reason: SessionEndReason): Promise<number> {
+    const sockets = "userId" in target ? this.ctx.getWebSockets(target.userId) : target.sessionIds.flatMap((id) => this.ctx.getWebSockets(SESSION_TAG(id)));
+    for (const ws of sockets) this.endSocket(ws, reason);
+    return sockets.length;
+  }
+
+  /** Older callers' form of endSessions: a reason that names one is sent as `session_ended` too. */
   async closeSession(sessionId: string, code: number, reason: string): Promise<number> {
+    const known = sessionEndReason.safeParse(reason);
     const sockets = this.ctx.getWebSockets(SESSION_TAG(sessionId));
-    for (const ws of sockets) ws.close(code, reason);
+    for (const ws of sockets) {
+      if (known.success) this.send(ws, { type: "session_ended", reason: known.data });
+      this.closeQuietly(ws, code, reason);
+    }
     return sockets.length;
   }
 
@@ -291,6 +402,16 @@ export class GatewayObject extends DurableObject<Env> {
     } catch {
       // closing
     }
+  }
+}
+
+/** The `ref` of a refused frame, to echo it, without failing on a frame that is not JSON. */
+function refOf(data: string): string | undefined {
+  try {
+    const ref = (JSON.parse(data) as { ref?: unknown } | null)?.ref;
+    return typeof ref === "string" ? ref.slice(0, 64) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -3,21 +3,14 @@ import type { Context } from "hono";
 import { changePasswordBody, devLoginBody, loginBody, refreshBody, registerBody, wechatLoginBody, type AuthResponse } from "../../schema/api";
 import type { User } from "../../schema/d1";
 import { db, type Db } from "../db";
-import { isDevelopment, type AppEnv, type Env } from "../env";
-import { CLOSE } from "../../schema/protocol";
-import { gatewayFor } from "../lib/shards";
+import { isDevelopment, type AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { jsonBody } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import * as accounts from "../services/accounts";
+import { closeSessionSockets, closeSocketsOfRevokedRefresh } from "../services/sessions";
 import * as tokens from "../services/tokens";
 import { code2Session } from "../services/wechat";
-
-/** Signed-out sessions lose their live sockets at once, not when the access token expires. */
-async function closeSockets(env: Env, userId: string, sessionIds: string[]) {
-  const shard = gatewayFor(env, userId);
-  await Promise.all(sessionIds.map((id) => shard.closeSession(id, CLOSE.revoked, "signed out")));
-}
 
 export const clientIp = (c: Context<AppEnv>) => c.req.header("cf-connecting-ip") ?? "unknown";
 
@@ -60,12 +53,18 @@ export const auth = new Hono<AppEnv>()
   })
   .post("/refresh", jsonBody(refreshBody), async (c) => {
     const { refreshToken } = c.req.valid("json");
-    return c.json(await tokens.rotate(c.env, db(c.env), refreshToken));
+    try {
+      return c.json(await tokens.rotate(c.env, db(c.env), refreshToken));
+    } catch (e) {
+      // A reused refresh token revokes its session: its open sockets must end now too.
+      if (e instanceof ApiError && e.code === "token_revoked") await closeSocketsOfRevokedRefresh(c.env, refreshToken);
+      throw e;
+    }
   })
   .post("/logout", requireAuth, async (c) => {
     const { userId, sessionId } = c.get("auth");
     await tokens.revokeSession(db(c.env), sessionId, "logout");
-    await closeSockets(c.env, userId, [sessionId]);
+    await closeSessionSockets(c.env, userId, [sessionId], "signed_out");
     return c.body(null, 204);
   })
   .post("/password", requireAuth, jsonBody(changePasswordBody), async (c) => {
@@ -75,6 +74,6 @@ export const auth = new Hono<AppEnv>()
     const { userId, sessionId } = c.get("auth");
     const user = await accounts.requireUser(d, userId);
     await accounts.changePassword(d, pepper, user, body.currentPassword, body.newPassword);
-    await closeSockets(c.env, userId, await tokens.revokeOtherSessions(d, userId, sessionId, "password_changed"));
+    await closeSessionSockets(c.env, userId, await tokens.revokeOtherSessions(d, userId, sessionId, "password_changed"), "password_changed");
     return c.body(null, 204);
   });

@@ -1,6 +1,7 @@
 // GET /ws: one WebSocket per device. The token comes in the Authorization header (wx.connectSocket
 // can set it) or, for browsers, as the subprotocols ["qun", "<access token>"]. Failures are
 // reported by accepting and closing with a code, since browsers cannot read a refused upgrade.
+import { decodeJwt } from "jose";
 import { CLOSE, type ServerFrame } from "../../schema/protocol";
 import { db } from "../db";
 import type { AuthContext, Env } from "../env";
@@ -39,6 +40,10 @@ export async function socketUpgrade(request: Request, env: Env): Promise<Respons
   const headers = new Headers(request.headers);
   headers.set("x-qun-user", auth.userId);
   headers.set("x-qun-session", auth.sessionId);
+  // The gateway closes the socket when this token expires; the client reconnects with a fresh one.
+  const exp = decodeJwt(token).exp;
+  if (typeof exp === "number") headers.set("x-qun-exp", String(exp * 1000));
+  else headers.delete("x-qun-exp");
   if (protocol) headers.set("x-qun-protocol", protocol);
   else headers.delete("x-qun-protocol");
   return gatewayFor(env, auth.userId).fetch(new Request(request.url, { headers, method: "GET" }));

@@ -16,13 +16,13 @@
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { DELETED_NICKNAME, type AccountDeletion } from "../../schema/api";
 import { blocks, contactTags, conversations, friendRequests, friendships, invites, joinRequests, memberships, refreshTokens, sessions, users } from "../../schema/d1";
-import { CLOSE } from "../../schema/protocol";
 import { db, type Db } from "../db";
 import type { Env } from "../env";
 import { unwrap } from "../lib/result";
-import { conversationObject, gatewayFor } from "../lib/shards";
+import { conversationObject } from "../lib/shards";
 import { contactsChanged, reportChange } from "./contacts";
 import { deleteAllMedia } from "./media";
+import { closeSessionSockets } from "./sessions";
 
 /** Conversation objects called at once while leaving groups or updating direct chats. */
 const PARALLEL = 8;
@@ -55,18 +55,6 @@ async function tombstone(d: Db, userId: string, now: number) {
     d.update(sessions).set({ revokedAt: now, revokedReason: "account_deleted" }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))),
     d.delete(refreshTokens).where(inArray(refreshTokens.sessionId, d.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)))),
   ]);
-}
-
-/**
- * Step 2: ends every session of the account and closes its sockets. The single call site to
- * switch to the shared session-ending helper (which also sends a `session_ended` frame) when it
- * lands. Every session is closed, not only live ones, so a retry still closes a socket that a
- * failed first run left open.
- */
-async function endSessions(env: Env, d: Db, userId: string) {
-  const all = await d.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)).all();
-  const shard = gatewayFor(env, userId);
-  await Promise.all(all.map((s) => shard.closeSession(s.id, CLOSE.revoked, "account_deleted")));
 }
 
 /** Steps 4 and 6: every group they are still in. Direct chats keep them, so the peer keeps the history. */
@@ -116,14 +104,16 @@ async function deleteContacts(env: Env, d: Db, userId: string) {
 export async function deleteAccount(env: Env, userId: string, now = Date.now()): Promise<AccountDeletion> {
   const d = db(env);
   await tombstone(d, userId, now);
-  await endSessions(env, d, userId);
+  // Step 2: every socket of the account hears `session_ended` account_deleted and closes (all of
+  // them, not only live sessions, so a retry still closes one a failed first run left open).
+  await closeSessionSockets(env, userId, "all", "account_deleted");
   await deleteContacts(env, d, userId);
   const report = await leaveGroups(env, d, userId);
   await deleteAllMedia(env, userId);
   const late = await leaveGroups(env, d, userId);
   report.handedOver.push(...late.handedOver);
   report.dissolved.push(...late.dissolved);
-  // The rows go last: a retry before this still closes every session's socket (endSessions).
+  // The rows go last: a retry before this still closes every socket.
   await d.batch([d.delete(sessions).where(eq(sessions.userId, userId)), d.update(users).set({ deletionFinishedAt: Date.now() }).where(eq(users.id, userId))]);
   return report;
 }

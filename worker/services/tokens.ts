@@ -1,5 +1,5 @@
 // Access tokens (short-lived JWT, HS256) and rotating refresh tokens (random, stored hashed).
-import { and, eq, isNull, lt, ne, or } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { refreshTokens, sessions } from "../../schema/d1";
 import { LIMITS } from "../../schema/limits";
@@ -9,6 +9,7 @@ import type { AuthContext, Env } from "../env";
 import { randomToken, sha256Hex, toBase64Url } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { closeSessionSockets } from "./sessions";
 
 const ISSUER = "qun";
 // Access tokens are for this API only: a token minted for anything else under the same secret
@@ -71,6 +72,7 @@ export async function startSession(env: Env, d: Db, userId: string, device = "",
   assertConfigured(env);
   const sessionId = newId("s");
   await d.insert(sessions).values({ id: sessionId, userId, device, createdAt: now, lastSeenAt: now });
+  await capSessions(env, d, userId, sessionId, now);
   return tokensFor(env, d, { userId, sessionId }, now);
 }
 
@@ -100,6 +102,28 @@ async function successorOf(env: Env, presented: string): Promise<string> {
     successorKeys.set(id, key);
   }
   return toBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", await key, new TextEncoder().encode(presented))));
+}
+
+/**
+ * Keeps a user at LIMITS.sessionsPerUser live sessions: past it, the least recently used ones
+ * (last sign-in or refresh) are signed out, as WeChat signs out a device when a new one signs in,
+ * and their sockets told `too_many_sessions`. One statement, so concurrent sign-ins cannot both
+ * miss the overflow.
+ */
+async function capSessions(env: Env, d: Db, userId: string, keepSessionId: string, now: number) {
+  const others = d
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), ne(sessions.id, keepSessionId)))
+    .orderBy(desc(sessions.lastSeenAt), desc(sessions.createdAt))
+    .limit(1_000_000) // SQLite needs a LIMIT before OFFSET
+    .offset(LIMITS.sessionsPerUser - 1);
+  const revoked = await d
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: "too_many_sessions" })
+    .where(and(inArray(sessions.id, others), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  if (revoked.length > 0) await closeSessionSockets(env, userId, revoked.map((r) => r.id), "too_many_sessions");
 }
 
 /**

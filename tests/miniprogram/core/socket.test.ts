@@ -166,6 +166,61 @@ describe("SocketManager", () => {
     expect(tasks).toHaveLength(2);
   });
 
+  it("ends the session at once on a session_ended frame, without waiting for the close that follows seconds later", () => {
+    const socket = new SocketManager(deps, TIMING);
+    const frames: string[] = [];
+    socket.onFrame((f) => frames.push(f.type));
+    socket.start();
+    ready(tasks[0]!);
+    tasks[0]!.message({ type: "session_ended", reason: "too_many_sessions" });
+    expect(deps.onSignedOut).toHaveBeenCalledOnce();
+    expect(socket.status).toBe("stopped");
+    expect(tasks[0]!.closed).toBe(true);
+    tasks[0]!.close(4403); // the close event, late: nothing more happens
+    vi.advanceTimersByTime(5000);
+    expect(deps.onSignedOut).toHaveBeenCalledOnce();
+    expect(tasks).toHaveLength(1);
+    expect(frames).toEqual(["ready"]);
+  });
+
+  it("inside a batch too, and for every reason that ends the session", () => {
+    for (const reason of ["signed_out", "password_changed", "revoked", "account_deleted"]) {
+      const socket = new SocketManager(deps, TIMING);
+      socket.start();
+      ready(tasks.at(-1)!);
+      tasks.at(-1)!.message({ type: "batch", frames: [{ type: "session_ended", reason }] });
+      expect(socket.status).toBe("stopped");
+    }
+    expect(deps.onSignedOut).toHaveBeenCalledTimes(4);
+  });
+
+  it("on session_ended expired refreshes the token and reconnects at once, staying signed in", async () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    ready(tasks[0]!);
+    tasks[0]!.message({ type: "session_ended", reason: "expired" });
+    expect(tasks[0]!.closed).toBe(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deps.refresh).toHaveBeenCalledWith("token-1");
+    expect(tasks).toHaveLength(2);
+    expect(tasks[1]!.header.authorization).toBe("Bearer token-2");
+    tasks[0]!.close(4401); // the old socket's close event, late: ignored
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(tasks).toHaveLength(2);
+    expect(deps.onSignedOut).not.toHaveBeenCalled();
+  });
+
+  it("on session_ended replaced stops without reconnecting or signing out", () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    ready(tasks[0]!);
+    tasks[0]!.message({ type: "session_ended", reason: "replaced" });
+    vi.advanceTimersByTime(5000);
+    expect(socket.status).toBe("stopped");
+    expect(tasks).toHaveLength(1);
+    expect(deps.onSignedOut).not.toHaveBeenCalled();
+  });
+
   it("does not send while offline, and stop() ends reconnecting", () => {
     const socket = new SocketManager(deps, TIMING);
     socket.start();

@@ -1,0 +1,47 @@
+// Ending sessions: every path that revokes a session (sign-out, password change, refresh-token
+// reuse, the per-user cap, account deletion) comes through here, so its sockets always hear
+// `session_ended` and close, instead of staying open and answering until the token expires.
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import { refreshTokens, sessions } from "../../schema/d1";
+import type { SessionEndReason } from "../../schema/protocol";
+import { db } from "../db";
+import type { Env } from "../env";
+import { sha256Hex } from "../lib/crypto";
+import { gatewayFor } from "../lib/shards";
+
+/**
+ * Revokes the user's live sessions named (or all of them) in D1, then sends every socket of
+ * those sessions (for "all": every socket of the user) `{ type: "session_ended", reason }` and
+ * closes it with the reason's close code (SESSION_END_CLOSE). Answers the ids it revoked;
+ * sessions already revoked keep their first reason, and their sockets are closed all the same.
+ * Account deletion calls it with ("all", "account_deleted").
+ */
+export async function endSessions(env: Env, userId: string, sessionIds: string[] | "all", reason: SessionEndReason, now = Date.now()): Promise<string[]> {
+  if (sessionIds !== "all" && sessionIds.length === 0) return [];
+  const d = db(env);
+  const which = sessionIds === "all" ? eq(sessions.userId, userId) : and(eq(sessions.userId, userId), inArray(sessions.id, sessionIds));
+  const revoked = await d.update(sessions).set({ revokedAt: now, revokedReason: reason }).where(and(which, isNull(sessions.revokedAt))).returning({ id: sessions.id });
+  await closeSessionSockets(env, userId, sessionIds, reason);
+  return revoked.map((r) => r.id);
+}
+
+/** The socket half of endSessions, for sessions a caller has already revoked in D1. */
+export async function closeSessionSockets(env: Env, userId: string, sessionIds: string[] | "all", reason: SessionEndReason): Promise<number> {
+  if (sessionIds !== "all" && sessionIds.length === 0) return 0;
+  return gatewayFor(env, userId).endSessions(sessionIds === "all" ? { userId } : { sessionIds }, reason);
+}
+
+/**
+ * After a refresh was refused as revoked (a reused refresh token revokes its whole session, in
+ * tokens.rotate): closes that session's sockets, which would otherwise stay open and answering
+ * until the access token expired.
+ */
+export async function closeSocketsOfRevokedRefresh(env: Env, presented: string): Promise<void> {
+  const row = await db(env)
+    .select({ sessionId: sessions.id, userId: sessions.userId, revokedAt: sessions.revokedAt })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .where(eq(refreshTokens.tokenHash, await sha256Hex(presented)))
+    .get();
+  if (row && row.revokedAt !== null) await closeSessionSockets(env, row.userId, [row.sessionId], "revoked");
+}
