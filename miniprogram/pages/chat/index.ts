@@ -10,7 +10,7 @@ import { errorMessage } from "../../services/errors";
 import { api } from "../../services/api";
 import { fileSize, initialOf, listTime, previewOf, seconds, systemText, textParts, type TextPart } from "../../services/format";
 import { openDirect } from "../../services/groups";
-import { MESSAGE_LIMITS } from "../../services/limits";
+import { MESSAGE_LIMITS } from "../../generated/limits";
 import { compressedCopy, loadAvatars, mediaUrl, mediaUrls, THUMBNAIL_FROM_BYTES, uploadMedia, uploadPreview, type MediaKind } from "../../services/media";
 import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";

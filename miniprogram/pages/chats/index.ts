@@ -6,7 +6,7 @@ import { chats, type ChatState, type LocalMessage } from "../../services/chats";
 import { errorMessage } from "../../services/errors";
 import { initialOf, listTime } from "../../services/format";
 import { createGroup } from "../../services/groups";
-import { MESSAGE_LIMITS } from "../../services/limits";
+import { MESSAGE_LIMITS } from "../../generated/limits";
 import { mediaUrl, mediaUrls } from "../../services/media";
 import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";

@@ -9,7 +9,7 @@ import { apiBase } from "../../services/config";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { addMembers, createInvite, decideJoinRequest, dissolveGroup, groupInfo, joinRequests, leaveGroup, muteMember, removeMember, setAdmin, setGroupNickname, transferOwnership, updateGroup } from "../../services/groups";
-import { GROUP_LIMITS, MESSAGE_LIMITS } from "../../services/limits";
+import { GROUP_LIMITS, MESSAGE_LIMITS } from "../../generated/limits";
 import { loadAvatars, mediaUrl, uploadMedia } from "../../services/media";
 import { session } from "../../services/session";
 

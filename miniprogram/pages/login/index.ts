@@ -1,7 +1,7 @@
 import { HOME_PAGE, loginDev, loginWithPassword, loginWithWechat, serverInfo } from "../../services/auth";
 import { apiBase } from "../../services/config";
 import { errorMessage } from "../../services/errors";
-import { PROFILE_LIMITS } from "../../services/limits";
+import { PROFILE_LIMITS } from "../../generated/limits";
 import { isSignedIn } from "../../services/session";
 
 type Busy = "" | "wechat" | "dev" | "password";

@@ -3,7 +3,7 @@ import { ensureSignedIn, LOGIN_PAGE, loadProfile, logout, updateProfile } from "
 import { apiBase } from "../../services/config";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
-import { PROFILE_LIMITS } from "../../services/limits";
+import { PROFILE_LIMITS } from "../../generated/limits";
 import { mediaUrl, mediaUrls, uploadMedia } from "../../services/media";
 import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
