@@ -1,6 +1,7 @@
 import type { OwnProfile } from "../../../schema/api";
 import { ensureSignedIn, LOGIN_PAGE, loadProfile, logout, updateProfile } from "../../services/auth";
 import { apiBase } from "../../services/config";
+import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { PROFILE_LIMITS } from "../../generated/limits";
@@ -25,6 +26,7 @@ const FIELDS: Record<Field, Omit<Editing, "field">> = {
 };
 
 Component({
+  behaviors: [errorTips],
   data: {
     user: null as OwnProfile | null,
     initial: "?",
@@ -33,7 +35,6 @@ Component({
     editing: null as Editing | null,
     draft: "",
     saving: false,
-    error: "",
     showServer: false,
   },
   methods: {
@@ -57,7 +58,7 @@ Component({
         await updateProfile({ avatarMediaId: mediaId });
         wx.showToast({ title: "Saved", icon: "success" });
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       } finally {
         this.setData({ saving: false });
       }
@@ -66,7 +67,7 @@ Component({
     onShow() {
       this.setData({ apiBase: apiBase() });
       if (!ensureSignedIn()) return;
-      loadProfile().catch((e: unknown) => this.setData({ error: errorMessage(e) }));
+      loadProfile().catch((e: unknown) => this.showError(e));
     },
 
     onUnload() {
@@ -112,7 +113,7 @@ Component({
       try {
         await updateProfile({ allowStrangers: e.detail.value });
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       }
     },
 
@@ -128,10 +129,6 @@ Component({
           wx.reLaunch({ url: LOGIN_PAGE });
         },
       });
-    },
-
-    onErrorHide() {
-      this.setData({ error: "" });
     },
 
     onOpenServer() {
