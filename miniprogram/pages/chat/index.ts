@@ -32,6 +32,8 @@ interface Room {
   memberEventsSeen: number | null;
   /** Media ids whose URLs were asked for, so a redraw does not ask again while the answer is on its way. */
   asked: Set<string>;
+  /** Set in onUnload: a redraw still on its way (an avatar, a URL) then does nothing. */
+  closed: boolean;
 }
 
 /** The room kept on the page instance (Component() gives no typed place for instance fields). */
@@ -97,18 +99,16 @@ Component({
     },
 
     onUnload() {
-      const room = holder(this).ownRoom;
-      if (room) {
-        room.voice.release();
-        if (room.unmuteTimer) clearTimeout(room.unmuteTimer);
-        if (room.typingTimer) clearTimeout(room.typingTimer);
-        delete holder(this).ownRoom;
-      }
+      const room = this.room();
+      room.closed = true;
+      room.voice.release();
+      if (room.unmuteTimer) clearTimeout(room.unmuteTimer);
+      if (room.typingTimer) clearTimeout(room.typingTimer);
       chats.setActive(null);
       unwatchAll(this);
     },
 
-    /** This page's own state, made on first use (onLoad). */
+    /** This page's own state, made in onLoad (or on first use) and kept, closed, after onUnload. */
     room(): Room {
       const page = holder(this);
       page.ownRoom ??= {
@@ -117,6 +117,7 @@ Component({
         typingTimer: null,
         memberEventsSeen: null,
         asked: new Set(),
+        closed: false,
       };
       return page.ownRoom;
     },
@@ -155,6 +156,7 @@ Component({
     },
 
     render() {
+      if (this.room().closed) return;
       const state = chats.store.get();
       const s = this.summary();
       const group = s?.kind === "group";
@@ -192,6 +194,7 @@ Component({
 
     showTyping() {
       const room = this.room();
+      if (room.closed) return;
       if (room.typingTimer) clearTimeout(room.typingTimer);
       room.typingTimer = null;
       const t = chats.store.get().typing[this.data.id];
@@ -321,7 +324,7 @@ Component({
       if (!m?.body) return;
       const url = await media.urlOf(this, String(m.body.mediaId));
       // The page may have been closed while the URL was on its way.
-      if (url && holder(this).ownRoom?.voice === voice) voice.play(seq, url);
+      if (url && !this.room().closed) voice.play(seq, url);
     },
 
     onToggleVoice() {
