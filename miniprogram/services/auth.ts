@@ -2,7 +2,7 @@
 import type { AccountDeletion, AuthResponse, DeleteAccountBody, OwnProfile, UpdateProfileBody } from "../../schema/api";
 import { api } from "./api";
 import { ApiError } from "./errors";
-import { PROFILE_LIMITS } from "./limits";
+import { PROFILE_LIMITS } from "../generated/limits";
 import { endSession, isSignedIn, replaceUser, startSession } from "./session";
 
 export const LOGIN_PAGE = "/pages/login/index";

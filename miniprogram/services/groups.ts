@@ -3,7 +3,7 @@ import type { AcceptInviteResult, CreatedInvite, FaceToFaceRoom, GroupInfo, Invi
 import type { ConversationSummary } from "../../schema/protocol";
 import { api } from "./api";
 import { chats } from "./chats";
-import { GROUP_LIMITS } from "./limits";
+import { GROUP_LIMITS } from "../generated/limits";
 
 export function createGroup(name: string, memberIds: string[]): Promise<ConversationSummary> {
   return api.post<ConversationSummary>("/conversations", { name, memberIds }).then((s) => {

@@ -4,6 +4,7 @@
 import { api, refreshTokens } from "./api";
 import { apiBase } from "./config";
 import { ApiError, errorFromResponse } from "./errors";
+import { MEDIA_LIMITS } from "../generated/limits";
 import { currentTokens } from "./session";
 
 export type MediaKind = "image" | "voice" | "video" | "file";
@@ -11,7 +12,6 @@ export type MediaKind = "image" | "voice" | "video" | "file";
 const urls = new Map<string, { url: string; expiresAt: number }>();
 /** A URL this close to expiring is asked for again. */
 const EXPIRY_MARGIN_MS = 60_000;
-const URLS_PER_CALL = 100;
 
 /** The cached signed URL of a media, or "" when none is cached (ask mediaUrls()). */
 export function mediaUrl(mediaId: string | null | undefined): string {
@@ -27,9 +27,9 @@ export function mediaUrl(mediaId: string | null | undefined): string {
  */
 export async function mediaUrls(mediaIds: string[], conversationId?: string): Promise<Record<string, string>> {
   const missing = [...new Set(mediaIds.filter((id) => id && !mediaUrl(id)))];
-  for (let i = 0; i < missing.length; i += URLS_PER_CALL) {
+  for (let i = 0; i < missing.length; i += MEDIA_LIMITS.urlsPerRequest) {
     const res = await api.post<{ urls: { mediaId: string; url: string; expiresAt: number }[]; denied: string[] }>("/media/urls", {
-      mediaIds: missing.slice(i, i + URLS_PER_CALL),
+      mediaIds: missing.slice(i, i + MEDIA_LIMITS.urlsPerRequest),
       ...(conversationId ? { conversationId } : {}),
     });
     for (const u of res.urls) urls.set(u.mediaId, { url: u.url, expiresAt: u.expiresAt });

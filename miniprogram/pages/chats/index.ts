@@ -3,10 +3,10 @@
 import type { ConversationSummary } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
 import { chats, type ChatState, type LocalMessage } from "../../services/chats";
-import { errorMessage } from "../../services/errors";
+import { errorTips } from "../../behaviors/error-tips";
 import { initialOf, listTime } from "../../services/format";
 import { createGroup } from "../../services/groups";
-import { MESSAGE_LIMITS } from "../../services/limits";
+import { MESSAGE_LIMITS } from "../../generated/limits";
 import { mediaUrl, mediaUrls } from "../../services/media";
 import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
@@ -69,11 +69,11 @@ function rowsOf(state: ChatState): ChatRow[] {
 }
 
 Component({
+  behaviors: [errorTips],
   data: {
     rows: [] as ChatRow[],
     connection: "",
     loaded: false,
-    error: "",
     picking: false,
   },
   methods: {
@@ -105,7 +105,7 @@ Component({
         await chats.refresh();
         await chats.flushOutbox();
       } catch (e) {
-        this.setData({ error: errorMessage(e) });
+        this.showError(e);
       } finally {
         wx.stopPullDownRefresh();
       }
@@ -125,7 +125,7 @@ Component({
         itemList: items,
         success: (res) => {
           const flags = res.tapIndex === 0 ? { pinned: !c.pinned } : { doNotDisturb: !c.doNotDisturb };
-          chats.setFlags(c.id, flags).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
+          chats.setFlags(c.id, flags).catch((err: unknown) => this.showError(err));
         },
       });
     },
@@ -167,14 +167,10 @@ Component({
             const group = await createGroup(name, userIds);
             wx.navigateTo({ url: `/pages/chat/index?id=${group.id}` });
           } catch (err) {
-            this.setData({ error: errorMessage(err) });
+            this.showError(err);
           }
         },
       });
-    },
-
-    onErrorHide() {
-      this.setData({ error: "" });
     },
   },
 });

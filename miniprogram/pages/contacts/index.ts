@@ -8,7 +8,7 @@ import type { ServerFrame } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
 import { acceptFriendRequest, blockedUsers, blockUser, declineFriendRequest, deleteFriend, deleteTag, friendRequests, indexed, listContacts, renameTag, searchUsers, sendFriendRequest, unblockUser, updateFriend } from "../../services/contacts";
-import { errorMessage } from "../../services/errors";
+import { errorTips } from "../../behaviors/error-tips";
 import { initialOf } from "../../services/format";
 import { loadAvatars, mediaUrl } from "../../services/media";
 import { session } from "../../services/session";
@@ -32,6 +32,7 @@ function nameOf(f: FriendView): string {
 }
 
 Component({
+  behaviors: [errorTips],
   data: {
     sections: [] as Array<{ letter: string; items: Row[] }>,
     tags: [] as string[],
@@ -49,7 +50,6 @@ Component({
     showBlocked: false,
     remark: "",
     tagsDraft: "",
-    error: "",
   },
   methods: {
     onLoad() {
@@ -63,7 +63,7 @@ Component({
     onShow() {
       if (!ensureSignedIn()) return;
       chats.start();
-      this.load().catch((e: unknown) => this.setData({ error: errorMessage(e) }));
+      this.load().catch((e: unknown) => this.showError(e));
     },
 
     onUnload() {
@@ -72,7 +72,7 @@ Component({
     },
 
     async onPullDownRefresh() {
-      await this.load().catch((e: unknown) => this.setData({ error: errorMessage(e) }));
+      await this.load().catch((e: unknown) => this.showError(e));
       wx.stopPullDownRefresh();
     },
 
@@ -153,7 +153,7 @@ Component({
         this.setData({ tag: filter });
         await this.load();
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       }
     },
 
@@ -175,7 +175,7 @@ Component({
         await this.load();
         await chats.refresh().catch(() => undefined);
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       }
     },
 
@@ -186,7 +186,7 @@ Component({
         await declineFriendRequest(id);
         await this.load();
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       }
     },
 
@@ -212,7 +212,7 @@ Component({
         this.setData({ found: users.map((u) => ({ ...u, initial: initialOf(u.nickname), avatar: mediaUrl(u.avatarMediaId), sent: false })), searched: true });
         loadAvatars(users.map((u) => u.avatarMediaId), () => this.setData({ found: this.data.found.map((u) => ({ ...u, avatar: mediaUrl(u.avatarMediaId) })) }));
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       }
     },
 
@@ -224,7 +224,7 @@ Component({
         await sendFriendRequest(id, me ? `Hi, I'm ${me}` : undefined);
         this.setData({ found: this.data.found.map((u) => (u.id === id ? { ...u, sent: true } : u)) });
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       }
     },
 
@@ -262,7 +262,7 @@ Component({
         this.setData({ card: null });
         await this.load();
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       }
     },
 
@@ -301,7 +301,7 @@ Component({
                 await this.load();
                 await chats.refresh().catch(() => undefined);
               } catch (err) {
-                this.setData({ error: errorMessage(err) });
+                this.showError(err);
               }
             },
           });
@@ -327,12 +327,8 @@ Component({
         await this.load();
         if (!this.data.blocked.length) this.setData({ showBlocked: false });
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       }
-    },
-
-    onErrorHide() {
-      this.setData({ error: "" });
     },
   },
 });

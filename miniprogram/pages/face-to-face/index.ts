@@ -4,6 +4,7 @@ import type { FaceToFaceRoom } from "../../../schema/groups";
 import type { ServerFrame } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
+import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { enterFaceToFace, joinFaceToFace, leaveFaceToFace } from "../../services/groups";
@@ -12,6 +13,7 @@ const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "", "0", "del"];
 let unsubscribe: (() => void) | null = null;
 
 Component({
+  behaviors: [errorTips],
   data: {
     keys: KEYS,
     digits: ["", "", "", ""],
@@ -19,7 +21,6 @@ Component({
     room: null as FaceToFaceRoom | null,
     people: [] as Array<{ userId: string; nickname: string; initial: string }>,
     busy: false,
-    error: "",
   },
   methods: {
     onLoad() {
@@ -77,14 +78,10 @@ Component({
         await chats.refresh().catch(() => undefined);
         if (entered.conversationId) wx.redirectTo({ url: `/pages/chat/index?id=${entered.conversationId}` });
       } catch (e) {
-        this.setData({ error: errorMessage(e) });
+        this.showError(e);
       } finally {
         this.setData({ busy: false });
       }
-    },
-
-    onErrorHide() {
-      this.setData({ error: "" });
     },
   },
 });

@@ -6,10 +6,10 @@ import type { CreatedInvite, GroupInfo, GroupMember, JoinRequestView } from "../
 import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
 import { apiBase } from "../../services/config";
-import { errorMessage } from "../../services/errors";
+import { errorTips } from "../../behaviors/error-tips";
 import { initialOf } from "../../services/format";
 import { addMembers, createInvite, decideJoinRequest, dissolveGroup, groupInfo, joinRequests, leaveGroup, muteMember, removeMember, setAdmin, setGroupNickname, transferOwnership, updateGroup } from "../../services/groups";
-import { GROUP_LIMITS, MESSAGE_LIMITS } from "../../services/limits";
+import { GROUP_LIMITS, MESSAGE_LIMITS } from "../../generated/limits";
 import { loadAvatars, mediaUrl, uploadMedia } from "../../services/media";
 import { session } from "../../services/session";
 
@@ -45,6 +45,7 @@ function tileOf(m: GroupMember): Tile {
 }
 
 Component({
+  behaviors: [errorTips],
   data: {
     id: "",
     info: null as GroupInfo | null,
@@ -67,13 +68,12 @@ Component({
     qr: null as { image: string; url: string; pngUrl: string; expires: string } | null,
     editing: null as Editing | null,
     draft: "",
-    error: "",
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
       this.setData({ id: query.id ?? "" });
       if (!ensureSignedIn()) return;
-      this.load().catch((e: unknown) => this.setData({ error: errorMessage(e) }));
+      this.load().catch((e: unknown) => this.showError(e));
     },
 
     async load() {
@@ -145,7 +145,7 @@ Component({
         await this.load();
         await chats.refresh().catch(() => undefined);
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       }
     },
 
@@ -168,7 +168,7 @@ Component({
             loadAvatars([mediaId], () => this.drawAvatars());
             await chats.refresh().catch(() => undefined);
           } catch (err) {
-            this.setData({ error: errorMessage(err) });
+            this.showError(err);
           }
         },
       });
@@ -190,7 +190,7 @@ Component({
             await setGroupNickname(this.data.id, nickname);
             await this.load();
           } catch (err) {
-            this.setData({ error: errorMessage(err) });
+            this.showError(err);
           }
         },
       });
@@ -204,7 +204,7 @@ Component({
           qr: { image: invite.qrPngDataUrl, url: invite.url, pngUrl: `${apiBase()}${invite.qrPngUrl}`, expires: `${expires.getMonth() + 1}/${expires.getDate()}` },
         });
       } catch (e) {
-        this.setData({ error: errorMessage(e) });
+        this.showError(e);
       }
     },
 
@@ -227,10 +227,10 @@ Component({
         wx.saveImageToPhotosAlbum({
           filePath,
           success: () => wx.showToast({ title: "Saved to Album", icon: "success" }),
-          fail: () => this.setData({ error: "Allow Qun to save to your album in Settings" }),
+          fail: () => this.showError("Allow Qun to save to your album in Settings"),
         });
       } catch (e) {
-        this.setData({ error: errorMessage(e) });
+        this.showError(e);
       }
     },
 
@@ -239,7 +239,7 @@ Component({
         const path = await this.downloadQr();
         wx.showShareImageMenu({ path });
       } catch (e) {
-        this.setData({ error: errorMessage(e) });
+        this.showError(e);
       }
     },
 
@@ -270,16 +270,16 @@ Component({
         const info = await updateGroup(this.data.id, { [editing.field]: this.data.draft.trim() });
         this.setData({ info, editing: null, draft: "" });
       } catch (e) {
-        this.setData({ error: errorMessage(e) });
+        this.showError(e);
       }
     },
 
     async onTogglePinned(e: WechatMiniprogram.SwitchChange) {
-      await chats.setFlags(this.data.id, { pinned: e.detail.value }).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
+      await chats.setFlags(this.data.id, { pinned: e.detail.value }).catch((err: unknown) => this.showError(err));
     },
 
     async onToggleMuted(e: WechatMiniprogram.SwitchChange) {
-      await chats.setFlags(this.data.id, { doNotDisturb: e.detail.value }).catch((err: unknown) => this.setData({ error: errorMessage(err) }));
+      await chats.setFlags(this.data.id, { doNotDisturb: e.detail.value }).catch((err: unknown) => this.showError(err));
     },
 
     /** Owner and admins: invite confirmation, members-can-invite, history for newcomers, mute all. */
@@ -290,7 +290,7 @@ Component({
         const info = await updateGroup(this.data.id, { [field]: e.detail.value });
         this.setData({ info, canInvite: !info.dissolvedAt && (this.data.admin || info.membersCanInvite) });
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
         this.revertSwitch(`info.${field}`, e.detail.value);
       }
     },
@@ -311,7 +311,7 @@ Component({
         await decideJoinRequest(this.data.id, rid, approve === true || approve === "true");
         await this.load();
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       }
     },
 
@@ -335,7 +335,7 @@ Component({
           if (!action) return;
           action[1]().then(
             () => this.load(),
-            (err: unknown) => this.setData({ error: errorMessage(err) }),
+            (err: unknown) => this.showError(err),
           );
         },
       });
@@ -345,7 +345,7 @@ Component({
       try {
         this.setData({ info: await updateGroup(this.data.id, { joinPolicy: e.detail.value ? "approval" : "open" }) });
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
         const policy = this.data.info?.joinPolicy;
         this.setData({ "info.joinPolicy": e.detail.value ? "approval" : "open" });
         this.setData({ "info.joinPolicy": policy });
@@ -367,14 +367,10 @@ Component({
             await chats.refresh().catch(() => undefined);
             wx.reLaunch({ url: "/pages/chats/index" });
           } catch (err) {
-            this.setData({ error: errorMessage(err) });
+            this.showError(err);
           }
         },
       });
-    },
-
-    onErrorHide() {
-      this.setData({ error: "" });
     },
   },
 });

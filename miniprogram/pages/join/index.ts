@@ -3,18 +3,19 @@
 // page previews the group, then joins it or files a request to join.
 import type { InvitePreview } from "../../../schema/groups";
 import { ensureSignedIn } from "../../services/auth";
+import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { acceptInvite, inviteCodeFrom, previewInvite } from "../../services/groups";
 
 Component({
+  behaviors: [errorTips],
   data: {
     code: "",
     preview: null as InvitePreview | null,
     initial: "",
     state: "idle" as "idle" | "loading" | "ready" | "joining" | "pending" | "invalid",
     message: "",
-    error: "",
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
@@ -66,10 +67,6 @@ Component({
       } catch (e) {
         this.setData({ state: "ready", error: errorMessage(e) });
       }
-    },
-
-    onErrorHide() {
-      this.setData({ error: "" });
     },
   },
 });

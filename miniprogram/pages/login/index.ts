@@ -1,19 +1,20 @@
 import { HOME_PAGE, loginDev, loginWithPassword, loginWithWechat, serverInfo } from "../../services/auth";
 import { apiBase } from "../../services/config";
+import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
-import { PROFILE_LIMITS } from "../../services/limits";
+import { PROFILE_LIMITS } from "../../generated/limits";
 import { isSignedIn } from "../../services/session";
 
 type Busy = "" | "wechat" | "dev" | "password";
 
 Component({
+  behaviors: [errorTips],
   data: {
     apiBase: "",
     /** The server's ENVIRONMENT; "development" offers the sign-in by name. */
     environment: "",
     serverError: "",
     busy: "" as Busy,
-    error: "",
     showPassword: false,
     showServer: false,
     devName: "",
@@ -64,7 +65,7 @@ Component({
     onDevLogin() {
       const name = this.data.devName.trim();
       if (!name) {
-        this.setData({ error: "Enter a name to sign in as" });
+        this.showError("Enter a name to sign in as");
         return;
       }
       this.signIn("dev", () => loginDev(name));
@@ -73,7 +74,7 @@ Component({
     onPasswordLogin() {
       const { username, password } = this.data;
       if (!username.trim() || !password) {
-        this.setData({ error: "Enter your Qun ID and password" });
+        this.showError("Enter your Qun ID and password");
         return;
       }
       this.signIn("password", () => loginWithPassword(username, password));
@@ -81,10 +82,6 @@ Component({
 
     onTogglePassword() {
       this.setData({ showPassword: !this.data.showPassword });
-    },
-
-    onErrorHide() {
-      this.setData({ error: "" });
     },
 
     onOpenServer() {

@@ -1,9 +1,10 @@
 import type { OwnProfile } from "../../../schema/api";
 import { deleteAccount, ensureSignedIn, LOGIN_PAGE, loadProfile, logout, updateProfile } from "../../services/auth";
 import { apiBase } from "../../services/config";
+import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
-import { PROFILE_LIMITS } from "../../services/limits";
+import { PROFILE_LIMITS } from "../../generated/limits";
 import { mediaUrl, mediaUrls, uploadMedia } from "../../services/media";
 import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
@@ -36,6 +37,7 @@ function ask(opts: WechatMiniprogram.ShowModalOption): Promise<string | null> {
 }
 
 Component({
+  behaviors: [errorTips],
   data: {
     user: null as OwnProfile | null,
     initial: "?",
@@ -44,7 +46,6 @@ Component({
     editing: null as Editing | null,
     draft: "",
     saving: false,
-    error: "",
     showServer: false,
   },
   methods: {
@@ -68,7 +69,7 @@ Component({
         await updateProfile({ avatarMediaId: mediaId });
         wx.showToast({ title: "Saved", icon: "success" });
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       } finally {
         this.setData({ saving: false });
       }
@@ -77,7 +78,7 @@ Component({
     onShow() {
       this.setData({ apiBase: apiBase() });
       if (!ensureSignedIn()) return;
-      loadProfile().catch((e: unknown) => this.setData({ error: errorMessage(e) }));
+      loadProfile().catch((e: unknown) => this.showError(e));
     },
 
     onUnload() {
@@ -123,7 +124,7 @@ Component({
       try {
         await updateProfile({ allowStrangers: e.detail.value });
       } catch (err) {
-        this.setData({ error: errorMessage(err) });
+        this.showError(err);
       }
     },
 
@@ -162,12 +163,9 @@ Component({
         this.setData({ saving: false });
         wx.reLaunch({ url: LOGIN_PAGE });
       } catch (e) {
-        this.setData({ saving: false, error: errorMessage(e) });
+        this.setData({ saving: false });
+        this.showError(e);
       }
-    },
-
-    onErrorHide() {
-      this.setData({ error: "" });
     },
 
     onOpenServer() {

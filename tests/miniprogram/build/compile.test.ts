@@ -85,6 +85,18 @@ describe("usingComponents", () => {
   });
 });
 
+describe("error toptips", () => {
+  it("every template with an error toptips gets its error, showError and onErrorHide from the error-tips behavior", () => {
+    const withTips = wxml.filter((f) => readFileSync(join(MINIPROGRAM_ROOT, f), "utf8").includes('bindhide="onErrorHide"'));
+    expect(withTips.length).toBeGreaterThanOrEqual(8);
+    for (const f of withTips) {
+      const ts = readFileSync(join(MINIPROGRAM_ROOT, f.replace(/\.wxml$/, ".ts")), "utf8");
+      expect(ts, f).toMatch(/behaviors: \[[^\]]*\berrorTips\b/);
+      expect(ts, f).not.toMatch(/\bonErrorHide\(\)/);
+    }
+  });
+});
+
 describe("package size", () => {
   it("the main package stays under WeChat's 2 MB limit (sources and assets, WeUI from the extended library)", () => {
     const total = files.filter((f) => f !== "tsconfig.json").reduce((sum, f) => sum + statSync(join(MINIPROGRAM_ROOT, f)).size, 0);

@@ -714,6 +714,78 @@ describe("Chat page", () => {
   });
 });
 
+describe("Two chat pages open one over the other", () => {
+  // WeChat keeps every chat page of the stack alive: what one holds (its recording, its player,
+  // its unmute timer) must not be touched by another chat's page.
+  const SECOND = "c_secondsecondsecondsec";
+  const signed = (id: string) => `http://127.0.0.1:8787/media/${id}?e=1&s=sig`;
+
+  /** The second chat (another group) opened over the first, as navigateTo would. */
+  async function openSecond(): Promise<Rendered> {
+    const comp = renderPage(pageId);
+    opened.push(comp);
+    await lifecycle(comp, "onLoad", { id: SECOND });
+    await waitFor(() => comp.instance.data.title === "Second (2)", "the second chat");
+    await settled();
+    return comp;
+  }
+
+  beforeEach(() => {
+    others = [{ ...summary, id: SECOND, name: "Second", lastSeq: 0 }];
+  });
+
+  afterEach(() => {
+    info.members[0]!.role = "owner";
+    info.members[0]!.mutedUntil = null;
+  });
+
+  it("a recording on one chat is sent there even when a touch on the other chat is cancelled", async () => {
+    adapter = createWxAdapter({ fetch: server, recording: () => ({ durationMs: 2_500, bytes: aac(100) }) });
+    installWx(adapter);
+    const first = await openChat();
+    await tap(first, "#toggle-voice");
+    const second = await openSecond();
+    await tap(second, "#toggle-voice");
+    first.querySelector("#hold-to-talk")!.dispatchEvent("touchstart");
+    await settled();
+    expect(first.instance.data.recording).toBe(true);
+    expect(second.instance.data.recording).toBe(false);
+    // The system takes a touch away from the other chat's talk button, which is not recording.
+    second.querySelector("#hold-to-talk")!.dispatchEvent("touchcancel");
+    await settled();
+    first.querySelector("#hold-to-talk")!.dispatchEvent("touchend");
+    await waitFor(() => sent.length === 1 && first.instance.data.upload === null, "the first chat's voice message");
+    expect(sent[0]!.body).toEqual({ mediaId: uploads[0]!.id, durationMs: 2_500 });
+    expect(second.instance.data.recording).toBe(false);
+    expect(second.instance.data.upload).toBe(null);
+  });
+
+  it("closing the other chat does not stop the voice playing on this one", async () => {
+    const first = await openChat();
+    await tap(first, `${bubble(first, 5)} .bubble__voice`);
+    await waitFor(() => first.instance.data.playing === 5 && adapter.audio.length === 1, "playing");
+    const second = await openSecond();
+    await lifecycle(second, "onUnload");
+    opened = opened.filter((c) => c !== second);
+    expect(adapter.audio).toEqual([{ src: signed("md_voicevoicevoicevoic"), calls: ["play"] }]);
+    expect(first.instance.data.playing).toBe(5);
+  });
+
+  it("a mute on one chat ends by itself there, though the other chat was opened and closed meanwhile", async () => {
+    info.members[0]!.role = "member";
+    info.members[0]!.mutedUntil = Date.now() + 1_500;
+    const first = await openChat();
+    expect(text(first, "#muted")).toMatch(/^You are muted until/);
+    const second = await openSecond();
+    expect(second.querySelector("#muted")).toBeUndefined();
+    await lifecycle(second, "onUnload");
+    opened = opened.filter((c) => c !== second);
+    // Nothing else redraws the first chat: its own timer has to open the input bar.
+    await waitFor(() => first.querySelector("#muted") === undefined, "the mute to end", 3_000);
+    expect(first.querySelector("#draft-input")).toBeDefined();
+  });
+});
+
 describe("Chat page quotes", () => {
   it("quotes a reply's message, or says the quoted message is from before I joined when the server withholds it", async () => {
     MESSAGES[2]!.replyTo = { seq: 2, senderId: BOB, type: "text", preview: "Hi @Ann are you coming?", recalled: false };

@@ -43,6 +43,17 @@ describe("login page", () => {
     expect(server.calls.map((c) => c.path)).toEqual(["/health"]);
   });
 
+  it("forgets the error once WeUI's tip hides itself, so the same error shows again next time", async () => {
+    const comp = await openPage();
+    await tap(comp, "#dev-login");
+    expect(comp.instance.data.error).toBe("Enter a name to sign in as");
+    // The toptips' own "hide" event after its delay, as WeUI sends it.
+    comp.querySelector("#error-tips")!.dispatchEvent("hide");
+    await waitFor(() => comp.instance.data.error === "", "the error cleared");
+    await tap(comp, "#dev-login");
+    expect(text(comp, "#error-tips")).toBe("Enter a name to sign in as");
+  });
+
   it("shows the development sign-in only when the server is in development", async () => {
     const dev = await openPage();
     expect(text(dev, "#dev-form")).toContain("Development sign-in");

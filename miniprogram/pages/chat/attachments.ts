@@ -1,0 +1,173 @@
+// The chat page's media: signed URLs for what is on screen, sending a photo, video, file,
+// location or recording (uploaded with progress, then sent, with a thumbnail or poster when there
+// is one) and opening what a bubble holds (pictures, videos, files, places) through its signed
+// URL. Each function works on the page it is given.
+import { LOCATION_LIMITS } from "../../generated/limits";
+import { chats, type Draft, type LocalMessage } from "../../services/chats";
+import { compressedCopy, mediaUrl, mediaUrls, THUMBNAIL_FROM_BYTES, uploadMedia, uploadPreview, type MediaKind } from "../../services/media";
+import type { Bubble } from "./bubbles";
+import type { Recorded } from "./voice";
+
+/** What sending and opening media need of the chat page. */
+export interface AttachmentHost {
+  readonly data: { id: string; bubbles: Bubble[] };
+  setData(patch: Record<string, unknown>): void;
+  showError(err: unknown): void;
+}
+
+/** The kinds of file wx.openDocument opens. */
+const DOCUMENT_TYPES = ["doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf"] as const;
+
+export function messageAt(conversationId: string, seq: number): LocalMessage | undefined {
+  return (chats.store.get().messages[conversationId] ?? []).find((x) => x.seq === seq);
+}
+
+/**
+ * Asks signed URLs for the pictures and video posters on screen that have none yet, then redraws.
+ * `asked` (the page's own) holds the ids on their way, so a redraw does not ask again meanwhile.
+ */
+export function fetchUrls(host: AttachmentHost, messages: LocalMessage[], asked: Set<string>, redraw: () => void): void {
+  const wanted: string[] = [];
+  for (const m of messages) {
+    const b = m.body as { mediaId?: string; thumbMediaId?: string; posterMediaId?: string } | null;
+    if (!b || m.recalledAt) continue;
+    const id = m.type === "image" ? (b.thumbMediaId ?? b.mediaId) : m.type === "video" ? b.posterMediaId : undefined;
+    if (id && !mediaUrl(id) && !asked.has(id)) wanted.push(id);
+  }
+  if (!wanted.length) return;
+  for (const id of wanted) asked.add(id);
+  mediaUrls(wanted, host.data.id).then(
+    (got) => {
+      if (Object.keys(got).length) redraw();
+    },
+    () => {
+      for (const id of wanted) asked.delete(id); // try again on the next render
+    },
+  );
+}
+
+/** The signed URL of one media of this chat, or null after telling the user why not. */
+export async function urlOf(host: AttachmentHost, mediaId: string): Promise<string | null> {
+  try {
+    const url = (await mediaUrls([mediaId], host.data.id))[mediaId];
+    if (url) return url;
+    host.showError("This file is no longer available");
+  } catch (err) {
+    host.showError(err);
+  }
+  return null;
+}
+
+/** Uploads with progress, then a thumbnail or poster when `preview` makes one, then sends. */
+async function sendUpload(host: AttachmentHost, kind: MediaKind, path: string, label: string, draftOf: (mediaId: string, previewId: string | null) => Draft, fields: Record<string, string | number> = {}, preview?: () => Promise<string | null>) {
+  host.setData({ upload: { label, percent: 0 } });
+  try {
+    const mediaId = await uploadMedia(path, kind, (percent) => host.setData({ upload: { label, percent } }), fields);
+    const previewId = preview ? await uploadPreview(preview(), mediaId) : null;
+    chats.send(host.data.id, draftOf(mediaId, previewId));
+  } catch (err) {
+    host.showError(err);
+  } finally {
+    host.setData({ upload: null });
+  }
+}
+
+export function sendVoice(host: AttachmentHost, r: Recorded): void {
+  const durationMs = r.durationMs;
+  void sendUpload(host, "voice", r.tempFilePath, "Voice", (mediaId) => ({ type: "voice", body: { mediaId, durationMs } }), { durationMs, size: r.size });
+}
+
+export function choosePhoto(host: AttachmentHost): void {
+  wx.chooseMedia({
+    count: 1,
+    mediaType: ["image", "video"],
+    success: (res) => {
+      const f = res.tempFiles[0];
+      if (!f) return;
+      const size = { ...(f.width ? { width: f.width, height: f.height } : {}) };
+      if (res.type === "video") {
+        const durationMs = Math.round((f.duration ?? 0) * 1000);
+        // The cover frame WeChat hands with a chosen video is its poster.
+        const poster = f.thumbTempFilePath ? () => Promise.resolve(f.thumbTempFilePath) : undefined;
+        void sendUpload(host, "video", f.tempFilePath, "Video", (mediaId, posterMediaId) => ({ type: "video", body: { mediaId, durationMs, ...size, ...(posterMediaId ? { posterMediaId } : {}) } }), { durationMs, size: f.size, ...size }, poster);
+      } else {
+        const thumbnail = f.size > THUMBNAIL_FROM_BYTES ? () => compressedCopy(f.tempFilePath) : undefined;
+        void sendUpload(host, "image", f.tempFilePath, "Photo", (mediaId, thumbMediaId) => ({ type: "image", body: { mediaId, ...size, ...(thumbMediaId ? { thumbMediaId } : {}) } }), { size: f.size, ...size }, thumbnail);
+      }
+    },
+  });
+}
+
+export function chooseFile(host: AttachmentHost): void {
+  wx.chooseMessageFile({
+    count: 1,
+    type: "file",
+    success: (res) => {
+      const f = res.tempFiles[0];
+      if (f) void sendUpload(host, "file", f.path, f.name, (mediaId) => ({ type: "file", body: { mediaId, name: f.name, size: f.size } }), { name: f.name, size: f.size });
+    },
+  });
+}
+
+export function chooseLocation(host: AttachmentHost): void {
+  wx.chooseLocation({
+    success: (res) =>
+      chats.send(host.data.id, {
+        type: "location",
+        body: { latitude: res.latitude, longitude: res.longitude, name: res.name.slice(0, LOCATION_LIMITS.nameChars), address: res.address.slice(0, LOCATION_LIMITS.addressChars) },
+      }),
+  });
+}
+
+/** Every picture of the chat in a viewer, from the one tapped. */
+export async function previewImage(host: AttachmentHost, seq: number): Promise<void> {
+  const images = (chats.store.get().messages[host.data.id] ?? []).filter((m) => m.type === "image" && m.body && !m.recalledAt);
+  const ids = images.map((m) => String(m.body!.mediaId));
+  try {
+    const got = await mediaUrls(ids, host.data.id);
+    const current = got[String(messageAt(host.data.id, seq)?.body?.mediaId ?? "")];
+    if (current) wx.previewImage({ urls: ids.map((id) => got[id]).filter((u): u is string => Boolean(u)), current });
+  } catch (err) {
+    host.showError(err);
+  }
+}
+
+export async function openVideo(host: AttachmentHost, seq: number): Promise<void> {
+  const m = messageAt(host.data.id, seq);
+  if (!m?.body) return;
+  const url = await urlOf(host, String(m.body.mediaId));
+  if (url) wx.previewMedia({ sources: [{ url, type: "video" }] });
+}
+
+export async function openFile(host: AttachmentHost, seq: number): Promise<void> {
+  const m = messageAt(host.data.id, seq);
+  if (!m?.body) return;
+  const url = await urlOf(host, String(m.body.mediaId));
+  if (!url) return;
+  // wx.openDocument opens Word, Excel, PowerPoint and PDF files; the downloaded copy's path has no
+  // extension to tell which, so the type comes from the file's name.
+  const extension = /\.([a-z]+)$/i.exec(String(m.body.name ?? ""))?.[1]?.toLowerCase() ?? "";
+  const fileType = DOCUMENT_TYPES.find((t) => t === extension);
+  wx.downloadFile({
+    url,
+    success: (res) => {
+      // downloadFile succeeds on any answer, an error page too.
+      if (res.statusCode !== 200) {
+        host.showError(res.statusCode === 404 ? "This file is no longer available" : "Could not download the file");
+        return;
+      }
+      wx.openDocument({
+        filePath: res.tempFilePath,
+        showMenu: true,
+        ...(fileType ? { fileType } : {}),
+        fail: () => host.showError("This type of file cannot be opened here"),
+      });
+    },
+    fail: () => host.showError("Could not download the file"),
+  });
+}
+
+export function openLocation(host: AttachmentHost, key: string): void {
+  const loc = host.data.bubbles.find((b) => b.key === key)?.location;
+  if (loc) wx.openLocation({ latitude: loc.latitude, longitude: loc.longitude, name: loc.name, address: loc.address });
+}

@@ -1,0 +1,134 @@
+// The chat page's bubbles: what each message looks like on screen (sender, time, text parts,
+// media, quote, read mark), worked out from the store's messages without touching the page, plus
+// the other pure rules the page draws from (the muted note, which system events change members).
+import type { GroupInfo } from "../../../schema/groups";
+import type { LocalMessage } from "../../services/chats";
+import { fileSize, initialOf, listTime, seconds, systemText, textParts, type TextPart } from "../../services/format";
+import { mediaUrl } from "../../services/media";
+
+export interface Bubble {
+  key: string;
+  seq: number;
+  clientId: string;
+  mine: boolean;
+  senderId: string;
+  system: boolean;
+  systemText: string;
+  time: string;
+  sender: string;
+  initial: string;
+  /** The sender's avatar (signed URL) once granted; the initial shows until then. */
+  avatar: string;
+  type: string;
+  recalled: boolean;
+  parts: TextPart[];
+  image: string;
+  voice: string;
+  voiceWidth: number;
+  video: string;
+  fileName: string;
+  fileSize: string;
+  location: { latitude: number; longitude: number; name: string; address: string } | null;
+  quote: string;
+  forwarded: boolean;
+  status: string;
+  error: string;
+  readLabel: string;
+}
+
+export interface Member {
+  userId: string;
+  name: string;
+  initial: string;
+  role: string;
+  avatarMediaId: string | null;
+  mutedUntil: number | null;
+}
+
+/** Group events after which the member list (roles, mutes, names) is read again. */
+export const MEMBER_EVENTS = new Set(["joined", "left", "removed", "muted", "unmuted", "admin_set", "admin_unset", "owner_transferred", "nickname"]);
+
+/** Why I cannot write in this chat right now, or "": everyone muted (for members) or me muted. */
+export function mutedNote(opts: { group: boolean; muteAll: boolean; me: Member | undefined; now: number }): string {
+  if (!opts.group || !opts.me) return "";
+  if (opts.muteAll && opts.me.role === "member") return "All members are muted";
+  if (opts.me.mutedUntil && opts.me.mutedUntil > opts.now) return `You are muted until ${listTime(opts.me.mutedUntil)}`;
+  return "";
+}
+
+/** Shows the time above a message when five minutes passed since the previous one, as WeChat does. */
+const TIME_GAP_MS = 5 * 60 * 1000;
+
+export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: boolean; names: Record<string, string>; reads: Record<string, number>; avatars?: Record<string, string> }): Bubble[] {
+  const name = (id: string) => (id === opts.me ? "You" : (opts.names[id] ?? "Someone"));
+  const others = Object.entries(opts.reads).filter(([id]) => id !== opts.me);
+  // The last of my sent messages carries the direct chat's read mark; every one of mine in a group its count.
+  const lastMine = [...messages].reverse().find((m) => m.senderId === opts.me && m.status === "sent" && m.type !== "system");
+  let previousAt = 0;
+  return messages.map((m) => {
+    const body = (m.body ?? {}) as Record<string, unknown>;
+    const mine = m.senderId === opts.me;
+    const showTime = m.createdAt - previousAt > TIME_GAP_MS;
+    previousAt = m.createdAt;
+    let readLabel = "";
+    if (mine && m.status === "sent" && m.type !== "system") {
+      if (!opts.group && m === lastMine) readLabel = others.some(([, seq]) => seq >= m.seq) ? "Read" : "Delivered";
+      if (opts.group) readLabel = `${others.filter(([, seq]) => seq >= m.seq).length} read`;
+    }
+    const recalled = Boolean(m.recalledAt) || (m.type !== "system" && m.body === null);
+    return {
+      key: keyOf(m),
+      seq: m.seq,
+      clientId: m.clientId ?? "",
+      mine,
+      senderId: m.senderId,
+      system: m.type === "system",
+      systemText: m.type === "system" ? systemText(m.body, name) : recalled ? `${mine ? "You" : name(m.senderId)} recalled a message` : "",
+      time: showTime ? listTime(m.createdAt) : "",
+      sender: opts.group && !mine ? name(m.senderId) : "",
+      initial: initialOf(mine ? (opts.names[opts.me] ?? "Me") : name(m.senderId)),
+      avatar: opts.avatars?.[m.senderId] ?? "",
+      type: m.type,
+      recalled,
+      parts: m.type === "text" && !recalled ? textParts(String(body.text ?? ""), m.mentions.length > 0 || m.mentionAll) : [],
+      image: m.type === "image" ? mediaUrl(String(body.thumbMediaId ?? body.mediaId ?? "")) : "",
+      voice: m.type === "voice" ? seconds(Number(body.durationMs ?? 0)) : "",
+      voiceWidth: m.type === "voice" ? Math.min(220, 70 + Math.round(Number(body.durationMs ?? 0) / 1000) * 6) : 0,
+      video: m.type === "video" ? mediaUrl(String(body.posterMediaId ?? "")) : "",
+      fileName: m.type === "file" ? String(body.name ?? "") : "",
+      fileSize: m.type === "file" ? fileSize(Number(body.size ?? 0)) : "",
+      location:
+        m.type === "location" && !recalled
+          ? { latitude: Number(body.latitude), longitude: Number(body.longitude), name: String(body.name ?? "Location"), address: String(body.address ?? "") }
+          : null,
+      quote: !m.replyTo ? "" : m.replyTo.unavailable ? "A message from before you joined" : `${name(m.replyTo.senderId)}: ${m.replyTo.recalled ? "A message was recalled" : m.replyTo.preview}`,
+      forwarded: Boolean(m.forwarded),
+      status: m.status,
+      error: m.error,
+      readLabel,
+    };
+  });
+}
+
+/** A message's bubble key: its seq once the server gave one, else the outbox's clientId. */
+export function keyOf(m: Pick<LocalMessage, "seq" | "clientId">): string {
+  return m.seq ? `s${m.seq}` : `c${m.clientId}`;
+}
+
+/** The newest seq among the messages that change a group's members, or 0. */
+export function latestMemberEvent(messages: LocalMessage[]): number {
+  let latest = 0;
+  for (const m of messages) {
+    const event = m.type === "system" ? (m.body as { event?: string } | null)?.event : undefined;
+    if (event && MEMBER_EVENTS.has(event) && m.seq > latest) latest = m.seq;
+  }
+  return latest;
+}
+
+/** The group's members as the page shows them (a group alias before the profile name). */
+export function membersOf(info: GroupInfo): Member[] {
+  return info.members.map((m) => {
+    const name = m.nickname || m.profileNickname;
+    return { userId: m.userId, name, initial: initialOf(name), role: m.role, avatarMediaId: m.avatarMediaId, mutedUntil: m.mutedUntil };
+  });
+}
