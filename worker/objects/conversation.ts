@@ -719,10 +719,9 @@ export class ConversationObject extends DurableObject<Env> {
     if (existing) return { conversationId: m.id, clientId: input.clientId, ...existing, duplicate: true };
 
     const now = Date.now();
-    if (member.role === "member") {
-      if (member.mutedUntil !== null && member.mutedUntil > now) throw new ApiError("forbidden", "You are muted in this group");
-      if (m.muteAll) throw new ApiError("forbidden", "Only the owner and admins can speak while the group is muted");
-    }
+    // A personal mute holds whatever the role (the owner may mute an admin); mute-all spares the owner and admins.
+    if (member.mutedUntil !== null && member.mutedUntil > now) throw new ApiError("forbidden", "You are muted in this group");
+    if (member.role === "member" && m.muteAll) throw new ApiError("forbidden", "Only the owner and admins can speak while the group is muted");
     this.takeToken(senderId, now);
 
     let mentions: string[] = [];
