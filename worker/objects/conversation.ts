@@ -87,6 +87,8 @@ export class ConversationObject extends DurableObject<Env> {
   /** Gateway stubs, kept while they work: a stub that threw is made again (and calls on one stub arrive in order). */
   private gateways = new Map<number, ReturnType<typeof gateway>>();
   private summaryDirty = false;
+  /** Tests only: while set, the flush's summary write waits for it (summary before push is then observable). */
+  summaryGate: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
   /** Direct chats only: why each member may not send (null = may); null until read from storage or D1. */
   private directPolicy: Map<string, "blocked" | "not_friends" | null> | null = null;
@@ -1011,6 +1013,7 @@ export class ConversationObject extends DurableObject<Env> {
    * Prepared statements rather than the query builder: this runs for every flush of a busy group.
    */
   private async writeSummary(reads: Map<string, number>) {
+    if (this.summaryGate) await this.summaryGate;
     if (!this.meta) return;
     const id = this.meta.id;
     const stmts: D1PreparedStatement[] = [];
