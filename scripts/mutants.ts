@@ -11,7 +11,7 @@
 // lose them). A search string that no longer matches (the code moved on) is reported as
 // "search string not found" and fails the run: update the mutant rather than lose it.
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 interface Mutant {
@@ -230,10 +230,18 @@ function count(haystack: string, needle: string): number {
 
 type Outcome = "killed" | "survived" | "search string not found" | "search string matches more than once";
 
-function runTests(tests: string[]): { ok: boolean; seconds: number } {
+const LOGS = join(ROOT, "reports", "mutants");
+
+/** Runs the files; the output goes to reports/mutants/<name>.log (failing test names are printed). */
+function runTests(tests: string[], name: string): { ok: boolean; seconds: number } {
   const projects = [...new Set(tests.map(projectOf))].flatMap((p) => ["--project", p]);
   const started = Date.now();
-  const res = spawnSync("npx", ["vitest", "run", ...projects, ...tests], { cwd: ROOT, stdio: "ignore", timeout: 15 * 60_000 });
+  const res = spawnSync("npx", ["vitest", "run", "--no-color", ...projects, ...tests], { cwd: ROOT, encoding: "utf8", timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 });
+  mkdirSync(LOGS, { recursive: true });
+  const output = `${res.stdout ?? ""}${res.stderr ?? ""}`;
+  writeFileSync(join(LOGS, `${name}.log`), output);
+  const failed = output.split("\n").filter((l) => /^\s*(×|FAIL)/.test(l));
+  if (res.status !== 0) for (const l of failed.slice(0, 6)) console.log(`    ${l.trim()}`);
   return { ok: res.status === 0, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
@@ -258,7 +266,7 @@ function main() {
   // A mutant is only "killed" if its tests pass without it: check them once, unmutated.
   if (!args.includes("--no-baseline")) {
     const tests = [...new Set(chosen.flatMap((m) => m.tests))];
-    const { ok, seconds } = runTests(tests);
+    const { ok, seconds } = runTests(tests, "baseline");
     console.log(`baseline: the ${tests.length} test files ${ok ? "pass" : "FAIL"} without mutants (${seconds} s)`);
     if (!ok) {
       console.error("Fix the tests first: a failing file would count every mutant as killed.");
@@ -288,7 +296,7 @@ function main() {
     restoring = () => writeFileSync(path, original);
     try {
       writeFileSync(path, original.replace(m.search, () => m.replace));
-      const { ok, seconds } = runTests(m.tests);
+      const { ok, seconds } = runTests(m.tests, m.id);
       const outcome: Outcome = ok ? "survived" : "killed";
       results.push({ m, outcome, seconds });
       console.log(`${m.id}: ${outcome} (${seconds} s; ${m.tests.join(", ")})`);
