@@ -266,7 +266,9 @@ function main() {
   // A mutant is only "killed" if its tests pass without it: check them once, unmutated.
   if (!args.includes("--no-baseline")) {
     const tests = [...new Set(chosen.flatMap((m) => m.tests))];
-    const { ok, seconds } = runTests(tests, "baseline");
+    let { ok, seconds } = runTests(tests, "baseline");
+    // Timing-based specs (the send rate limit) can fail on a machine under heavy load: try once more.
+    if (!ok) ({ ok, seconds } = runTests(tests, "baseline"));
     console.log(`baseline: the ${tests.length} test files ${ok ? "pass" : "FAIL"} without mutants (${seconds} s)`);
     if (!ok) {
       console.error("Fix the tests first: a failing file would count every mutant as killed.");
