@@ -1,6 +1,6 @@
 // The worker's small pure helpers in plain Node: previews, RPC results, shards, ids, PATCH over
 // POST, error bodies, and the error table every response takes its status from.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ERROR_STATUS } from "../../schema/errors";
 import { MESSAGE_LIMITS } from "../../schema/limits";
 import { ApiError, errorBody } from "../../worker/lib/errors";
@@ -88,6 +88,19 @@ describe("ids", () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(randomString(1)).toMatch(/^[0-9a-z]$/);
     expect(randomString(300)).toMatch(/^[0-9a-z]{300}$/);
+  });
+
+  it("skip bytes from 252 up (no modulo bias) and draw more when a whole draw was skipped", () => {
+    const draws = [new Uint8Array(8).fill(252), new Uint8Array(8).fill(255), Uint8Array.from([251, 1, 36, 37, 0, 0, 0, 0])];
+    const spy = vi.spyOn(crypto, "getRandomValues").mockImplementation(<T extends ArrayBufferView | null>(a: T): T => {
+      (a as unknown as Uint8Array).set(draws.shift()!.subarray(0, (a as unknown as Uint8Array).length));
+      return a;
+    });
+    try {
+      expect(randomString(4)).toBe("z101"); // 251 % 36 = 35 → "z", 1, 36 % 36 = 0, 37 % 36 = 1
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("use every character of the alphabet", () => {

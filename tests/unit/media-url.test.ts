@@ -63,6 +63,12 @@ describe("signed media URLs", () => {
     expect(await refusal(verifyMediaUrl(other, MEDIA, qe, s, NOW))).toEqual(invalid);
     const flipped = (s![0] === "A" ? "B" : "A") + s!.slice(1);
     expect(await refusal(verifyMediaUrl(env, MEDIA, qe, flipped, NOW))).toEqual(invalid);
+    // A malformed link says it lacks its signature; a well-formed forged one that it is not valid.
+    for (const [qe2, s2] of [["a12", s], [qe, `${s}x`], [qe, `x${s}`]] as const) {
+      await expect(verifyMediaUrl(env, MEDIA, qe2, s2, NOW)).rejects.toThrow("This media link is missing its signature; ask for a new one");
+    }
+    await expect(verifyMediaUrl(env, MEDIA, qe, flipped, NOW)).rejects.toThrow("This media link is not valid");
+    await expect(verifyMediaUrl(env, MEDIA, qe, s, e * 1000)).rejects.toThrow("This media link has expired; ask for a new one");
     for (const [qe2, s2] of [[undefined, s], [qe, undefined], ["", s], [qe, ""], ["12a", s], ["1234567890123", s], [qe, s!.slice(1)], [qe, `${s}A`], [qe, `${s!.slice(1)}+`]] as const) {
       expect(await refusal(verifyMediaUrl(env, MEDIA, qe2, s2, NOW)), `${qe2} ${s2}`).toEqual(invalid);
     }
@@ -73,5 +79,9 @@ describe("signed media URLs", () => {
     expect(await refusal(signMediaUrl({ JWT_SECRET: "x".repeat(31) } as Env, "https://qun.test", MEDIA, e))).toEqual({ code: "not_configured", status: 503 });
     expect(await refusal(signMediaUrl({} as Env, "https://qun.test", MEDIA, e))).toEqual({ code: "not_configured", status: 503 });
     await expect(signMediaUrl({ JWT_SECRET: "x".repeat(32) } as Env, "https://qun.test", MEDIA, e)).resolves.toContain("/media/");
+  });
+
+  it("sign with a key derived from JWT_SECRET by HKDF (its own salt and info): a known answer", async () => {
+    expect(await signMediaUrl(env, "https://qun.test", MEDIA, 1796025600)).toBe("https://qun.test/media/md_abcdefghij0123456789?e=1796025600&s=g7o0er5dvynuQB2HZ6vQrM3ot7HMjnkYfzztKwzhLJo");
   });
 });

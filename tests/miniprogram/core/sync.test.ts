@@ -149,4 +149,49 @@ describe("SyncEngine", () => {
     expect(engine.lastSeq(C)).toBe(5);
     expect(engine.messages(C).map((m) => m.seq)).toEqual([1, 4, 5]);
   });
+
+  it("pulls again for a later gap once the first pull is over", async () => {
+    const log = [msg(1), msg(2), msg(3)];
+    const { transport, calls } = server({ [C]: log });
+    const engine = new SyncEngine(transport);
+    await engine.onFrame({ type: "message", message: msg(3) });
+    log.push(msg(4), msg(5), msg(6));
+    await engine.onFrame({ type: "message", message: msg(6) });
+    expect(calls.map((c) => c.after)).toEqual([0, 3]);
+    expect(engine.messages(C).map((m) => m.seq)).toEqual(range(1, 6));
+  });
+
+  it("stops pulling when a page holds only what it already has, even if the server says there is more", async () => {
+    const calls: number[] = [];
+    const engine = new SyncEngine({
+      listConversations: async () => [],
+      fetchAfter: async (_id, after) => {
+        calls.push(after);
+        return { messages: [msg(1), msg(2)], hasMore: true, lastSeq: 9 }; // ignores `after`
+      },
+    });
+    await engine.pull(C);
+    expect(calls).toEqual([0, 2]);
+    expect(engine.messages(C).map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it("keeps a restored position on catch-up instead of starting `firstLoad` back again", async () => {
+    const { transport, calls } = server({ [C]: range(1, 80).map((s) => msg(s)) });
+    const engine = new SyncEngine(transport, {}, 50);
+    engine.restore(C, [msg(70)], 70);
+    await engine.catchUp();
+    expect(calls[0]).toEqual({ id: C, after: 70, limit: PAGE });
+  });
+
+  it("works without listeners, and records a recall of a message it does not hold", async () => {
+    const engine = new SyncEngine(server({}).transport);
+    await engine.onFrame({ type: "read", conversationId: C, reads: [] });
+    await engine.onFrame({ type: "message", message: msg(1, C, { type: "system", body: { event: "recalled", actorId: "u_x", targetSeq: 99, senderId: "u_y" } }) });
+    expect(engine.messages(C).map((m) => m.seq)).toEqual([1]);
+    const heard: number[] = [];
+    const other = new SyncEngine(server({}).transport, { onRecalled: (_c, seq) => void heard.push(seq) });
+    await other.onFrame({ type: "message", message: msg(1, C, { type: "text", body: { text: "hi", event: "recalled", targetSeq: 1 } }) });
+    await other.onFrame({ type: "message", message: msg(2, C, { type: "system", body: null }) });
+    expect(heard).toEqual([]); // only system notices recall
+  });
 });
