@@ -132,7 +132,8 @@ describe("SocketManager", () => {
       tasks.at(-1)!.close(1006);
       const before = tasks.length;
       let waited = 0;
-      while (tasks.length === before) {
+      // Bounded, so a socket that never reconnects fails here instead of spinning.
+      while (tasks.length === before && waited < 5_000) {
         vi.advanceTimersByTime(10);
         waited += 10;
       }
