@@ -67,6 +67,8 @@ describe("the outbox across a restart", () => {
     await Promise.all([after.flushOutbox(), after.flushOutbox()]); // e.g. `ready` and pull to refresh at once
     await after.flushOutbox();
     expect(posted).toEqual([{ clientId, type: "text", body: { text: "sent from the tunnel" } }]);
+    // Once on the wire too, not only once in the server's log.
+    expect(adapter.requests.filter((r) => r.method === "POST" && r.url.endsWith(`/conversations/${C}/messages`))).toHaveLength(1);
     expect(after.pending()).toEqual([]);
     expect(JSON.parse(adapter.storage.get("qun.outbox")!)).toEqual([]);
     expect(after.store.get().messages[C]).toMatchObject([{ seq: 1, clientId, status: "sent" }]);
