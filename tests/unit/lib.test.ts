@@ -129,7 +129,8 @@ describe("errors", () => {
     expect(new ApiError("group_full", "full").status).toBe(409);
     expect(errorBody("forbidden", "no")).toEqual({ error: { code: "forbidden", message: "no" } });
     expect(errorBody("forbidden", "no", "req-1", { x: 1 })).toEqual({ error: { code: "forbidden", message: "no", requestId: "req-1", details: { x: 1 } } });
-    expect(errorBody("forbidden", "no", "", undefined)).toEqual({ error: { code: "forbidden", message: "no" } });
+    // Strict: an absent requestId or details is left out, not sent as undefined.
+    expect(errorBody("forbidden", "no", "", undefined)).toStrictEqual({ error: { code: "forbidden", message: "no" } });
   });
 
   it("use the HTTP status each code means", () => {

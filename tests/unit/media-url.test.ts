@@ -78,6 +78,7 @@ describe("signed media URLs", () => {
     const e = urlExpiry(NOW);
     expect(await refusal(signMediaUrl({ JWT_SECRET: "x".repeat(31) } as Env, "https://qun.test", MEDIA, e))).toEqual({ code: "not_configured", status: 503 });
     expect(await refusal(signMediaUrl({} as Env, "https://qun.test", MEDIA, e))).toEqual({ code: "not_configured", status: 503 });
+    await expect(signMediaUrl({} as Env, "https://qun.test", MEDIA, e)).rejects.toThrow("The server's JWT_SECRET is missing or shorter than 32 characters");
     await expect(signMediaUrl({ JWT_SECRET: "x".repeat(32) } as Env, "https://qun.test", MEDIA, e)).resolves.toContain("/media/");
   });
 
