@@ -44,6 +44,15 @@ export default defineConfig({
         },
       },
       {
+        // Unit tests of the pure rules (worker/lib, schema/) in plain Node: the same files the
+        // mutation run (vitest.mutation.config.ts) uses to judge them.
+        test: {
+          name: "unit",
+          environment: "node",
+          include: ["tests/unit/**/*.test.ts"],
+        },
+      },
+      {
         // Mini-program pages rendered by miniprogram-simulate (needs a DOM), WXML/WXSS through
         // WeChat's compilers, and the client core against a `wx` adapter.
         test: {

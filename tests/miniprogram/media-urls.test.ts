@@ -1,7 +1,7 @@
 // The client's cache of signed media URLs, against what the worker answers: expiresAt in unix
 // milliseconds (tests/worker/media-download.test.ts pins that side).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { mediaUrl, mediaUrls } from "../../miniprogram/services/media";
+import { forgetMediaUrls, mediaUrl, mediaUrls } from "../../miniprogram/services/media";
 import { endSession, startSession } from "../../miniprogram/services/session";
 import { MEDIA_LIMITS } from "../../schema/limits";
 import type { MediaUrlsResponse } from "../../schema/media";
@@ -27,7 +27,8 @@ beforeEach(() => {
         asked.push(mediaIds);
         // As the worker answers: the expiry in unix ms, the URL's own `e` in seconds.
         const expiresAt = now + MEDIA_LIMITS.urlTtlSeconds * 1000;
-        const body: MediaUrlsResponse = { urls: mediaIds.map((id) => ({ mediaId: id, url: `https://qun.test/media/${id}?e=${expiresAt / 1000}&s=sig${asked.length}`, expiresAt })), denied: [] };
+        const granted = mediaIds.filter((id) => !id.startsWith("md_gone"));
+        const body: MediaUrlsResponse = { urls: granted.map((id) => ({ mediaId: id, url: `https://qun.test/media/${id}?e=${expiresAt / 1000}&s=sig${asked.length}`, expiresAt })), denied: mediaIds.filter((id) => !granted.includes(id)) };
         return Response.json(body);
       },
     }),
@@ -60,5 +61,31 @@ describe("signed media URLs on the client", () => {
     expect(second[id]).toMatch(/sig2$/);
     expect(second[id]).not.toBe(first[id]);
     expect(asked).toEqual([[id], [id]]);
+  });
+
+  it("treats a URL as stale from exactly a minute before its expiry", async () => {
+    const id = freshId();
+    await mediaUrls([id]);
+    now += MEDIA_LIMITS.urlTtlSeconds * 1000 - 60_000 - 1;
+    expect(mediaUrl(id)).not.toBe("");
+    now += 1;
+    expect(mediaUrl(id)).toBe("");
+  });
+
+  it("asks for at most 100 ids a call, answers only the granted ones, and has nothing for no id", async () => {
+    const ids = Array.from({ length: 150 }, () => freshId());
+    const gone = "md_gone0000000000000000";
+    const got = await mediaUrls([...ids, gone]);
+    expect(asked.map((a) => a.length)).toEqual([100, 51]);
+    expect(Object.keys(got)).toEqual(ids);
+    expect(mediaUrl(null)).toBe("");
+    expect(mediaUrl(undefined)).toBe("");
+  });
+
+  it("forgets every URL at sign-out: they were the user's grants", async () => {
+    const id = freshId();
+    await mediaUrls([id]);
+    forgetMediaUrls();
+    expect(mediaUrl(id)).toBe("");
   });
 });

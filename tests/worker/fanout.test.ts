@@ -4,7 +4,7 @@ import { MESSAGE_LIMITS } from "../../schema/limits";
 import { db } from "../../worker/db";
 import { GATEWAY_SHARDS } from "../../worker/lib/shards";
 import { startSession } from "../../worker/services/tokens";
-import { api, expectError } from "./helpers";
+import { api, count, expectError } from "./helpers";
 import { befriend, createGroup, makeUsers, sendText, SocketClient } from "./chat-helpers";
 
 describe("fan-out to a 500-member group", () => {
@@ -64,5 +64,18 @@ describe("fan-out to a 500-member group", () => {
     expectError(await api("POST", `/conversations/${group}/members`, { token: owner!.token, body: { userIds: [extra1!.id, extra2!.id] } }), 409, "group_full");
     expectError(await api("GET", `/conversations/${group}/messages`, { token: extra1!.token }), 403, "forbidden");
     expect((await api("GET", `/conversations/${group}`, { token: owner!.token })).body.memberCount).toBe(500);
+  }, 60_000);
+
+  it("refuses exactly one person past 500 and writes nothing", async () => {
+    const [owner, ...rest] = await makeUsers(MESSAGE_LIMITS.groupMembersMax + 1);
+    const group = await createGroup(owner!, rest.slice(0, MESSAGE_LIMITS.groupMembersMax - 1)); // 500 with the owner
+    const extra = rest.at(-1)!;
+    await befriend(owner!, extra);
+    const before = (await api("GET", `/conversations/${group}/messages`, { token: owner!.token })).body.lastSeq;
+    expectError(await api("POST", `/conversations/${group}/members`, { token: owner!.token, body: { userIds: [extra.id] } }), 409, "group_full");
+    expectError(await api("GET", `/conversations/${group}/messages`, { token: extra.token }), 403, "forbidden");
+    expect(await count("memberships", "conversation_id = ?", group)).toBe(500);
+    expect((await api("GET", `/conversations/${group}`, { token: owner!.token })).body.memberCount).toBe(500);
+    expect((await api("GET", `/conversations/${group}/messages`, { token: owner!.token })).body.lastSeq).toBe(before);
   }, 60_000);
 });

@@ -172,6 +172,18 @@ describe("mutes", () => {
     expectError(await call(owner, "PUT", `/groups/${id}/members/${member.id}/mute`, { durationSeconds: 31 * 24 * 3600 }), 400, "invalid_request");
   });
 
+  it("silences an admin the owner mutes, as the notice says, until the mute is lifted", async () => {
+    const { id, owner, admin } = await rankedGroup();
+    const res = await call(owner, "PUT", `/groups/${id}/members/${admin.id}/mute`, { durationSeconds: 3600 });
+    expect(res.status).toBe(200);
+    expect(systemEvent((await history(owner, id)).at(-1)!)).toEqual({ event: "muted", actorId: owner.id, memberId: admin.id, until: res.body.mutedUntil });
+    const before = (await history(owner, id)).length;
+    expectError(await sendText(admin, id, "but I am an admin"), 403, "forbidden");
+    expect(await history(owner, id)).toHaveLength(before);
+    await call(owner, "DELETE", `/groups/${id}/members/${admin.id}/mute`);
+    expect((await sendText(admin, id, "thank you")).status).toBe(201);
+  });
+
   it("mute-all silences members but not the owner or admins", async () => {
     const { id, owner, admin, member } = await rankedGroup();
     const socket = await listen(member);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ConversationObject } from "../../worker/objects/conversation";
 import { api, expectError } from "./helpers";
 import { befriend, createGroup, history, makeUser, makeUsers, openDirect, sendText } from "./chat-helpers";
+import { rankedGroup } from "./group-helpers";
 import { aac, jpeg, mp4, pdf, png, uploaded } from "./media-helpers";
 
 const stub = (id: string) => env.CONVERSATION.get(env.CONVERSATION.idFromName(id));
@@ -201,6 +202,17 @@ describe("recall", () => {
     expectError(await api("POST", `/conversations/${group}/messages/${byOwner.body.seq}/recall`, { token: admin!.token }), 403, "forbidden");
     expect((await api("POST", `/conversations/${group}/messages/${byOwner.body.seq}/recall`, { token: owner!.token })).status).toBe(200);
     expectError(await api("POST", `/conversations/${group}/messages/1/recall`, { token: owner!.token }), 400, "invalid_request");
+  });
+
+  it("refuses an admin who recalls another admin's message, which stays as it was", async () => {
+    const { id, owner, admin, others } = await rankedGroup(1);
+    const second = others[0]!;
+    expect((await api("PUT", `/groups/${id}/admins/${second.id}`, { token: owner.token })).status).toBe(200);
+    const said = await sendText(second, id, "admins' notice");
+    const before = await history(owner, id);
+    expectError(await api("POST", `/conversations/${id}/messages/${said.body.seq}/recall`, { token: admin.token }), 403, "forbidden");
+    expect(await history(owner, id)).toEqual(before);
+    expect(before.at(-1)).toMatchObject({ seq: said.body.seq, body: { text: "admins' notice" }, recalledAt: null });
   });
 });
 

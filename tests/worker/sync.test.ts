@@ -1,7 +1,9 @@
 // The sync guarantee, proven with the mini-program's own sync engine against the real worker:
 // a device that drops off mid-stream and comes back ends with exactly the messages sent, in
 // seq order, each delivered once, with recalls applied and unread counts right.
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ConversationObject } from "../../worker/objects/conversation";
 import type { ConversationSummary, HistoryPage, Message } from "../../schema/protocol";
 import { SyncEngine, type SyncTransport } from "../../miniprogram/core/sync";
 import { api } from "./helpers";
@@ -122,4 +124,31 @@ describe("sync: nothing lost, nothing twice", () => {
     // Each sender's messages appear in the order that sender sent them.
     senders.forEach((s, k) => expect(bySender.get(s.id)).toEqual(Array.from({ length: 30 }, (_, i) => `${k}:${i}`)));
   }, 30_000);
+
+  it("tells no device of a message before its conversation list shows it (summary before push)", async () => {
+    const [a, b] = await makeUsers(2);
+    const group = await createGroup(a!, [b!]);
+    const sockets = await Promise.all([SocketClient.connect(a!.token), SocketClient.connect(b!.token)]);
+    await Promise.all(sockets.map((s) => s.next((f) => f.type === "ready")));
+    // Hold the object's next summary write open: local D1 answers too fast to see the order otherwise.
+    const stub = env.CONVERSATION.get(env.CONVERSATION.idFromName(group));
+    let release!: () => void;
+    await runInDurableObject(stub, (o: ConversationObject) => {
+      o.summaryGate = new Promise<void>((r) => (release = r));
+    });
+    const sent = await sendText(a!, group, "listed first");
+    expect(sent.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const s of sockets) expect(s.messages(group).map((m) => m.seq)).not.toContain(sent.body.seq);
+    expect((await api("GET", "/conversations", { token: b!.token })).body.conversations[0].lastSeq).toBeLessThan(sent.body.seq);
+
+    // Released from inside the object: a promise belongs to the object that made it.
+    await runInDurableObject(stub, (o: ConversationObject) => {
+      o.summaryGate = null;
+      release();
+    });
+    for (const s of sockets) await s.next((f) => f.type === "message" && f.message.seq === sent.body.seq);
+    expect((await api("GET", "/conversations", { token: b!.token })).body.conversations[0].lastSeq).toBe(sent.body.seq);
+    for (const s of sockets) s.close();
+  });
 });

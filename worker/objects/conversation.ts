@@ -106,6 +106,8 @@ export class ConversationObject extends DurableObject<Env> {
   /** Gateway stubs, kept while they work: a stub that threw is made again (and calls on one stub arrive in order). */
   private gateways = new Map<number, ReturnType<typeof gateway>>();
   private summaryDirty = false;
+  /** Tests only: while set, the flush's summary write waits for it (summary before push is then observable). */
+  summaryGate: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
   /** Direct chats only: why each member may not send (null = may); null until read from storage or D1. */
   private directPolicy: Map<string, "blocked" | "not_friends" | "account_deleted" | null> | null = null;
@@ -828,10 +830,9 @@ export class ConversationObject extends DurableObject<Env> {
     if (existing) return { conversationId: m.id, clientId: input.clientId, seq: existing.seq, id: existing.id, createdAt: existing.createdAt, duplicate: true };
 
     const now = Date.now();
-    if (member.role === "member") {
-      if (member.mutedUntil !== null && member.mutedUntil > now) throw new ApiError("forbidden", "You are muted in this group");
-      if (m.muteAll) throw new ApiError("forbidden", "Only the owner and admins can speak while the group is muted");
-    }
+    // A personal mute holds whatever the role (the owner may mute an admin); mute-all spares the owner and admins.
+    if (member.mutedUntil !== null && member.mutedUntil > now) throw new ApiError("forbidden", "You are muted in this group");
+    if (member.role === "member" && m.muteAll) throw new ApiError("forbidden", "Only the owner and admins can speak while the group is muted");
     this.takeToken(senderId, now);
 
     let mentions: string[] = [];
@@ -1122,6 +1123,7 @@ export class ConversationObject extends DurableObject<Env> {
    * Prepared statements rather than the query builder: this runs for every flush of a busy group.
    */
   private async writeSummary(reads: Map<string, number>) {
+    if (this.summaryGate) await this.summaryGate;
     if (!this.meta) return;
     const id = this.meta.id;
     const stmts: D1PreparedStatement[] = [];

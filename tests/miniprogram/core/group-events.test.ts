@@ -2,11 +2,9 @@
 // dissolution and member count, without asking the server again; events the summary already
 // counted (at or below its lastSeq) change nothing.
 import { describe, expect, it } from "vitest";
-import type * as Chats from "../../../miniprogram/services/chats";
+import { withGroupEvents } from "../../../miniprogram/services/chats";
 import type { ConversationSummary, Message, SystemEvent } from "../../../schema/protocol";
-import { clientModule } from "../harness";
 
-const { withGroupEvents } = clientModule<typeof Chats>("services/chats");
 const GROUP = "c_hikinghikinghikinghi";
 const ANN = "u_aaaaaaaaaaaaaaaaaaaa";
 

@@ -2,7 +2,7 @@
 // missing pong as a dead socket, reconnects with growing backoff, refreshes the token on 4401,
 // gives up on 4403 (signed out) and 4409 (replaced).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { SocketManager, type SocketDeps } from "../../../miniprogram/core/socket";
+import { DEFAULT_TIMING, SocketManager, type SocketDeps } from "../../../miniprogram/core/socket";
 
 interface FakeTask {
   url: string;
@@ -11,6 +11,8 @@ interface FakeTask {
   closed: boolean;
   open(): void;
   message(frame: unknown): void;
+  /** Delivers `data` as the socket's message event data, unserialised. */
+  raw(data: unknown): void;
   close(code: number): void;
 }
 
@@ -33,6 +35,7 @@ beforeEach(() => {
         closed: false,
         open: () => handlers.open?.({}),
         message: (frame) => handlers.message?.({ data: JSON.stringify(frame) }),
+        raw: (data) => handlers.message?.({ data }),
         close: (code) => handlers.close?.({ code, reason: "" }),
       };
       tasks.push(task);
@@ -129,7 +132,8 @@ describe("SocketManager", () => {
       tasks.at(-1)!.close(1006);
       const before = tasks.length;
       let waited = 0;
-      while (tasks.length === before) {
+      // Bounded, so a socket that never reconnects fails here instead of spinning.
+      while (tasks.length === before && waited < 5_000) {
         vi.advanceTimersByTime(10);
         waited += 10;
       }
@@ -228,6 +232,115 @@ describe("SocketManager", () => {
     tasks[0]!.close(1006);
     socket.stop();
     vi.advanceTimersByTime(5000);
+    expect(tasks).toHaveLength(1);
+  });
+
+  it("starts offline with the documented timing, and connects only once however often started", () => {
+    expect(DEFAULT_TIMING).toEqual({ heartbeatMs: 25_000, pongTimeoutMs: 10_000, backoffBaseMs: 1_000, backoffMaxMs: 30_000 });
+    const socket = new SocketManager(deps, TIMING);
+    expect(socket.status).toBe("offline");
+    socket.drop(); // nothing to drop: no reconnect either
+    vi.advanceTimersByTime(5000);
+    expect(tasks).toHaveLength(0);
+    socket.start();
+    socket.start(); // connecting
+    ready(tasks[0]!);
+    socket.start(); // online
+    expect(tasks).toHaveLength(1);
+  });
+
+  it("does not connect without a token", () => {
+    token = "";
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    expect(tasks).toHaveLength(0);
+    expect(socket.status).toBe("stopped");
+  });
+
+  it("is online only after ready, whatever else arrives first, and ignores what is not a JSON frame", () => {
+    const socket = new SocketManager(deps, TIMING);
+    const frames: string[] = [];
+    socket.onFrame((f) => frames.push(f.type));
+    socket.start();
+    tasks[0]!.open();
+    tasks[0]!.message({ type: "typing", conversationId: "c_x", userId: "u2" });
+    expect(socket.status).toBe("connecting");
+    vi.advanceTimersByTime(5000);
+    expect(tasks[0]!.sent).toEqual([]); // no heartbeat before ready
+    tasks[0]!.raw("not json");
+    tasks[0]!.raw(new ArrayBuffer(4));
+    expect(frames).toEqual(["typing"]);
+  });
+
+  it("stops hearing an old socket once it was dropped: its frames and its close change nothing", () => {
+    const socket = new SocketManager(deps, TIMING);
+    const frames: string[] = [];
+    socket.onFrame((f) => frames.push(f.type));
+    socket.start();
+    const old = tasks[0]!;
+    ready(old);
+    socket.drop();
+    vi.advanceTimersByTime(100);
+    expect(tasks).toHaveLength(2);
+    old.message({ type: "typing", conversationId: "c_x", userId: "u2" });
+    old.close(4403);
+    expect(frames).toEqual(["ready"]);
+    expect(deps.onSignedOut).not.toHaveBeenCalled();
+    expect(socket.status).toBe("connecting");
+  });
+
+  it("pings a reconnected socket once per beat, and never while a ping is unanswered", () => {
+    const socket = new SocketManager(deps, { heartbeatMs: 100, pongTimeoutMs: 250, backoffBaseMs: 100, backoffMaxMs: 800 });
+    socket.start();
+    ready(tasks[0]!);
+    vi.advanceTimersByTime(200);
+    expect(tasks[0]!.sent).toEqual(['{"type":"ping"}']); // the second beat waits for the pong
+    socket.drop();
+    vi.advanceTimersByTime(100);
+    ready(tasks[1]!);
+    vi.advanceTimersByTime(100);
+    expect(tasks[1]!.sent).toEqual(['{"type":"ping"}']); // the old heartbeat is gone
+  });
+
+  it("connects at once when started during a backoff, and the pending retry does not connect again", () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    tasks[0]!.close(1006);
+    expect(socket.status).toBe("offline");
+    socket.start();
+    expect(tasks).toHaveLength(2);
+    vi.advanceTimersByTime(5000);
+    expect(tasks).toHaveLength(2);
+  });
+
+  it("tells status listeners of changes only, and stops telling them once unsubscribed", () => {
+    const socket = new SocketManager(deps, TIMING);
+    const statuses: string[] = [];
+    const frames: string[] = [];
+    const offStatus = socket.onStatus((s) => statuses.push(s));
+    const offFrame = socket.onFrame((f) => frames.push(f.type));
+    socket.start();
+    ready(tasks[0]!);
+    socket.stop();
+    socket.stop();
+    expect(statuses).toEqual(["connecting", "online", "offline"]);
+    offStatus();
+    offFrame();
+    socket.start();
+    ready(tasks[1]!);
+    expect(statuses).toEqual(["connecting", "online", "offline"]);
+    expect(frames).toEqual(["ready"]);
+  });
+
+  it("stops when the token cannot be refreshed after 4401", async () => {
+    deps.refresh = vi.fn(async () => {
+      throw new Error("session over");
+    });
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    tasks[0]!.close(4401);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(socket.status).toBe("stopped");
     expect(tasks).toHaveLength(1);
   });
 });

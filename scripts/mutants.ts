@@ -1,0 +1,318 @@
+// Hand-made mutants of the invariants users rely on, for code StrykerJS cannot reach (the Durable
+// Objects run only in the Workers pool). Each mutant replaces one exact string in one file, runs
+// the named test files, and counts as killed when they fail. The file is always restored.
+//
+//   npm run mutants                   every mutant
+//   npm run mutants -- muted-admin    only those named
+//   npm run mutants -- --list         names and invariants
+//   npm run mutants -- --no-baseline  skip the first, unmutated run of the test files
+//
+// It refuses to start while a file it would change has uncommitted changes (restoring it would
+// lose them). A search string that no longer matches (the code moved on) is reported as
+// "search string not found" and fails the run: update the mutant rather than lose it.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+interface Mutant {
+  id: string;
+  /** The promise users rely on, which the mutant breaks. */
+  invariant: string;
+  file: string;
+  search: string;
+  replace: string;
+  tests: string[];
+}
+
+const W = "worker/objects/conversation.ts";
+
+export const MUTANTS: Mutant[] = [
+  {
+    id: "muted-admin",
+    invariant: "a muted admin cannot post",
+    file: W,
+    search: "if (member.mutedUntil !== null && member.mutedUntil > now)",
+    replace: 'if (member.role === "member" && member.mutedUntil !== null && member.mutedUntil > now)',
+    tests: ["tests/worker/groups-admin.test.ts"],
+  },
+  {
+    id: "mute-all-everyone",
+    invariant: "mute-all silences members only, not the owner and admins",
+    file: W,
+    search: 'if (member.role === "member" && m.muteAll)',
+    replace: "if (m.muteAll)",
+    tests: ["tests/worker/groups-admin.test.ts"],
+  },
+  {
+    id: "admin-recalls-admin",
+    invariant: "an admin cannot recall another admin's message",
+    file: W,
+    search: '(actor.role === "admin" && senderRole === "member")',
+    replace: '(actor.role === "admin" && senderRole !== "owner")',
+    tests: ["tests/worker/messages.test.ts"],
+  },
+  {
+    id: "recall-window",
+    invariant: "your own message can be recalled only within 2 minutes",
+    file: W,
+    search: "if (now - row.createdAt > L.recallWindowMs)",
+    replace: "if (now - row.createdAt > L.recallWindowMs * 1000)",
+    tests: ["tests/worker/messages.test.ts"],
+  },
+  {
+    id: "push-before-summary",
+    invariant: "no device hears of a message before its conversation list shows it",
+    file: W,
+    search: "await this.writeSummary(reads);",
+    replace: "void this.writeSummary(reads).catch(() => (this.summaryDirty = true));",
+    tests: ["tests/worker/sync.test.ts"],
+  },
+  {
+    id: "history-setting-ignored",
+    invariant: "with new members see history on, a member added later reads earlier history",
+    file: W,
+    search: "const visibleFromSeq = m.newMembersSeeHistory ? 1 : joinSeq;",
+    replace: "const visibleFromSeq = joinSeq;",
+    tests: ["tests/worker/history-visibility.test.ts"],
+  },
+  {
+    id: "history-always-open",
+    invariant: "with it off (the default), history before joining stays hidden",
+    file: W,
+    search: "const visibleFromSeq = m.newMembersSeeHistory ? 1 : joinSeq;",
+    replace: "const visibleFromSeq = 1;",
+    tests: ["tests/worker/messages.test.ts", "tests/worker/media-download.test.ts"],
+  },
+  {
+    id: "history-floor",
+    invariant: "history pages start at the member's first visible seq",
+    file: W,
+    search: "const floor = member.visibleFromSeq;",
+    replace: "const floor = 1;",
+    tests: ["tests/worker/messages.test.ts"],
+  },
+  {
+    id: "reply-before-join",
+    invariant: "a member cannot quote a message from before they joined while history is hidden",
+    file: W,
+    search: "if (!target || input.replyTo < member.visibleFromSeq)",
+    replace: "if (!target)",
+    tests: ["tests/worker/history-visibility.test.ts"],
+  },
+  {
+    id: "cap-500-one-past",
+    invariant: "a group holds 500: one more is refused with nothing written",
+    file: W,
+    search: "if (this.members.size + userIds.length > L.groupMembersMax) {",
+    replace: "if (this.members.size + userIds.length - 1 > L.groupMembersMax) {",
+    tests: ["tests/worker/fanout.test.ts"],
+  },
+  {
+    id: "own-unread",
+    invariant: "your own messages are never unread",
+    file: W,
+    search: "      this.markOwnRead(senderId, row.seq);\n",
+    replace: "",
+    tests: ["tests/worker/conversations.test.ts"],
+  },
+  {
+    id: "retry-stores-twice",
+    invariant: "a retried send (same clientId) is stored once",
+    file: W,
+    search: "if (existing) return { conversationId: m.id,",
+    replace: "if (existing && false) return { conversationId: m.id,",
+    tests: ["tests/worker/messages.test.ts"],
+  },
+  {
+    id: "seq-gap",
+    invariant: "seq is gap-free",
+    file: W,
+    search: "    this.lastSeq = row.seq;\n    this.lastPreview = this.preview(row);",
+    replace: "    this.lastSeq = row.seq + 1;\n    this.lastPreview = this.preview(row);",
+    tests: ["tests/worker/messages.test.ts"],
+  },
+  {
+    id: "left-still-member",
+    invariant: "someone who left reads nothing more",
+    file: W,
+    search: "      this.members.delete(userId);\n      this.rebuildShards();\n      if (dissolved)",
+    replace: "      this.rebuildShards();\n      if (dissolved)",
+    tests: ["tests/worker/messages.test.ts"],
+  },
+  {
+    id: "blocked-sends",
+    invariant: "a blocked person's messages are refused",
+    file: W,
+    search: 'if (reason === "blocked") throw',
+    replace: 'if (reason === "blocked" && false) throw',
+    tests: ["tests/worker/blocks.test.ts"],
+  },
+  {
+    id: "unread-arithmetic",
+    invariant: "unread = last seq - read seq",
+    file: "worker/services/conversations.ts",
+    search: "unread: Math.max(0, c.lastSeq - m.readSeq),",
+    replace: "unread: Math.max(0, c.lastSeq - m.readSeq - 1),",
+    tests: ["tests/worker/conversations.test.ts"],
+  },
+  {
+    id: "invite-used-up",
+    invariant: "an invite stops at its use limit",
+    file: "worker/services/invites.ts",
+    search: "inv.uses >= inv.maxUses",
+    replace: "inv.uses > inv.maxUses",
+    tests: ["tests/worker/invites.test.ts"],
+  },
+  {
+    id: "invite-expired",
+    invariant: "an expired invite is refused",
+    file: "worker/services/invites.ts",
+    search: "if (inv.expiresAt <= now)",
+    replace: "if (inv.expiresAt <= now - 86_400_000)",
+    tests: ["tests/worker/invites.test.ts"],
+  },
+  {
+    id: "refresh-reuse",
+    invariant: "a refresh token used twice revokes the session (rotation)",
+    file: "worker/services/tokens.ts",
+    search: "if (claimed.length === 0) {",
+    replace: "if (claimed.length === 0 && false) {",
+    tests: ["tests/worker/tokens.test.ts"],
+  },
+  {
+    id: "signed-url-expiry",
+    invariant: "a signed media URL stops working at its expiry",
+    file: "worker/lib/media-url.ts",
+    search: "if (expires * 1000 <= nowMs)",
+    replace: "if (expires * 1000 + 3_600_000 <= nowMs)",
+    tests: ["tests/worker/media-download.test.ts", "tests/unit/media-url.test.ts"],
+  },
+  {
+    id: "client-gap-repair",
+    invariant: "a pushed seq gap is pulled before anything newer is shown",
+    file: "miniprogram/core/sync.ts",
+    search: "if (m.seq === h.lastSeq + 1 && !h.pulling)",
+    replace: "if (!h.pulling)",
+    tests: ["tests/miniprogram/core/sync.test.ts"],
+  },
+  {
+    id: "outbox-restart",
+    invariant: "a message queued offline survives an app restart",
+    file: "miniprogram/services/chats.ts",
+    search: "    this.outbox = outbox;\n",
+    replace: "    this.outbox = [];\n",
+    tests: ["tests/miniprogram/core/outbox.test.ts"],
+  },
+  {
+    id: "outbox-sends-twice",
+    invariant: "a queued message is sent once even when flushed twice at once",
+    file: "miniprogram/services/chats.ts",
+    search: "if (this.inFlight.has(entry.clientId)) return;",
+    replace: "if (this.inFlight.has(entry.clientId) && false) return;",
+    tests: ["tests/miniprogram/core/outbox.test.ts"],
+  },
+];
+
+const ROOT = join(import.meta.dirname, "..");
+
+function projectOf(test: string): string {
+  if (test.startsWith("tests/worker/")) return "worker";
+  if (test.startsWith("tests/unit/")) return "unit";
+  if (test.startsWith("tests/miniprogram/")) return "miniprogram";
+  throw new Error(`no vitest project for ${test}`);
+}
+
+function count(haystack: string, needle: string): number {
+  let n = 0;
+  for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+type Outcome = "killed" | "survived" | "search string not found" | "search string matches more than once";
+
+const LOGS = join(ROOT, "reports", "mutants");
+
+/** Runs the files; the output goes to reports/mutants/<name>.log (failing test names are printed). */
+function runTests(tests: string[], name: string): { ok: boolean; seconds: number } {
+  const projects = [...new Set(tests.map(projectOf))].flatMap((p) => ["--project", p]);
+  const started = Date.now();
+  const res = spawnSync("npx", ["vitest", "run", "--no-color", ...projects, ...tests], { cwd: ROOT, encoding: "utf8", timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 });
+  mkdirSync(LOGS, { recursive: true });
+  const output = `${res.stdout ?? ""}${res.stderr ?? ""}`;
+  writeFileSync(join(LOGS, `${name}.log`), output);
+  const failed = output.split("\n").filter((l) => /^\s*(×|FAIL)/.test(l));
+  if (res.status !== 0) for (const l of failed.slice(0, 6)) console.log(`    ${l.trim()}`);
+  return { ok: res.status === 0, seconds: Math.round((Date.now() - started) / 1000) };
+}
+
+function main() {
+  const args = process.argv.slice(2);
+  if (args.includes("--list")) {
+    for (const m of MUTANTS) console.log(`${m.id.padEnd(24)} ${m.invariant}`);
+    return;
+  }
+  const names = args.filter((a) => !a.startsWith("--"));
+  const chosen = names.length ? MUTANTS.filter((m) => names.includes(m.id)) : MUTANTS;
+  const unknown = names.filter((a) => !MUTANTS.some((m) => m.id === a));
+  if (unknown.length) throw new Error(`unknown mutants: ${unknown.join(", ")} (see --list)`);
+
+  const files = [...new Set(chosen.map((m) => m.file))];
+  const dirty = spawnSync("git", ["status", "--porcelain", "--", ...files], { cwd: ROOT, encoding: "utf8" }).stdout.trim();
+  if (dirty) {
+    console.error(`Refusing to start: these files have uncommitted changes, which restoring would lose:\n${dirty}`);
+    process.exit(2);
+  }
+
+  // A mutant is only "killed" if its tests pass without it: check them once, unmutated.
+  if (!args.includes("--no-baseline")) {
+    const tests = [...new Set(chosen.flatMap((m) => m.tests))];
+    let { ok, seconds } = runTests(tests, "baseline");
+    // Timing-based specs (the send rate limit) can fail on a machine under heavy load: try once more.
+    if (!ok) ({ ok, seconds } = runTests(tests, "baseline"));
+    console.log(`baseline: the ${tests.length} test files ${ok ? "pass" : "FAIL"} without mutants (${seconds} s)`);
+    if (!ok) {
+      console.error("Fix the tests first: a failing file would count every mutant as killed.");
+      process.exit(2);
+    }
+  }
+
+  const results: { m: Mutant; outcome: Outcome; seconds: number }[] = [];
+  let restoring: (() => void) | null = null;
+  const onSignal = () => {
+    restoring?.();
+    process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  for (const m of chosen) {
+    const path = join(ROOT, m.file);
+    const original = readFileSync(path, "utf8");
+    const hits = count(original, m.search);
+    if (hits !== 1) {
+      const outcome: Outcome = hits === 0 ? "search string not found" : "search string matches more than once";
+      results.push({ m, outcome, seconds: 0 });
+      console.log(`${m.id}: ${outcome.toUpperCase()} in ${m.file}: ${JSON.stringify(m.search)}`);
+      continue;
+    }
+    restoring = () => writeFileSync(path, original);
+    try {
+      writeFileSync(path, original.replace(m.search, () => m.replace));
+      const { ok, seconds } = runTests(m.tests, m.id);
+      const outcome: Outcome = ok ? "survived" : "killed";
+      results.push({ m, outcome, seconds });
+      console.log(`${m.id}: ${outcome} (${seconds} s; ${m.tests.join(", ")})`);
+    } finally {
+      writeFileSync(path, original);
+      restoring = null;
+    }
+  }
+
+  console.log("\nmutant                   result                   invariant");
+  for (const r of results) console.log(`${r.m.id.padEnd(24)} ${r.outcome.padEnd(24)} ${r.m.invariant}`);
+  const killed = results.filter((r) => r.outcome === "killed").length;
+  console.log(`\n${killed}/${results.length} killed`);
+  if (killed !== results.length) process.exitCode = 1;
+}
+
+main();
