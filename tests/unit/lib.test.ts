@@ -98,6 +98,9 @@ describe("ids", () => {
     });
     try {
       expect(randomString(4)).toBe("z101"); // 251 % 36 = 35 → "z", 1, 36 % 36 = 0, 37 % 36 = 1
+      // A draw that runs out part way: the rest (3 more) comes from the next draw.
+      draws.push(Uint8Array.from([2, 252, 252, 252, 252, 252, 252, 252]), Uint8Array.from([3, 4, 5, 6, 7, 8]));
+      expect(randomString(4)).toBe("2345");
     } finally {
       spy.mockRestore();
     }

@@ -13,6 +13,8 @@ interface FakeTask {
   message(frame: unknown): void;
   /** Delivers `data` as the socket's message event data, unserialised. */
   raw(data: unknown): void;
+  /** The socket fails (wx's onError). */
+  error(): void;
   close(code: number): void;
 }
 
@@ -36,6 +38,7 @@ beforeEach(() => {
         open: () => handlers.open?.({}),
         message: (frame) => handlers.message?.({ data: JSON.stringify(frame) }),
         raw: (data) => handlers.message?.({ data }),
+        error: () => handlers.error?.({ errMsg: "connectSocket:fail" }),
         close: (code) => handlers.close?.({ code, reason: "" }),
       };
       tasks.push(task);
@@ -342,5 +345,20 @@ describe("SocketManager", () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(socket.status).toBe("stopped");
     expect(tasks).toHaveLength(1);
+  });
+
+  it("treats a socket error as a dropped connection: offline, then a new socket after the backoff", () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    ready(tasks[0]!);
+    tasks[0]!.error();
+    expect(socket.status).toBe("offline");
+    expect(tasks[0]!.closed).toBe(true);
+    vi.advanceTimersByTime(100);
+    expect(tasks).toHaveLength(2);
+    tasks[0]!.error(); // the old socket's late error changes nothing
+    expect(socket.status).toBe("connecting");
+    vi.advanceTimersByTime(1000);
+    expect(tasks).toHaveLength(2);
   });
 });
