@@ -14,8 +14,6 @@ import { bodyCase, type BodyCase, METHODS, paramCase, queryString, resolveParam 
 import { contractViolation, FUZZ, hash32, ROUTE_SHARE, installWriteLog, objectsState, seedWorld, settleWrites, takeWrites, visibleState, type World } from "./fuzz-helpers";
 import { MULTIPART_TYPE, multipartBody, png } from "./media-helpers";
 
-/** Cases over all routes when QUN_FUZZ_RUNS is not set: what fits in `npm test` (see docs/reliability.md). */
-const DEFAULT_ROUTE_CASES = 12_000;
 
 const PUBLIC = [/^\/health$/, /^\/auth\/(register|login|wechat|dev|refresh)$/, /^\/invites\/:code\/qr\.(svg|png)$/, /^\/j\/:code$/, /^\/media\/:id$/];
 
@@ -120,7 +118,7 @@ function caseFor(route: ReturnType<typeof routes>[number], w: World) {
 
 describe("generated bad input on every route", () => {
   const list = routes().filter((r) => r.key.includes(FUZZ.only));
-  const total = FUZZ.runs ? Math.round(FUZZ.runs * ROUTE_SHARE) : DEFAULT_ROUTE_CASES;
+  const total = Math.round(FUZZ.runs * ROUTE_SHARE);
   const perRoute = Math.max(1, Math.ceil(total / Math.max(1, routes().length)));
 
   it("finds the app's routes", () => {
