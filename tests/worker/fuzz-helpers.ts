@@ -164,6 +164,12 @@ export async function objectsState(w: World): Promise<string[]> {
   return Promise.all(worldObjects(w).map((stub) => objectState(stub)));
 }
 
+/** The bucket's keys and sizes: an upload refused after its bytes were stored would leave one. */
+export async function bucketState(): Promise<string> {
+  const listed = await env.MEDIA.list();
+  return JSON.stringify(listed.objects.map((o) => [o.key, o.size]));
+}
+
 /** What the world's people see through the API's listings, and the bucket's keys. */
 export async function visibleState(w: World): Promise<string> {
   const get = async (user: TestUser, path: string) => {
@@ -187,8 +193,7 @@ export async function visibleState(w: World): Promise<string> {
     get(w.outsider, "/contacts/requests"),
     get(w.asker, "/conversations"),
   ]);
-  const listed = await env.MEDIA.list();
-  seen.push(JSON.stringify(listed.objects.map((o) => [o.key, o.size])));
+  seen.push(await bucketState());
   // Signed URLs and request ids differ per answer; everything else must not.
   return seen.join("\n").replace(/"requestId":"[^"]*"/g, "").replace(/[?&]e=\d+&s=[\w-]+/g, "");
 }

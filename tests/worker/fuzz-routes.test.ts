@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { app } from "../../worker/app";
 import { bodyCase, type BodyCase, METHODS, paramCase, queryString, resolveParam } from "../support/arbitraries";
-import { contractViolation, FUZZ, hash32, ROUTE_SHARE, installWriteLog, objectsState, seedWorld, settleWrites, takeWrites, visibleState, type World } from "./fuzz-helpers";
+import { bucketState, contractViolation, FUZZ, hash32, ROUTE_SHARE, installWriteLog, objectsState, seedWorld, settleWrites, takeWrites, visibleState, type World } from "./fuzz-helpers";
 import { MULTIPART_TYPE, multipartBody, png } from "./media-helpers";
 
 
@@ -130,7 +130,9 @@ describe("generated bad input on every route", () => {
       const w = await seedWorld();
       await installWriteLog();
       const tokens: Record<Actor, string | null> = { owner: w.owner.token, member: w.member.token, outsider: w.outsider.token, anonymous: null };
-      let objects = await objectsState(w);
+      // The media routes' cases also compare the bucket's keys after each case.
+      const stored = async () => [...(await objectsState(w)), ...(route.path.startsWith("/media") ? [await bucketState()] : [])];
+      let objects = await stored();
       let visible = await visibleState(w);
       let acceptedSinceVisible = false;
       let cases = 0;
@@ -162,7 +164,7 @@ describe("generated bad input on every route", () => {
         if (problem) throw new Error(problem);
 
         // Both detectors at once: the D1 write log and the objects' storage, read in parallel.
-        const [writes, now] = await Promise.all([takeWrites(), objectsState(w)]);
+        const [writes, now] = await Promise.all([takeWrites(), stored()]);
         if (res.status < 400) {
           // A valid request may change anything: it becomes the state later refusals are held to.
           acceptedSinceVisible = true;
@@ -170,13 +172,13 @@ describe("generated bad input on every route", () => {
           // request was a read that wrote nothing.
           if (writes.length || !SAFE.has(c.method)) {
             await settleWrites();
-            objects = await objectsState(w);
+            objects = await stored();
           } else objects = now;
           return;
         }
         refused++;
         if (writes.length) throw new Error(`refused with ${res.status} ${text.slice(0, 120)} but wrote D1: ${writes.join(", ")}`);
-        if (now.some((s, i) => s !== objects[i])) throw new Error(`refused with ${res.status} ${text.slice(0, 120)} but changed a Durable Object's storage`);
+        if (now.some((s, i) => s !== objects[i])) throw new Error(`refused with ${res.status} ${text.slice(0, 120)} but changed a Durable Object's storage or the bucket`);
       });
 
       try {
