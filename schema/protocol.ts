@@ -1,4 +1,5 @@
-// Messages and socket frames, shared by the worker (validation) and the mini-program (types).
+// Messages and socket frames, shared by the worker (validation of what clients send, the shapes
+// it sends back) and the clients (the same schemas parse every frame that reaches them).
 import { z } from "zod";
 import { MESSAGE_LIMITS as L } from "./limits";
 import { displayText, LONE_SURROGATE_MESSAGE, noLoneSurrogates } from "./text";
@@ -66,56 +67,74 @@ export type SystemEvent =
   // Direct chats: a friend request was accepted (actor = who accepted).
   | { event: "friends"; actorId: string; requesterId: string; greeting: string };
 
+// ---- What the server sends ------------------------------------------------------------
+// The shapes below describe the server's output; the worker builds them and clients parse
+// them (the mini-program through miniprogram/generated/protocol.ts). Ids are plain strings and
+// objects are not strict here on purpose: the server is the authority on its ids, and a field
+// a newer server adds must not make an older client drop the whole frame (zod leaves unknown
+// keys out of what it returns). Kinds and enums are exact: a client cannot act on one it does
+// not know.
+
+export const messageType = z.enum(["text", "image", "voice", "video", "file", "location", "system"]);
+/** True when A and B are the same type: a compile-time check that a copy has not drifted. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+void (true satisfies Same<z.infer<typeof messageType>, MessageType>);
+
 /**
  * A reply's quote, read when served. A reader whose history starts after the quoted message (a
  * newcomer to a group that hides earlier history) gets only `{ seq, unavailable: true }`.
  */
-export type QuotedMessage =
-  | {
-      seq: number;
-      senderId: string;
-      type: MessageType;
-      preview: string; // "" when the quoted message was recalled
-      recalled: boolean;
-      unavailable?: never;
-    }
-  | { seq: number; unavailable: true };
+export const quotedMessage = z.union([
+  z.object({
+    seq: z.number(),
+    senderId: z.string(),
+    type: messageType,
+    preview: z.string(), // "" when the quoted message was recalled
+    recalled: z.boolean(),
+    unavailable: z.undefined().optional(),
+  }),
+  z.object({ seq: z.number(), unavailable: z.literal(true) }),
+]);
+export type QuotedMessage = z.infer<typeof quotedMessage>;
 
-export interface Message {
-  conversationId: string;
-  seq: number;
-  id: string;
-  senderId: string;
-  clientId: string | null;
-  type: MessageType;
+export const message = z.object({
+  conversationId: z.string(),
+  seq: z.number(),
+  id: z.string(),
+  senderId: z.string(),
+  clientId: z.string().nullable(),
+  type: messageType,
   /** The typed body; null once recalled. */
-  body: Record<string, unknown> | null;
-  mentions: string[];
-  mentionAll: boolean;
-  replyTo: QuotedMessage | null;
-  forwarded: { conversationId: string; seq: number; senderId: string } | null;
-  createdAt: number;
-  recalledAt: number | null;
-  recalledBy: string | null;
-}
+  body: z.record(z.string(), z.unknown()).nullable(),
+  mentions: z.array(z.string()),
+  mentionAll: z.boolean(),
+  replyTo: quotedMessage.nullable(),
+  forwarded: z.object({ conversationId: z.string(), seq: z.number(), senderId: z.string() }).nullable(),
+  createdAt: z.number(),
+  recalledAt: z.number().nullable(),
+  recalledBy: z.string().nullable(),
+});
+export type Message = z.infer<typeof message>;
 
-export interface MessagePreview {
-  seq: number;
-  senderId: string;
-  type: MessageType;
-  text: string;
-  at: number;
-}
+export const messagePreview = z.object({
+  seq: z.number(),
+  senderId: z.string(),
+  type: messageType,
+  text: z.string(),
+  at: z.number(),
+});
+export type MessagePreview = z.infer<typeof messagePreview>;
 
-export interface Ack {
-  conversationId: string;
-  clientId: string;
-  seq: number;
-  id: string;
-  createdAt: number;
+export const ack = z.object({
+  conversationId: z.string(),
+  clientId: z.string(),
+  seq: z.number(),
+  id: z.string(),
+  createdAt: z.number(),
   /** True when this is a retry of a message already stored: nothing new was written. */
-  duplicate: boolean;
-}
+  duplicate: z.boolean(),
+});
+export type Ack = z.infer<typeof ack>;
 
 // ---- Socket frames --------------------------------------------------------------------
 // Client → server. `ref` is echoed on the reply (ack or error) so clients can match them.
@@ -140,29 +159,72 @@ export const sessionEndReason = z.enum(["signed_out", "password_changed", "repla
 export type SessionEndReason = z.infer<typeof sessionEndReason>;
 export const sessionEndedFrame = z.strictObject({ type: z.literal("session_ended"), reason: sessionEndReason });
 
-export type ServerFrame =
-  | { type: "ready"; userId: string; sessionId: string; serverTime: number }
-  | z.infer<typeof sessionEndedFrame>
-  | { type: "ack"; ref?: string; ack: Ack }
-  | { type: "message"; message: Message }
-  | { type: "read"; conversationId: string; reads: { userId: string; seq: number }[] }
-  | { type: "typing"; conversationId: string; userId: string }
-  | { type: "presence"; userId: string; online: boolean }
-  // To the person asked, when a friend request arrives (or is sent again).
-  | { type: "friend_request"; request: import("./contacts").FriendRequestView }
-  // To all of a user's devices when their contacts change (on any device, or by a new friend
-  // accepting): refetch the lists named. Carries no data, so a missed one costs only staleness.
-  | { type: "contacts"; changed: import("./contacts").ContactsList[] }
-  | { type: "pong" }
-  // Only to sockets that connected with `/ws?batch=1`: frames that were due at the same moment,
-  // in order. A client handles each of `frames` as if it had arrived alone.
-  | { type: "batch"; frames: ServerFrame[] }
-  // To the owner and admins when someone asks to join (a link under the approval policy, or an
-  // addition awaiting confirmation); once decided, to them and to the person who asked.
-  | { type: "join_request"; conversationId: string; request: import("./groups").JoinRequestView }
-  // To everyone in a face-to-face waiting room whenever it changes.
-  | { type: "face_to_face"; room: import("./groups").FaceToFaceRoom }
-  | { type: "error"; ref?: string; code: string; message: string };
+/**
+ * A shape owned by another schema module that has no zod schema yet (the REST views of
+ * schema/groups.ts and schema/contacts.ts): checked only to be an object, typed as that module
+ * says.
+ */
+const view = <T>(what: string) =>
+  z.custom<T>((v) => typeof v === "object" && v !== null && !Array.isArray(v), { message: `${what} must be an object` });
+
+/** The lists a `contacts` frame names (ContactsList in schema/contacts.ts, checked to match). */
+export const contactsList = z.enum(["friends", "requests", "blocks", "tags"]);
+void (true satisfies Same<z.infer<typeof contactsList>, import("./contacts").ContactsList>);
+
+const ref = z.string().optional();
+
+// Server → client, every frame but `batch`, one schema each.
+export const readyFrame = z.object({ type: z.literal("ready"), userId: z.string(), sessionId: z.string(), serverTime: z.number() });
+export const ackFrame = z.object({ type: z.literal("ack"), ref, ack });
+export const messageFrame = z.object({ type: z.literal("message"), message });
+export const readFrame = z.object({ type: z.literal("read"), conversationId: z.string(), reads: z.array(z.object({ userId: z.string(), seq: z.number() })) });
+export const typingFrame = z.object({ type: z.literal("typing"), conversationId: z.string(), userId: z.string() });
+export const presenceFrame = z.object({ type: z.literal("presence"), userId: z.string(), online: z.boolean() });
+/** To the person asked, when a friend request arrives (or is sent again). */
+export const friendRequestFrame = z.object({ type: z.literal("friend_request"), request: view<import("./contacts").FriendRequestView>("request") });
+/**
+ * To all of a user's devices when their contacts change (on any device, or by a new friend
+ * accepting): refetch the lists named. Carries no data, so a missed one costs only staleness.
+ */
+export const contactsFrame = z.object({ type: z.literal("contacts"), changed: z.array(contactsList) });
+export const pongFrame = z.object({ type: z.literal("pong") });
+/**
+ * To the owner and admins when someone asks to join (a link under the approval policy, or an
+ * addition awaiting confirmation); once decided, to them and to the person who asked.
+ */
+export const joinRequestFrame = z.object({ type: z.literal("join_request"), conversationId: z.string(), request: view<import("./groups").JoinRequestView>("request") });
+/** To everyone in a face-to-face waiting room whenever it changes. */
+export const faceToFaceFrame = z.object({ type: z.literal("face_to_face"), room: view<import("./groups").FaceToFaceRoom>("room") });
+export const errorFrame = z.object({ type: z.literal("error"), ref, code: z.string(), message: z.string() });
+
+/** A frame the server sends on its own (anything but a batch). */
+export const singleServerFrame = z.discriminatedUnion("type", [
+  readyFrame,
+  sessionEndedFrame,
+  ackFrame,
+  messageFrame,
+  readFrame,
+  typingFrame,
+  presenceFrame,
+  friendRequestFrame,
+  contactsFrame,
+  pongFrame,
+  joinRequestFrame,
+  faceToFaceFrame,
+  errorFrame,
+]);
+export type SingleServerFrame = z.infer<typeof singleServerFrame>;
+
+/**
+ * Only to sockets that connected with `/ws?batch=1`: frames that were due at the same moment,
+ * in order. A client handles each of `frames` as if it had arrived alone. Batches never nest
+ * (the gateway wraps frames that are each a single frame).
+ */
+export const batchFrame = z.object({ type: z.literal("batch"), frames: z.array(singleServerFrame) });
+
+/** Every server → client frame; what a client parses each socket message with. */
+export const serverFrame = z.discriminatedUnion("type", [...singleServerFrame.options, batchFrame]);
+export type ServerFrame = z.infer<typeof serverFrame>;
 
 /** Close codes the client acts on: refresh and reconnect, or stop. */
 export const CLOSE = {
@@ -201,28 +263,31 @@ export const memberSettingsBody = z
   .strictObject({ pinned: z.boolean().optional(), doNotDisturb: z.boolean().optional() })
   .refine((b) => Object.keys(b).length > 0, "Nothing to update");
 
-export interface ConversationSummary {
-  id: string;
-  kind: "direct" | "group";
-  name: string;
-  avatarMediaId: string | null;
-  peer: { id: string; nickname: string; avatarMediaId: string | null } | null;
-  memberCount: number;
-  lastSeq: number;
-  readSeq: number;
-  unread: number;
-  lastMessage: MessagePreview | null;
-  lastMessageAt: number | null;
-  pinned: boolean;
-  doNotDisturb: boolean;
-  muteAll: boolean;
-  dissolved: boolean;
-  role: "owner" | "admin" | "member";
-}
+/** One conversation of `GET /conversations`, as the caller sees it. */
+export const conversationSummary = z.object({
+  id: z.string(),
+  kind: z.enum(["direct", "group"]),
+  name: z.string(),
+  avatarMediaId: z.string().nullable(),
+  peer: z.object({ id: z.string(), nickname: z.string(), avatarMediaId: z.string().nullable() }).nullable(),
+  memberCount: z.number(),
+  lastSeq: z.number(),
+  readSeq: z.number(),
+  unread: z.number(),
+  lastMessage: messagePreview.nullable(),
+  lastMessageAt: z.number().nullable(),
+  pinned: z.boolean(),
+  doNotDisturb: z.boolean(),
+  muteAll: z.boolean(),
+  dissolved: z.boolean(),
+  role: z.enum(["owner", "admin", "member"]),
+});
+export type ConversationSummary = z.infer<typeof conversationSummary>;
 
-export interface HistoryPage {
-  messages: Message[];
+export const historyPage = z.object({
+  messages: z.array(message),
   /** True when more messages exist beyond this page in the direction asked. */
-  hasMore: boolean;
-  lastSeq: number;
-}
+  hasMore: z.boolean(),
+  lastSeq: z.number(),
+});
+export type HistoryPage = z.infer<typeof historyPage>;
