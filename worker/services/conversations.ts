@@ -3,6 +3,7 @@ import { and, desc, eq, inArray, ne, or, gt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { conversations, memberships, users } from "../../schema/d1";
 import type { ConversationSummary, MessagePreview } from "../../schema/protocol";
+import { directPolicy } from "../data/contacts";
 import type { Db } from "../db";
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
@@ -10,7 +11,6 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
-import { directPolicy } from "./contacts";
 
 const peerMembership = alias(memberships, "peer_membership");
 const peerUser = alias(users, "peer_user");
