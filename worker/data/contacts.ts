@@ -6,6 +6,7 @@ import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { blocks, friendships, users } from "../../schema/d1";
 import type { Db } from "../db";
 import { ApiError } from "../lib/errors";
+import { inChunks } from "../lib/sql";
 
 /** Why someone may not message the other in a direct chat (null: they may). */
 export type DirectRefusal = "blocked" | "not_friends" | "account_deleted" | null;
@@ -46,8 +47,7 @@ export async function requireAddableToGroup(d: Db, adderId: string, userIds: str
     throw new ApiError("blocked", `You cannot add ${people(blocked)}: one of you has blocked the other`, { blocked });
   }
   const friends = new Set<string>();
-  for (let i = 0; i < others.length; i += 90) {
-    const part = others.slice(i, i + 90);
+  for (const part of inChunks(others)) {
     const rows = await d.select({ id: friendships.friendId }).from(friendships).where(and(eq(friendships.userId, adderId), inArray(friendships.friendId, part))).all();
     for (const r of rows) friends.add(r.id);
   }

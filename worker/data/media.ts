@@ -7,13 +7,7 @@ import type { MessageType } from "../../schema/protocol";
 import { db } from "../db";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
-
-const IN_CHUNK = 90;
-function chunk<T>(items: T[], size = IN_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+import { inChunks } from "../lib/sql";
 
 /** The media a message body points at (the main media first, then its thumbnail or poster). */
 export function mediaIdsOf(type: MessageType, body: Record<string, unknown> | null): string[] {
@@ -25,7 +19,7 @@ export function mediaIdsOf(type: MessageType, body: Record<string, unknown> | nu
 export async function loadMedia(env: Env, ids: string[]): Promise<Map<string, Media>> {
   const d = db(env);
   const out = new Map<string, Media>();
-  for (const part of chunk([...new Set(ids)])) {
+  for (const part of inChunks([...new Set(ids)])) {
     for (const row of await d.select().from(media).where(and(inArray(media.id, part), isNull(media.deletedAt))).all()) out.set(row.id, row);
   }
   return out;

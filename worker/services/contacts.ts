@@ -14,6 +14,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { unwrap } from "../lib/result";
 import { conversationObject, gateway, groupByShard, shardOf } from "../lib/shards";
+import { inChunks } from "../lib/sql";
 import { requireUser, toPublicProfile } from "./accounts";
 import { directId, openDirect } from "./conversations";
 import * as ratelimit from "./ratelimit";
@@ -55,9 +56,7 @@ export async function strangersSettingChanged(env: Env, d: Db, userId: string) {
     join memberships p on p.conversation_id = m.conversation_id and p.user_id != m.user_id
     where m.user_id = ${userId}
       and not exists (select 1 from friendships f where f.user_id = m.user_id and f.friend_id = p.user_id)`);
-  for (let i = 0; i < rows.length; i += 8) {
-    await Promise.all(rows.slice(i, i + 8).map((r) => reportChange(env, r.id)));
-  }
+  for (const part of inChunks(rows, 8)) await Promise.all(part.map((r) => reportChange(env, r.id)));
 }
 
 async function isBlocked(d: Db, by: string, who: string) {
@@ -70,8 +69,7 @@ async function areFriends(d: Db, a: string, b: string) {
 
 async function profiles(d: Db, ids: string[]): Promise<Map<string, PublicProfile>> {
   const out = new Map<string, PublicProfile>();
-  for (let i = 0; i < ids.length; i += 90) {
-    const part = ids.slice(i, i + 90);
+  for (const part of inChunks(ids)) {
     for (const u of await d.select().from(users).where(inArray(users.id, part)).all()) out.set(u.id, toPublicProfile(u));
   }
   return out;

@@ -8,6 +8,7 @@ import { inviteProblem } from "../data/invites";
 import type { Db } from "../db";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
+import { randomFrom } from "../lib/ids";
 import { qrPngDataUrl, qrSvg } from "../lib/qr";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
@@ -17,15 +18,7 @@ export { inviteProblem, toJoinRequestView } from "../data/invites"; // re-export
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** 22 base62 characters from the CSPRNG: about 130 bits, not worth guessing. */
-export function newInviteCode(): string {
-  let out = "";
-  while (out.length < G.inviteCodeChars) {
-    for (const b of crypto.getRandomValues(new Uint8Array(32))) {
-      if (b < 248 && out.length < G.inviteCodeChars) out += BASE62[b % 62]; // 248 = 4 * 62: no modulo bias
-    }
-  }
-  return out;
-}
+export const newInviteCode = (): string => randomFrom(BASE62, G.inviteCodeChars);
 
 export const joinUrl = (env: Env, code: string) => `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/j/${code}`;
 

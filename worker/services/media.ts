@@ -16,6 +16,7 @@ import { signMediaUrl, urlExpiry } from "../lib/media-url";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
 import { sniff } from "../lib/sniff";
+import { batch, inChunks } from "../lib/sql";
 import { giveBack, take, type Limit, type Taken } from "./ratelimit";
 
 export { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../data/media"; // re-exported for the objects until they import data/
@@ -27,13 +28,6 @@ const FORMATS: Record<Exclude<MediaKind, "file">, string> = {
   voice: "AAC, M4A, MP3, WAV, AMR or SILK",
   video: "MP4, MOV or 3GP",
 };
-
-const IN_CHUNK = 90;
-function chunk<T>(items: T[], size = IN_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export function toMediaInfo(m: Media): MediaInfo {
   return {
@@ -234,7 +228,7 @@ export async function grantUrls(env: Env, userId: string, origin: string, mediaI
       .get();
     if (!member) throw new ApiError("forbidden", "You are not a member of this conversation");
     if (member.dissolvedAt === null) {
-      for (const part of chunk(rest)) {
+      for (const part of inChunks(rest)) {
         const refs = await d
           .selectDistinct({ mediaId: mediaRefs.mediaId })
           .from(mediaRefs)
@@ -245,7 +239,7 @@ export async function grantUrls(env: Env, userId: string, origin: string, mediaI
       rest = rest.filter((id) => !allowed.has(id));
     }
   }
-  for (const part of chunk(rest)) {
+  for (const part of inChunks(rest)) {
     for (const r of await d.select({ id: users.avatarMediaId }).from(users).where(inArray(users.avatarMediaId, part)).all()) allowed.add(r.id!);
     for (const r of await d.select({ id: conversations.avatarMediaId }).from(conversations).where(inArray(conversations.avatarMediaId, part)).all()) allowed.add(r.id!);
   }
@@ -277,11 +271,11 @@ export async function listOwnMedia(env: Env, userId: string, q: { before?: numbe
  */
 async function purge(env: Env, userId: string | null, ids: string[]) {
   const d = db(env);
-  for (const part of chunk(ids)) {
+  for (const part of inChunks(ids)) {
     await env.MEDIA.delete(part.map(r2Key));
     const groups = await d.select({ id: conversations.id }).from(conversations).where(inArray(conversations.avatarMediaId, part)).all();
     await Promise.all(groups.map(async (g) => unwrap(await conversationObject(env, g.id).avatarDeleted(part))));
-    await d.batch([
+    await batch(d, [
       d.delete(mediaRefs).where(inArray(mediaRefs.mediaId, part)),
       d.delete(media).where(inArray(media.id, part)),
       ...(userId ? [d.update(users).set({ avatarMediaId: null }).where(and(eq(users.id, userId), inArray(users.avatarMediaId, part)))] : []),
