@@ -57,6 +57,14 @@ export default defineConfig({
         },
       },
       {
+        // The layer and size rules of the source tree (docs/architecture.md), read from the files.
+        test: {
+          name: "architecture",
+          environment: "node",
+          include: ["tests/architecture/**/*.test.ts"],
+        },
+      },
+      {
         // Mini-program pages rendered by miniprogram-simulate (needs a DOM), WXML/WXSS through
         // WeChat's compilers, and the client core against a `wx` adapter.
         test: {

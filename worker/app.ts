@@ -5,15 +5,15 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
 import { randomString } from "./lib/ids";
-import { auth } from "./routes/auth";
-import { contactRoutes } from "./routes/contacts";
-import { conversationRoutes } from "./routes/conversations";
-import { faceToFaceRoutes } from "./routes/face-to-face";
-import { groupRoutes } from "./routes/groups";
-import { inviteRoutes, joinPage } from "./routes/invites";
-import { health } from "./routes/health";
-import { mediaRoutes } from "./routes/media";
-import { me, users } from "./routes/users";
+import { auth } from "./http/auth";
+import { contactRoutes } from "./http/contacts";
+import { conversationRoutes } from "./http/conversations";
+import { faceToFaceRoutes } from "./http/face-to-face";
+import { groupRoutes } from "./http/groups";
+import { inviteRoutes, joinPage } from "./http/invites";
+import { health } from "./http/health";
+import { mediaRoutes } from "./http/media";
+import { me, users } from "./http/users";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 

@@ -1,8 +1,8 @@
 import { app } from "./app";
 import { db } from "./db";
 import type { Env } from "./env";
-import { withMethodOverride } from "./lib/method-override";
-import { socketUpgrade } from "./routes/socket";
+import { withMethodOverride } from "./http/method-override";
+import { socketUpgrade } from "./http/socket";
 import { finishDeletions } from "./services/deletion";
 import { purgeUnsentMedia } from "./services/media";
 import { purgeOld } from "./services/ratelimit";

@@ -5,7 +5,7 @@ import { ERROR_STATUS } from "../../schema/errors";
 import { MESSAGE_LIMITS } from "../../schema/limits";
 import { ApiError, errorBody } from "../../worker/lib/errors";
 import { newId, randomString } from "../../worker/lib/ids";
-import { withMethodOverride } from "../../worker/lib/method-override";
+import { withMethodOverride } from "../../worker/http/method-override";
 import { previewText } from "../../worker/lib/preview";
 import { guard, unwrap } from "../../worker/lib/result";
 import { GATEWAY_SHARDS, groupByShard, shardOf } from "../../worker/lib/shards";

@@ -1,17 +1,13 @@
+// Hashing, random tokens, passwords (PBKDF2 over a peppered HMAC) and base64url for tokens,
+// signed URLs and stored hashes.
+import { base64url } from "jose";
 import { LIMITS } from "../../schema/limits";
 
 const enc = new TextEncoder();
 
-export function toBase64Url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function fromBase64Url(s: string): Uint8Array {
-  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
+/** Unpadded base64url (RFC 4648 §5), the encoding of JWTs: jose's codec, which the tokens use already. */
+export const toBase64Url = (bytes: Uint8Array): string => base64url.encode(bytes);
+export const fromBase64Url = (s: string): Uint8Array => base64url.decode(s);
 
 export function randomToken(bytes = 32): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));

@@ -1,76 +1,26 @@
 // Contacts: friend requests, mutual friendships (each side keeps its own remark and tags),
-// blocks, and the rule they put on direct chats. D1 is the source of truth; the direct
-// conversation's object caches the rule and is told when it changes (contactsChanged).
+// blocks, and telling direct chats when the rule these put on them changes. D1 is the source of
+// truth; the rule itself is read in data/contacts.ts, and the direct conversation's object
+// caches it and is told when it changes (reportChange).
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { PublicProfile } from "../../schema/api";
 import { CONTACT_LIMITS, type ContactsList, type FriendRequestView, type FriendView } from "../../schema/contacts";
 import { blocks, conversations, friendRequests, friendships, users } from "../../schema/d1";
 import type { ServerFrame } from "../../schema/protocol";
+import { blockedEitherWay } from "../data/contacts";
 import type { Db } from "../db";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { unwrap } from "../lib/result";
 import { conversationObject, gateway, groupByShard, shardOf } from "../lib/shards";
+import { inChunks } from "../lib/sql";
 import { requireUser, toPublicProfile } from "./accounts";
 import { directId, openDirect } from "./conversations";
 import * as ratelimit from "./ratelimit";
 import { listTags, prepareFriendTags } from "./tags";
 
-type Reason = "blocked" | "not_friends" | "account_deleted" | null;
-
-/** Why each of the two may not message the other in their direct chat (null: they may). */
-export async function directPolicy(d: Db, a: string, b: string): Promise<Map<string, Reason>> {
-  const [friendRows, blockRows, people] = await Promise.all([
-    d.select({ userId: friendships.userId }).from(friendships).where(or(and(eq(friendships.userId, a), eq(friendships.friendId, b)), and(eq(friendships.userId, b), eq(friendships.friendId, a)))).all(),
-    d.select({ userId: blocks.userId, blockedId: blocks.blockedId }).from(blocks).where(or(and(eq(blocks.userId, a), eq(blocks.blockedId, b)), and(eq(blocks.userId, b), eq(blocks.blockedId, a)))).all(),
-    d.select({ id: users.id, allowStrangers: users.allowStrangers, deletedAt: users.deletedAt }).from(users).where(inArray(users.id, [a, b])).all(),
-  ]);
-  const friends = friendRows.length === 2;
-  const open = new Map(people.map((p) => [p.id, p.allowStrangers]));
-  const deleted = new Set(people.filter((p) => p.deletedAt !== null).map((p) => p.id));
-  const reason = (sender: string, recipient: string): Reason => {
-    if (deleted.has(recipient)) return "account_deleted";
-    if (blockRows.some((r) => r.userId === recipient && r.blockedId === sender)) return "blocked";
-    if (!friends && !open.get(recipient)) return "not_friends";
-    return null;
-  };
-  return new Map([
-    [a, reason(a, b)],
-    [b, reason(b, a)],
-  ]);
-}
-
-/**
- * Only friends may be put in a group (strangers join by the group's QR code or face to face):
- * the adder must be friends with each of `userIds`, with no block either way. Callers check
- * before writing anything, so a refusal adds nobody.
- */
-export async function requireAddableToGroup(d: Db, adderId: string, userIds: string[]) {
-  const others = [...new Set(userIds)].filter((id) => id !== adderId);
-  if (others.length === 0) return;
-  const hidden = await blockedEitherWay(d, adderId);
-  const blocked = others.filter((id) => hidden.has(id));
-  if (blocked.length > 0) {
-    throw new ApiError("blocked", `You cannot add ${people(blocked)}: one of you has blocked the other`, { blocked });
-  }
-  const friends = new Set<string>();
-  for (let i = 0; i < others.length; i += 90) {
-    const part = others.slice(i, i + 90);
-    const rows = await d.select({ id: friendships.friendId }).from(friendships).where(and(eq(friendships.userId, adderId), inArray(friendships.friendId, part))).all();
-    for (const r of rows) friends.add(r.id);
-  }
-  const notFriends = others.filter((id) => !friends.has(id));
-  if (notFriends.length > 0) {
-    throw new ApiError(
-      "not_friends",
-      `You can add only your friends to a group: ${people(notFriends)} ${notFriends.length === 1 ? "is not your friend" : "are not your friends"}. They can join with an invitation to the group`,
-      { notFriends },
-    );
-  }
-}
-
-const people = (ids: string[]) => (ids.length === 1 ? "1 person" : `${ids.length} people`);
+export { directPolicy, friendIdsOf, requireAddableToGroup } from "../data/contacts"; // re-exported for the objects until they import data/
 
 /**
  * Reports a contacts change to a direct chat's object. D1 already holds the change, so a failed
@@ -106,9 +56,7 @@ export async function strangersSettingChanged(env: Env, d: Db, userId: string) {
     join memberships p on p.conversation_id = m.conversation_id and p.user_id != m.user_id
     where m.user_id = ${userId}
       and not exists (select 1 from friendships f where f.user_id = m.user_id and f.friend_id = p.user_id)`);
-  for (let i = 0; i < rows.length; i += 8) {
-    await Promise.all(rows.slice(i, i + 8).map((r) => reportChange(env, r.id)));
-  }
+  for (const part of inChunks(rows, 8)) await Promise.all(part.map((r) => reportChange(env, r.id)));
 }
 
 async function isBlocked(d: Db, by: string, who: string) {
@@ -121,8 +69,7 @@ async function areFriends(d: Db, a: string, b: string) {
 
 async function profiles(d: Db, ids: string[]): Promise<Map<string, PublicProfile>> {
   const out = new Map<string, PublicProfile>();
-  for (let i = 0; i < ids.length; i += 90) {
-    const part = ids.slice(i, i + 90);
+  for (const part of inChunks(ids)) {
     for (const u of await d.select().from(users).where(inArray(users.id, part)).all()) out.set(u.id, toPublicProfile(u));
   }
   return out;
@@ -387,26 +334,4 @@ async function presenceBetween(env: Env, a: string, b: string, visible: boolean)
   const tell = (to: string, about: string) =>
     online.has(to) ? gateway(env, shardOf(to)).deliver([to], [JSON.stringify({ type: "presence", userId: about, online: visible && online.has(about) } satisfies ServerFrame)]) : 0;
   await Promise.allSettled([tell(a, b), tell(b, a)]);
-}
-
-/**
- * Friends of `userId` (people who have them as a friend) with no block between them in either
- * direction: presence goes to them. Blocking keeps the friendship, so it must be excluded here.
- */
-export async function friendIdsOf(d: Db, userId: string): Promise<string[]> {
-  const rows = await d.all<{ id: string }>(sql`
-    select f.user_id as id from friendships f
-    where f.friend_id = ${userId}
-      and not exists (select 1 from blocks b where (b.user_id = f.user_id and b.blocked_id = f.friend_id) or (b.user_id = f.friend_id and b.blocked_id = f.user_id))`);
-  return rows.map((r) => r.id);
-}
-
-/** Which of `userId`'s contacts are blocked by them or have blocked them: no presence either way. */
-async function blockedEitherWay(d: Db, userId: string): Promise<Set<string>> {
-  const rows = await d
-    .select({ userId: blocks.userId, blockedId: blocks.blockedId })
-    .from(blocks)
-    .where(or(eq(blocks.userId, userId), eq(blocks.blockedId, userId)))
-    .all();
-  return new Set(rows.map((r) => (r.userId === userId ? r.blockedId : r.userId)));
 }

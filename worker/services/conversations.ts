@@ -3,6 +3,7 @@ import { and, desc, eq, inArray, ne, or, gt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { conversations, memberships, users } from "../../schema/d1";
 import type { ConversationSummary, MessagePreview } from "../../schema/protocol";
+import { directPolicy } from "../data/contacts";
 import type { Db } from "../db";
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
@@ -10,7 +11,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
-import { directPolicy } from "./contacts";
+import { inChunks } from "../lib/sql";
 
 const peerMembership = alias(memberships, "peer_membership");
 const peerUser = alias(users, "peer_user");
@@ -78,8 +79,7 @@ export async function requireMembership(d: Db, userId: string, conversationId: s
 
 export async function requireUsers(d: Db, ids: string[]) {
   const found = new Set<string>();
-  for (let i = 0; i < ids.length; i += 90) {
-    const part = ids.slice(i, i + 90);
+  for (const part of inChunks(ids)) {
     for (const r of await d.select({ id: users.id }).from(users).where(inArray(users.id, part)).all()) found.add(r.id);
   }
   const missing = ids.find((id) => !found.has(id));

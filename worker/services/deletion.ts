@@ -20,6 +20,7 @@ import { db, type Db } from "../db";
 import type { Env } from "../env";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
+import { inChunks } from "../lib/sql";
 import { contactsChanged, reportChange } from "./contacts";
 import { deleteAllMedia } from "./media";
 import { closeSessionSockets } from "./sessions";
@@ -29,7 +30,7 @@ const PARALLEL = 8;
 
 async function inBatches<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
-  for (let i = 0; i < items.length; i += PARALLEL) out.push(...(await Promise.all(items.slice(i, i + PARALLEL).map(fn))));
+  for (const part of inChunks(items, PARALLEL)) out.push(...(await Promise.all(part.map(fn))));
   return out;
 }
 

@@ -7,6 +7,7 @@ import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
+import { inChunks } from "../lib/sql";
 
 const ROLE_ORDER = { owner: 0, admin: 1, member: 2 } as const;
 
@@ -16,8 +17,7 @@ export async function groupInfo(env: Env, userId: string, conversationId: string
   const profiles = new Map<string, { nickname: string; avatarMediaId: string | null }>();
   const ids = members.map((m) => m.userId);
   const d = db(env);
-  for (let i = 0; i < ids.length; i += 90) {
-    const part = ids.slice(i, i + 90);
+  for (const part of inChunks(ids)) {
     for (const u of await d.select({ id: users.id, nickname: users.nickname, avatarMediaId: users.avatarMediaId }).from(users).where(inArray(users.id, part)).all()) {
       profiles.set(u.id, u);
     }

@@ -1,55 +1,26 @@
-// Invite codes and join requests: the pieces shared by the routes and the conversation object
-// (which alone writes membership, so accepting an invite runs there under its mutex).
+// Invite codes: making them (through the group's object, which checks who may), their views and
+// QR codes, and previewing one before joining. Whether an invite is usable is data/invites.ts.
 import { and, eq } from "drizzle-orm";
-import { conversations, invites, memberships, type Conversation, type Invite, type JoinRequest } from "../../schema/d1";
-import { type CreatedInvite, type InvitePreview, type InviteView, type JoinRequestView } from "../../schema/groups";
+import { conversations, invites, memberships, type Conversation, type Invite } from "../../schema/d1";
+import type { CreatedInvite, InvitePreview, InviteView } from "../../schema/groups";
 import { GROUP_LIMITS as G } from "../../schema/limits";
+import { inviteProblem } from "../data/invites";
 import type { Db } from "../db";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
+import { randomFrom } from "../lib/ids";
 import { qrPngDataUrl, qrSvg } from "../lib/qr";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
 
+export { inviteProblem, toJoinRequestView } from "../data/invites"; // re-exported for the objects until they import data/
+
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** 22 base62 characters from the CSPRNG: about 130 bits, not worth guessing. */
-export function newInviteCode(): string {
-  let out = "";
-  while (out.length < G.inviteCodeChars) {
-    for (const b of crypto.getRandomValues(new Uint8Array(32))) {
-      if (b < 248 && out.length < G.inviteCodeChars) out += BASE62[b % 62]; // 248 = 4 * 62: no modulo bias
-    }
-  }
-  return out;
-}
+export const newInviteCode = (): string => randomFrom(BASE62, G.inviteCodeChars);
 
 export const joinUrl = (env: Env, code: string) => `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/j/${code}`;
-
-/** Why an invite cannot be used now, most fundamental first; null when it can. */
-export function inviteProblem(inv: Invite, group: Pick<Conversation, "dissolvedAt" | "joinPolicy">, now: number): ApiError | null {
-  if (group.dissolvedAt !== null) return new ApiError("group_dissolved", "This group has been dissolved");
-  if (inv.revokedAt !== null) return new ApiError("invite_revoked", "This invite was revoked; ask for a new one");
-  if (inv.expiresAt <= now) return new ApiError("invite_expired", "This invite has expired; ask for a new one");
-  if (inv.maxUses !== null && inv.uses >= inv.maxUses) return new ApiError("invite_used_up", "This invite has been used as often as allowed");
-  if (group.joinPolicy === "invite_only") return new ApiError("join_closed", "This group is invite-only: a member has to add you");
-  return null;
-}
-
-export function toJoinRequestView(r: JoinRequest): JoinRequestView {
-  return {
-    id: r.id,
-    conversationId: r.conversationId,
-    userId: r.userId,
-    invitedBy: r.invitedBy,
-    inviteCode: r.inviteCode,
-    message: r.message,
-    status: r.status,
-    createdAt: r.createdAt,
-    decidedBy: r.decidedBy,
-    decidedAt: r.decidedAt,
-  };
-}
 
 export function toInviteView(env: Env, r: Invite): InviteView {
   return {

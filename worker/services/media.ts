@@ -1,11 +1,12 @@
-// Media on R2: uploads (checked from their bytes), who may reference and fetch them, deletion.
+// Media on R2: uploads (checked from their bytes), quotas, download URLs, deletion. What a message
+// may carry and the refs it leaves are data/media.ts (the conversation object needs them too).
 // D1's `media` row is the index (owner, kind, size, sha256); `media_refs` records the
 // conversations and seqs a media was sent at, which is what lets other members fetch it.
 import { and, desc, eq, gte, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
 import { conversations, media, mediaRefs, memberships, users, type Media } from "../../schema/d1";
 import { MEDIA_LIMITS } from "../../schema/limits";
 import { maxBytesFor, type MediaInfo, type MediaKind, type MediaUrl, type MediaUrlsResponse, type UploadFields } from "../../schema/media";
-import type { MessageType } from "../../schema/protocol";
+import { loadMedia } from "../data/media";
 import { db, type Db } from "../db";
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
@@ -15,7 +16,10 @@ import { signMediaUrl, urlExpiry } from "../lib/media-url";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
 import { sniff } from "../lib/sniff";
+import { batch, inChunks } from "../lib/sql";
 import { giveBack, take, type Limit, type Taken } from "./ratelimit";
+
+export { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../data/media"; // re-exported for the objects until they import data/
 
 export const r2Key = (mediaId: string) => `media/${mediaId}`;
 
@@ -24,13 +28,6 @@ const FORMATS: Record<Exclude<MediaKind, "file">, string> = {
   voice: "AAC, M4A, MP3, WAV, AMR or SILK",
   video: "MP4, MOV or 3GP",
 };
-
-const IN_CHUNK = 90;
-function chunk<T>(items: T[], size = IN_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export function toMediaInfo(m: Media): MediaInfo {
   return {
@@ -200,73 +197,6 @@ export async function storeUpload(env: Env, ownerId: string, bytes: Uint8Array, 
 
 // ---- references from messages and profiles ---------------------------------------------
 
-/** The media a message body points at (the main media first, then its thumbnail or poster). */
-export function mediaIdsOf(type: MessageType, body: Record<string, unknown> | null): string[] {
-  if (!body || (type !== "image" && type !== "voice" && type !== "video" && type !== "file")) return [];
-  return [body.mediaId, body.thumbMediaId, body.posterMediaId].filter((v): v is string => typeof v === "string");
-}
-
-async function loadMedia(env: Env, ids: string[]): Promise<Map<string, Media>> {
-  const d = db(env);
-  const out = new Map<string, Media>();
-  for (const part of chunk([...new Set(ids)])) {
-    for (const row of await d.select().from(media).where(and(inArray(media.id, part), isNull(media.deletedAt))).all()) out.set(row.id, row);
-  }
-  return out;
-}
-
-/**
- * A message may only carry media its sender uploaded, of the kind its type says; a thumbnail
- * or poster must be the picture uploaded as that media's preview. Returns the ids to record.
- */
-export async function checkMessageMedia(env: Env, senderId: string, type: MessageType, body: Record<string, unknown>): Promise<string[]> {
-  const ids = mediaIdsOf(type, body);
-  if (ids.length === 0) return ids;
-  const rows = await loadMedia(env, ids);
-  const own = (id: string, what: string) => {
-    const row = rows.get(id);
-    if (!row || row.ownerId !== senderId) throw new ApiError("forbidden", `${what}: you can only send media you uploaded`);
-    return row;
-  };
-  const main = own(body.mediaId as string, "mediaId");
-  if (main.previewOf !== null) throw new ApiError("invalid_request", "mediaId: that is a thumbnail, not the media itself");
-  if (type !== "file" && main.kind !== type) throw new ApiError("invalid_request", `mediaId: a ${type} message needs ${type} media, not ${main.kind}`);
-  if (type === "file" && body.size !== main.size) throw new ApiError("invalid_request", `size: the file has ${main.size} bytes`);
-  for (const field of ["thumbMediaId", "posterMediaId"] as const) {
-    const previewId = body[field];
-    if (typeof previewId !== "string") continue;
-    if (own(previewId, field).previewOf !== main.id) throw new ApiError("invalid_request", `${field}: upload it with previewOf=${main.id}`);
-  }
-  return ids;
-}
-
-/**
- * A forward carries media the forwarder could read but did not upload: the picture, voice, video
- * or file itself must still exist; a deleted thumbnail or poster is left out of the record.
- */
-export async function checkForwardMedia(env: Env, mediaIds: string[]): Promise<string[]> {
-  const rows = await loadMedia(env, mediaIds);
-  if (!rows.has(mediaIds[0]!)) throw new ApiError("not_found", "The media in that message was deleted by its sender");
-  return mediaIds.filter((id) => rows.has(id));
-}
-
-/**
- * Records where media was sent. Called after the message is appended, so it must not fail on
- * media deleted since the check: only ids still in `media` are recorded (deleted ones have no
- * bytes to fetch anyway).
- */
-export async function recordRefs(env: Env, conversationId: string, seq: number, mediaIds: string[]) {
-  if (mediaIds.length === 0) return;
-  await db(env).run(
-    sql`insert into ${mediaRefs} (media_id, conversation_id, seq) select ${media.id}, ${conversationId}, ${seq} from ${media} where ${inArray(media.id, [...new Set(mediaIds)])} on conflict do nothing`,
-  );
-}
-
-/** A recalled message's media stops being reachable through that conversation. */
-export async function dropRefs(env: Env, conversationId: string, seq: number) {
-  await db(env).delete(mediaRefs).where(and(eq(mediaRefs.conversationId, conversationId), eq(mediaRefs.seq, seq)));
-}
-
 /** For avatars (a user's own, a group's): a picture the caller uploaded. */
 export async function requireOwnImage(env: Env, userId: string, mediaId: string): Promise<Media> {
   const row = (await loadMedia(env, [mediaId])).get(mediaId);
@@ -298,7 +228,7 @@ export async function grantUrls(env: Env, userId: string, origin: string, mediaI
       .get();
     if (!member) throw new ApiError("forbidden", "You are not a member of this conversation");
     if (member.dissolvedAt === null) {
-      for (const part of chunk(rest)) {
+      for (const part of inChunks(rest)) {
         const refs = await d
           .selectDistinct({ mediaId: mediaRefs.mediaId })
           .from(mediaRefs)
@@ -309,7 +239,7 @@ export async function grantUrls(env: Env, userId: string, origin: string, mediaI
       rest = rest.filter((id) => !allowed.has(id));
     }
   }
-  for (const part of chunk(rest)) {
+  for (const part of inChunks(rest)) {
     for (const r of await d.select({ id: users.avatarMediaId }).from(users).where(inArray(users.avatarMediaId, part)).all()) allowed.add(r.id!);
     for (const r of await d.select({ id: conversations.avatarMediaId }).from(conversations).where(inArray(conversations.avatarMediaId, part)).all()) allowed.add(r.id!);
   }
@@ -341,11 +271,11 @@ export async function listOwnMedia(env: Env, userId: string, q: { before?: numbe
  */
 async function purge(env: Env, userId: string | null, ids: string[]) {
   const d = db(env);
-  for (const part of chunk(ids)) {
+  for (const part of inChunks(ids)) {
     await env.MEDIA.delete(part.map(r2Key));
     const groups = await d.select({ id: conversations.id }).from(conversations).where(inArray(conversations.avatarMediaId, part)).all();
     await Promise.all(groups.map(async (g) => unwrap(await conversationObject(env, g.id).avatarDeleted(part))));
-    await d.batch([
+    await batch(d, [
       d.delete(mediaRefs).where(inArray(mediaRefs.mediaId, part)),
       d.delete(media).where(inArray(media.id, part)),
       ...(userId ? [d.update(users).set({ avatarMediaId: null }).where(and(eq(users.id, userId), inArray(users.avatarMediaId, part)))] : []),

@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import { validator } from "hono/validator";
 import type { z } from "zod";
 import { LIMITS } from "../../schema/limits";
-import { ApiError } from "./errors";
+import { ApiError } from "../lib/errors";
 
 function describe(error: z.ZodError) {
   const details = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));

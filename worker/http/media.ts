@@ -9,8 +9,8 @@ import type { AppEnv } from "../env";
 import { ApiError, errorBody } from "../lib/errors";
 import { verifyMediaUrl } from "../lib/media-url";
 import { boundaryOf, fieldsBeforeFile, parseMultipart } from "../lib/multipart";
-import { jsonBody, queryParams } from "../lib/validate";
-import { requireAuth } from "../middleware/auth";
+import { jsonBody, queryParams } from "./validate";
+import { requireAuth } from "./middleware";
 import { deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, releaseUpload, reserveUpload, storeUpload, uploadCap, type UploadQuota } from "../services/media";
 
 function idParam(raw: string): string {

@@ -7,7 +7,7 @@ import { db } from "../db";
 import type { AuthContext, Env } from "../env";
 import { ApiError, errorBody } from "../lib/errors";
 import { gatewayFor } from "../lib/shards";
-import { bearerToken } from "../middleware/auth";
+import { bearerToken } from "./middleware";
 import { sessionState, verifyAccessToken } from "../services/tokens";
 
 const SUBPROTOCOL = "qun";

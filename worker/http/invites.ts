@@ -7,8 +7,8 @@ import { ApiError } from "../lib/errors";
 import { qrPng, qrSvg } from "../lib/qr";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
-import { jsonBody } from "../lib/validate";
-import { requireAuth } from "../middleware/auth";
+import { jsonBody } from "./validate";
+import { requireAuth } from "./middleware";
 import { joinUrl, previewInvite, usableInvite } from "../services/invites";
 
 function codeParam(raw: string): string {

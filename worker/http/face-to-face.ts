@@ -8,8 +8,8 @@ import { db } from "../db";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
-import { jsonBody } from "../lib/validate";
-import { requireAuth } from "../middleware/auth";
+import { jsonBody } from "./validate";
+import { requireAuth } from "./middleware";
 import { faceToFaceObject } from "../objects/face-to-face";
 import { take } from "../services/ratelimit";
 

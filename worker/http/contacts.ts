@@ -5,8 +5,8 @@ import { userId as userIdSchema } from "../../schema/protocol";
 import { db } from "../db";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
-import { jsonBody } from "../lib/validate";
-import { requireAuth } from "../middleware/auth";
+import { jsonBody } from "./validate";
+import { requireAuth } from "./middleware";
 import * as contacts from "../services/contacts";
 import * as tags from "../services/tags";
 

@@ -6,8 +6,8 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
-import { jsonBody, queryParams } from "../lib/validate";
-import { requireAuth } from "../middleware/auth";
+import { jsonBody, queryParams } from "./validate";
+import { requireAuth } from "./middleware";
 import * as service from "../services/conversations";
 
 function idParam(raw: string): string {
