@@ -13,6 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 interface Mutant {
   id: string;
@@ -158,7 +159,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: "invite-used-up",
     invariant: "an invite stops at its use limit",
-    file: "worker/services/invites.ts",
+    file: "worker/data/invites.ts",
     search: "inv.uses >= inv.maxUses",
     replace: "inv.uses > inv.maxUses",
     tests: ["tests/worker/invites.test.ts"],
@@ -166,7 +167,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: "invite-expired",
     invariant: "an expired invite is refused",
-    file: "worker/services/invites.ts",
+    file: "worker/data/invites.ts",
     search: "if (inv.expiresAt <= now)",
     replace: "if (inv.expiresAt <= now - 86_400_000)",
     tests: ["tests/worker/invites.test.ts"],
@@ -175,8 +176,8 @@ export const MUTANTS: Mutant[] = [
     id: "refresh-reuse",
     invariant: "a refresh token used twice revokes the session (rotation)",
     file: "worker/services/tokens.ts",
-    search: "if (claimed.length === 0) {",
-    replace: "if (claimed.length === 0 && false) {",
+    search: "if (!retry) {",
+    replace: "if (!retry && false) {",
     tests: ["tests/worker/tokens.test.ts"],
   },
   {
@@ -315,4 +316,5 @@ function main() {
   if (killed !== results.length) process.exitCode = 1;
 }
 
-main();
+// Run as a script only: tests import MUTANTS to check every search string still matches.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -39,6 +39,8 @@ describe("sockets ending, against wrangler dev", () => {
     const rotated = await http.post("/auth/refresh", { refreshToken: me.refreshToken });
     expect(rotated.status).toBe(200);
     const device = await Device.connect(http.baseUrl, rotated.body.accessToken);
+    // The successor is used, so presenting the first token again is a reuse, not a lost answer's retry.
+    expect((await http.post("/auth/refresh", { refreshToken: rotated.body.refreshToken })).status).toBe(200);
     const reused = await http.post("/auth/refresh", { refreshToken: me.refreshToken });
     expect([reused.status, reused.body.error.code]).toEqual([401, "token_revoked"]);
     await device.next((f) => f.type === "session_ended" && f.reason === "revoked", 2_000);
