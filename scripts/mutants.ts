@@ -24,7 +24,7 @@ interface Mutant {
   tests: string[];
 }
 
-const W = "worker/objects/conversation.ts";
+const W = "worker/conversation/object.ts";
 
 export const MUTANTS: Mutant[] = [
   {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MESSAGE_LIMITS } from "../../schema/limits";
 import type { ServerFrame } from "../../schema/protocol";
-import { batchFrames } from "../../worker/objects/gateway";
+import { batchFrames } from "../../worker/gateway/object";
 import { gatewayFor } from "../../worker/lib/shards";
 import { createGroup, makeUsers, sendText, SocketClient } from "./chat-helpers";
 

@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { conversationObject } from "../../worker/lib/shards";
-import { DIRECT_RULES_RECHECK_MS, type ConversationObject } from "../../worker/objects/conversation";
+import { DIRECT_RULES_RECHECK_MS, type ConversationObject } from "../../worker/conversation/object";
 import { makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, expectError } from "./helpers";
 

@@ -18,7 +18,7 @@ import { db as d1 } from "../db";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
-import type { ReadResult } from "./gateway";
+import type { ReadResult } from "../gateway/object";
 import { previewText } from "../lib/preview";
 import { guard, type Result } from "../lib/result";
 import { gateway, groupByShard, shardOf } from "../lib/shards";
