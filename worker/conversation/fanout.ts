@@ -4,7 +4,7 @@
 // whatever queued up while the previous flush was in flight.
 import type { MemberRow } from "../../schema/conversation";
 import type { Message, ServerFrame } from "../../schema/protocol";
-import type { ReadResult } from "../gateway/object";
+import type { ReadResult } from "../gateway/reads";
 import { guard } from "../lib/result";
 import { gateway, groupByShard } from "../lib/shards";
 import { quoteSeenBy } from "./log";
@@ -230,7 +230,7 @@ export class Fanout {
   /** One push call per shard; failures are logged (devices repair from seq). Returns the calls made. */
   async toShards(byShard: Map<number, string[]>, frames: string[]): Promise<number> {
     const shards = [...byShard.keys()];
-    const results = await Promise.allSettled(shards.map((shard) => this.gateway(shard).deliver(byShard.get(shard)!, frames)));
+    const results = await Promise.allSettled(shards.map((shard) => this.gateway(shard).push(byShard.get(shard)!, frames)));
     results.forEach((r, i) => {
       if (r.status === "fulfilled") return;
       this.gateways.delete(shards[i]!); // a stub that threw stays broken: the next call makes a new one

@@ -16,7 +16,7 @@ import type { Invite, JoinRequest } from "../../schema/d1";
 import type { AcceptInviteResult, JoinRequestView, UpdateGroupInput } from "../../schema/groups";
 import type { Ack, HistoryPage, Message, SendInput } from "../../schema/protocol";
 import type { Env } from "../env";
-import type { ReadResult } from "../gateway/object";
+import type { ReadResult } from "../gateway/reads";
 import { guard, type Result } from "../lib/result";
 import { befriended, contactsChanged, typing } from "./direct-rules";
 import { receipts } from "./fanout";

@@ -150,7 +150,7 @@ export class FaceToFaceObject extends DurableObject<Env> {
     const frame = JSON.stringify({ type: "face_to_face", room: view(room) } satisfies ServerFrame);
     const byShard = new Map<number, string[]>();
     for (const m of room.members) byShard.set(shardOf(m.userId), [...(byShard.get(shardOf(m.userId)) ?? []), m.userId]);
-    this.ctx.waitUntil(Promise.allSettled([...byShard].map(([shard, ids]) => gateway(this.env, shard).deliver(ids, [frame]))));
+    this.ctx.waitUntil(Promise.allSettled([...byShard].map(([shard, ids]) => gateway(this.env, shard).push(ids, [frame]))));
   }
 }
 
