@@ -3,8 +3,8 @@
 // → each write is durable before its reply leaves (output gate) → a background flush copies
 // the summary to D1 and then pushes frames to the gateway shards, batching whatever queued
 // up while the previous flush was in flight.
-// This file is the RPC surface only (RPC methods must live on the class): each method checks
-// nothing itself and hands the call to its room, with the state in one ConversationState:
+// This file is the RPC surface only (RPC methods must live on the class): each method is a few
+// lines handing the call to its room, with the state in one ConversationState (state.ts):
 //   log.ts           messages: append, retries, history, one message, quotes, recall
 //   membership.ts    creation, roles, nicknames, mutes, settings, leaving, removal, dissolving
 //   joining.ts       adding people, invites, join requests, face-to-face joins (D1 rows)

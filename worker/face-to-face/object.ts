@@ -13,7 +13,7 @@ import { ApiError } from "../lib/errors";
 import { newId, randomString } from "../lib/ids";
 import { Mutex } from "../lib/mutex";
 import { guard, unwrap, type Result } from "../lib/result";
-import { conversationObject, gateway, shardOf } from "../lib/shards";
+import { conversationObject, gateway, groupByShard } from "../lib/shards";
 
 interface Room extends FaceToFaceRoom {
   latitude: number;
@@ -148,8 +148,7 @@ export class FaceToFaceObject extends DurableObject<Env> {
   /** Everyone in the room sees the same list, live over their sockets. */
   private announce(room: Room) {
     const frame = JSON.stringify({ type: "face_to_face", room: view(room) } satisfies ServerFrame);
-    const byShard = new Map<number, string[]>();
-    for (const m of room.members) byShard.set(shardOf(m.userId), [...(byShard.get(shardOf(m.userId)) ?? []), m.userId]);
+    const byShard = groupByShard(room.members.map((m) => m.userId));
     this.ctx.waitUntil(Promise.allSettled([...byShard].map(([shard, ids]) => gateway(this.env, shard).push(ids, [frame]))));
   }
 }
