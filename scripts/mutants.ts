@@ -25,13 +25,17 @@ interface Mutant {
   tests: string[];
 }
 
-const W = "worker/objects/conversation.ts";
+const LOG = "worker/conversation/log.ts";
+const FANOUT = "worker/conversation/fanout.ts";
+const JOINING = "worker/conversation/joining.ts";
+const MEMBERSHIP = "worker/conversation/membership.ts";
+const DIRECT = "worker/conversation/direct-rules.ts";
 
 export const MUTANTS: Mutant[] = [
   {
     id: "muted-admin",
     invariant: "a muted admin cannot post",
-    file: W,
+    file: LOG,
     search: "if (member.mutedUntil !== null && member.mutedUntil > now)",
     replace: 'if (member.role === "member" && member.mutedUntil !== null && member.mutedUntil > now)',
     tests: ["tests/worker/groups-admin.test.ts"],
@@ -39,7 +43,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: "mute-all-everyone",
     invariant: "mute-all silences members only, not the owner and admins",
-    file: W,
+    file: LOG,
     search: 'if (member.role === "member" && m.muteAll)',
     replace: "if (m.muteAll)",
     tests: ["tests/worker/groups-admin.test.ts"],
@@ -47,7 +51,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: "admin-recalls-admin",
     invariant: "an admin cannot recall another admin's message",
-    file: W,
+    file: LOG,
     search: '(actor.role === "admin" && senderRole === "member")',
     replace: '(actor.role === "admin" && senderRole !== "owner")',
     tests: ["tests/worker/messages.test.ts"],
@@ -55,7 +59,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: "recall-window",
     invariant: "your own message can be recalled only within 2 minutes",
-    file: W,
+    file: LOG,
     search: "if (now - row.createdAt > L.recallWindowMs)",
     replace: "if (now - row.createdAt > L.recallWindowMs * 1000)",
     tests: ["tests/worker/messages.test.ts"],
@@ -63,7 +67,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: "push-before-summary",
     invariant: "no device hears of a message before its conversation list shows it",
-    file: W,
+    file: FANOUT,
     search: "await this.writeSummary(reads);",
     replace: "void this.writeSummary(reads).catch(() => (this.summaryDirty = true));",
     tests: ["tests/worker/sync.test.ts"],
@@ -71,7 +75,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: "history-setting-ignored",
     invariant: "with new members see history on, a member added later reads earlier history",
-    file: W,
+    file: JOINING,
     search: "const visibleFromSeq = m.newMembersSeeHistory ? 1 : joinSeq;",
     replace: "const visibleFromSeq = joinSeq;",
     tests: ["tests/worker/history-visibility.test.ts"],
@@ -79,7 +83,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: "history-always-open",
     invariant: "with it off (the default), history before joining stays hidden",
-    file: W,
+    file: JOINING,
     search: "const visibleFromSeq = m.newMembersSeeHistory ? 1 : joinSeq;",
     replace: "const visibleFromSeq = 1;",
     tests: ["tests/worker/messages.test.ts", "tests/worker/media-download.test.ts"],
@@ -87,7 +91,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: "history-floor",
     invariant: "history pages start at the member's first visible seq",
-    file: W,
+    file: LOG,
     search: "const floor = member.visibleFromSeq;",
     replace: "const floor = 1;",
     tests: ["tests/worker/messages.test.ts"],
@@ -95,7 +99,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: "reply-before-join",
     invariant: "a member cannot quote a message from before they joined while history is hidden",
-    file: W,
+    file: LOG,
     search: "if (!target || input.replyTo < member.visibleFromSeq)",
     replace: "if (!target)",
     tests: ["tests/worker/history-visibility.test.ts"],
@@ -103,23 +107,23 @@ export const MUTANTS: Mutant[] = [
   {
     id: "cap-500-one-past",
     invariant: "a group holds 500: one more is refused with nothing written",
-    file: W,
-    search: "if (this.members.size + userIds.length > L.groupMembersMax) {",
-    replace: "if (this.members.size + userIds.length - 1 > L.groupMembersMax) {",
+    file: JOINING,
+    search: "if (s.members.size + userIds.length > L.groupMembersMax) {",
+    replace: "if (s.members.size + userIds.length - 1 > L.groupMembersMax) {",
     tests: ["tests/worker/fanout.test.ts"],
   },
   {
     id: "own-unread",
     invariant: "your own messages are never unread",
-    file: W,
-    search: "      this.markOwnRead(senderId, row.seq);\n",
+    file: LOG,
+    search: "    s.fanout.ownRead(senderId, row.seq);\n",
     replace: "",
     tests: ["tests/worker/conversations.test.ts"],
   },
   {
     id: "retry-stores-twice",
     invariant: "a retried send (same clientId) is stored once",
-    file: W,
+    file: LOG,
     search: "if (existing) return { conversationId: m.id,",
     replace: "if (existing && false) return { conversationId: m.id,",
     tests: ["tests/worker/messages.test.ts"],
@@ -127,23 +131,23 @@ export const MUTANTS: Mutant[] = [
   {
     id: "seq-gap",
     invariant: "seq is gap-free",
-    file: W,
-    search: "    this.lastSeq = row.seq;\n    this.lastPreview = this.preview(row);",
-    replace: "    this.lastSeq = row.seq + 1;\n    this.lastPreview = this.preview(row);",
+    file: LOG,
+    search: "  s.lastSeq = row.seq;\n  s.lastPreview = preview(row);",
+    replace: "  s.lastSeq = row.seq + 1;\n  s.lastPreview = preview(row);",
     tests: ["tests/worker/messages.test.ts"],
   },
   {
     id: "left-still-member",
     invariant: "someone who left reads nothing more",
-    file: W,
-    search: "      this.members.delete(userId);\n      this.rebuildShards();\n      if (dissolved)",
-    replace: "      this.rebuildShards();\n      if (dissolved)",
+    file: MEMBERSHIP,
+    search: "  s.members.delete(userId);\n  s.rebuildShards();\n  if (dissolved)",
+    replace: "  s.rebuildShards();\n  if (dissolved)",
     tests: ["tests/worker/messages.test.ts"],
   },
   {
     id: "blocked-sends",
     invariant: "a blocked person's messages are refused",
-    file: W,
+    file: DIRECT,
     search: 'if (reason === "blocked") throw',
     replace: 'if (reason === "blocked" && false) throw',
     tests: ["tests/worker/blocks.test.ts"],

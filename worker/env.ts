@@ -8,9 +8,9 @@ export interface Env {
   WECHAT_SECRET?: string; // secret
   WECHAT_API_BASE: string;
   PUBLIC_BASE_URL: string;
-  CONVERSATION: DurableObjectNamespace<import("./objects/conversation").ConversationObject>;
-  GATEWAY: DurableObjectNamespace<import("./objects/gateway").GatewayObject>;
-  FACE_TO_FACE: DurableObjectNamespace<import("./objects/face-to-face").FaceToFaceObject>;
+  CONVERSATION: DurableObjectNamespace<import("./conversation/object").ConversationObject>;
+  GATEWAY: DurableObjectNamespace<import("./gateway/object").GatewayObject>;
+  FACE_TO_FACE: DurableObjectNamespace<import("./face-to-face/object").FaceToFaceObject>;
   MEDIA: R2Bucket;
 }
 

@@ -8,9 +8,9 @@ import { purgeUnsentMedia } from "./services/media";
 import { purgeOld } from "./services/ratelimit";
 import { purgeExpired } from "./services/tokens";
 
-export { ConversationObject } from "./objects/conversation";
-export { GatewayObject } from "./objects/gateway";
-export { FaceToFaceObject } from "./objects/face-to-face";
+export { ConversationObject } from "./conversation/object";
+export { GatewayObject } from "./gateway/object";
+export { FaceToFaceObject } from "./face-to-face/object";
 
 export default {
   // The socket upgrade bypasses the Hono app: its 101 response must pass through untouched.

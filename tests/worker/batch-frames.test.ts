@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MESSAGE_LIMITS } from "../../schema/limits";
 import type { ServerFrame } from "../../schema/protocol";
-import { batchFrames } from "../../worker/objects/gateway";
+import { batchFrames } from "../../worker/gateway/batch";
 import { gatewayFor } from "../../worker/lib/shards";
 import { createGroup, makeUsers, sendText, SocketClient } from "./chat-helpers";
 
@@ -19,8 +19,8 @@ describe("batch frames, for sockets that ask for them", () => {
     await plain.next((f) => f.type === "ready");
 
     const frames = [1, 2, 3].map((n) => JSON.stringify({ type: "typing", conversationId: `d_${"0".repeat(19)}${n}`, userId: user!.id }));
-    expect(await gatewayFor(env, user!.id).deliver([user!.id], frames)).toBe(1);
-    expect(await gatewayFor(env, plainSession.id).deliver([plainSession.id], frames)).toBe(1);
+    expect(await gatewayFor(env, user!.id).push([user!.id], frames)).toBe(1);
+    expect(await gatewayFor(env, plainSession.id).push([plainSession.id], frames)).toBe(1);
 
     const batch = await batching.next((f) => f.type === "batch");
     expect(batch).toEqual({ type: "batch", frames: frames.map((f) => JSON.parse(f)) });
@@ -36,7 +36,7 @@ describe("batch frames, for sockets that ask for them", () => {
     const s = await SocketClient.connect(user!.token, "header", "/ws?batch=1");
     await s.next((f) => f.type === "ready");
     const frame = { type: "typing", conversationId: `d_${"0".repeat(20)}`, userId: user!.id };
-    await gatewayFor(env, user!.id).deliver([user!.id], [JSON.stringify(frame)]);
+    await gatewayFor(env, user!.id).push([user!.id], [JSON.stringify(frame)]);
     expect(await s.next((f) => f.type === "typing")).toEqual(frame);
     expect(s.frames.some((f) => f.type === "batch")).toBe(false);
     s.close();

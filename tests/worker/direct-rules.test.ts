@@ -4,7 +4,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { conversationObject } from "../../worker/lib/shards";
-import { DIRECT_RULES_RECHECK_MS, type ConversationObject } from "../../worker/objects/conversation";
+import type { ConversationObject } from "../../worker/conversation/object";
+import { DIRECT_RULES_RECHECK_MS } from "../../worker/conversation/direct-rules";
 import { makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, expectError } from "./helpers";
 
@@ -50,9 +51,9 @@ describe("the direct chat's own copy of the rules", () => {
     await unfriendInD1Only(alice, bob);
     // Forget everything held in memory, as after an eviction, and load again from storage.
     await runInDurableObject(conversationObject(env, chat), async (instance: ConversationObject) => {
-      const inside = instance as unknown as { directPolicy: unknown; load(): void };
-      inside.directPolicy = null;
-      inside.load();
+      const inside = instance as unknown as { state: { directRules: { policy: unknown }; load(): void } };
+      inside.state.directRules.policy = null;
+      inside.state.load();
     });
     expect((await sendText(alice, chat, "still friends as far as the chat knows")).status).toBe(201);
   });
@@ -64,7 +65,7 @@ describe("the direct chat's own copy of the rules", () => {
     // A chat from before the rules were stored: no rows, nothing in memory.
     await runInDurableObject(conversationObject(env, chat), async (instance: ConversationObject, state) => {
       state.storage.sql.exec("delete from direct_rules");
-      (instance as unknown as { load(): void }).load();
+      (instance as unknown as { state: { load(): void } }).state.load();
     });
     expectError(await sendText(bob, chat, "hello?"), 403, "not_friends");
     expect((await storedRules(chat)).map((r) => r.refusal)).toEqual(["not_friends", "not_friends"]);
@@ -76,7 +77,7 @@ describe("the direct chat's own copy of the rules", () => {
     await unfriendInD1Only(alice, bob); // as if the service's report to the object had failed
     await runInDurableObject(conversationObject(env, chat), async (instance: ConversationObject, state) => {
       state.storage.sql.exec("update direct_rules set synced_at = ?", Date.now() - DIRECT_RULES_RECHECK_MS - 1);
-      (instance as unknown as { load(): void }).load();
+      (instance as unknown as { state: { load(): void } }).state.load();
     });
     // This send goes by the stored rules, and starts the re-read.
     expect((await sendText(bob, chat, "sent on the old rules")).status).toBe(201);

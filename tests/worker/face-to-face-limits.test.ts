@@ -5,7 +5,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FaceToFaceRoom } from "../../schema/groups";
 import { GROUP_LIMITS } from "../../schema/limits";
-import type { FaceToFaceObject } from "../../worker/objects/face-to-face";
+import type { FaceToFaceObject } from "../../worker/face-to-face/object";
 import { makeUsers, type TestUser } from "./chat-helpers";
 import { call } from "./group-helpers";
 import { expectError } from "./helpers";

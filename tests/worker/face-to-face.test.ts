@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { FaceToFaceRoom } from "../../schema/groups";
 import { GROUP_LIMITS } from "../../schema/limits";
 import type { ServerFrame } from "../../schema/protocol";
-import { distanceMeters, type FaceToFaceObject } from "../../worker/objects/face-to-face";
+import { distanceMeters, type FaceToFaceObject } from "../../worker/face-to-face/object";
 import { history, makeUsers, SocketClient, type TestUser } from "./chat-helpers";
 import { call, systemEvent } from "./group-helpers";
 import { count, expectError, rows } from "./helpers";

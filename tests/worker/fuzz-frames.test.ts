@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ERROR_STATUS } from "../../schema/errors";
 import { clientFrame, type ServerFrame } from "../../schema/protocol";
-import { READ_COALESCE_MS } from "../../worker/objects/gateway";
+import { READ_COALESCE_MS } from "../../worker/gateway/object";
 import { conversationObject, gatewayFor } from "../../worker/lib/shards";
 import { edgeString, mutationsOf, toJsonText } from "../support/arbitraries";
 import { createGroup, makeUser, openDirect, sendText, SocketClient } from "./chat-helpers";

@@ -3,7 +3,7 @@
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { ERROR_STATUS } from "../../schema/errors";
 import { conversationObject } from "../../worker/lib/shards";
-import { faceToFaceObject } from "../../worker/objects/face-to-face";
+import { faceToFaceObject } from "../../worker/face-to-face/object";
 import { createGroup, makeUser, openDirect, sendText, type TestUser } from "./chat-helpers";
 import { api } from "./helpers";
 import { png, uploaded } from "./media-helpers";

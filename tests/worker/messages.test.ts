@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ConversationObject } from "../../worker/objects/conversation";
+import type { ConversationObject } from "../../worker/conversation/object";
 import { api, expectError } from "./helpers";
 import { befriend, createGroup, history, makeUser, makeUsers, openDirect, sendText } from "./chat-helpers";
 import { rankedGroup } from "./group-helpers";

@@ -3,7 +3,7 @@
 // seq order, each delivered once, with recalls applied and unread counts right.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ConversationObject } from "../../worker/objects/conversation";
+import type { ConversationObject } from "../../worker/conversation/object";
 import type { ConversationSummary, HistoryPage, Message } from "../../schema/protocol";
 import { SyncEngine, type SyncTransport } from "../../miniprogram/core/sync";
 import { api } from "./helpers";

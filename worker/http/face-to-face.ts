@@ -10,7 +10,7 @@ import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
 import { jsonBody } from "./validate";
 import { requireAuth } from "./middleware";
-import { faceToFaceObject } from "../objects/face-to-face";
+import { faceToFaceObject } from "../face-to-face/object";
 import { take } from "../services/ratelimit";
 
 /** Room ids carry their code (f2f_<code>_<random>), which names the object that holds them. */

@@ -20,7 +20,6 @@ import { directId, openDirect } from "./conversations";
 import * as ratelimit from "./ratelimit";
 import { listTags, prepareFriendTags } from "./tags";
 
-export { directPolicy, friendIdsOf, requireAddableToGroup } from "../data/contacts"; // re-exported for the objects until they import data/
 
 /**
  * Reports a contacts change to a direct chat's object. D1 already holds the change, so a failed
@@ -321,7 +320,7 @@ export async function contactsChanged(env: Env, userId: string, changed: Contact
 
 async function notify(env: Env, userIds: string[], frame: ServerFrame) {
   const text = JSON.stringify(frame);
-  await Promise.allSettled([...groupByShard(userIds)].map(([shard, ids]) => gateway(env, shard).deliver(ids, [text])));
+  await Promise.allSettled([...groupByShard(userIds)].map(([shard, ids]) => gateway(env, shard).push(ids, [text])));
 }
 
 /**
@@ -332,6 +331,6 @@ async function notify(env: Env, userIds: string[], frame: ServerFrame) {
 async function presenceBetween(env: Env, a: string, b: string, visible: boolean) {
   const online = await onlineAmong(env, [a, b]);
   const tell = (to: string, about: string) =>
-    online.has(to) ? gateway(env, shardOf(to)).deliver([to], [JSON.stringify({ type: "presence", userId: about, online: visible && online.has(about) } satisfies ServerFrame)]) : 0;
+    online.has(to) ? gateway(env, shardOf(to)).push([to], [JSON.stringify({ type: "presence", userId: about, online: visible && online.has(about) } satisfies ServerFrame)]) : 0;
   await Promise.allSettled([tell(a, b), tell(b, a)]);
 }

@@ -13,7 +13,6 @@ import { qrPngDataUrl, qrSvg } from "../lib/qr";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
 
-export { inviteProblem, toJoinRequestView } from "../data/invites"; // re-exported for the objects until they import data/
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

@@ -19,7 +19,6 @@ import { sniff } from "../lib/sniff";
 import { batch, inChunks } from "../lib/sql";
 import { giveBack, take, type Limit, type Taken } from "./ratelimit";
 
-export { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../data/media"; // re-exported for the objects until they import data/
 
 export const r2Key = (mediaId: string) => `media/${mediaId}`;
 

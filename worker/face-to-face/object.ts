@@ -11,8 +11,9 @@ import type { ServerFrame } from "../../schema/protocol";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId, randomString } from "../lib/ids";
+import { Mutex } from "../lib/mutex";
 import { guard, unwrap, type Result } from "../lib/result";
-import { conversationObject, gateway, shardOf } from "../lib/shards";
+import { conversationObject, gateway, groupByShard } from "../lib/shards";
 
 interface Room extends FaceToFaceRoom {
   latitude: number;
@@ -41,7 +42,7 @@ export const faceToFaceObject = (env: Env, code: string) => env.FACE_TO_FACE.get
 export class FaceToFaceObject extends DurableObject<Env> {
   private rooms = new Map<string, Room>();
   /** Entering awaits other objects, during which other calls run: they queue here instead. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly lock = new Mutex();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -51,15 +52,14 @@ export class FaceToFaceObject extends DurableObject<Env> {
     });
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+  /** One call at a time, its refusals returned as a Result. */
+  private serial<T>(fn: () => Promise<T>): Promise<Result<T>> {
+    return guard(() => this.lock.run(fn));
   }
 
   /** Puts the caller in the nearest open room with this code within the radius, or opens one. */
   async join(code: string, user: FaceToFaceUser, at: { latitude: number; longitude: number }): Promise<Result<FaceToFaceRoom>> {
-    return guard(() => this.exclusive(async () => {
+    return this.serial(async () => {
       const now = Date.now();
       this.prune(now);
       const current = [...this.rooms.values()].find((r) => r.members.some((m) => m.userId === user.userId));
@@ -80,12 +80,12 @@ export class FaceToFaceObject extends DurableObject<Env> {
       await this.save();
       this.announce(room);
       return view(room);
-    }));
+    });
   }
 
   /** The first to enter creates the group; everyone who enters after joins it. */
   async enter(roomId: string, userId: string): Promise<Result<FaceToFaceRoom>> {
-    return guard(() => this.exclusive(async () => {
+    return this.serial(async () => {
       const room = this.liveRoom(roomId);
       const me = room.members.find((m) => m.userId === userId);
       if (!me) throw new ApiError("forbidden", "Join the room with its code first");
@@ -102,19 +102,19 @@ export class FaceToFaceObject extends DurableObject<Env> {
         this.announce(room);
       }
       return view(room);
-    }));
+    });
   }
 
   async leave(roomId: string, userId: string): Promise<Result<null>> {
-    return guard(() => this.exclusive(async () => {
+    return this.serial(async () => {
       const room = this.liveRoom(roomId);
       if (room.members.some((m) => m.userId === userId)) await this.removeMember(room, userId);
       return null;
-    }));
+    });
   }
 
   override async alarm() {
-    await this.exclusive(async () => {
+    await this.lock.run(async () => {
       this.prune(Date.now());
       await this.save();
     });
@@ -148,9 +148,8 @@ export class FaceToFaceObject extends DurableObject<Env> {
   /** Everyone in the room sees the same list, live over their sockets. */
   private announce(room: Room) {
     const frame = JSON.stringify({ type: "face_to_face", room: view(room) } satisfies ServerFrame);
-    const byShard = new Map<number, string[]>();
-    for (const m of room.members) byShard.set(shardOf(m.userId), [...(byShard.get(shardOf(m.userId)) ?? []), m.userId]);
-    this.ctx.waitUntil(Promise.allSettled([...byShard].map(([shard, ids]) => gateway(this.env, shard).deliver(ids, [frame]))));
+    const byShard = groupByShard(room.members.map((m) => m.userId));
+    this.ctx.waitUntil(Promise.allSettled([...byShard].map(([shard, ids]) => gateway(this.env, shard).push(ids, [frame]))));
   }
 }
 

@@ -1,0 +1,269 @@
+// Fan-out: what the log appended and members read reaches D1 and devices. Appends queue a
+// Pending frame in the outbox; reads queue positions. One flush at a time copies the summary
+// and read positions to D1 and only then pushes the frames to the gateway shards, batching
+// whatever queued up while the previous flush was in flight.
+import type { MemberRow } from "../../schema/conversation";
+import type { Message, ServerFrame } from "../../schema/protocol";
+import type { ReadResult } from "../gateway/reads";
+import { guard } from "../lib/result";
+import { gateway, groupByShard } from "../lib/shards";
+import { quoteSeenBy } from "./log";
+import type { ConversationState } from "./state";
+
+/** A frame appended but not yet pushed (the outbox holds these until the next flush). */
+export interface Pending {
+  frame: string;
+  /** Users who get this frame although they are no longer members (e.g. told they were removed). */
+  alsoTo?: string[];
+  /** Users who get this frame instead of every member (a group's read receipts). */
+  only?: string[];
+  /** A reply, kept so the flush can give readers who may not see its quote a copy without it. */
+  reply?: Message;
+}
+
+export class Fanout {
+  outbox: Pending[] = [];
+  /** Read positions to copy to D1 (unread counts) at the next flush. */
+  private pendingReads = new Map<string, number>();
+  /**
+   * Reads other members need to hear of, as the range each one advanced over. A sender reading
+   * their own new message (nothing else unread) is implied by the message, so it goes to D1 only.
+   * In groups a read goes to the reader and to the senders of the messages it covers (the only
+   * ones shown read counts), not to all 500 members.
+   */
+  private pushReads = new Map<string, { from: number; to: number }>();
+  /** Gateway stubs, kept while they work: a stub that threw is made again (and calls on one stub arrive in order). */
+  private gateways = new Map<number, ReturnType<typeof gateway>>();
+  summaryDirty = false;
+  /** Tests only: while set, the flush's summary write waits for it (summary before push is then observable). */
+  summaryGate: Promise<void> | null = null;
+  private flushing: Promise<void> | null = null;
+  /** Since the object woke: how often it flushed and how many gateway calls that took. */
+  readonly counters = { flushes: 0, gatewayCalls: 0, framesPushed: 0, readCalls: 0 };
+
+  constructor(private readonly s: ConversationState) {}
+
+  // ---- reads --------------------------------------------------------------------------
+
+  markRead(userId: string, seq: number): { readSeq: number } {
+    this.s.requireMeta();
+    const member = this.s.requireMember(userId);
+    const target = Math.min(seq, this.s.lastSeq);
+    if (target <= member.readSeq) return { readSeq: member.readSeq };
+    const pending = this.pushReads.get(userId);
+    this.pushReads.set(userId, { from: pending?.from ?? member.readSeq, to: target });
+    // Stored by the next flush with the others (one transaction, raw SQL): with a busy group
+    // open on every member's screen, a query built and run per read was a fifth of the work.
+    // A crash in between loses only a read position, which the device reports again.
+    member.readSeq = target;
+    this.pendingReads.set(userId, target);
+    this.kick();
+    return { readSeq: target };
+  }
+
+  /** Several members' reads at once (a gateway's reads of one moment), each answered on its own. */
+  async markReads(reads: { userId: string; seq: number }[]): Promise<ReadResult[]> {
+    this.counters.readCalls++;
+    const out: ReadResult[] = [];
+    for (const { userId, seq } of reads) {
+      const r = await guard(() => this.markRead(userId, seq));
+      out.push(r.ok ? { userId, ok: true } : { userId, ok: false, code: r.code, message: r.message });
+    }
+    return out;
+  }
+
+  /** What you send or cause yourself is read: it never counts as unread on your own devices. */
+  ownRead(userId: string, seq: number) {
+    const member = this.s.members.get(userId);
+    if (!member || member.readSeq >= seq) return;
+    const implied = member.readSeq === seq - 1; // only their own new message was unread
+    const pending = this.pushReads.get(userId);
+    if (pending) pending.to = seq;
+    else if (!implied) this.pushReads.set(userId, { from: member.readSeq, to: seq });
+    this.storeReadSeq(userId, seq); // now, with the message it makes read: never unread after a crash
+    member.readSeq = seq;
+    this.pendingReads.set(userId, seq);
+  }
+
+  /** A member's read seq in this object's SQLite (never moved back). Raw SQL: it runs per send and per flush. */
+  private storeReadSeq(userId: string, seq: number) {
+    this.s.ctx.storage.sql.exec("UPDATE members SET read_seq = max(read_seq, ?) WHERE user_id = ?", seq, userId);
+  }
+
+  // ---- flush --------------------------------------------------------------------------
+
+  kick() {
+    if (this.flushing) return;
+    const run: Promise<void> = this.flush().finally(() => {
+      if (this.flushing === run) this.flushing = null;
+      // Work queued after the loop's last check and before this callback.
+      if (this.outbox.length > 0 || this.pendingReads.size > 0) this.kick();
+    });
+    this.flushing = run;
+    this.s.ctx.waitUntil(run);
+  }
+
+  /** Waits until everything queued so far is in D1 and pushed (used where a reply reads D1). */
+  async settle() {
+    while (this.flushing) await this.flushing;
+  }
+
+  /**
+   * Copies the summary to D1 first and only then pushes, so a device that connects, lists its
+   * conversations and then catches up can never miss a message that was pushed before it
+   * connected. Failures are logged: devices repair from seq on their next catch-up.
+   */
+  private async flush() {
+    const s = this.s;
+    try {
+      while (this.outbox.length > 0 || this.pendingReads.size > 0 || this.summaryDirty) {
+        const batch = this.outbox;
+        this.outbox = [];
+        const reads = this.pendingReads;
+        this.pendingReads = new Map();
+        const pushed = this.pushReads;
+        this.pushReads = new Map();
+        if (reads.size > 0) {
+          s.ctx.storage.transactionSync(() => {
+            for (const [userId, seq] of reads) this.storeReadSeq(userId, seq);
+          });
+        }
+        try {
+          await this.writeSummary(reads);
+        } catch (e) {
+          console.error(JSON.stringify({ msg: "summary write failed", conversation: s.meta?.id, error: String(e) }));
+          this.summaryDirty = true;
+        }
+        const plain = batch.filter((o) => !o.alsoTo);
+        const frames = plain.map((o) => o.frame);
+        const special = batch.filter((o) => o.alsoTo);
+        if (pushed.size > 0 && s.meta) {
+          const frame = JSON.stringify({ type: "read", conversationId: s.meta.id, reads: [...pushed].map(([userId, r]) => ({ userId, seq: r.to })) } satisfies ServerFrame);
+          if (s.meta.kind === "direct") frames.push(frame);
+          else special.push({ frame, only: this.readAudience(pushed) });
+        }
+        await this.push(frames, special, plain);
+        if (this.summaryDirty && this.outbox.length === 0 && this.pendingReads.size === 0) break; // retry with the next write
+      }
+    } catch (e) {
+      console.error(JSON.stringify({ msg: "flush failed", conversation: s.meta?.id, error: String(e) }));
+    }
+  }
+
+  /**
+   * One D1 batch per flush: the summary when it changed, and every read position since the last.
+   * Prepared statements rather than the query builder: this runs for every flush of a busy group.
+   */
+  private async writeSummary(reads: Map<string, number>) {
+    if (this.summaryGate) await this.summaryGate;
+    const { meta, env, lastSeq, lastPreview } = this.s;
+    if (!meta) return;
+    const stmts: D1PreparedStatement[] = [];
+    if (this.summaryDirty) {
+      this.summaryDirty = false;
+      stmts.push(
+        env.DB.prepare("UPDATE conversations SET last_seq = ?, last_message_at = ?, last_preview = ? WHERE id = ? AND last_seq < ?").bind(
+          lastSeq,
+          lastPreview?.at ?? null,
+          lastPreview ? JSON.stringify(lastPreview) : null,
+          meta.id,
+          lastSeq,
+        ),
+      );
+    }
+    if (reads.size > 0) {
+      const read = env.DB.prepare("UPDATE memberships SET read_seq = max(read_seq, ?) WHERE conversation_id = ? AND user_id = ?");
+      for (const [userId, seq] of reads) stmts.push(read.bind(seq, meta.id, userId));
+    }
+    if (stmts.length > 0) await env.DB.batch(stmts);
+  }
+
+  // ---- pushes -------------------------------------------------------------------------
+
+  /** Pushes a flush's frames: `frames` to every member (per-reader copies where quotes hide), `special` to their own audience. */
+  private async push(frames: string[], special: Pending[], plain: Pending[]) {
+    const calls: Promise<number>[] = [];
+    const variants = frames.length > 0 ? this.quoteVariants(frames, plain) : null;
+    if (variants) for (const v of variants) calls.push(this.toShards(v.byShard, v.frames));
+    else if (frames.length > 0) calls.push(this.toShards(this.s.shards, frames));
+    for (const o of special) calls.push(this.toShards(groupByShard(o.only ?? new Set([...this.s.members.keys(), ...(o.alsoTo ?? [])])), [o.frame]));
+    const shardCalls = await Promise.all(calls);
+    this.counters.flushes++;
+    this.counters.gatewayCalls += shardCalls.reduce((a, b) => a + b, 0);
+    this.counters.framesPushed += frames.length + special.length;
+  }
+
+  /** A frame for some users only, outside the log (join requests, typing): pushed now, not queued. */
+  pushTo(userIds: string[], frame: ServerFrame) {
+    this.s.ctx.waitUntil(this.toShards(groupByShard(userIds), [JSON.stringify(frame)]));
+  }
+
+  /**
+   * Members whose history starts after a message quoted in `frames` get a copy of the frames with
+   * that quote unavailable: one copy per distinct set of hidden quotes (usually one, the
+   * newcomers), each serialised once. Null when everyone may see every quote (the common case).
+   */
+  private quoteVariants(frames: string[], plain: Pending[]): { byShard: Map<number, string[]>; frames: string[] }[] | null {
+    const replies = plain.flatMap((o, i) => (o.reply?.replyTo ? [{ i, message: o.reply, quote: o.reply.replyTo }] : []));
+    if (replies.length === 0 || replies.every((r) => r.quote.seq >= this.s.latestVisibleFrom)) return null;
+    const hidden = new Map<number, string>(); // frame index → its copy with the quote unavailable
+    const readers = new Map<string, string[]>(); // hidden indexes → members
+    for (const m of this.s.members.values()) {
+      const hides = replies.filter((r) => {
+        const seen = quoteSeenBy(r.quote, m.visibleFromSeq);
+        if (!seen.unavailable) return false;
+        if (!hidden.has(r.i)) hidden.set(r.i, JSON.stringify({ type: "message", message: { ...r.message, replyTo: seen } } satisfies ServerFrame));
+        return true;
+      });
+      const key = hides.map((r) => r.i).join(",");
+      const list = readers.get(key);
+      if (list) list.push(m.userId);
+      else readers.set(key, [m.userId]);
+    }
+    if (hidden.size === 0) return null;
+    return [...readers].map(([key, userIds]) => {
+      const hides = new Set(key === "" ? [] : key.split(",").map(Number));
+      return { byShard: groupByShard(userIds), frames: frames.map((f, i) => (hides.has(i) ? hidden.get(i)! : f)) };
+    });
+  }
+
+  /** One push call per shard; failures are logged (devices repair from seq). Returns the calls made. */
+  async toShards(byShard: Map<number, string[]>, frames: string[]): Promise<number> {
+    const shards = [...byShard.keys()];
+    const results = await Promise.allSettled(shards.map((shard) => this.gateway(shard).push(byShard.get(shard)!, frames)));
+    results.forEach((r, i) => {
+      if (r.status === "fulfilled") return;
+      this.gateways.delete(shards[i]!); // a stub that threw stays broken: the next call makes a new one
+      console.error(JSON.stringify({ msg: "delivery failed", conversation: this.s.meta?.id, error: String(r.reason) }));
+    });
+    return shards.length;
+  }
+
+  /** Who a group read is for: the readers' own devices and the senders of the messages read. */
+  private readAudience(reads: Map<string, { from: number; to: number }>): string[] {
+    const to = new Set<string>();
+    for (const [userId, { from, to: upTo }] of reads) {
+      to.add(userId);
+      // Raw SQL: this runs for every reader in every flush, where building a query was a cost.
+      const senders = this.s.ctx.storage.sql.exec<{ sender_id: string }>("SELECT DISTINCT sender_id FROM messages WHERE seq > ? AND seq <= ? AND type != 'system'", from, upTo);
+      for (const x of senders) if (this.s.members.has(x.sender_id)) to.add(x.sender_id);
+    }
+    return [...to];
+  }
+
+  private gateway(shard: number): ReturnType<typeof gateway> {
+    let stub = this.gateways.get(shard);
+    if (!stub) {
+      stub = gateway(this.s.env, shard);
+      this.gateways.set(shard, stub);
+    }
+    return stub;
+  }
+}
+
+/** Everyone's read position: direct chats show "read", groups count readers per message. */
+export function receipts(s: ConversationState, userId: string): { reads: { userId: string; seq: number }[]; lastSeq: number } {
+  s.requireMeta();
+  s.requireMember(userId);
+  return { reads: [...s.members.values()].map((m: MemberRow) => ({ userId: m.userId, seq: m.readSeq })), lastSeq: s.lastSeq };
+}

@@ -1,0 +1,210 @@
+// One object per conversation: the single writer of its message log and membership.
+// Lifecycle: load (migrate, cache meta and members) → commands (send, read, recall, members)
+// → each write is durable before its reply leaves (output gate) → a background flush copies
+// the summary to D1 and then pushes frames to the gateway shards, batching whatever queued
+// up while the previous flush was in flight.
+// This file is the RPC surface only (RPC methods must live on the class): each method is a few
+// lines handing the call to its room, with the state in one ConversationState (state.ts):
+//   log.ts           messages: append, retries, history, one message, quotes, recall
+//   membership.ts    creation, roles, nicknames, mutes, settings, leaving, removal, dissolving
+//   joining.ts       adding people, invites, join requests, face-to-face joins (D1 rows)
+//   fanout.ts        outbox, reads, flush (summary before push), pushes to gateway shards
+//   direct-rules.ts  the contacts rules of direct chats, and typing
+import { DurableObject } from "cloudflare:workers";
+import type { MemberRow, MetaRow } from "../../schema/conversation";
+import type { Invite, JoinRequest } from "../../schema/d1";
+import type { AcceptInviteResult, JoinRequestView, UpdateGroupInput } from "../../schema/groups";
+import type { Ack, HistoryPage, Message, SendInput } from "../../schema/protocol";
+import type { Env } from "../env";
+import type { ReadResult } from "../gateway/reads";
+import { guard, type Result } from "../lib/result";
+import { befriended, contactsChanged, typing } from "./direct-rules";
+import { receipts } from "./fanout";
+import * as joining from "./joining";
+import { getMessage, history, receiveForward, recall, send } from "./log";
+import * as membership from "./membership";
+import { ConversationState } from "./state";
+
+export type { CreateGroupInput, OpenDirectInput } from "./membership";
+
+export class ConversationObject extends DurableObject<Env> {
+  private readonly state: ConversationState;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const s = (this.state = new ConversationState(ctx, env));
+    void ctx.blockConcurrencyWhile(async () => {
+      // An object nobody created (a guessed id) writes nothing: its schema comes with createGroup/openDirect.
+      if (!s.hasSchema()) return;
+      await s.migrateOnce();
+      s.load();
+    });
+  }
+
+  /** Tests only: while set, the flush's summary write waits for it (summary before push is then observable). */
+  get summaryGate(): Promise<void> | null {
+    return this.state.fanout.summaryGate;
+  }
+  set summaryGate(gate: Promise<void> | null) {
+    this.state.fanout.summaryGate = gate;
+  }
+
+  /** A call that awaits D1 or other objects between its checks and its writes: one at a time. */
+  private serial<T>(fn: (s: ConversationState) => Promise<T>): Promise<Result<T>> {
+    return guard(() => this.state.lock.run(() => fn(this.state)));
+  }
+
+  // ---- creation and membership (membership.ts) ------------------------------------------
+
+  async createGroup(input: membership.CreateGroupInput): Promise<Result<{ seq: number }>> {
+    return this.serial((s) => membership.createGroup(s, input));
+  }
+
+  /** Idempotent: the first call creates the pair's conversation, later calls find it. */
+  async openDirect(input: membership.OpenDirectInput): Promise<Result<{ created: boolean }>> {
+    return this.serial((s) => membership.openDirect(s, input));
+  }
+
+  async leave(userId: string): Promise<Result<{ seq: number | null }>> {
+    return this.serial((s) => membership.leave(s, userId));
+  }
+
+  async updateGroup(actorId: string, patch: UpdateGroupInput): Promise<Result<{ seqs: number[] }>> {
+    return this.serial((s) => membership.updateGroup(s, actorId, patch));
+  }
+
+  async avatarDeleted(mediaIds: string[]): Promise<Result<{ cleared: boolean }>> {
+    return this.serial((s) => membership.avatarDeleted(s, mediaIds));
+  }
+
+  async setNickname(userId: string, nickname: string): Promise<Result<{ seq: number | null }>> {
+    return this.serial((s) => membership.setNickname(s, userId, nickname));
+  }
+
+  async removeMembers(actorId: string, userIds: string[]): Promise<Result<{ removed: string[]; seq: number }>> {
+    return this.serial((s) => membership.removeMembers(s, actorId, userIds));
+  }
+
+  async setAdmin(actorId: string, targetId: string, admin: boolean): Promise<Result<{ seq: number | null }>> {
+    return this.serial((s) => membership.setAdmin(s, actorId, targetId, admin));
+  }
+
+  async transferOwnership(actorId: string, targetId: string): Promise<Result<{ seq: number }>> {
+    return this.serial((s) => membership.transferOwnership(s, actorId, targetId));
+  }
+
+  async muteMember(actorId: string, targetId: string, durationSeconds: number): Promise<Result<{ mutedUntil: number | null; seq: number }>> {
+    return this.serial((s) => membership.muteMember(s, actorId, targetId, durationSeconds));
+  }
+
+  async dissolve(actorId: string): Promise<Result<{ seq: number }>> {
+    return this.serial((s) => membership.dissolve(s, actorId));
+  }
+
+  async accountDeleted(userId: string): Promise<Result<{ handedOverTo: string | null; dissolved: boolean }>> {
+    return this.serial((s) => membership.accountDeleted(s, userId));
+  }
+
+  async info(userId: string): Promise<Result<{ meta: MetaRow; members: MemberRow[]; lastSeq: number }>> {
+    return guard(() => {
+      const s = this.state;
+      const m = s.requireMeta();
+      s.requireMember(userId);
+      return { meta: m, members: [...s.members.values()], lastSeq: s.lastSeq };
+    });
+  }
+
+  // ---- joining (joining.ts) -------------------------------------------------------------
+
+  async addMembers(actorId: string, userIds: string[]): Promise<Result<{ added: string[]; requested: string[]; seq: number | null }>> {
+    return this.serial((s) => joining.addMembers(s, actorId, userIds));
+  }
+
+  async createInvite(actorId: string, input: { code: string; expiresAt: number; maxUses: number | null }): Promise<Result<Invite>> {
+    return this.serial((s) => joining.createInvite(s, actorId, input));
+  }
+
+  async listInvites(actorId: string): Promise<Result<Invite[]>> {
+    return guard(() => joining.listInvites(this.state, actorId));
+  }
+
+  async revokeInvite(actorId: string, code: string): Promise<Result<Invite>> {
+    return this.serial((s) => joining.revokeInvite(s, actorId, code));
+  }
+
+  /** Uses are counted under the mutex, so a use limit holds under concurrent accepts. */
+  async acceptInvite(userId: string, code: string, message: string): Promise<Result<AcceptInviteResult>> {
+    return this.serial((s) => joining.acceptInvite(s, userId, code, message));
+  }
+
+  /** Called by the face-to-face room, not by clients. */
+  async joinFaceToFace(userId: string): Promise<Result<{ seq: number | null }>> {
+    return this.serial((s) => joining.joinFaceToFace(s, userId));
+  }
+
+  async joinRequests(actorId: string, status: JoinRequest["status"]): Promise<Result<JoinRequestView[]>> {
+    return guard(() => joining.listJoinRequests(this.state, actorId, status));
+  }
+
+  async decideJoinRequest(actorId: string, requestId: string, approve: boolean): Promise<Result<{ request: JoinRequestView; seq: number | null }>> {
+    return this.serial((s) => joining.decideJoinRequest(s, actorId, requestId, approve));
+  }
+
+  // ---- messages (log.ts) ----------------------------------------------------------------
+
+  /** The hot path: no mutex (a text message is checked and stored without awaiting anything but the rules). */
+  async send(senderId: string, input: SendInput): Promise<Result<Ack>> {
+    return guard(() => send(this.state, senderId, input));
+  }
+
+  async receiveForward(senderId: string, clientId: string, source: Message): Promise<Result<Ack>> {
+    return guard(() => receiveForward(this.state, senderId, clientId, source));
+  }
+
+  async history(userId: string, q: { after?: number; before?: number; limit?: number }): Promise<Result<HistoryPage>> {
+    return guard(() => history(this.state, userId, q));
+  }
+
+  async getMessage(userId: string, seq: number): Promise<Result<Message>> {
+    return guard(() => getMessage(this.state, userId, seq));
+  }
+
+  async recall(userId: string, seq: number): Promise<Result<{ seq: number }>> {
+    return guard(() => recall(this.state, userId, seq));
+  }
+
+  // ---- reads and fan-out (fanout.ts) ----------------------------------------------------
+
+  async markRead(userId: string, seq: number): Promise<Result<{ readSeq: number }>> {
+    return guard(() => this.state.fanout.markRead(userId, seq));
+  }
+
+  /** Several members' reads at once (a gateway's reads of one moment), each answered on its own. */
+  async markReads(reads: { userId: string; seq: number }[]): Promise<ReadResult[]> {
+    return this.state.fanout.markReads(reads);
+  }
+
+  async receipts(userId: string): Promise<Result<{ reads: { userId: string; seq: number }[]; lastSeq: number }>> {
+    return guard(() => receipts(this.state, userId));
+  }
+
+  /** Fan-out cost since the object woke (tests and benchmarks read it). */
+  async stats() {
+    const s = this.state;
+    return { ...s.fanout.counters, members: s.members.size, shards: s.shards.size, lastSeq: s.lastSeq };
+  }
+
+  // ---- direct chats (direct-rules.ts) ---------------------------------------------------
+
+  async typing(userId: string): Promise<Result<null>> {
+    return guard(() => typing(this.state, userId));
+  }
+
+  async contactsChanged(): Promise<Result<null>> {
+    return this.serial((s) => contactsChanged(s));
+  }
+
+  async befriended(actorId: string, requesterId: string, greeting: string): Promise<Result<{ seq: number }>> {
+    return this.serial((s) => befriended(s, actorId, requesterId, greeting));
+  }
+}
