@@ -1230,7 +1230,8 @@ export class ConversationObject extends DurableObject<Env> {
     const b = this.buckets.get(userId) ?? { tokens: L.sendBurst, at: now };
     b.tokens = Math.min(L.sendBurst, b.tokens + ((now - b.at) / 1000) * L.sendPerSecond);
     b.at = now;
-    if (b.tokens < 1) throw new ApiError("rate_limited", "You are sending too fast; slow down");
+    // Retry-After in whole seconds: when the next token will have refilled.
+    if (b.tokens < 1) throw new ApiError("rate_limited", "You are sending too fast; slow down", undefined, { "Retry-After": String(Math.max(1, Math.ceil((1 - b.tokens) / L.sendPerSecond))) });
     b.tokens -= 1;
     this.buckets.set(userId, b);
   }
