@@ -142,7 +142,7 @@ async function download(c: Context<AppEnv>): Promise<Response> {
   const ifRange = c.req.header("if-range");
   const range = ifRange !== undefined && ifRange !== etag ? null : parseRange(c.req.header("range"), size);
   if (range === "unsatisfiable") {
-    const body = errorBody("invalid_request", `Range not satisfiable: the media has ${size} bytes`, c.get("requestId"));
+    const body = errorBody("range_not_satisfiable", `Range not satisfiable: the media has ${size} bytes`, c.get("requestId"));
     return Response.json(body, { status: 416, headers: { "content-range": `bytes */${size}`, "cache-control": "no-store", "x-content-type-options": "nosniff" } });
   }
   // HEAD (players probing the length) answers from the object's metadata, without reading it.
