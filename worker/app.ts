@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
@@ -15,15 +16,15 @@ import { health } from "./routes/health";
 import { mediaRoutes } from "./routes/media";
 import { me, users } from "./routes/users";
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
-
 export const app = new Hono<AppEnv>()
+  // A client's id is kept when it is word characters, - and = only, at most 64 of them (what
+  // reaches the log line); anything else gets a fresh one.
+  .use(requestId({ limitLength: 64, generator: () => randomString(16) }))
+  // hono's requestId sets the header on answers made with c.json/c.body; routes that build a
+  // Response themselves (media downloads, the join page) get it here.
   .use(async (c, next) => {
-    const given = c.req.header("x-request-id");
-    const id = given && REQUEST_ID.test(given) ? given : randomString(16);
-    c.set("requestId", id);
     await next();
-    c.res.headers.set("x-request-id", id);
+    c.res.headers.set("x-request-id", c.get("requestId"));
   })
   // Answers that carry tokens or a signed-in user's data must not be kept by any cache on the way.
   // Routes with their own Cache-Control (media downloads) keep theirs.
