@@ -67,3 +67,21 @@ export const jsonBody =
 
 export const queryParams = <S extends z.ZodType>(schema: S) =>
   validator("query", (value): z.output<S> => parse(schema, value));
+
+/**
+ * Path parameters through a zod object. A key named in `notFound` answers 404 with its message
+ * when it does not match (an id nobody could have: there is nothing there), any other key 400.
+ * Put it last before the handler, so a bad body is still reported before a bad id.
+ */
+export const pathParams = <S extends z.ZodObject>(schema: S, notFound: Partial<Record<keyof z.output<S> & string, string>> = {}) =>
+  validator("param", (value): z.output<S> => {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      const key = issue.path[0];
+      const message = typeof key === "string" ? (notFound as Record<string, string | undefined>)[key] : undefined;
+      if (message) throw new ApiError("not_found", message);
+    }
+    const { message, details } = describe(result.error);
+    throw new ApiError("invalid_request", message, details);
+  });

@@ -1,28 +1,21 @@
 // /contacts: friends, friend requests, tags and blocks. Everything is the caller's own view.
 import { Hono, type MiddlewareHandler } from "hono";
+import { z } from "zod";
 import { acceptRequestBody, type ContactsList, createTagBody, friendRequestBody, renameTagBody, tagMembersBody, tagName, updateFriendBody } from "../../schema/contacts";
 import { userId as userIdSchema } from "../../schema/protocol";
 import { db } from "../db";
 import type { AppEnv } from "../env";
-import { ApiError } from "../lib/errors";
-import { jsonBody } from "../lib/validate";
+import { jsonBody, pathParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import * as contacts from "../services/contacts";
 import * as tags from "../services/tags";
 
-function userParam(raw: string): string {
-  const r = userIdSchema.safeParse(raw);
-  if (!r.success) throw new ApiError("not_found", "No such user");
-  return r.data;
-}
-
+const NO_USER = { userId: "No such user" } as const;
+const userParams = pathParams(z.object({ userId: userIdSchema }), NO_USER);
 // The router has already decoded the path segment once: decoding again would turn "100%25" into
-// a malformed escape.
-function tagParam(raw: string): string {
-  const r = tagName.safeParse(raw);
-  if (!r.success) throw new ApiError("invalid_request", r.error.issues[0]?.message ?? "Not a tag name");
-  return r.data;
-}
+// a malformed escape. A name that cannot be a tag is a bad request (400), not an absent tag.
+const tagParams = pathParams(z.object({ name: tagName }));
+const tagMemberParams = pathParams(z.object({ name: tagName, userId: userIdSchema }), NO_USER);
 
 /** After a change succeeds, the caller's other devices hear which lists to refetch. */
 const syncDevices =
@@ -51,12 +44,12 @@ export const contactRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
   .get("/blocks", async (c) => c.json({ users: await contacts.listBlocked(db(c.env), c.get("auth").userId) }))
-  .put("/blocks/:userId", syncDevices("blocks", "requests"), async (c) => {
-    await contacts.block(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")));
+  .put("/blocks/:userId", syncDevices("blocks", "requests"), userParams, async (c) => {
+    await contacts.block(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId);
     return c.body(null, 204);
   })
-  .delete("/blocks/:userId", syncDevices("blocks"), async (c) => {
-    await contacts.unblock(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")));
+  .delete("/blocks/:userId", syncDevices("blocks"), userParams, async (c) => {
+    await contacts.unblock(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId);
     return c.body(null, 204);
   })
   .get("/tags", async (c) => c.json({ tags: await tags.listTags(db(c.env), c.get("auth").userId) }))
@@ -64,22 +57,22 @@ export const contactRoutes = new Hono<AppEnv>()
     const { name, userIds } = c.req.valid("json");
     return c.json({ tag: await tags.createTag(db(c.env), c.get("auth").userId, name, userIds) }, 201);
   })
-  .put("/tags/:name", syncDevices("tags", "friends"), jsonBody(renameTagBody), async (c) => {
-    return c.json(await tags.renameTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")), c.req.valid("json").name));
+  .put("/tags/:name", syncDevices("tags", "friends"), jsonBody(renameTagBody), tagParams, async (c) => {
+    return c.json(await tags.renameTag(db(c.env), c.get("auth").userId, c.req.valid("param").name, c.req.valid("json").name));
   })
-  .delete("/tags/:name", syncDevices("tags", "friends"), async (c) => c.json(await tags.deleteTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")))))
-  .post("/tags/:name/members", syncDevices("tags", "friends"), jsonBody(tagMembersBody), async (c) => {
-    return c.json({ tag: await tags.addToTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")), c.req.valid("json").userIds) });
+  .delete("/tags/:name", syncDevices("tags", "friends"), tagParams, async (c) => c.json(await tags.deleteTag(db(c.env), c.get("auth").userId, c.req.valid("param").name)))
+  .post("/tags/:name/members", syncDevices("tags", "friends"), jsonBody(tagMembersBody), tagParams, async (c) => {
+    return c.json({ tag: await tags.addToTag(db(c.env), c.get("auth").userId, c.req.valid("param").name, c.req.valid("json").userIds) });
   })
-  .delete("/tags/:name/members/:userId", syncDevices("tags", "friends"), async (c) => {
-    const tag = await tags.removeFromTag(db(c.env), c.get("auth").userId, tagParam(c.req.param("name")), userParam(c.req.param("userId")));
+  .delete("/tags/:name/members/:userId", syncDevices("tags", "friends"), tagMemberParams, async (c) => {
+    const tag = await tags.removeFromTag(db(c.env), c.get("auth").userId, c.req.valid("param").name, c.req.valid("param").userId);
     return c.json({ tag });
   })
-  .get("/:userId", async (c) => c.json(await contacts.getFriend(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")))))
-  .patch("/:userId", syncDevices("friends", "tags"), jsonBody(updateFriendBody), async (c) => {
-    return c.json(await contacts.updateFriend(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")), c.req.valid("json")));
+  .get("/:userId", userParams, async (c) => c.json(await contacts.getFriend(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId)))
+  .patch("/:userId", syncDevices("friends", "tags"), jsonBody(updateFriendBody), userParams, async (c) => {
+    return c.json(await contacts.updateFriend(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId, c.req.valid("json")));
   })
-  .delete("/:userId", syncDevices("friends"), async (c) => {
-    await contacts.deleteFriend(c.env, db(c.env), c.get("auth").userId, userParam(c.req.param("userId")));
+  .delete("/:userId", syncDevices("friends"), userParams, async (c) => {
+    await contacts.deleteFriend(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId);
     return c.body(null, 204);
   });

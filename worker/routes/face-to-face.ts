@@ -1,6 +1,7 @@
 // Face-to-face groups: type a 4-digit code with your location, wait in the room, enter.
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { z } from "zod";
 import { faceToFaceSeats, users } from "../../schema/d1";
 import { faceToFaceJoinBody, faceToFaceRoomId } from "../../schema/groups";
 import { GROUP_LIMITS } from "../../schema/limits";
@@ -8,17 +9,13 @@ import { db } from "../db";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
-import { jsonBody } from "../lib/validate";
+import { jsonBody, pathParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import { faceToFaceObject } from "../objects/face-to-face";
 import { take } from "../services/ratelimit";
 
 /** Room ids carry their code (f2f_<code>_<random>), which names the object that holds them. */
-function room(raw: string): { roomId: string; code: string } {
-  const r = faceToFaceRoomId.safeParse(raw);
-  if (!r.success) throw new ApiError("not_found", "No such face-to-face room");
-  return { roomId: r.data, code: r.data.slice(4, 8) };
-}
+const roomParams = pathParams(z.object({ roomId: faceToFaceRoomId.transform((roomId) => ({ roomId, code: roomId.slice(4, 8) })) }), { roomId: "No such face-to-face room" });
 
 export const faceToFaceRoutes = new Hono<AppEnv>()
   .use(requireAuth)
@@ -44,12 +41,12 @@ export const faceToFaceRoutes = new Hono<AppEnv>()
     if (previous && previous.code !== code) await faceToFaceObject(c.env, previous.code).leave(previous.roomId, userId);
     return c.json(room);
   })
-  .post("/rooms/:roomId/enter", async (c) => {
-    const { roomId, code } = room(c.req.param("roomId"));
+  .post("/rooms/:roomId/enter", roomParams, async (c) => {
+    const { roomId, code } = c.req.valid("param").roomId;
     return c.json(unwrap(await faceToFaceObject(c.env, code).enter(roomId, c.get("auth").userId)));
   })
-  .delete("/rooms/:roomId/members/me", async (c) => {
-    const { roomId, code } = room(c.req.param("roomId"));
+  .delete("/rooms/:roomId/members/me", roomParams, async (c) => {
+    const { roomId, code } = c.req.valid("param").roomId;
     unwrap(await faceToFaceObject(c.env, code).leave(roomId, c.get("auth").userId));
     return c.body(null, 204);
   });

@@ -1,5 +1,6 @@
 // Joining by invite code: preview, accept, the QR image, and the page a plain scanner opens.
 import { Hono } from "hono";
+import { z } from "zod";
 import { acceptInviteBody, inviteCode, type AcceptInviteResult } from "../../schema/groups";
 import { db } from "../db";
 import type { AppEnv } from "../env";
@@ -7,34 +8,30 @@ import { ApiError } from "../lib/errors";
 import { qrPng, qrSvg } from "../lib/qr";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
-import { jsonBody } from "../lib/validate";
+import { jsonBody, pathParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import { joinUrl, previewInvite, usableInvite } from "../services/invites";
 
-function codeParam(raw: string): string {
-  const r = inviteCode.safeParse(raw);
-  if (!r.success) throw new ApiError("not_found", "No such invite");
-  return r.data;
-}
+const codeParams = pathParams(z.object({ code: inviteCode }), { code: "No such invite" });
 
 // The code is the capability: whoever holds it may see its image, so these need no sign-in
 // (a mini-program <image src> cannot send headers). Unusable invites get the JSON error.
 const QR_CACHE = "private, max-age=60";
 
 export const inviteRoutes = new Hono<AppEnv>()
-  .get("/:code/qr.svg", async (c) => {
-    const code = codeParam(c.req.param("code"));
+  .get("/:code/qr.svg", codeParams, async (c) => {
+    const { code } = c.req.valid("param");
     await usableInvite(db(c.env), code);
     return c.body(qrSvg(joinUrl(c.env, code)), 200, { "content-type": "image/svg+xml; charset=utf-8", "cache-control": QR_CACHE });
   })
-  .get("/:code/qr.png", async (c) => {
-    const code = codeParam(c.req.param("code"));
+  .get("/:code/qr.png", codeParams, async (c) => {
+    const { code } = c.req.valid("param");
     await usableInvite(db(c.env), code);
     return c.body((await qrPng(joinUrl(c.env, code))) as Uint8Array<ArrayBuffer>, 200, { "content-type": "image/png", "cache-control": QR_CACHE });
   })
-  .get("/:code", requireAuth, async (c) => c.json(await previewInvite(db(c.env), c.get("auth").userId, codeParam(c.req.param("code")))))
-  .post("/:code/accept", requireAuth, jsonBody(acceptInviteBody), async (c) => {
-    const code = codeParam(c.req.param("code"));
+  .get("/:code", requireAuth, codeParams, async (c) => c.json(await previewInvite(db(c.env), c.get("auth").userId, c.req.valid("param").code)))
+  .post("/:code/accept", requireAuth, jsonBody(acceptInviteBody), codeParams, async (c) => {
+    const { code } = c.req.valid("param");
     const { group } = await usableInvite(db(c.env), code);
     const result: AcceptInviteResult = unwrap(await conversationObject(c.env, group.id).acceptInvite(c.get("auth").userId, code, c.req.valid("json").message ?? ""));
     return c.json(result, result.status === "pending" ? 202 : 200);

@@ -3,21 +3,18 @@
 // and deletion of one's own uploads.
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { z } from "zod";
 import { mediaListQuery, mediaUrlsBody, uploadFields, type UploadFields } from "../../schema/media";
 import { mediaId as mediaIdSchema } from "../../schema/protocol";
 import type { AppEnv } from "../env";
 import { ApiError, errorBody } from "../lib/errors";
 import { verifyMediaUrl } from "../lib/media-url";
 import { boundaryOf, fieldsBeforeFile, parseMultipart } from "../lib/multipart";
-import { jsonBody, queryParams } from "../lib/validate";
+import { jsonBody, pathParams, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import { deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, releaseUpload, reserveUpload, storeUpload, uploadCap, type UploadQuota } from "../services/media";
 
-function idParam(raw: string): string {
-  const r = mediaIdSchema.safeParse(raw);
-  if (!r.success) throw new ApiError("not_found", "No such media");
-  return r.data;
-}
+const idParams = pathParams(z.object({ id: mediaIdSchema }), { id: "No such media" });
 
 function fieldsFrom(values: Record<string, string>): UploadFields {
   const r = uploadFields.safeParse(values);
@@ -122,8 +119,7 @@ const etagMatches = (header: string | undefined, etag: string) =>
     return tag === "*" || tag.replace(/^W\//, "") === etag;
   });
 
-async function download(c: Context<AppEnv>): Promise<Response> {
-  const id = idParam(c.req.param("id")!);
+async function download(c: Context<AppEnv>, id: string): Promise<Response> {
   const expires = await verifyMediaUrl(c.env, id, c.req.query("e"), c.req.query("s"));
   const object = await c.env.MEDIA.head(r2Key(id));
   if (!object) throw new ApiError("not_found", "This media was deleted");
@@ -204,5 +200,5 @@ export const mediaRoutes = new Hono<AppEnv>()
   })
   .get("/", requireAuth, queryParams(mediaListQuery), async (c) => c.json({ media: await listOwnMedia(c.env, c.get("auth").userId, c.req.valid("query")) }))
   .delete("/", requireAuth, async (c) => c.json(await deleteAllMedia(c.env, c.get("auth").userId)))
-  .delete("/:id", requireAuth, async (c) => c.json(await deleteMedia(c.env, c.get("auth").userId, idParam(c.req.param("id")))))
-  .get("/:id", download);
+  .delete("/:id", requireAuth, idParams, async (c) => c.json(await deleteMedia(c.env, c.get("auth").userId, c.req.valid("param").id)))
+  .get("/:id", idParams, (c) => download(c, c.req.valid("param").id));

@@ -1,8 +1,10 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { deleteAccountBody, searchUsersQuery, updateProfileBody } from "../../schema/api";
+import { userId } from "../../schema/protocol";
 import { db } from "../db";
 import type { AppEnv } from "../env";
-import { jsonBody, queryParams } from "../lib/validate";
+import { jsonBody, pathParams, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import * as accounts from "../services/accounts";
 import { strangersSettingChanged } from "../services/contacts";
@@ -38,6 +40,6 @@ export const users = new Hono<AppEnv>()
     const found = await accounts.searchUsers(db(c.env), c.req.valid("query").q);
     return c.json({ users: found.map(accounts.toPublicProfile) });
   })
-  .get("/:id", async (c) => {
-    return c.json(accounts.toPublicProfile(await accounts.requireUser(db(c.env), c.req.param("id"))));
+  .get("/:id", pathParams(z.object({ id: userId }), { id: "No such user" }), async (c) => {
+    return c.json(accounts.toPublicProfile(await accounts.requireUser(db(c.env), c.req.valid("param").id)));
   });
