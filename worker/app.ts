@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -14,6 +15,7 @@ import { groupRoutes } from "./routes/groups";
 import { inviteRoutes, joinPage } from "./routes/invites";
 import { health } from "./routes/health";
 import { mediaRoutes } from "./routes/media";
+import { doc, openApiDocument } from "./routes/openapi";
 import { me, users } from "./routes/users";
 
 export const app = new Hono<AppEnv>()
@@ -45,6 +47,11 @@ export const app = new Hono<AppEnv>()
   .route("/j", joinPage)
   .route("/face-to-face", faceToFaceRoutes)
   .route("/media", mediaRoutes);
+
+// The OpenAPI document, built once per isolate from the routes above (public: it is the API's
+// description, not anyone's data).
+let openApi: ReturnType<typeof openApiDocument> | undefined;
+app.get("/openapi.json", doc({ summary: "This API's OpenAPI 3.1 document", responses: { 200: z.object({ openapi: z.literal("3.1.0") }).loose() } }), (c) => c.json((openApi ??= openApiDocument(app))));
 
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`, c.get("requestId")), 404));
 

@@ -5,6 +5,19 @@ import type { z } from "zod";
 import { LIMITS } from "../../schema/limits";
 import { ApiError } from "./errors";
 
+/** Where a validator reads, and the schema it reads with: the OpenAPI document is built from these. */
+export interface RequestSchema {
+  target: "json" | "query" | "param";
+  schema: z.ZodType;
+  /** Path keys answered 404 when malformed (pathParams). */
+  notFound?: readonly string[];
+}
+export const REQUEST_SCHEMAS = new WeakMap<object, RequestSchema>();
+function described<T extends object>(mw: T, meta: RequestSchema): T {
+  REQUEST_SCHEMAS.set(mw, meta);
+  return mw;
+}
+
 function describe(error: z.ZodError) {
   const details = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
   const first = details[0];
@@ -49,9 +62,8 @@ async function readCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
 }
 
 // Not hono's validator("json"): it parses the whole body (lossy UTF-8, any size) before we could look.
-export const jsonBody =
-  <S extends z.ZodType>(schema: S, maxBytes: number = LIMITS.jsonBodyBytes): MiddlewareHandler<any, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> =>
-  async (c, next) => {
+export const jsonBody = <S extends z.ZodType>(schema: S, maxBytes: number = LIMITS.jsonBodyBytes): MiddlewareHandler<any, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> =>
+  described(async (c, next) => {
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (type !== "application/json") throw new ApiError("unsupported_media_type", "Send the body as application/json");
     const bytes = await readCapped(c.req.raw, maxBytes);
@@ -63,10 +75,9 @@ export const jsonBody =
     }
     c.req.addValidatedData("json", parse(schema, value) as object);
     await next();
-  };
+  }, { target: "json", schema });
 
-export const queryParams = <S extends z.ZodType>(schema: S) =>
-  validator("query", (value): z.output<S> => parse(schema, value));
+export const queryParams = <S extends z.ZodType>(schema: S) => described(validator("query", (value): z.output<S> => parse(schema, value)), { target: "query", schema });
 
 /**
  * Path parameters through a zod object. A key named in `notFound` answers 404 with its message
@@ -74,7 +85,7 @@ export const queryParams = <S extends z.ZodType>(schema: S) =>
  * Put it last before the handler, so a bad body is still reported before a bad id.
  */
 export const pathParams = <S extends z.ZodObject>(schema: S, notFound: Partial<Record<keyof z.output<S> & string, string>> = {}) =>
-  validator("param", (value): z.output<S> => {
+  described(validator("param", (value): z.output<S> => {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
     for (const issue of result.error.issues) {
@@ -84,4 +95,4 @@ export const pathParams = <S extends z.ZodObject>(schema: S, notFound: Partial<R
     }
     const { message, details } = describe(result.error);
     throw new ApiError("invalid_request", message, details);
-  });
+  }), { target: "param", schema, notFound: Object.keys(notFound) });

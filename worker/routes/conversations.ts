@@ -10,6 +10,9 @@ import { conversationObject } from "../lib/shards";
 import { jsonBody, pathParams, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import * as service from "../services/conversations";
+import { ackBody, conversationDetail, conversationSummaryBody, conversationsList, forwardResults, historyPageBody, messageBody, readResponse, receiptsResponse } from "../../schema/api";
+import { addMembersResponse, seqResponse } from "../../schema/groups";
+import { doc } from "./openapi";
 
 const NO_CONVERSATION = { id: "No such conversation" } as const;
 const idParams = pathParams(z.object({ id: conversationIdSchema }), NO_CONVERSATION);
@@ -23,56 +26,56 @@ async function memberParam(c: Context<AppEnv>, id: string): Promise<string> {
 
 export const conversationRoutes = new Hono<AppEnv>()
   .use(requireAuth)
-  .get("/", async (c) => c.json({ conversations: await service.listConversations(db(c.env), c.get("auth").userId) }))
-  .post("/", jsonBody(createGroupBody), async (c) => {
+  .get("/", doc({ summary: "Your conversations, pinned first, then by last activity", responses: { 200: conversationsList }, see: "docs/protocol.md#conversations" }), async (c) => c.json({ conversations: await service.listConversations(db(c.env), c.get("auth").userId) }))
+  .post("/", doc({ summary: "Create a group with your friends", responses: { 201: conversationSummaryBody }, errors: [403, 409], see: "docs/protocol.md#conversations" }), jsonBody(createGroupBody), async (c) => {
     const body = c.req.valid("json");
     return c.json(await service.createGroup(c.env, db(c.env), c.get("auth").userId, body.name, body.memberIds), 201);
   })
-  .post("/direct", jsonBody(openDirectBody), async (c) => {
+  .post("/direct", doc({ summary: "Open the direct chat with someone", responses: { 200: conversationSummaryBody, 201: conversationSummaryBody }, errors: [403, 404, 410], see: "docs/protocol.md#conversations" }), jsonBody(openDirectBody), async (c) => {
     const { summary, created } = await service.openDirect(c.env, db(c.env), c.get("auth").userId, c.req.valid("json").userId);
     return c.json(summary, created ? 201 : 200);
   })
-  .get("/:id", idParams, async (c) => {
+  .get("/:id", doc({ summary: "One conversation, with its members", responses: { 200: conversationDetail }, errors: [403] }), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     const userId = c.get("auth").userId;
     const info = unwrap(await conversationObject(c.env, id).info(userId));
     const summary = await service.getSummary(db(c.env), userId, id);
     return c.json({ ...summary, newMembersSeeHistory: info.meta.newMembersSeeHistory, members: info.members.map((m) => ({ userId: m.userId, role: m.role, joinedAt: m.joinedAt })) });
   })
-  .patch("/:id/settings", jsonBody(memberSettingsBody), idParams, async (c) => {
+  .patch("/:id/settings", doc({ summary: "Your pinned / do-not-disturb flags", responses: { 200: conversationSummaryBody }, errors: [403] }), jsonBody(memberSettingsBody), idParams, async (c) => {
     const id = c.req.valid("param").id; // D1 only: no object to protect
     await service.updateMemberSettings(db(c.env), c.get("auth").userId, id, c.req.valid("json"));
     return c.json(await service.getSummary(db(c.env), c.get("auth").userId, id));
   })
-  .post("/:id/members", jsonBody(addMembersBody), idParams, async (c) => {
+  .post("/:id/members", doc({ summary: "Add your friends to a group", responses: { 200: addMembersResponse }, errors: [403, 409, 410], see: "docs/groups.md#who-can-be-put-in-a-group" }), jsonBody(addMembersBody), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     const { userIds } = c.req.valid("json");
     await service.requireUsers(db(c.env), [...new Set(userIds)]);
     const result = unwrap(await conversationObject(c.env, id).addMembers(c.get("auth").userId, userIds));
     return c.json(result);
   })
-  .post("/:id/leave", idParams, async (c) => {
+  .post("/:id/leave", doc({ summary: "Leave a group", responses: { 200: seqResponse }, errors: [403] }), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).leave(c.get("auth").userId)));
   })
-  .get("/:id/messages", queryParams(historyQuery), idParams, async (c) => {
+  .get("/:id/messages", doc({ summary: "A page of history (after= forward, before= backward; ascending)", responses: { 200: historyPageBody }, errors: [403] }), queryParams(historyQuery), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).history(c.get("auth").userId, c.req.valid("query"))));
   })
-  .post("/:id/messages", jsonBody(sendMessageBody), idParams, async (c) => {
+  .post("/:id/messages", doc({ summary: "Send a message", responses: { 201: ackBody, 200: ackBody }, errors: [403, 409, 410, 429], see: "docs/protocol.md#sending" }), jsonBody(sendMessageBody), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     const ack = unwrap(await conversationObject(c.env, id).send(c.get("auth").userId, c.req.valid("json")));
     return c.json(ack, ack.duplicate ? 200 : 201);
   })
-  .get("/:id/messages/:seq", seqParams, async (c) => {
+  .get("/:id/messages/:seq", doc({ summary: "One message", responses: { 200: messageBody }, errors: [403] }), seqParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).getMessage(c.get("auth").userId, c.req.valid("param").seq)));
   })
-  .post("/:id/messages/:seq/recall", seqParams, async (c) => {
+  .post("/:id/messages/:seq/recall", doc({ summary: "Recall a message", responses: { 200: seqResponse }, errors: [403, 409, 410] }), seqParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).recall(c.get("auth").userId, c.req.valid("param").seq)));
   })
-  .post("/:id/messages/:seq/forward", jsonBody(forwardBody), seqParams, async (c) => {
+  .post("/:id/messages/:seq/forward", doc({ summary: "Forward a message to other conversations", responses: { 200: forwardResults }, errors: [403] }), jsonBody(forwardBody), seqParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     const userId = c.get("auth").userId;
     const { to, clientId } = c.req.valid("json");
@@ -93,11 +96,11 @@ export const conversationRoutes = new Hono<AppEnv>()
     );
     return c.json({ results });
   })
-  .post("/:id/read", jsonBody(readBody), idParams, async (c) => {
+  .post("/:id/read", doc({ summary: "Move your read seq forward", responses: { 200: readResponse }, errors: [403] }), jsonBody(readBody), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).markRead(c.get("auth").userId, c.req.valid("json").seq)));
   })
-  .get("/:id/receipts", idParams, async (c) => {
+  .get("/:id/receipts", doc({ summary: "Everyone's read seq", responses: { 200: receiptsResponse }, errors: [403] }), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).receipts(c.get("auth").userId)));
   });

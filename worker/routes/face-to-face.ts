@@ -13,13 +13,15 @@ import { jsonBody, pathParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import { faceToFaceObject } from "../objects/face-to-face";
 import { take } from "../services/ratelimit";
+import { faceToFaceRoom } from "../../schema/groups";
+import { doc } from "./openapi";
 
 /** Room ids carry their code (f2f_<code>_<random>), which names the object that holds them. */
 const roomParams = pathParams(z.object({ roomId: faceToFaceRoomId.transform((roomId) => ({ roomId, code: roomId.slice(4, 8) })) }), { roomId: "No such face-to-face room" });
 
 export const faceToFaceRoutes = new Hono<AppEnv>()
   .use(requireAuth)
-  .post("/rooms", jsonBody(faceToFaceJoinBody), async (c) => {
+  .post("/rooms", doc({ summary: "Join the waiting room of a 4-digit code near you", responses: { 200: faceToFaceRoom }, errors: [429], see: "docs/groups.md" }), jsonBody(faceToFaceJoinBody), async (c) => {
     const { code, latitude, longitude } = c.req.valid("json");
     const userId = c.get("auth").userId;
     const d = db(c.env);
@@ -41,11 +43,11 @@ export const faceToFaceRoutes = new Hono<AppEnv>()
     if (previous && previous.code !== code) await faceToFaceObject(c.env, previous.code).leave(previous.roomId, userId);
     return c.json(room);
   })
-  .post("/rooms/:roomId/enter", roomParams, async (c) => {
+  .post("/rooms/:roomId/enter", doc({ summary: "Enter: make or join the room's group", responses: { 200: faceToFaceRoom }, errors: [403, 409, 410] }), roomParams, async (c) => {
     const { roomId, code } = c.req.valid("param").roomId;
     return c.json(unwrap(await faceToFaceObject(c.env, code).enter(roomId, c.get("auth").userId)));
   })
-  .delete("/rooms/:roomId/members/me", roomParams, async (c) => {
+  .delete("/rooms/:roomId/members/me", doc({ summary: "Leave the waiting room", responses: { 204: null }, errors: [410] }), roomParams, async (c) => {
     const { roomId, code } = c.req.valid("param").roomId;
     unwrap(await faceToFaceObject(c.env, code).leave(roomId, c.get("auth").userId));
     return c.body(null, 204);

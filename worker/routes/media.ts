@@ -13,6 +13,8 @@ import { boundaryOf, fieldsBeforeFile, parseMultipart } from "../lib/multipart";
 import { jsonBody, pathParams, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import { deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, releaseUpload, reserveUpload, storeUpload, uploadCap, type UploadQuota } from "../services/media";
+import { mediaInfo, mediaList, mediaUrlsResponse } from "../../schema/media";
+import { doc } from "./openapi";
 
 const idParams = pathParams(z.object({ id: mediaIdSchema }), { id: "No such media" });
 
@@ -180,7 +182,7 @@ async function receiveUpload(c: Context<AppEnv>, contentType: string, multipart:
 }
 
 export const mediaRoutes = new Hono<AppEnv>()
-  .post("/", requireAuth, async (c) => {
+  .post("/", doc({ summary: "Upload (multipart as wx.uploadFile sends it, or a raw body)", responses: { 201: mediaInfo }, errors: [403, 413, 415, 429], see: "docs/media.md#routes" }), requireAuth, async (c) => {
     const contentType = c.req.header("content-type") ?? "";
     const multipart = /^multipart\/form-data/i.test(contentType);
     const query = fieldsFrom(c.req.query());
@@ -194,11 +196,11 @@ export const mediaRoutes = new Hono<AppEnv>()
       throw e;
     }
   })
-  .post("/urls", requireAuth, jsonBody(mediaUrlsBody), async (c) => {
+  .post("/urls", doc({ summary: "Signed download URLs", responses: { 200: mediaUrlsResponse }, see: "docs/media.md#urls-and-tokens" }), requireAuth, jsonBody(mediaUrlsBody), async (c) => {
     const { mediaIds, conversationId } = c.req.valid("json");
     return c.json(await grantUrls(c.env, c.get("auth").userId, new URL(c.req.url).origin, mediaIds, conversationId));
   })
-  .get("/", requireAuth, queryParams(mediaListQuery), async (c) => c.json({ media: await listOwnMedia(c.env, c.get("auth").userId, c.req.valid("query")) }))
-  .delete("/", requireAuth, async (c) => c.json(await deleteAllMedia(c.env, c.get("auth").userId)))
-  .delete("/:id", requireAuth, idParams, async (c) => c.json(await deleteMedia(c.env, c.get("auth").userId, c.req.valid("param").id)))
-  .get("/:id", idParams, (c) => download(c, c.req.valid("param").id));
+  .get("/", doc({ summary: "Your uploads, newest first", responses: { 200: mediaList } }), requireAuth, queryParams(mediaListQuery), async (c) => c.json({ media: await listOwnMedia(c.env, c.get("auth").userId, c.req.valid("query")) }))
+  .delete("/", doc({ summary: "Delete all your uploads", responses: { 200: z.object({ deleted: z.number() }) } }), requireAuth, async (c) => c.json(await deleteAllMedia(c.env, c.get("auth").userId)))
+  .delete("/:id", doc({ summary: "Delete one of your uploads", responses: { 200: z.object({ deleted: z.array(z.string()) }) }, errors: [403] }), requireAuth, idParams, async (c) => c.json(await deleteMedia(c.env, c.get("auth").userId, c.req.valid("param").id)))
+  .get("/:id", doc({ summary: "Download by signed URL (?e=&s=); Range, If-None-Match, If-Range", responses: { 200: { contentType: "application/octet-stream", description: "The bytes" }, 206: { contentType: "application/octet-stream", description: "A range of the bytes" }, 304: null }, errors: [403, 404, 416], see: "docs/media.md#serving" }), idParams, (c) => download(c, c.req.valid("param").id));
