@@ -2,7 +2,9 @@
 // GET /openapi.json serves it. (helpers.ts checks every answer the suites see against it.)
 import { describe, expect, it } from "vitest";
 import { app } from "../../worker/app";
-import { describedRoutes } from "../../worker/routes/openapi";
+import committedReference from "../../docs/api-reference.md?raw";
+import { renderApiReference } from "../../scripts/api-reference";
+import { describedRoutes, openApiDocument } from "../../worker/routes/openapi";
 import { api } from "./helpers";
 
 describe("the API description", () => {
@@ -29,5 +31,9 @@ describe("the API description", () => {
     expect(send.requestBody.content["application/json"].schema).toBeTruthy();
     expect(send.responses["401"]).toEqual({ $ref: "#/components/responses/Error401" });
     expect(send.parameters).toEqual([expect.objectContaining({ name: "id", in: "path", required: true })]);
+  });
+
+  it("has docs/api-reference.md as the routes describe them now (else run npm run docs:api)", () => {
+    expect(committedReference).toBe(renderApiReference(openApiDocument(app)));
   });
 });
