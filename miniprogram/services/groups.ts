@@ -29,9 +29,9 @@ export const muteMember = (id: string, userId: string, durationSeconds: number) 
 export const setAdmin = (id: string, userId: string, admin: boolean) => (admin ? api.put<{ seq: number | null }>(`/groups/${id}/admins/${userId}`) : api.del<{ seq: number | null }>(`/groups/${id}/admins/${userId}`));
 export const transferOwnership = (id: string, userId: string) => api.post<{ seq: number | null }>(`/groups/${id}/transfer`, { userId });
 /** Adds friends; with invite confirmation on, a member's picks become join requests (`requested`). */
-export const addMembers = (id: string, userIds: string[]) => api.post<{ added: string[]; requested: string[]; seq: number | null }>(`/conversations/${id}/members`, { userIds });
+export const addMembers = (id: string, userIds: string[]) => api.post<{ added: string[]; requested: string[]; seq: number | null }>(`/groups/${id}/members`, { userIds });
 export const setGroupNickname = (id: string, nickname: string) => api.patch<{ seq: number | null }>(`/groups/${id}/members/me`, { nickname });
-export const leaveGroup = (id: string) => api.post<{ seq: number | null }>(`/conversations/${id}/leave`);
+export const leaveGroup = (id: string) => api.post<{ seq: number | null }>(`/groups/${id}/leave`);
 export const dissolveGroup = (id: string) => api.post<{ seq: number | null }>(`/groups/${id}/dissolve`);
 
 const CODE_IN_URL = new RegExp(`/j/([0-9A-Za-z]{${GROUP_LIMITS.inviteCodeChars}})(?:[/?#]|$)`);

@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ConversationObject } from "../../worker/objects/conversation";
-import { history, makeUsers, openDirect, sendText } from "./chat-helpers";
+import { befriend, history, makeUser, makeUsers, openDirect, sendText } from "./chat-helpers";
 import { call, rankedGroup } from "./group-helpers";
 import { api, expectError } from "./helpers";
 
@@ -82,5 +82,23 @@ describe("what the docs say in words", () => {
     const fresh = await sendText(a!, dm, "a new one");
     expect((await api("POST", `/conversations/${dm}/messages/${fresh.body.seq}/recall`, { token: a!.token })).status).toBe(200);
     expectError(await api("POST", `/conversations/${dm}/messages/${fresh.body.seq}/recall`, { token: a!.token }), 409, "conflict");
+  });
+
+  it("keeps group operations under /groups/:id: adding and leaving, with the old /conversations paths as aliases", async () => {
+    const g = await rankedGroup();
+    const [x, y] = [await makeUser("x"), await makeUser("y")];
+    await befriend(g.owner, x, y);
+    const added = await call(g.owner, "POST", `/groups/${g.id}/members`, { userIds: [x.id] });
+    expect(added.status).toBe(200);
+    expect(added.body).toMatchObject({ added: [x.id], requested: [] });
+    const viaAlias = await call(g.owner, "POST", `/conversations/${g.id}/members`, { userIds: [y.id] });
+    expect(viaAlias.body).toMatchObject({ added: [y.id], requested: [] });
+    const left = await call(x, "POST", `/groups/${g.id}/leave`);
+    expect(left.status).toBe(200);
+    expect(typeof left.body.seq).toBe("number");
+    expect((await call(y, "POST", `/conversations/${g.id}/leave`)).status).toBe(200);
+    const members = await call(g.owner, "GET", `/groups/${g.id}/members`);
+    expect(members.body.members.map((m: { userId: string }) => m.userId)).not.toContain(x.id);
+    expectError(await call(g.outsider, "POST", `/groups/${g.id}/members`, { userIds: [g.outsider.id] }), 403, "forbidden");
   });
 });

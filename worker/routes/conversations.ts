@@ -10,6 +10,7 @@ import { conversationObject } from "../lib/shards";
 import { jsonBody, pathParams, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import * as service from "../services/conversations";
+import { addMembers, leaveGroup } from "../services/groups";
 import { ackBody, conversationDetail, conversationSummaryBody, conversationsList, forwardResults, historyPageBody, messageBody, readResponse, receiptsResponse } from "../../schema/api";
 import { addMembersResponse, seqResponse } from "../../schema/groups";
 import { doc } from "./openapi";
@@ -47,16 +48,15 @@ export const conversationRoutes = new Hono<AppEnv>()
     await service.updateMemberSettings(db(c.env), c.get("auth").userId, id, c.req.valid("json"));
     return c.json(await service.getSummary(db(c.env), c.get("auth").userId, id));
   })
-  .post("/:id/members", doc({ summary: "Add your friends to a group", responses: { 200: addMembersResponse }, errors: [403, 409, 410], see: "docs/groups.md#who-can-be-put-in-a-group" }), jsonBody(addMembersBody), idParams, async (c) => {
+  // Aliases of POST /groups/:id/members and /groups/:id/leave, where group operations live:
+  // mini-program versions released before the move call these until WeChat updates them.
+  .post("/:id/members", doc({ summary: "Deprecated alias of POST /groups/:id/members", responses: { 200: addMembersResponse }, errors: [403, 409, 410], see: "docs/groups.md#who-can-be-put-in-a-group" }), jsonBody(addMembersBody), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
-    const { userIds } = c.req.valid("json");
-    await service.requireUsers(db(c.env), [...new Set(userIds)]);
-    const result = unwrap(await conversationObject(c.env, id).addMembers(c.get("auth").userId, userIds));
-    return c.json(result);
+    return c.json(await addMembers(c.env, c.get("auth").userId, id, c.req.valid("json").userIds));
   })
-  .post("/:id/leave", doc({ summary: "Leave a group", responses: { 200: seqResponse }, errors: [403] }), idParams, async (c) => {
+  .post("/:id/leave", doc({ summary: "Deprecated alias of POST /groups/:id/leave", responses: { 200: seqResponse }, errors: [403] }), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
-    return c.json(unwrap(await conversationObject(c.env, id).leave(c.get("auth").userId)));
+    return c.json(await leaveGroup(c.env, c.get("auth").userId, id));
   })
   .get("/:id/messages", doc({ summary: "A page of history (after= forward, before= backward; ascending)", responses: { 200: historyPageBody }, errors: [403] }), queryParams(historyQuery), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);

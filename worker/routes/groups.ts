@@ -4,14 +4,14 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { db } from "../db";
 import { conversationId as conversationIdSchema, userId as userIdSchema } from "../../schema/protocol";
-import { createInviteBody, groupNicknameBody, joinRequestId, joinRequestsQuery, muteBody, transferBody, updateGroupBody } from "../../schema/groups";
+import { addMembersBody, createInviteBody, groupNicknameBody, joinRequestId, joinRequestsQuery, muteBody, transferBody, updateGroupBody } from "../../schema/groups";
 import type { AppEnv } from "../env";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
 import { jsonBody, pathParams, queryParams } from "../lib/validate";
 import { requireAuth } from "../middleware/auth";
 import { requireMembership } from "../services/conversations";
-import { groupInfo } from "../services/groups";
+import { addMembers, groupInfo, leaveGroup } from "../services/groups";
 import { createInvite, toInviteView } from "../services/invites";
 import { inviteCode } from "../../schema/groups";
 import { requireOwnImage } from "../services/media";
@@ -43,6 +43,14 @@ export const groupRoutes = new Hono<AppEnv>()
     return c.json(await groupInfo(c.env, userId, id));
   })
   .get("/:id/members", doc({ summary: "Members: owner, admins, members, each by joining time", responses: { 200: membersResponse }, errors: [403] }), groupParams, async (c) => c.json({ members: (await groupInfo(c.env, c.get("auth").userId, await memberGroupId(c, c.req.valid("param").id))).members }))
+  .post("/:id/members", doc({ summary: "Add your friends to the group (under invite confirmation, a member's additions become join requests)", responses: { 200: addMembersResponse }, errors: [403, 409, 410], see: "docs/groups.md#who-can-be-put-in-a-group" }), jsonBody(addMembersBody), groupParams, async (c) => {
+    const id = await memberGroupId(c, c.req.valid("param").id);
+    return c.json(await addMembers(c.env, c.get("auth").userId, id, c.req.valid("json").userIds));
+  })
+  .post("/:id/leave", doc({ summary: "Leave the group (the owner hands over first)", responses: { 200: seqResponse }, errors: [403] }), groupParams, async (c) => {
+    const id = await memberGroupId(c, c.req.valid("param").id);
+    return c.json(await leaveGroup(c.env, c.get("auth").userId, id));
+  })
   .patch("/:id/members/me", doc({ summary: "Your nickname in this group", responses: { 200: seqResponse }, errors: [403, 410] }), jsonBody(groupNicknameBody), groupParams, async (c) => {
     const id = await memberGroupId(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).setNickname(c.get("auth").userId, c.req.valid("json").nickname)));
