@@ -32,6 +32,10 @@ export default defineConfig({
                 WECHAT_API_BASE: inject<string>("wechatApiBase"),
                 // wrangler.toml as wrangler parses it for deploy, so tests can pin ENVIRONMENT and the cron.
                 TEST_WRANGLER_CONFIG: JSON.stringify(deployedConfig()),
+                // The generated bad-input campaign's size, seed and filter (docs/reliability.md#bad-input).
+                QUN_FUZZ_RUNS: process.env.QUN_FUZZ_RUNS ?? "",
+                QUN_FUZZ_SEED: process.env.QUN_FUZZ_SEED ?? "",
+                QUN_FUZZ_ONLY: process.env.QUN_FUZZ_ONLY ?? "",
               },
             },
           })),

@@ -1,7 +1,13 @@
-// Messages and socket frames, shared by the worker (validation) and the mini-program (types).
+// Messages and socket frames, shared by the worker (validation of what clients send, the shapes
+// it sends back) and the clients (the same schemas parse every frame that reaches them).
 import { z } from "zod";
 import { MESSAGE_LIMITS as L } from "./limits";
+import { messagePreview, message, messageType, type Same, type SessionEndReason } from "./server-frames";
 import { displayText, LONE_SURROGATE_MESSAGE, noLoneSurrogates } from "./text";
+
+// What the server sends (Message, Ack, every socket frame) lives in schema/server-frames.ts, so
+// the mini-program's generated copy carries those schemas alone; this module re-exports them.
+export * from "./server-frames";
 
 export const conversationId = z.string().regex(/^[cd]_[0-9a-z]{20,40}$/, "Not a conversation id");
 export const userId = z.string().regex(/^u_[0-9a-z]{20}$/, "Not a user id");
@@ -43,6 +49,8 @@ export type SendInput = z.infer<typeof sendInput> & { clientId: string; replyTo?
 
 export type UserMessageType = SendInput["type"];
 export type MessageType = UserMessageType | "system";
+// The server's message kinds are the kinds a sender may use plus "system".
+void (true satisfies Same<z.infer<typeof messageType>, MessageType>);
 
 export type SystemEvent =
   | { event: "created"; actorId: string; name: string; memberIds: string[] }
@@ -66,58 +74,8 @@ export type SystemEvent =
   // Direct chats: a friend request was accepted (actor = who accepted).
   | { event: "friends"; actorId: string; requesterId: string; greeting: string };
 
-/**
- * A reply's quote, read when served. A reader whose history starts after the quoted message (a
- * newcomer to a group that hides earlier history) gets only `{ seq, unavailable: true }`.
- */
-export type QuotedMessage =
-  | {
-      seq: number;
-      senderId: string;
-      type: MessageType;
-      preview: string; // "" when the quoted message was recalled
-      recalled: boolean;
-      unavailable?: never;
-    }
-  | { seq: number; unavailable: true };
-
-export interface Message {
-  conversationId: string;
-  seq: number;
-  id: string;
-  senderId: string;
-  clientId: string | null;
-  type: MessageType;
-  /** The typed body; null once recalled. */
-  body: Record<string, unknown> | null;
-  mentions: string[];
-  mentionAll: boolean;
-  replyTo: QuotedMessage | null;
-  forwarded: { conversationId: string; seq: number; senderId: string } | null;
-  createdAt: number;
-  recalledAt: number | null;
-  recalledBy: string | null;
-}
-
-export interface MessagePreview {
-  seq: number;
-  senderId: string;
-  type: MessageType;
-  text: string;
-  at: number;
-}
-
-export interface Ack {
-  conversationId: string;
-  clientId: string;
-  seq: number;
-  id: string;
-  createdAt: number;
-  /** True when this is a retry of a message already stored: nothing new was written. */
-  duplicate: boolean;
-}
-
 // ---- Socket frames --------------------------------------------------------------------
+// Server → client: `serverFrame` and each frame's schema, in schema/server-frames.ts.
 // Client → server. `ref` is echoed on the reply (ack or error) so clients can match them.
 // Heartbeat: send the exact text {"type":"ping"}; the server answers {"type":"pong"} without
 // waking the object that holds the socket.
@@ -130,39 +88,7 @@ export const clientFrame = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof clientFrame>;
 
-/**
- * Why the server ended a socket's session, sent as `{ type: "session_ended", reason }` just
- * before it closes the socket (a client's close event can come seconds after the close frame;
- * docs/protocol.md). `expired`: refresh the access token and reconnect; `replaced`: do not
- * reconnect; every other reason: the session is over, sign in again.
- */
-export const sessionEndReason = z.enum(["signed_out", "password_changed", "replaced", "revoked", "expired", "account_deleted", "too_many_sessions"]);
-export type SessionEndReason = z.infer<typeof sessionEndReason>;
-export const sessionEndedFrame = z.strictObject({ type: z.literal("session_ended"), reason: sessionEndReason });
 
-export type ServerFrame =
-  | { type: "ready"; userId: string; sessionId: string; serverTime: number }
-  | z.infer<typeof sessionEndedFrame>
-  | { type: "ack"; ref?: string; ack: Ack }
-  | { type: "message"; message: Message }
-  | { type: "read"; conversationId: string; reads: { userId: string; seq: number }[] }
-  | { type: "typing"; conversationId: string; userId: string }
-  | { type: "presence"; userId: string; online: boolean }
-  // To the person asked, when a friend request arrives (or is sent again).
-  | { type: "friend_request"; request: import("./contacts").FriendRequestView }
-  // To all of a user's devices when their contacts change (on any device, or by a new friend
-  // accepting): refetch the lists named. Carries no data, so a missed one costs only staleness.
-  | { type: "contacts"; changed: import("./contacts").ContactsList[] }
-  | { type: "pong" }
-  // Only to sockets that connected with `/ws?batch=1`: frames that were due at the same moment,
-  // in order. A client handles each of `frames` as if it had arrived alone.
-  | { type: "batch"; frames: ServerFrame[] }
-  // To the owner and admins when someone asks to join (a link under the approval policy, or an
-  // addition awaiting confirmation); once decided, to them and to the person who asked.
-  | { type: "join_request"; conversationId: string; request: import("./groups").JoinRequestView }
-  // To everyone in a face-to-face waiting room whenever it changes.
-  | { type: "face_to_face"; room: import("./groups").FaceToFaceRoom }
-  | { type: "error"; ref?: string; code: string; message: string };
 
 /** Close codes the client acts on: refresh and reconnect, or stop. */
 export const CLOSE = {
@@ -201,28 +127,31 @@ export const memberSettingsBody = z
   .strictObject({ pinned: z.boolean().optional(), doNotDisturb: z.boolean().optional() })
   .refine((b) => Object.keys(b).length > 0, "Nothing to update");
 
-export interface ConversationSummary {
-  id: string;
-  kind: "direct" | "group";
-  name: string;
-  avatarMediaId: string | null;
-  peer: { id: string; nickname: string; avatarMediaId: string | null } | null;
-  memberCount: number;
-  lastSeq: number;
-  readSeq: number;
-  unread: number;
-  lastMessage: MessagePreview | null;
-  lastMessageAt: number | null;
-  pinned: boolean;
-  doNotDisturb: boolean;
-  muteAll: boolean;
-  dissolved: boolean;
-  role: "owner" | "admin" | "member";
-}
+/** One conversation of `GET /conversations`, as the caller sees it. */
+export const conversationSummary = z.object({
+  id: z.string(),
+  kind: z.enum(["direct", "group"]),
+  name: z.string(),
+  avatarMediaId: z.string().nullable(),
+  peer: z.object({ id: z.string(), nickname: z.string(), avatarMediaId: z.string().nullable() }).nullable(),
+  memberCount: z.number(),
+  lastSeq: z.number(),
+  readSeq: z.number(),
+  unread: z.number(),
+  lastMessage: messagePreview.nullable(),
+  lastMessageAt: z.number().nullable(),
+  pinned: z.boolean(),
+  doNotDisturb: z.boolean(),
+  muteAll: z.boolean(),
+  dissolved: z.boolean(),
+  role: z.enum(["owner", "admin", "member"]),
+});
+export type ConversationSummary = z.infer<typeof conversationSummary>;
 
-export interface HistoryPage {
-  messages: Message[];
+export const historyPage = z.object({
+  messages: z.array(message),
   /** True when more messages exist beyond this page in the direction asked. */
-  hasMore: boolean;
-  lastSeq: number;
-}
+  hasMore: z.boolean(),
+  lastSeq: z.number(),
+});
+export type HistoryPage = z.infer<typeof historyPage>;

@@ -4,11 +4,16 @@
 // miniprogram/ is transpiled file by file with esbuild (no bundling, exactly like DevTools:
 // one .js per .ts, `import type` erased), every other file is copied as is, and
 // weui-miniprogram's miniprogram_dist is copied to miniprogram_npm/weui-miniprogram (what
-// DevTools' "Build npm" would produce). A runtime import that leaves the mini-program root
-// (e.g. a value from ../schema) stays a require() of a missing file, and the tests catch it.
+// DevTools' "Build npm" would produce). The run-time packages of miniprogram/package.json (zod)
+// are packed the way "Build npm" packs a package without a `miniprogram` field: its main entry
+// and everything it requires into miniprogram_npm/<name>/index.js; and a require("<name>") in
+// the built code is pointed at that copy, as WeChat resolves it, so the tests run the client on
+// the package it ships with, not on the repository's node_modules. A runtime import that leaves
+// the mini-program root (e.g. a value from ../schema) stays a require() of a missing file, and
+// the tests catch it.
 //
 //   node scripts/build-miniprogram.ts [outDir]     (default: .build/miniprogram)
-import { cp, mkdir, readdir, rm } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +37,12 @@ export async function listFiles(dir: string, base = dir): Promise<string[]> {
 export function weuiDistDir(): string {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve("weui-miniprogram/package.json")), "miniprogram_dist");
+}
+
+/** The npm packages the mini-program loads at run time (miniprogram/package.json's dependencies). */
+export async function runtimePackages(): Promise<string[]> {
+  const pkg = JSON.parse(await readFile(join(MINIPROGRAM_ROOT, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+  return Object.keys(pkg.dependencies ?? {});
 }
 
 /**
@@ -64,6 +75,29 @@ export async function buildMiniprogram(outDir: string, options: { wxGlobal?: str
     await cp(join(MINIPROGRAM_ROOT, f), join(out, f));
   }));
   await cp(weuiDistDir(), join(out, "miniprogram_npm", "weui-miniprogram"), { recursive: true });
+  const packages = await runtimePackages();
+  for (const name of packages) {
+    await build({
+      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: REPO_ROOT, sourcefile: `${name}.js` },
+      outfile: join(out, "miniprogram_npm", name, "index.js"),
+      bundle: true,
+      format: "cjs",
+      platform: "neutral",
+      mainFields: ["main"],
+      target: "es2018",
+      logLevel: "silent",
+    });
+  }
+  await Promise.all(sources.map(async (f) => {
+    const file = join(out, f.replace(/\.ts$/, ".js"));
+    const code = await readFile(file, "utf8");
+    const local = code.replace(/require\("([^"./][^"]*)"\)/g, (call, name: string) => {
+      if (!packages.includes(name)) return call;
+      const path = relative(dirname(file), join(out, "miniprogram_npm", name, "index.js"));
+      return `require(${JSON.stringify(path.startsWith(".") ? path : `./${path}`)})`;
+    });
+    if (local !== code) await writeFile(file, local);
+  }));
   return out;
 }
 

@@ -1,15 +1,18 @@
-// Writes miniprogram/generated/limits.ts: the values of schema/ the mini-program needs at run
-// time. WeChat DevTools compiles miniprogram/ as it is and a mini-program cannot load a file
-// outside its root, so the client cannot import schema/ values; this copies them in, and the
-// copy is committed so a clean clone opens in DevTools. A test fails while it is stale.
+// Writes what the mini-program needs from schema/ at run time: miniprogram/generated/limits.ts
+// (the limits) and miniprogram/generated/protocol.ts (the zod schemas of the server's socket
+// frames, which the client parses every frame with). WeChat DevTools compiles miniprogram/ as it
+// is and a mini-program cannot load a file outside its root, so the client cannot import
+// schema/ values; this copies them in, and the copies are committed so a clean clone opens in
+// DevTools. A test fails while either is stale.
 //
 //   node scripts/gen-miniprogram-shared.ts          (npm run gen:miniprogram)
 import { readFile, writeFile, mkdir } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const GENERATED_LIMITS = join(REPO_ROOT, "miniprogram", "generated", "limits.ts");
+export const GENERATED_PROTOCOL = join(REPO_ROOT, "miniprogram", "generated", "protocol.ts");
 
 type Values = Readonly<Record<string, number>>;
 
@@ -92,17 +95,64 @@ async function loadSchema(): Promise<SharedSource> {
   return (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as SharedSource;
 }
 
-/** Writes the file when it differs; returns whether it changed. */
-export async function writeShared(): Promise<boolean> {
-  const text = renderShared(await loadSchema());
-  const current = await readFile(GENERATED_LIMITS, "utf8").catch(() => "");
+/**
+ * The text of miniprogram/generated/protocol.ts: the server frame schemas of
+ * schema/server-frames.ts (re-exported by schema/protocol.ts) bundled by esbuild into one ES
+ * module that imports `zod` as an npm package (miniprogram_npm/zod in the mini-program, see
+ * miniprogram/package.json). Not minified, so it reads and diffs like source. The bundle is
+ * JavaScript, so the file is not type-checked (`@ts-nocheck`); its two exports are typed with the
+ * schema's own types, imported as types (erased, so nothing leaves the mini-program root).
+ */
+export async function renderProtocol(): Promise<string> {
+  const { build } = await import("esbuild");
+  const result = await build({
+    stdin: { contents: 'export { serverFrame, singleServerFrame } from "./schema/server-frames";', resolveDir: REPO_ROOT, loader: "ts", sourcefile: "entry.ts" },
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2018",
+    external: ["zod"],
+    legalComments: "none",
+    write: false,
+    logLevel: "silent",
+  });
+  const code = (result.outputFiles[0]?.text ?? "").replace(/^\/\/ (schema|entry)\S*\n/gm, "");
+  const tail = /\nexport \{\n  serverFrame,\n  singleServerFrame\n\};\n$/;
+  if (!tail.test(code)) throw new Error("unexpected esbuild output: the exports of serverFrame and singleServerFrame not found at its end");
+  return [
+    "// @ts-nocheck -- bundled JavaScript; the exports at the end are typed from schema/protocol.ts.",
+    "// generated from schema/server-frames.ts by scripts/gen-miniprogram-shared.ts; do not edit.",
+    "// `npm run gen:miniprogram` writes it again. The server frame schemas the worker builds frames",
+    "// to, for core/socket.ts to parse every inbound frame with; `zod` is miniprogram_npm/zod.",
+    'import type { ZodType } from "zod";',
+    'import type { ServerFrame, SingleServerFrame } from "../../schema/protocol";',
+    code.replace(tail, "\n"),
+    "/** Every server → client frame (serverFrame in schema/protocol.ts). */",
+    "const typedServerFrame: ZodType<ServerFrame> = serverFrame;",
+    "/** A frame on its own, what a batch holds (singleServerFrame in schema/protocol.ts). */",
+    "const typedSingleServerFrame: ZodType<SingleServerFrame> = singleServerFrame;",
+    "export { typedServerFrame as serverFrame, typedSingleServerFrame as singleServerFrame };",
+    "",
+  ].join("\n");
+}
+
+async function writeIfChanged(path: string, text: string): Promise<boolean> {
+  const current = await readFile(path, "utf8").catch(() => "");
   if (current === text) return false;
-  await mkdir(dirname(GENERATED_LIMITS), { recursive: true });
-  await writeFile(GENERATED_LIMITS, text);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
   return true;
 }
 
+/** Writes the files that differ; returns the paths written. */
+export async function writeShared(): Promise<string[]> {
+  const written: string[] = [];
+  if (await writeIfChanged(GENERATED_LIMITS, renderShared(await loadSchema()))) written.push(GENERATED_LIMITS);
+  if (await writeIfChanged(GENERATED_PROTOCOL, await renderProtocol())) written.push(GENERATED_PROTOCOL);
+  return written;
+}
+
 if (import.meta.main) {
-  const changed = await writeShared();
-  console.log(`${changed ? "wrote" : "unchanged"} miniprogram/generated/limits.ts`);
+  const written = await writeShared();
+  for (const path of [GENERATED_LIMITS, GENERATED_PROTOCOL]) console.log(`${written.includes(path) ? "wrote" : "unchanged"} ${relative(REPO_ROOT, path)}`);
 }

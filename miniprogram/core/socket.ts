@@ -4,7 +4,11 @@
 // the server closes with 4401, and stops for good on 4403 (signed out) and 4409 (replaced).
 // The server says why first, in a `session_ended` frame, and that frame decides at once: the
 // close event itself reaches the client only when the connection ends, seconds later.
-import type { ClientFrame, ServerFrame } from "../../schema/protocol";
+// Every inbound frame is parsed with the server's own frame schemas (generated/protocol.ts, a
+// copy of schema/server-frames.ts): a frame that does not parse is logged and dropped, so
+// nothing past this file handles a shape the types do not promise.
+import type { ClientFrame, ServerFrame, SingleServerFrame } from "../../schema/protocol";
+import { serverFrame, singleServerFrame } from "../generated/protocol";
 
 export type SocketStatus = "offline" | "connecting" | "online" | "stopped";
 
@@ -29,6 +33,45 @@ export interface SocketTiming {
 }
 
 export const DEFAULT_TIMING: SocketTiming = { heartbeatMs: 25_000, pongTimeoutMs: 10_000, backoffBaseMs: 1_000, backoffMaxMs: 30_000 };
+
+/** Logs a dropped frame: its type (when it has one) and the first thing wrong with it. */
+function dropped(frame: unknown, issues: readonly { path: PropertyKey[]; message: string }[]): void {
+  const type = typeof frame === "object" && frame !== null && typeof (frame as { type?: unknown }).type === "string" ? (frame as { type: string }).type : "(no type)";
+  const issue = issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ` : "";
+  console.warn(`[socket] dropped a "${type}" frame: ${issue ? where + issue.message : "invalid"}`);
+}
+
+/**
+ * The frames one socket message carries, in order: itself, or a batch's frames. What is not JSON
+ * or not a frame of schema/server-frames.ts is logged and left out. A batch's frames are parsed
+ * one by one, so one frame this client cannot read costs only itself, not the others.
+ */
+export function parseFrames(data: string): SingleServerFrame[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    console.warn(`[socket] dropped a frame that is not JSON: ${data.slice(0, 60)}`);
+    return [];
+  }
+  const batch = json as { type?: unknown; frames?: unknown };
+  if (typeof json === "object" && json !== null && batch.type === "batch" && Array.isArray(batch.frames)) {
+    return batch.frames.flatMap((inner: unknown) => {
+      const parsed = singleServerFrame.safeParse(inner);
+      if (parsed.success) return [parsed.data];
+      dropped(inner, parsed.error.issues);
+      return [];
+    });
+  }
+  const parsed = serverFrame.safeParse(json);
+  if (!parsed.success) {
+    dropped(json, parsed.error.issues);
+    return [];
+  }
+  // Not a batch (handled above), so a single frame; the check keeps the types honest.
+  return parsed.data.type === "batch" ? parsed.data.frames : [parsed.data];
+}
 
 type Listener = (frame: ServerFrame) => void;
 type StatusListener = (status: SocketStatus) => void;
@@ -105,14 +148,8 @@ export class SocketManager {
     const mine = () => this.task === task;
     task.onMessage((res) => {
       if (!mine() || typeof res.data !== "string") return;
-      let frame: ServerFrame;
-      try {
-        frame = JSON.parse(res.data) as ServerFrame;
-      } catch {
-        return;
-      }
       // A batch (the socket asked for them with ?batch=1) is frames that were due together, in order.
-      for (const f of frame.type === "batch" ? frame.frames : [frame]) {
+      for (const f of parseFrames(res.data)) {
         if (f.type === "pong") {
           this.clearPong();
           continue;

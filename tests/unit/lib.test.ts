@@ -98,6 +98,9 @@ describe("ids", () => {
     });
     try {
       expect(randomString(4)).toBe("z101"); // 251 % 36 = 35 → "z", 1, 36 % 36 = 0, 37 % 36 = 1
+      // A draw that runs out part way: the rest (3 more) comes from the next draw.
+      draws.push(Uint8Array.from([2, 252, 252, 252, 252, 252, 252, 252]), Uint8Array.from([3, 4, 5, 6, 7, 8]));
+      expect(randomString(4)).toBe("2345");
     } finally {
       spy.mockRestore();
     }
@@ -138,11 +141,11 @@ describe("errors", () => {
     for (const [code, status] of Object.entries(ERROR_STATUS)) (byStatus[status] ??= []).push(code);
     expect(byStatus[400]).toEqual(["invalid_request", "empty_upload", "incomplete_upload"]);
     expect(byStatus[401]).toEqual(["unauthorized", "token_expired", "token_invalid", "token_revoked", "invalid_credentials", "wechat_code_invalid"]);
-    expect(byStatus[403]).toEqual(["forbidden", "blocked", "not_friends", "join_closed"]);
+    expect(byStatus[403]).toEqual(["forbidden", "wrong_password", "blocked", "not_friends", "join_closed"]);
     expect(byStatus[404]).toEqual(["not_found"]);
-    expect(byStatus[409]).toEqual(["conflict", "username_taken", "already_friends", "tag_exists", "tag_limit", "group_full"]);
-    expect(byStatus[410]).toEqual(["group_dissolved", "invite_expired", "invite_revoked", "invite_used_up", "room_expired"]);
+    expect(byStatus[409]).toEqual(["conflict", "username_taken", "already_friends", "tag_exists", "tag_limit", "group_full", "client_id_reused"]);
+    expect(byStatus[410]).toEqual(["group_dissolved", "account_deleted", "invite_expired", "invite_revoked", "invite_used_up", "room_expired"]);
     expect(ERROR_STATUS).toMatchObject({ payload_too_large: 413, unsupported_media_type: 415, rate_limited: 429, internal: 500, wechat_unavailable: 502, not_configured: 503 });
-    expect(Object.keys(ERROR_STATUS)).toHaveLength(31);
+    expect(Object.keys(ERROR_STATUS)).toHaveLength(34);
   });
 });

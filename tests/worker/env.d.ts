@@ -6,6 +6,9 @@ declare global {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
       TEST_WRANGLER_CONFIG: string;
+      QUN_FUZZ_RUNS: string;
+      QUN_FUZZ_SEED: string;
+      QUN_FUZZ_ONLY: string;
     }
   }
 }

@@ -1,7 +1,7 @@
 // The socket manager: connects with the token, goes online on `ready`, pings and treats a
 // missing pong as a dead socket, reconnects with growing backoff, refreshes the token on 4401,
 // gives up on 4403 (signed out) and 4409 (replaced).
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { DEFAULT_TIMING, SocketManager, type SocketDeps } from "../../../miniprogram/core/socket";
 
 interface FakeTask {
@@ -13,6 +13,8 @@ interface FakeTask {
   message(frame: unknown): void;
   /** Delivers `data` as the socket's message event data, unserialised. */
   raw(data: unknown): void;
+  /** The socket fails (wx's onError). */
+  error(): void;
   close(code: number): void;
 }
 
@@ -36,6 +38,7 @@ beforeEach(() => {
         open: () => handlers.open?.({}),
         message: (frame) => handlers.message?.({ data: JSON.stringify(frame) }),
         raw: (data) => handlers.message?.({ data }),
+        error: () => handlers.error?.({ errMsg: "connectSocket:fail" }),
         close: (code) => handlers.close?.({ code, reason: "" }),
       };
       tasks.push(task);
@@ -342,5 +345,103 @@ describe("SocketManager", () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(socket.status).toBe("stopped");
     expect(tasks).toHaveLength(1);
+  });
+
+  it("treats a socket error as a dropped connection: offline, then a new socket after the backoff", () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    ready(tasks[0]!);
+    tasks[0]!.error();
+    expect(socket.status).toBe("offline");
+    expect(tasks[0]!.closed).toBe(true);
+    vi.advanceTimersByTime(100);
+    expect(tasks).toHaveLength(2);
+    tasks[0]!.error(); // the old socket's late error changes nothing
+    expect(socket.status).toBe("connecting");
+    vi.advanceTimersByTime(1000);
+    expect(tasks).toHaveLength(2);
+  });
+});
+
+describe("SocketManager parses every inbound frame", () => {
+  const typing = (userId: string) => ({ type: "typing", conversationId: "c_x", userId });
+  let warn: MockInstance<typeof console.warn>;
+  beforeEach(() => {
+    warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  });
+  afterEach(() => warn.mockRestore());
+
+  /** An online socket and the frames its listener got. */
+  function online() {
+    const socket = new SocketManager(deps, TIMING);
+    const frames: unknown[] = [];
+    socket.onFrame((f) => frames.push(f));
+    socket.start();
+    ready(tasks[0]!);
+    frames.length = 0;
+    return { socket, frames };
+  }
+
+  it.each([
+    ["wrong types", { type: "typing", conversationId: 7, userId: "u2" }, '"typing" frame: conversationId:'],
+    ["an unknown type", { type: "teleport", to: "u2" }, '"teleport" frame:'],
+    ["missing fields", { type: "message" }, '"message" frame: message:'],
+    ["no type at all", { conversationId: "c_x" }, '"(no type)" frame:'],
+    ["a wrong enum value", { type: "contacts", changed: ["friends", "enemies"] }, '"contacts" frame: changed.1:'],
+    ["a message with a field of the wrong type", { type: "message", message: { conversationId: "c_x", seq: "1" } }, '"message" frame: message.seq:'],
+  ])("drops and logs a frame with %s, stays online, and handles the valid frame after it", (_what, bad, logged) => {
+    const { socket, frames } = online();
+    tasks[0]!.message(bad);
+    expect(frames).toEqual([]);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toContain(logged);
+    expect(socket.status).toBe("online");
+    tasks[0]!.message(typing("u2"));
+    expect(frames).toEqual([typing("u2")]);
+    expect(tasks).toHaveLength(1);
+  });
+
+  it("drops and logs a message that is not JSON, and handles the valid frame after it", () => {
+    const { socket, frames } = online();
+    tasks[0]!.raw("{not json");
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toContain("not JSON");
+    tasks[0]!.message(typing("u2"));
+    expect(frames).toEqual([typing("u2")]);
+    expect(socket.status).toBe("online");
+  });
+
+  it("drops only the bad frames of a batch and hands on the others in order", () => {
+    const { frames } = online();
+    tasks[0]!.message({ type: "batch", frames: [typing("u2"), { type: "typing", userId: "u3" }, { type: "nope" }, typing("u4")] });
+    expect(frames).toEqual([typing("u2"), typing("u4")]);
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringContaining('"typing" frame: conversationId:'), expect.stringContaining('"nope" frame:')]);
+  });
+
+  it("is not made online by a ready frame that does not parse", () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    tasks[0]!.open();
+    tasks[0]!.message({ type: "ready", userId: "u1" });
+    expect(socket.status).toBe("connecting");
+    expect(warn).toHaveBeenCalledTimes(1);
+    ready(tasks[0]!);
+    expect(socket.status).toBe("online");
+  });
+
+  it("hands listeners the frame as parsed: fields the schema does not know are left out", () => {
+    const { frames } = online();
+    tasks[0]!.message({ ...typing("u2"), later: "a field a newer server added" });
+    expect(frames).toEqual([typing("u2")]);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("does not end the session on a session_ended frame whose reason it does not know", () => {
+    const { socket } = online();
+    tasks[0]!.message({ type: "session_ended", reason: "bored" });
+    expect(socket.status).toBe("online");
+    expect(deps.onSignedOut).not.toHaveBeenCalled();
+    expect(warn).toHaveBeenCalledTimes(1);
   });
 });
