@@ -1,7 +1,7 @@
 // REST bodies and responses, validated by the worker and typed for the client.
 import { z } from "zod";
 import { LIMITS } from "./limits";
-import { type Ack, type ConversationSummary, type HistoryPage, type Message, mediaId } from "./protocol";
+import { ack, conversationSummary, historyPage, mediaId, message } from "./protocol";
 import { displayText } from "./text";
 
 const trimmed = (max: number) => z.string().trim().max(max);
@@ -123,13 +123,12 @@ export const healthResponse = z.object({
 });
 
 // ---- Conversation REST bodies ---------------------------------------------------------------
-// Message, ConversationSummary and Ack are types in protocol.ts, shared with the socket frames;
-// until they are schemas there, the REST answers describe them as objects of those types.
-const isObject = (v: unknown) => typeof v === "object" && v !== null;
-export const conversationSummaryBody = z.custom<ConversationSummary>(isObject);
-export const messageBody = z.custom<Message>(isObject);
-export const ackBody = z.custom<Ack>(isObject);
-export const historyPageBody = z.object({ messages: z.array(messageBody), hasMore: z.boolean(), lastSeq: z.number() }) satisfies z.ZodType<HistoryPage>;
+// The schemas protocol.ts and server-frames.ts give the socket frames: a message pushed and a
+// message fetched are the same object.
+export const conversationSummaryBody = conversationSummary;
+export const messageBody = message;
+export const ackBody = ack;
+export const historyPageBody = historyPage;
 export const conversationsList = z.object({ conversations: z.array(conversationSummaryBody) });
 export const conversationDetail = z.intersection(
   conversationSummaryBody,
