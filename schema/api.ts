@@ -1,7 +1,7 @@
 // REST bodies and responses, validated by the worker and typed for the client.
 import { z } from "zod";
 import { LIMITS } from "./limits";
-import { mediaId } from "./protocol";
+import { ack, conversationSummary, historyPage, mediaId, message } from "./protocol";
 import { displayText } from "./text";
 
 const trimmed = (max: number) => z.string().trim().max(max);
@@ -64,12 +64,13 @@ export type DeleteAccountBody = z.infer<typeof deleteAccountBody>;
 /** What a deleted account's profile shows (clients may show "Deleted account" in English). */
 export const DELETED_NICKNAME = "已注销";
 
-export interface AccountDeletion {
+export const accountDeletion = z.object({
   /** Groups the account owned that now belong to someone else. */
-  handedOver: { conversationId: string; to: string }[];
+  handedOver: z.array(z.object({ conversationId: z.string(), to: z.string() })),
   /** Groups the account owned alone, now dissolved. */
-  dissolved: string[];
-}
+  dissolved: z.array(z.string()),
+});
+export type AccountDeletion = z.infer<typeof accountDeletion>;
 
 export const searchUsersQuery = z.strictObject({ q: z.string().trim().min(1).max(LIMITS.searchQueryMax) });
 
@@ -77,32 +78,69 @@ export type RegisterBody = z.infer<typeof registerBody>;
 export type LoginBody = z.infer<typeof loginBody>;
 export type UpdateProfileBody = z.infer<typeof updateProfileBody>;
 
-export interface PublicProfile {
-  id: string;
-  username: string | null;
-  nickname: string;
-  avatarMediaId: string | null;
-  signature: string;
-  status: string;
+// ---- Responses ---------------------------------------------------------------------------
+// Schemas, so the OpenAPI document (GET /openapi.json) and the conformance checks read the same
+// description the types come from.
+
+export const publicProfile = z.object({
+  id: z.string(),
+  username: z.string().nullable(),
+  nickname: z.string(),
+  avatarMediaId: z.string().nullable(),
+  signature: z.string(),
+  status: z.string(),
   /** Present on a deleted account: nickname is DELETED_NICKNAME, the rest is empty. */
-  deleted?: true;
-}
+  deleted: z.literal(true).optional(),
+});
+export type PublicProfile = z.infer<typeof publicProfile>;
 
-export interface OwnProfile extends PublicProfile {
-  allowStrangers: boolean;
-  hasPassword: boolean;
-  wechatLinked: boolean;
-  createdAt: number;
-}
+export const ownProfile = publicProfile.extend({
+  allowStrangers: z.boolean(),
+  hasPassword: z.boolean(),
+  wechatLinked: z.boolean(),
+  createdAt: z.number(),
+});
+export type OwnProfile = z.infer<typeof ownProfile>;
 
-export interface AuthTokens {
-  accessToken: string;
-  accessTokenExpiresAt: number;
-  refreshToken: string;
-  refreshTokenExpiresAt: number;
-}
+export const authTokens = z.object({
+  accessToken: z.string(),
+  accessTokenExpiresAt: z.number(),
+  refreshToken: z.string(),
+  refreshTokenExpiresAt: z.number(),
+});
+export type AuthTokens = z.infer<typeof authTokens>;
 
-export interface AuthResponse extends AuthTokens {
-  user: OwnProfile;
-  created: boolean;
-}
+export const authResponse = authTokens.extend({ user: ownProfile, created: z.boolean() });
+export type AuthResponse = z.infer<typeof authResponse>;
+
+export const userList = z.object({ users: z.array(publicProfile) });
+
+export const healthResponse = z.object({
+  status: z.literal("ok"),
+  environment: z.string(),
+  db: z.object({ ok: z.boolean(), ms: z.number() }),
+  time: z.number(),
+});
+
+// ---- Conversation REST bodies ---------------------------------------------------------------
+// The schemas protocol.ts and server-frames.ts give the socket frames: a message pushed and a
+// message fetched are the same object.
+export const conversationSummaryBody = conversationSummary;
+export const messageBody = message;
+export const ackBody = ack;
+export const historyPageBody = historyPage;
+export const conversationsList = z.object({ conversations: z.array(conversationSummaryBody) });
+export const conversationDetail = z.intersection(
+  conversationSummaryBody,
+  z.object({ newMembersSeeHistory: z.boolean(), members: z.array(z.object({ userId: z.string(), role: z.enum(["owner", "admin", "member"]), joinedAt: z.number() })) }),
+);
+export const forwardResults = z.object({
+  results: z.array(
+    z.union([
+      z.object({ conversationId: z.string(), ok: z.literal(true), ack: ackBody }),
+      z.object({ conversationId: z.string(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+    ]),
+  ),
+});
+export const readResponse = z.object({ readSeq: z.number() });
+export const receiptsResponse = z.object({ reads: z.array(z.object({ userId: z.string(), seq: z.number() })), lastSeq: z.number() });

@@ -1,6 +1,6 @@
 // Contacts: friend requests, friends (remark names and tags), blocks. Shared by worker and client.
 import { z } from "zod";
-import type { PublicProfile } from "./api";
+import { publicProfile } from "./api";
 import { userId } from "./protocol";
 import { displayText, LONE_SURROGATE_MESSAGE, noLoneSurrogates } from "./text";
 
@@ -37,28 +37,37 @@ export const tagMembersBody = z.strictObject({ userIds: z.array(userId).min(1).m
 export type ContactsList = "friends" | "requests" | "blocks" | "tags";
 
 /** A tag (friend group) and how many friends carry it. */
-export interface TagView {
-  name: string;
-  count: number;
-  createdAt: number;
-}
+export const tagView = z.object({ name: z.string(), count: z.number(), createdAt: z.number() });
+export type TagView = z.infer<typeof tagView>;
 
-export interface FriendView {
-  user: PublicProfile;
-  remark: string;
-  tags: string[];
-  online: boolean;
-  since: number;
+export const friendView = z.object({
+  user: publicProfile,
+  remark: z.string(),
+  tags: z.array(z.string()),
+  online: z.boolean(),
+  since: z.number(),
   /** The direct conversation with this friend. */
-  conversationId: string;
-}
+  conversationId: z.string(),
+});
+export type FriendView = z.infer<typeof friendView>;
 
-export interface FriendRequestView {
-  id: string;
-  from: PublicProfile;
-  to: PublicProfile;
-  greeting: string;
-  status: "pending" | "accepted" | "declined";
-  createdAt: number;
-  respondedAt: number | null;
-}
+export const friendRequestView = z.object({
+  id: z.string(),
+  from: publicProfile,
+  to: publicProfile,
+  greeting: z.string(),
+  status: z.enum(["pending", "accepted", "declined"]),
+  createdAt: z.number(),
+  respondedAt: z.number().nullable(),
+});
+export type FriendRequestView = z.infer<typeof friendRequestView>;
+
+// ---- Response bodies of /contacts (docs/contacts.md) ----
+export const contactsResponse = z.object({ friends: z.array(friendView), tags: z.array(z.string()) });
+export const friendRequestsResponse = z.object({ incoming: z.array(friendRequestView), outgoing: z.array(friendRequestView) });
+export const friendRequestResponse = z.object({ request: friendRequestView });
+export const acceptedRequestResponse = z.object({ conversationId: z.string(), friend: friendView });
+export const tagsResponse = z.object({ tags: z.array(tagView) });
+export const tagResponse = z.object({ tag: tagView });
+export const tagRenamedResponse = z.object({ tag: tagView, changed: z.number() });
+export const tagDeletedResponse = z.object({ changed: z.number() });

@@ -31,6 +31,8 @@ export const ERROR_STATUS = {
   incomplete_upload: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  // A download's Range starts at or past the end of the media (Content-Range says its size).
+  range_not_satisfiable: 416,
   rate_limited: 429,
   internal: 500,
   wechat_unavailable: 502,

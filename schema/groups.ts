@@ -50,100 +50,119 @@ export const faceToFaceJoinBody = z.strictObject({
   longitude: z.number().min(-180).max(180),
 });
 
-export interface GroupSettings {
-  joinPolicy: JoinPolicy;
-  inviteConfirmation: boolean;
-  membersCanInvite: boolean;
-  newMembersSeeHistory: boolean;
-}
+// ---- Responses (docs/groups.md) ----
+const roleSchema = z.enum(["owner", "admin", "member"]);
 
-export interface GroupMember {
-  userId: string;
-  role: Role;
+export const groupSettings = z.object({
+  joinPolicy: z.enum(JOIN_POLICIES),
+  inviteConfirmation: z.boolean(),
+  membersCanInvite: z.boolean(),
+  newMembersSeeHistory: z.boolean(),
+});
+export type GroupSettings = z.infer<typeof groupSettings>;
+
+export const groupMember = z.object({
+  userId: z.string(),
+  role: roleSchema,
   /** The member's nickname in this group ("" when unset; show `profileNickname` then). */
-  nickname: string;
-  profileNickname: string;
-  avatarMediaId: string | null;
-  joinedAt: number;
-  mutedUntil: number | null;
-}
+  nickname: z.string(),
+  profileNickname: z.string(),
+  avatarMediaId: z.string().nullable(),
+  joinedAt: z.number(),
+  mutedUntil: z.number().nullable(),
+});
+export type GroupMember = z.infer<typeof groupMember>;
 
-export interface GroupInfo extends GroupSettings {
-  id: string;
-  name: string;
-  avatarMediaId: string | null;
-  announcement: string;
-  announcementAt: number | null;
-  announcementBy: string | null;
-  muteAll: boolean;
-  dissolvedAt: number | null;
-  memberCount: number;
-  members: GroupMember[];
-}
+export const groupInfo = groupSettings.extend({
+  id: z.string(),
+  name: z.string(),
+  avatarMediaId: z.string().nullable(),
+  announcement: z.string(),
+  announcementAt: z.number().nullable(),
+  announcementBy: z.string().nullable(),
+  muteAll: z.boolean(),
+  dissolvedAt: z.number().nullable(),
+  memberCount: z.number(),
+  members: z.array(groupMember),
+});
+export type GroupInfo = z.infer<typeof groupInfo>;
 
-export interface InviteView {
-  code: string;
-  conversationId: string;
+export const inviteView = z.object({
+  code: z.string(),
+  conversationId: z.string(),
   /** `${PUBLIC_BASE_URL}/j/<code>`: what the QR code encodes. */
-  url: string;
-  createdBy: string;
-  createdAt: number;
-  expiresAt: number;
-  revokedAt: number | null;
-  maxUses: number | null;
-  uses: number;
+  url: z.string(),
+  createdBy: z.string(),
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  revokedAt: z.number().nullable(),
+  maxUses: z.number().nullable(),
+  uses: z.number(),
   /** Public links to the QR image; the code itself is the capability. */
-  qrSvgUrl: string;
-  qrPngUrl: string;
-}
+  qrSvgUrl: z.string(),
+  qrPngUrl: z.string(),
+});
+export type InviteView = z.infer<typeof inviteView>;
 
 /** Returned once, on creation: the QR image inline as well. */
-export interface CreatedInvite extends InviteView {
-  qrSvg: string;
-  qrPngDataUrl: string;
-}
+export const createdInvite = inviteView.extend({ qrSvg: z.string(), qrPngDataUrl: z.string() });
+export type CreatedInvite = z.infer<typeof createdInvite>;
 
-export interface InvitePreview {
-  code: string;
-  conversationId: string;
-  name: string;
-  avatarMediaId: string | null;
-  memberCount: number;
-  approvalRequired: boolean;
-  alreadyMember: boolean;
-  expiresAt: number;
-}
+export const invitePreview = z.object({
+  code: z.string(),
+  conversationId: z.string(),
+  name: z.string(),
+  avatarMediaId: z.string().nullable(),
+  memberCount: z.number(),
+  approvalRequired: z.boolean(),
+  alreadyMember: z.boolean(),
+  expiresAt: z.number(),
+});
+export type InvitePreview = z.infer<typeof invitePreview>;
 
-export type AcceptInviteResult =
-  | { status: "joined"; conversationId: string; seq: number | null }
-  | { status: "pending"; conversationId: string; requestId: string };
+export const acceptInviteResult = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("joined"), conversationId: z.string(), seq: z.number().nullable() }),
+  z.object({ status: z.literal("pending"), conversationId: z.string(), requestId: z.string() }),
+]);
+export type AcceptInviteResult = z.infer<typeof acceptInviteResult>;
 
-export interface JoinRequestView {
-  id: string;
-  conversationId: string;
-  userId: string;
-  invitedBy: string | null;
-  inviteCode: string | null;
-  message: string;
-  status: "pending" | "approved" | "declined";
-  createdAt: number;
-  decidedBy: string | null;
-  decidedAt: number | null;
-}
+export const joinRequestView = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  userId: z.string(),
+  invitedBy: z.string().nullable(),
+  inviteCode: z.string().nullable(),
+  message: z.string(),
+  status: z.enum(["pending", "approved", "declined"]),
+  createdAt: z.number(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.number().nullable(),
+});
+export type JoinRequestView = z.infer<typeof joinRequestView>;
 
-export interface FaceToFaceMember {
-  userId: string;
-  nickname: string;
-  avatarMediaId: string | null;
-  joinedAt: number;
-  entered: boolean;
-}
+export const faceToFaceMember = z.object({
+  userId: z.string(),
+  nickname: z.string(),
+  avatarMediaId: z.string().nullable(),
+  joinedAt: z.number(),
+  entered: z.boolean(),
+});
+export type FaceToFaceMember = z.infer<typeof faceToFaceMember>;
 
-export interface FaceToFaceRoom {
-  roomId: string;
-  code: string;
-  expiresAt: number;
-  members: FaceToFaceMember[];
+export const faceToFaceRoom = z.object({
+  roomId: z.string(),
+  code: z.string(),
+  expiresAt: z.number(),
+  members: z.array(faceToFaceMember),
   /** Set once the first person entered: everyone who enters after joins this group. */
-  conversationId: string | null;
-}
+  conversationId: z.string().nullable(),
+});
+export type FaceToFaceRoom = z.infer<typeof faceToFaceRoom>;
+
+export const membersResponse = z.object({ members: z.array(groupMember) });
+export const invitesResponse = z.object({ invites: z.array(inviteView) });
+export const joinRequestsResponse = z.object({ requests: z.array(joinRequestView) });
+export const joinRequestDecision = z.object({ request: joinRequestView, seq: z.number().nullable() });
+/** Most group actions answer the system message's seq, or null when nothing changed. */
+export const seqResponse = z.object({ seq: z.number().nullable() });
+export const addMembersResponse = z.object({ added: z.array(z.string()), requested: z.array(z.string()), seq: z.number().nullable() });

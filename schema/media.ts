@@ -38,30 +38,35 @@ export const mediaListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).optional(),
 });
 
-export interface MediaInfo {
-  id: string;
-  kind: MediaKind;
-  contentType: string;
-  size: number;
-  sha256: string;
-  name: string | null;
-  width: number | null;
-  height: number | null;
-  durationMs: number | null;
+export const mediaInfo = z.object({
+  id: z.string(),
+  kind: z.enum(MEDIA_KINDS),
+  contentType: z.string(),
+  size: z.number(),
+  sha256: z.string(),
+  name: z.string().nullable(),
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  durationMs: z.number().nullable(),
   /** For a thumbnail or video poster: the media it previews. */
-  previewOf: string | null;
-  createdAt: number;
-}
+  previewOf: z.string().nullable(),
+  createdAt: z.number(),
+});
+export type MediaInfo = z.infer<typeof mediaInfo>;
 
-export interface MediaUrl {
-  mediaId: string;
-  url: string;
+export const mediaUrl = z.object({
+  mediaId: z.string(),
+  url: z.string(),
   /** When the URL stops working, in unix milliseconds (as every other expiresAt in the API). */
-  expiresAt: number;
-}
+  expiresAt: z.number(),
+});
+export type MediaUrl = z.infer<typeof mediaUrl>;
 
-export interface MediaUrlsResponse {
-  urls: MediaUrl[];
+export const mediaUrlsResponse = z.object({
+  urls: z.array(mediaUrl),
   /** Ids the caller may not fetch: not theirs, not sent where they can read it, recalled or deleted. */
-  denied: string[];
-}
+  denied: z.array(z.string()),
+});
+export type MediaUrlsResponse = z.infer<typeof mediaUrlsResponse>;
+
+export const mediaList = z.object({ media: z.array(mediaInfo) });

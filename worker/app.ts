@@ -1,6 +1,8 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
@@ -13,17 +15,18 @@ import { groupRoutes } from "./http/groups";
 import { inviteRoutes, joinPage } from "./http/invites";
 import { health } from "./http/health";
 import { mediaRoutes } from "./http/media";
+import { doc, openApiDocument } from "./http/openapi";
 import { me, users } from "./http/users";
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
-
 export const app = new Hono<AppEnv>()
+  // A client's id is kept when it is word characters, - and = only, at most 64 of them (what
+  // reaches the log line); anything else gets a fresh one.
+  .use(requestId({ limitLength: 64, generator: () => randomString(16) }))
+  // hono's requestId sets the header on answers made with c.json/c.body; routes that build a
+  // Response themselves (media downloads, the join page) get it here.
   .use(async (c, next) => {
-    const given = c.req.header("x-request-id");
-    const id = given && REQUEST_ID.test(given) ? given : randomString(16);
-    c.set("requestId", id);
     await next();
-    c.res.headers.set("x-request-id", id);
+    c.res.headers.set("x-request-id", c.get("requestId"));
   })
   // Answers that carry tokens or a signed-in user's data must not be kept by any cache on the way.
   // Routes with their own Cache-Control (media downloads) keep theirs.
@@ -44,6 +47,11 @@ export const app = new Hono<AppEnv>()
   .route("/j", joinPage)
   .route("/face-to-face", faceToFaceRoutes)
   .route("/media", mediaRoutes);
+
+// The OpenAPI document, built once per isolate from the routes above (public: it is the API's
+// description, not anyone's data).
+let openApi: ReturnType<typeof openApiDocument> | undefined;
+app.get("/openapi.json", doc({ summary: "This API's OpenAPI 3.1 document", responses: { 200: z.object({ openapi: z.literal("3.1.0") }).loose() } }), (c) => c.json((openApi ??= openApiDocument(app))));
 
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`, c.get("requestId")), 404));
 

@@ -5,6 +5,7 @@ import type { AuthTokens } from "../../schema/api";
 import { apiBase } from "./config";
 import { ApiError, errorFromResponse } from "./errors";
 import { currentTokens, endSession, replaceTokens } from "./session";
+import type { PathOf, ResponseOf, RoutesOf } from "../../schema/routes";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -112,10 +113,15 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   throw err;
 }
 
+/**
+ * One call per REST route. The type argument is the route's pattern (`api.get<"/groups/:id">`):
+ * the answer's type comes from schema/routes.ts (derived from the schemas the worker documents),
+ * and the path must fit the pattern.
+ */
 export const api = {
-  get: <T>(path: string, query?: Query, opts?: Omit<RequestOptions, "method" | "query">) => request<T>(path, { ...opts, method: "GET", query }),
-  post: <T>(path: string, body?: unknown, opts?: Omit<RequestOptions, "method" | "body">) => request<T>(path, { ...opts, method: "POST", body }),
-  put: <T>(path: string, body?: unknown, opts?: Omit<RequestOptions, "method" | "body">) => request<T>(path, { ...opts, method: "PUT", body }),
-  patch: <T>(path: string, body?: unknown, opts?: Omit<RequestOptions, "method" | "body">) => request<T>(path, { ...opts, method: "PATCH", body }),
-  del: <T>(path: string, opts?: Omit<RequestOptions, "method">) => request<T>(path, { ...opts, method: "DELETE" }),
+  get: <P extends RoutesOf<"GET">>(path: PathOf<P>, query?: Query, opts?: Omit<RequestOptions, "method" | "query">) => request<ResponseOf<"GET", P>>(path, { ...opts, method: "GET", query }),
+  post: <P extends RoutesOf<"POST">>(path: PathOf<P>, body?: unknown, opts?: Omit<RequestOptions, "method" | "body">) => request<ResponseOf<"POST", P>>(path, { ...opts, method: "POST", body }),
+  put: <P extends RoutesOf<"PUT">>(path: PathOf<P>, body?: unknown, opts?: Omit<RequestOptions, "method" | "body">) => request<ResponseOf<"PUT", P>>(path, { ...opts, method: "PUT", body }),
+  patch: <P extends RoutesOf<"PATCH">>(path: PathOf<P>, body?: unknown, opts?: Omit<RequestOptions, "method" | "body">) => request<ResponseOf<"PATCH", P>>(path, { ...opts, method: "PATCH", body }),
+  del: <P extends RoutesOf<"DELETE">>(path: PathOf<P>, opts?: Omit<RequestOptions, "method">) => request<ResponseOf<"DELETE", P>>(path, { ...opts, method: "DELETE" }),
 };

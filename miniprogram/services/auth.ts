@@ -31,7 +31,7 @@ function signedIn(res: AuthResponse): OwnProfile {
 
 /** The server's health answer; its `environment` tells whether the development login exists. */
 export function serverInfo(): Promise<ServerInfo> {
-  return api.get<ServerInfo>("/health", undefined, { auth: false, timeout: 5_000 });
+  return api.get<"/health">("/health", undefined, { auth: false, timeout: 5_000 });
 }
 
 function wxLoginCode(): Promise<string> {
@@ -45,22 +45,22 @@ function wxLoginCode(): Promise<string> {
 
 export async function loginWithWechat(): Promise<OwnProfile> {
   const code = await wxLoginCode();
-  return signedIn(await api.post<AuthResponse>("/auth/wechat", { code, device: deviceLabel() }, { auth: false }));
+  return signedIn(await api.post<"/auth/wechat">("/auth/wechat", { code, device: deviceLabel() }, { auth: false }));
 }
 
 /** Development servers only: sign in as `name` without WeChat. */
 export async function loginDev(name: string): Promise<OwnProfile> {
-  return signedIn(await api.post<AuthResponse>("/auth/dev", { name: name.trim(), device: deviceLabel() }, { auth: false }));
+  return signedIn(await api.post<"/auth/dev">("/auth/dev", { name: name.trim(), device: deviceLabel() }, { auth: false }));
 }
 
 export async function loginWithPassword(username: string, password: string): Promise<OwnProfile> {
-  return signedIn(await api.post<AuthResponse>("/auth/login", { username: username.trim(), password, device: deviceLabel() }, { auth: false }));
+  return signedIn(await api.post<"/auth/login">("/auth/login", { username: username.trim(), password, device: deviceLabel() }, { auth: false }));
 }
 
 /** Ends the session on the server when it can, and on this device always. */
 export async function logout(): Promise<void> {
   try {
-    if (isSignedIn()) await api.post<void>("/auth/logout");
+    if (isSignedIn()) await api.post<"/auth/logout">("/auth/logout");
   } catch {
     // The server may be unreachable or the session already gone: signing out locally is what counts.
   } finally {
@@ -73,19 +73,19 @@ export async function logout(): Promise<void> {
  * signing out does. A refusal (wrong password) throws and leaves the session as it was.
  */
 export async function deleteAccount(body: DeleteAccountBody): Promise<AccountDeletion> {
-  const result = await api.del<AccountDeletion>("/me", { body });
+  const result = await api.del<"/me">("/me", { body });
   endSession("user");
   return result;
 }
 
 export async function loadProfile(): Promise<OwnProfile> {
-  const user = await api.get<OwnProfile>("/me");
+  const user = await api.get<"/me">("/me");
   replaceUser(user);
   return user;
 }
 
 export async function updateProfile(patch: UpdateProfileBody): Promise<OwnProfile> {
-  const user = await api.patch<OwnProfile>("/me", patch);
+  const user = await api.patch<"/me">("/me", patch);
   replaceUser(user);
   return user;
 }

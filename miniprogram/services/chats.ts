@@ -162,8 +162,8 @@ export class ChatClient {
   private newEngine(): SyncEngine {
     return new SyncEngine(
       {
-        listConversations: async () => (await api.get<{ conversations: ConversationSummary[] }>("/conversations")).conversations,
-        fetchAfter: (id, after, limit) => api.get<HistoryPage>(`/conversations/${id}/messages`, { after, limit }),
+        listConversations: async () => (await api.get<"/conversations">("/conversations")).conversations,
+        fetchAfter: (id, after, limit) => api.get<"/conversations/:id/messages">(`/conversations/${id}/messages`, { after, limit }),
       },
       {
         onMessages: (id, messages) => this.onMessages(id, messages),
@@ -369,7 +369,7 @@ export class ChatClient {
     if (this.inFlight.has(entry.clientId)) return;
     this.inFlight.add(entry.clientId);
     try {
-      const ack = await api.post<Ack>(`/conversations/${entry.conversationId}/messages`, { clientId: entry.clientId, ...entry.draft });
+      const ack = await api.post<"/conversations/:id/messages">(`/conversations/${entry.conversationId}/messages`, { clientId: entry.clientId, ...entry.draft });
       this.outbox = this.outbox.filter((o) => o.clientId !== entry.clientId);
       this.saveOutbox();
       const message: Message = {
@@ -469,7 +469,7 @@ export class ChatClient {
       this.store.set({ hasOlder: { ...this.store.get().hasOlder, [conversationId]: false } });
       return false;
     }
-    const page = await api.get<HistoryPage>(`/conversations/${conversationId}/messages`, { before, limit });
+    const page = await api.get<"/conversations/:id/messages">(`/conversations/${conversationId}/messages`, { before, limit });
     this.engine.restore(conversationId, page.messages, 0);
     this.store.set({ hasOlder: { ...this.store.get().hasOlder, [conversationId]: page.hasMore } });
     this.rebuild(conversationId);
@@ -477,7 +477,7 @@ export class ChatClient {
   }
 
   async loadReceipts(conversationId: string): Promise<void> {
-    const r = await api.get<{ reads: { userId: string; seq: number }[]; lastSeq: number }>(`/conversations/${conversationId}/receipts`);
+    const r = await api.get<"/conversations/:id/receipts">(`/conversations/${conversationId}/receipts`);
     this.applyReads(conversationId, r.reads);
   }
 
@@ -489,13 +489,13 @@ export class ChatClient {
   }
 
   async forward(conversationId: string, seq: number, to: string[]): Promise<{ conversationId: string; ok: boolean }[]> {
-    const res = await api.post<{ results: { conversationId: string; ok: boolean }[] }>(`/conversations/${conversationId}/messages/${seq}/forward`, { to, clientId: newClientId() });
+    const res = await api.post<"/conversations/:id/messages/:seq/forward">(`/conversations/${conversationId}/messages/${seq}/forward`, { to, clientId: newClientId() });
     await Promise.all(res.results.filter((r) => r.ok).map((r) => this.engine.pull(r.conversationId)));
     return res.results;
   }
 
   async setFlags(conversationId: string, flags: { pinned?: boolean; doNotDisturb?: boolean }): Promise<void> {
-    const summary = await api.patch<ConversationSummary>(`/conversations/${conversationId}/settings`, flags);
+    const summary = await api.patch<"/conversations/:id/settings">(`/conversations/${conversationId}/settings`, flags);
     this.store.set({ conversations: sortConversations(this.store.get().conversations.map((c) => (c.id === conversationId ? summary : c))) });
     this.scheduleSave();
   }

@@ -3,21 +3,21 @@ import type { PublicProfile } from "../../schema/api";
 import type { FriendRequestView, FriendView } from "../../schema/contacts";
 import { api } from "./api";
 
-export const listContacts = () => api.get<{ friends: FriendView[]; tags: string[] }>("/contacts");
-export const friendRequests = () => api.get<{ incoming: FriendRequestView[]; outgoing: FriendRequestView[] }>("/contacts/requests");
-export const searchUsers = (q: string) => api.get<{ users: PublicProfile[] }>("/users/search", { q }).then((r) => r.users);
-export const sendFriendRequest = (userId: string, greeting?: string) => api.post<{ request: FriendRequestView }>("/contacts/requests", greeting ? { userId, greeting } : { userId });
-export const acceptFriendRequest = (id: string) => api.post<{ conversationId: string; friend: FriendView }>(`/contacts/requests/${id}/accept`, {});
-export const declineFriendRequest = (id: string) => api.post<void>(`/contacts/requests/${id}/decline`);
-export const updateFriend = (userId: string, patch: { remark?: string; tags?: string[] }) => api.patch<FriendView>(`/contacts/${userId}`, patch);
+export const listContacts = () => api.get<"/contacts">("/contacts");
+export const friendRequests = () => api.get<"/contacts/requests">("/contacts/requests");
+export const searchUsers = (q: string) => api.get<"/users/search">("/users/search", { q }).then((r) => r.users);
+export const sendFriendRequest = (userId: string, greeting?: string) => api.post<"/contacts/requests">("/contacts/requests", greeting ? { userId, greeting } : { userId });
+export const acceptFriendRequest = (id: string) => api.post<"/contacts/requests/:id/accept">(`/contacts/requests/${id}/accept`, {});
+export const declineFriendRequest = (id: string) => api.post<"/contacts/requests/:id/decline">(`/contacts/requests/${id}/decline`);
+export const updateFriend = (userId: string, patch: { remark?: string; tags?: string[] }) => api.patch<"/contacts/:userId">(`/contacts/${userId}`, patch);
 /** Ends the friendship for both; the direct chat and its history stay readable (docs/contacts.md). */
-export const deleteFriend = (userId: string) => api.del<void>(`/contacts/${userId}`);
-export const blockedUsers = () => api.get<{ users: PublicProfile[] }>("/contacts/blocks").then((r) => r.users);
-export const blockUser = (userId: string) => api.put<void>(`/contacts/blocks/${userId}`);
-export const unblockUser = (userId: string) => api.del<void>(`/contacts/blocks/${userId}`);
+export const deleteFriend = (userId: string) => api.del<"/contacts/:userId">(`/contacts/${userId}`);
+export const blockedUsers = () => api.get<"/contacts/blocks">("/contacts/blocks").then((r) => r.users);
+export const blockUser = (userId: string) => api.put<"/contacts/blocks/:userId">(`/contacts/blocks/${userId}`);
+export const unblockUser = (userId: string) => api.del<"/contacts/blocks/:userId">(`/contacts/blocks/${userId}`);
 // Tag names travel in the path, escaped once.
-export const renameTag = (name: string, next: string) => api.put<unknown>(`/contacts/tags/${encodeURIComponent(name)}`, { name: next });
-export const deleteTag = (name: string) => api.del<unknown>(`/contacts/tags/${encodeURIComponent(name)}`);
+export const renameTag = (name: string, next: string) => api.put<"/contacts/tags/:name">(`/contacts/tags/${encodeURIComponent(name)}`, { name: next });
+export const deleteTag = (name: string) => api.del<"/contacts/tags/:name">(`/contacts/tags/${encodeURIComponent(name)}`);
 
 export interface IndexSection<T> {
   letter: string;

@@ -28,7 +28,7 @@ export function mediaUrl(mediaId: string | null | undefined): string {
 export async function mediaUrls(mediaIds: string[], conversationId?: string): Promise<Record<string, string>> {
   const missing = [...new Set(mediaIds.filter((id) => id && !mediaUrl(id)))];
   for (let i = 0; i < missing.length; i += MEDIA_LIMITS.urlsPerRequest) {
-    const res = await api.post<{ urls: { mediaId: string; url: string; expiresAt: number }[]; denied: string[] }>("/media/urls", {
+    const res = await api.post<"/media/urls">("/media/urls", {
       mediaIds: missing.slice(i, i + MEDIA_LIMITS.urlsPerRequest),
       ...(conversationId ? { conversationId } : {}),
     });

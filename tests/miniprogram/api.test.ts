@@ -38,7 +38,7 @@ beforeEach(() => {
 describe("request", () => {
   it("returns the parsed body of a 2xx answer and sends the access token", async () => {
     const { accessToken } = signInAs("u1");
-    const me = await api.get<OwnProfile>("/me");
+    const me = await api.get<"/me">("/me");
     expect(me.id).toBe("u1");
     expect(adapter.requests[0]).toMatchObject({ method: "GET", url: `${DEFAULT_API_BASE}/me`, header: { authorization: `Bearer ${accessToken}` } });
   });
@@ -94,7 +94,7 @@ describe("request", () => {
 
   it("sends PATCH as POST with x-http-method-override, since wx.request has no PATCH", async () => {
     signInAs("u1");
-    const me = await api.patch<OwnProfile>("/me", { nickname: "Ann" });
+    const me = await api.patch<"/me">("/me", { nickname: "Ann" });
     expect(me.nickname).toBe("Ann");
     expect(adapter.requests[0]).toMatchObject({ method: "POST", header: { "x-http-method-override": "PATCH", "content-type": "application/json" }, data: { nickname: "Ann" } });
   });
@@ -104,7 +104,7 @@ describe("token refresh", () => {
   it("refreshes once on token_expired, stores the new tokens and retries", async () => {
     const first = signInAs("u1");
     server.expireAccessTokens();
-    const me = await api.get<OwnProfile>("/me");
+    const me = await api.get<"/me">("/me");
     expect(me.id).toBe("u1");
     const tokens = currentTokens()!;
     expect(tokens.accessToken).not.toBe(first.accessToken);
@@ -116,7 +116,7 @@ describe("token refresh", () => {
   it("shares one refresh between concurrent requests", async () => {
     signInAs("u1");
     server.expireAccessTokens();
-    const results = await Promise.all([api.get<OwnProfile>("/me"), api.get<OwnProfile>("/me"), api.get<OwnProfile>("/me")]);
+    const results = await Promise.all([api.get<"/me">("/me"), api.get<"/me">("/me"), api.get<"/me">("/me")]);
     expect(results.map((r) => r.id)).toEqual(["u1", "u1", "u1"]);
     expect(server.calls.filter((c) => c.path === "/auth/refresh")).toHaveLength(1);
     // Had each request refreshed on its own, the rotated refresh token's reuse would have revoked the session.

@@ -12,11 +12,12 @@ import { signAccessToken } from "../../worker/services/tokens";
 import { createGroup, makeUser, makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, count } from "./helpers";
 
-/** Routes anyone may call: sign-in itself, health, invite QR images, the
+/** Routes anyone may call: sign-in itself, health, the OpenAPI document, invite QR images, the
  * /j/ landing page, and media downloads (authorised by the signed URL instead). Everything
  * else the app registers is in the matrix. */
 const PUBLIC: [string, RegExp][] = [
   ["GET", /^\/health$/],
+  ["GET", /^\/openapi\.json$/],
   ["POST", /^\/auth\/(register|login|wechat|dev|refresh)$/],
   ["GET", /^\/invites\/:code\/qr\.(svg|png)$/],
   ["GET", /^\/j\/:code$/],

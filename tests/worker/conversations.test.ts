@@ -47,6 +47,8 @@ describe("conversations", () => {
     const n = await env.DB.prepare("select count(*) as n from memberships where conversation_id = ?").bind(first.body.id).first<{ n: number }>();
     expect(n!.n).toBe(2);
     expectError(await api("POST", "/conversations/direct", { token: a!.token, body: { userId: a!.id } }), 400, "invalid_request");
+    // An unknown user is 404, as in contacts.md (a well-formed id nobody has).
+    expectError(await api("POST", "/conversations/direct", { token: a!.token, body: { userId: "u_" + "0".repeat(20) } }), 404, "not_found");
   });
 
   it("lists direct chats only once they have a message, newest activity first, with unread counts", async () => {

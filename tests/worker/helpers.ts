@@ -1,6 +1,8 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import type { AuthResponse } from "../../schema/api";
 import worker from "../../worker/index";
+import { app } from "../../worker/app";
+import { conformanceProblem } from "./conformance";
 
 export interface ApiResult<T = any> {
   status: number;
@@ -37,7 +39,12 @@ export async function api<T = any>(method: string, path: string, opts: ApiOption
     res = await SELF.fetch(request);
   }
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+  const contentType = res.headers.get("content-type") ?? "";
+  const parsed = text ? JSON.parse(text) : null;
+  // Every answer the suites see is checked against what the route's doc says it answers.
+  const problem = conformanceProblem(app, request.headers.get("x-http-method-override")?.toUpperCase() === "PATCH" && method.toUpperCase() === "POST" ? "PATCH" : method.toUpperCase(), new URL(request.url).pathname, res.status, contentType, parsed);
+  if (problem) throw new Error(`${method} ${path}: ${problem}`);
+  return { status: res.status, body: parsed, headers: res.headers };
 }
 
 export const DEFAULT_PASSWORD = "passw0rd-ok";

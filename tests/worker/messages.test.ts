@@ -263,6 +263,19 @@ describe("read receipts and guards", () => {
     expect((await sendText(b!, dm, "calm")).status).toBe(201);
   });
 
+  it("tells a sender refused for flooding how long to wait (Retry-After), as every 429 does", async () => {
+    const [a, b] = await makeUsers(2);
+    const dm = await openDirect(a!, b!);
+    // All at once, so the refill between sends cannot keep up whatever the machine's speed.
+    const responses = await Promise.all(Array.from({ length: 60 }, (_, i) => sendText(a!, dm, `burst ${i}`)));
+    const refused = responses.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expectError(r, 429, "rate_limited");
+      expect(r.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
+    }
+  });
+
   it("lets a member leave a group, after which they read nothing more; the owner must hand over first", async () => {
     const [owner, member] = await makeUsers(2);
     const group = await createGroup(owner!, [member!]);

@@ -98,7 +98,8 @@ function takeToken(s: ConversationState, userId: string, now: number) {
   const b = s.buckets.get(userId) ?? { tokens: L.sendBurst, at: now };
   b.tokens = Math.min(L.sendBurst, b.tokens + ((now - b.at) / 1000) * L.sendPerSecond);
   b.at = now;
-  if (b.tokens < 1) throw new ApiError("rate_limited", "You are sending too fast; slow down");
+  // Retry-After in whole seconds: when the next token will have refilled.
+  if (b.tokens < 1) throw new ApiError("rate_limited", "You are sending too fast; slow down", undefined, { "Retry-After": String(Math.max(1, Math.ceil((1 - b.tokens) / L.sendPerSecond))) });
   b.tokens -= 1;
   s.buckets.set(userId, b);
 }

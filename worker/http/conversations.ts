@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { z } from "zod";
 import { addMembersBody } from "../../schema/groups";
 import { type Message, conversationId as conversationIdSchema, createGroupBody, forwardBody, historyQuery, memberSettingsBody, openDirectBody, readBody, sendMessageBody } from "../../schema/protocol";
 import { db } from "../db";
@@ -6,86 +7,80 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
-import { jsonBody, queryParams } from "./validate";
+import { jsonBody, pathParams, queryParams } from "./validate";
 import { requireAuth } from "./middleware";
 import * as service from "../services/conversations";
+import { addMembers, leaveGroup } from "../services/groups";
+import { ackBody, conversationDetail, conversationSummaryBody, conversationsList, forwardResults, historyPageBody, messageBody, readResponse, receiptsResponse } from "../../schema/api";
+import { addMembersResponse, seqResponse } from "../../schema/groups";
+import { doc } from "./openapi";
 
-function idParam(raw: string): string {
-  const r = conversationIdSchema.safeParse(raw);
-  if (!r.success) throw new ApiError("not_found", "No such conversation");
-  return r.data;
-}
+const NO_CONVERSATION = { id: "No such conversation" } as const;
+const idParams = pathParams(z.object({ id: conversationIdSchema }), NO_CONVERSATION);
+const seqParams = pathParams(z.object({ id: conversationIdSchema, seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }), NO_CONVERSATION);
 
 /** The conversation id of a route about one conversation, once D1 says the caller is a member. */
-async function memberParam(c: Context<AppEnv>): Promise<string> {
-  const id = idParam(c.req.param("id") ?? "");
+async function memberParam(c: Context<AppEnv>, id: string): Promise<string> {
   await service.requireMembership(db(c.env), c.get("auth").userId, id);
   return id;
 }
 
-function seqParam(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new ApiError("invalid_request", "seq must be a positive integer");
-  return n;
-}
-
 export const conversationRoutes = new Hono<AppEnv>()
   .use(requireAuth)
-  .get("/", async (c) => c.json({ conversations: await service.listConversations(db(c.env), c.get("auth").userId) }))
-  .post("/", jsonBody(createGroupBody), async (c) => {
+  .get("/", doc({ summary: "Your conversations, pinned first, then by last activity", responses: { 200: conversationsList }, see: "docs/protocol.md#conversations" }), async (c) => c.json({ conversations: await service.listConversations(db(c.env), c.get("auth").userId) }))
+  .post("/", doc({ summary: "Create a group with your friends", responses: { 201: conversationSummaryBody }, errors: [403, 409], see: "docs/protocol.md#conversations" }), jsonBody(createGroupBody), async (c) => {
     const body = c.req.valid("json");
     return c.json(await service.createGroup(c.env, db(c.env), c.get("auth").userId, body.name, body.memberIds), 201);
   })
-  .post("/direct", jsonBody(openDirectBody), async (c) => {
+  .post("/direct", doc({ summary: "Open the direct chat with someone", responses: { 200: conversationSummaryBody, 201: conversationSummaryBody }, errors: [403, 404, 410], see: "docs/protocol.md#conversations" }), jsonBody(openDirectBody), async (c) => {
     const { summary, created } = await service.openDirect(c.env, db(c.env), c.get("auth").userId, c.req.valid("json").userId);
     return c.json(summary, created ? 201 : 200);
   })
-  .get("/:id", async (c) => {
-    const id = await memberParam(c);
+  .get("/:id", doc({ summary: "One conversation, with its members", responses: { 200: conversationDetail }, errors: [403] }), idParams, async (c) => {
+    const id = await memberParam(c, c.req.valid("param").id);
     const userId = c.get("auth").userId;
     const info = unwrap(await conversationObject(c.env, id).info(userId));
     const summary = await service.getSummary(db(c.env), userId, id);
     return c.json({ ...summary, newMembersSeeHistory: info.meta.newMembersSeeHistory, members: info.members.map((m) => ({ userId: m.userId, role: m.role, joinedAt: m.joinedAt })) });
   })
-  .patch("/:id/settings", jsonBody(memberSettingsBody), async (c) => {
-    const id = idParam(c.req.param("id")); // D1 only: no object to protect
+  .patch("/:id/settings", doc({ summary: "Your pinned / do-not-disturb flags", responses: { 200: conversationSummaryBody }, errors: [403] }), jsonBody(memberSettingsBody), idParams, async (c) => {
+    const id = c.req.valid("param").id; // D1 only: no object to protect
     await service.updateMemberSettings(db(c.env), c.get("auth").userId, id, c.req.valid("json"));
     return c.json(await service.getSummary(db(c.env), c.get("auth").userId, id));
   })
-  .post("/:id/members", jsonBody(addMembersBody), async (c) => {
-    const id = await memberParam(c);
-    const { userIds } = c.req.valid("json");
-    await service.requireUsers(db(c.env), [...new Set(userIds)]);
-    const result = unwrap(await conversationObject(c.env, id).addMembers(c.get("auth").userId, userIds));
-    return c.json(result);
+  // Aliases of POST /groups/:id/members and /groups/:id/leave, where group operations live:
+  // mini-program versions released before the move call these until WeChat updates them.
+  .post("/:id/members", doc({ summary: "Deprecated alias of POST /groups/:id/members", responses: { 200: addMembersResponse }, errors: [403, 409, 410], see: "docs/groups.md#who-can-be-put-in-a-group" }), jsonBody(addMembersBody), idParams, async (c) => {
+    const id = await memberParam(c, c.req.valid("param").id);
+    return c.json(await addMembers(c.env, c.get("auth").userId, id, c.req.valid("json").userIds));
   })
-  .post("/:id/leave", async (c) => {
-    const id = await memberParam(c);
-    return c.json(unwrap(await conversationObject(c.env, id).leave(c.get("auth").userId)));
+  .post("/:id/leave", doc({ summary: "Deprecated alias of POST /groups/:id/leave", responses: { 200: seqResponse }, errors: [403] }), idParams, async (c) => {
+    const id = await memberParam(c, c.req.valid("param").id);
+    return c.json(await leaveGroup(c.env, c.get("auth").userId, id));
   })
-  .get("/:id/messages", queryParams(historyQuery), async (c) => {
-    const id = await memberParam(c);
+  .get("/:id/messages", doc({ summary: "A page of history (after= forward, before= backward; ascending)", responses: { 200: historyPageBody }, errors: [403] }), queryParams(historyQuery), idParams, async (c) => {
+    const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).history(c.get("auth").userId, c.req.valid("query"))));
   })
-  .post("/:id/messages", jsonBody(sendMessageBody), async (c) => {
-    const id = await memberParam(c);
+  .post("/:id/messages", doc({ summary: "Send a message", responses: { 201: ackBody, 200: ackBody }, errors: [403, 409, 410, 429], see: "docs/protocol.md#sending" }), jsonBody(sendMessageBody), idParams, async (c) => {
+    const id = await memberParam(c, c.req.valid("param").id);
     const ack = unwrap(await conversationObject(c.env, id).send(c.get("auth").userId, c.req.valid("json")));
     return c.json(ack, ack.duplicate ? 200 : 201);
   })
-  .get("/:id/messages/:seq", async (c) => {
-    const id = await memberParam(c);
-    return c.json(unwrap(await conversationObject(c.env, id).getMessage(c.get("auth").userId, seqParam(c.req.param("seq")))));
+  .get("/:id/messages/:seq", doc({ summary: "One message", responses: { 200: messageBody }, errors: [403] }), seqParams, async (c) => {
+    const id = await memberParam(c, c.req.valid("param").id);
+    return c.json(unwrap(await conversationObject(c.env, id).getMessage(c.get("auth").userId, c.req.valid("param").seq)));
   })
-  .post("/:id/messages/:seq/recall", async (c) => {
-    const id = await memberParam(c);
-    return c.json(unwrap(await conversationObject(c.env, id).recall(c.get("auth").userId, seqParam(c.req.param("seq")))));
+  .post("/:id/messages/:seq/recall", doc({ summary: "Recall a message", responses: { 200: seqResponse }, errors: [403, 409, 410] }), seqParams, async (c) => {
+    const id = await memberParam(c, c.req.valid("param").id);
+    return c.json(unwrap(await conversationObject(c.env, id).recall(c.get("auth").userId, c.req.valid("param").seq)));
   })
-  .post("/:id/messages/:seq/forward", jsonBody(forwardBody), async (c) => {
-    const id = await memberParam(c);
+  .post("/:id/messages/:seq/forward", doc({ summary: "Forward a message to other conversations", responses: { 200: forwardResults }, errors: [403] }), jsonBody(forwardBody), seqParams, async (c) => {
+    const id = await memberParam(c, c.req.valid("param").id);
     const userId = c.get("auth").userId;
     const { to, clientId } = c.req.valid("json");
     // The RPC stub's serialised type widens the body to unknown; it is the same Message.
-    const source = unwrap(await conversationObject(c.env, id).getMessage(userId, seqParam(c.req.param("seq")))) as Message;
+    const source = unwrap(await conversationObject(c.env, id).getMessage(userId, c.req.valid("param").seq)) as Message;
     // Each target checks membership (D1 first, then the object); a failure in one target does not undo the others.
     const results = await Promise.all(
       [...new Set(to)].map(async (target) => {
@@ -101,11 +96,11 @@ export const conversationRoutes = new Hono<AppEnv>()
     );
     return c.json({ results });
   })
-  .post("/:id/read", jsonBody(readBody), async (c) => {
-    const id = await memberParam(c);
+  .post("/:id/read", doc({ summary: "Move your read seq forward", responses: { 200: readResponse }, errors: [403] }), jsonBody(readBody), idParams, async (c) => {
+    const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).markRead(c.get("auth").userId, c.req.valid("json").seq)));
   })
-  .get("/:id/receipts", async (c) => {
-    const id = await memberParam(c);
+  .get("/:id/receipts", doc({ summary: "Everyone's read seq", responses: { 200: receiptsResponse }, errors: [403] }), idParams, async (c) => {
+    const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).receipts(c.get("auth").userId)));
   });

@@ -1,6 +1,7 @@
 // Face-to-face groups: type a 4-digit code with your location, wait in the room, enter.
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { z } from "zod";
 import { faceToFaceSeats, users } from "../../schema/d1";
 import { faceToFaceJoinBody, faceToFaceRoomId } from "../../schema/groups";
 import { GROUP_LIMITS } from "../../schema/limits";
@@ -8,21 +9,19 @@ import { db } from "../db";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
-import { jsonBody } from "./validate";
+import { jsonBody, pathParams } from "./validate";
 import { requireAuth } from "./middleware";
 import { faceToFaceObject } from "../face-to-face/object";
 import { take } from "../services/ratelimit";
+import { faceToFaceRoom } from "../../schema/groups";
+import { doc } from "./openapi";
 
 /** Room ids carry their code (f2f_<code>_<random>), which names the object that holds them. */
-function room(raw: string): { roomId: string; code: string } {
-  const r = faceToFaceRoomId.safeParse(raw);
-  if (!r.success) throw new ApiError("not_found", "No such face-to-face room");
-  return { roomId: r.data, code: r.data.slice(4, 8) };
-}
+const roomParams = pathParams(z.object({ roomId: faceToFaceRoomId.transform((roomId) => ({ roomId, code: roomId.slice(4, 8) })) }), { roomId: "No such face-to-face room" });
 
 export const faceToFaceRoutes = new Hono<AppEnv>()
   .use(requireAuth)
-  .post("/rooms", jsonBody(faceToFaceJoinBody), async (c) => {
+  .post("/rooms", doc({ summary: "Join the waiting room of a 4-digit code near you", responses: { 200: faceToFaceRoom }, errors: [429], see: "docs/groups.md" }), jsonBody(faceToFaceJoinBody), async (c) => {
     const { code, latitude, longitude } = c.req.valid("json");
     const userId = c.get("auth").userId;
     const d = db(c.env);
@@ -44,12 +43,12 @@ export const faceToFaceRoutes = new Hono<AppEnv>()
     if (previous && previous.code !== code) await faceToFaceObject(c.env, previous.code).leave(previous.roomId, userId);
     return c.json(room);
   })
-  .post("/rooms/:roomId/enter", async (c) => {
-    const { roomId, code } = room(c.req.param("roomId"));
+  .post("/rooms/:roomId/enter", doc({ summary: "Enter: make or join the room's group", responses: { 200: faceToFaceRoom }, errors: [403, 409, 410] }), roomParams, async (c) => {
+    const { roomId, code } = c.req.valid("param").roomId;
     return c.json(unwrap(await faceToFaceObject(c.env, code).enter(roomId, c.get("auth").userId)));
   })
-  .delete("/rooms/:roomId/members/me", async (c) => {
-    const { roomId, code } = room(c.req.param("roomId"));
+  .delete("/rooms/:roomId/members/me", doc({ summary: "Leave the waiting room", responses: { 204: null }, errors: [410] }), roomParams, async (c) => {
+    const { roomId, code } = c.req.valid("param").roomId;
     unwrap(await faceToFaceObject(c.env, code).leave(roomId, c.get("auth").userId));
     return c.body(null, 204);
   });

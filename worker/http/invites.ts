@@ -1,5 +1,6 @@
 // Joining by invite code: preview, accept, the QR image, and the page a plain scanner opens.
 import { Hono } from "hono";
+import { z } from "zod";
 import { acceptInviteBody, inviteCode, type AcceptInviteResult } from "../../schema/groups";
 import { db } from "../db";
 import type { AppEnv } from "../env";
@@ -7,34 +8,32 @@ import { ApiError } from "../lib/errors";
 import { qrPng, qrSvg } from "../lib/qr";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
-import { jsonBody } from "./validate";
+import { jsonBody, pathParams } from "./validate";
 import { requireAuth } from "./middleware";
 import { joinUrl, previewInvite, usableInvite } from "../services/invites";
+import { acceptInviteResult, invitePreview } from "../../schema/groups";
+import { doc } from "./openapi";
 
-function codeParam(raw: string): string {
-  const r = inviteCode.safeParse(raw);
-  if (!r.success) throw new ApiError("not_found", "No such invite");
-  return r.data;
-}
+const codeParams = pathParams(z.object({ code: inviteCode }), { code: "No such invite" });
 
 // The code is the capability: whoever holds it may see its image, so these need no sign-in
 // (a mini-program <image src> cannot send headers). Unusable invites get the JSON error.
 const QR_CACHE = "private, max-age=60";
 
 export const inviteRoutes = new Hono<AppEnv>()
-  .get("/:code/qr.svg", async (c) => {
-    const code = codeParam(c.req.param("code"));
+  .get("/:code/qr.svg", doc({ summary: "The invite's QR code (SVG); the code is the capability", responses: { 200: { contentType: "image/svg+xml", description: "The QR code" } }, errors: [410] }), codeParams, async (c) => {
+    const { code } = c.req.valid("param");
     await usableInvite(db(c.env), code);
     return c.body(qrSvg(joinUrl(c.env, code)), 200, { "content-type": "image/svg+xml; charset=utf-8", "cache-control": QR_CACHE });
   })
-  .get("/:code/qr.png", async (c) => {
-    const code = codeParam(c.req.param("code"));
+  .get("/:code/qr.png", doc({ summary: "The invite's QR code (PNG)", responses: { 200: { contentType: "image/png", description: "The QR code" } }, errors: [410] }), codeParams, async (c) => {
+    const { code } = c.req.valid("param");
     await usableInvite(db(c.env), code);
     return c.body((await qrPng(joinUrl(c.env, code))) as Uint8Array<ArrayBuffer>, 200, { "content-type": "image/png", "cache-control": QR_CACHE });
   })
-  .get("/:code", requireAuth, async (c) => c.json(await previewInvite(db(c.env), c.get("auth").userId, codeParam(c.req.param("code")))))
-  .post("/:code/accept", requireAuth, jsonBody(acceptInviteBody), async (c) => {
-    const code = codeParam(c.req.param("code"));
+  .get("/:code", doc({ summary: "Preview an invite", responses: { 200: invitePreview }, errors: [410] }), requireAuth, codeParams, async (c) => c.json(await previewInvite(db(c.env), c.get("auth").userId, c.req.valid("param").code)))
+  .post("/:code/accept", doc({ summary: "Join by invite (or ask to, under approval)", responses: { 200: acceptInviteResult, 202: acceptInviteResult }, errors: [403, 409, 410] }), requireAuth, jsonBody(acceptInviteBody), codeParams, async (c) => {
+    const { code } = c.req.valid("param");
     const { group } = await usableInvite(db(c.env), code);
     const result: AcceptInviteResult = unwrap(await conversationObject(c.env, group.id).acceptInvite(c.get("auth").userId, code, c.req.valid("json").message ?? ""));
     return c.json(result, result.status === "pending" ? 202 : 200);
@@ -53,7 +52,7 @@ function page(title: string, body: string, status: 200 | 404 | 410) {
  * What a phone's camera or WeChat's plain scanner opens. WeChat maps this URL prefix to the
  * mini-program's join page (which receives it as `q`); anything else gets this explanation.
  */
-export const joinPage = new Hono<AppEnv>().get("/:code", async (c) => {
+export const joinPage = new Hono<AppEnv>().get("/:code", doc({ summary: "The page a plain QR scanner opens (HTML, no sign-in)", responses: { 200: { contentType: "text/html", description: "How to join" } }, errors: [404, 410] }), async (c) => {
   const raw = c.req.param("code");
   if (!inviteCode.safeParse(raw).success) return page("Invite not found", "<h1>This invite does not exist</h1><p>Check the link, or ask for a new QR code.</p>", 404);
   try {

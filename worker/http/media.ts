@@ -3,21 +3,20 @@
 // and deletion of one's own uploads.
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { z } from "zod";
 import { mediaListQuery, mediaUrlsBody, uploadFields, type UploadFields } from "../../schema/media";
 import { mediaId as mediaIdSchema } from "../../schema/protocol";
 import type { AppEnv } from "../env";
 import { ApiError, errorBody } from "../lib/errors";
 import { verifyMediaUrl } from "../lib/media-url";
 import { boundaryOf, fieldsBeforeFile, parseMultipart } from "../lib/multipart";
-import { jsonBody, queryParams } from "./validate";
+import { jsonBody, pathParams, queryParams } from "./validate";
 import { requireAuth } from "./middleware";
 import { deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, releaseUpload, reserveUpload, storeUpload, uploadCap, type UploadQuota } from "../services/media";
+import { mediaInfo, mediaList, mediaUrlsResponse } from "../../schema/media";
+import { doc } from "./openapi";
 
-function idParam(raw: string): string {
-  const r = mediaIdSchema.safeParse(raw);
-  if (!r.success) throw new ApiError("not_found", "No such media");
-  return r.data;
-}
+const idParams = pathParams(z.object({ id: mediaIdSchema }), { id: "No such media" });
 
 function fieldsFrom(values: Record<string, string>): UploadFields {
   const r = uploadFields.safeParse(values);
@@ -122,8 +121,7 @@ const etagMatches = (header: string | undefined, etag: string) =>
     return tag === "*" || tag.replace(/^W\//, "") === etag;
   });
 
-async function download(c: Context<AppEnv>): Promise<Response> {
-  const id = idParam(c.req.param("id")!);
+async function download(c: Context<AppEnv>, id: string): Promise<Response> {
   const expires = await verifyMediaUrl(c.env, id, c.req.query("e"), c.req.query("s"));
   const object = await c.env.MEDIA.head(r2Key(id));
   if (!object) throw new ApiError("not_found", "This media was deleted");
@@ -142,7 +140,7 @@ async function download(c: Context<AppEnv>): Promise<Response> {
   const ifRange = c.req.header("if-range");
   const range = ifRange !== undefined && ifRange !== etag ? null : parseRange(c.req.header("range"), size);
   if (range === "unsatisfiable") {
-    const body = errorBody("invalid_request", `Range not satisfiable: the media has ${size} bytes`, c.get("requestId"));
+    const body = errorBody("range_not_satisfiable", `Range not satisfiable: the media has ${size} bytes`, c.get("requestId"));
     return Response.json(body, { status: 416, headers: { "content-range": `bytes */${size}`, "cache-control": "no-store", "x-content-type-options": "nosniff" } });
   }
   // HEAD (players probing the length) answers from the object's metadata, without reading it.
@@ -184,7 +182,7 @@ async function receiveUpload(c: Context<AppEnv>, contentType: string, multipart:
 }
 
 export const mediaRoutes = new Hono<AppEnv>()
-  .post("/", requireAuth, async (c) => {
+  .post("/", doc({ summary: "Upload (multipart as wx.uploadFile sends it, or a raw body)", responses: { 201: mediaInfo }, errors: [403, 413, 415, 429], see: "docs/media.md#routes" }), requireAuth, async (c) => {
     const contentType = c.req.header("content-type") ?? "";
     const multipart = /^multipart\/form-data/i.test(contentType);
     const query = fieldsFrom(c.req.query());
@@ -198,11 +196,11 @@ export const mediaRoutes = new Hono<AppEnv>()
       throw e;
     }
   })
-  .post("/urls", requireAuth, jsonBody(mediaUrlsBody), async (c) => {
+  .post("/urls", doc({ summary: "Signed download URLs", responses: { 200: mediaUrlsResponse }, see: "docs/media.md#urls-and-tokens" }), requireAuth, jsonBody(mediaUrlsBody), async (c) => {
     const { mediaIds, conversationId } = c.req.valid("json");
     return c.json(await grantUrls(c.env, c.get("auth").userId, new URL(c.req.url).origin, mediaIds, conversationId));
   })
-  .get("/", requireAuth, queryParams(mediaListQuery), async (c) => c.json({ media: await listOwnMedia(c.env, c.get("auth").userId, c.req.valid("query")) }))
-  .delete("/", requireAuth, async (c) => c.json(await deleteAllMedia(c.env, c.get("auth").userId)))
-  .delete("/:id", requireAuth, async (c) => c.json(await deleteMedia(c.env, c.get("auth").userId, idParam(c.req.param("id")))))
-  .get("/:id", download);
+  .get("/", doc({ summary: "Your uploads, newest first", responses: { 200: mediaList } }), requireAuth, queryParams(mediaListQuery), async (c) => c.json({ media: await listOwnMedia(c.env, c.get("auth").userId, c.req.valid("query")) }))
+  .delete("/", doc({ summary: "Delete all your uploads", responses: { 200: z.object({ deleted: z.number() }) } }), requireAuth, async (c) => c.json(await deleteAllMedia(c.env, c.get("auth").userId)))
+  .delete("/:id", doc({ summary: "Delete one of your uploads", responses: { 200: z.object({ deleted: z.array(z.string()) }) }, errors: [403] }), requireAuth, idParams, async (c) => c.json(await deleteMedia(c.env, c.get("auth").userId, c.req.valid("param").id)))
+  .get("/:id", doc({ summary: "Download by signed URL (?e=&s=); Range, If-None-Match, If-Range", responses: { 200: { contentType: "application/octet-stream", description: "The bytes" }, 206: { contentType: "application/octet-stream", description: "A range of the bytes" }, 304: null }, errors: [403, 404, 416], see: "docs/media.md#serving" }), idParams, (c) => download(c, c.req.valid("param").id));

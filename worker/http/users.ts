@@ -1,21 +1,25 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { deleteAccountBody, searchUsersQuery, updateProfileBody } from "../../schema/api";
+import { userId } from "../../schema/protocol";
 import { db } from "../db";
 import type { AppEnv } from "../env";
-import { jsonBody, queryParams } from "./validate";
+import { jsonBody, pathParams, queryParams } from "./validate";
 import { requireAuth } from "./middleware";
 import * as accounts from "../services/accounts";
 import { strangersSettingChanged } from "../services/contacts";
 import { deleteAccount } from "../services/deletion";
 import { requireOwnImage } from "../services/media";
+import { accountDeletion, ownProfile, publicProfile, userList } from "../../schema/api";
+import { doc } from "./openapi";
 
 export const me = new Hono<AppEnv>()
   .use(requireAuth)
-  .get("/", async (c) => {
+  .get("/", doc({ summary: "Your own profile", responses: { 200: ownProfile } }), async (c) => {
     const user = await accounts.requireUser(db(c.env), c.get("auth").userId);
     return c.json(accounts.toOwnProfile(user));
   })
-  .patch("/", jsonBody(updateProfileBody), async (c) => {
+  .patch("/", doc({ summary: "Change your profile", responses: { 200: ownProfile }, errors: [403, 409], see: "docs/api.md#profiles" }), jsonBody(updateProfileBody), async (c) => {
     const d = db(c.env);
     const user = await accounts.requireUser(d, c.get("auth").userId);
     const patch = c.req.valid("json");
@@ -26,7 +30,7 @@ export const me = new Hono<AppEnv>()
   })
   // Deleting the account: re-authenticate, then everything in services/deletion.ts. The answer
   // says which owned groups were handed over and which dissolved.
-  .delete("/", jsonBody(deleteAccountBody), async (c) => {
+  .delete("/", doc({ summary: "Delete your account", responses: { 200: accountDeletion }, errors: [403, 429], see: "docs/api.md#deleting-an-account" }), jsonBody(deleteAccountBody), async (c) => {
     const user = await accounts.requireUser(db(c.env), c.get("auth").userId);
     await accounts.reauthenticate(db(c.env), c.env, user, c.req.valid("json"));
     return c.json(await deleteAccount(c.env, user.id));
@@ -34,10 +38,10 @@ export const me = new Hono<AppEnv>()
 
 export const users = new Hono<AppEnv>()
   .use(requireAuth)
-  .get("/search", queryParams(searchUsersQuery), async (c) => {
+  .get("/search", doc({ summary: "Find a user by Qun ID or user id", responses: { 200: userList } }), queryParams(searchUsersQuery), async (c) => {
     const found = await accounts.searchUsers(db(c.env), c.req.valid("query").q);
     return c.json({ users: found.map(accounts.toPublicProfile) });
   })
-  .get("/:id", async (c) => {
-    return c.json(accounts.toPublicProfile(await accounts.requireUser(db(c.env), c.req.param("id"))));
+  .get("/:id", doc({ summary: "A user's public profile", responses: { 200: publicProfile } }), pathParams(z.object({ id: userId }), { id: "No such user" }), async (c) => {
+    return c.json(accounts.toPublicProfile(await accounts.requireUser(db(c.env), c.req.valid("param").id)));
   });

@@ -101,7 +101,9 @@ export async function directId(a: string, b: string): Promise<string> {
 
 export async function openDirect(env: Env, d: Db, userId: string, peerId: string): Promise<{ summary: ConversationSummary; created: boolean }> {
   if (peerId === userId) throw new ApiError("invalid_request", "You cannot open a chat with yourself");
-  await requireUsers(d, [peerId]);
+  // An unknown person is 404, as contacts.md answers every route about a user (a list of
+  // members in a group body stays 400: the request names them).
+  if (!(await d.select({ id: users.id }).from(users).where(eq(users.id, peerId)).get())) throw new ApiError("not_found", "No such user");
   const id = await directId(userId, peerId);
   // Starting a new chat follows the contacts rule; an existing one (say, after an unfriending)
   // still opens, so its history stays readable, and its object refuses sends as the rule says.

@@ -8,6 +8,7 @@ import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
 import { inChunks } from "../lib/sql";
+import { requireUsers } from "./conversations";
 
 const ROLE_ORDER = { owner: 0, admin: 1, member: 2 } as const;
 
@@ -49,4 +50,14 @@ export async function groupInfo(env: Env, userId: string, conversationId: string
     memberCount: list.length,
     members: list,
   };
+}
+
+/** Adds the actor's friends to a group (or files join requests under invite confirmation). */
+export async function addMembers(env: Env, actorId: string, conversationId: string, userIds: string[]) {
+  await requireUsers(db(env), [...new Set(userIds)]);
+  return unwrap(await conversationObject(env, conversationId).addMembers(actorId, userIds));
+}
+
+export async function leaveGroup(env: Env, userId: string, conversationId: string) {
+  return unwrap(await conversationObject(env, conversationId).leave(userId));
 }

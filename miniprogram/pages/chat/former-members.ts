@@ -32,7 +32,7 @@ export function lookUpFormerMembers(messages: LocalMessage[], known: Record<stri
   for (const id of ids) {
     if (!id || id === chats.me || id in known || askedNames.has(id)) continue;
     askedNames.add(id);
-    api.get<PublicProfile>(`/users/${id}`).then(
+    api.get<"/users/:id">(`/users/${id}`).then(
       (p) => {
         formerNames.set(id, p.deleted ? DELETED_NAME : p.nickname);
         redraw();

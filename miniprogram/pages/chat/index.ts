@@ -188,7 +188,7 @@ Component({
     async loadMembers() {
       const s = this.summary();
       if (s && s.kind !== "group") return;
-      const info = await api.get<GroupInfo>(`/groups/${this.data.id}`);
+      const info = await api.get<"/groups/:id">(`/groups/${this.data.id}`);
       const members = membersOf(info);
       const myRole = members.find((m) => m.userId === chats.me)?.role;
       this.setData({ members, canMentionAll: myRole === "owner" || myRole === "admin" });

@@ -212,12 +212,12 @@ describe("two mini-program clients on the real worker", () => {
     expect(res.headers.get("content-type")).toBe("image/png");
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(PICTURE);
     // The message carries both: the bubble shows the thumbnail, and the original is there for the preview.
-    const page = await bob.api.get<HistoryPage>(`/conversations/${groupId}/messages`, { after: 0 });
+    const page = await bob.api.get<"/conversations/:id/messages">(`/conversations/${groupId}/messages`, { after: 0 });
     const body = page.messages.find((m) => m.type === "image")!.body as { mediaId: string; thumbMediaId?: string };
     expect(body.thumbMediaId).toMatch(/^md_/);
     expect(body.thumbMediaId).not.toBe(body.mediaId);
     expect(image()!.image).toContain(`/media/${body.thumbMediaId}?`);
-    const original = await bob.api.post<{ urls: { mediaId: string; url: string }[] }>("/media/urls", { mediaIds: [body.mediaId], conversationId: groupId });
+    const original = await bob.api.post<"/media/urls">("/media/urls", { mediaIds: [body.mediaId], conversationId: groupId });
     expect(new Uint8Array(await (await fetch(original.urls[0]!.url)).arrayBuffer())).toEqual(PICTURE);
   });
 
@@ -233,7 +233,7 @@ describe("two mini-program clients on the real worker", () => {
     await settled();
     expect(voice()!.mine).toBe(false);
     expect(text(bobChat, `#m-s${voice()!.seq} .bubble__duration`)).toBe('4"');
-    const page = await bob.api.get<HistoryPage>(`/conversations/${groupId}/messages`, { after: 0 });
+    const page = await bob.api.get<"/conversations/:id/messages">(`/conversations/${groupId}/messages`, { after: 0 });
     const body = page.messages.find((m) => m.type === "voice")!.body as { mediaId: string; durationMs: number };
     expect(body).toEqual({ mediaId: expect.stringMatching(/^md_[0-9a-z]{20}$/), durationMs: 4_200 });
     // Bob taps it: the player gets a signed URL serving Alice's recording as AAC.
@@ -277,7 +277,7 @@ describe("two mini-program clients on the real worker", () => {
     await waitFor(() => bubbleTexts(aliceChat).includes("In a tunnel"), "Bob's queued message on Alice's screen");
 
     // The server holds it once, whatever the retries.
-    const page = await alice.api.get<HistoryPage>(`/conversations/${groupId}/messages`, { after: 0 });
+    const page = await alice.api.get<"/conversations/:id/messages">(`/conversations/${groupId}/messages`, { after: 0 });
     expect(page.messages.filter((m) => (m.body as { text?: string } | null)?.text === "In a tunnel")).toHaveLength(1);
     expect(page.messages.map((m) => m.seq)).toEqual(page.messages.map((_, i) => i + 1));
   });

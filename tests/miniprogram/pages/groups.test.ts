@@ -64,8 +64,8 @@ async function server(req: Request): Promise<Response> {
     const friend = (id: string, nickname: string, remark = "") => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark, tags: [], online: false, since: 0, conversationId: "d_x" });
     return Response.json({ friends: [friend(CAROL, "Member 1", "Carol"), friend(DORA, "Dora")], tags: [] });
   }
-  if (p === `/conversations/${GROUP}/members` && refuseAdd) return Response.json({ error: refuseAdd }, { status: 403 });
-  if (p === `/conversations/${GROUP}/members`) {
+  if (p === `/groups/${GROUP}/members` && refuseAdd) return Response.json({ error: refuseAdd }, { status: 403 });
+  if (p === `/groups/${GROUP}/members`) {
     const ids = body.userIds as string[];
     return Response.json(confirmation ? { added: [], requested: ids, seq: null } : { added: ids, requested: [], seq: 8 });
   }
@@ -92,7 +92,7 @@ async function server(req: Request): Promise<Response> {
       : Response.json({ status: "joined", conversationId: GROUP, seq: 4 });
   }
   if (p === "/conversations") return Response.json({ conversations: [] });
-  if (p === `/conversations/${GROUP}/leave` || p === `/groups/${GROUP}/dissolve`) return Response.json({ seq: 6 });
+  if (p === `/groups/${GROUP}/leave` || p === `/groups/${GROUP}/dissolve`) return Response.json({ seq: 6 });
   if (p === "/face-to-face/rooms") {
     return Response.json({ roomId: "f2f_1234_abcdefghijkl", code: "1234", expiresAt: Date.now() + 300_000, conversationId: null, members: [{ userId: ME, nickname: "Ann", avatarMediaId: null, joinedAt: 0, entered: false }] });
   }
@@ -198,7 +198,7 @@ describe("Group info page", () => {
     expect(text(comp, "#friend-picker >>> #picker-done")).toBe("Done (1)");
     await tap(comp, "#friend-picker >>> #picker-done");
     await waitFor(() => !comp.instance.data.picking, "picker to close");
-    expect(calls.find((c) => c.path === `/conversations/${GROUP}/members`)).toMatchObject({ method: "POST", body: { userIds: [DORA] } });
+    expect(calls.find((c) => c.path === `/groups/${GROUP}/members`)).toMatchObject({ method: "POST", body: { userIds: [DORA] } });
     expect(adapter.toasts.at(-1)).toEqual({ title: "Added", icon: "success" });
   });
 
