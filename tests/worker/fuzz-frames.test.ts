@@ -7,6 +7,7 @@
 // still parses): its ack or silence is accepted and it becomes the state later refusals are held to.
 import { env } from "cloudflare:test";
 import fc from "fast-check";
+import { FRAME_LIMITS } from "../../schema/limits";
 import { describe, expect, it } from "vitest";
 import { ERROR_STATUS } from "../../schema/errors";
 import { clientFrame, type ServerFrame } from "../../schema/protocol";
@@ -93,7 +94,14 @@ describe("generated bad input over the socket", () => {
     let refused = 0;
     const started = Date.now();
 
+    // A case sends two frames (the case and the probe): paced to the socket's frame budget, as a
+    // client must be, or the gateway would refuse and then cut the socket off (4429).
+    const caseMs = Math.ceil((2 * 1000) / FRAME_LIMITS.perSecond) + 5;
+    let lastCase = 0;
     const property = fc.asyncProperty(frameCase, async (f) => {
+      const wait = lastCase + caseMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      lastCase = Date.now();
       const probe = `probe-${++cases}`;
       s.frames.splice(0); // only this case's answers, and no rescanning of earlier ones
       const text = fill(f.text, ids);
