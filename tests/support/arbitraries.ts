@@ -136,7 +136,8 @@ export interface BodyCase {
 const JSON_TYPES = ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8; extra=1"];
 const WRONG_TYPES = ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", "json", "application/xml", "application/octet-stream", "*/*", "", "application/json, text/plain", "application/vnd.api+json"];
 
-const bytes = (...parts: (string | number[])[]) => {
+/** Bytes from text (UTF-8) and raw byte values, in order: for invalid UTF-8 and binary frames. */
+export const bytes = (...parts: (string | number[])[]) => {
   const chunks = parts.map((p) => (typeof p === "string" ? enc.encode(p) : new Uint8Array(p)));
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;

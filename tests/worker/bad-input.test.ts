@@ -7,7 +7,10 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ERROR_STATUS } from "../../schema/errors";
 import { app } from "../../worker/app";
+import { bytes } from "../support/arbitraries";
 import { createGroup, history, makeUser, makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
+
+const enc = new TextEncoder();
 
 /** Routes that sign in (no token needed), and the one route whose whole point is to change state without a body. */
 const PUBLIC = [/^\/health$/, /^\/auth\/(register|login|wechat|dev|refresh)$/, /^\/invites\/:code\/qr\.(svg|png)$/, /^\/j\/:code$/, /^\/media\/:id$/];
@@ -16,14 +19,6 @@ const PUBLIC = [/^\/health$/, /^\/auth\/(register|login|wechat|dev|refresh)$/, /
 // specified in media-upload.test.ts and media-quota.test.ts.
 const SKIP = new Set(["POST /auth/logout", "POST /media"]);
 
-const enc = new TextEncoder();
-const bytes = (...parts: (string | number[])[]) => {
-  const chunks = parts.map((p) => (typeof p === "string" ? enc.encode(p) : new Uint8Array(p)));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) out.set(c, (at += c.length) - c.length);
-  return out;
-};
 
 // Every field name the API's bodies use, each with a value of the wrong type.
 const WRONG_TYPES = {
