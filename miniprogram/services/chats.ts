@@ -1,3 +1,4 @@
+// size: the one chat store (state, cache, outbox and sync glue); it moves into a platform-neutral core with the web client.
 // The chat state every page subscribes to: the conversation list, each conversation's messages
 // (held ones from the SyncEngine plus this device's unsent ones), the socket's status, typing
 // and read receipts. One instance per app (`chats`). It restores a cache from wx storage at

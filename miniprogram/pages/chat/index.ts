@@ -1,3 +1,4 @@
+// size: the page wiring only; each of its parts (bubbles, voice, menu, attachments, compose) is a file beside it.
 // One conversation: the page's lifecycle and data wiring. What it draws comes from bubbles.ts,
 // voice (hold to talk, playing) from a VoiceController of its own, the long-press and avatar
 // menus from menu.ts, and sending and opening media from attachments.ts. WeChat keeps several

@@ -1,3 +1,4 @@
+// size: one page with many small admin actions, each a few lines of the same shape; splitting it would scatter them.
 // Group info: the members grid (adding friends with "+"), name, avatar, announcement, the Group
 // QR code (save to album, share), your alias in the group, your own flags (pin, mute
 // notifications), the owner's and admins' actions (settings, mute all, join requests), and
