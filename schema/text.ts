@@ -9,6 +9,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const CONTROL_OR_FORMAT = /(?![\u200D])[\p{Cc}\p{Cf}]/u;
 // What draws nothing: whitespace, marks on their own (variation selectors are Mn), ZWJ, and the
 // blank letters often used for "empty" names (Hangul fillers, the blank Braille pattern).
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: each code point is tested on its own (a lone ZWJ draws nothing)
 const INVISIBLE = /[\p{White_Space}\p{M}\u200D\u115F\u1160\u3164\uFFA0\u2800]/u;
 
 const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;

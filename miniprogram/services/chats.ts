@@ -455,7 +455,10 @@ export class ChatClient {
       }
     };
     const wait = r.lastAt + READ_REPORT_MS - Date.now();
-    if (wait <= 0) return send();
+    if (wait <= 0) {
+      send();
+      return;
+    }
     r.timer = setTimeout(() => {
       r.timer = null;
       send();

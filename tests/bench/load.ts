@@ -114,7 +114,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 
   sockets.forEach((ws, r) => {
     const onFrame = (f: any, now: number) => {
-      if (f.type === "batch") return f.frames.forEach((inner: unknown) => onFrame(inner, now));
+      if (f.type === "batch") {
+        for (const inner of f.frames as unknown[]) onFrame(inner, now);
+        return;
+      }
       if (f.type === "message" && f.message.conversationId === spec.conversationId) {
         const id: string | null = f.message.clientId;
         if (!id || !id.startsWith(prefix)) return;

@@ -5,7 +5,7 @@ import { startWorker } from "./harness";
 /** Starts the fake WeChat API and the real worker under `wrangler dev`, once for all e2e files. */
 export default async function setup(project: TestProject) {
   const wechat = await startFakeWechat();
-  let worker;
+  let worker: Awaited<ReturnType<typeof startWorker>>;
   try {
     worker = await startWorker({
       ENVIRONMENT: "development",

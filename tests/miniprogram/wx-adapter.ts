@@ -268,7 +268,9 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     audio.push(record);
     type Listener = (res?: unknown) => void;
     const on: Record<"play" | "ended" | "stop" | "pause" | "error" | "canplay", Listener[]> = { play: [], ended: [], stop: [], pause: [], error: [], canplay: [] };
-    const emit = (event: keyof typeof on, res?: unknown) => on[event].slice().forEach((l) => l(res));
+    const emit = (event: keyof typeof on, res?: unknown) => {
+      for (const l of on[event].slice()) l(res);
+    };
     const handle = { ended: () => { playing.delete(handle); ctx.paused = true; emit("ended"); } };
     const ctx: Record<string, unknown> & { paused: boolean } = {
       get src() { return record.src; },

@@ -221,7 +221,7 @@ async function main() {
     every(1000 / READ_RATE, () => {
       const conv = conversations[n % conversations.length]!;
       const d = deviceOf(conv.members[(n * 7) % conv.members.length]!);
-      d?.ws!.send(JSON.stringify({ type: "read", conversationId: conv.id, seq: 1 + (n % 3) }));
+      d?.ws?.send(JSON.stringify({ type: "read", conversationId: conv.id, seq: 1 + (n % 3) }));
     });
     let rest = 0;
     every(1000 / REST_RATE, () => {

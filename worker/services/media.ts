@@ -107,6 +107,7 @@ export function uploadCap(fields: Partial<UploadFields>, multipart: boolean): nu
 export function cleanName(raw: string | null | undefined): string | null {
   if (!raw) return null;
   const base = raw.split(/[/\\]/).pop() ?? "";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips from file names
   const clean = base.replace(/[\u0000-\u001f\u007f"]/g, "").trim().slice(0, MEDIA_LIMITS.fileNameChars);
   return clean.length > 0 ? clean : null;
 }

@@ -117,7 +117,9 @@ describe("App startup", () => {
   it("reports reads of an open chat at most once a second: the first at once, then the newest", async () => {
     chats().setActive(HIKING);
     await waitFor(() => received.some((f) => f.type === "read"), "the first read");
-    const push = (seq: number) => [...wss.clients].forEach((ws) => ws.send(JSON.stringify({ type: "message", message: message(seq, `busy ${seq}`) })));
+    const push = (seq: number) => {
+      for (const ws of wss.clients) ws.send(JSON.stringify({ type: "message", message: message(seq, `busy ${seq}`) }));
+    };
     for (const seq of [3, 4, 5]) push(seq);
     await waitFor(() => chats().store.get().messages[HIKING]!.length === 5, "three more messages");
     await settled(5);
