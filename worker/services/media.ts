@@ -1,3 +1,4 @@
+// size: one service for media end to end (store, sign, list, delete, purge); its D1 rules are in data/media.ts.
 // Media on R2: uploads (checked from their bytes), quotas, download URLs, deletion. What a message
 // may carry and the refs it leaves are data/media.ts (the conversation object needs them too).
 // D1's `media` row is the index (owner, kind, size, sha256); `media_refs` records the
@@ -18,7 +19,6 @@ import { conversationObject } from "../lib/shards";
 import { sniff } from "../lib/sniff";
 import { batch, inChunks } from "../lib/sql";
 import { giveBack, take, type Limit, type Taken } from "./ratelimit";
-
 
 export const r2Key = (mediaId: string) => `media/${mediaId}`;
 
@@ -99,16 +99,22 @@ export async function releaseUpload(env: Env, quota: UploadQuota): Promise<void>
 
 /** The most bytes worth reading for an upload, before its fields (and so its kind) are known. */
 export function uploadCap(fields: Partial<UploadFields>, multipart: boolean): number {
-  const max = fields.previewOf ? MEDIA_LIMITS.previewBytes : fields.kind ? maxBytesFor(fields.kind) : Math.max(MEDIA_LIMITS.imageBytes, MEDIA_LIMITS.voiceBytes, MEDIA_LIMITS.videoBytes, MEDIA_LIMITS.fileBytes);
+  const max = fields.previewOf
+    ? MEDIA_LIMITS.previewBytes
+    : fields.kind
+      ? maxBytesFor(fields.kind)
+      : Math.max(MEDIA_LIMITS.imageBytes, MEDIA_LIMITS.voiceBytes, MEDIA_LIMITS.videoBytes, MEDIA_LIMITS.fileBytes);
   return max + (multipart ? MEDIA_LIMITS.multipartOverheadBytes : 0);
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it strips from file names
+const CONTROL_AND_QUOTES = /[\u0000-\u001f\u007f"]/g;
 
 /** A file name safe to store and to echo in Content-Disposition: no path, no control characters. */
 export function cleanName(raw: string | null | undefined): string | null {
   if (!raw) return null;
   const base = raw.split(/[/\\]/).pop() ?? "";
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips from file names
-  const clean = base.replace(/[\u0000-\u001f\u007f"]/g, "").trim().slice(0, MEDIA_LIMITS.fileNameChars);
+  const clean = base.replace(CONTROL_AND_QUOTES, "").trim().slice(0, MEDIA_LIMITS.fileNameChars);
   return clean.length > 0 ? clean : null;
 }
 
@@ -153,7 +159,11 @@ export async function storeUpload(env: Env, ownerId: string, bytes: Uint8Array, 
   if (fields.previewOf) {
     if (kind !== "image") throw new ApiError("unsupported_media_type", `A thumbnail or poster must be an image: send ${FORMATS.image}`);
     if (bytes.length > MEDIA_LIMITS.previewBytes) throw new ApiError("payload_too_large", `Thumbnails and posters are limited to ${MEDIA_LIMITS.previewBytes} bytes`);
-    const original = await d.select().from(media).where(and(eq(media.id, fields.previewOf), eq(media.ownerId, ownerId))).get();
+    const original = await d
+      .select()
+      .from(media)
+      .where(and(eq(media.id, fields.previewOf), eq(media.ownerId, ownerId)))
+      .get();
     if (!original) throw new ApiError("invalid_request", "previewOf: no such media of yours");
     if ((original.kind !== "image" && original.kind !== "video") || original.previewOf !== null) {
       throw new ApiError("invalid_request", "previewOf: only pictures and videos have thumbnails or posters");
@@ -278,7 +288,14 @@ async function purge(env: Env, userId: string | null, ids: string[]) {
     await batch(d, [
       d.delete(mediaRefs).where(inArray(mediaRefs.mediaId, part)),
       d.delete(media).where(inArray(media.id, part)),
-      ...(userId ? [d.update(users).set({ avatarMediaId: null }).where(and(eq(users.id, userId), inArray(users.avatarMediaId, part)))] : []),
+      ...(userId
+        ? [
+            d
+              .update(users)
+              .set({ avatarMediaId: null })
+              .where(and(eq(users.id, userId), inArray(users.avatarMediaId, part))),
+          ]
+        : []),
     ]);
   }
 }
@@ -286,9 +303,17 @@ async function purge(env: Env, userId: string | null, ids: string[]) {
 /** Deletes one of the caller's uploads together with its thumbnails or posters. */
 export async function deleteMedia(env: Env, userId: string, mediaId: string): Promise<{ deleted: string[] }> {
   const d = db(env);
-  const row = await d.select({ id: media.id }).from(media).where(and(eq(media.id, mediaId), eq(media.ownerId, userId))).get();
+  const row = await d
+    .select({ id: media.id })
+    .from(media)
+    .where(and(eq(media.id, mediaId), eq(media.ownerId, userId)))
+    .get();
   if (!row) throw new ApiError("not_found", "No such media of yours");
-  const previews = await d.select({ id: media.id }).from(media).where(and(eq(media.previewOf, mediaId), eq(media.ownerId, userId))).all();
+  const previews = await d
+    .select({ id: media.id })
+    .from(media)
+    .where(and(eq(media.previewOf, mediaId), eq(media.ownerId, userId)))
+    .all();
   const ids = [row.id, ...previews.map((p) => p.id)];
   await purge(env, userId, ids);
   return { deleted: ids };
@@ -301,7 +326,11 @@ export async function deleteAllMedia(env: Env, userId: string): Promise<{ delete
   for (;;) {
     const page = await d.select({ id: media.id }).from(media).where(eq(media.ownerId, userId)).limit(450).all();
     if (page.length === 0) return { deleted };
-    await purge(env, userId, page.map((r) => r.id));
+    await purge(
+      env,
+      userId,
+      page.map((r) => r.id),
+    );
     deleted += page.length;
   }
 }
@@ -329,7 +358,11 @@ export async function purgeUnsentMedia(env: Env, now = Date.now()): Promise<numb
       .limit(450)
       .all();
     if (page.length === 0) break;
-    await purge(env, null, page.map((r) => r.id));
+    await purge(
+      env,
+      null,
+      page.map((r) => r.id),
+    );
     purged += page.length;
   }
   return purged;

@@ -1,3 +1,4 @@
+// size: the contacts page with its requests, tags and blocks panels, each a few handlers of one shape.
 // Contacts: friends under an A–Z index (remark before nickname, tag filter, online dot, avatar),
 // New Friends (incoming requests to accept or decline), Add Friend by Qun ID, a friend's card
 // to set the remark and tags, send a message, block or delete, the people you blocked, and
@@ -7,7 +8,22 @@ import type { FriendRequestView, FriendView } from "../../../schema/contacts";
 import type { ServerFrame } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
-import { acceptFriendRequest, blockedUsers, blockUser, declineFriendRequest, deleteFriend, deleteTag, friendRequests, indexed, listContacts, renameTag, searchUsers, sendFriendRequest, unblockUser, updateFriend } from "../../services/contacts";
+import {
+  acceptFriendRequest,
+  blockedUsers,
+  blockUser,
+  declineFriendRequest,
+  deleteFriend,
+  deleteTag,
+  friendRequests,
+  indexed,
+  listContacts,
+  renameTag,
+  searchUsers,
+  sendFriendRequest,
+  unblockUser,
+  updateFriend,
+} from "../../services/contacts";
 import { errorTips } from "../../behaviors/error-tips";
 import { initialOf } from "../../services/format";
 import { loadAvatars, mediaUrl } from "../../services/media";
@@ -210,7 +226,10 @@ Component({
       try {
         const users = await searchUsers(q);
         this.setData({ found: users.map((u) => ({ ...u, initial: initialOf(u.nickname), avatar: mediaUrl(u.avatarMediaId), sent: false })), searched: true });
-        loadAvatars(users.map((u) => u.avatarMediaId), () => this.setData({ found: this.data.found.map((u) => ({ ...u, avatar: mediaUrl(u.avatarMediaId) })) }));
+        loadAvatars(
+          users.map((u) => u.avatarMediaId),
+          () => this.setData({ found: this.data.found.map((u) => ({ ...u, avatar: mediaUrl(u.avatarMediaId) })) }),
+        );
       } catch (err) {
         this.showError(err);
       }
@@ -256,7 +275,14 @@ Component({
     async onSaveCard() {
       const card = this.data.card;
       if (!card) return;
-      const tags = [...new Set(this.data.tagsDraft.split(/[,，]/).map((t) => t.trim()).filter(Boolean))];
+      const tags = [
+        ...new Set(
+          this.data.tagsDraft
+            .split(/[,，]/)
+            .map((t) => t.trim())
+            .filter(Boolean),
+        ),
+      ];
       try {
         await updateFriend(card.userId, { remark: this.data.remark.trim(), tags });
         this.setData({ card: null });
