@@ -25,13 +25,22 @@ const device = trimmed(LIMITS.deviceMax).optional();
 
 export const registerBody = z.strictObject({ username, password, nickname: nickname.optional(), device });
 export const loginBody = z.strictObject({
-  username: z.string().trim().min(1).max(LIMITS.usernameMax * 2),
+  username: z
+    .string()
+    .trim()
+    .min(1)
+    .max(LIMITS.usernameMax * 2),
   password: z.string().min(1).max(LIMITS.passwordMax),
   device,
 });
 export const wechatLoginBody = z.strictObject({ code: z.string().min(1).max(128), device });
 export const devLoginBody = z.strictObject({
-  name: z.string().trim().min(1).max(LIMITS.usernameMax).regex(/^[A-Za-z0-9_-]+$/, "Name: letters, digits, _ and - only"),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(LIMITS.usernameMax)
+    .regex(/^[A-Za-z0-9_-]+$/, "Name: letters, digits, _ and - only"),
   device,
 });
 export const refreshBody = z.strictObject({ refreshToken: z.string().min(16).max(256) });

@@ -26,9 +26,7 @@ export const friendRequestBody = z.strictObject({
   remark: remark.optional(),
 });
 export const acceptRequestBody = z.strictObject({ remark: remark.optional() });
-export const updateFriendBody = z
-  .strictObject({ remark: remark.optional(), tags: z.array(tagName).max(L.tagsPerFriend).optional() })
-  .refine((b) => Object.keys(b).length > 0, "Nothing to update");
+export const updateFriendBody = z.strictObject({ remark: remark.optional(), tags: z.array(tagName).max(L.tagsPerFriend).optional() }).refine((b) => Object.keys(b).length > 0, "Nothing to update");
 export const renameTagBody = z.strictObject({ name: tagName });
 export const createTagBody = z.strictObject({ name: tagName, userIds: z.array(userId).max(L.friendsPerTagChange).default([]) });
 export const tagMembersBody = z.strictObject({ userIds: z.array(userId).min(1).max(L.friendsPerTagChange) });

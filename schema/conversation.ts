@@ -53,7 +53,9 @@ export const meta = sqliteTable("meta", {
   announcement: text("announcement").notNull().default(""),
   announcementAt: integer("announcement_at"),
   announcementBy: text("announcement_by"),
-  joinPolicy: text("join_policy", { enum: ["open", "approval", "invite_only"] }).notNull().default("open"),
+  joinPolicy: text("join_policy", { enum: ["open", "approval", "invite_only"] })
+    .notNull()
+    .default("open"),
   inviteConfirmation: integer("invite_confirmation", { mode: "boolean" }).notNull().default(false),
   membersCanInvite: integer("members_can_invite", { mode: "boolean" }).notNull().default(true),
 });

@@ -100,7 +100,9 @@ export const conversations = sqliteTable(
     announcement: text("announcement").notNull().default(""),
     announcementAt: integer("announcement_at"),
     announcementBy: text("announcement_by"),
-    joinPolicy: text("join_policy", { enum: ["open", "approval", "invite_only"] }).notNull().default("open"),
+    joinPolicy: text("join_policy", { enum: ["open", "approval", "invite_only"] })
+      .notNull()
+      .default("open"),
     inviteConfirmation: integer("invite_confirmation", { mode: "boolean" }).notNull().default(false),
     membersCanInvite: integer("members_can_invite", { mode: "boolean" }).notNull().default(true),
   },
@@ -116,7 +118,9 @@ export const memberships = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    role: text("role", { enum: ["owner", "admin", "member"] }).notNull().default("member"),
+    role: text("role", { enum: ["owner", "admin", "member"] })
+      .notNull()
+      .default("member"),
     nickname: text("nickname").notNull().default(""),
     joinedAt: integer("joined_at").notNull().default(now),
     visibleFromSeq: integer("visible_from_seq").notNull().default(1),
@@ -147,7 +151,9 @@ export const friendRequests = sqliteTable(
     greeting: text("greeting").notNull().default(""),
     // The remark name the sender chose for the recipient, applied to their side on acceptance.
     remark: text("remark").notNull().default(""),
-    status: text("status", { enum: ["pending", "accepted", "declined"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "accepted", "declined"] })
+      .notNull()
+      .default("pending"),
     createdAt: integer("created_at").notNull().default(now),
     respondedAt: integer("responded_at"),
   },
@@ -236,7 +242,9 @@ export const joinRequests = sqliteTable(
     invitedBy: text("invited_by"),
     inviteCode: text("invite_code"),
     message: text("message").notNull().default(""),
-    status: text("status", { enum: ["pending", "approved", "declined"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "approved", "declined"] })
+      .notNull()
+      .default("pending"),
     createdAt: integer("created_at").notNull().default(now),
     decidedBy: text("decided_by"),
     decidedAt: integer("decided_at"),

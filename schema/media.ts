@@ -7,8 +7,7 @@ export const MEDIA_KINDS = ["image", "voice", "video", "file"] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 /** The most bytes an upload of this kind may have. */
-export const maxBytesFor = (kind: MediaKind): number =>
-  ({ image: MEDIA_LIMITS.imageBytes, voice: MEDIA_LIMITS.voiceBytes, video: MEDIA_LIMITS.videoBytes, file: MEDIA_LIMITS.fileBytes })[kind];
+export const maxBytesFor = (kind: MediaKind): number => ({ image: MEDIA_LIMITS.imageBytes, voice: MEDIA_LIMITS.voiceBytes, video: MEDIA_LIMITS.videoBytes, file: MEDIA_LIMITS.fileBytes })[kind];
 
 // Form fields arrive as strings (wx.uploadFile's formData, or the query string of a raw upload).
 const count = (max: number) => z.coerce.number().int().min(1).max(max);
@@ -22,7 +21,12 @@ export const uploadFields = z.strictObject({
   name: z.string().trim().min(1).max(MEDIA_LIMITS.fileNameChars).optional(),
   width: count(20000).optional(),
   height: count(20000).optional(),
-  durationMs: z.coerce.number().int().min(0).max(10 * 3600 * 1000).optional(),
+  durationMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10 * 3600 * 1000)
+    .optional(),
   size: z.coerce.number().int().min(0).optional(),
   previewOf: mediaId.optional(),
 });

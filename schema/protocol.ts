@@ -12,16 +12,29 @@ export * from "./server-frames";
 export const conversationId = z.string().regex(/^[cd]_[0-9a-z]{20,40}$/, "Not a conversation id");
 export const userId = z.string().regex(/^u_[0-9a-z]{20}$/, "Not a user id");
 export const mediaId = z.string().regex(/^md_[0-9a-z]{20}$/, "Not a media id");
-export const clientId = z.string().min(1).max(L.clientIdChars).regex(/^[A-Za-z0-9._:-]+$/, "clientId: letters, digits and ._:- only");
+export const clientId = z
+  .string()
+  .min(1)
+  .max(L.clientIdChars)
+  .regex(/^[A-Za-z0-9._:-]+$/, "clientId: letters, digits and ._:- only");
 export const seq = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 const dim = z.number().int().min(1).max(20000);
-const durationMs = z.number().int().min(0).max(10 * 3600 * 1000);
+const durationMs = z
+  .number()
+  .int()
+  .min(0)
+  .max(10 * 3600 * 1000);
 
 // What a sender may put in a message, by type. System messages are written by the server only.
 // Message text is not a name: anything goes except text that is not Unicode (lone surrogates).
 export const textBody = z.strictObject({
-  text: z.string().min(1).max(L.textChars).refine((s) => s.trim().length > 0, "Text cannot be blank").refine(noLoneSurrogates, `Text ${LONE_SURROGATE_MESSAGE}`),
+  text: z
+    .string()
+    .min(1)
+    .max(L.textChars)
+    .refine((s) => s.trim().length > 0, "Text cannot be blank")
+    .refine(noLoneSurrogates, `Text ${LONE_SURROGATE_MESSAGE}`),
 });
 export const imageBody = z.strictObject({ mediaId, width: dim.optional(), height: dim.optional(), thumbMediaId: mediaId.optional() });
 export const voiceBody = z.strictObject({ mediaId, durationMs });
@@ -88,8 +101,6 @@ export const clientFrame = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof clientFrame>;
 
-
-
 /** Close codes the client acts on: refresh and reconnect, or stop. */
 export const CLOSE = {
   unauthorized: 4401, // token missing, invalid or expired: refresh it and reconnect
@@ -123,9 +134,7 @@ export const historyQuery = z.strictObject({
 });
 export const readBody = z.strictObject({ seq });
 export const forwardBody = z.strictObject({ to: z.array(conversationId).min(1).max(L.forwardTargetsMax), clientId });
-export const memberSettingsBody = z
-  .strictObject({ pinned: z.boolean().optional(), doNotDisturb: z.boolean().optional() })
-  .refine((b) => Object.keys(b).length > 0, "Nothing to update");
+export const memberSettingsBody = z.strictObject({ pinned: z.boolean().optional(), doNotDisturb: z.boolean().optional() }).refine((b) => Object.keys(b).length > 0, "Nothing to update");
 
 /** One conversation of `GET /conversations`, as the caller sees it. */
 export const conversationSummary = z.object({

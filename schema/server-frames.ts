@@ -93,8 +93,7 @@ export const sessionEndedFrame = z.object({ type: z.literal("session_ended"), re
  * schema/groups.ts and schema/contacts.ts): checked only to be an object, typed as that module
  * says.
  */
-const view = <T>(what: string) =>
-  z.custom<T>((v) => typeof v === "object" && v !== null && !Array.isArray(v), { message: `${what} must be an object` });
+const view = <T>(what: string) => z.custom<T>((v) => typeof v === "object" && v !== null && !Array.isArray(v), { message: `${what} must be an object` });
 
 /** The lists a `contacts` frame names (ContactsList in schema/contacts.ts, checked to match). */
 export const contactsList = z.enum(["friends", "requests", "blocks", "tags"]);

@@ -70,10 +70,12 @@ export async function buildMiniprogram(outDir: string, options: { wxGlobal?: str
     logLevel: "silent",
     ...(options.wxGlobal ? { define: { wx: options.wxGlobal } } : {}),
   });
-  await Promise.all(assets.map(async (f) => {
-    await mkdir(dirname(join(out, f)), { recursive: true });
-    await cp(join(MINIPROGRAM_ROOT, f), join(out, f));
-  }));
+  await Promise.all(
+    assets.map(async (f) => {
+      await mkdir(dirname(join(out, f)), { recursive: true });
+      await cp(join(MINIPROGRAM_ROOT, f), join(out, f));
+    }),
+  );
   await cp(weuiDistDir(), join(out, "miniprogram_npm", "weui-miniprogram"), { recursive: true });
   const packages = await runtimePackages();
   for (const name of packages) {
@@ -88,16 +90,18 @@ export async function buildMiniprogram(outDir: string, options: { wxGlobal?: str
       logLevel: "silent",
     });
   }
-  await Promise.all(sources.map(async (f) => {
-    const file = join(out, f.replace(/\.ts$/, ".js"));
-    const code = await readFile(file, "utf8");
-    const local = code.replace(/require\("([^"./][^"]*)"\)/g, (call, name: string) => {
-      if (!packages.includes(name)) return call;
-      const path = relative(dirname(file), join(out, "miniprogram_npm", name, "index.js"));
-      return `require(${JSON.stringify(path.startsWith(".") ? path : `./${path}`)})`;
-    });
-    if (local !== code) await writeFile(file, local);
-  }));
+  await Promise.all(
+    sources.map(async (f) => {
+      const file = join(out, f.replace(/\.ts$/, ".js"));
+      const code = await readFile(file, "utf8");
+      const local = code.replace(/require\("([^"./][^"]*)"\)/g, (call, name: string) => {
+        if (!packages.includes(name)) return call;
+        const path = relative(dirname(file), join(out, "miniprogram_npm", name, "index.js"));
+        return `require(${JSON.stringify(path.startsWith(".") ? path : `./${path}`)})`;
+      });
+      if (local !== code) await writeFile(file, local);
+    }),
+  );
   return out;
 }
 

@@ -24,14 +24,28 @@ function weuiSvg(name: string, variant: "outline" | "filled"): string {
 function render(svg: string, color: string, out: string, work: string) {
   const url = `data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}`;
   const html = join(work, "icon.html");
-  writeFileSync(html, `<!doctype html><html><body style="margin:0;background:transparent">
+  writeFileSync(
+    html,
+    `<!doctype html><html><body style="margin:0;background:transparent">
 <div style="width:${SIZE}px;height:${SIZE}px;background:${color};-webkit-mask:url(${url}) center/contain no-repeat;mask:url(${url}) center/contain no-repeat"></div>
-</body></html>`);
-  execFileSync("chromium", [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--hide-scrollbars",
-    "--force-device-scale-factor=1", `--window-size=${SIZE},${SIZE}`, "--default-background-color=00000000",
-    `--screenshot=${out}`, `file://${html}`,
-  ], { stdio: "pipe" });
+</body></html>`,
+  );
+  execFileSync(
+    "chromium",
+    [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--hide-scrollbars",
+      "--force-device-scale-factor=1",
+      `--window-size=${SIZE},${SIZE}`,
+      "--default-background-color=00000000",
+      `--screenshot=${out}`,
+      `file://${html}`,
+    ],
+    { stdio: "pipe" },
+  );
 }
 
 const dir = join(MINIPROGRAM_ROOT, "assets", "tab");

@@ -302,7 +302,10 @@ function main() {
     }
     restoring = () => writeFileSync(path, original);
     try {
-      writeFileSync(path, original.replace(m.search, () => m.replace));
+      writeFileSync(
+        path,
+        original.replace(m.search, () => m.replace),
+      );
       const { ok, seconds } = runTests(m.tests, m.id);
       const outcome: Outcome = ok ? "survived" : "killed";
       results.push({ m, outcome, seconds });

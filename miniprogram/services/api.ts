@@ -79,26 +79,29 @@ export function refreshTokens(staleAccessToken?: string): Promise<void> {
     const done = () => {
       refreshing = null;
     };
-    refreshing = send("/auth/refresh", { method: "POST", body: { refreshToken: tokens.refreshToken } }, null).then((res) => {
-      done();
-      if (res.statusCode === 200) {
-        replaceTokens(res.data as AuthTokens);
-        return;
-      }
-      const err = errorFromResponse(res.statusCode, res.data, res.header);
-      if (res.statusCode === 401) endSession("server");
-      throw err;
-    }, (err: unknown) => {
-      done();
-      throw err;
-    });
+    refreshing = send("/auth/refresh", { method: "POST", body: { refreshToken: tokens.refreshToken } }, null).then(
+      (res) => {
+        done();
+        if (res.statusCode === 200) {
+          replaceTokens(res.data as AuthTokens);
+          return;
+        }
+        const err = errorFromResponse(res.statusCode, res.data, res.header);
+        if (res.statusCode === 401) endSession("server");
+        throw err;
+      },
+      (err: unknown) => {
+        done();
+        throw err;
+      },
+    );
   }
   return refreshing;
 }
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const useAuth = opts.auth !== false;
-  const token = useAuth ? currentTokens()?.accessToken ?? null : null;
+  const token = useAuth ? (currentTokens()?.accessToken ?? null) : null;
   if (useAuth && !token) throw new ApiError("unauthorized", "Sign in first", 401);
   let res = await send(path, opts, token);
   if (useAuth && res.statusCode === 401 && errorCode(res) === "token_expired") {

@@ -281,7 +281,10 @@ export class ChatClient {
       this.refresh().catch(() => undefined);
     }
     // Whoever wrote a message has read up to it (the server does not push that read separately).
-    this.applyReads(conversationId, messages.map((m) => ({ userId: m.senderId, seq: m.seq })));
+    this.applyReads(
+      conversationId,
+      messages.map((m) => ({ userId: m.senderId, seq: m.seq })),
+    );
     // Own messages that came back by a pull leave the outbox: they are stored.
     const stored = new Set(messages.filter((m) => m.senderId === me && m.clientId).map((m) => m.clientId));
     if (stored.size) this.outbox = this.outbox.filter((o) => !(o.conversationId === conversationId && stored.has(o.clientId)));
@@ -298,9 +301,9 @@ export class ChatClient {
     // Our own read on another device clears the badge here too.
     const mine = this.userId ? current[this.userId] : undefined;
     if (mine !== undefined) {
-      patch.conversations = this.store.get().conversations.map((c) =>
-        c.id === conversationId && mine > c.readSeq ? { ...c, readSeq: mine, unread: Math.max(0, Math.min(c.unread, c.lastSeq - mine)) } : c,
-      );
+      patch.conversations = this.store
+        .get()
+        .conversations.map((c) => (c.id === conversationId && mine > c.readSeq ? { ...c, readSeq: mine, unread: Math.max(0, Math.min(c.unread, c.lastSeq - mine)) } : c));
     }
     this.store.set(patch);
   }

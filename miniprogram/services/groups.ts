@@ -26,7 +26,8 @@ export const joinRequests = (id: string) => api.get<"/groups/:id/join-requests">
 export const decideJoinRequest = (id: string, requestId: string, approve: boolean) => api.post(`/groups/${id}/join-requests/${requestId}/${approve ? "approve" : "decline"}`);
 export const removeMember = (id: string, userId: string) => api.del<"/groups/:id/members/:userId">(`/groups/${id}/members/${userId}`);
 export const muteMember = (id: string, userId: string, durationSeconds: number) => api.put<"/groups/:id/members/:userId/mute">(`/groups/${id}/members/${userId}/mute`, { durationSeconds });
-export const setAdmin = (id: string, userId: string, admin: boolean) => (admin ? api.put<"/groups/:id/admins/:userId">(`/groups/${id}/admins/${userId}`) : api.del<"/groups/:id/admins/:userId">(`/groups/${id}/admins/${userId}`));
+export const setAdmin = (id: string, userId: string, admin: boolean) =>
+  admin ? api.put<"/groups/:id/admins/:userId">(`/groups/${id}/admins/${userId}`) : api.del<"/groups/:id/admins/:userId">(`/groups/${id}/admins/${userId}`);
 export const transferOwnership = (id: string, userId: string) => api.post<"/groups/:id/transfer">(`/groups/${id}/transfer`, { userId });
 /** Adds friends; with invite confirmation on, a member's picks become join requests (`requested`). */
 export const addMembers = (id: string, userIds: string[]) => api.post<"/groups/:id/members">(`/groups/${id}/members`, { userIds });

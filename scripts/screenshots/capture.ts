@@ -14,7 +14,9 @@ const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "
 try {
   // An iPhone 14's viewport.
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
-  for (const file of readdirSync(HTML_DIR).filter((f) => f.endsWith(".html")).sort()) {
+  for (const file of readdirSync(HTML_DIR)
+    .filter((f) => f.endsWith(".html"))
+    .sort()) {
     await page.goto(`file://${join(HTML_DIR, file)}`);
     const out = join(OUT_DIR, file.replace(/\.html$/, ".png"));
     // An open half-screen dialog is fixed to the viewport: a full-page shot would leave it mid-page,

@@ -23,14 +23,98 @@ const now = Date.now();
 const minutes = (n: number) => now - n * 60_000;
 
 const conversations: ConversationSummary[] = [
-  { id: GROUP, kind: "group", name: "Weekend Hiking", avatarMediaId: null, peer: null, memberCount: 3, lastSeq: 8, readSeq: 6, unread: 2, lastMessage: { seq: 8, senderId: BOB, type: "location", text: "[Location] Trailhead", at: minutes(2) }, lastMessageAt: minutes(2), pinned: true, doNotDisturb: false, muteAll: false, dissolved: false, role: "owner" },
-  { id: "d_bobbobbobbobbobbobbobbob", kind: "direct", name: "", avatarMediaId: null, peer: { id: BOB, nickname: "Bob", avatarMediaId: null }, memberCount: 2, lastSeq: 12, readSeq: 12, unread: 0, lastMessage: { seq: 12, senderId: ME, type: "text", text: "See you tomorrow!", at: minutes(35) }, lastMessageAt: minutes(35), pinned: false, doNotDisturb: false, muteAll: false, dissolved: false, role: "member" },
-  { id: "c_familyfamilyfamilyfa", kind: "group", name: "Family", avatarMediaId: null, peer: null, memberCount: 6, lastSeq: 40, readSeq: 33, unread: 7, lastMessage: { seq: 40, senderId: CAROL, type: "image", text: "[Photo]", at: minutes(60 * 26) }, lastMessageAt: minutes(60 * 26), pinned: false, doNotDisturb: true, muteAll: false, dissolved: false, role: "member" },
-  { id: "d_carolcarolcarolcarolcaro", kind: "direct", name: "", avatarMediaId: null, peer: { id: CAROL, nickname: "Carol", avatarMediaId: null }, memberCount: 2, lastSeq: 3, readSeq: 2, unread: 1, lastMessage: { seq: 3, senderId: CAROL, type: "voice", text: "[Voice]", at: minutes(60 * 24 * 3) }, lastMessageAt: minutes(60 * 24 * 3), pinned: false, doNotDisturb: false, muteAll: false, dissolved: false, role: "member" },
+  {
+    id: GROUP,
+    kind: "group",
+    name: "Weekend Hiking",
+    avatarMediaId: null,
+    peer: null,
+    memberCount: 3,
+    lastSeq: 8,
+    readSeq: 6,
+    unread: 2,
+    lastMessage: { seq: 8, senderId: BOB, type: "location", text: "[Location] Trailhead", at: minutes(2) },
+    lastMessageAt: minutes(2),
+    pinned: true,
+    doNotDisturb: false,
+    muteAll: false,
+    dissolved: false,
+    role: "owner",
+  },
+  {
+    id: "d_bobbobbobbobbobbobbobbob",
+    kind: "direct",
+    name: "",
+    avatarMediaId: null,
+    peer: { id: BOB, nickname: "Bob", avatarMediaId: null },
+    memberCount: 2,
+    lastSeq: 12,
+    readSeq: 12,
+    unread: 0,
+    lastMessage: { seq: 12, senderId: ME, type: "text", text: "See you tomorrow!", at: minutes(35) },
+    lastMessageAt: minutes(35),
+    pinned: false,
+    doNotDisturb: false,
+    muteAll: false,
+    dissolved: false,
+    role: "member",
+  },
+  {
+    id: "c_familyfamilyfamilyfa",
+    kind: "group",
+    name: "Family",
+    avatarMediaId: null,
+    peer: null,
+    memberCount: 6,
+    lastSeq: 40,
+    readSeq: 33,
+    unread: 7,
+    lastMessage: { seq: 40, senderId: CAROL, type: "image", text: "[Photo]", at: minutes(60 * 26) },
+    lastMessageAt: minutes(60 * 26),
+    pinned: false,
+    doNotDisturb: true,
+    muteAll: false,
+    dissolved: false,
+    role: "member",
+  },
+  {
+    id: "d_carolcarolcarolcarolcaro",
+    kind: "direct",
+    name: "",
+    avatarMediaId: null,
+    peer: { id: CAROL, nickname: "Carol", avatarMediaId: null },
+    memberCount: 2,
+    lastSeq: 3,
+    readSeq: 2,
+    unread: 1,
+    lastMessage: { seq: 3, senderId: CAROL, type: "voice", text: "[Voice]", at: minutes(60 * 24 * 3) },
+    lastMessageAt: minutes(60 * 24 * 3),
+    pinned: false,
+    doNotDisturb: false,
+    muteAll: false,
+    dissolved: false,
+    role: "member",
+  },
 ];
 
 function msg(seq: number, senderId: string, type: Message["type"], body: Record<string, unknown>, at: number, extra: Partial<Message> = {}): Message {
-  return { conversationId: GROUP, seq, id: `m${seq}`, senderId, clientId: null, type, body, mentions: [], mentionAll: false, replyTo: null, forwarded: null, createdAt: at, recalledAt: null, recalledBy: null, ...extra };
+  return {
+    conversationId: GROUP,
+    seq,
+    id: `m${seq}`,
+    senderId,
+    clientId: null,
+    type,
+    body,
+    mentions: [],
+    mentionAll: false,
+    replyTo: null,
+    forwarded: null,
+    createdAt: at,
+    recalledAt: null,
+    recalledBy: null,
+    ...extra,
+  };
 }
 
 const messages: Message[] = [
@@ -50,8 +134,19 @@ const members = [
   { userId: CAROL, role: "member" as const, profileNickname: "Carol" },
 ];
 const group: GroupInfo = {
-  id: GROUP, name: "Weekend Hiking", avatarMediaId: null, announcement: "Bring water and a jacket", announcementAt: minutes(40), announcementBy: ME, muteAll: false, dissolvedAt: null, memberCount: 3,
-  joinPolicy: "open", inviteConfirmation: false, membersCanInvite: true, newMembersSeeHistory: false,
+  id: GROUP,
+  name: "Weekend Hiking",
+  avatarMediaId: null,
+  announcement: "Bring water and a jacket",
+  announcementAt: minutes(40),
+  announcementBy: ME,
+  muteAll: false,
+  dissolvedAt: null,
+  memberCount: 3,
+  joinPolicy: "open",
+  inviteConfirmation: false,
+  membersCanInvite: true,
+  newMembersSeeHistory: false,
   members: members.map((m) => ({ ...m, nickname: "", avatarMediaId: null, joinedAt: 0, mutedUntil: null })),
 };
 const inviteUrl = "https://qun.example.com/j/3fZ0aB7kLmN2pQ4rS6tU8v";
@@ -62,11 +157,35 @@ async function server(req: Request): Promise<Response> {
   const path = new URL(req.url).pathname;
   if (path === "/conversations") return Response.json({ conversations });
   if (path === `/conversations/${GROUP}/messages`) return Response.json({ messages, hasMore: false, lastSeq: 8 });
-  if (path === `/conversations/${GROUP}/receipts`) return Response.json({ reads: [{ userId: BOB, seq: 6 }, { userId: CAROL, seq: 3 }], lastSeq: 8 });
+  if (path === `/conversations/${GROUP}/receipts`)
+    return Response.json({
+      reads: [
+        { userId: BOB, seq: 6 },
+        { userId: CAROL, seq: 3 },
+      ],
+      lastSeq: 8,
+    });
   if (path === `/groups/${GROUP}`) return Response.json(group);
   if (path === `/groups/${GROUP}/join-requests`) return Response.json({ requests: [] });
   if (path === `/groups/${GROUP}/invites`) {
-    return Response.json({ code: "3fZ0aB7kLmN2pQ4rS6tU8v", url: inviteUrl, conversationId: GROUP, createdBy: ME, createdAt: now, expiresAt: now + 7 * 86_400_000, revokedAt: null, maxUses: null, uses: 0, qrSvgUrl: "", qrPngUrl: "", qrSvg, qrPngDataUrl: qrDataUrl }, { status: 201 });
+    return Response.json(
+      {
+        code: "3fZ0aB7kLmN2pQ4rS6tU8v",
+        url: inviteUrl,
+        conversationId: GROUP,
+        createdBy: ME,
+        createdAt: now,
+        expiresAt: now + 7 * 86_400_000,
+        revokedAt: null,
+        maxUses: null,
+        uses: 0,
+        qrSvgUrl: "",
+        qrPngUrl: "",
+        qrSvg,
+        qrPngDataUrl: qrDataUrl,
+      },
+      { status: 201 },
+    );
   }
   if (path.endsWith("/messages")) return Response.json({ messages: [], hasMore: false, lastSeq: 0 });
   return Response.json({ error: { code: "not_found", message: path } }, { status: 404 });
@@ -140,8 +259,16 @@ function weuiCss(tags: string[]): string {
 
 function writePage(name: string, page: string, comp: Rendered, extraCss = "") {
   const json = readJson(join(MINIPROGRAM_ROOT, `${page}.json`));
-  const weuiTags = Object.entries(json.usingComponents ?? {}).filter(([, t]) => t.startsWith("weui-miniprogram/")).map(([tag]) => tag);
-  const css = [BASE_CSS, weuiCss(weuiTags), scope(readFileSync(join(MINIPROGRAM_ROOT, "app.wxss"), "utf8"), "main"), scope(readFileSync(join(MINIPROGRAM_ROOT, `${page}.wxss`), "utf8"), "main"), extraCss].join("\n");
+  const weuiTags = Object.entries(json.usingComponents ?? {})
+    .filter(([, t]) => t.startsWith("weui-miniprogram/"))
+    .map(([tag]) => tag);
+  const css = [
+    BASE_CSS,
+    weuiCss(weuiTags),
+    scope(readFileSync(join(MINIPROGRAM_ROOT, "app.wxss"), "utf8"), "main"),
+    scope(readFileSync(join(MINIPROGRAM_ROOT, `${page}.wxss`), "utf8"), "main"),
+    extraCss,
+  ].join("\n");
   const title = (json.navigationBarTitleText as string) ?? "Qun";
   const bar = `<div style="height:44px;display:flex;align-items:center;justify-content:center;background:#ededed;font:500 17px -apple-system,'Noto Sans',sans-serif;border-bottom:0.5px solid rgba(0,0,0,.1)">${title}</div>`;
   mkdirSync(OUT, { recursive: true });
@@ -157,7 +284,10 @@ afterAll(() => chats().socket.stop());
 it("renders the main pages", async () => {
   installWx(createWxAdapter({ fetch: server }));
   clientModule<typeof Session>("services/session").startSession({
-    accessToken: "access-1", accessTokenExpiresAt: now + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: now + 86_400_000,
+    accessToken: "access-1",
+    accessTokenExpiresAt: now + 60_000,
+    refreshToken: "refresh-1-0123456789abcdef",
+    refreshTokenExpiresAt: now + 86_400_000,
     user: { id: ME, username: "ann", nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
     created: false,
   });

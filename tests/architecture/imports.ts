@@ -57,7 +57,13 @@ export function importsOf(file: string): Import[] {
   for (const m of text.matchAll(STATIC)) {
     const names = m[3] ?? "";
     const braced = names.match(/^\{([\s\S]*)\}$/);
-    const allTyped = !!braced && braced[1]!.split(",").map((s) => s.trim()).filter(Boolean).every((s) => s.startsWith("type "));
+    const allTyped =
+      !!braced &&
+      braced[1]!
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .every((s) => s.startsWith("type "));
     add(m[4]!, !!m[2] || allTyped, m.index);
   }
   for (const m of text.matchAll(SIDE_EFFECT)) add(m[1]!, false, m.index);

@@ -23,7 +23,10 @@ const RULES: Rule[] = [
     broken: (e) => under(e.from, ["worker/data/"]) && (under(e.to, ["worker/services/", "worker/http/", ...OBJECTS]) || e.to === "worker/app.ts" || e.to === "worker/index.ts"),
   },
   // lib/ may name the Env type (shards and signed URLs take the bindings): types only, erased at build.
-  { name: "lib/ imports worker/ outside lib/", broken: (e) => under(e.from, ["worker/lib/"]) && e.to.startsWith("worker/") && !e.to.startsWith("worker/lib/") && !(e.to === "worker/env.ts" && e.typeOnly) },
+  {
+    name: "lib/ imports worker/ outside lib/",
+    broken: (e) => under(e.from, ["worker/lib/"]) && e.to.startsWith("worker/") && !e.to.startsWith("worker/lib/") && !(e.to === "worker/env.ts" && e.typeOnly),
+  },
   { name: "schema/ imports worker/", broken: (e) => e.from.startsWith("schema/") && e.to.startsWith("worker/") },
   { name: "services/ imports http/", broken: (e) => under(e.from, ["worker/services/"]) && under(e.to, ["worker/http/"]) },
 ];

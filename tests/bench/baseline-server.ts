@@ -66,7 +66,16 @@ async function sqliteStore(path: string): Promise<Store> {
   const find = db.prepare("select * from messages where conversation_id = ? and sender_id = ? and client_id = ?");
   const page = db.prepare("select * from messages where conversation_id = ? and seq > ? order by seq limit ?");
   const lastSeq = new Map<string, number>();
-  const row = (r: any): Stored => ({ conversationId: r.conversation_id, seq: r.seq, id: r.id, senderId: r.sender_id, clientId: r.client_id, type: r.type, body: JSON.parse(r.body), createdAt: r.created_at });
+  const row = (r: any): Stored => ({
+    conversationId: r.conversation_id,
+    seq: r.seq,
+    id: r.id,
+    senderId: r.sender_id,
+    clientId: r.client_id,
+    type: r.type,
+    body: JSON.parse(r.body),
+    createdAt: r.created_at,
+  });
   return {
     append(m) {
       const prior = find.get(m.conversationId, m.senderId, m.clientId);
@@ -104,7 +113,9 @@ const server = createServer((req, res) => {
 
 const wss = new WebSocketServer({ server, path: "/ws", handleProtocols: (protocols) => (protocols.has("qun") ? "qun" : false) });
 wss.on("connection", (ws, req) => {
-  const protocols = String(req.headers["sec-websocket-protocol"] ?? "").split(",").map((s) => s.trim());
+  const protocols = String(req.headers["sec-websocket-protocol"] ?? "")
+    .split(",")
+    .map((s) => s.trim());
   const userId = protocols.find((p) => p && p !== "qun") ?? "anonymous";
   const url = new URL(req.url ?? "/", "http://x");
   for (const c of url.searchParams.getAll("c")) {

@@ -119,10 +119,14 @@ async function startQun(userCount: number): Promise<Target> {
   const worker: RunningWorker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `bench-${crypto.randomUUID()}` }, 90_000, undefined, { snapshot: true });
   const base = worker.url;
   log(`qun: wrangler dev on ${base}; signing in ${userCount} users`);
-  const members = await inBatches(Array.from({ length: userCount }, (_, i) => i), 25, async (i) => {
-    const r = await json(`${base}/auth/dev`, { method: "POST", body: JSON.stringify({ name: `bench${i}` }) });
-    return { userId: r.user.id as string, credential: r.accessToken as string, name: `bench${i}` };
-  });
+  const members = await inBatches(
+    Array.from({ length: userCount }, (_, i) => i),
+    25,
+    async (i) => {
+      const r = await json(`${base}/auth/dev`, { method: "POST", body: JSON.stringify({ name: `bench${i}` }) });
+      return { userId: r.user.id as string, credential: r.accessToken as string, name: `bench${i}` };
+    },
+  );
   // Only friends can be put in a group: every group here is the first user's, so they befriend the rest.
   const befriending = Date.now();
   const account = (m: Member) => ({ id: m.userId, token: m.credential });
@@ -202,7 +206,17 @@ async function startBaseline(kind: "memory" | "sqlite", userCount: number): Prom
     group: async () => `g${++groups}`,
     fill: async (conversationId, senders, count) => {
       // Same path as live sends: over a socket, acked one by one per sender.
-      const spec: LoadSpec = { baseUrl: base, target: "baseline", conversationId, members: senders.slice(0, 20), senders: Array.from({ length: Math.min(20, senders.length) }, (_, i) => i), rate: 2000, durationMs: (count / 2000) * 1000, warmupMs: 0, drainMs: 1000 };
+      const spec: LoadSpec = {
+        baseUrl: base,
+        target: "baseline",
+        conversationId,
+        members: senders.slice(0, 20),
+        senders: Array.from({ length: Math.min(20, senders.length) }, (_, i) => i),
+        rate: 2000,
+        durationMs: (count / 2000) * 1000,
+        warmupMs: 0,
+        drainMs: 1000,
+      };
       await load(spec);
     },
     stop: async () => {
@@ -217,7 +231,11 @@ async function startBaseline(kind: "memory" | "sqlite", userCount: number): Prom
  * lines) the CPU seconds of every server process and of the generator itself are counted, so the
  * report says where the time went.
  */
-async function load(spec: LoadSpec, roles: Record<string, number[]> = {}, profiler?: IsolateProfiler): Promise<LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> }> {
+async function load(
+  spec: LoadSpec,
+  roles: Record<string, number[]> = {},
+  profiler?: IsolateProfiler,
+): Promise<LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> }> {
   const dir = mkdtempSync(join(tmpdir(), "qun-load-"));
   const file = join(dir, "spec.json");
   writeFileSync(file, JSON.stringify(spec));
@@ -266,7 +284,12 @@ async function load(spec: LoadSpec, roles: Record<string, number[]> = {}, profil
       mkdirSync(join(ROOT, "bench-results"), { recursive: true });
       writeFileSync(join(ROOT, "bench-results", `profile-${spec.members.length}-at-${spec.rate}.cpuprofile`), JSON.stringify(raw));
       out.profile = summary;
-      log(`isolate profile (${summary.totalMs} ms sampled), top self time:\n${summary.top.slice(0, 15).map((t) => `  ${String(t.share).padStart(5)}%  ${t.fn}`).join("\n")}`);
+      log(
+        `isolate profile (${summary.totalMs} ms sampled), top self time:\n${summary.top
+          .slice(0, 15)
+          .map((t) => `  ${String(t.share).padStart(5)}%  ${t.fn}`)
+          .join("\n")}`,
+      );
     }
     return out;
   } finally {
@@ -291,8 +314,26 @@ async function measure(target: Target) {
     for (const rate of plan.rates) {
       // At most 8 messages/s per sender keeps Qun's per-sender limit (10/s) out of the way.
       const senderCount = Math.min(size, Math.max(1, Math.ceil(rate / 8)));
-      const r = await load({ baseUrl: target.baseUrl, target: target.name === "qun" ? "qun" : "baseline", conversationId, members, senders: Array.from({ length: senderCount }, (_, i) => i), rate, durationMs: plan.durationMs, warmupMs: plan.warmupMs, drainMs: plan.drainMs, batch, readers }, target.roles(), profiler);
-      log(`${target.name} ${size} members @ ${rate}/s: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} max ${r.deliverMs.max} ms, ack p50 ${r.ackMs.p50} p99 ${r.ackMs.p99}, lost ${r.lost}, dup ${r.duplicates}, refused ${r.refused}${r.otherErrors ? `, other errors ${r.otherErrors}` : ""}${r.readsSent !== undefined ? `, reads sent ${r.readsSent} receipts heard ${r.readReceipts}` : ""}; cores busy ${JSON.stringify(r.cpu)}; CPU µs per delivery ${JSON.stringify(r.cpuUsPerDelivery)}; load average ${loadavg()[0]!.toFixed(2)}`);
+      const r = await load(
+        {
+          baseUrl: target.baseUrl,
+          target: target.name === "qun" ? "qun" : "baseline",
+          conversationId,
+          members,
+          senders: Array.from({ length: senderCount }, (_, i) => i),
+          rate,
+          durationMs: plan.durationMs,
+          warmupMs: plan.warmupMs,
+          drainMs: plan.drainMs,
+          batch,
+          readers,
+        },
+        target.roles(),
+        profiler,
+      );
+      log(
+        `${target.name} ${size} members @ ${rate}/s: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} max ${r.deliverMs.max} ms, ack p50 ${r.ackMs.p50} p99 ${r.ackMs.p99}, lost ${r.lost}, dup ${r.duplicates}, refused ${r.refused}${r.otherErrors ? `, other errors ${r.otherErrors}` : ""}${r.readsSent !== undefined ? `, reads sent ${r.readsSent} receipts heard ${r.readReceipts}` : ""}; cores busy ${JSON.stringify(r.cpu)}; CPU µs per delivery ${JSON.stringify(r.cpuUsPerDelivery)}; load average ${loadavg()[0]!.toFixed(2)}`,
+      );
       list.push(r);
       if (!ok(r)) break;
     }
@@ -319,9 +360,25 @@ async function abBatch(target: Target) {
       const senderCount = Math.min(size, Math.max(1, Math.ceil(rate / 8)));
       for (let rep = 0; rep < compareBatch; rep++) {
         for (const b of [false, true]) {
-          const r = await load({ baseUrl: target.baseUrl, target: "qun", conversationId, members, senders: Array.from({ length: senderCount }, (_, i) => i), rate, durationMs: plan.durationMs, warmupMs: plan.warmupMs, drainMs: plan.drainMs, batch: b }, target.roles());
+          const r = await load(
+            {
+              baseUrl: target.baseUrl,
+              target: "qun",
+              conversationId,
+              members,
+              senders: Array.from({ length: senderCount }, (_, i) => i),
+              rate,
+              durationMs: plan.durationMs,
+              warmupMs: plan.warmupMs,
+              drainMs: plan.drainMs,
+              batch: b,
+            },
+            target.roles(),
+          );
           rows.push({ batch: b, rate, p50: r.deliverMs.p50, p99: r.deliverMs.p99, ackP50: r.ackMs.p50, lost: r.lost, cpuUsPerDelivery: r.cpuUsPerDelivery });
-          log(`${size} members @ ${rate}/s ${b ? "batch " : "single"}: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} ms, ack p50 ${r.ackMs.p50}, lost ${r.lost}; CPU µs per delivery ${JSON.stringify(r.cpuUsPerDelivery)}; load average ${loadavg()[0]!.toFixed(2)}`);
+          log(
+            `${size} members @ ${rate}/s ${b ? "batch " : "single"}: p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} ms, ack p50 ${r.ackMs.p50}, lost ${r.lost}; CPU µs per delivery ${JSON.stringify(r.cpuUsPerDelivery)}; load average ${loadavg()[0]!.toFixed(2)}`,
+          );
         }
       }
     }

@@ -45,7 +45,9 @@ function rawUpload(token: string, body: Uint8Array, drop: boolean): Promise<stri
   return new Promise<string>((resolve, reject) => {
     let answer = "";
     const socket = connect(Number(port), hostname, () => {
-      socket.write(`POST /media HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: ${MULTIPART_TYPE}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+      socket.write(
+        `POST /media HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: ${MULTIPART_TYPE}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+      );
       if (!drop) return socket.write(body);
       socket.write(body.subarray(0, body.length >> 1), () => {
         socket.destroy(); // a phone losing signal mid-upload
@@ -142,7 +144,11 @@ describe("a picture through a group", () => {
     expect(probe.status).toBe(200);
     expect(probe.headers.get("content-length")).toBe(String(video.length));
     expect(probe.headers.get("accept-ranges")).toBe("bytes");
-    for (const [start, end] of [[0, 1], [1000, 65_535], [video.length - 100, video.length - 1]] as const) {
+    for (const [start, end] of [
+      [0, 1],
+      [1000, 65_535],
+      [video.length - 100, video.length - 1],
+    ] as const) {
       const part = await fetch(url, { headers: { range: `bytes=${start}-${end}` } });
       expect(part.status).toBe(206);
       expect(part.headers.get("content-range")).toBe(`bytes ${start}-${end}/${video.length}`);

@@ -11,8 +11,10 @@ import { HttpClient, uniqueName } from "./harness";
 import { Device } from "./socket";
 
 const http = new HttpClient();
-const isMessage = (conversationId: string, pred: (m: Message) => boolean = () => true) => (f: ServerFrame) =>
-  f.type === "message" && f.message.conversationId === conversationId && pred(f.message);
+const isMessage =
+  (conversationId: string, pred: (m: Message) => boolean = () => true) =>
+  (f: ServerFrame) =>
+    f.type === "message" && f.message.conversationId === conversationId && pred(f.message);
 const text = (m: Message) => (m.body as { text?: string } | null)?.text;
 
 function syncFor(token: string, onMessages?: (id: string, ms: Message[]) => void) {
@@ -76,9 +78,7 @@ describe("three people on real sockets", () => {
 
     // Bob reads up to 2; Alice's devices learn it.
     bobPhone.send({ type: "read", conversationId: groupId, seq: 2 });
-    const read = await alicePhone.next<Extract<ServerFrame, { type: "read" }>>(
-      (f) => f.type === "read" && f.conversationId === groupId && f.reads.some((r) => r.userId === bob.user.id),
-    );
+    const read = await alicePhone.next<Extract<ServerFrame, { type: "read" }>>((f) => f.type === "read" && f.conversationId === groupId && f.reads.some((r) => r.userId === bob.user.id));
     expect(read.reads).toContainEqual({ userId: bob.user.id, seq: 2 });
 
     await Promise.all([alicePhone, aliceLaptopDevice, bobPhone, carolPhone].map((d) => d.close()));

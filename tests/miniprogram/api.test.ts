@@ -80,7 +80,13 @@ describe("request", () => {
   });
 
   it("reports a failed connection as a network error with a readable message", async () => {
-    installWx(createWxAdapter({ fetch: async () => { throw new TypeError("fetch failed"); } }));
+    installWx(
+      createWxAdapter({
+        fetch: async () => {
+          throw new TypeError("fetch failed");
+        },
+      }),
+    );
     const err = await rejection(api.get("/health", undefined, { auth: false }));
     expect(err).toMatchObject({ code: "network", status: 0 });
     expect(err.message).toContain("request:fail");
@@ -147,12 +153,14 @@ describe("token refresh", () => {
     signInAs("u1");
     server.expireAccessTokens();
     let calls = 0;
-    installWx(createWxAdapter({
-      fetch: async (req) => {
-        if (++calls > 1) throw new TypeError("fetch failed");
-        return server.fetch(req);
-      },
-    }));
+    installWx(
+      createWxAdapter({
+        fetch: async (req) => {
+          if (++calls > 1) throw new TypeError("fetch failed");
+          return server.fetch(req);
+        },
+      }),
+    );
     const err = await rejection(api.get("/me"));
     expect(err.code).toBe("network");
     expect(isSignedIn()).toBe(true);

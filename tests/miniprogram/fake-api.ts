@@ -23,7 +23,19 @@ export function createFakeApi(options: FakeApiOptions = {}) {
   const calls: Array<{ method: string; path: string; body: unknown; authorization: string | null }> = [];
 
   function user(id: string, patch: Partial<OwnProfile> = {}): OwnProfile {
-    const u: OwnProfile = { id, username: null, nickname: id, avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 1_700_000_000_000, ...patch };
+    const u: OwnProfile = {
+      id,
+      username: null,
+      nickname: id,
+      avatarMediaId: null,
+      signature: "",
+      status: "",
+      allowStrangers: false,
+      hasPassword: false,
+      wechatLinked: false,
+      createdAt: 1_700_000_000_000,
+      ...patch,
+    };
     users.set(id, u);
     return u;
   }

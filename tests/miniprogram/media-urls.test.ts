@@ -28,7 +28,10 @@ beforeEach(() => {
         // As the worker answers: the expiry in unix ms, the URL's own `e` in seconds.
         const expiresAt = now + MEDIA_LIMITS.urlTtlSeconds * 1000;
         const granted = mediaIds.filter((id) => !id.startsWith("md_gone"));
-        const body: MediaUrlsResponse = { urls: granted.map((id) => ({ mediaId: id, url: `https://qun.test/media/${id}?e=${expiresAt / 1000}&s=sig${asked.length}`, expiresAt })), denied: mediaIds.filter((id) => !granted.includes(id)) };
+        const body: MediaUrlsResponse = {
+          urls: granted.map((id) => ({ mediaId: id, url: `https://qun.test/media/${id}?e=${expiresAt / 1000}&s=sig${asked.length}`, expiresAt })),
+          denied: mediaIds.filter((id) => !granted.includes(id)),
+        };
         return Response.json(body);
       },
     }),

@@ -140,38 +140,42 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     header["content-type"] ??= "application/json";
     requests.push({ method, url: opts.url, header, data: opts.data });
     const controller = new AbortController();
-    settle(opts, async () => {
-      if (!WX_METHODS.has(method)) throw new Error(`invalid method ${method}`);
-      if (offline) throw new Error("network is down");
-      let url = opts.url;
-      let body: string | undefined;
-      if (method === "GET" || method === "HEAD") {
-        if (opts.data && typeof opts.data === "object") {
-          const qs = new URLSearchParams(Object.entries(opts.data as Record<string, unknown>).map(([k, v]) => [k, String(v)])).toString();
-          if (qs) url += (url.includes("?") ? "&" : "?") + qs;
-        }
-      } else if (opts.data !== undefined) {
-        body = typeof opts.data === "string" ? opts.data : JSON.stringify(opts.data);
-      }
-      const timer = setTimeout(() => controller.abort(), opts.timeout ?? 60_000);
-      try {
-        const res = await doFetch(new Request(url, { method, headers: header, body, signal: controller.signal }));
-        const text = await res.text();
-        let data: unknown = text;
-        if ((opts.dataType ?? "json") === "json") {
-          try {
-            data = JSON.parse(text);
-          } catch {
-            data = text; // WeChat hands back the raw string when JSON.parse fails
+    settle(
+      opts,
+      async () => {
+        if (!WX_METHODS.has(method)) throw new Error(`invalid method ${method}`);
+        if (offline) throw new Error("network is down");
+        let url = opts.url;
+        let body: string | undefined;
+        if (method === "GET" || method === "HEAD") {
+          if (opts.data && typeof opts.data === "object") {
+            const qs = new URLSearchParams(Object.entries(opts.data as Record<string, unknown>).map(([k, v]) => [k, String(v)])).toString();
+            if (qs) url += (url.includes("?") ? "&" : "?") + qs;
           }
+        } else if (opts.data !== undefined) {
+          body = typeof opts.data === "string" ? opts.data : JSON.stringify(opts.data);
         }
-        const resHeader: Record<string, string> = {};
-        res.headers.forEach((v, k) => (resHeader[k] = v));
-        return { statusCode: res.status, data, header: resHeader, errMsg: "request:ok" };
-      } finally {
-        clearTimeout(timer);
-      }
-    }, "request");
+        const timer = setTimeout(() => controller.abort(), opts.timeout ?? 60_000);
+        try {
+          const res = await doFetch(new Request(url, { method, headers: header, body, signal: controller.signal }));
+          const text = await res.text();
+          let data: unknown = text;
+          if ((opts.dataType ?? "json") === "json") {
+            try {
+              data = JSON.parse(text);
+            } catch {
+              data = text; // WeChat hands back the raw string when JSON.parse fails
+            }
+          }
+          const resHeader: Record<string, string> = {};
+          res.headers.forEach((v, k) => (resHeader[k] = v));
+          return { statusCode: res.status, data, header: resHeader, errMsg: "request:ok" };
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      "request",
+    );
     return { abort: () => controller.abort(), onHeadersReceived() {}, offHeadersReceived() {} };
   }
 
@@ -188,10 +192,14 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
         settle(o, () => new Promise((resolve, reject) => ws.send(o.data, (e) => (e ? reject(e) : resolve({ errMsg: "sendSocketMessage:ok" })))), "sendSocketMessage");
       },
       close(o: Callbacks<unknown> & { code?: number; reason?: string } = {}) {
-        settle(o, () => {
-          ws.close(o.code ?? 1000, o.reason);
-          return { errMsg: "closeSocket:ok" };
-        }, "closeSocket");
+        settle(
+          o,
+          () => {
+            ws.close(o.code ?? 1000, o.reason);
+            return { errMsg: "closeSocket:ok" };
+          },
+          "closeSocket",
+        );
       },
       onOpen: (cb: (res: { header: Record<string, string> }) => void) => ws.on("open", () => cb({ header: {} })),
       onMessage: (cb: (res: { data: string | ArrayBuffer }) => void) =>
@@ -209,7 +217,6 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     return settle(opts, () => ({ errMsg: `${api}:ok` }), api);
   };
 
-
   /**
    * wx.getRecorderManager's one recorder. The events are WeChat's: onStart, onStop with
    * { tempFilePath, duration (ms), fileSize (bytes) }, onError with { errMsg }. It stops by itself
@@ -217,7 +224,11 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
    * documented; this one keeps every listener, so a page that registers per recording hears each
    * recording as often as it registered.
    */
-  const recorderListeners = { start: [] as Array<() => void>, stop: [] as Array<(res: { tempFilePath: string; duration: number; fileSize: number }) => void>, error: [] as Array<(res: { errMsg: string }) => void> };
+  const recorderListeners = {
+    start: [] as Array<() => void>,
+    stop: [] as Array<(res: { tempFilePath: string; duration: number; fileSize: number }) => void>,
+    error: [] as Array<(res: { errMsg: string }) => void>,
+  };
   let recordingSince = 0;
   let recordingFormat = "aac";
   let autoStop: ReturnType<typeof setTimeout> | null = null;
@@ -271,10 +282,20 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     const emit = (event: keyof typeof on, res?: unknown) => {
       for (const l of on[event].slice()) l(res);
     };
-    const handle = { ended: () => { playing.delete(handle); ctx.paused = true; emit("ended"); } };
+    const handle = {
+      ended: () => {
+        playing.delete(handle);
+        ctx.paused = true;
+        emit("ended");
+      },
+    };
     const ctx: Record<string, unknown> & { paused: boolean } = {
-      get src() { return record.src; },
-      set src(value: string) { record.src = value; },
+      get src() {
+        return record.src;
+      },
+      set src(value: string) {
+        record.src = value;
+      },
       autoplay: false,
       loop: false,
       volume: 1,
@@ -299,9 +320,23 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
           emit("play");
         })();
       },
-      pause() { record.calls.push("pause"); playing.delete(handle); ctx.paused = true; emit("pause"); },
-      stop() { record.calls.push("stop"); playing.delete(handle); ctx.paused = true; emit("stop"); },
-      destroy() { record.calls.push("destroy"); playing.delete(handle); for (const k of Object.keys(on)) on[k as keyof typeof on] = []; },
+      pause() {
+        record.calls.push("pause");
+        playing.delete(handle);
+        ctx.paused = true;
+        emit("pause");
+      },
+      stop() {
+        record.calls.push("stop");
+        playing.delete(handle);
+        ctx.paused = true;
+        emit("stop");
+      },
+      destroy() {
+        record.calls.push("destroy");
+        playing.delete(handle);
+        for (const k of Object.keys(on)) on[k as keyof typeof on] = [];
+      },
       seek() {},
     };
     for (const event of Object.keys(on) as Array<keyof typeof on>) {
@@ -315,68 +350,98 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const noop = (api: string) => (opts?: Callbacks<unknown>) => settle(opts, () => ({ errMsg: `${api}:ok` }), api);
 
   const wx: Record<string, unknown> = {
-    scanCode: (opts: Callbacks<{ result: string }>) => settle(opts, () => {
-      if (!options.scanResult) throw new Error("cancel");
-      return { result: options.scanResult(), scanType: "QR_CODE", errMsg: "scanCode:ok" };
-    }, "scanCode"),
+    scanCode: (opts: Callbacks<{ result: string }>) =>
+      settle(
+        opts,
+        () => {
+          if (!options.scanResult) throw new Error("cancel");
+          return { result: options.scanResult(), scanType: "QR_CODE", errMsg: "scanCode:ok" };
+        },
+        "scanCode",
+      ),
     showActionSheet: (opts: Callbacks<{ tapIndex: number }> & { itemList: string[] }) => {
       actionSheets.push(opts.itemList);
       const choice = adapter.actionSheetChoice;
       adapter.actionSheetChoice = null;
-      return settle(opts, () => {
-        if (choice === null) throw new Error("cancel");
-        return { tapIndex: choice, errMsg: "showActionSheet:ok" };
-      }, "showActionSheet");
+      return settle(
+        opts,
+        () => {
+          if (choice === null) throw new Error("cancel");
+          return { tapIndex: choice, errMsg: "showActionSheet:ok" };
+        },
+        "showActionSheet",
+      );
     },
     // Downloads go through the same fetch as requests; the file lands at a fake temp path.
     downloadFile: (opts: Callbacks<{ statusCode: number; tempFilePath: string }> & { url: string }) => {
       downloads.push(opts.url);
-      return settle(opts, async () => {
-        if (offline) throw new Error("network is down");
-        const res = await doFetch(new Request(opts.url));
-        // WeChat calls success whatever the status (a 404 page is downloaded too): callers check statusCode.
-        const tempFilePath = `wxfile://tmp/download-${downloads.length}`;
-        files.set(tempFilePath, new Uint8Array(await res.arrayBuffer()));
-        return { statusCode: res.status, tempFilePath, errMsg: "downloadFile:ok" };
-      }, "downloadFile");
+      return settle(
+        opts,
+        async () => {
+          if (offline) throw new Error("network is down");
+          const res = await doFetch(new Request(opts.url));
+          // WeChat calls success whatever the status (a 404 page is downloaded too): callers check statusCode.
+          const tempFilePath = `wxfile://tmp/download-${downloads.length}`;
+          files.set(tempFilePath, new Uint8Array(await res.arrayBuffer()));
+          return { statusCode: res.status, tempFilePath, errMsg: "downloadFile:ok" };
+        },
+        "downloadFile",
+      );
     },
     // Multipart, as WeChat sends it: one file part under `name`, formData as text fields.
     uploadFile: (opts: Callbacks<{ statusCode: number; data: string }> & { url: string; filePath: string; name: string; header?: Record<string, string>; formData?: Record<string, unknown> }) => {
       const listeners: Array<(p: { progress: number; totalBytesSent: number; totalBytesExpectedToSend: number }) => void> = [];
-      settle(opts, async () => {
-        if (offline) throw new Error("network is down");
-        const bytes = files.get(opts.filePath);
-        if (!bytes) throw new Error(`no such file ${opts.filePath}`);
-        // Written by hand: under jsdom, FormData and Blob are jsdom's, which Node's fetch cannot send.
-        const boundary = `----wxupload${Date.now().toString(16)}`;
-        const text = (t: string) => Buffer.from(t, "utf8");
-        const parts: Buffer[] = [];
-        for (const [k, v] of Object.entries(opts.formData ?? {})) parts.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${String(v)}\r\n`));
-        const filename = opts.filePath.split("/").pop() ?? "file";
-        parts.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="${opts.name}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`), Buffer.from(bytes), text(`\r\n--${boundary}--\r\n`));
-        const headers = { ...(opts.header ?? {}), "content-type": `multipart/form-data; boundary=${boundary}` };
-        const res = await doFetch(new Request(opts.url, { method: "POST", headers, body: Buffer.concat(parts) }));
-        for (const l of listeners) l({ progress: 100, totalBytesSent: bytes.length, totalBytesExpectedToSend: bytes.length });
-        progress.push(100);
-        return { statusCode: res.status, data: await res.text(), errMsg: "uploadFile:ok" };
-      }, "uploadFile");
+      settle(
+        opts,
+        async () => {
+          if (offline) throw new Error("network is down");
+          const bytes = files.get(opts.filePath);
+          if (!bytes) throw new Error(`no such file ${opts.filePath}`);
+          // Written by hand: under jsdom, FormData and Blob are jsdom's, which Node's fetch cannot send.
+          const boundary = `----wxupload${Date.now().toString(16)}`;
+          const text = (t: string) => Buffer.from(t, "utf8");
+          const parts: Buffer[] = [];
+          for (const [k, v] of Object.entries(opts.formData ?? {})) parts.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${String(v)}\r\n`));
+          const filename = opts.filePath.split("/").pop() ?? "file";
+          parts.push(
+            text(`--${boundary}\r\nContent-Disposition: form-data; name="${opts.name}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+            Buffer.from(bytes),
+            text(`\r\n--${boundary}--\r\n`),
+          );
+          const headers = { ...(opts.header ?? {}), "content-type": `multipart/form-data; boundary=${boundary}` };
+          const res = await doFetch(new Request(opts.url, { method: "POST", headers, body: Buffer.concat(parts) }));
+          for (const l of listeners) l({ progress: 100, totalBytesSent: bytes.length, totalBytesExpectedToSend: bytes.length });
+          progress.push(100);
+          return { statusCode: res.status, data: await res.text(), errMsg: "uploadFile:ok" };
+        },
+        "uploadFile",
+      );
       return { onProgressUpdate: (cb: (typeof listeners)[number]) => void listeners.push(cb), abort() {} };
     },
-    chooseMedia: (opts: Callbacks<unknown>) => settle(opts, () => {
-      const picked = options.chooseMedia?.();
-      if (!picked) throw new Error("cancel");
-      return { type: picked.type, tempFiles: [{ ...picked, fileType: picked.type }], errMsg: "chooseMedia:ok" };
-    }, "chooseMedia"),
+    chooseMedia: (opts: Callbacks<unknown>) =>
+      settle(
+        opts,
+        () => {
+          const picked = options.chooseMedia?.();
+          if (!picked) throw new Error("cancel");
+          return { type: picked.type, tempFiles: [{ ...picked, fileType: picked.type }], errMsg: "chooseMedia:ok" };
+        },
+        "chooseMedia",
+      ),
     // A stand-in for WeChat's compression: a new temp file (here with the same bytes).
     compressImage: (opts: Callbacks<unknown> & { src: string; quality?: number; compressedWidth?: number }) =>
-      settle(opts, () => {
-        const bytes = files.get(opts.src);
-        if (!bytes) throw new Error(`no such file ${opts.src}`);
-        const tempFilePath = `wxfile://tmp/compressed-${files.size}.jpg`;
-        files.set(tempFilePath, bytes);
-        compressed.push({ src: opts.src, quality: opts.quality, compressedWidth: opts.compressedWidth });
-        return { tempFilePath, errMsg: "compressImage:ok" };
-      }, "compressImage"),
+      settle(
+        opts,
+        () => {
+          const bytes = files.get(opts.src);
+          if (!bytes) throw new Error(`no such file ${opts.src}`);
+          const tempFilePath = `wxfile://tmp/compressed-${files.size}.jpg`;
+          files.set(tempFilePath, bytes);
+          compressed.push({ src: opts.src, quality: opts.quality, compressedWidth: opts.compressedWidth });
+          return { tempFilePath, errMsg: "compressImage:ok" };
+        },
+        "compressImage",
+      ),
     saveImageToPhotosAlbum: (opts: Callbacks<unknown> & { filePath: string }) => {
       album.push(opts.filePath);
       return settle(opts, () => ({ errMsg: "saveImageToPhotosAlbum:ok" }), "saveImageToPhotosAlbum");
@@ -386,62 +451,92 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       return settle(opts, () => ({ errMsg: "showShareImageMenu:ok" }), "showShareImageMenu");
     },
     // wx.chooseMessageFile: files picked from a chat, as tempFiles of { path, size, name, type, time }.
-    chooseMessageFile: (opts: Callbacks<unknown> & { count: number; type?: string }) => settle(opts, () => {
-      const picked = options.chooseMessageFile?.();
-      if (!picked) throw new Error("cancel");
-      if (!files.has(picked.path)) throw new Error(`no such file ${picked.path}`);
-      return { tempFiles: [{ type: "file", time: Math.floor(Date.now() / 1000), ...picked }], errMsg: "chooseMessageFile:ok" };
-    }, "chooseMessageFile"),
+    chooseMessageFile: (opts: Callbacks<unknown> & { count: number; type?: string }) =>
+      settle(
+        opts,
+        () => {
+          const picked = options.chooseMessageFile?.();
+          if (!picked) throw new Error("cancel");
+          if (!files.has(picked.path)) throw new Error(`no such file ${picked.path}`);
+          return { tempFiles: [{ type: "file", time: Math.floor(Date.now() / 1000), ...picked }], errMsg: "chooseMessageFile:ok" };
+        },
+        "chooseMessageFile",
+      ),
     // wx.chooseLocation: the map picker's answer (gcj02 coordinates).
-    chooseLocation: (opts: Callbacks<unknown> & { latitude?: number; longitude?: number }) => settle(opts, () => {
-      const picked = options.chooseLocation?.();
-      if (!picked) throw new Error("cancel");
-      return { ...picked, errMsg: "chooseLocation:ok" };
-    }, "chooseLocation"),
+    chooseLocation: (opts: Callbacks<unknown> & { latitude?: number; longitude?: number }) =>
+      settle(
+        opts,
+        () => {
+          const picked = options.chooseLocation?.();
+          if (!picked) throw new Error("cancel");
+          return { ...picked, errMsg: "chooseLocation:ok" };
+        },
+        "chooseLocation",
+      ),
     openLocation: (opts: Callbacks<unknown> & { latitude: number; longitude: number; scale?: number; name?: string; address?: string }) => {
       const { success: _s, fail: _f, complete: _c, ...shown } = opts;
       maps.push(shown);
-      return settle(opts, () => {
-        if (typeof opts.latitude !== "number" || typeof opts.longitude !== "number") throw new Error("invalid latitude or longitude");
-        return { errMsg: "openLocation:ok" };
-      }, "openLocation");
+      return settle(
+        opts,
+        () => {
+          if (typeof opts.latitude !== "number" || typeof opts.longitude !== "number") throw new Error("invalid latitude or longitude");
+          return { errMsg: "openLocation:ok" };
+        },
+        "openLocation",
+      );
     },
     // wx.previewImage needs urls, and current (when given) must be one of them; wx.previewMedia needs sources.
     previewImage: (opts: Callbacks<unknown> & { urls: string[]; current?: string }) => {
       previews.push({ urls: opts.urls, ...(opts.current !== undefined ? { current: opts.current } : {}) });
-      return settle(opts, () => {
-        if (!Array.isArray(opts.urls) || opts.urls.length === 0) throw new Error("urls is empty");
-        if (opts.current !== undefined && !opts.urls.includes(opts.current)) throw new Error("current is not in urls");
-        return { errMsg: "previewImage:ok" };
-      }, "previewImage");
+      return settle(
+        opts,
+        () => {
+          if (!Array.isArray(opts.urls) || opts.urls.length === 0) throw new Error("urls is empty");
+          if (opts.current !== undefined && !opts.urls.includes(opts.current)) throw new Error("current is not in urls");
+          return { errMsg: "previewImage:ok" };
+        },
+        "previewImage",
+      );
     },
     previewMedia: (opts: Callbacks<unknown> & { sources: Array<{ url: string; type?: string }> }) => {
       previews.push({ sources: opts.sources });
-      return settle(opts, () => {
-        if (!Array.isArray(opts.sources) || opts.sources.length === 0) throw new Error("sources is empty");
-        return { errMsg: "previewMedia:ok" };
-      }, "previewMedia");
+      return settle(
+        opts,
+        () => {
+          if (!Array.isArray(opts.sources) || opts.sources.length === 0) throw new Error("sources is empty");
+          return { errMsg: "previewMedia:ok" };
+        },
+        "previewMedia",
+      );
     },
     // wx.openDocument opens doc(x), xls(x), ppt(x) and pdf only, known from fileType or the path's extension.
     openDocument: (opts: Callbacks<unknown> & { filePath: string; showMenu?: boolean; fileType?: string }) => {
       const { success: _s, fail: _f, complete: _c, ...shown } = opts;
       documents.push(shown);
-      return settle(opts, () => {
-        if (!files.has(opts.filePath)) throw new Error(`no such file ${opts.filePath}`);
-        const type = opts.fileType ?? /\.([a-z0-9]+)$/i.exec(opts.filePath)?.[1]?.toLowerCase();
-        if (!type || !DOCUMENT_TYPES.has(type)) throw new Error("filetype not supported");
-        return { errMsg: "openDocument:ok" };
-      }, "openDocument");
+      return settle(
+        opts,
+        () => {
+          if (!files.has(opts.filePath)) throw new Error(`no such file ${opts.filePath}`);
+          const type = opts.fileType ?? /\.([a-z0-9]+)$/i.exec(opts.filePath)?.[1]?.toLowerCase();
+          if (!type || !DOCUMENT_TYPES.has(type)) throw new Error("filetype not supported");
+          return { errMsg: "openDocument:ok" };
+        },
+        "openDocument",
+      );
     },
     getRecorderManager: () => recorder,
     createInnerAudioContext: () => createAudio(),
     // WeChat's badge text is at most four characters (the app writes "99+" past 99).
     setTabBarBadge: (opts: Callbacks<unknown> & { index: number; text: string }) => {
       tabBadges.push({ index: opts.index, text: opts.text });
-      return settle(opts, () => {
-        if (opts.text.length > 4) throw new Error("text too long");
-        return { errMsg: "setTabBarBadge:ok" };
-      }, "setTabBarBadge");
+      return settle(
+        opts,
+        () => {
+          if (opts.text.length > 4) throw new Error("text too long");
+          return { errMsg: "setTabBarBadge:ok" };
+        },
+        "setTabBarBadge",
+      );
     },
     removeTabBarBadge: (opts: Callbacks<unknown> & { index: number }) => {
       tabBadges.push({ index: opts.index, text: null });

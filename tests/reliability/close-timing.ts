@@ -17,12 +17,22 @@ const post = async (path: string, body: unknown, token?: string) => {
 
 /** The workerd that runs Qun (wrangler starts a second one as its dev proxy): its HTTP port. */
 async function runtimeUrl(): Promise<string | null> {
-  const line = execSync(`pgrep -g ${worker.pid} -a`).toString().split("\n").find((l) => l.includes("workerd serve") && l.includes("entry=127.0.0.1:0"));
+  const line = execSync(`pgrep -g ${worker.pid} -a`)
+    .toString()
+    .split("\n")
+    .find((l) => l.includes("workerd serve") && l.includes("entry=127.0.0.1:0"));
   if (!line) return null;
   const pid = line.split(" ")[0];
-  const ports = [...execSync("ss -ltnp").toString().matchAll(new RegExp(`127\\.0\\.0\\.1:(\\d+).*pid=${pid},`, "g"))].map((m) => m[1]);
+  const ports = [
+    ...execSync("ss -ltnp")
+      .toString()
+      .matchAll(new RegExp(`127\\.0\\.0\\.1:(\\d+).*pid=${pid},`, "g")),
+  ].map((m) => m[1]);
   for (const port of ports) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return `http://127.0.0.1:${port}`;
   }
   return null;
@@ -54,12 +64,21 @@ async function open(base: string, token: string | null): Promise<Timed> {
 const results: { case: string; code: number | string; closeFrameMs?: number; closeEventMs?: number; afterCloseFrameMs?: number }[] = [];
 const record = (name: string, t: Timed, code: number | string) => {
   const { closeFrame, closeEvent } = t.marks;
-  results.push({ case: name, code, closeFrameMs: closeFrame, closeEventMs: closeEvent, ...(closeFrame !== undefined && closeEvent !== undefined ? { afterCloseFrameMs: closeEvent - closeFrame } : {}) });
+  results.push({
+    case: name,
+    code,
+    closeFrameMs: closeFrame,
+    closeEventMs: closeEvent,
+    ...(closeFrame !== undefined && closeEvent !== undefined ? { afterCloseFrameMs: closeEvent - closeFrame } : {}),
+  });
 };
 
 try {
   const runtime = await runtimeUrl();
-  for (const [via, base] of [["dev proxy", worker.url], ["workerd directly", runtime]] as const) {
+  for (const [via, base] of [
+    ["dev proxy", worker.url],
+    ["workerd directly", runtime],
+  ] as const) {
     if (!base) continue;
     let n = 0;
     const signIn = async () => (await post("/auth/dev", { name: `timing${via.length}x${++n}` })).accessToken as string;

@@ -91,7 +91,10 @@ it("keeps every acked message exactly once, in order, across a kill -9, and retr
 
   // Clients retry everything they sent but never saw acked: each lands once; acked ones are
   // answered as duplicates with their original seq.
-  for (const [who, s] of [[alice, a], [bob, b]] as const) {
+  for (const [who, s] of [
+    [alice, a],
+    [bob, b],
+  ] as const) {
     for (const clientId of s.sent) {
       const res = await post(`/conversations/${conversationId}/messages`, { clientId, type: "text", body: { text: clientId } }, who.body.accessToken);
       expect([200, 201]).toContain(res.status);

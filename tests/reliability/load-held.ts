@@ -81,7 +81,11 @@ function qunWorkerd(pgid: number, port: string): number[] {
 
 async function main() {
   const startedAt = Date.now();
-  log(`${SOCKETS} sockets (${USERS} users × ${DEVICES} devices), ${MINUTES} min; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  log(
+    `${SOCKETS} sockets (${USERS} users × ${DEVICES} devices), ${MINUTES} min; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
   const worker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `held-${crypto.randomUUID()}` }, 90_000, undefined, { snapshot: true });
   const base = worker.url;
   const wsBase = base.replace(/^http/, "ws");
@@ -115,7 +119,19 @@ async function main() {
           const user = index % USERS;
           const r = await call("POST", "/auth/dev", undefined, { name: `held${user}`, device: `d${Math.floor(index / USERS)}` });
           userIds[user] = r.body.user.id;
-          return { index, user, token: r.body.accessToken as string, refreshToken: r.body.refreshToken as string, issuedAt: Date.now(), batch: index % 2 === 0, ws: null, episodes: [], received: new Set<string>(), duplicates: 0, errors: [] } satisfies Device;
+          return {
+            index,
+            user,
+            token: r.body.accessToken as string,
+            refreshToken: r.body.refreshToken as string,
+            issuedAt: Date.now(),
+            batch: index % 2 === 0,
+            ws: null,
+            episodes: [],
+            received: new Set<string>(),
+            duplicates: 0,
+            errors: [],
+          } satisfies Device;
         }),
       );
       devices.push(...batch);
@@ -194,7 +210,11 @@ async function main() {
     const pids = qunWorkerd(worker.pid, new URL(base).port);
     // The isolate's JS heap after a collection, once a minute: RSS alone cannot tell live objects
     // from caches (SQLite pages, allocator slack) that grow to a size and stop.
-    const inspectorPort = Number(readFileSync(`/proc/${worker.pid}/cmdline`, "utf8").replaceAll("\0", " ").match(/--inspector-port (\d+)/)?.[1] ?? 0);
+    const inspectorPort = Number(
+      readFileSync(`/proc/${worker.pid}/cmdline`, "utf8")
+        .replaceAll("\0", " ")
+        .match(/--inspector-port (\d+)/)?.[1] ?? 0,
+    );
     const heap: { atSeconds: number; usedKiB: number }[] = [];
     const memory: { atSeconds: number; rssKiB: number; sockets: number }[] = [];
     const runStart = Date.now();
@@ -264,7 +284,9 @@ async function main() {
       const m = memory.at(-1)!;
       const h = inspectorPort && memory.length % 4 === 0 ? await IsolateProfiler.heapAfterGc(inspectorPort) : null;
       if (h) heap.push({ atSeconds: m.atSeconds, usedKiB: h.usedKiB });
-      log(`${m.atSeconds} s: RSS ${(m.rssKiB / 1024).toFixed(1)} MiB${h ? `, JS heap after GC ${(h.usedKiB / 1024).toFixed(1)} MiB` : ""}, ${m.sockets} sockets open, ${sent.size} sent, ${acks} acked, ${refusals} refused, ${http5xx} 5xx; load average ${loadavg()[0]!.toFixed(2)}`);
+      log(
+        `${m.atSeconds} s: RSS ${(m.rssKiB / 1024).toFixed(1)} MiB${h ? `, JS heap after GC ${(h.usedKiB / 1024).toFixed(1)} MiB` : ""}, ${m.sockets} sockets open, ${sent.size} sent, ${acks} acked, ${refusals} refused, ${http5xx} 5xx; load average ${loadavg()[0]!.toFixed(2)}`,
+      );
     });
     await sleep(end - Date.now());
     for (const t of timers) clearInterval(t);

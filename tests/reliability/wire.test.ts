@@ -91,7 +91,13 @@ afterAll(async () => {
 });
 
 it("answers broken HTTP and oversized headers without falling over", async () => {
-  for (const junk of ["HELLO\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(200_000)}\r\n\r\n`, Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x00])]) {
+  for (const junk of [
+    "HELLO\r\n\r\n",
+    "GET / HTTP/9.9\r\n\r\n",
+    "GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+    `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(200_000)}\r\n\r\n`,
+    Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x00]),
+  ]) {
     const answer = await raw(junk);
     expect(answer).not.toMatch(/^HTTP\/1\.1 5\d\d/);
   }

@@ -8,13 +8,76 @@ const enc = new TextEncoder();
 
 /** Strings that have broken parsers, encoders, validators and SQL before. */
 export const EDGE_STRINGS = [
-  "", " ", "   ", "\t\r\n", "\u0000", "a\u0000b", "\u0007", "\u007f", "\u0085", "\u2028", "\u2029",
-  "\ud800", "\udfff", "x\ud83dy", "\u202eevil\u202c", "\u200b", "\u200b\u200b", "\u200d", "\ufeff", "\ufffd", "\uffff",
-  "😀", "👨‍👩‍👧‍👦", "🇨🇳", "é", "e\u0301", "ＡＢＣ", "中文名", "ﷺ", "𝕏",
-  "'", '"', "\\", "'; drop table users; --", "\" or \"1\"=\"1", "1' or '1'='1", "%", "%00", "%ZZ", "%%", "_", "*", "?",
-  "../../etc/passwd", "..%2F..%2F", "/", "<script>alert(1)</script>", "${7*7}", "{{7*7}}", "$where",
-  "null", "undefined", "true", "false", "0", "-0", "-1", "1.5", "NaN", "Infinity", "-Infinity", "1e309", "0x10", " 1", "1_000", "9007199254740993",
-  "__proto__", "constructor", "prototype", "toString",
+  "",
+  " ",
+  "   ",
+  "\t\r\n",
+  "\u0000",
+  "a\u0000b",
+  "\u0007",
+  "\u007f",
+  "\u0085",
+  "\u2028",
+  "\u2029",
+  "\ud800",
+  "\udfff",
+  "x\ud83dy",
+  "\u202eevil\u202c",
+  "\u200b",
+  "\u200b\u200b",
+  "\u200d",
+  "\ufeff",
+  "\ufffd",
+  "\uffff",
+  "😀",
+  "👨‍👩‍👧‍👦",
+  "🇨🇳",
+  "é",
+  "e\u0301",
+  "ＡＢＣ",
+  "中文名",
+  "ﷺ",
+  "𝕏",
+  "'",
+  '"',
+  "\\",
+  "'; drop table users; --",
+  '" or "1"="1',
+  "1' or '1'='1",
+  "%",
+  "%00",
+  "%ZZ",
+  "%%",
+  "_",
+  "*",
+  "?",
+  "../../etc/passwd",
+  "..%2F..%2F",
+  "/",
+  "<script>alert(1)</script>",
+  "${7*7}",
+  "{{7*7}}",
+  "$where",
+  "null",
+  "undefined",
+  "true",
+  "false",
+  "0",
+  "-0",
+  "-1",
+  "1.5",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "1e309",
+  "0x10",
+  " 1",
+  "1_000",
+  "9007199254740993",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
 ];
 
 export const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
@@ -55,11 +118,55 @@ export const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Field names the API uses, and names it should not be fooled by. */
 export const FIELD_NAMES = [
-  "name", "memberIds", "userId", "userIds", "clientId", "type", "body", "text", "seq", "to", "mentions", "mentionAll", "replyTo",
-  "pinned", "doNotDisturb", "username", "password", "code", "refreshToken", "nickname", "signature", "status", "mediaIds",
-  "conversationId", "remark", "greeting", "tags", "message", "durationSeconds", "joinPolicy", "muteAll", "announcement",
-  "maxUses", "expiresInSeconds", "latitude", "longitude", "currentPassword", "newPassword", "device", "allowStrangers",
-  "avatarMediaId", "role", "admin", "id", "senderId", "createdAt", "__proto__", "constructor", "",
+  "name",
+  "memberIds",
+  "userId",
+  "userIds",
+  "clientId",
+  "type",
+  "body",
+  "text",
+  "seq",
+  "to",
+  "mentions",
+  "mentionAll",
+  "replyTo",
+  "pinned",
+  "doNotDisturb",
+  "username",
+  "password",
+  "code",
+  "refreshToken",
+  "nickname",
+  "signature",
+  "status",
+  "mediaIds",
+  "conversationId",
+  "remark",
+  "greeting",
+  "tags",
+  "message",
+  "durationSeconds",
+  "joinPolicy",
+  "muteAll",
+  "announcement",
+  "maxUses",
+  "expiresInSeconds",
+  "latitude",
+  "longitude",
+  "currentPassword",
+  "newPassword",
+  "device",
+  "allowStrangers",
+  "avatarMediaId",
+  "role",
+  "admin",
+  "id",
+  "senderId",
+  "createdAt",
+  "__proto__",
+  "constructor",
+  "",
 ];
 const fieldName = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FIELD_NAMES) }, { weight: 1, arbitrary: edgeString });
 
@@ -134,7 +241,18 @@ export interface BodyCase {
 }
 
 const JSON_TYPES = ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8; extra=1"];
-const WRONG_TYPES = ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", "json", "application/xml", "application/octet-stream", "*/*", "", "application/json, text/plain", "application/vnd.api+json"];
+const WRONG_TYPES = [
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "application/jsonx",
+  "json",
+  "application/xml",
+  "application/octet-stream",
+  "*/*",
+  "",
+  "application/json, text/plain",
+  "application/vnd.api+json",
+];
 
 /** Bytes from text (UTF-8) and raw byte values, in order: for invalid UTF-8 and binary frames. */
 export const bytes = (...parts: (string | number[])[]) => {
@@ -151,7 +269,11 @@ export const multipartGarbage: fc.Arbitrary<BodyCase> = fc
   .map(([boundary, field, content, closed, declared]) => ({
     kind: "multipart garbage",
     contentType: declared ? `multipart/form-data; boundary=${boundary}` : "multipart/form-data",
-    body: bytes(`--${closed ? boundary : "other"}\r\nContent-Disposition: form-data; name="${field}"; filename="${content.slice(0, 50)}"\r\n\r\n`, content.slice(0, 2000), closed ? `\r\n--${boundary}--\r\n` : ""),
+    body: bytes(
+      `--${closed ? boundary : "other"}\r\nContent-Disposition: form-data; name="${field}"; filename="${content.slice(0, 50)}"\r\n\r\n`,
+      content.slice(0, 2000),
+      closed ? `\r\n--${boundary}--\r\n` : "",
+    ),
   }));
 
 /** Bodies for a route whose valid body is `valid`: mutated, arbitrary, malformed, mislabelled, empty. */
@@ -167,9 +289,11 @@ export function bodyCase(valid: unknown): fc.Arbitrary<BodyCase> {
       arbitrary: fc.oneof(
         fc.nat().map((n) => ({ kind: "truncated JSON", contentType: "application/json", body: validText.slice(0, n % Math.max(1, validText.length)) })),
         edgeString.map((s) => ({ kind: "trailing garbage", contentType: "application/json", body: `${validText}${s || "x"}` })),
-        fc.constantFrom("{'a':1}", "{a:1}", "{,}", "[1,]", "undefined", "NaN", "{\"a\":1,\"a\":2}", "\ufeff{}", "{}}", "\"\\ud800\"", "\"\\u0000\"", "[".repeat(5000))
+        fc
+          .constantFrom("{'a':1}", "{a:1}", "{,}", "[1,]", "undefined", "NaN", '{"a":1,"a":2}', "\ufeff{}", "{}}", '"\\ud800"', '"\\u0000"', "[".repeat(5000))
           .map((t) => ({ kind: "malformed JSON", contentType: "application/json", body: t })),
-        fc.constantFrom<number[]>([0xff, 0xfe], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc0, 0xaf])
+        fc
+          .constantFrom<number[]>([0xff, 0xfe], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc0, 0xaf])
           .map((b) => ({ kind: "invalid UTF-8", contentType: "application/json", body: bytes(validText.slice(0, -2), '"', b, '"}') })),
       ),
     },
@@ -202,7 +326,8 @@ export const paramCase: fc.Arbitrary<ParamCase> = fc.oneof(
     weight: 3,
     arbitrary: fc.oneof(
       edgeString.map((s) => ({ kind: "raw" as const, text: encodeLoose(s) || "%20" })),
-      fc.constantFrom("%ZZ", "%", "%E0%A4%A", "%00", "..%2F..", "%2e%2e", "a%2Fb", "%C0%AF", "%ED%A0%80", "x".repeat(3000), "1e309", "-1", "0", "00001", "1.5", "0x1")
+      fc
+        .constantFrom("%ZZ", "%", "%E0%A4%A", "%00", "..%2F..", "%2e%2e", "a%2Fb", "%C0%AF", "%ED%A0%80", "x".repeat(3000), "1e309", "-1", "0", "00001", "1.5", "0x1")
         .map((text) => ({ kind: "raw" as const, text })),
     ),
   },
@@ -214,14 +339,7 @@ export function resolveParam(p: ParamCase, real: string[]): string {
   if (real.length === 0) return p.kind === "near" ? encodeLoose(p.text) || "x" : "x";
   const value = real[p.pick % real.length]!;
   if (p.kind === "real") return encodeLoose(value);
-  const tweak = [
-    () => value.toUpperCase(),
-    () => value.slice(0, -1),
-    () => `${value}${p.text}`,
-    () => `${p.text}${value}`,
-    () => value.replace(/[0-9a-z]$/, "_"),
-    () => `${value} `,
-  ][p.how % 6]!;
+  const tweak = [() => value.toUpperCase(), () => value.slice(0, -1), () => `${value}${p.text}`, () => `${p.text}${value}`, () => value.replace(/[0-9a-z]$/, "_"), () => `${value} `][p.how % 6]!;
   return encodeLoose(tweak()) || "x";
 }
 

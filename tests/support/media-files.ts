@@ -43,7 +43,8 @@ function pngChunk(type: string, data: Uint8Array): Uint8Array {
   return concat(u32(data.length), body, u32(crc32(body)));
 }
 function adler32(bytes: Uint8Array): number {
-  let a = 1, b = 0;
+  let a = 1,
+    b = 0;
   for (const x of bytes) {
     a = (a + x) % 65521;
     b = (b + a) % 65521;

@@ -36,12 +36,7 @@ export interface RunningWorker {
  * (the same code, bindings and Durable Objects as `npm run dev`), with `vars` overriding
  * wrangler.toml and any .dev.vars. Resolves once GET /health answers.
  */
-export async function startWorker(
-  vars: Record<string, string>,
-  timeoutMs = 60_000,
-  persistTo = mkdtempSync(join(tmpdir(), "qun-e2e-")),
-  options: { snapshot?: boolean } = {},
-): Promise<RunningWorker> {
+export async function startWorker(vars: Record<string, string>, timeoutMs = 60_000, persistTo = mkdtempSync(join(tmpdir(), "qun-e2e-")), options: { snapshot?: boolean } = {}): Promise<RunningWorker> {
   const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
   // wrangler dev rebuilds and restarts the worker (dropping every socket) when a source file
   // changes. Long runs (bench, load held) run a copy of the sources so edits meanwhile do not
@@ -124,4 +119,3 @@ async function stopGroup(child: ChildProcess) {
   clearTimeout(timer);
   signalGroup("SIGKILL"); // anything the leader left behind
 }
-

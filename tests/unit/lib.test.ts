@@ -34,17 +34,21 @@ describe("Result across RPC", () => {
   it("carries a value, or an ApiError's code, message and details, and rethrows anything else", async () => {
     expect(await guard(() => 7)).toEqual({ ok: true, value: 7 });
     expect(await guard(async () => "x")).toEqual({ ok: true, value: "x" });
-    expect(await guard(() => {
-      throw new ApiError("not_friends", "1 person is not your friend", { notFriends: ["u_1"] });
-    })).toEqual({ ok: false, code: "not_friends", message: "1 person is not your friend", details: { notFriends: ["u_1"] } });
+    expect(
+      await guard(() => {
+        throw new ApiError("not_friends", "1 person is not your friend", { notFriends: ["u_1"] });
+      }),
+    ).toEqual({ ok: false, code: "not_friends", message: "1 person is not your friend", details: { notFriends: ["u_1"] } });
     const plain = await guard(() => {
       throw new ApiError("forbidden", "no");
     });
     expect(plain).toEqual({ ok: false, code: "forbidden", message: "no" });
     expect("details" in plain).toBe(false);
-    await expect(guard(() => {
-      throw new TypeError("bug");
-    })).rejects.toThrow("bug");
+    await expect(
+      guard(() => {
+        throw new TypeError("bug");
+      }),
+    ).rejects.toThrow("bug");
   });
 
   it("unwraps back into the value or the same ApiError", () => {
@@ -112,7 +116,8 @@ describe("ids", () => {
 });
 
 describe("method override", () => {
-  const req = (method: string, header?: string) => new Request("https://qun.test/groups/x", { method, headers: header === undefined ? {} : { "x-http-method-override": header }, body: method === "GET" ? null : "{}" });
+  const req = (method: string, header?: string) =>
+    new Request("https://qun.test/groups/x", { method, headers: header === undefined ? {} : { "x-http-method-override": header }, body: method === "GET" ? null : "{}" });
 
   it("turns POST with X-HTTP-Method-Override: PATCH into a PATCH without the header", () => {
     for (const h of ["PATCH", " patch "]) {
@@ -145,7 +150,15 @@ describe("errors", () => {
     expect(byStatus[404]).toEqual(["not_found"]);
     expect(byStatus[409]).toEqual(["conflict", "username_taken", "already_friends", "tag_exists", "tag_limit", "group_full", "client_id_reused"]);
     expect(byStatus[410]).toEqual(["group_dissolved", "account_deleted", "invite_expired", "invite_revoked", "invite_used_up", "room_expired"]);
-    expect(ERROR_STATUS).toMatchObject({ payload_too_large: 413, unsupported_media_type: 415, range_not_satisfiable: 416, rate_limited: 429, internal: 500, wechat_unavailable: 502, not_configured: 503 });
+    expect(ERROR_STATUS).toMatchObject({
+      payload_too_large: 413,
+      unsupported_media_type: 415,
+      range_not_satisfiable: 416,
+      rate_limited: 429,
+      internal: 500,
+      wechat_unavailable: 502,
+      not_configured: 503,
+    });
     expect(Object.keys(ERROR_STATUS)).toHaveLength(35);
   });
 });

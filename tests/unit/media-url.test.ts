@@ -64,12 +64,27 @@ describe("signed media URLs", () => {
     const flipped = (s![0] === "A" ? "B" : "A") + s!.slice(1);
     expect(await refusal(verifyMediaUrl(env, MEDIA, qe, flipped, NOW))).toEqual(invalid);
     // A malformed link says it lacks its signature; a well-formed forged one that it is not valid.
-    for (const [qe2, s2] of [["a12", s], ["12a", s], [qe, `${s}x`], [qe, `x${s}`]] as const) {
+    for (const [qe2, s2] of [
+      ["a12", s],
+      ["12a", s],
+      [qe, `${s}x`],
+      [qe, `x${s}`],
+    ] as const) {
       await expect(verifyMediaUrl(env, MEDIA, qe2, s2, NOW)).rejects.toThrow("This media link is missing its signature; ask for a new one");
     }
     await expect(verifyMediaUrl(env, MEDIA, qe, flipped, NOW)).rejects.toThrow("This media link is not valid");
     await expect(verifyMediaUrl(env, MEDIA, qe, s, e * 1000)).rejects.toThrow("This media link has expired; ask for a new one");
-    for (const [qe2, s2] of [[undefined, s], [qe, undefined], ["", s], [qe, ""], ["12a", s], ["1234567890123", s], [qe, s!.slice(1)], [qe, `${s}A`], [qe, `${s!.slice(1)}+`]] as const) {
+    for (const [qe2, s2] of [
+      [undefined, s],
+      [qe, undefined],
+      ["", s],
+      [qe, ""],
+      ["12a", s],
+      ["1234567890123", s],
+      [qe, s!.slice(1)],
+      [qe, `${s}A`],
+      [qe, `${s!.slice(1)}+`],
+    ] as const) {
       expect(await refusal(verifyMediaUrl(env, MEDIA, qe2, s2, NOW)), `${qe2} ${s2}`).toEqual(invalid);
     }
   });

@@ -2,7 +2,21 @@
 // the conversation routes accept, at their edges, and the messages a refusal carries.
 import { describe, expect, it } from "vitest";
 import { MESSAGE_LIMITS as L } from "../../schema/limits";
-import { clientFrame, clientId, conversationId, createGroupBody, forwardBody, historyQuery, mediaId, memberSettingsBody, openDirectBody, readBody, sendMessageBody, seq, userId } from "../../schema/protocol";
+import {
+  clientFrame,
+  clientId,
+  conversationId,
+  createGroupBody,
+  forwardBody,
+  historyQuery,
+  mediaId,
+  memberSettingsBody,
+  openDirectBody,
+  readBody,
+  sendMessageBody,
+  seq,
+  userId,
+} from "../../schema/protocol";
 
 const U = "u_abcdefghij0123456789";
 const M = "md_abcdefghij0123456789";
@@ -50,7 +64,8 @@ describe("a send", () => {
       { type: "file", body: { mediaId: M, name: "a.pdf", size: 0 } },
       { type: "location", body: { latitude: -90, longitude: 180, name: "x".repeat(100), address: "y".repeat(200) } },
       { type: "location", body: { latitude: 90, longitude: -180 } },
-    ]) expect(ok(sendMessageBody, send(v)), JSON.stringify(v)).toBe(true);
+    ])
+      expect(ok(sendMessageBody, send(v)), JSON.stringify(v)).toBe(true);
   });
 
   it("refuses bodies outside their bounds, unknown fields and system messages", () => {
@@ -74,7 +89,8 @@ describe("a send", () => {
       { type: "location", body: { latitude: 0, longitude: 0, address: "x".repeat(201) } },
       { type: "system", body: { event: "created" } },
       { type: "text", body: { text: "hi" }, replyTo: 0 },
-    ]) expect(ok(sendMessageBody, send(v)), JSON.stringify(v)).toBe(false);
+    ])
+      expect(ok(sendMessageBody, send(v)), JSON.stringify(v)).toBe(false);
     expect(ok(sendMessageBody, { type: "text", body: { text: "no client id" } })).toBe(false);
   });
 
@@ -92,7 +108,8 @@ describe("socket frames", () => {
       { type: "recall", ref: "r2", conversationId: C, seq: 2 },
       { type: "typing", conversationId: C },
       { type: "ping" },
-    ]) expect(ok(clientFrame, f), JSON.stringify(f)).toBe(true);
+    ])
+      expect(ok(clientFrame, f), JSON.stringify(f)).toBe(true);
     for (const f of [
       { type: "send", ref: "r".repeat(65), conversationId: C, message: { clientId: "c1", type: "text", body: { text: "hi" } } },
       { type: "read", ref: "r".repeat(65), conversationId: C, seq: 2 },
@@ -101,7 +118,8 @@ describe("socket frames", () => {
       { type: "typing", conversationId: C, userId: U },
       { type: "ping", extra: 1 },
       { type: "pong" },
-    ]) expect(ok(clientFrame, f), JSON.stringify(f)).toBe(false);
+    ])
+      expect(ok(clientFrame, f), JSON.stringify(f)).toBe(false);
   });
 });
 
@@ -109,7 +127,12 @@ describe("conversation routes", () => {
   it("take a group name of 1 to 30 characters, trimmed, and at most 499 others", () => {
     expect(createGroupBody.parse({ name: "  Hikers ", memberIds: [] })).toEqual({ name: "Hikers", memberIds: [] });
     expect(ok(createGroupBody, { name: "x".repeat(L.groupNameChars), memberIds: Array(L.groupMembersMax - 1).fill(U) })).toBe(true);
-    for (const v of [{ name: "   ", memberIds: [] }, { name: "x".repeat(L.groupNameChars + 1), memberIds: [] }, { name: "a", memberIds: Array(L.groupMembersMax).fill(U) }, { name: "a", memberIds: ["x"] }]) {
+    for (const v of [
+      { name: "   ", memberIds: [] },
+      { name: "x".repeat(L.groupNameChars + 1), memberIds: [] },
+      { name: "a", memberIds: Array(L.groupMembersMax).fill(U) },
+      { name: "a", memberIds: ["x"] },
+    ]) {
       expect(ok(createGroupBody, v), JSON.stringify(v).slice(0, 80)).toBe(false);
     }
     expect(ok(openDirectBody, { userId: U })).toBe(true);
@@ -120,7 +143,8 @@ describe("conversation routes", () => {
     expect(historyQuery.parse({ after: "0", limit: "200" })).toEqual({ after: 0, limit: L.historyPageMax });
     expect(historyQuery.parse({ before: "1", limit: "1" })).toEqual({ before: 1, limit: 1 });
     expect(historyQuery.parse({})).toEqual({});
-    for (const q of [{ after: "-1" }, { before: "0" }, { limit: "0" }, { limit: String(L.historyPageMax + 1) }, { after: "1.5" }, { page: "2" }]) expect(ok(historyQuery, q), JSON.stringify(q)).toBe(false);
+    for (const q of [{ after: "-1" }, { before: "0" }, { limit: "0" }, { limit: String(L.historyPageMax + 1) }, { after: "1.5" }, { page: "2" }])
+      expect(ok(historyQuery, q), JSON.stringify(q)).toBe(false);
   });
 
   it("read a seq, forward to 1 to 9 chats, and change at least one setting", () => {

@@ -19,7 +19,14 @@ const del = (user: TestUser, body: unknown, ip?: string) => api("DELETE", "/me",
 /** A user with a bit of everything: friends with tags, requests both ways, a block, media, groups, a direct chat. */
 async function populated() {
   const x = await passwordUser();
-  const [admin, member, stranger, asker, blocked, host] = [await makeUser("admin"), await makeUser("member"), await makeUser("stranger"), await makeUser("asker"), await makeUser("blocked"), await makeUser("host")];
+  const [admin, member, stranger, asker, blocked, host] = [
+    await makeUser("admin"),
+    await makeUser("member"),
+    await makeUser("stranger"),
+    await makeUser("asker"),
+    await makeUser("blocked"),
+    await makeUser("host"),
+  ];
   // Groups: one X owns with an admin (handed over to the admin, not the earlier member), one X is alone in, one X only joined.
   const owned = await createGroup(x, [member, admin], "Owned");
   expect((await api("PUT", `/groups/${owned}/admins/${admin.id}`, { token: x.token })).status).toBe(200);
@@ -186,7 +193,15 @@ describe("DELETE /me: interrupted and retried", () => {
   it("finishes a deletion that failed midway when the daily cron runs, and changes nothing when run again", async () => {
     const p = await populated();
     // The conversation objects are unreachable the first time: the first step that needs one throws.
-    const broken = { ...env, CONVERSATION: { idFromName: env.CONVERSATION.idFromName.bind(env.CONVERSATION), get: () => { throw new Error("conversation objects unavailable"); } } } as unknown as Cloudflare.Env;
+    const broken = {
+      ...env,
+      CONVERSATION: {
+        idFromName: env.CONVERSATION.idFromName.bind(env.CONVERSATION),
+        get: () => {
+          throw new Error("conversation objects unavailable");
+        },
+      },
+    } as unknown as Cloudflare.Env;
     await expect(deleteAccount(broken, p.x.id)).rejects.toThrow("conversation objects unavailable");
     // Already: the identity is gone and no token works, though the groups and media are not done yet.
     expect(await rows("select username, deletion_finished_at from users where id = ?", p.x.id)).toEqual([{ username: null, deletion_finished_at: null }]);

@@ -19,13 +19,41 @@ const PUBLIC = [/^\/health$/, /^\/auth\/(register|login|wechat|dev|refresh)$/, /
 // specified in media-upload.test.ts and media-quota.test.ts.
 const SKIP = new Set(["POST /auth/logout", "POST /media"]);
 
-
 // Every field name the API's bodies use, each with a value of the wrong type.
 const WRONG_TYPES = {
-  name: 42, memberIds: "u_x", userId: 7, userIds: {}, clientId: 5, type: [], body: "text", text: {}, seq: "1", to: 1,
-  mentions: "all", mentionAll: "yes", replyTo: "1", pinned: "true", doNotDisturb: 1, username: [], password: 12345678,
-  code: {}, refreshToken: 1, nickname: [], signature: 1, mediaIds: "md_x", conversationId: 9, remark: [], message: {},
-  durationSeconds: "60", policy: 1, kind: 2, contentType: 3, size: "big", currentPassword: 1, newPassword: 2, device: [],
+  name: 42,
+  memberIds: "u_x",
+  userId: 7,
+  userIds: {},
+  clientId: 5,
+  type: [],
+  body: "text",
+  text: {},
+  seq: "1",
+  to: 1,
+  mentions: "all",
+  mentionAll: "yes",
+  replyTo: "1",
+  pinned: "true",
+  doNotDisturb: 1,
+  username: [],
+  password: 12345678,
+  code: {},
+  refreshToken: 1,
+  nickname: [],
+  signature: 1,
+  mediaIds: "md_x",
+  conversationId: 9,
+  remark: [],
+  message: {},
+  durationSeconds: "60",
+  policy: 1,
+  kind: 2,
+  contentType: 3,
+  size: "big",
+  currentPassword: 1,
+  newPassword: 2,
+  device: [],
 };
 
 interface Payload {

@@ -116,7 +116,10 @@ describe("a deleted friend and the direct chat", () => {
     const chat = await friends(alice, bob);
     await sendText(alice, chat, "we were friends");
     await api("DELETE", `/contacts/${bob.id}`, { token: alice.token });
-    for (const [who, other] of [[alice, bob], [bob, alice]] as const) {
+    for (const [who, other] of [
+      [alice, bob],
+      [bob, alice],
+    ] as const) {
       const opened = await openChat(who, other);
       expect(opened.status).toBe(200);
       expect(opened.body.id).toBe(chat);

@@ -44,13 +44,21 @@ export async function createGroup(owner: TestUser, members: TestUser[], name = "
 export async function befriend(a: { id: string }, ...others: { id: string }[]) {
   const d = db(env);
   const now = Date.now();
-  const rows = others.filter((b) => b.id !== a.id).flatMap((b) => [
-    { userId: a.id, friendId: b.id, createdAt: now },
-    { userId: b.id, friendId: a.id, createdAt: now },
-  ]);
+  const rows = others
+    .filter((b) => b.id !== a.id)
+    .flatMap((b) => [
+      { userId: a.id, friendId: b.id, createdAt: now },
+      { userId: b.id, friendId: a.id, createdAt: now },
+    ]);
   // 10 rows a statement keeps each under D1's 100 bound parameters.
   const stmts = [];
-  for (let i = 0; i < rows.length; i += 10) stmts.push(d.insert(friendships).values(rows.slice(i, i + 10)).onConflictDoNothing());
+  for (let i = 0; i < rows.length; i += 10)
+    stmts.push(
+      d
+        .insert(friendships)
+        .values(rows.slice(i, i + 10))
+        .onConflictDoNothing(),
+    );
   const [first, ...rest] = stmts;
   if (first) await d.batch([first, ...rest]);
 }

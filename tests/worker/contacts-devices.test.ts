@@ -33,7 +33,10 @@ describe("contacts on a user's other devices", () => {
   it("tell every device which lists changed after each action", async () => {
     const [alice, bob] = (await makeUsers(2)) as [TestUser, TestUser];
     const laptop = await connect((await startSession(env, db(env), alice.id, "laptop")).accessToken);
-    const as = (path: string, method = "POST", body?: unknown) => () => api(method, path, { token: alice.token, body });
+    const as =
+      (path: string, method = "POST", body?: unknown) =>
+      () =>
+        api(method, path, { token: alice.token, body });
 
     await expectHeard(laptop, as("/contacts/requests", "POST", { userId: bob.id, greeting: "hi" }), ["requests"]);
     const id = (await api("GET", "/contacts/requests", { token: bob.token })).body.incoming[0].id;

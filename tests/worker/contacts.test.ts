@@ -6,10 +6,8 @@ import type { ServerFrame } from "../../schema/protocol";
 import { history, makeUser, makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, count, expectError, rows } from "./helpers";
 
-const request = (from: TestUser, to: TestUser, greeting = "Hi, it's me") =>
-  api("POST", "/contacts/requests", { token: from.token, body: { userId: to.id, greeting } });
-const accept = (who: TestUser, id: string, body: Record<string, unknown> = {}) =>
-  api("POST", `/contacts/requests/${id}/accept`, { token: who.token, body });
+const request = (from: TestUser, to: TestUser, greeting = "Hi, it's me") => api("POST", "/contacts/requests", { token: from.token, body: { userId: to.id, greeting } });
+const accept = (who: TestUser, id: string, body: Record<string, unknown> = {}) => api("POST", `/contacts/requests/${id}/accept`, { token: who.token, body });
 
 /** makeUsers typed as a tuple, so destructured users are defined. */
 const people = async (n: 2 | 3) => (await makeUsers(n)) as [TestUser, TestUser, TestUser];

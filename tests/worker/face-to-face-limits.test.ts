@@ -17,9 +17,7 @@ const codes = (n: number, from = 3000) => Array.from({ length: n }, (_, i) => St
 
 /** The rooms a code's object holds, with their members' ids. */
 async function roomsOf(code: string): Promise<string[][]> {
-  return runInDurableObject(stub(code), (instance: FaceToFaceObject) =>
-    [...(instance as unknown as { rooms: Map<string, FaceToFaceRoom> }).rooms.values()].map((r) => r.members.map((m) => m.userId)),
-  );
+  return runInDurableObject(stub(code), (instance: FaceToFaceObject) => [...(instance as unknown as { rooms: Map<string, FaceToFaceRoom> }).rooms.values()].map((r) => r.members.map((m) => m.userId)));
 }
 
 describe("trying face-to-face codes", () => {

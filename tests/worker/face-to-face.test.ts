@@ -105,7 +105,11 @@ describe("entering", () => {
     await Promise.all([enter(b!, room.roomId), enter(c!, room.roomId)]);
     expect((await enter(b!, room.roomId)).body.conversationId).toBe(groupId); // again: harmless
     expect(await rows("select user_id as userId, role from memberships where conversation_id = ? order by role desc", groupId)).toEqual(
-      expect.arrayContaining([{ userId: a!.id, role: "owner" }, { userId: b!.id, role: "member" }, { userId: c!.id, role: "member" }]),
+      expect.arrayContaining([
+        { userId: a!.id, role: "owner" },
+        { userId: b!.id, role: "member" },
+        { userId: c!.id, role: "member" },
+      ]),
     );
     expect(await count("memberships", "conversation_id = ?", groupId)).toBe(3);
     const log = (await history(a!, groupId)).map(systemEvent);

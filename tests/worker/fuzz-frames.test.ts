@@ -23,7 +23,12 @@ const TEMPLATES: Record<string, unknown> = {
   "send text": { type: "send", ref: "s1", conversationId: "@group", message: { clientId: "gen-1", type: "text", body: { text: "hello" }, mentions: ["@owner"], mentionAll: false, replyTo: 2 } },
   "send image": { type: "send", ref: "s2", conversationId: "@group", message: { clientId: "gen-2", type: "image", body: { mediaId: "@media", width: 4, height: 3 } } },
   "send voice": { type: "send", ref: "s3", conversationId: "@direct", message: { clientId: "gen-3", type: "voice", body: { mediaId: "@media", durationMs: 1200 } } },
-  "send video": { type: "send", ref: "s4", conversationId: "@group", message: { clientId: "gen-4", type: "video", body: { mediaId: "@media", durationMs: 5000, width: 4, height: 3, posterMediaId: "@media" } } },
+  "send video": {
+    type: "send",
+    ref: "s4",
+    conversationId: "@group",
+    message: { clientId: "gen-4", type: "video", body: { mediaId: "@media", durationMs: 5000, width: 4, height: 3, posterMediaId: "@media" } },
+  },
   "send file": { type: "send", ref: "s5", conversationId: "@direct", message: { clientId: "gen-5", type: "file", body: { mediaId: "@media", name: "notes.txt", size: 12 } } },
   "send location": { type: "send", ref: "s6", conversationId: "@group", message: { clientId: "gen-6", type: "location", body: { latitude: 39.9, longitude: 116.4, name: "Here", address: "Street" } } },
   read: { type: "read", ref: "r1", conversationId: "@group", seq: 2 },
@@ -39,9 +44,7 @@ const enc = new TextEncoder();
 const frameCase: fc.Arbitrary<Frame> = fc.oneof(
   {
     weight: 8,
-    arbitrary: fc.constantFrom(...Object.keys(TEMPLATES)).chain((kind) =>
-      mutationsOf(TEMPLATES[kind]).map((m) => ({ kind: `mutated ${kind}`, text: toJsonText(m.value), binary: false })),
-    ),
+    arbitrary: fc.constantFrom(...Object.keys(TEMPLATES)).chain((kind) => mutationsOf(TEMPLATES[kind]).map((m) => ({ kind: `mutated ${kind}`, text: toJsonText(m.value), binary: false }))),
   },
   { weight: 1, arbitrary: fc.constantFrom(...Object.keys(TEMPLATES)).map((kind) => ({ kind: `valid ${kind}`, text: toJsonText(TEMPLATES[kind]), binary: false })) },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => ({ kind: "arbitrary JSON", text: toJsonText(v), binary: false })) },
@@ -53,7 +56,9 @@ const frameCase: fc.Arbitrary<Frame> = fc.oneof(
         const t = toJsonText(TEMPLATES[kind]);
         return { kind: `truncated ${kind}`, text: t.slice(0, n % t.length), binary: false };
       }),
-      fc.constantFrom('{"type":"ping"} ', '{"type":"ping","type":"send"}', '{"type":"PING"}', "[".repeat(20_000), '{"type":"send","ref":"\\ud800"}').map((text) => ({ kind: "malformed", text, binary: false })),
+      fc
+        .constantFrom('{"type":"ping"} ', '{"type":"ping","type":"send"}', '{"type":"PING"}', "[".repeat(20_000), '{"type":"send","ref":"\\ud800"}')
+        .map((text) => ({ kind: "malformed", text, binary: false })),
     ),
   },
   {

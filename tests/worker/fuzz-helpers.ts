@@ -195,5 +195,8 @@ export async function visibleState(w: World): Promise<string> {
   ]);
   seen.push(await bucketState());
   // Signed URLs and request ids differ per answer; everything else must not.
-  return seen.join("\n").replace(/"requestId":"[^"]*"/g, "").replace(/[?&]e=\d+&s=[\w-]+/g, "");
+  return seen
+    .join("\n")
+    .replace(/"requestId":"[^"]*"/g, "")
+    .replace(/[?&]e=\d+&s=[\w-]+/g, "");
 }

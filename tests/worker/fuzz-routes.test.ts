@@ -14,7 +14,6 @@ import { bodyCase, type BodyCase, METHODS, paramCase, queryString, resolveParam 
 import { bucketState, contractViolation, FUZZ, hash32, ROUTE_SHARE, installWriteLog, objectsState, seedWorld, settleWrites, takeWrites, visibleState, type World } from "./fuzz-helpers";
 import { MULTIPART_TYPE, multipartBody, png } from "./media-helpers";
 
-
 const PUBLIC = [/^\/health$/, /^\/auth\/(register|login|wechat|dev|refresh)$/, /^\/invites\/:code\/qr\.(svg|png)$/, /^\/j\/:code$/, /^\/media\/:id$/];
 
 function routes() {
@@ -100,10 +99,7 @@ type Actor = "owner" | "member" | "outsider" | "anonymous";
 function caseFor(route: ReturnType<typeof routes>[number], w: World) {
   const upload = route.key === "POST /media";
   const body: fc.Arbitrary<BodyCase> = upload
-    ? fc.oneof(
-        bodyCase({}),
-        fc.constant<BodyCase>({ kind: "a valid upload", contentType: MULTIPART_TYPE, body: multipartBody(png()) }),
-      )
+    ? fc.oneof(bodyCase({}), fc.constant<BodyCase>({ kind: "a valid upload", contentType: MULTIPART_TYPE, body: multipartBody(png()) }))
     : bodyCase(validBody(route.key, w));
   return fc.record({
     actor: fc.constantFrom<Actor>("owner", "owner", "owner", "member", "outsider", "anonymous"),
@@ -111,7 +107,10 @@ function caseFor(route: ReturnType<typeof routes>[number], w: World) {
     method: fc.oneof({ weight: 10, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom(...METHODS) }),
     override: fc.oneof({ weight: 10, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom("PATCH", "patch ", "DELETE", "GET", "") }),
     params: fc.tuple(...route.params.map(() => paramCase)),
-    query: route.method === "GET" ? fc.oneof({ weight: 1, arbitrary: fc.constant("") }, { weight: 3, arbitrary: queryString }) : fc.oneof({ weight: 5, arbitrary: fc.constant("") }, { weight: 1, arbitrary: queryString }),
+    query:
+      route.method === "GET"
+        ? fc.oneof({ weight: 1, arbitrary: fc.constant("") }, { weight: 3, arbitrary: queryString })
+        : fc.oneof({ weight: 5, arbitrary: fc.constant("") }, { weight: 1, arbitrary: queryString }),
     body,
   });
 }

@@ -17,7 +17,10 @@ async function listen(user: TestUser) {
 /** The system messages a socket received for a group, oldest first. */
 async function events(socket: SocketClient, groupId: string, n: number) {
   await expect.poll(() => socket.messages(groupId).filter((m) => m.type === "system").length).toBeGreaterThanOrEqual(n);
-  return socket.messages(groupId).filter((m: Message) => m.type === "system").map(systemEvent);
+  return socket
+    .messages(groupId)
+    .filter((m: Message) => m.type === "system")
+    .map(systemEvent);
 }
 
 describe("group settings", () => {
@@ -59,7 +62,15 @@ describe("group settings", () => {
   it("refuses bad settings and writes nothing", async () => {
     const { id, owner } = await rankedGroup();
     const before = await conversationRow(id);
-    for (const body of [{}, { name: "" }, { name: "x".repeat(31) }, { joinPolicy: "secret" }, { avatarMediaId: "https://evil.example/a.png" }, { announcement: "x".repeat(1001) }, { owner: owner.id }]) {
+    for (const body of [
+      {},
+      { name: "" },
+      { name: "x".repeat(31) },
+      { joinPolicy: "secret" },
+      { avatarMediaId: "https://evil.example/a.png" },
+      { announcement: "x".repeat(1001) },
+      { owner: owner.id },
+    ]) {
       expectError(await patchGroup(owner, id, body), 400, "invalid_request");
     }
     expect(await conversationRow(id)).toEqual(before);

@@ -42,7 +42,14 @@ export async function api<T = any>(method: string, path: string, opts: ApiOption
   const contentType = res.headers.get("content-type") ?? "";
   const parsed = text ? JSON.parse(text) : null;
   // Every answer the suites see is checked against what the route's doc says it answers.
-  const problem = conformanceProblem(app, request.headers.get("x-http-method-override")?.toUpperCase() === "PATCH" && method.toUpperCase() === "POST" ? "PATCH" : method.toUpperCase(), new URL(request.url).pathname, res.status, contentType, parsed);
+  const problem = conformanceProblem(
+    app,
+    request.headers.get("x-http-method-override")?.toUpperCase() === "PATCH" && method.toUpperCase() === "POST" ? "PATCH" : method.toUpperCase(),
+    new URL(request.url).pathname,
+    res.status,
+    contentType,
+    parsed,
+  );
   if (problem) throw new Error(`${method} ${path}: ${problem}`);
   return { status: res.status, body: parsed, headers: res.headers };
 }
@@ -84,10 +91,16 @@ export function expectError(res: ApiResult, status: number, code: string) {
 
 /** Reads D1 directly, to check what a request did (or did not) write. */
 export async function rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]> {
-  return (await env.DB.prepare(sql).bind(...params).all<T>()).results;
+  return (
+    await env.DB.prepare(sql)
+      .bind(...params)
+      .all<T>()
+  ).results;
 }
 
 export async function count(table: string, where = "1 = 1", ...params: unknown[]): Promise<number> {
-  const row = await env.DB.prepare(`select count(*) as n from ${table} where ${where}`).bind(...params).first<{ n: number }>();
+  const row = await env.DB.prepare(`select count(*) as n from ${table} where ${where}`)
+    .bind(...params)
+    .first<{ n: number }>();
   return row!.n;
 }

@@ -14,8 +14,7 @@ async function runDailyCron() {
   await waitOnExecutionContext(ctx);
 }
 
-const sessionOf = async (refreshToken: string) =>
-  (await rows<{ session_id: string }>("select session_id from refresh_tokens where token_hash = ?", await sha256Hex(refreshToken)))[0]!.session_id;
+const sessionOf = async (refreshToken: string) => (await rows<{ session_id: string }>("select session_id from refresh_tokens where token_hash = ?", await sha256Hex(refreshToken)))[0]!.session_id;
 
 describe("the daily cron", () => {
   it("is declared in wrangler.toml", () => {
@@ -26,7 +25,9 @@ describe("the daily cron", () => {
   it("deletes expired refresh tokens and keeps live ones", async () => {
     const alice = await signUp("alice");
     const laptop = await login(alice.username, alice.password);
-    await env.DB.prepare("update refresh_tokens set expires_at = ? where token_hash = ?").bind(Date.now() - 1, await sha256Hex(alice.refreshToken)).run();
+    await env.DB.prepare("update refresh_tokens set expires_at = ? where token_hash = ?")
+      .bind(Date.now() - 1, await sha256Hex(alice.refreshToken))
+      .run();
 
     await runDailyCron();
 
@@ -41,7 +42,9 @@ describe("the daily cron", () => {
     await runDailyCron();
     expect(await count("refresh_tokens")).toBe(2);
 
-    await env.DB.prepare("update refresh_tokens set expires_at = ? where rotated_at is not null").bind(Date.now() - 1).run();
+    await env.DB.prepare("update refresh_tokens set expires_at = ? where rotated_at is not null")
+      .bind(Date.now() - 1)
+      .run();
     await runDailyCron();
     expect(await rows("select token_hash from refresh_tokens")).toEqual([{ token_hash: await sha256Hex(rotated.body.refreshToken) }]);
   });
@@ -53,7 +56,9 @@ describe("the daily cron", () => {
     await api("POST", "/auth/logout", { token: old.body.accessToken });
     await api("POST", "/auth/logout", { token: recent.body.accessToken });
     const oldSession = await sessionOf(old.body.refreshToken);
-    await env.DB.prepare("update sessions set revoked_at = ? where id = ?").bind(Date.now() - 31 * DAY, oldSession).run();
+    await env.DB.prepare("update sessions set revoked_at = ? where id = ?")
+      .bind(Date.now() - 31 * DAY, oldSession)
+      .run();
 
     await runDailyCron();
 
@@ -69,7 +74,9 @@ describe("the daily cron", () => {
     const idleSession = await sessionOf(idle.body.refreshToken);
     const longAgo = Date.now() - (LIMITS.refreshTokenDays + 2) * DAY;
     await env.DB.prepare("update sessions set last_seen_at = ?, created_at = ? where id = ?").bind(longAgo, longAgo, idleSession).run();
-    await env.DB.prepare("update refresh_tokens set expires_at = ? where session_id = ?").bind(longAgo + LIMITS.refreshTokenDays * DAY, idleSession).run();
+    await env.DB.prepare("update refresh_tokens set expires_at = ? where session_id = ?")
+      .bind(longAgo + LIMITS.refreshTokenDays * DAY, idleSession)
+      .run();
 
     await runDailyCron();
 

@@ -24,7 +24,7 @@ describe("invites of someone who is no longer a member", () => {
     expectError(await accept(member, theirs), 410, "invite_revoked");
     expect(await revokedAt(theirs)).toEqual(expect.any(Number));
     expect(await revokedAt(owners)).toBeNull();
-    expect((await rows("select 1 from memberships where conversation_id = ? and user_id = ?", id, member.id))).toEqual([]);
+    expect(await rows("select 1 from memberships where conversation_id = ? and user_id = ?", id, member.id)).toEqual([]);
   });
 
   it("are revoked when they leave, so the invite they made before cannot bring them back", async () => {

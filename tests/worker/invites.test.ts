@@ -169,7 +169,9 @@ describe("accepting an invite", () => {
   it("gives expired, revoked, used-up, invite-only and dissolved invites each their own error, and writes nothing", async () => {
     const { id, owner, admin, outsider } = await rankedGroup();
     const expired = await invite(owner, id);
-    await env.DB.prepare("update invites set expires_at = ? where code = ?").bind(Date.now() - 1, expired.code).run();
+    await env.DB.prepare("update invites set expires_at = ? where code = ?")
+      .bind(Date.now() - 1, expired.code)
+      .run();
     const revoked = await invite(owner, id);
     expect((await call(admin, "DELETE", `/groups/${id}/invites/${revoked.code}`)).body.revokedAt).toEqual(expect.any(Number));
     const once = await invite(owner, id, { maxUses: 1 });

@@ -115,7 +115,14 @@ describe("who gets download URLs", () => {
     expectError(await api("POST", "/media/urls", { body: { mediaIds: ["md_abcdefghij0123456789"] } }), 401, "unauthorized");
     expectError(await urls(alice, ["../../etc/passwd"]), 400, "invalid_request");
     expectError(await urls(alice, []), 400, "invalid_request");
-    expectError(await urls(alice, Array.from({ length: MEDIA_LIMITS.urlsPerRequest + 1 }, (_, i) => `md_${String(i).padStart(20, "0")}`)), 400, "invalid_request");
+    expectError(
+      await urls(
+        alice,
+        Array.from({ length: MEDIA_LIMITS.urlsPerRequest + 1 }, (_, i) => `md_${String(i).padStart(20, "0")}`),
+      ),
+      400,
+      "invalid_request",
+    );
   });
 
   it("issues the same URL twice within one expiry step, so clients can cache by URL", async () => {
@@ -354,7 +361,10 @@ describe("the daily cron and media", () => {
     await worker.scheduled(controller, env, ctx);
     await waitOnExecutionContext(ctx);
   }
-  const age = (id: string, days: number) => env.DB.prepare("update media set created_at = ? where id = ?").bind(Date.now() - days * DAY, id).run();
+  const age = (id: string, days: number) =>
+    env.DB.prepare("update media set created_at = ? where id = ?")
+      .bind(Date.now() - days * DAY, id)
+      .run();
 
   it("deletes old uploads that were never sent nor used as an avatar, and keeps the rest", async () => {
     const [alice, bob] = [await makeUser("alice"), await makeUser("bob")];

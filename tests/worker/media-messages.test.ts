@@ -174,7 +174,12 @@ describe("media in messages", () => {
     expect(fwd.body.results[0]).toMatchObject({ ok: true });
     const refs = await refsOf(photo.id);
     expect(refs).toHaveLength(2);
-    expect(refs).toEqual(expect.arrayContaining([{ conversation_id: group, seq: sent.body.seq }, { conversation_id: other, seq: fwd.body.results[0].ack.seq }]));
+    expect(refs).toEqual(
+      expect.arrayContaining([
+        { conversation_id: group, seq: sent.body.seq },
+        { conversation_id: other, seq: fwd.body.results[0].ack.seq },
+      ]),
+    );
     expect(await refsOf(thumb.id)).toEqual([]);
   });
 

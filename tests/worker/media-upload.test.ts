@@ -250,7 +250,10 @@ describe("uploading media", () => {
     const whole = png(64, 64);
     const fixed = new FixedLengthStream(whole.length);
     const writer = fixed.writable.getWriter();
-    void writer.write(whole.subarray(0, whole.length >> 1)).then(() => writer.close()).catch(() => undefined);
+    void writer
+      .write(whole.subarray(0, whole.length >> 1))
+      .then(() => writer.close())
+      .catch(() => undefined);
     expectError(await uploadBody(alice, fixed.readable, "application/octet-stream", "?kind=image"), 400, "incomplete_upload");
     await expectNothingStored();
   });

@@ -41,7 +41,9 @@ describe("the password pepper", () => {
 
   it("still accepts a hash stored before the pepper, and replaces it with a peppered one on that sign-in", async () => {
     const alice = await signUp("alice");
-    await env.DB.prepare("update users set password_hash = ? where id = ?").bind(await unpepperedHash(alice.password), alice.user.id).run();
+    await env.DB.prepare("update users set password_hash = ? where id = ?")
+      .bind(await unpepperedHash(alice.password), alice.user.id)
+      .run();
 
     expect((await login(alice.username, alice.password)).status).toBe(200);
     expect(await storedHash(alice.user.id)).toMatch(/^pbkdf2-sha256-peppered\$/);
@@ -65,11 +67,7 @@ describe("the password pepper", () => {
     expectError(res, 503, "not_configured");
     expect(res.body.error.message).toContain("PASSWORD_PEPPER");
     expectError(await api("POST", "/auth/register", { body: { username: uniqueName(), password: DEFAULT_PASSWORD }, env: noPepper }), 503, "not_configured");
-    expectError(
-      await api("POST", "/auth/password", { token: alice.accessToken, body: { currentPassword: alice.password, newPassword: "new-passw0rd" }, env: noPepper }),
-      503,
-      "not_configured",
-    );
+    expectError(await api("POST", "/auth/password", { token: alice.accessToken, body: { currentPassword: alice.password, newPassword: "new-passw0rd" }, env: noPepper }), 503, "not_configured");
     expect(await count("users")).toBe(1);
     expect(await count("sessions")).toBe(1);
     expect(await storedHash(alice.user.id)).toBe(before);

@@ -4,7 +4,9 @@ export async function readPng(bytes: Uint8Array): Promise<{ width: number; heigh
   const signature = [137, 80, 78, 71, 13, 10, 26, 10];
   if (!signature.every((b, i) => bytes[i] === b)) throw new Error("not a PNG");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let width = 0, height = 0, colorType = 0;
+  let width = 0,
+    height = 0,
+    colorType = 0;
   const idat: Uint8Array[] = [];
   for (let at = 8; at < bytes.length; ) {
     const length = view.getUint32(at);

@@ -88,8 +88,7 @@ describe("presence", () => {
     await closeAll(alicePhone);
     for (const c of others) expect(presenceFrames(c, alice.id)).toEqual([]);
     // Nor does either side see the other online in their list.
-    const onlineIn = async (viewer: TestUser, of: TestUser) =>
-      ((await api("GET", "/contacts", { token: viewer.token })).body.friends as FriendView[]).find((f) => f.user.id === of.id)!.online;
+    const onlineIn = async (viewer: TestUser, of: TestUser) => ((await api("GET", "/contacts", { token: viewer.token })).body.friends as FriendView[]).find((f) => f.user.id === of.id)!.online;
     expect(await onlineIn(alice, blocked)).toBe(false);
     expect(await onlineIn(alice, blocker)).toBe(false);
     await closeAll(...others);

@@ -32,7 +32,11 @@ describe("own profile", () => {
     const alice = await signUp("alice");
     const atLimit = { nickname: "n".repeat(LIMITS.nicknameMax), signature: "s".repeat(LIMITS.signatureMax), status: "t".repeat(LIMITS.statusMax) };
     expect((await patchMe(alice.accessToken, atLimit)).status).toBe(200);
-    for (const [field, max] of [["nickname", LIMITS.nicknameMax], ["signature", LIMITS.signatureMax], ["status", LIMITS.statusMax]] as const) {
+    for (const [field, max] of [
+      ["nickname", LIMITS.nicknameMax],
+      ["signature", LIMITS.signatureMax],
+      ["status", LIMITS.statusMax],
+    ] as const) {
       const res = await patchMe(alice.accessToken, { [field]: "x".repeat(max + 1) });
       expectError(res, 400, "invalid_request");
       expect(res.body.error.details[0].path).toBe(field);

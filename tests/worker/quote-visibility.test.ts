@@ -8,7 +8,9 @@ import { api } from "./helpers";
 
 const unpacked = (frames: ServerFrame[]): ServerFrame[] => frames.flatMap((f) => (f.type === "batch" ? unpacked(f.frames) : [f]));
 const pushed = (socket: SocketClient, seq: number) =>
-  socket.next((f) => unpacked([f]).some((g) => g.type === "message" && g.message.seq === seq)).then(() => unpacked(socket.frames).flatMap((f) => (f.type === "message" && f.message.seq === seq ? [f.message] : []))[0]!);
+  socket
+    .next((f) => unpacked([f]).some((g) => g.type === "message" && g.message.seq === seq))
+    .then(() => unpacked(socket.frames).flatMap((f) => (f.type === "message" && f.message.seq === seq ? [f.message] : []))[0]!);
 
 async function add(owner: TestUser, group: string, user: TestUser) {
   await befriend(owner, user);
@@ -46,11 +48,7 @@ describe("a quote of a message from before the reader's history starts", () => {
     const [carols, bobs] = [await SocketClient.connect(carol.token, "header", "/ws?batch=1"), await SocketClient.connect(bob.token)];
     try {
       // Three at once so they can share a flush: a plain text, a reply to the old message, a reply to a new one.
-      const sent = await Promise.all([
-        sendText(alice, group, "one"),
-        sendText(alice, group, "two", { replyTo: secret }),
-        sendText(alice, group, "three", { replyTo: welcome }),
-      ]);
+      const sent = await Promise.all([sendText(alice, group, "one"), sendText(alice, group, "two", { replyTo: secret }), sendText(alice, group, "three", { replyTo: welcome })]);
       const [one, two, three] = await Promise.all(sent.map(seqOf));
       const toCarol = await pushed(carols, two!);
       expect(toCarol.replyTo).toEqual({ seq: secret, unavailable: true });

@@ -40,9 +40,7 @@ describe("limits hold against parallel requests", () => {
   });
 
   it(`creates at most ${LIMITS.registrationsPerIp} accounts from 14 parallel sign-ups from one address`, async () => {
-    const results = await Promise.all(
-      Array.from({ length: 14 }, () => api("POST", "/auth/register", { body: { username: uniqueName(), password: DEFAULT_PASSWORD }, ip: "198.51.100.30" })),
-    );
+    const results = await Promise.all(Array.from({ length: 14 }, () => api("POST", "/auth/register", { body: { username: uniqueName(), password: DEFAULT_PASSWORD }, ip: "198.51.100.30" })));
     expect(statuses(results)).toEqual({ 201: LIMITS.registrationsPerIp, 429: 14 - LIMITS.registrationsPerIp });
     expect(await count("users")).toBe(LIMITS.registrationsPerIp);
   });

@@ -120,7 +120,11 @@ describe("sockets", () => {
     await sendText(a, group, "and again");
     const marker = await sendText(b, group, "marker");
     for (const s of [ownerSock, bSock]) await s.next((f) => f.type === "message" && f.message.seq === marker.body.seq);
-    const readsOfA = (s: SocketClient) => s.frames.flatMap((f) => (f.type === "read" ? f.reads : [])).filter((r) => r.userId === a.id).map((r) => r.seq);
+    const readsOfA = (s: SocketClient) =>
+      s.frames
+        .flatMap((f) => (f.type === "read" ? f.reads : []))
+        .filter((r) => r.userId === a.id)
+        .map((r) => r.seq);
     expect(readsOfA(ownerSock)).toEqual([first.body.seq]);
     expect(readsOfA(bSock)).toEqual([]); // b wrote nothing a read
     // b's marker read everything before it: a hears it (their messages), the owner too (theirs).

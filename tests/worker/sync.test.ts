@@ -112,9 +112,11 @@ describe("sync: nothing lost, nothing twice", () => {
     const [reader, ...senders] = await makeUsers(16);
     const group = await createGroup(senders[0]!, [reader!, ...senders.slice(1)]);
     // 15 senders × 30 messages: within each sender's burst allowance.
-    await Promise.all(senders.map(async (s, k) => {
-      for (let i = 0; i < 30; i++) await sendText(s, group, `${k}:${i}`);
-    }));
+    await Promise.all(
+      senders.map(async (s, k) => {
+        for (let i = 0; i < 30; i++) await sendText(s, group, `${k}:${i}`);
+      }),
+    );
     const engine = new SyncEngine(transport(reader!));
     await engine.catchUp();
     const got = engine.messages(group);

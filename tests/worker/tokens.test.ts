@@ -81,7 +81,10 @@ describe("access tokens", () => {
     const bob = await signUp("bob");
     const [header, payload, signature] = alice.accessToken.split(".");
     const claims = JSON.parse(atob(payload!.replace(/-/g, "+").replace(/_/g, "/")));
-    const swapped = btoa(JSON.stringify({ ...claims, sub: bob.user.id })).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    const swapped = btoa(JSON.stringify({ ...claims, sub: bob.user.id }))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
     expectError(await me(`${header}.${swapped}.${signature}`), 401, "token_invalid");
   });
 
@@ -165,7 +168,9 @@ describe("refresh tokens", () => {
 
   it("past their expiry answer 401 token_expired", async () => {
     const alice = await signUp("alice");
-    await env.DB.prepare("update refresh_tokens set expires_at = ?").bind(Date.now() - 1000).run();
+    await env.DB.prepare("update refresh_tokens set expires_at = ?")
+      .bind(Date.now() - 1000)
+      .run();
     expectError(await refresh(alice.refreshToken), 401, "token_expired");
   });
 

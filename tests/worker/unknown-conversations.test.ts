@@ -51,7 +51,14 @@ describe("a conversation id nobody created", () => {
       expect(res.body.error.message).toEqual(expect.any(String));
       expect((await storageOf(id)).tables, `${method} ${path}`).toEqual([]);
     }
-    for (const [method, path, body] of [["GET", ""], ["GET", "/members"], ["GET", "/invites"], ["POST", "/invites", {}], ["DELETE", `/members/${alice.id}`], ["PATCH", "", { name: "x" }]] as const) {
+    for (const [method, path, body] of [
+      ["GET", ""],
+      ["GET", "/members"],
+      ["GET", "/invites"],
+      ["POST", "/invites", {}],
+      ["DELETE", `/members/${alice.id}`],
+      ["PATCH", "", { name: "x" }],
+    ] as const) {
       const id = randomId();
       const res = await api(method, `/groups/${id}${path}`, { token: alice.token, body });
       expect([403, 404], `${method} /groups${path}: ${JSON.stringify(res.body)}`).toContain(res.status);

@@ -67,7 +67,10 @@ export class DirectRules {
     const now = Date.now();
     s.ctx.storage.transactionSync(() => {
       s.sql.delete(directRules).run();
-      s.sql.insert(directRules).values([...policy].map(([senderId, refusal]) => ({ senderId, refusal, syncedAt: now }))).run();
+      s.sql
+        .insert(directRules)
+        .values([...policy].map(([senderId, refusal]) => ({ senderId, refusal, syncedAt: now })))
+        .run();
     });
     this.policy = policy;
     this.syncedAt = now;

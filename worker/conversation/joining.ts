@@ -58,7 +58,10 @@ async function admit(s: ConversationState, actorId: string, userIds: string[], v
         .values(part.map((r) => ({ conversationId: m.id, userId: r.userId, role: r.role, joinedAt: now, visibleFromSeq, readSeq: r.readSeq })))
         .onConflictDoNothing(),
     ),
-    d.update(conversations).set({ memberCount: s.members.size + userIds.length }).where(eq(conversations.id, m.id)),
+    d
+      .update(conversations)
+      .set({ memberCount: s.members.size + userIds.length })
+      .where(eq(conversations.id, m.id)),
     ...alongside,
   ];
   await d.batch(stmts as [BatchItem, ...BatchItem[]]);
@@ -111,7 +114,11 @@ export async function revokeInvite(s: ConversationState, actorId: string, code: 
   const m = s.requireMeta();
   const actor = s.requireMember(actorId);
   const d = d1(s.env);
-  const row = await d.select().from(invites).where(and(eq(invites.code, code), eq(invites.conversationId, m.id))).get();
+  const row = await d
+    .select()
+    .from(invites)
+    .where(and(eq(invites.code, code), eq(invites.conversationId, m.id)))
+    .get();
   if (!row) throw new ApiError("not_found", "No such invite");
   if (row.createdBy !== actorId && actor.role === "member") throw new ApiError("forbidden", "Only its creator, the owner or an admin can revoke an invite");
   if (row.revokedAt !== null) return row;
@@ -123,7 +130,11 @@ export async function revokeInvite(s: ConversationState, actorId: string, code: 
 export async function acceptInvite(s: ConversationState, userId: string, code: string, message: string): Promise<AcceptInviteResult> {
   const m = s.requireMeta();
   const d = d1(s.env);
-  const inv = await d.select().from(invites).where(and(eq(invites.code, code), eq(invites.conversationId, m.id))).get();
+  const inv = await d
+    .select()
+    .from(invites)
+    .where(and(eq(invites.code, code), eq(invites.conversationId, m.id)))
+    .get();
   if (!inv) throw new ApiError("not_found", "No such invite");
   const problem = inviteProblem(inv, { dissolvedAt: m.dissolvedAt, joinPolicy: m.joinPolicy }, Date.now());
   if (problem) throw problem;
@@ -132,7 +143,12 @@ export async function acceptInvite(s: ConversationState, userId: string, code: s
     const [request] = await fileJoinRequests(s, [userId], { invitedBy: inv.createdBy, inviteCode: code, message });
     return { status: "pending", conversationId: m.id, requestId: request!.id };
   }
-  const seq = await admit(s, userId, [userId], "link", [d.update(invites).set({ uses: sql`${invites.uses} + 1` }).where(eq(invites.code, code))]);
+  const seq = await admit(s, userId, [userId], "link", [
+    d
+      .update(invites)
+      .set({ uses: sql`${invites.uses} + 1` })
+      .where(eq(invites.code, code)),
+  ]);
   return { status: "joined", conversationId: m.id, seq };
 }
 
@@ -155,7 +171,11 @@ export async function decideJoinRequest(s: ConversationState, actorId: string, r
   const m = s.requireGroup();
   s.requireRole(actorId, ["owner", "admin"]);
   const d = d1(s.env);
-  const req = await d.select().from(joinRequests).where(and(eq(joinRequests.id, requestId), eq(joinRequests.conversationId, m.id))).get();
+  const req = await d
+    .select()
+    .from(joinRequests)
+    .where(and(eq(joinRequests.id, requestId), eq(joinRequests.conversationId, m.id)))
+    .get();
   if (!req) throw new ApiError("not_found", "No such join request");
   if (req.status !== "pending") throw new ApiError("conflict", `This request was already ${req.status}`);
   const now = Date.now();
@@ -165,7 +185,14 @@ export async function decideJoinRequest(s: ConversationState, actorId: string, r
   if (!approve || s.members.has(req.userId)) {
     await decide;
   } else {
-    const useInvite = req.inviteCode ? [d.update(invites).set({ uses: sql`${invites.uses} + 1` }).where(eq(invites.code, req.inviteCode))] : [];
+    const useInvite = req.inviteCode
+      ? [
+          d
+            .update(invites)
+            .set({ uses: sql`${invites.uses} + 1` })
+            .where(eq(invites.code, req.inviteCode)),
+        ]
+      : [];
     seq = await admit(s, actorId, [req.userId], "approval", [decide, ...useInvite]);
   }
   // The person asking learns the outcome, and the other deciders see it leave their lists.

@@ -73,7 +73,11 @@ async function appendWithMedia(s: ConversationState, senderId: string, input: Se
  * A recalled message's body and mentions are gone, so only the rest is compared for it.
  */
 export function storedRetry(s: ConversationState, senderId: string, input: SendInput, forwarded: Message["forwarded"]): MessageRow | null {
-  const row = s.sql.select().from(messages).where(and(eq(messages.senderId, senderId), eq(messages.clientId, input.clientId))).get();
+  const row = s.sql
+    .select()
+    .from(messages)
+    .where(and(eq(messages.senderId, senderId), eq(messages.clientId, input.clientId)))
+    .get();
   if (!row) return null;
   const mentions = input.type === "text" ? [...new Set(input.mentions ?? [])] : [];
   const same =
@@ -201,7 +205,13 @@ export function history(s: ConversationState, userId: string, q: { after?: numbe
   let hasMore: boolean;
   if (q.after !== undefined) {
     const from = Math.max(q.after, floor - 1);
-    rows = s.sql.select().from(messages).where(gt(messages.seq, from)).orderBy(asc(messages.seq)).limit(limit + 1).all();
+    rows = s.sql
+      .select()
+      .from(messages)
+      .where(gt(messages.seq, from))
+      .orderBy(asc(messages.seq))
+      .limit(limit + 1)
+      .all();
     hasMore = rows.length > limit;
     rows = rows.slice(0, limit);
   } else {

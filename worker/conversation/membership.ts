@@ -79,15 +79,13 @@ export async function openDirect(s: ConversationState, input: OpenDirectInput): 
   return { created: true };
 }
 
-async function writeD1Creation(
-  s: ConversationState,
-  c: { id: string; kind: "direct" | "group"; name: string; createdBy: string; directKey: string | null },
-  rows: MemberRow[],
-  now: number,
-) {
+async function writeD1Creation(s: ConversationState, c: { id: string; kind: "direct" | "group"; name: string; createdBy: string; directKey: string | null }, rows: MemberRow[], now: number) {
   const d = d1(s.env);
   const stmts = [
-    d.insert(conversations).values({ ...c, createdAt: now, memberCount: rows.length }).onConflictDoNothing(),
+    d
+      .insert(conversations)
+      .values({ ...c, createdAt: now, memberCount: rows.length })
+      .onConflictDoNothing(),
     ...inChunks(rows, D1_ROWS_PER_INSERT).map((part) =>
       d
         .insert(memberships)
@@ -121,7 +119,10 @@ async function removeFromD1(s: ConversationState, conversationId: string, userId
   const d = d1(s.env);
   await d.batch([
     d.delete(memberships).where(and(eq(memberships.conversationId, conversationId), inArray(memberships.userId, userIds))),
-    d.update(conversations).set({ memberCount: s.members.size - userIds.length }).where(eq(conversations.id, conversationId)),
+    d
+      .update(conversations)
+      .set({ memberCount: s.members.size - userIds.length })
+      .where(eq(conversations.id, conversationId)),
     d
       .update(invites)
       .set({ revokedAt: Date.now() })
@@ -163,7 +164,10 @@ async function dissolveNow(s: ConversationState, actorId: string): Promise<{ seq
   const d = d1(s.env);
   await d.batch([
     d.update(conversations).set({ dissolvedAt: now }).where(eq(conversations.id, m.id)),
-    d.update(invites).set({ revokedAt: now }).where(and(eq(invites.conversationId, m.id), sql`${invites.revokedAt} is null`)),
+    d
+      .update(invites)
+      .set({ revokedAt: now })
+      .where(and(eq(invites.conversationId, m.id), sql`${invites.revokedAt} is null`)),
   ]);
   const msg = appendSystem(s, { event: "dissolved", actorId }, now);
   s.sql.update(meta).set({ dissolvedAt: now }).run();
@@ -187,7 +191,10 @@ export async function accountDeleted(s: ConversationState, userId: string): Prom
     const others = [...s.members.values()].filter((x) => x.userId !== userId).sort(senior);
     const heir = others.find((x) => x.role === "admin") ?? others[0];
     if (heir) {
-      await writeRoles(s, m.id, [[heir.userId, "owner"], [userId, "member"]]);
+      await writeRoles(s, m.id, [
+        [heir.userId, "owner"],
+        [userId, "member"],
+      ]);
       appendSystem(s, { event: "owner_transferred", actorId: userId, memberId: heir.userId }, Date.now());
       handedOverTo = heir.userId;
     } else {
@@ -223,13 +230,21 @@ export async function transferOwnership(s: ConversationState, actorId: string, t
   s.requireRole(actorId, ["owner"]);
   if (targetId === actorId) throw new ApiError("invalid_request", "You already own this group");
   s.requireTarget(targetId);
-  await writeRoles(s, m.id, [[targetId, "owner"], [actorId, "member"]]);
+  await writeRoles(s, m.id, [
+    [targetId, "owner"],
+    [actorId, "member"],
+  ]);
   return { seq: appendSystem(s, { event: "owner_transferred", actorId, memberId: targetId }, Date.now()).seq };
 }
 
 async function writeRoles(s: ConversationState, conversationId: string, changes: [string, Role][]) {
   const d = d1(s.env);
-  const stmts = changes.map(([userId, role]) => d.update(memberships).set({ role }).where(and(eq(memberships.conversationId, conversationId), eq(memberships.userId, userId))));
+  const stmts = changes.map(([userId, role]) =>
+    d
+      .update(memberships)
+      .set({ role })
+      .where(and(eq(memberships.conversationId, conversationId), eq(memberships.userId, userId))),
+  );
   await d.batch(stmts as [(typeof stmts)[0], ...(typeof stmts)[number][]]);
   s.ctx.storage.transactionSync(() => {
     for (const [userId, role] of changes) s.sql.update(members).set({ role }).where(eq(members.userId, userId)).run();
@@ -242,7 +257,10 @@ export async function setNickname(s: ConversationState, userId: string, nickname
   const m = s.requireGroup();
   const me = s.requireMember(userId);
   if (me.nickname === nickname) return { seq: null };
-  await d1(s.env).update(memberships).set({ nickname }).where(and(eq(memberships.conversationId, m.id), eq(memberships.userId, userId)));
+  await d1(s.env)
+    .update(memberships)
+    .set({ nickname })
+    .where(and(eq(memberships.conversationId, m.id), eq(memberships.userId, userId)));
   s.sql.update(members).set({ nickname }).where(eq(members.userId, userId)).run();
   me.nickname = nickname;
   return { seq: appendSystem(s, { event: "nickname", actorId: userId, nickname }, Date.now()).seq };
@@ -257,7 +275,10 @@ export async function muteMember(s: ConversationState, actorId: string, targetId
   s.requireOutranks(actor, target, "mute");
   const now = Date.now();
   const mutedUntil = durationSeconds > 0 ? now + durationSeconds * 1000 : null;
-  await d1(s.env).update(memberships).set({ mutedUntil }).where(and(eq(memberships.conversationId, m.id), eq(memberships.userId, targetId)));
+  await d1(s.env)
+    .update(memberships)
+    .set({ mutedUntil })
+    .where(and(eq(memberships.conversationId, m.id), eq(memberships.userId, targetId)));
   s.sql.update(members).set({ mutedUntil }).where(eq(members.userId, targetId)).run();
   target.mutedUntil = mutedUntil;
   const event: SystemEvent = mutedUntil === null ? { event: "unmuted", actorId, memberId: targetId } : { event: "muted", actorId, memberId: targetId, until: mutedUntil };

@@ -60,7 +60,13 @@ export class ConversationState {
   /** Reads meta, members, the last message and the direct-chat rules from storage into memory. */
   load() {
     this.meta = this.sql.select().from(meta).get() ?? null;
-    this.members = new Map(this.sql.select().from(members).all().map((m) => [m.userId, m]));
+    this.members = new Map(
+      this.sql
+        .select()
+        .from(members)
+        .all()
+        .map((m) => [m.userId, m]),
+    );
     const last = this.sql.select().from(messages).orderBy(desc(messages.seq)).limit(1).get();
     this.lastSeq = last?.seq ?? 0;
     this.lastPreview = last ? preview(last) : null;

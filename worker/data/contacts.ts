@@ -14,9 +14,21 @@ export type DirectRefusal = "blocked" | "not_friends" | "account_deleted" | null
 /** Why each of the two may not message the other in their direct chat (null: they may). */
 export async function directPolicy(d: Db, a: string, b: string): Promise<Map<string, DirectRefusal>> {
   const [friendRows, blockRows, people] = await Promise.all([
-    d.select({ userId: friendships.userId }).from(friendships).where(or(and(eq(friendships.userId, a), eq(friendships.friendId, b)), and(eq(friendships.userId, b), eq(friendships.friendId, a)))).all(),
-    d.select({ userId: blocks.userId, blockedId: blocks.blockedId }).from(blocks).where(or(and(eq(blocks.userId, a), eq(blocks.blockedId, b)), and(eq(blocks.userId, b), eq(blocks.blockedId, a)))).all(),
-    d.select({ id: users.id, allowStrangers: users.allowStrangers, deletedAt: users.deletedAt }).from(users).where(inArray(users.id, [a, b])).all(),
+    d
+      .select({ userId: friendships.userId })
+      .from(friendships)
+      .where(or(and(eq(friendships.userId, a), eq(friendships.friendId, b)), and(eq(friendships.userId, b), eq(friendships.friendId, a))))
+      .all(),
+    d
+      .select({ userId: blocks.userId, blockedId: blocks.blockedId })
+      .from(blocks)
+      .where(or(and(eq(blocks.userId, a), eq(blocks.blockedId, b)), and(eq(blocks.userId, b), eq(blocks.blockedId, a))))
+      .all(),
+    d
+      .select({ id: users.id, allowStrangers: users.allowStrangers, deletedAt: users.deletedAt })
+      .from(users)
+      .where(inArray(users.id, [a, b]))
+      .all(),
   ]);
   const friends = friendRows.length === 2;
   const open = new Map(people.map((p) => [p.id, p.allowStrangers]));
@@ -48,7 +60,11 @@ export async function requireAddableToGroup(d: Db, adderId: string, userIds: str
   }
   const friends = new Set<string>();
   for (const part of inChunks(others)) {
-    const rows = await d.select({ id: friendships.friendId }).from(friendships).where(and(eq(friendships.userId, adderId), inArray(friendships.friendId, part))).all();
+    const rows = await d
+      .select({ id: friendships.friendId })
+      .from(friendships)
+      .where(and(eq(friendships.userId, adderId), inArray(friendships.friendId, part)))
+      .all();
     for (const r of rows) friends.add(r.id);
   }
   const notFriends = others.filter((id) => !friends.has(id));

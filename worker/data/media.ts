@@ -20,7 +20,12 @@ export async function loadMedia(env: Env, ids: string[]): Promise<Map<string, Me
   const d = db(env);
   const out = new Map<string, Media>();
   for (const part of inChunks([...new Set(ids)])) {
-    for (const row of await d.select().from(media).where(and(inArray(media.id, part), isNull(media.deletedAt))).all()) out.set(row.id, row);
+    for (const row of await d
+      .select()
+      .from(media)
+      .where(and(inArray(media.id, part), isNull(media.deletedAt)))
+      .all())
+      out.set(row.id, row);
   }
   return out;
 }
@@ -74,5 +79,7 @@ export async function recordRefs(env: Env, conversationId: string, seq: number, 
 
 /** A recalled message's media stops being reachable through that conversation. */
 export async function dropRefs(env: Env, conversationId: string, seq: number) {
-  await db(env).delete(mediaRefs).where(and(eq(mediaRefs.conversationId, conversationId), eq(mediaRefs.seq, seq)));
+  await db(env)
+    .delete(mediaRefs)
+    .where(and(eq(mediaRefs.conversationId, conversationId), eq(mediaRefs.seq, seq)));
 }

@@ -79,7 +79,7 @@ export class GatewayObject extends DurableObject<Env> {
     }
     const parsed = clientFrame.safeParse(raw);
     if (!parsed.success) {
-      const ref = typeof (raw as { ref?: unknown })?.ref === "string" ? ((raw as { ref: string }).ref.slice(0, 64)) : undefined;
+      const ref = typeof (raw as { ref?: unknown })?.ref === "string" ? (raw as { ref: string }).ref.slice(0, 64) : undefined;
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
       return c.push({ type: "error", ...(ref ? { ref } : {}), code: "invalid_request", message: `${where}${issue?.message ?? "invalid frame"}` });

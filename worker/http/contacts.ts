@@ -10,7 +10,17 @@ import { requireAuth } from "./middleware";
 import * as contacts from "../services/contacts";
 import * as tags from "../services/tags";
 import { userList } from "../../schema/api";
-import { acceptedRequestResponse, contactsResponse, friendRequestResponse, friendRequestsResponse, friendView, tagDeletedResponse, tagRenamedResponse, tagResponse, tagsResponse } from "../../schema/contacts";
+import {
+  acceptedRequestResponse,
+  contactsResponse,
+  friendRequestResponse,
+  friendRequestsResponse,
+  friendView,
+  tagDeletedResponse,
+  tagRenamedResponse,
+  tagResponse,
+  tagsResponse,
+} from "../../schema/contacts";
 import { doc } from "./openapi";
 
 const NO_USER = { userId: "No such user" } as const;
@@ -30,18 +40,33 @@ const syncDevices =
 
 export const contactRoutes = new Hono<AppEnv>()
   .use(requireAuth)
-  .get("/", doc({ summary: "Your friends and tag names", responses: { 200: contactsResponse }, see: "docs/contacts.md#routes" }), async (c) => c.json(await contacts.listFriends(c.env, db(c.env), c.get("auth").userId)))
-  .get("/requests", doc({ summary: "Pending friend requests, both ways", responses: { 200: friendRequestsResponse } }), async (c) => c.json(await contacts.listRequests(db(c.env), c.get("auth").userId)))
-  .post("/requests", doc({ summary: "Ask someone to be your friend", responses: { 201: friendRequestResponse, 200: friendRequestResponse }, errors: [403, 404, 409, 410, 429], see: "docs/contacts.md#routes" }), jsonBody(friendRequestBody), async (c) => {
-    const me = c.get("auth").userId;
-    const { request, created } = await contacts.sendRequest(c.env, db(c.env), me, c.req.valid("json"));
-    // Asking someone who had asked you accepts theirs: then the friend list changed too.
-    await contacts.contactsChanged(c.env, me, request.status === "accepted" ? ["friends", "requests"] : ["requests"]);
-    return c.json({ request }, created ? 201 : 200);
-  })
-  .post("/requests/:id/accept", doc({ summary: "Accept a friend request", responses: { 200: acceptedRequestResponse }, errors: [403, 404, 409] }), syncDevices("friends", "requests"), jsonBody(acceptRequestBody), async (c) => {
-    return c.json(await contacts.acceptRequest(c.env, db(c.env), c.get("auth").userId, c.req.param("id"), c.req.valid("json").remark));
-  })
+  .get("/", doc({ summary: "Your friends and tag names", responses: { 200: contactsResponse }, see: "docs/contacts.md#routes" }), async (c) =>
+    c.json(await contacts.listFriends(c.env, db(c.env), c.get("auth").userId)),
+  )
+  .get("/requests", doc({ summary: "Pending friend requests, both ways", responses: { 200: friendRequestsResponse } }), async (c) =>
+    c.json(await contacts.listRequests(db(c.env), c.get("auth").userId)),
+  )
+  .post(
+    "/requests",
+    doc({ summary: "Ask someone to be your friend", responses: { 201: friendRequestResponse, 200: friendRequestResponse }, errors: [403, 404, 409, 410, 429], see: "docs/contacts.md#routes" }),
+    jsonBody(friendRequestBody),
+    async (c) => {
+      const me = c.get("auth").userId;
+      const { request, created } = await contacts.sendRequest(c.env, db(c.env), me, c.req.valid("json"));
+      // Asking someone who had asked you accepts theirs: then the friend list changed too.
+      await contacts.contactsChanged(c.env, me, request.status === "accepted" ? ["friends", "requests"] : ["requests"]);
+      return c.json({ request }, created ? 201 : 200);
+    },
+  )
+  .post(
+    "/requests/:id/accept",
+    doc({ summary: "Accept a friend request", responses: { 200: acceptedRequestResponse }, errors: [403, 404, 409] }),
+    syncDevices("friends", "requests"),
+    jsonBody(acceptRequestBody),
+    async (c) => {
+      return c.json(await contacts.acceptRequest(c.env, db(c.env), c.get("auth").userId, c.req.param("id"), c.req.valid("json").remark));
+    },
+  )
   .post("/requests/:id/decline", doc({ summary: "Decline a friend request", responses: { 204: null }, errors: [403, 404, 409] }), syncDevices("requests"), async (c) => {
     await contacts.declineRequest(db(c.env), c.get("auth").userId, c.req.param("id"));
     return c.body(null, 204);
@@ -63,18 +88,36 @@ export const contactRoutes = new Hono<AppEnv>()
   .put("/tags/:name", doc({ summary: "Rename a tag", responses: { 200: tagRenamedResponse }, errors: [404, 409] }), syncDevices("tags", "friends"), jsonBody(renameTagBody), tagParams, async (c) => {
     return c.json(await tags.renameTag(db(c.env), c.get("auth").userId, c.req.valid("param").name, c.req.valid("json").name));
   })
-  .delete("/tags/:name", doc({ summary: "Delete a tag", responses: { 200: tagDeletedResponse }, errors: [404] }), syncDevices("tags", "friends"), tagParams, async (c) => c.json(await tags.deleteTag(db(c.env), c.get("auth").userId, c.req.valid("param").name)))
-  .post("/tags/:name/members", doc({ summary: "Put friends in a tag", responses: { 200: tagResponse }, errors: [404, 409] }), syncDevices("tags", "friends"), jsonBody(tagMembersBody), tagParams, async (c) => {
-    return c.json({ tag: await tags.addToTag(db(c.env), c.get("auth").userId, c.req.valid("param").name, c.req.valid("json").userIds) });
-  })
+  .delete("/tags/:name", doc({ summary: "Delete a tag", responses: { 200: tagDeletedResponse }, errors: [404] }), syncDevices("tags", "friends"), tagParams, async (c) =>
+    c.json(await tags.deleteTag(db(c.env), c.get("auth").userId, c.req.valid("param").name)),
+  )
+  .post(
+    "/tags/:name/members",
+    doc({ summary: "Put friends in a tag", responses: { 200: tagResponse }, errors: [404, 409] }),
+    syncDevices("tags", "friends"),
+    jsonBody(tagMembersBody),
+    tagParams,
+    async (c) => {
+      return c.json({ tag: await tags.addToTag(db(c.env), c.get("auth").userId, c.req.valid("param").name, c.req.valid("json").userIds) });
+    },
+  )
   .delete("/tags/:name/members/:userId", doc({ summary: "Take a friend out of a tag", responses: { 200: tagResponse }, errors: [404] }), syncDevices("tags", "friends"), tagMemberParams, async (c) => {
     const tag = await tags.removeFromTag(db(c.env), c.get("auth").userId, c.req.valid("param").name, c.req.valid("param").userId);
     return c.json({ tag });
   })
-  .get("/:userId", doc({ summary: "One friend", responses: { 200: friendView } }), userParams, async (c) => c.json(await contacts.getFriend(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId)))
-  .patch("/:userId", doc({ summary: "A friend's remark and tags", responses: { 200: friendView }, errors: [409] }), syncDevices("friends", "tags"), jsonBody(updateFriendBody), userParams, async (c) => {
-    return c.json(await contacts.updateFriend(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId, c.req.valid("json")));
-  })
+  .get("/:userId", doc({ summary: "One friend", responses: { 200: friendView } }), userParams, async (c) =>
+    c.json(await contacts.getFriend(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId)),
+  )
+  .patch(
+    "/:userId",
+    doc({ summary: "A friend's remark and tags", responses: { 200: friendView }, errors: [409] }),
+    syncDevices("friends", "tags"),
+    jsonBody(updateFriendBody),
+    userParams,
+    async (c) => {
+      return c.json(await contacts.updateFriend(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId, c.req.valid("json")));
+    },
+  )
   .delete("/:userId", doc({ summary: "End a friendship", responses: { 204: null } }), syncDevices("friends"), userParams, async (c) => {
     await contacts.deleteFriend(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId);
     return c.body(null, 204);

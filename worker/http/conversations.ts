@@ -27,15 +27,27 @@ async function memberParam(c: Context<AppEnv>, id: string): Promise<string> {
 
 export const conversationRoutes = new Hono<AppEnv>()
   .use(requireAuth)
-  .get("/", doc({ summary: "Your conversations, pinned first, then by last activity", responses: { 200: conversationsList }, see: "docs/protocol.md#conversations" }), async (c) => c.json({ conversations: await service.listConversations(db(c.env), c.get("auth").userId) }))
-  .post("/", doc({ summary: "Create a group with your friends", responses: { 201: conversationSummaryBody }, errors: [403, 409], see: "docs/protocol.md#conversations" }), jsonBody(createGroupBody), async (c) => {
-    const body = c.req.valid("json");
-    return c.json(await service.createGroup(c.env, db(c.env), c.get("auth").userId, body.name, body.memberIds), 201);
-  })
-  .post("/direct", doc({ summary: "Open the direct chat with someone", responses: { 200: conversationSummaryBody, 201: conversationSummaryBody }, errors: [403, 404, 410], see: "docs/protocol.md#conversations" }), jsonBody(openDirectBody), async (c) => {
-    const { summary, created } = await service.openDirect(c.env, db(c.env), c.get("auth").userId, c.req.valid("json").userId);
-    return c.json(summary, created ? 201 : 200);
-  })
+  .get("/", doc({ summary: "Your conversations, pinned first, then by last activity", responses: { 200: conversationsList }, see: "docs/protocol.md#conversations" }), async (c) =>
+    c.json({ conversations: await service.listConversations(db(c.env), c.get("auth").userId) }),
+  )
+  .post(
+    "/",
+    doc({ summary: "Create a group with your friends", responses: { 201: conversationSummaryBody }, errors: [403, 409], see: "docs/protocol.md#conversations" }),
+    jsonBody(createGroupBody),
+    async (c) => {
+      const body = c.req.valid("json");
+      return c.json(await service.createGroup(c.env, db(c.env), c.get("auth").userId, body.name, body.memberIds), 201);
+    },
+  )
+  .post(
+    "/direct",
+    doc({ summary: "Open the direct chat with someone", responses: { 200: conversationSummaryBody, 201: conversationSummaryBody }, errors: [403, 404, 410], see: "docs/protocol.md#conversations" }),
+    jsonBody(openDirectBody),
+    async (c) => {
+      const { summary, created } = await service.openDirect(c.env, db(c.env), c.get("auth").userId, c.req.valid("json").userId);
+      return c.json(summary, created ? 201 : 200);
+    },
+  )
   .get("/:id", doc({ summary: "One conversation, with its members", responses: { 200: conversationDetail }, errors: [403] }), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     const userId = c.get("auth").userId;
@@ -50,23 +62,41 @@ export const conversationRoutes = new Hono<AppEnv>()
   })
   // Aliases of POST /groups/:id/members and /groups/:id/leave, where group operations live:
   // mini-program versions released before the move call these until WeChat updates them.
-  .post("/:id/members", doc({ summary: "Deprecated alias of POST /groups/:id/members", responses: { 200: addMembersResponse }, errors: [403, 409, 410], see: "docs/groups.md#who-can-be-put-in-a-group" }), jsonBody(addMembersBody), idParams, async (c) => {
-    const id = await memberParam(c, c.req.valid("param").id);
-    return c.json(await addMembers(c.env, c.get("auth").userId, id, c.req.valid("json").userIds));
-  })
+  .post(
+    "/:id/members",
+    doc({ summary: "Deprecated alias of POST /groups/:id/members", responses: { 200: addMembersResponse }, errors: [403, 409, 410], see: "docs/groups.md#who-can-be-put-in-a-group" }),
+    jsonBody(addMembersBody),
+    idParams,
+    async (c) => {
+      const id = await memberParam(c, c.req.valid("param").id);
+      return c.json(await addMembers(c.env, c.get("auth").userId, id, c.req.valid("json").userIds));
+    },
+  )
   .post("/:id/leave", doc({ summary: "Deprecated alias of POST /groups/:id/leave", responses: { 200: seqResponse }, errors: [403] }), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     return c.json(await leaveGroup(c.env, c.get("auth").userId, id));
   })
-  .get("/:id/messages", doc({ summary: "A page of history (after= forward, before= backward; ascending)", responses: { 200: historyPageBody }, errors: [403] }), queryParams(historyQuery), idParams, async (c) => {
-    const id = await memberParam(c, c.req.valid("param").id);
-    return c.json(unwrap(await conversationObject(c.env, id).history(c.get("auth").userId, c.req.valid("query"))));
-  })
-  .post("/:id/messages", doc({ summary: "Send a message", responses: { 201: ackBody, 200: ackBody }, errors: [403, 409, 410, 429], see: "docs/protocol.md#sending" }), jsonBody(sendMessageBody), idParams, async (c) => {
-    const id = await memberParam(c, c.req.valid("param").id);
-    const ack = unwrap(await conversationObject(c.env, id).send(c.get("auth").userId, c.req.valid("json")));
-    return c.json(ack, ack.duplicate ? 200 : 201);
-  })
+  .get(
+    "/:id/messages",
+    doc({ summary: "A page of history (after= forward, before= backward; ascending)", responses: { 200: historyPageBody }, errors: [403] }),
+    queryParams(historyQuery),
+    idParams,
+    async (c) => {
+      const id = await memberParam(c, c.req.valid("param").id);
+      return c.json(unwrap(await conversationObject(c.env, id).history(c.get("auth").userId, c.req.valid("query"))));
+    },
+  )
+  .post(
+    "/:id/messages",
+    doc({ summary: "Send a message", responses: { 201: ackBody, 200: ackBody }, errors: [403, 409, 410, 429], see: "docs/protocol.md#sending" }),
+    jsonBody(sendMessageBody),
+    idParams,
+    async (c) => {
+      const id = await memberParam(c, c.req.valid("param").id);
+      const ack = unwrap(await conversationObject(c.env, id).send(c.get("auth").userId, c.req.valid("json")));
+      return c.json(ack, ack.duplicate ? 200 : 201);
+    },
+  )
   .get("/:id/messages/:seq", doc({ summary: "One message", responses: { 200: messageBody }, errors: [403] }), seqParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).getMessage(c.get("auth").userId, c.req.valid("param").seq)));

@@ -15,7 +15,17 @@ import { addMembers, groupInfo, leaveGroup } from "../services/groups";
 import { createInvite, toInviteView } from "../services/invites";
 import { inviteCode } from "../../schema/groups";
 import { requireOwnImage } from "../services/media";
-import { addMembersResponse, createdInvite, groupInfo as groupInfoSchema, inviteView, invitesResponse, joinRequestDecision, joinRequestsResponse, membersResponse, seqResponse } from "../../schema/groups";
+import {
+  addMembersResponse,
+  createdInvite,
+  groupInfo as groupInfoSchema,
+  inviteView,
+  invitesResponse,
+  joinRequestDecision,
+  joinRequestsResponse,
+  membersResponse,
+  seqResponse,
+} from "../../schema/groups";
 import { doc } from "./openapi";
 
 const NO_SUCH = { id: "No such group", userId: "No such member", code: "No such invite", requestId: "No such join request" } as const;
@@ -32,7 +42,9 @@ async function memberGroupId(c: Context<AppEnv>, id: string): Promise<string> {
 
 export const groupRoutes = new Hono<AppEnv>()
   .use(requireAuth)
-  .get("/:id", doc({ summary: "Group info", responses: { 200: groupInfoSchema }, errors: [403], see: "docs/groups.md" }), groupParams, async (c) => c.json(await groupInfo(c.env, c.get("auth").userId, await memberGroupId(c, c.req.valid("param").id))))
+  .get("/:id", doc({ summary: "Group info", responses: { 200: groupInfoSchema }, errors: [403], see: "docs/groups.md" }), groupParams, async (c) =>
+    c.json(await groupInfo(c.env, c.get("auth").userId, await memberGroupId(c, c.req.valid("param").id))),
+  )
   .patch("/:id", doc({ summary: "Change the group (owner, admins)", responses: { 200: groupInfoSchema }, errors: [403, 410] }), jsonBody(updateGroupBody), groupParams, async (c) => {
     const id = await memberGroupId(c, c.req.valid("param").id);
     const userId = c.get("auth").userId;
@@ -42,11 +54,24 @@ export const groupRoutes = new Hono<AppEnv>()
     unwrap(await conversationObject(c.env, id).updateGroup(userId, patch));
     return c.json(await groupInfo(c.env, userId, id));
   })
-  .get("/:id/members", doc({ summary: "Members: owner, admins, members, each by joining time", responses: { 200: membersResponse }, errors: [403] }), groupParams, async (c) => c.json({ members: (await groupInfo(c.env, c.get("auth").userId, await memberGroupId(c, c.req.valid("param").id))).members }))
-  .post("/:id/members", doc({ summary: "Add your friends to the group (under invite confirmation, a member's additions become join requests)", responses: { 200: addMembersResponse }, errors: [403, 409, 410], see: "docs/groups.md#who-can-be-put-in-a-group" }), jsonBody(addMembersBody), groupParams, async (c) => {
-    const id = await memberGroupId(c, c.req.valid("param").id);
-    return c.json(await addMembers(c.env, c.get("auth").userId, id, c.req.valid("json").userIds));
-  })
+  .get("/:id/members", doc({ summary: "Members: owner, admins, members, each by joining time", responses: { 200: membersResponse }, errors: [403] }), groupParams, async (c) =>
+    c.json({ members: (await groupInfo(c.env, c.get("auth").userId, await memberGroupId(c, c.req.valid("param").id))).members }),
+  )
+  .post(
+    "/:id/members",
+    doc({
+      summary: "Add your friends to the group (under invite confirmation, a member's additions become join requests)",
+      responses: { 200: addMembersResponse },
+      errors: [403, 409, 410],
+      see: "docs/groups.md#who-can-be-put-in-a-group",
+    }),
+    jsonBody(addMembersBody),
+    groupParams,
+    async (c) => {
+      const id = await memberGroupId(c, c.req.valid("param").id);
+      return c.json(await addMembers(c.env, c.get("auth").userId, id, c.req.valid("json").userIds));
+    },
+  )
   .post("/:id/leave", doc({ summary: "Leave the group (the owner hands over first)", responses: { 200: seqResponse }, errors: [403] }), groupParams, async (c) => {
     const id = await memberGroupId(c, c.req.valid("param").id);
     return c.json(await leaveGroup(c.env, c.get("auth").userId, id));
@@ -59,15 +84,26 @@ export const groupRoutes = new Hono<AppEnv>()
     const id = await memberGroupId(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).removeMembers(c.get("auth").userId, [c.req.valid("param").userId])));
   })
-  .put("/:id/members/:userId/mute", doc({ summary: "Mute a member", responses: { 200: z.object({ mutedUntil: z.number().nullable(), seq: z.number() }) }, errors: [403, 410] }), jsonBody(muteBody), memberParams, async (c) => {
-    const id = await memberGroupId(c, c.req.valid("param").id);
-    const { durationSeconds } = c.req.valid("json");
-    return c.json(unwrap(await conversationObject(c.env, id).muteMember(c.get("auth").userId, c.req.valid("param").userId, durationSeconds)));
-  })
-  .delete("/:id/members/:userId/mute", doc({ summary: "Lift a member's mute", responses: { 200: z.object({ mutedUntil: z.number().nullable(), seq: z.number() }) }, errors: [403, 410] }), memberParams, async (c) => {
-    const id = await memberGroupId(c, c.req.valid("param").id);
-    return c.json(unwrap(await conversationObject(c.env, id).muteMember(c.get("auth").userId, c.req.valid("param").userId, 0)));
-  })
+  .put(
+    "/:id/members/:userId/mute",
+    doc({ summary: "Mute a member", responses: { 200: z.object({ mutedUntil: z.number().nullable(), seq: z.number() }) }, errors: [403, 410] }),
+    jsonBody(muteBody),
+    memberParams,
+    async (c) => {
+      const id = await memberGroupId(c, c.req.valid("param").id);
+      const { durationSeconds } = c.req.valid("json");
+      return c.json(unwrap(await conversationObject(c.env, id).muteMember(c.get("auth").userId, c.req.valid("param").userId, durationSeconds)));
+    },
+  )
+  .delete(
+    "/:id/members/:userId/mute",
+    doc({ summary: "Lift a member's mute", responses: { 200: z.object({ mutedUntil: z.number().nullable(), seq: z.number() }) }, errors: [403, 410] }),
+    memberParams,
+    async (c) => {
+      const id = await memberGroupId(c, c.req.valid("param").id);
+      return c.json(unwrap(await conversationObject(c.env, id).muteMember(c.get("auth").userId, c.req.valid("param").userId, 0)));
+    },
+  )
   .put("/:id/admins/:userId", doc({ summary: "Make an admin (owner)", responses: { 200: seqResponse }, errors: [403, 410] }), memberParams, async (c) => {
     const id = await memberGroupId(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).setAdmin(c.get("auth").userId, c.req.valid("param").userId, true)));
@@ -84,10 +120,16 @@ export const groupRoutes = new Hono<AppEnv>()
     const id = await memberGroupId(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).dissolve(c.get("auth").userId)));
   })
-  .post("/:id/invites", doc({ summary: "Make an invite (QR code)", responses: { 201: createdInvite }, errors: [403, 410], see: "docs/groups.md#invites-qr-codes" }), jsonBody(createInviteBody), groupParams, async (c) => {
-    const id = await memberGroupId(c, c.req.valid("param").id);
-    return c.json(await createInvite(c.env, c.get("auth").userId, id, c.req.valid("json")), 201);
-  })
+  .post(
+    "/:id/invites",
+    doc({ summary: "Make an invite (QR code)", responses: { 201: createdInvite }, errors: [403, 410], see: "docs/groups.md#invites-qr-codes" }),
+    jsonBody(createInviteBody),
+    groupParams,
+    async (c) => {
+      const id = await memberGroupId(c, c.req.valid("param").id);
+      return c.json(await createInvite(c.env, c.get("auth").userId, id, c.req.valid("json")), 201);
+    },
+  )
   .get("/:id/invites", doc({ summary: "Usable invites, newest first (a member: their own)", responses: { 200: invitesResponse }, errors: [403] }), groupParams, async (c) => {
     const id = await memberGroupId(c, c.req.valid("param").id);
     const rows = unwrap(await conversationObject(c.env, id).listInvites(c.get("auth").userId));
@@ -103,8 +145,13 @@ export const groupRoutes = new Hono<AppEnv>()
     const status = c.req.valid("query").status ?? "pending";
     return c.json({ requests: unwrap(await conversationObject(c.env, id).joinRequests(c.get("auth").userId, status)) });
   })
-  .post("/:id/join-requests/:requestId/:decision{approve|decline}", doc({ summary: "Approve or decline a join request", responses: { 200: joinRequestDecision }, errors: [403, 409, 410] }), decisionParams, async (c) => {
-    const id = await memberGroupId(c, c.req.valid("param").id);
-    const { requestId, decision } = c.req.valid("param");
-    return c.json(unwrap(await conversationObject(c.env, id).decideJoinRequest(c.get("auth").userId, requestId, decision === "approve")));
-  });
+  .post(
+    "/:id/join-requests/:requestId/:decision{approve|decline}",
+    doc({ summary: "Approve or decline a join request", responses: { 200: joinRequestDecision }, errors: [403, 409, 410] }),
+    decisionParams,
+    async (c) => {
+      const id = await memberGroupId(c, c.req.valid("param").id);
+      const { requestId, decision } = c.req.valid("param");
+      return c.json(unwrap(await conversationObject(c.env, id).decideJoinRequest(c.get("auth").userId, requestId, decision === "approve")));
+    },
+  );

@@ -116,7 +116,8 @@ function parseRange(header: string | undefined, size: number): Range {
 }
 
 const etagMatches = (header: string | undefined, etag: string) =>
-  !!header && header.split(",").some((t) => {
+  !!header &&
+  header.split(",").some((t) => {
     const tag = t.trim();
     return tag === "*" || tag.replace(/^W\//, "") === etag;
   });
@@ -182,25 +183,44 @@ async function receiveUpload(c: Context<AppEnv>, contentType: string, multipart:
 }
 
 export const mediaRoutes = new Hono<AppEnv>()
-  .post("/", doc({ summary: "Upload (multipart as wx.uploadFile sends it, or a raw body)", responses: { 201: mediaInfo }, errors: [403, 413, 415, 429], see: "docs/media.md#routes" }), requireAuth, async (c) => {
-    const contentType = c.req.header("content-type") ?? "";
-    const multipart = /^multipart\/form-data/i.test(contentType);
-    const query = fieldsFrom(c.req.query());
-    const userId = c.get("auth").userId;
-    const quota = await reserveUpload(c.env, userId, Number(c.req.header("content-length") ?? 0) || 0);
-    try {
-      return c.json(await receiveUpload(c, contentType, multipart, query, userId, quota), 201);
-    } catch (e) {
-      // Nothing was stored: the count and bytes reserved for it go back to the uploader.
-      await releaseUpload(c.env, quota);
-      throw e;
-    }
-  })
+  .post(
+    "/",
+    doc({ summary: "Upload (multipart as wx.uploadFile sends it, or a raw body)", responses: { 201: mediaInfo }, errors: [403, 413, 415, 429], see: "docs/media.md#routes" }),
+    requireAuth,
+    async (c) => {
+      const contentType = c.req.header("content-type") ?? "";
+      const multipart = /^multipart\/form-data/i.test(contentType);
+      const query = fieldsFrom(c.req.query());
+      const userId = c.get("auth").userId;
+      const quota = await reserveUpload(c.env, userId, Number(c.req.header("content-length") ?? 0) || 0);
+      try {
+        return c.json(await receiveUpload(c, contentType, multipart, query, userId, quota), 201);
+      } catch (e) {
+        // Nothing was stored: the count and bytes reserved for it go back to the uploader.
+        await releaseUpload(c.env, quota);
+        throw e;
+      }
+    },
+  )
   .post("/urls", doc({ summary: "Signed download URLs", responses: { 200: mediaUrlsResponse }, see: "docs/media.md#urls-and-tokens" }), requireAuth, jsonBody(mediaUrlsBody), async (c) => {
     const { mediaIds, conversationId } = c.req.valid("json");
     return c.json(await grantUrls(c.env, c.get("auth").userId, new URL(c.req.url).origin, mediaIds, conversationId));
   })
-  .get("/", doc({ summary: "Your uploads, newest first", responses: { 200: mediaList } }), requireAuth, queryParams(mediaListQuery), async (c) => c.json({ media: await listOwnMedia(c.env, c.get("auth").userId, c.req.valid("query")) }))
+  .get("/", doc({ summary: "Your uploads, newest first", responses: { 200: mediaList } }), requireAuth, queryParams(mediaListQuery), async (c) =>
+    c.json({ media: await listOwnMedia(c.env, c.get("auth").userId, c.req.valid("query")) }),
+  )
   .delete("/", doc({ summary: "Delete all your uploads", responses: { 200: z.object({ deleted: z.number() }) } }), requireAuth, async (c) => c.json(await deleteAllMedia(c.env, c.get("auth").userId)))
-  .delete("/:id", doc({ summary: "Delete one of your uploads", responses: { 200: z.object({ deleted: z.array(z.string()) }) }, errors: [403] }), requireAuth, idParams, async (c) => c.json(await deleteMedia(c.env, c.get("auth").userId, c.req.valid("param").id)))
-  .get("/:id", doc({ summary: "Download by signed URL (?e=&s=); Range, If-None-Match, If-Range", responses: { 200: { contentType: "application/octet-stream", description: "The bytes" }, 206: { contentType: "application/octet-stream", description: "A range of the bytes" }, 304: null }, errors: [403, 404, 416], see: "docs/media.md#serving" }), idParams, (c) => download(c, c.req.valid("param").id));
+  .delete("/:id", doc({ summary: "Delete one of your uploads", responses: { 200: z.object({ deleted: z.array(z.string()) }) }, errors: [403] }), requireAuth, idParams, async (c) =>
+    c.json(await deleteMedia(c.env, c.get("auth").userId, c.req.valid("param").id)),
+  )
+  .get(
+    "/:id",
+    doc({
+      summary: "Download by signed URL (?e=&s=); Range, If-None-Match, If-Range",
+      responses: { 200: { contentType: "application/octet-stream", description: "The bytes" }, 206: { contentType: "application/octet-stream", description: "A range of the bytes" }, 304: null },
+      errors: [403, 404, 416],
+      see: "docs/media.md#serving",
+    }),
+    idParams,
+    (c) => download(c, c.req.valid("param").id),
+  );

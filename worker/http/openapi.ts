@@ -55,8 +55,7 @@ export interface DescribedRoute {
 }
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}");
-const toPattern = (path: string) =>
-  new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/:(\w+)(\{([^}]*)\})?/g, (_m, _n, _b, re: string | undefined) => (re ? `(?:${re})` : "[^/]+"))}$`);
+const toPattern = (path: string) => new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/:(\w+)(\{([^}]*)\})?/g, (_m, _n, _b, re: string | undefined) => (re ? `(?:${re})` : "[^/]+"))}$`);
 
 /** Every route of the app (not the `.use` middleware), with what its handlers say about it. */
 export function describedRoutes(app: Hono<any, any, any>): DescribedRoute[] {
@@ -93,9 +92,24 @@ function content(answer: Answer) {
 }
 
 const REASONS: Record<number, string> = {
-  200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 206: "Partial content", 304: "Not modified",
-  400: "Bad request", 401: "Not signed in, or the token is bad", 403: "Refused", 404: "Not found", 409: "Conflict",
-  410: "Gone", 413: "Too large", 415: "Wrong content type", 416: "Range not satisfiable", 429: "Too many requests", 502: "Upstream failed", 503: "Not configured",
+  200: "OK",
+  201: "Created",
+  202: "Accepted",
+  204: "No content",
+  206: "Partial content",
+  304: "Not modified",
+  400: "Bad request",
+  401: "Not signed in, or the token is bad",
+  403: "Refused",
+  404: "Not found",
+  409: "Conflict",
+  410: "Gone",
+  413: "Too large",
+  415: "Wrong content type",
+  416: "Range not satisfiable",
+  429: "Too many requests",
+  502: "Upstream failed",
+  503: "Not configured",
 };
 
 export function openApiDocument(app: Hono<any, any, any>) {
@@ -138,7 +152,11 @@ export function openApiDocument(app: Hono<any, any, any>) {
   const errorStatuses = [...new Set(Object.values(ERROR_STATUS))].sort();
   return {
     openapi: "3.1.0",
-    info: { title: "Qun API", version: "1", description: "Generated from the routes (worker/http/openapi.ts). Errors are { error: { code, message, requestId?, details? } }; codes in schema/errors.ts." },
+    info: {
+      title: "Qun API",
+      version: "1",
+      description: "Generated from the routes (worker/http/openapi.ts). Errors are { error: { code, message, requestId?, details? } }; codes in schema/errors.ts.",
+    },
     paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b))),
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
@@ -147,7 +165,10 @@ export function openApiDocument(app: Hono<any, any, any>) {
         errorStatuses.map((s) => [
           `Error${s}`,
           {
-            description: `${REASONS[s] ?? "Error"}: ${Object.entries(ERROR_STATUS).filter(([, v]) => v === s).map(([k]) => k).join(", ")}`,
+            description: `${REASONS[s] ?? "Error"}: ${Object.entries(ERROR_STATUS)
+              .filter(([, v]) => v === s)
+              .map(([k]) => k)
+              .join(", ")}`,
             content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
           },
         ]),

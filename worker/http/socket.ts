@@ -25,7 +25,10 @@ export async function socketUpgrade(request: Request, env: Env): Promise<Respons
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     return Response.json(errorBody("invalid_request", "Connect with a WebSocket upgrade"), { status: 426 });
   }
-  const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const offered = (request.headers.get("sec-websocket-protocol") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const protocol = offered.includes(SUBPROTOCOL) ? SUBPROTOCOL : null;
   const token = bearerToken(request.headers.get("authorization") ?? undefined) ?? (protocol ? (offered.find((p) => p !== SUBPROTOCOL) ?? null) : null);
   let auth: AuthContext;

@@ -18,13 +18,10 @@ function urlKey(env: Env): Promise<CryptoKey> {
     key = crypto.subtle
       .importKey("raw", enc.encode(secret), "HKDF", false, ["deriveKey"])
       .then((ikm) =>
-        crypto.subtle.deriveKey(
-          { name: "HKDF", hash: "SHA-256", salt: enc.encode("qun media url"), info: enc.encode("v1") },
-          ikm,
-          { name: "HMAC", hash: "SHA-256", length: 256 },
-          false,
-          ["sign", "verify"],
-        ),
+        crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: enc.encode("qun media url"), info: enc.encode("v1") }, ikm, { name: "HMAC", hash: "SHA-256", length: 256 }, false, [
+          "sign",
+          "verify",
+        ]),
       );
     keys.set(secret, key);
   }

@@ -97,7 +97,11 @@ export function fieldsBeforeFile(prefix: Uint8Array, boundary: string): Record<s
     if (at + 2 > prefix.length || prefix[at] !== 0x0d || prefix[at + 1] !== 0x0a) return null;
     const headerEnd = indexOf(prefix, enc.encode("\r\n\r\n"), at + 2);
     if (headerEnd === -1) return null;
-    const disposition = new TextDecoder().decode(prefix.subarray(at + 2, headerEnd)).split("\r\n").find((l) => /^content-disposition:/i.test(l)) ?? "";
+    const disposition =
+      new TextDecoder()
+        .decode(prefix.subarray(at + 2, headerEnd))
+        .split("\r\n")
+        .find((l) => /^content-disposition:/i.test(l)) ?? "";
     const name = param(disposition, "name");
     if (!name) return null;
     if (param(disposition, "filename") !== null) return fields;

@@ -128,10 +128,19 @@ export async function loginWithPassword(d: Db, pepper: string, rawUsername: stri
   // A hash from before the pepper (or at a lower cost) is replaced while the password is at hand;
   // the condition keeps a password changed meanwhile from being overwritten.
   if (user.passwordHash !== null && !isCurrentHash(user.passwordHash)) {
-    await d.update(users).set({ passwordHash: await hashPassword(password, pepper) }).where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)));
+    await d
+      .update(users)
+      .set({ passwordHash: await hashPassword(password, pepper) })
+      .where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)));
   }
   // Only failures count: the right password clears this address's failures for the account.
-  await Promise.all([giveBack(d, taken.slice(pairLimits(username, ip).length)), clear(d, pairLimits(username, ip).map((l) => l.key))]);
+  await Promise.all([
+    giveBack(d, taken.slice(pairLimits(username, ip).length)),
+    clear(
+      d,
+      pairLimits(username, ip).map((l) => l.key),
+    ),
+  ]);
   return user;
 }
 
@@ -140,7 +149,22 @@ export async function findOrCreateByOpenid(d: Db, openid: string, unionid: strin
   const existing = await d.select().from(users).where(eq(users.openid, openid)).get();
   if (existing) return { user: existing, created: false };
   const now = Date.now();
-  const user: User = { id: newId("u"), username: null, openid, unionid, passwordHash: null, allowStrangers: false, nickname, avatarMediaId: null, signature: "", status: "", createdAt: now, updatedAt: now, deletedAt: null, deletionFinishedAt: null };
+  const user: User = {
+    id: newId("u"),
+    username: null,
+    openid,
+    unionid,
+    passwordHash: null,
+    allowStrangers: false,
+    nickname,
+    avatarMediaId: null,
+    signature: "",
+    status: "",
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+    deletionFinishedAt: null,
+  };
   try {
     await d.insert(users).values(user);
     return { user, created: true };
@@ -155,14 +179,22 @@ export async function findOrCreateByOpenid(d: Db, openid: string, unionid: strin
 
 export async function changePassword(d: Db, pepper: string, user: User, current: string | undefined, next: string): Promise<void> {
   if (user.passwordHash !== null) {
-    const limit: Limit = { key: `login:change-password:${user.id}`, max: LIMITS.loginFailuresPerAccount, windowSeconds: LIMITS.loginWindowSeconds, message: "Too many failed attempts; try again later" };
+    const limit: Limit = {
+      key: `login:change-password:${user.id}`,
+      max: LIMITS.loginFailuresPerAccount,
+      windowSeconds: LIMITS.loginWindowSeconds,
+      message: "Too many failed attempts; try again later",
+    };
     const taken = await take(d, [limit]);
     if (current === undefined || !(await verifyPassword(current, user.passwordHash, pepper))) {
       throw new ApiError("invalid_credentials", "Current password is incorrect");
     }
     await giveBack(d, taken);
   }
-  await d.update(users).set({ passwordHash: await hashPassword(next, pepper), updatedAt: Date.now() }).where(eq(users.id, user.id));
+  await d
+    .update(users)
+    .set({ passwordHash: await hashPassword(next, pepper), updatedAt: Date.now() })
+    .where(eq(users.id, user.id));
 }
 
 /**

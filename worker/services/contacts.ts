@@ -20,7 +20,6 @@ import { directId, openDirect } from "./conversations";
 import * as ratelimit from "./ratelimit";
 import { listTags, prepareFriendTags } from "./tags";
 
-
 /**
  * Reports a contacts change to a direct chat's object. D1 already holds the change, so a failed
  * call is tried again (a fresh stub each time); if all fail, the object's hourly re-read heals it.
@@ -59,11 +58,19 @@ export async function strangersSettingChanged(env: Env, d: Db, userId: string) {
 }
 
 async function isBlocked(d: Db, by: string, who: string) {
-  return !!(await d.select({ u: blocks.userId }).from(blocks).where(and(eq(blocks.userId, by), eq(blocks.blockedId, who))).get());
+  return !!(await d
+    .select({ u: blocks.userId })
+    .from(blocks)
+    .where(and(eq(blocks.userId, by), eq(blocks.blockedId, who)))
+    .get());
 }
 
 async function areFriends(d: Db, a: string, b: string) {
-  return !!(await d.select({ u: friendships.userId }).from(friendships).where(and(eq(friendships.userId, a), eq(friendships.friendId, b))).get());
+  return !!(await d
+    .select({ u: friendships.userId })
+    .from(friendships)
+    .where(and(eq(friendships.userId, a), eq(friendships.friendId, b)))
+    .get());
 }
 
 async function profiles(d: Db, ids: string[]): Promise<Map<string, PublicProfile>> {
@@ -92,7 +99,10 @@ async function friendViews(env: Env, d: Db, userId: string, only?: string): Prom
     .all();
   if (rows.length === 0) return [];
   const hidden = await blockedEitherWay(d, userId);
-  const online = await onlineAmong(env, rows.map((r) => r.f.friendId).filter((id) => !hidden.has(id)));
+  const online = await onlineAmong(
+    env,
+    rows.map((r) => r.f.friendId).filter((id) => !hidden.has(id)),
+  );
   return Promise.all(
     rows.map(async ({ f, u }) => ({
       user: toPublicProfile(u),
@@ -125,7 +135,10 @@ export async function updateFriend(env: Env, d: Db, userId: string, friendId: st
   const set: { remark?: string; tags?: string } = {};
   if (patch.remark !== undefined) set.remark = patch.remark;
   if (prepared) set.tags = prepared.json;
-  const update = d.update(friendships).set(set).where(and(eq(friendships.userId, userId), eq(friendships.friendId, friendId)));
+  const update = d
+    .update(friendships)
+    .set(set)
+    .where(and(eq(friendships.userId, userId), eq(friendships.friendId, friendId)));
   if (prepared?.create) await d.batch([prepared.create, update]);
   else await update;
   return getFriend(env, d, userId, friendId);
@@ -173,12 +186,7 @@ export async function listRequests(d: Db, userId: string): Promise<{ incoming: F
  * Sends (or refreshes) a friend request. If the other person already asked you, this accepts
  * theirs instead, as two people adding each other at once expect.
  */
-export async function sendRequest(
-  env: Env,
-  d: Db,
-  fromId: string,
-  body: { userId: string; greeting?: string; remark?: string },
-): Promise<{ request: FriendRequestView; created: boolean }> {
+export async function sendRequest(env: Env, d: Db, fromId: string, body: { userId: string; greeting?: string; remark?: string }): Promise<{ request: FriendRequestView; created: boolean }> {
   const toId = body.userId;
   if (toId === fromId) throw new ApiError("invalid_request", "You cannot add yourself");
   const target = await d.select().from(users).where(eq(users.id, toId)).get();
@@ -253,7 +261,10 @@ export async function acceptRequest(env: Env, d: Db, userId: string, requestId: 
       .set({ status: "accepted", respondedAt: now })
       .where(and(eq(friendRequests.id, r.id), eq(friendRequests.status, "pending"))),
     // Columns in the table's order: user_id, friend_id, remark, tags, created_at.
-    d.insert(friendships).select(sql`select ${userId}, ${requester}, ${remark ?? ""}, '[]', ${now} where ${answered}`).onConflictDoNothing(),
+    d
+      .insert(friendships)
+      .select(sql`select ${userId}, ${requester}, ${remark ?? ""}, '[]', ${now} where ${answered}`)
+      .onConflictDoNothing(),
     d.insert(friendships).select(sql`select ${requester}, ${userId}, ${r.remark}, '[]', ${now} where ${answered}`).onConflictDoNothing(),
     // Their mirror request, if any, is answered by the same acceptance.
     d
@@ -305,7 +316,10 @@ export async function block(env: Env, d: Db, userId: string, blockedId: string) 
 }
 
 export async function unblock(env: Env, d: Db, userId: string, blockedId: string) {
-  const removed = await d.delete(blocks).where(and(eq(blocks.userId, userId), eq(blocks.blockedId, blockedId))).returning({ u: blocks.userId });
+  const removed = await d
+    .delete(blocks)
+    .where(and(eq(blocks.userId, userId), eq(blocks.blockedId, blockedId)))
+    .returning({ u: blocks.userId });
   if (removed.length === 0) throw new ApiError("not_found", "You have not blocked this person");
   await directChanged(env, d, userId, blockedId);
   if ((await areFriends(d, userId, blockedId)) && !(await isBlocked(d, blockedId, userId))) await presenceBetween(env, userId, blockedId, true);

@@ -28,12 +28,7 @@ export async function listConversations(d: Db, userId: string, conversationId?: 
     .innerJoin(conversations, eq(conversations.id, memberships.conversationId))
     .leftJoin(peerMembership, and(eq(conversations.kind, "direct"), eq(peerMembership.conversationId, conversations.id), ne(peerMembership.userId, userId)))
     .leftJoin(peerUser, eq(peerUser.id, peerMembership.userId))
-    .where(
-      and(
-        eq(memberships.userId, userId),
-        conversationId ? eq(conversations.id, conversationId) : or(eq(conversations.kind, "group"), gt(conversations.lastSeq, 0)),
-      ),
-    )
+    .where(and(eq(memberships.userId, userId), conversationId ? eq(conversations.id, conversationId) : or(eq(conversations.kind, "group"), gt(conversations.lastSeq, 0))))
     .orderBy(desc(memberships.pinned), desc(sql`coalesce(${conversations.lastMessageAt}, ${conversations.createdAt})`))
     .all();
   return rows.map(({ c, m, peer }) => ({

@@ -53,7 +53,10 @@ async function tombstone(d: Db, userId: string, now: number) {
         updatedAt: now,
       })
       .where(eq(users.id, userId)),
-    d.update(sessions).set({ revokedAt: now, revokedReason: "account_deleted" }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))),
+    d
+      .update(sessions)
+      .set({ revokedAt: now, revokedReason: "account_deleted" })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))),
     d.delete(refreshTokens).where(inArray(refreshTokens.sessionId, d.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)))),
   ]);
 }

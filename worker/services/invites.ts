@@ -13,7 +13,6 @@ import { qrPngDataUrl, qrSvg } from "../lib/qr";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
 
-
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** 22 base62 characters from the CSPRNG: about 130 bits, not worth guessing. */

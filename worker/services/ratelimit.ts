@@ -54,7 +54,10 @@ export async function take(d: Db, limits: Limit[], now = Date.now()): Promise<Ta
     const row = await d.$client.prepare("select count from rate_limits where key = ? and window_start = ?").bind(limit.key, taken[i]!.windowStart).first<{ count: number }>();
     if ((row?.count ?? 0) + taken[i]!.amount > limit.max) full.push({ limit, endsAt: taken[i]!.windowStart + limit.windowSeconds * 1000 });
   }
-  const worst = full.reduce<{ limit: Limit; endsAt: number } | null>((a, b) => (a && a.endsAt >= b.endsAt ? a : b), null) ?? { limit: limits[0]!, endsAt: taken[0]!.windowStart + limits[0]!.windowSeconds * 1000 };
+  const worst = full.reduce<{ limit: Limit; endsAt: number } | null>((a, b) => (a && a.endsAt >= b.endsAt ? a : b), null) ?? {
+    limit: limits[0]!,
+    endsAt: taken[0]!.windowStart + limits[0]!.windowSeconds * 1000,
+  };
   const wait = Math.max(1, Math.ceil((worst.endsAt - now) / 1000));
   throw new ApiError("rate_limited", worst.limit.message, undefined, { "Retry-After": String(wait) });
 }
@@ -71,10 +74,16 @@ export async function giveBack(d: Db, taken: Taken[]): Promise<void> {
 /** Forgets every window of these keys (a successful sign-in clears its own failures). */
 export async function clear(d: Db, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
-  await d.$client.prepare(`delete from rate_limits where key in (${keys.map(() => "?").join(", ")})`).bind(...keys).run();
+  await d.$client
+    .prepare(`delete from rate_limits where key in (${keys.map(() => "?").join(", ")})`)
+    .bind(...keys)
+    .run();
 }
 
 /** Drops windows that ended more than a day ago (run by the daily cron). */
 export async function purgeOld(d: Db, now = Date.now()): Promise<void> {
-  await d.$client.prepare("delete from rate_limits where window_start < ?").bind(now - 24 * 3600 * 1000).run();
+  await d.$client
+    .prepare("delete from rate_limits where window_start < ?")
+    .bind(now - 24 * 3600 * 1000)
+    .run();
 }

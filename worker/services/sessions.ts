@@ -20,7 +20,11 @@ export async function endSessions(env: Env, userId: string, sessionIds: string[]
   if (sessionIds !== "all" && sessionIds.length === 0) return [];
   const d = db(env);
   const which = sessionIds === "all" ? eq(sessions.userId, userId) : and(eq(sessions.userId, userId), inArray(sessions.id, sessionIds));
-  const revoked = await d.update(sessions).set({ revokedAt: now, revokedReason: reason }).where(and(which, isNull(sessions.revokedAt))).returning({ id: sessions.id });
+  const revoked = await d
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(which, isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
   await closeSessionSockets(env, userId, sessionIds, reason);
   return revoked.map((r) => r.id);
 }

@@ -114,7 +114,10 @@ export async function renameTag(d: Db, userId: string, from: string, to: string)
   let results;
   try {
     results = await d.batch([
-      d.update(contactTags).set({ name: to }).where(and(eq(contactTags.userId, userId), eq(contactTags.name, from))),
+      d
+        .update(contactTags)
+        .set({ name: to })
+        .where(and(eq(contactTags.userId, userId), eq(contactTags.name, from))),
       d
         .update(friendships)
         .set({ tags: sql`(select json_group_array(case when value = ${from} then ${to} else value end) from json_each(${friendships.tags}))` })
@@ -129,10 +132,7 @@ export async function renameTag(d: Db, userId: string, from: string, to: string)
 
 /** Deletes a tag and takes it off every friend; the friends stay. */
 export async function deleteTag(d: Db, userId: string, name: string): Promise<{ changed: number }> {
-  const results = await d.batch([
-    d.delete(contactTags).where(and(eq(contactTags.userId, userId), eq(contactTags.name, name))),
-    removeTag(d, userId, name),
-  ]);
+  const results = await d.batch([d.delete(contactTags).where(and(eq(contactTags.userId, userId), eq(contactTags.name, name))), removeTag(d, userId, name)]);
   if (results[0].meta.changes === 0) throw new ApiError("not_found", `You have no tag "${name}"`);
   return { changed: results[1].meta.changes };
 }
@@ -147,6 +147,12 @@ export async function prepareFriendTags(d: Db, userId: string, tags: string[]) {
   const fresh = wanted.filter((t) => !names.has(t));
   if (names.size + fresh.length > CONTACT_LIMITS.tagsPerUser) throw new ApiError("tag_limit", `You can have at most ${CONTACT_LIMITS.tagsPerUser} tags`);
   const now = Date.now();
-  const create = fresh.length === 0 ? null : d.insert(contactTags).values(fresh.map((name, i) => ({ userId, name, createdAt: now + i }))).onConflictDoNothing();
+  const create =
+    fresh.length === 0
+      ? null
+      : d
+          .insert(contactTags)
+          .values(fresh.map((name, i) => ({ userId, name, createdAt: now + i })))
+          .onConflictDoNothing();
   return { json: JSON.stringify(wanted), create };
 }

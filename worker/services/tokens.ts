@@ -123,7 +123,13 @@ async function capSessions(env: Env, d: Db, userId: string, keepSessionId: strin
     .set({ revokedAt: now, revokedReason: "too_many_sessions" })
     .where(and(inArray(sessions.id, others), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
-  if (revoked.length > 0) await closeSessionSockets(env, userId, revoked.map((r) => r.id), "too_many_sessions");
+  if (revoked.length > 0)
+    await closeSessionSockets(
+      env,
+      userId,
+      revoked.map((r) => r.id),
+      "too_many_sessions",
+    );
 }
 
 /**
@@ -153,7 +159,9 @@ export async function rotate(env: Env, d: Db, presented: string, now = Date.now(
     client.prepare("update refresh_tokens set rotated_at = ? where token_hash = ? and rotated_at is null returning token_hash").bind(now, hash),
     // Only with the claim above (same transaction): a rotated token never mints a new successor.
     client
-      .prepare("insert into refresh_tokens (token_hash, session_id, expires_at, created_at) select ?, ?, ?, ? where exists (select 1 from refresh_tokens where token_hash = ? and rotated_at = ?) on conflict do nothing")
+      .prepare(
+        "insert into refresh_tokens (token_hash, session_id, expires_at, created_at) select ?, ?, ?, ? where exists (select 1 from refresh_tokens where token_hash = ? and rotated_at = ?) on conflict do nothing",
+      )
       .bind(successorHash, row.sessionId, expiresAt, now, hash, now),
   ]);
   if (claimed && claimed.results.length > 0) {
@@ -182,7 +190,10 @@ export async function rotate(env: Env, d: Db, presented: string, now = Date.now(
 }
 
 export async function revokeSession(d: Db, sessionId: string, reason: string, now = Date.now()) {
-  await d.update(sessions).set({ revokedAt: now, revokedReason: reason }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+  await d
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
 /** Returns the ids of the sessions it signed out. */

@@ -34,9 +34,15 @@ Component({
   observers: {
     show(show: boolean) {
       if (!show) return;
-      const rows = chats.store.get().conversations.filter((c) => !c.dissolved).map(rowOf);
+      const rows = chats.store
+        .get()
+        .conversations.filter((c) => !c.dissolved)
+        .map(rowOf);
       this.setData({ rows, picked: 0 });
-      loadAvatars(rows.map((r) => r.avatarMediaId), () => this.setData({ rows: this.data.rows.map((r) => ({ ...r, avatar: mediaUrl(r.avatarMediaId) })) }));
+      loadAvatars(
+        rows.map((r) => r.avatarMediaId),
+        () => this.setData({ rows: this.data.rows.map((r) => ({ ...r, avatar: mediaUrl(r.avatarMediaId) })) }),
+      );
     },
   },
   methods: {

@@ -48,12 +48,17 @@ Component({
         const [{ friends }, blocked] = await Promise.all([listContacts(), blockedUsers().catch(() => [])]);
         const hidden = new Set(blocked.map((u) => u.id));
         const excluded = new Set(this.data.excluded as string[]);
-        const candidates = friends.filter((f) => !hidden.has(f.user.id)).map((f) => {
-          const name = f.remark || f.user.nickname;
-          return { userId: f.user.id, name, initial: initialOf(name), avatarMediaId: f.user.avatarMediaId, avatar: mediaUrl(f.user.avatarMediaId), member: excluded.has(f.user.id), picked: false };
-        });
+        const candidates = friends
+          .filter((f) => !hidden.has(f.user.id))
+          .map((f) => {
+            const name = f.remark || f.user.nickname;
+            return { userId: f.user.id, name, initial: initialOf(name), avatarMediaId: f.user.avatarMediaId, avatar: mediaUrl(f.user.avatarMediaId), member: excluded.has(f.user.id), picked: false };
+          });
         this.setData({ candidates, loading: false });
-        loadAvatars(candidates.map((c) => c.avatarMediaId), () => this.setData({ candidates: this.data.candidates.map((c) => ({ ...c, avatar: mediaUrl(c.avatarMediaId) })) }));
+        loadAvatars(
+          candidates.map((c) => c.avatarMediaId),
+          () => this.setData({ candidates: this.data.candidates.map((c) => ({ ...c, avatar: mediaUrl(c.avatarMediaId) })) }),
+        );
       } catch (err) {
         this.setData({ loading: false, error: errorMessage(err) });
       }

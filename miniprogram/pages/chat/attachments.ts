@@ -59,7 +59,15 @@ export async function urlOf(host: AttachmentHost, mediaId: string): Promise<stri
 }
 
 /** Uploads with progress, then a thumbnail or poster when `preview` makes one, then sends. */
-async function sendUpload(host: AttachmentHost, kind: MediaKind, path: string, label: string, draftOf: (mediaId: string, previewId: string | null) => Draft, fields: Record<string, string | number> = {}, preview?: () => Promise<string | null>) {
+async function sendUpload(
+  host: AttachmentHost,
+  kind: MediaKind,
+  path: string,
+  label: string,
+  draftOf: (mediaId: string, previewId: string | null) => Draft,
+  fields: Record<string, string | number> = {},
+  preview?: () => Promise<string | null>,
+) {
   host.setData({ upload: { label, percent: 0 } });
   try {
     const mediaId = await uploadMedia(path, kind, (percent) => host.setData({ upload: { label, percent } }), fields);
@@ -89,10 +97,26 @@ export function choosePhoto(host: AttachmentHost): void {
         const durationMs = Math.round((f.duration ?? 0) * 1000);
         // The cover frame WeChat hands with a chosen video is its poster.
         const poster = f.thumbTempFilePath ? () => Promise.resolve(f.thumbTempFilePath) : undefined;
-        void sendUpload(host, "video", f.tempFilePath, "Video", (mediaId, posterMediaId) => ({ type: "video", body: { mediaId, durationMs, ...size, ...(posterMediaId ? { posterMediaId } : {}) } }), { durationMs, size: f.size, ...size }, poster);
+        void sendUpload(
+          host,
+          "video",
+          f.tempFilePath,
+          "Video",
+          (mediaId, posterMediaId) => ({ type: "video", body: { mediaId, durationMs, ...size, ...(posterMediaId ? { posterMediaId } : {}) } }),
+          { durationMs, size: f.size, ...size },
+          poster,
+        );
       } else {
         const thumbnail = f.size > THUMBNAIL_FROM_BYTES ? () => compressedCopy(f.tempFilePath) : undefined;
-        void sendUpload(host, "image", f.tempFilePath, "Photo", (mediaId, thumbMediaId) => ({ type: "image", body: { mediaId, ...size, ...(thumbMediaId ? { thumbMediaId } : {}) } }), { size: f.size, ...size }, thumbnail);
+        void sendUpload(
+          host,
+          "image",
+          f.tempFilePath,
+          "Photo",
+          (mediaId, thumbMediaId) => ({ type: "image", body: { mediaId, ...size, ...(thumbMediaId ? { thumbMediaId } : {}) } }),
+          { size: f.size, ...size },
+          thumbnail,
+        );
       }
     },
   });

@@ -98,9 +98,7 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       fileName: m.type === "file" ? String(body.name ?? "") : "",
       fileSize: m.type === "file" ? fileSize(Number(body.size ?? 0)) : "",
       location:
-        m.type === "location" && !recalled
-          ? { latitude: Number(body.latitude), longitude: Number(body.longitude), name: String(body.name ?? "Location"), address: String(body.address ?? "") }
-          : null,
+        m.type === "location" && !recalled ? { latitude: Number(body.latitude), longitude: Number(body.longitude), name: String(body.name ?? "Location"), address: String(body.address ?? "") } : null,
       quote: !m.replyTo ? "" : m.replyTo.unavailable ? "A message from before you joined" : `${name(m.replyTo.senderId)}: ${m.replyTo.recalled ? "A message was recalled" : m.replyTo.preview}`,
       forwarded: Boolean(m.forwarded),
       status: m.status,

@@ -114,7 +114,11 @@ Component({
     room(): Room {
       const page = holder(this);
       page.ownRoom ??= {
-        voice: new VoiceController(this, (recorded) => media.sendVoice(this, recorded), (message) => this.showError(message)),
+        voice: new VoiceController(
+          this,
+          (recorded) => media.sendVoice(this, recorded),
+          (message) => this.showError(message),
+        ),
         unmuteTimer: null,
         typingTimer: null,
         memberEventsSeen: null,

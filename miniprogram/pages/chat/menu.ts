@@ -61,13 +61,16 @@ export function showBubbleMenu(host: MenuHost, key: string): void {
   const senderRole = host.data.members.find((x) => x.userId === message.senderId)?.role ?? "member";
   const run: Record<BubbleAction, () => Promise<unknown> | void> = {
     Copy: () => wx.setClipboardData({ data: String((message.body as { text?: string }).text ?? "") }),
-    Reply: () => host.setData({ replyTo: { seq: message.seq, text: `${bubble.mine ? "You" : host.names()[message.senderId] ?? ""}: ${previewOf(message)}` } }),
+    Reply: () => host.setData({ replyTo: { seq: message.seq, text: `${bubble.mine ? "You" : (host.names()[message.senderId] ?? "")}: ${previewOf(message)}` } }),
     // The chat picker opens; the message goes to every chat picked (up to nine), in one call.
     Forward: () => host.setData({ forwarding: message.seq }),
     Recall: () => chats.recall(id, message.seq),
     Delete: () => chats.deleteLocally(id, { seq: message.seq || undefined, clientId: message.clientId ?? undefined }),
   };
-  actionSheet(host, bubbleActions(bubble, message, { summary: host.summary(), senderRole, now: Date.now() }).map((a) => [a, run[a]]));
+  actionSheet(
+    host,
+    bubbleActions(bubble, message, { summary: host.summary(), senderRole, now: Date.now() }).map((a) => [a, run[a]]),
+  );
 }
 
 /** The chat picker confirmed: forward the message being forwarded to the chats picked. */
@@ -106,10 +109,13 @@ export async function showAvatarMenu(host: MenuHost, userId: string): Promise<vo
   } else {
     const me = session.get().user?.nickname ?? "";
     const group = host.summary()?.name ?? "";
-    actions.push(["Add to Contacts", async () => {
-      await sendFriendRequest(userId, `Hi, I'm ${me} from "${group}"`.slice(0, CONTACT_LIMITS.greetingChars));
-      wx.showToast({ title: "Request sent", icon: "success" });
-    }]);
+    actions.push([
+      "Add to Contacts",
+      async () => {
+        await sendFriendRequest(userId, `Hi, I'm ${me} from "${group}"`.slice(0, CONTACT_LIMITS.greetingChars));
+        wx.showToast({ title: "Request sent", icon: "success" });
+      },
+    ]);
   }
   actionSheet(host, actions);
 }

@@ -52,7 +52,11 @@ Component({
 
     location(): Promise<{ latitude: number; longitude: number }> {
       return new Promise((resolve, reject) => {
-        wx.getLocation({ type: "gcj02", success: (res) => resolve({ latitude: res.latitude, longitude: res.longitude }), fail: () => reject(new Error("Allow Qun to use your location to find people nearby")) });
+        wx.getLocation({
+          type: "gcj02",
+          success: (res) => resolve({ latitude: res.latitude, longitude: res.longitude }),
+          fail: () => reject(new Error("Allow Qun to use your location to find people nearby")),
+        });
       });
     },
 

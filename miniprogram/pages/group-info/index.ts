@@ -9,7 +9,21 @@ import { chats } from "../../services/chats";
 import { apiBase } from "../../services/config";
 import { errorTips } from "../../behaviors/error-tips";
 import { initialOf } from "../../services/format";
-import { addMembers, createInvite, decideJoinRequest, dissolveGroup, groupInfo, joinRequests, leaveGroup, muteMember, removeMember, setAdmin, setGroupNickname, transferOwnership, updateGroup } from "../../services/groups";
+import {
+  addMembers,
+  createInvite,
+  decideJoinRequest,
+  dissolveGroup,
+  groupInfo,
+  joinRequests,
+  leaveGroup,
+  muteMember,
+  removeMember,
+  setAdmin,
+  setGroupNickname,
+  transferOwnership,
+  updateGroup,
+} from "../../services/groups";
 import { GROUP_LIMITS, MESSAGE_LIMITS } from "../../generated/limits";
 import { loadAvatars, mediaUrl, uploadMedia } from "../../services/media";
 import { session } from "../../services/session";
@@ -117,7 +131,10 @@ Component({
       const info = this.data.info;
       if (!info) return;
       this.setData({ showAll: true, everyone: info.members.map(tileOf) });
-      loadAvatars(info.members.map((m) => m.avatarMediaId), () => this.drawAvatars());
+      loadAvatars(
+        info.members.map((m) => m.avatarMediaId),
+        () => this.drawAvatars(),
+      );
     },
 
     onCloseAll() {
@@ -218,7 +235,11 @@ Component({
       const url = this.data.qr?.pngUrl;
       return new Promise((resolve, reject) => {
         if (!url) return reject(new Error("No QR code"));
-        wx.downloadFile({ url, success: (res) => (res.statusCode === 200 ? resolve(res.tempFilePath) : reject(new Error("Could not download the QR code"))), fail: (err) => reject(new Error(err.errMsg)) });
+        wx.downloadFile({
+          url,
+          success: (res) => (res.statusCode === 200 ? resolve(res.tempFilePath) : reject(new Error("Could not download the QR code"))),
+          fail: (err) => reject(new Error(err.errMsg)),
+        });
       });
     },
 
@@ -252,7 +273,8 @@ Component({
     onEdit(e: WechatMiniprogram.BaseEvent) {
       const field = (e.currentTarget.dataset as { field?: "name" | "announcement" }).field;
       if (!field || !this.data.admin || !this.data.info) return;
-      const editing: Editing = field === "name" ? { field, title: "Group Name", maxlength: MESSAGE_LIMITS.groupNameChars } : { field, title: "Group Notice", maxlength: GROUP_LIMITS.announcementChars };
+      const editing: Editing =
+        field === "name" ? { field, title: "Group Name", maxlength: MESSAGE_LIMITS.groupNameChars } : { field, title: "Group Notice", maxlength: GROUP_LIMITS.announcementChars };
       this.setData({ editing, draft: field === "name" ? this.data.info.name : this.data.info.announcement });
     },
 

@@ -54,7 +54,10 @@ Component({
         this.setData({ user, initial: initialOf(user?.nickname), avatar: mediaUrl(user?.avatarMediaId) });
         // The avatar is shown by a signed URL (an <image> cannot send the token).
         if (user?.avatarMediaId && !mediaUrl(user.avatarMediaId)) {
-          mediaUrls([user.avatarMediaId]).then((got) => this.setData({ avatar: got[user.avatarMediaId!] ?? "" }), () => undefined);
+          mediaUrls([user.avatarMediaId]).then(
+            (got) => this.setData({ avatar: got[user.avatarMediaId!] ?? "" }),
+            () => undefined,
+          );
         }
       });
     },

@@ -59,7 +59,11 @@ describe("Store", () => {
     store.set({ a: 2 });
     store.set({ b: store.get().b }); // the same array: no change
     store.set({ b: [1] });
-    expect(seen).toEqual([[1, 1], [2, 1], [2, 2]]);
+    expect(seen).toEqual([
+      [1, 1],
+      [2, 1],
+      [2, 2],
+    ]);
     expect(store.listenerCount).toBe(1);
     off();
     store.set({ a: 3 });

@@ -47,8 +47,20 @@ describe("the mini-program's generated frame schemas", () => {
 
   it("accept and refuse what schema/protocol.ts does", () => {
     const message = {
-      conversationId: "c_x", seq: 3, id: "m3", senderId: "u1", clientId: null, type: "text", body: { text: "hi" }, mentions: [], mentionAll: false,
-      replyTo: { seq: 1, unavailable: true }, forwarded: null, createdAt: 1, recalledAt: null, recalledBy: null,
+      conversationId: "c_x",
+      seq: 3,
+      id: "m3",
+      senderId: "u1",
+      clientId: null,
+      type: "text",
+      body: { text: "hi" },
+      mentions: [],
+      mentionAll: false,
+      replyTo: { seq: 1, unavailable: true },
+      forwarded: null,
+      createdAt: 1,
+      recalledAt: null,
+      recalledBy: null,
     };
     const frames: unknown[] = [
       { type: "ready", userId: "u1", sessionId: "s1", serverTime: 1 },

@@ -9,15 +9,44 @@ const GROUP = "c_hikinghikinghikinghi";
 const ANN = "u_aaaaaaaaaaaaaaaaaaaa";
 
 const summary: ConversationSummary = {
-  id: GROUP, kind: "group", name: "Hiking", avatarMediaId: null, peer: null, memberCount: 3, lastSeq: 10, readSeq: 10, unread: 0,
-  lastMessage: null, lastMessageAt: 0, pinned: false, doNotDisturb: false, muteAll: false, dissolved: false, role: "member",
+  id: GROUP,
+  kind: "group",
+  name: "Hiking",
+  avatarMediaId: null,
+  peer: null,
+  memberCount: 3,
+  lastSeq: 10,
+  readSeq: 10,
+  unread: 0,
+  lastMessage: null,
+  lastMessageAt: 0,
+  pinned: false,
+  doNotDisturb: false,
+  muteAll: false,
+  dissolved: false,
+  role: "member",
 };
 
 /** A system event without its actor (Ann acts in every one here), one union member at a time. */
 type EventOf<T> = T extends unknown ? Omit<T, "actorId"> : never;
 
 function system(seq: number, event: EventOf<SystemEvent>): Message {
-  return { conversationId: GROUP, seq, id: `m${seq}`, senderId: ANN, clientId: null, type: "system", body: { actorId: ANN, ...event }, mentions: [], mentionAll: false, replyTo: null, forwarded: null, createdAt: seq, recalledAt: null, recalledBy: null };
+  return {
+    conversationId: GROUP,
+    seq,
+    id: `m${seq}`,
+    senderId: ANN,
+    clientId: null,
+    type: "system",
+    body: { actorId: ANN, ...event },
+    mentions: [],
+    mentionAll: false,
+    replyTo: null,
+    forwarded: null,
+    createdAt: seq,
+    recalledAt: null,
+    recalledBy: null,
+  };
 }
 
 describe("a group's summary after its system messages", () => {
@@ -31,11 +60,7 @@ describe("a group's summary after its system messages", () => {
   });
 
   it("counts members who join, leave or are removed", () => {
-    const next = withGroupEvents(summary, [
-      system(11, { event: "joined", memberIds: ["u_b", "u_c"] }),
-      system(12, { event: "left" }),
-      system(13, { event: "removed", memberIds: ["u_d"] }),
-    ]);
+    const next = withGroupEvents(summary, [system(11, { event: "joined", memberIds: ["u_b", "u_c"] }), system(12, { event: "left" }), system(13, { event: "removed", memberIds: ["u_d"] })]);
     expect(next.memberCount).toBe(3);
     expect(withGroupEvents(summary, [system(11, { event: "joined", memberIds: ["u_b", "u_c"] })]).memberCount).toBe(5);
   });

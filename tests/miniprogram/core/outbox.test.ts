@@ -13,7 +13,24 @@ let adapter: WxAdapter;
 let posted: Array<{ clientId: string; body: unknown }>;
 let clients: ChatClient[];
 
-const summary = { id: C, kind: "group", name: "Hiking", avatarMediaId: null, peer: null, memberCount: 2, lastSeq: 0, readSeq: 0, unread: 0, lastMessage: null, lastMessageAt: null, pinned: false, doNotDisturb: false, muteAll: false, dissolved: false, role: "owner" } satisfies ConversationSummary;
+const summary = {
+  id: C,
+  kind: "group",
+  name: "Hiking",
+  avatarMediaId: null,
+  peer: null,
+  memberCount: 2,
+  lastSeq: 0,
+  readSeq: 0,
+  unread: 0,
+  lastMessage: null,
+  lastMessageAt: null,
+  pinned: false,
+  doNotDisturb: false,
+  muteAll: false,
+  dissolved: false,
+  role: "owner",
+} satisfies ConversationSummary;
 
 /** The server: stores a message once per clientId, as the conversation object does. */
 async function server(req: Request): Promise<Response> {
@@ -41,7 +58,14 @@ beforeEach(() => {
   clients = [];
   adapter = createWxAdapter({ fetch: server });
   installWx(adapter);
-  startSession({ accessToken: "access", accessTokenExpiresAt: Date.now() + 3_600_000, refreshToken: "refresh", refreshTokenExpiresAt: Date.now() + 86_400_000, created: false, user: { id: ME, nickname: "Ann" } as never });
+  startSession({
+    accessToken: "access",
+    accessTokenExpiresAt: Date.now() + 3_600_000,
+    refreshToken: "refresh",
+    refreshTokenExpiresAt: Date.now() + 86_400_000,
+    created: false,
+    user: { id: ME, nickname: "Ann" } as never,
+  });
 });
 
 afterEach(() => {

@@ -9,7 +9,23 @@ const C = "c_syncsyncsyncsyncsync";
 const D = "d_otherotherotherother";
 
 function msg(seq: number, conversationId = C, extra: Partial<Message> = {}): Message {
-  return { conversationId, seq, id: `m${seq}`, senderId: "u_bbbbbbbbbbbbbbbbbbbb", clientId: null, type: "text", body: { text: `#${seq}` }, mentions: [], mentionAll: false, replyTo: null, forwarded: null, createdAt: seq, recalledAt: null, recalledBy: null, ...extra };
+  return {
+    conversationId,
+    seq,
+    id: `m${seq}`,
+    senderId: "u_bbbbbbbbbbbbbbbbbbbb",
+    clientId: null,
+    type: "text",
+    body: { text: `#${seq}` },
+    mentions: [],
+    mentionAll: false,
+    replyTo: null,
+    forwarded: null,
+    createdAt: seq,
+    recalledAt: null,
+    recalledBy: null,
+    ...extra,
+  };
 }
 
 /** A server holding logs per conversation; records every `after=` call. */
@@ -121,7 +137,15 @@ describe("SyncEngine", () => {
     const recalled: unknown[] = [];
     const engine = new SyncEngine(transport, { onRecalled: (id, seq, by, at) => void recalled.push([id, seq, by, at]) });
     await engine.onFrame({ type: "message", message: msg(1, C, { mentions: ["u_aaaaaaaaaaaaaaaaaaaa"] }) });
-    await engine.onFrame({ type: "message", message: msg(2, C, { type: "system", senderId: "u_cccccccccccccccccccc", createdAt: 77, body: { event: "recalled", actorId: "u_cccccccccccccccccccc", targetSeq: 1, senderId: "u_bbbbbbbbbbbbbbbbbbbb" } }) });
+    await engine.onFrame({
+      type: "message",
+      message: msg(2, C, {
+        type: "system",
+        senderId: "u_cccccccccccccccccccc",
+        createdAt: 77,
+        body: { event: "recalled", actorId: "u_cccccccccccccccccccc", targetSeq: 1, senderId: "u_bbbbbbbbbbbbbbbbbbbb" },
+      }),
+    });
     expect(engine.messages(C)[0]).toMatchObject({ seq: 1, body: null, mentions: [], recalledAt: 77, recalledBy: "u_cccccccccccccccccccc" });
     expect(recalled).toEqual([[C, 1, "u_cccccccccccccccccccc", 77]]);
     // Other system messages recall nothing.

@@ -89,7 +89,8 @@ function readQr(dataUrl: string): string {
   return found.data;
 }
 
-const bubbleTexts = (comp: Rendered) => (comp.instance.data.bubbles as Array<{ type: string; recalled: boolean; parts: { text: string }[] }>).filter((b) => b.type === "text" && !b.recalled).map((b) => b.parts.map((p) => p.text).join(""));
+const bubbleTexts = (comp: Rendered) =>
+  (comp.instance.data.bubbles as Array<{ type: string; recalled: boolean; parts: { text: string }[] }>).filter((b) => b.type === "text" && !b.recalled).map((b) => b.parts.map((p) => p.text).join(""));
 
 let alice: Client;
 let bob: Client;
@@ -396,7 +397,11 @@ describe("two mini-program clients on the real worker", () => {
 
     // The group's earlier messages from Bob now name a deleted account.
     const groupChat = await alice.page("pages/chat/index", { id: groupId });
-    await waitFor(() => (groupChat.instance.data.bubbles as Array<{ sender: string; mine: boolean; senderId: string }>).some((b) => b.senderId === bobId && b.sender === "已注销"), "已注销 in the group", 10_000);
+    await waitFor(
+      () => (groupChat.instance.data.bubbles as Array<{ sender: string; mine: boolean; senderId: string }>).some((b) => b.senderId === bobId && b.sender === "已注销"),
+      "已注销 in the group",
+      10_000,
+    );
     await alice.chats.refresh();
     expect(alice.chats.conversation(directId)?.peer?.nickname).toBe("已注销");
     const direct = await alice.page("pages/chat/index", { id: directId });

@@ -36,13 +36,40 @@ let adapter: WxAdapter;
 let calls: string[];
 
 const summary = (patch: Partial<ConversationSummary>): ConversationSummary => ({
-  id: HIKING, kind: "group", name: "Hiking", avatarMediaId: null, peer: null, memberCount: 3, lastSeq: 2, readSeq: 0, unread: 2,
-  lastMessage: null, lastMessageAt: 1_700_000_000_000, pinned: false, doNotDisturb: false, muteAll: false, dissolved: false, role: "member", ...patch,
+  id: HIKING,
+  kind: "group",
+  name: "Hiking",
+  avatarMediaId: null,
+  peer: null,
+  memberCount: 3,
+  lastSeq: 2,
+  readSeq: 0,
+  unread: 2,
+  lastMessage: null,
+  lastMessageAt: 1_700_000_000_000,
+  pinned: false,
+  doNotDisturb: false,
+  muteAll: false,
+  dissolved: false,
+  role: "member",
+  ...patch,
 });
 const cached = [summary({}), summary({ id: WORK, name: "Work", lastSeq: 5, unread: 5, doNotDisturb: true, lastMessageAt: 1_600_000_000_000 })];
 const message = (seq: number, text: string): Message => ({
-  conversationId: HIKING, seq, id: `m${seq}`, senderId: "u_bbbbbbbbbbbbbbbbbbbb", clientId: null, type: "text", body: { text }, mentions: [], mentionAll: false,
-  replyTo: null, forwarded: null, createdAt: 1_700_000_000_000 + seq, recalledAt: null, recalledBy: null,
+  conversationId: HIKING,
+  seq,
+  id: `m${seq}`,
+  senderId: "u_bbbbbbbbbbbbbbbbbbbb",
+  clientId: null,
+  type: "text",
+  body: { text },
+  mentions: [],
+  mentionAll: false,
+  replyTo: null,
+  forwarded: null,
+  createdAt: 1_700_000_000_000 + seq,
+  recalledAt: null,
+  recalledBy: null,
 });
 
 /** The REST side: the list as the cache has it (nothing new), so no history is asked for. */
@@ -95,12 +122,23 @@ describe("App startup", () => {
     expect(app).toBeDefined();
     app.onLaunch();
     // Before any answer from the network: the list and the messages are the cache's.
-    expect(chats().store.get().conversations.map((c) => c.id)).toEqual([HIKING, WORK]);
-    expect(chats().store.get().messages[HIKING]!.map((m) => (m.body as { text: string }).text)).toEqual(["Who is coming?", "Me!"]);
+    expect(
+      chats()
+        .store.get()
+        .conversations.map((c) => c.id),
+    ).toEqual([HIKING, WORK]);
+    expect(
+      chats()
+        .store.get()
+        .messages[HIKING]!.map((m) => (m.body as { text: string }).text),
+    ).toEqual(["Who is coming?", "Me!"]);
     expect(upgrades).toEqual([]);
     // The badge counts the two unread in Hiking, not the five in muted Work (the badge is first
     // cleared, as the store is empty when the app subscribes, before the cache comes back).
-    expect(adapter.tabBadges).toEqual([{ index: 0, text: null }, { index: 0, text: "2" }]);
+    expect(adapter.tabBadges).toEqual([
+      { index: 0, text: null },
+      { index: 0, text: "2" },
+    ]);
 
     await waitFor(() => chats().store.get().connection === "online", "online");
     expect(upgrades).toEqual([{ url: "/ws?batch=1", authorization: "Bearer access-1" }]);
@@ -126,7 +164,10 @@ describe("App startup", () => {
     const reads = () => received.filter((f) => f.type === "read").map((f) => [f.conversationId, f.seq]);
     expect(reads()).toEqual([[HIKING, 2]]); // three messages, no read yet: the second is waiting
     await waitFor(() => reads().length === 2, "the trailing read", 2_000);
-    expect(reads()).toEqual([[HIKING, 2], [HIKING, 5]]);
+    expect(reads()).toEqual([
+      [HIKING, 2],
+      [HIKING, 5],
+    ]);
     expect(chats().conversation(HIKING)).toMatchObject({ unread: 0, readSeq: 5 }); // the badge did not wait
     chats().setActive(null);
   });

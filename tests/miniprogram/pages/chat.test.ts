@@ -37,7 +37,23 @@ let olderFrom = 0;
 let bobDeleted = false;
 
 function msg(seq: number, senderId: string, type: Message["type"], body: Record<string, unknown> | null, extra: Partial<Message> = {}): Message {
-  return { conversationId: GROUP, seq, id: `m${seq}`, senderId, clientId: null, type, body, mentions: [], mentionAll: false, replyTo: null, forwarded: null, createdAt: Date.now() - 60_000 + seq, recalledAt: null, recalledBy: null, ...extra };
+  return {
+    conversationId: GROUP,
+    seq,
+    id: `m${seq}`,
+    senderId,
+    clientId: null,
+    type,
+    body,
+    mentions: [],
+    mentionAll: false,
+    replyTo: null,
+    forwarded: null,
+    createdAt: Date.now() - 60_000 + seq,
+    recalledAt: null,
+    recalledBy: null,
+    ...extra,
+  };
 }
 
 const MESSAGES: Message[] = [
@@ -53,13 +69,38 @@ const MESSAGES: Message[] = [
 ];
 
 const summary: ConversationSummary = {
-  id: GROUP, kind: "group", name: "Hiking", avatarMediaId: null, peer: null, memberCount: 2, lastSeq: 9, readSeq: 9, unread: 0,
-  lastMessage: null, lastMessageAt: Date.now(), pinned: false, doNotDisturb: false, muteAll: false, dissolved: false, role: "owner",
+  id: GROUP,
+  kind: "group",
+  name: "Hiking",
+  avatarMediaId: null,
+  peer: null,
+  memberCount: 2,
+  lastSeq: 9,
+  readSeq: 9,
+  unread: 0,
+  lastMessage: null,
+  lastMessageAt: Date.now(),
+  pinned: false,
+  doNotDisturb: false,
+  muteAll: false,
+  dissolved: false,
+  role: "owner",
 };
 
 const info: GroupInfo = {
-  id: GROUP, name: "Hiking", avatarMediaId: null, announcement: "", announcementAt: null, announcementBy: null, muteAll: false, dissolvedAt: null, memberCount: 2,
-  joinPolicy: "open", inviteConfirmation: false, membersCanInvite: true, newMembersSeeHistory: false,
+  id: GROUP,
+  name: "Hiking",
+  avatarMediaId: null,
+  announcement: "",
+  announcementAt: null,
+  announcementBy: null,
+  muteAll: false,
+  dissolvedAt: null,
+  memberCount: 2,
+  joinPolicy: "open",
+  inviteConfirmation: false,
+  membersCanInvite: true,
+  newMembersSeeHistory: false,
   members: [
     { userId: ME, role: "owner", nickname: "", profileNickname: "Ann", avatarMediaId: null, joinedAt: 0, mutedUntil: null },
     { userId: BOB, role: "member", nickname: "", profileNickname: "Bob", avatarMediaId: null, joinedAt: 0, mutedUntil: null },
@@ -79,7 +120,14 @@ async function server(req: Request): Promise<Response> {
   }
   if (path === "/conversations") return Response.json({ conversations: [summary, ...others] });
   if (path === "/contacts") {
-    const bob = { user: { id: BOB, username: null, nickname: "Bob", avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_annbobannbobannbobann" };
+    const bob = {
+      user: { id: BOB, username: null, nickname: "Bob", avatarMediaId: null, signature: "", status: "" },
+      remark: "",
+      tags: [],
+      online: false,
+      since: 0,
+      conversationId: "d_annbobannbobannbobann",
+    };
     return Response.json({ friends: bobIsFriend ? [bob] : [], tags: [] });
   }
   if (path === "/contacts/requests" && req.method === "POST") {
@@ -116,7 +164,14 @@ async function server(req: Request): Promise<Response> {
     if (refuseSends) return Response.json({ error: { code: "forbidden", message: "You are muted in this group" } }, { status: 403 });
     return Response.json({ conversationId: GROUP, clientId: body.clientId, seq: 9 + sent.length, id: `x${sent.length}`, createdAt: Date.now(), duplicate: false }, { status: 201 });
   }
-  if (path === `/conversations/${GROUP}/receipts`) return Response.json({ reads: [{ userId: ME, seq: 9 }, { userId: BOB, seq: 3 }], lastSeq: 9 });
+  if (path === `/conversations/${GROUP}/receipts`)
+    return Response.json({
+      reads: [
+        { userId: ME, seq: 9 },
+        { userId: BOB, seq: 3 },
+      ],
+      lastSeq: 9,
+    });
   if (path === `/groups/${GROUP}`) return Response.json(bobDeleted ? { ...info, memberCount: 1, members: info.members.slice(0, 1) } : info);
   if (path === `/users/${BOB}` && bobDeleted) return Response.json({ id: BOB, username: null, nickname: "已注销", avatarMediaId: null, signature: "", status: "", deleted: true });
   if (path.startsWith("/media/md_") && req.method === "GET") {
@@ -176,7 +231,10 @@ beforeEach(() => {
   installWx(adapter);
   chats().signOut();
   session().startSession({
-    accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000,
+    accessToken: "access-1",
+    accessTokenExpiresAt: Date.now() + 60_000,
+    refreshToken: "refresh-1-0123456789abcdef",
+    refreshTokenExpiresAt: Date.now() + 86_400_000,
     user: { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
     created: false,
   });
@@ -388,7 +446,14 @@ describe("Chat page", () => {
   });
 
   it("forwards a message to the chats picked, up to nine, leaving dissolved groups out", async () => {
-    const other = (i: number, patch: Partial<ConversationSummary> = {}): ConversationSummary => ({ ...summary, id: `c_other${String(i).padStart(15, "0")}`, name: `Group ${i}`, lastSeq: 0, lastMessageAt: Date.now() - i * 1000, ...patch });
+    const other = (i: number, patch: Partial<ConversationSummary> = {}): ConversationSummary => ({
+      ...summary,
+      id: `c_other${String(i).padStart(15, "0")}`,
+      name: `Group ${i}`,
+      lastSeq: 0,
+      lastMessageAt: Date.now() - i * 1000,
+      ...patch,
+    });
     others = [...Array.from({ length: 10 }, (_, i) => other(i + 1)), other(11, { name: "Old club", dissolved: true })];
     const comp = await openChat();
     adapter.actionSheetChoice = 2;

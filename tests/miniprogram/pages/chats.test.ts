@@ -47,7 +47,11 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  adapter = createWxAdapter({ fetch: async () => { throw new Error("no server in this test"); } });
+  adapter = createWxAdapter({
+    fetch: async () => {
+      throw new Error("no server in this test");
+    },
+  });
   installWx(adapter);
   session().endSession("user");
   chats().store.set({ conversations: [], synced: false, connection: "offline" });
@@ -61,7 +65,14 @@ describe("Chats tab", () => {
       synced: true,
       conversations: [
         summary({ id: "c_pinnedpinnedpinnedpi", name: "Family", pinned: true, unread: 3 }),
-        summary({ id: "d_directdirectdirectdi", kind: "direct", name: "", peer: { id: "u_bob", nickname: "Bob", avatarMediaId: null }, unread: 120, lastMessage: { seq: 9, senderId: "u_bob", type: "image", text: "[Photo]", at: Date.now() } }),
+        summary({
+          id: "d_directdirectdirectdi",
+          kind: "direct",
+          name: "",
+          peer: { id: "u_bob", nickname: "Bob", avatarMediaId: null },
+          unread: 120,
+          lastMessage: { seq: 9, senderId: "u_bob", type: "image", text: "[Photo]", at: Date.now() },
+        }),
         summary({ id: "c_mutedmutedmutedmute", name: "Work", doNotDisturb: true, unread: 4 }),
       ],
     });
@@ -88,7 +99,14 @@ describe("Chats tab", () => {
       },
     });
     installWx(adapter);
-    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
+    session().startSession({
+      accessToken: "access-1",
+      accessTokenExpiresAt: Date.now() + 60_000,
+      refreshToken: "refresh-1-0123456789abcdef",
+      refreshTokenExpiresAt: Date.now() + 86_400_000,
+      user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
+      created: false,
+    });
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
     chats().store.set({ synced: true, conversations: [summary({ id: "d_avataravataravataravat", kind: "direct", peer: { id: "u_bob", nickname: "Bob", avatarMediaId: "md_bobavatarbobavatarb" } })] });
@@ -101,12 +119,37 @@ describe("Chats tab", () => {
   });
 
   it("flags an unread mention of me, or of everyone, in red until it is read", async () => {
-    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
+    session().startSession({
+      accessToken: "access-1",
+      accessTokenExpiresAt: Date.now() + 60_000,
+      refreshToken: "refresh-1-0123456789abcdef",
+      refreshTokenExpiresAt: Date.now() + 86_400_000,
+      user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
+      created: false,
+    });
     chats().start();
     chats().socket.stop();
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
-    const message = (seq: number, patch: Record<string, unknown>) => ({ conversationId: "c_aaaaaaaaaaaaaaaaaaaa", seq, id: `m${seq}`, senderId: "u_bob", clientId: null, type: "text" as const, body: { text: "hi" }, mentions: [], mentionAll: false, replyTo: null, forwarded: null, createdAt: Date.now(), recalledAt: null, recalledBy: null, status: "sent" as const, error: "", ...patch });
+    const message = (seq: number, patch: Record<string, unknown>) => ({
+      conversationId: "c_aaaaaaaaaaaaaaaaaaaa",
+      seq,
+      id: `m${seq}`,
+      senderId: "u_bob",
+      clientId: null,
+      type: "text" as const,
+      body: { text: "hi" },
+      mentions: [],
+      mentionAll: false,
+      replyTo: null,
+      forwarded: null,
+      createdAt: Date.now(),
+      recalledAt: null,
+      recalledBy: null,
+      status: "sent" as const,
+      error: "",
+      ...patch,
+    });
     chats().store.set({ synced: true, conversations: [summary({ unread: 2, readSeq: 4 })], messages: { c_aaaaaaaaaaaaaaaaaaaa: [message(4, { mentions: ["u_me"] }), message(5, {})] } });
     await settled();
     // The mention at seq 4 was read already.
@@ -166,7 +209,14 @@ describe("Chats tab", () => {
     let stopped = 0;
     installWx(adapter);
     (globalThis as unknown as { wx: Record<string, unknown> }).wx.stopPullDownRefresh = () => void stopped++;
-    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
+    session().startSession({
+      accessToken: "access-1",
+      accessTokenExpiresAt: Date.now() + 60_000,
+      refreshToken: "refresh-1-0123456789abcdef",
+      refreshTokenExpiresAt: Date.now() + 86_400_000,
+      user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
+      created: false,
+    });
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
     await (comp.instance as unknown as { onPullDownRefresh(): Promise<void> }).onPullDownRefresh();
@@ -177,13 +227,27 @@ describe("Chats tab", () => {
   });
 
   /** A friend as GET /contacts lists them. */
-  const friend = (id: string, nickname: string) => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark: "", tags: [], online: false, since: 0, conversationId: "d_x" });
+  const friend = (id: string, nickname: string) => ({
+    user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" },
+    remark: "",
+    tags: [],
+    online: false,
+    since: 0,
+    conversationId: "d_x",
+  });
 
   /** Signed in as Ann against `fetch`, the Chats page open and + → New Group Chat tapped. */
   async function openNewGroup(fetch: (req: Request) => Promise<Response>): Promise<Rendered> {
     adapter = createWxAdapter({ modalContent: () => "Weekend Hike", fetch });
     installWx(adapter);
-    session().startSession({ accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000, user: { id: "u_me", username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 }, created: false });
+    session().startSession({
+      accessToken: "access-1",
+      accessTokenExpiresAt: Date.now() + 60_000,
+      refreshToken: "refresh-1-0123456789abcdef",
+      refreshTokenExpiresAt: Date.now() + 86_400_000,
+      user: { id: "u_me", username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
+      created: false,
+    });
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
     adapter.actionSheetChoice = 0;

@@ -23,7 +23,15 @@ const DAVID_AVATAR = "md_davidavatardavidava";
 const ERIN_AVATAR = "md_erinavatarerinavata";
 
 const profile = (id: string, nickname: string, username: string | null = null): PublicProfile => ({ id, username, nickname, avatarMediaId: null, signature: "", status: "" });
-const friend = (id: string, nickname: string, patch: Partial<FriendView> = {}): FriendView => ({ user: profile(id, nickname), remark: "", tags: [], online: false, since: 0, conversationId: `d_${id.slice(2)}aaaaa`, ...patch });
+const friend = (id: string, nickname: string, patch: Partial<FriendView> = {}): FriendView => ({
+  user: profile(id, nickname),
+  remark: "",
+  tags: [],
+  online: false,
+  since: 0,
+  conversationId: `d_${id.slice(2)}aaaaa`,
+  ...patch,
+});
 
 async function server(req: Request): Promise<Response> {
   const url = new URL(req.url);
@@ -55,7 +63,20 @@ async function server(req: Request): Promise<Response> {
   }
   if (p === "/contacts") return Response.json({ friends, tags: [...new Set(friends.flatMap((f) => f.tags))].sort() });
   if (p === "/contacts/requests" && method === "GET") {
-    return Response.json({ incoming: [{ id: "fr_1", from: { ...profile("u_daviddaviddaviddavi", "David"), avatarMediaId: DAVID_AVATAR }, to: profile(ME, "Ann"), greeting: "Hi, I'm David from the climbing gym", status: "pending", createdAt: 0, respondedAt: null }], outgoing: [] });
+    return Response.json({
+      incoming: [
+        {
+          id: "fr_1",
+          from: { ...profile("u_daviddaviddaviddavi", "David"), avatarMediaId: DAVID_AVATAR },
+          to: profile(ME, "Ann"),
+          greeting: "Hi, I'm David from the climbing gym",
+          status: "pending",
+          createdAt: 0,
+          respondedAt: null,
+        },
+      ],
+      outgoing: [],
+    });
   }
   if (p === "/contacts/requests" && method === "POST") return Response.json({ request: {} }, { status: 201 });
   if (p === "/contacts/requests/fr_1/accept") {
@@ -103,7 +124,10 @@ beforeEach(() => {
   installWx(adapter);
   chats().signOut();
   session().startSession({
-    accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000,
+    accessToken: "access-1",
+    accessTokenExpiresAt: Date.now() + 60_000,
+    refreshToken: "refresh-1-0123456789abcdef",
+    refreshTokenExpiresAt: Date.now() + 86_400_000,
     user: { id: ME, username: "ann", nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: false, createdAt: 0 },
     created: false,
   });

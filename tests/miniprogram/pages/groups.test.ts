@@ -33,11 +33,27 @@ const NEW_AVATAR = "md_newavatarnewavatar";
 
 function info(members: number): GroupInfo {
   return {
-    id: GROUP, name: "Hiking", avatarMediaId: groupAvatar, announcement: "Meet at 8", announcementAt: 1, announcementBy: ME, muteAll: false, dissolvedAt: null, memberCount: members,
-    joinPolicy: "open", inviteConfirmation: false, membersCanInvite: true, newMembersSeeHistory: false,
+    id: GROUP,
+    name: "Hiking",
+    avatarMediaId: groupAvatar,
+    announcement: "Meet at 8",
+    announcementAt: 1,
+    announcementBy: ME,
+    muteAll: false,
+    dissolvedAt: null,
+    memberCount: members,
+    joinPolicy: "open",
+    inviteConfirmation: false,
+    membersCanInvite: true,
+    newMembersSeeHistory: false,
     members: Array.from({ length: members }, (_, i) => ({
-      userId: i === 0 ? ME : `u_member${String(i).padStart(14, "0")}`, role: i === 0 ? ("owner" as const) : ("member" as const),
-      nickname: i === 0 ? alias : "", profileNickname: i === 0 ? "Ann" : `Member ${i}`, avatarMediaId: i === 1 ? CAROL_AVATAR : null, joinedAt: 0, mutedUntil: null,
+      userId: i === 0 ? ME : `u_member${String(i).padStart(14, "0")}`,
+      role: i === 0 ? ("owner" as const) : ("member" as const),
+      nickname: i === 0 ? alias : "",
+      profileNickname: i === 0 ? "Ann" : `Member ${i}`,
+      avatarMediaId: i === 1 ? CAROL_AVATAR : null,
+      joinedAt: 0,
+      mutedUntil: null,
     })),
   };
 }
@@ -52,7 +68,22 @@ async function server(req: Request): Promise<Response> {
   const p = url.pathname;
   if (p === `/groups/${GROUP}` && req.method === "GET") return Response.json(info(memberCount));
   if (p === `/groups/${GROUP}/join-requests`) {
-    return Response.json({ requests: [{ id: "jr_aaaaaaaaaaaaaaaaaaaa", conversationId: GROUP, userId: "u_member00000000000001", invitedBy: null, inviteCode: CODE, message: "Hi, I'm Carol", status: "pending", createdAt: 0, decidedBy: null, decidedAt: null }] });
+    return Response.json({
+      requests: [
+        {
+          id: "jr_aaaaaaaaaaaaaaaaaaaa",
+          conversationId: GROUP,
+          userId: "u_member00000000000001",
+          invitedBy: null,
+          inviteCode: CODE,
+          message: "Hi, I'm Carol",
+          status: "pending",
+          createdAt: 0,
+          decidedBy: null,
+          decidedAt: null,
+        },
+      ],
+    });
   }
   if (p.startsWith(`/groups/${GROUP}/join-requests/`)) return Response.json({ seq: 5 });
   if (p === `/invites/${CODE}/qr.png`) return new Response(new Uint8Array([137, 80, 78, 71]), { headers: { "content-type": "image/png" } });
@@ -61,7 +92,14 @@ async function server(req: Request): Promise<Response> {
     return Response.json({ seq: 9 });
   }
   if (p === "/contacts") {
-    const friend = (id: string, nickname: string, remark = "") => ({ user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" }, remark, tags: [], online: false, since: 0, conversationId: "d_x" });
+    const friend = (id: string, nickname: string, remark = "") => ({
+      user: { id, username: null, nickname, avatarMediaId: null, signature: "", status: "" },
+      remark,
+      tags: [],
+      online: false,
+      since: 0,
+      conversationId: "d_x",
+    });
     return Response.json({ friends: [friend(CAROL, "Member 1", "Carol"), friend(DORA, "Dora")], tags: [] });
   }
   if (p === `/groups/${GROUP}/members` && refuseAdd) return Response.json({ error: refuseAdd }, { status: 403 });
@@ -83,9 +121,27 @@ async function server(req: Request): Promise<Response> {
     return Response.json({ ...info(memberCount), ...body });
   }
   if (p === `/groups/${GROUP}/invites`) {
-    return Response.json({ code: CODE, url: INVITE_URL, conversationId: GROUP, createdBy: ME, createdAt: 0, expiresAt: Date.UTC(2026, 10, 29), revokedAt: null, maxUses: null, uses: 0, qrSvgUrl: `/invites/${CODE}/qr.svg`, qrPngUrl: `/invites/${CODE}/qr.png`, qrSvg: "<svg/>", qrPngDataUrl: "data:image/png;base64,iVBORw0KGgo=" }, { status: 201 });
+    return Response.json(
+      {
+        code: CODE,
+        url: INVITE_URL,
+        conversationId: GROUP,
+        createdBy: ME,
+        createdAt: 0,
+        expiresAt: Date.UTC(2026, 10, 29),
+        revokedAt: null,
+        maxUses: null,
+        uses: 0,
+        qrSvgUrl: `/invites/${CODE}/qr.svg`,
+        qrPngUrl: `/invites/${CODE}/qr.png`,
+        qrSvg: "<svg/>",
+        qrPngDataUrl: "data:image/png;base64,iVBORw0KGgo=",
+      },
+      { status: 201 },
+    );
   }
-  if (p === `/invites/${CODE}`) return Response.json({ code: CODE, conversationId: GROUP, name: "Hiking", avatarMediaId: null, memberCount: 3, approvalRequired: approval, alreadyMember: false, expiresAt: 0 });
+  if (p === `/invites/${CODE}`)
+    return Response.json({ code: CODE, conversationId: GROUP, name: "Hiking", avatarMediaId: null, memberCount: 3, approvalRequired: approval, alreadyMember: false, expiresAt: 0 });
   if (p === `/invites/${CODE}/accept`) {
     return approval
       ? Response.json({ status: "pending", conversationId: GROUP, requestId: "jr_bbbbbbbbbbbbbbbbbbbb" }, { status: 202 })
@@ -94,10 +150,22 @@ async function server(req: Request): Promise<Response> {
   if (p === "/conversations") return Response.json({ conversations: [] });
   if (p === `/groups/${GROUP}/leave` || p === `/groups/${GROUP}/dissolve`) return Response.json({ seq: 6 });
   if (p === "/face-to-face/rooms") {
-    return Response.json({ roomId: "f2f_1234_abcdefghijkl", code: "1234", expiresAt: Date.now() + 300_000, conversationId: null, members: [{ userId: ME, nickname: "Ann", avatarMediaId: null, joinedAt: 0, entered: false }] });
+    return Response.json({
+      roomId: "f2f_1234_abcdefghijkl",
+      code: "1234",
+      expiresAt: Date.now() + 300_000,
+      conversationId: null,
+      members: [{ userId: ME, nickname: "Ann", avatarMediaId: null, joinedAt: 0, entered: false }],
+    });
   }
   if (p === "/face-to-face/rooms/f2f_1234_abcdefghijkl/enter") {
-    return Response.json({ roomId: "f2f_1234_abcdefghijkl", code: "1234", expiresAt: Date.now() + 300_000, conversationId: GROUP, members: [{ userId: ME, nickname: "Ann", avatarMediaId: null, joinedAt: 0, entered: true }] });
+    return Response.json({
+      roomId: "f2f_1234_abcdefghijkl",
+      code: "1234",
+      expiresAt: Date.now() + 300_000,
+      conversationId: GROUP,
+      members: [{ userId: ME, nickname: "Ann", avatarMediaId: null, joinedAt: 0, entered: true }],
+    });
   }
   return Response.json({ error: { code: "not_found", message: `no ${p}` } }, { status: 404 });
 }
@@ -128,7 +196,10 @@ beforeEach(() => {
   installWx(adapter);
   chats().signOut();
   session().startSession({
-    accessToken: "access-1", accessTokenExpiresAt: Date.now() + 60_000, refreshToken: "refresh-1-0123456789abcdef", refreshTokenExpiresAt: Date.now() + 86_400_000,
+    accessToken: "access-1",
+    accessTokenExpiresAt: Date.now() + 60_000,
+    refreshToken: "refresh-1-0123456789abcdef",
+    refreshTokenExpiresAt: Date.now() + 86_400_000,
     user: { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
     created: false,
   });
@@ -250,7 +321,11 @@ describe("Group info page", () => {
   it("gives the owner the group's management switches, each saved as it is flipped", async () => {
     const comp = await open();
     expect(text(comp, "#management")).toBe("Group Management Mute All Members Approval Required to Join Confirm Members' Invitations Members Can Invite New Members See History");
-    for (const [id, field] of [["#toggle-invite-confirmation", "inviteConfirmation"], ["#toggle-history", "newMembersSeeHistory"], ["#toggle-members-can-invite", "membersCanInvite"]] as const) {
+    for (const [id, field] of [
+      ["#toggle-invite-confirmation", "inviteConfirmation"],
+      ["#toggle-history", "newMembersSeeHistory"],
+      ["#toggle-members-can-invite", "membersCanInvite"],
+    ] as const) {
       const value = !comp.instance.data.info[field];
       comp.querySelector(id)!.dispatchEvent("change", { detail: { value } });
       await waitFor(() => comp.instance.data.info[field] === value, field);

@@ -65,7 +65,14 @@ describe("login page", () => {
   });
 
   it("says so when the server cannot be reached", async () => {
-    setup({}, { fetch: async () => { throw new TypeError("fetch failed"); } });
+    setup(
+      {},
+      {
+        fetch: async () => {
+          throw new TypeError("fetch failed");
+        },
+      },
+    );
     const comp = await openPage();
     expect(text(comp, "#server-error")).toMatch(/^Cannot reach the server at http:\/\/127\.0\.0\.1:8787\. Network unavailable/);
   });

@@ -245,7 +245,8 @@ describe("Me page", () => {
           uploads.push(req.headers.get("content-type") ?? "");
           return Response.json({ id: "md_avataravataravatara", kind: "image" }, { status: 201 });
         }
-        if (path === "/media/urls") return Response.json({ urls: [{ mediaId: "md_avataravataravatara", url: "http://127.0.0.1:8787/media/md_avataravataravatara?e=9&s=x", expiresAt: Date.now() + 600_000 }], denied: [] });
+        if (path === "/media/urls")
+          return Response.json({ urls: [{ mediaId: "md_avataravataravatara", url: "http://127.0.0.1:8787/media/md_avataravataravatara?e=9&s=x", expiresAt: Date.now() + 600_000 }], denied: [] });
         return server.fetch(req);
       },
     });
