@@ -2,6 +2,7 @@
 // wx.request over fetch, wx.connectSocket over the `ws` package, storage in a Map. UI calls
 // (navigation, toasts, modals) are recorded so tests can assert on them.
 import WebSocket from "ws";
+import { DEFAULT_API_BASE } from "../../miniprogram/services/config";
 import { aac } from "../support/media-files";
 
 type Callbacks<S> = { success?: (res: S) => void; fail?: (err: { errMsg: string }) => void; complete?: (res: unknown) => void };
@@ -180,8 +181,11 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   }
 
   function connectSocket(opts: Callbacks<unknown> & { url: string; header?: Record<string, string>; protocols?: string[] }) {
-    // Offline: a socket to nowhere, which fails the way a dead network does.
-    const ws = new WebSocket(offline ? "ws://127.0.0.1:9/" : opts.url, opts.protocols, { headers: opts.header });
+    // Offline: a socket to nowhere, which fails the way a dead network does. So does a page spec's
+    // socket to the default dev address while its HTTP goes to a fake server: a developer's
+    // `npm run dev` on that port must not answer the fake session (it would close it with 4401).
+    const toDevServer = options.fetch !== undefined && new URL(opts.url).host === new URL(DEFAULT_API_BASE).host;
+    const ws = new WebSocket(offline || toDevServer ? "ws://127.0.0.1:9/" : opts.url, opts.protocols, { headers: opts.header });
     sockets.push(ws);
     settle(opts, () => ({ errMsg: "connectSocket:ok" }), "connectSocket");
     return {
