@@ -63,27 +63,32 @@ const registrationLimit = (ip: string): Limit => ({
   message: "Too many accounts created from this network; try later",
 });
 
+/** A new account's row: what sign-up names, and the defaults every account starts with. */
+function newUser(fields: Pick<User, "nickname"> & Partial<Pick<User, "username" | "openid" | "unionid" | "passwordHash">>, now: number): User {
+  return {
+    id: newId("u"),
+    username: null,
+    openid: null,
+    unionid: null,
+    passwordHash: null,
+    allowStrangers: false,
+    avatarMediaId: null,
+    signature: "",
+    status: "",
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+    deletionFinishedAt: null,
+    ...fields,
+  };
+}
+
 export async function register(d: Db, pepper: string, body: RegisterBody, ip: string): Promise<User> {
   // Counted before the hashing and the insert; a sign-up that fails anyway gives its slot back.
   const taken = await take(d, [registrationLimit(ip)]);
   try {
     const now = Date.now();
-    const user: User = {
-      id: newId("u"),
-      username: body.username,
-      openid: null,
-      unionid: null,
-      passwordHash: await hashPassword(body.password, pepper),
-      allowStrangers: false,
-      nickname: body.nickname ?? body.username,
-      avatarMediaId: null,
-      signature: "",
-      status: "",
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-      deletionFinishedAt: null,
-    };
+    const user = newUser({ username: body.username, passwordHash: await hashPassword(body.password, pepper), nickname: body.nickname ?? body.username }, now);
     await d.insert(users).values(user);
     return user;
   } catch (e) {
@@ -149,22 +154,7 @@ export async function findOrCreateByOpenid(d: Db, openid: string, unionid: strin
   const existing = await d.select().from(users).where(eq(users.openid, openid)).get();
   if (existing) return { user: existing, created: false };
   const now = Date.now();
-  const user: User = {
-    id: newId("u"),
-    username: null,
-    openid,
-    unionid,
-    passwordHash: null,
-    allowStrangers: false,
-    nickname,
-    avatarMediaId: null,
-    signature: "",
-    status: "",
-    createdAt: now,
-    updatedAt: now,
-    deletedAt: null,
-    deletionFinishedAt: null,
-  };
+  const user = newUser({ openid, unionid, nickname }, now);
   try {
     await d.insert(users).values(user);
     return { user, created: true };
