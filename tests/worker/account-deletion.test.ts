@@ -1,12 +1,12 @@
 // Deleting an account (DELETE /me): re-authentication, what is deleted, what stays as a tombstone,
 // groups handed over or dissolved, and a deletion that stops midway being finished by a retry.
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DELETED_NICKNAME } from "../../schema/api";
 import worker from "../../worker/index";
 import { deleteAccount, finishDeletions } from "../../worker/services/deletion";
 import { befriend, createGroup, history, makeUser, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";
-import { api, count, expectError, login, rows, signUp, wechatSignIn } from "./helpers";
+import { api, count, expectError, login, rows, signUp, wechatSignIn, startAtWindowBoundary } from "./helpers";
 import { png, r2Keys, uploaded } from "./media-helpers";
 
 async function passwordUser(prefix = "gone"): Promise<TestUser & { username: string; password: string }> {
@@ -55,6 +55,12 @@ async function populated() {
 }
 
 describe("DELETE /me: re-authentication", () => {
+  // Counts up to fixed-window limits: start at a window boundary so no count is reset mid-spec.
+  beforeEach(startAtWindowBoundary);
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("refuses a wrong password with 403 wrong_password and changes nothing", async () => {
     const x = await passwordUser();
     expectError(await del(x, { password: "not-the-passw0rd" }), 403, "wrong_password");

@@ -1,11 +1,17 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LIMITS } from "../../schema/limits";
 import type { ErrorBody } from "../../schema/errors";
-import { api, count, DEFAULT_PASSWORD, expectError, login, rows, signUp, uniqueName } from "./helpers";
+import { api, count, DEFAULT_PASSWORD, expectError, login, rows, signUp, uniqueName, startAtWindowBoundary } from "./helpers";
 
 const register = (body: unknown, ip?: string) => api("POST", "/auth/register", { body, ip });
 
 describe("registering with a username and password", () => {
+  // Counts up to fixed-window limits: start at a window boundary so no count is reset mid-spec.
+  beforeEach(startAtWindowBoundary);
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("creates the user, signs it in and stores only a salted PBKDF2 hash", async () => {
     const username = uniqueName("alice");
     const res = await register({ username, password: DEFAULT_PASSWORD, nickname: "  Alice  ", device: "iPhone" });
@@ -123,6 +129,8 @@ describe("registering with a username and password", () => {
 });
 
 describe("signing in with a username and password", () => {
+  // Counts up to fixed-window limits: start at a window boundary so no count is reset mid-spec.
+  beforeEach(startAtWindowBoundary);
   afterEach(() => {
     vi.useRealTimers();
   });

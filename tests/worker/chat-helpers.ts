@@ -87,6 +87,8 @@ export async function history(user: TestUser, conversationId: string, query = ""
 
 /** A WebSocket client over the worker's real /ws route, recording every frame it receives. */
 export class SocketClient {
+  /** Every socket a spec opened and has not seen closed; setup.ts closes them after each spec. */
+  static readonly open = new Set<SocketClient>();
   readonly frames: ServerFrame[] = [];
   closed: { code: number; reason: string } | null = null;
   private waiters: (() => void)[] = [];
@@ -105,6 +107,7 @@ export class SocketClient {
     });
     ws.addEventListener("close", (e) => {
       this.closed = { code: e.code, reason: e.reason };
+      SocketClient.open.delete(this);
       this.wake();
     });
   }
@@ -117,6 +120,7 @@ export class SocketClient {
     if (!res.webSocket) throw new Error(`no websocket: ${res.status} ${await res.text()}`);
     res.webSocket.accept();
     const client = new SocketClient(res.webSocket);
+    SocketClient.open.add(client);
     client.protocol = res.headers.get("sec-websocket-protocol");
     return client;
   }
@@ -177,5 +181,15 @@ export class SocketClient {
     } catch {
       // already closed
     }
+  }
+
+  /**
+   * Closes every socket still open and waits (briefly) for the server's side of each close, so no
+   * gateway work from one spec runs into the next spec or past the end of the file.
+   */
+  static async closeAll(timeoutMs = 1000) {
+    const open = [...SocketClient.open];
+    for (const s of open) s.close();
+    await Promise.all(open.map((s) => s.waitClosed(timeoutMs).catch(() => SocketClient.open.delete(s))));
   }
 }

@@ -1,10 +1,10 @@
 // Contacts: friend requests, friends with remarks and tags, deleting, blocking, the stranger
 // setting, and what each does to the direct chat between the two. Real D1, objects and sockets.
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CONTACT_LIMITS } from "../../schema/contacts";
 import type { ServerFrame } from "../../schema/protocol";
 import { history, makeUser, makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
-import { api, count, expectError, rows } from "./helpers";
+import { api, count, expectError, rows, startAtWindowBoundary } from "./helpers";
 
 const request = (from: TestUser, to: TestUser, greeting = "Hi, it's me") => api("POST", "/contacts/requests", { token: from.token, body: { userId: to.id, greeting } });
 const accept = (who: TestUser, id: string, body: Record<string, unknown> = {}) => api("POST", `/contacts/requests/${id}/accept`, { token: who.token, body });
@@ -21,6 +21,12 @@ async function friends(a: TestUser, b: TestUser): Promise<string> {
 }
 
 describe("friend requests", () => {
+  // Counts up to fixed-window limits: start at a window boundary so no count is reset mid-spec.
+  beforeEach(startAtWindowBoundary);
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("sends a request with a greeting that the other person sees live and in their list", async () => {
     const [alice, bob] = await people(2);
     const bobPhone = await SocketClient.connect(bob.token);

@@ -3,6 +3,7 @@ import type { AuthResponse } from "../../schema/api";
 import worker from "../../worker/index";
 import { app } from "../../worker/app";
 import { conformanceProblem } from "./conformance";
+import { vi } from "vitest";
 
 export interface ApiResult<T = any> {
   status: number;
@@ -103,4 +104,16 @@ export async function count(table: string, where = "1 = 1", ...params: unknown[]
     .bind(...params)
     .first<{ n: number }>();
   return row!.n;
+}
+
+/**
+ * Qun's rate limits count in fixed windows (a minute up to a day, worker/services/ratelimit.ts). A
+ * spec that counts up to a limit starts at the beginning of a UTC day, a boundary of every window,
+ * with the clock moving on from there, so its count cannot be reset halfway by a window that ends
+ * mid-spec. Undo with vi.useRealTimers() after the spec.
+ */
+export function startAtWindowBoundary() {
+  const day = 86_400_000;
+  vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+  vi.setSystemTime(Math.ceil(Date.now() / day) * day + 1000);
 }

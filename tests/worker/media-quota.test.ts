@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MEDIA_LIMITS } from "../../schema/limits";
 import { makeUser, type TestUser } from "./chat-helpers";
-import { count, expectError, rows } from "./helpers";
+import { count, expectError, rows, startAtWindowBoundary } from "./helpers";
 import { gif, jpeg, png, r2Keys, uploadMultipart, uploadRaw } from "./media-helpers";
 
 const HOUR = 3600;
@@ -30,6 +30,12 @@ async function storedBy(user: TestUser) {
 }
 
 describe("upload quotas", () => {
+  // Counts up to fixed-window limits: start at a window boundary so no count is reset mid-spec.
+  beforeEach(startAtWindowBoundary);
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("counts each stored upload and its bytes against its uploader, and nothing for a refused one", async () => {
     const [alice, bob] = await Promise.all([makeUser("alice"), makeUser("bob")]);
     const picture = png(8, 8);

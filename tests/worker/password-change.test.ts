@@ -1,11 +1,17 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LIMITS } from "../../schema/limits";
-import { api, expectError, login, rows, signUp } from "./helpers";
+import { api, expectError, login, rows, signUp, startAtWindowBoundary } from "./helpers";
 
 const changePassword = (token: string, body: unknown) => api("POST", "/auth/password", { token, body });
 const me = (token: string) => api("GET", "/me", { token });
 
 describe("changing the password", () => {
+  // Counts up to fixed-window limits: start at a window boundary so no count is reset mid-spec.
+  beforeEach(startAtWindowBoundary);
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("needs the current password: a wrong or missing one answers 401 invalid_credentials and changes nothing", async () => {
     const alice = await signUp("alice");
     const [before] = await rows<{ password_hash: string }>("select password_hash from users where id = ?", alice.user.id);

@@ -1,12 +1,12 @@
 // Rate limits under concurrency: every limited request is counted before the work it guards, so
 // a burst of parallel requests gets exactly the allowance and no more. And the sign-in lockout
 // is per (account, address), so failures from one place do not lock the owner out elsewhere.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CONTACT_LIMITS } from "../../schema/contacts";
 import { LIMITS, MEDIA_LIMITS } from "../../schema/limits";
 import { env } from "cloudflare:test";
 import { makeUser, makeUsers } from "./chat-helpers";
-import { api, count, DEFAULT_PASSWORD, expectError, login, signUp, uniqueName, type ApiResult } from "./helpers";
+import { api, count, DEFAULT_PASSWORD, expectError, login, signUp, uniqueName, type ApiResult, startAtWindowBoundary } from "./helpers";
 import { gif, r2Keys, uploadRaw } from "./media-helpers";
 
 const statuses = (results: ApiResult[]) => {
@@ -23,6 +23,12 @@ function expectRateLimited(res: ApiResult, maxSeconds: number) {
 }
 
 describe("limits hold against parallel requests", () => {
+  // Counts up to fixed-window limits: start at a window boundary so no count is reset mid-spec.
+  beforeEach(startAtWindowBoundary);
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it(`checks at most ${LIMITS.loginFailuresPerAccount} of 30 parallel wrong passwords for one account from one address`, async () => {
     const alice = await signUp("alice");
     const results = await Promise.all(Array.from({ length: 30 }, () => login(alice.username, "wrong-passw0rd", "198.51.100.20")));
@@ -80,6 +86,8 @@ describe("limits hold against parallel requests", () => {
 });
 
 describe("signing in: failures lock one address out of one account", () => {
+  // Counts up to fixed-window limits: start at a window boundary so no count is reset mid-spec.
+  beforeEach(startAtWindowBoundary);
   afterEach(() => {
     vi.useRealTimers();
   });
