@@ -42,3 +42,79 @@ export async function code2Session(env: Env, code: string): Promise<WechatSessio
       throw new ApiError("wechat_unavailable", `WeChat refused the login (errcode ${errcode}); try again`);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Server-to-WeChat calls that need the app's access token (subscribe messages, content security).
+// The token comes from /cgi-bin/stable_token, which hands every caller the same token while it is
+// valid (so isolates need not coordinate); each isolate keeps it until five minutes before it
+// expires. A call answered 40001/42001/40014 (token invalid, expired, or superseded) refreshes
+// the token once with force_refresh and tries again.
+
+const TOKEN_MARGIN_MS = 5 * 60_000;
+const TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
+let cachedToken: { base: string; appid: string; token: string; expiresAt: number } | null = null;
+
+/** True when this server has WeChat credentials (calls that need them are skipped otherwise). */
+export const wechatConfigured = (env: Env) => Boolean(env.WECHAT_APPID && env.WECHAT_SECRET);
+
+async function postJson(url: URL, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const parsed: unknown = await res.json();
+  if (!parsed || typeof parsed !== "object") throw new Error("not a JSON object");
+  return parsed as Record<string, unknown>;
+}
+
+/** The app's access token (cached per isolate); `refresh` asks WeChat for a new one. */
+export async function accessToken(env: Env, refresh = false): Promise<string> {
+  if (!wechatConfigured(env)) throw new ApiError("not_configured", "WeChat is not configured on this server");
+  const now = Date.now();
+  const c = cachedToken;
+  if (!refresh && c && c.base === env.WECHAT_API_BASE && c.appid === env.WECHAT_APPID && c.expiresAt > now) return c.token;
+  let body: Record<string, unknown>;
+  try {
+    body = await postJson(new URL("/cgi-bin/stable_token", env.WECHAT_API_BASE), {
+      grant_type: "client_credential",
+      appid: env.WECHAT_APPID,
+      secret: env.WECHAT_SECRET,
+      ...(refresh ? { force_refresh: true } : {}),
+    });
+  } catch (e) {
+    console.error(JSON.stringify({ msg: "wechat stable_token failed", error: String(e) }));
+    throw new ApiError("wechat_unavailable", "WeChat could not be reached; try again");
+  }
+  if (typeof body.access_token !== "string" || !body.access_token) {
+    console.error(JSON.stringify({ msg: "wechat stable_token refused", errcode: body.errcode, errmsg: body.errmsg }));
+    throw new ApiError(body.errcode === 40125 || body.errcode === 40013 ? "not_configured" : "wechat_unavailable", "WeChat refused the server's credentials");
+  }
+  const expiresIn = typeof body.expires_in === "number" ? body.expires_in : 7200;
+  cachedToken = { base: env.WECHAT_API_BASE, appid: env.WECHAT_APPID ?? "", token: body.access_token, expiresAt: now + expiresIn * 1000 - TOKEN_MARGIN_MS };
+  return body.access_token;
+}
+
+/**
+ * POSTs `body` to a WeChat server API that takes `?access_token=` and returns its JSON answer
+ * (errcode included: what an errcode means is the caller's business). Throws ApiError
+ * wechat_unavailable when WeChat cannot be reached, not_configured without credentials.
+ */
+export async function callWechat(env: Env, path: string, body: unknown): Promise<Record<string, unknown>> {
+  for (let attempt = 0; ; attempt++) {
+    const token = await accessToken(env, attempt > 0);
+    const url = new URL(path, env.WECHAT_API_BASE);
+    url.searchParams.set("access_token", token);
+    let answer: Record<string, unknown>;
+    try {
+      answer = await postJson(url, body);
+    } catch (e) {
+      console.error(JSON.stringify({ msg: "wechat call failed", path, error: String(e) }));
+      throw new ApiError("wechat_unavailable", "WeChat could not be reached; try again");
+    }
+    if (attempt === 0 && typeof answer.errcode === "number" && TOKEN_ERRCODES.has(answer.errcode)) continue;
+    return answer;
+  }
+}
