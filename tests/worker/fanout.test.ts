@@ -49,7 +49,10 @@ describe("fan-out to a 500-member group", () => {
     // a's other device hears the newest position; the outsider gets an error naming the ref.
     await tablet.next((f) => f.type === "read" && f.reads.some((r) => r.userId === a!.id && r.seq === last));
     expect(await stranger.next((f) => f.type === "error")).toMatchObject({ ref: "nosy", code: "forbidden" });
-    expect((await stub.stats()).readCalls - before.readCalls).toBeLessThanOrEqual(2); // a's shard and the outsider's, at most
+    // The phone's five reads go as one call; the tablet's joins it or, on a slow machine where more
+    // than the 25 ms window passes between the sockets, goes alone; the outsider's is one more.
+    // Without coalescing it would be seven.
+    expect((await stub.stats()).readCalls - before.readCalls).toBeLessThanOrEqual(3);
     const receipts = await api("GET", `/conversations/${group}/receipts`, { token: owner!.token });
     expect(receipts.body.reads).toContainEqual({ userId: a!.id, seq: last });
     for (const s of [phone, tablet, stranger]) s.close();
