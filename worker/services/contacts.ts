@@ -120,9 +120,7 @@ async function friendViews(env: Env, d: Db, userId: string, only?: string): Prom
 export async function listFriends(env: Env, d: Db, userId: string): Promise<{ friends: FriendView[]; tags: string[] }> {
   const friends = await friendViews(env, d, userId);
   friends.sort((x, y) => compareNames({ key: x.sortKey, name: x.remark || x.user.nickname }, { key: y.sortKey, name: y.remark || y.user.nickname }));
-  // Every tag the user made, empty ones too, by name.
-  const tags = (await listTags(d, userId)).map((t) => t.name);
-  return { friends, tags };
+  return { friends, tags: (await listTags(d, userId)).map((t) => t.name) }; // every tag, empty ones too, by name
 }
 
 export async function getFriend(env: Env, d: Db, userId: string, friendId: string): Promise<FriendView> {
