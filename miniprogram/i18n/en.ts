@@ -31,6 +31,16 @@ export const en: Record<keyof typeof zh_CN, string> = {
   "event.dissolved": "{who} dissolved the group",
   "list.separator": ", ",
 
+  "welcome.title": "Your photo and name",
+  "welcome.hint": "So your friends know it is you. You can change them on Me later.",
+  "welcome.avatar": "Photo",
+  "welcome.chooseAvatar": "Tap to choose a photo",
+  "welcome.nickname": "Name",
+  "welcome.nicknamePlaceholder": "Enter a name",
+  "welcome.save": "Done",
+  "welcome.skip": "Skip",
+  "welcome.saving": "Saving…",
+
   "time.yesterday": "Yesterday",
   "time.yesterdayAt": "Yesterday {time}",
   "time.weekdayAt": "{weekday} {time}",

@@ -32,6 +32,17 @@ export const zh_CN = {
   "event.dissolved": "{who}解散了群聊",
   "list.separator": "、",
 
+  // First sign-in: who are you? (pages/welcome)
+  "welcome.title": "设置头像和昵称",
+  "welcome.hint": "让朋友们认出你。以后也可以在“我”里修改。",
+  "welcome.avatar": "头像",
+  "welcome.chooseAvatar": "点击选择头像",
+  "welcome.nickname": "昵称",
+  "welcome.nicknamePlaceholder": "请输入昵称",
+  "welcome.save": "完成",
+  "welcome.skip": "跳过",
+  "welcome.saving": "正在保存…",
+
   // Times and dates.
   "time.yesterday": "昨天",
   "time.yesterdayAt": "昨天 {time}",
