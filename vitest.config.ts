@@ -73,6 +73,7 @@ export default defineConfig({
           include: ["tests/miniprogram/**/*.test.ts"],
           exclude: ["tests/miniprogram/integration/**"],
           globalSetup: ["./tests/miniprogram/global-setup.ts"],
+          setupFiles: ["./tests/miniprogram/setup.ts"],
         },
       },
       {
@@ -82,6 +83,7 @@ export default defineConfig({
           name: "miniprogram-integration",
           environment: "jsdom",
           include: ["tests/miniprogram/integration/**/*.test.ts"],
+          setupFiles: ["./tests/miniprogram/setup.ts"],
           globalSetup: ["./tests/miniprogram/global-setup.ts", "./tests/miniprogram/integration/global-setup.ts", "./tests/e2e/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 90_000,

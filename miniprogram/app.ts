@@ -1,3 +1,4 @@
+import { initLocale } from "./i18n/index";
 import { LOGIN_PAGE } from "./services/auth";
 import { chats } from "./services/chats";
 import { isSignedIn, session } from "./services/session";
@@ -11,6 +12,7 @@ function updateTabBadge(total: number): void {
 
 App({
   onLaunch() {
+    initLocale();
     // When the server refuses the session (revoked, or the refresh token expired), go to the login page.
     session.subscribe((state, previous) => {
       if (previous.tokens && !state.tokens && state.endedBy === "server") {

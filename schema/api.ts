@@ -72,6 +72,8 @@ export type DeleteAccountBody = z.infer<typeof deleteAccountBody>;
 
 /** What a deleted account's profile shows (clients may show "Deleted account" in English). */
 export const DELETED_NICKNAME = "已注销";
+/** A WeChat sign-up's name until the user chooses one (WeChat's own default name). */
+export const DEFAULT_WECHAT_NICKNAME = "微信用户";
 
 export const accountDeletion = z.object({
   /** Groups the account owned that now belong to someone else. */

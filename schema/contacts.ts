@@ -46,6 +46,11 @@ export const friendView = z.object({
   since: z.number(),
   /** The direct conversation with this friend. */
   conversationId: z.string(),
+  /**
+   * The shown name (remark, else nickname) in pinyin, lower case: "zhang san" for 张三. Lists are
+   * ordered by it and its first letter is the contact's index letter ("#" when not a-z).
+   */
+  sortKey: z.string(),
 });
 export type FriendView = z.infer<typeof friendView>;
 

@@ -7,6 +7,8 @@ import { endSession, isSignedIn, replaceUser, startSession } from "./session";
 
 export const LOGIN_PAGE = "/pages/login/index";
 export const HOME_PAGE = "/pages/chats/index";
+/** Asked once, after the sign-in that created the account: a photo and a name (skippable). */
+export const WELCOME_PAGE = "/pages/welcome/index";
 
 export interface ServerInfo {
   status: string;
@@ -43,9 +45,11 @@ function wxLoginCode(): Promise<string> {
   });
 }
 
-export async function loginWithWechat(): Promise<OwnProfile> {
+/** Signs in with WeChat; `created` is true the first time, when the account was made by this sign-in. */
+export async function loginWithWechat(): Promise<{ user: OwnProfile; created: boolean }> {
   const code = await wxLoginCode();
-  return signedIn(await api.post<"/auth/wechat">("/auth/wechat", { code, device: deviceLabel() }, { auth: false }));
+  const res = await api.post<"/auth/wechat">("/auth/wechat", { code, device: deviceLabel() }, { auth: false });
+  return { user: signedIn(res), created: res.created };
 }
 
 /** Development servers only: sign in as `name` without WeChat. */

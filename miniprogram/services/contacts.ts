@@ -24,15 +24,20 @@ export interface IndexSection<T> {
   items: T[];
 }
 
-/** Groups by the first letter of the shown name, A–Z then "#" for everything else, as WeChat's index does. */
-export function indexed<T>(items: T[], name: (item: T) => string): IndexSection<T>[] {
+/**
+ * Groups as WeChat's index does: by the first letter of each item's sort key (the server's pinyin
+ * key for friends, so 张三 is under Z), A–Z then "#" for everything else, ordered by key then name.
+ */
+export function indexed<T>(items: T[], name: (item: T) => string, key: (item: T) => string = (item) => name(item).trim().toLowerCase()): IndexSection<T>[] {
   const sections = new Map<string, T[]>();
+  const letterOf = (item: T) => {
+    const first = key(item)[0] ?? "";
+    return first >= "a" && first <= "z" ? first.toUpperCase() : "#";
+  };
   for (const item of items) {
-    const first = (name(item).trim()[0] ?? "").toUpperCase();
-    const letter = first >= "A" && first <= "Z" ? first : "#";
+    const letter = letterOf(item);
     sections.set(letter, [...(sections.get(letter) ?? []), item]);
   }
-  return [...sections.keys()]
-    .sort((a, b) => (a === "#" ? 1 : b === "#" ? -1 : a.localeCompare(b)))
-    .map((letter) => ({ letter, items: sections.get(letter)!.sort((x, y) => name(x).localeCompare(name(y))) }));
+  const byKey = (x: T, y: T) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : name(x).localeCompare(name(y)));
+  return [...sections.keys()].sort((a, b) => (a === "#" ? 1 : b === "#" ? -1 : a.localeCompare(b))).map((letter) => ({ letter, items: sections.get(letter)!.sort(byKey) }));
 }

@@ -1,3 +1,4 @@
+import { errorText, locale, t } from "../i18n/index";
 import type { ErrorBody, ErrorCode } from "../../schema/errors";
 
 /** Codes the client adds to the server's own: the request never got an answer, or not a JSON one. */
@@ -45,12 +46,17 @@ export function headerValue(header: Record<string, string> | undefined, name: st
   return undefined;
 }
 
-/** A sentence to show the user for any thrown value. */
+/**
+ * A sentence to show the user for any thrown value. The server's messages are English and name
+ * the exact problem, so English shows them; other languages say the error code's sentence from
+ * the catalogue (an unknown code, from a newer server, falls back to the server's words).
+ */
 export function errorMessage(e: unknown): string {
   if (isApiError(e)) {
-    if (e.code === "network") return "Network unavailable. Check the connection and the server address.";
-    return e.message;
+    if (locale() === "en") return e.code === "network" ? "Network unavailable. Check the connection and the server address." : e.message;
+    const text = errorText(e.code);
+    return text.startsWith("error.") ? e.message : text;
   }
   if (e instanceof Error) return e.message;
-  return "Something went wrong";
+  return t("error.unknown");
 }

@@ -1,5 +1,6 @@
 // Small display helpers shared by pages.
 import type { Message, MessageType } from "../../schema/protocol";
+import { listTime as localeListTime, type MessageKey, t } from "../i18n/index";
 
 /** The first character of a name, upper-cased, for an avatar placeholder. */
 export function initialOf(name: string | null | undefined): string {
@@ -7,85 +8,72 @@ export function initialOf(name: string | null | undefined): string {
   return first ? first.toUpperCase() : "?";
 }
 
-const TYPE_LABEL: Record<Exclude<MessageType, "text" | "system">, string> = {
-  image: "[Photo]",
-  voice: "[Voice]",
-  video: "[Video]",
-  file: "[File]",
-  location: "[Location]",
+const KIND_KEY: Record<Exclude<MessageType, "text" | "system">, MessageKey> = {
+  image: "kind.image",
+  voice: "kind.voice",
+  video: "kind.video",
+  file: "kind.file",
+  location: "kind.location",
 };
 
-/** One line for the chat list and quotes, as WeChat shows it. */
+/** One line for the chat list and quotes, as WeChat shows it, in the user's language. */
 export function previewOf(m: Pick<Message, "type" | "body" | "recalledAt">): string {
-  if (m.recalledAt || !m.body) return "A message was recalled";
+  if (m.recalledAt || !m.body) return t("message.recalled");
   if (m.type === "text") return String((m.body as { text?: unknown }).text ?? "");
   if (m.type === "system") return systemText(m.body);
-  if (m.type === "file") return `[File] ${String((m.body as { name?: unknown }).name ?? "")}`;
-  if (m.type === "location") return `[Location] ${String((m.body as { name?: unknown }).name ?? "")}`.trim();
-  return TYPE_LABEL[m.type];
+  if (m.type === "file") return `${t("kind.file")} ${String((m.body as { name?: unknown }).name ?? "")}`;
+  if (m.type === "location") return `${t("kind.location")} ${String((m.body as { name?: unknown }).name ?? "")}`.trim();
+  return t(KIND_KEY[m.type]);
 }
 
-/** A system event as a sentence; `name` turns user ids into names where known. */
+/** A system event as a sentence in the user's language; `name` turns user ids into names where known. */
 export function systemText(body: Record<string, unknown> | null, name: (id: string) => string = (id) => id): string {
   if (!body) return "";
   const who = name(String(body.actorId ?? ""));
-  const list = (ids: unknown) => (Array.isArray(ids) ? ids.map((id) => name(String(id))).join(", ") : "");
+  const members = Array.isArray(body.memberIds) ? body.memberIds.map((id) => name(String(id))).join(t("list.separator")) : "";
+  const member = name(String(body.memberId ?? ""));
   switch (body.event) {
     case "created":
-      return `${who} created the group "${String(body.name)}"`;
+      return t("event.created", { who, name: String(body.name) });
     case "joined":
-      return body.via ? `${list(body.memberIds)} joined the group` : `${who} invited ${list(body.memberIds)} to the group`;
+      return body.via ? t("event.joinedVia", { members }) : t("event.invited", { who, members });
     case "left":
-      return `${who} left the group`;
+      return t("event.left", { who });
     case "removed":
-      return `${who} removed ${list(body.memberIds)} from the group`;
+      return t("event.removed", { who, members });
     case "renamed":
-      return `${who} changed the group name to "${String(body.name)}"`;
+      return t("event.renamed", { who, name: String(body.name) });
     case "recalled":
-      return `${who} recalled a message`;
+      return t("message.recalledBy", { who });
     case "avatar_changed":
-      return `${who} changed the group photo`;
+      return t("event.avatarChanged", { who });
     case "announcement":
-      return `${who} posted an announcement`;
+      return t("event.announcement", { who });
     case "settings_changed":
-      return `${who} changed the group settings`;
+      return t("event.settingsChanged", { who });
     case "mute_all":
-      return body.on ? `${who} muted all members` : `${who} unmuted all members`;
+      return t(body.on ? "event.muteAllOn" : "event.muteAllOff", { who });
     case "muted":
-      return `${who} muted ${name(String(body.memberId))}`;
+      return t("event.muted", { who, member });
     case "unmuted":
-      return `${who} unmuted ${name(String(body.memberId))}`;
+      return t("event.unmuted", { who, member });
     case "admin_set":
-      return `${name(String(body.memberId))} is now an admin`;
+      return t("event.adminSet", { member });
     case "admin_unset":
-      return `${name(String(body.memberId))} is no longer an admin`;
+      return t("event.adminUnset", { member });
     case "owner_transferred":
-      return `${name(String(body.memberId))} is now the group owner`;
+      return t("event.ownerTransferred", { member });
     case "nickname":
-      return `${who} is now "${String(body.nickname)}" in this group`;
+      return t("event.nickname", { who, nickname: String(body.nickname) });
     case "dissolved":
-      return `${who} dissolved the group`;
+      return t("event.dissolved", { who });
     default:
       return "";
   }
 }
 
-function pad(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
-}
-
-/** WeChat's list time: "14:05" today, "Yesterday", the weekday within a week, else "2026/11/3". */
-export function listTime(at: number | null | undefined, now = Date.now()): string {
-  if (!at) return "";
-  const d = new Date(at);
-  const today = new Date(now);
-  today.setHours(0, 0, 0, 0);
-  const dayMs = 86_400_000;
-  if (at >= today.getTime()) return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  if (at >= today.getTime() - dayMs) return "Yesterday";
-  if (at >= today.getTime() - 6 * dayMs) return ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"][d.getDay()]!;
-  return `${d.getFullYear()}/${d.getMonth() + 1}/${d.getDate()}`;
-}
+/** WeChat's list time: "14:05" today, 昨天 / Yesterday, the weekday within a week, else "2026/11/3". */
+export const listTime = localeListTime;
 
 /** "1.2 MB" */
 export function fileSize(bytes: number): string {

@@ -88,7 +88,7 @@ export function createFakeApi(options: FakeApiOptions = {}) {
         if (!code.startsWith("ok-")) return errorResponse("wechat_code_invalid", "WeChat rejected the login code; call wx.login again");
         const id = `u-wx-${code.slice(3)}`;
         const existing = users.get(id);
-        return signIn(existing ?? user(id, { nickname: "WeChat user", wechatLinked: true }), !existing);
+        return signIn(existing ?? user(id, { nickname: "微信用户", wechatLinked: true }), !existing);
       }
       case "POST /auth/login": {
         const u = [...users.values()].find((x) => x.username === String(body?.username ?? "").toLowerCase());

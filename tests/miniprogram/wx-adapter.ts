@@ -39,6 +39,8 @@ export interface RequestRecord {
 }
 
 export interface WxAdapterOptions {
+  /** WeChat's language (wx.getAppBaseInfo().language). English unless a spec says otherwise: the page specs written before the catalogues read English; the Chinese specs pass "zh_CN". */
+  language?: string;
   /** Backs wx.request; defaults to the global fetch. Tests of the client core pass a fake server. */
   fetch?: (request: Request) => Promise<Response>;
   /** The code wx.login hands out. */
@@ -563,6 +565,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     clearStorageSync: () => storage.clear(),
     login: (opts: Callbacks<{ code: string; errMsg: string }>) => settle(opts, () => ({ code: options.loginCode?.() ?? "test-code", errMsg: "login:ok" }), "login"),
     getDeviceInfo: () => ({ brand: "devtools", model: "simulate", system: "Node", platform: "devtools" }),
+    getAppBaseInfo: () => ({ language: options.language ?? "en", SDKVersion: "3.7.0", enableDebug: false, host: { env: "WeChat" }, theme: "light", fontSizeSetting: 16 }),
     navigateTo: navigate("navigateTo"),
     redirectTo: navigate("redirectTo"),
     reLaunch: navigate("reLaunch"),

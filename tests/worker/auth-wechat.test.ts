@@ -11,7 +11,7 @@ describe("signing in with WeChat", () => {
     const res = await wechatLogin("ok-mei", { device: "WeChat iOS" });
     expect(res.status).toBe(201);
     expect(res.body.created).toBe(true);
-    expect(res.body.user).toMatchObject({ username: null, nickname: "WeChat user", hasPassword: false, wechatLinked: true });
+    expect(res.body.user).toMatchObject({ username: null, nickname: "微信用户", hasPassword: false, wechatLinked: true });
     const me = await api("GET", "/me", { token: res.body.accessToken });
     expect(me.body.id).toBe(res.body.user.id);
 

@@ -72,7 +72,7 @@ describe("own profile", () => {
     const wei = await wechatUser("wei");
     const res = await patchMe(wei.accessToken, { username: alice.username.toUpperCase(), nickname: "Wei" });
     expectError(res, 409, "username_taken");
-    expect((await api("GET", "/me", { token: wei.accessToken })).body).toMatchObject({ username: null, nickname: "WeChat user" });
+    expect((await api("GET", "/me", { token: wei.accessToken })).body).toMatchObject({ username: null, nickname: "微信用户" });
   });
 
   it("applies the username rules to a chosen Qun ID", async () => {

@@ -11,7 +11,7 @@ import * as accounts from "../services/accounts";
 import { closeSessionSockets, closeSocketsOfRevokedRefresh } from "../services/sessions";
 import * as tokens from "../services/tokens";
 import { code2Session } from "../services/wechat";
-import { authResponse, authTokens } from "../../schema/api";
+import { authResponse, authTokens, DEFAULT_WECHAT_NICKNAME } from "../../schema/api";
 import { doc } from "./openapi";
 
 export const clientIp = (c: Context<AppEnv>) => c.req.header("cf-connecting-ip") ?? "unknown";
@@ -49,7 +49,7 @@ export const auth = new Hono<AppEnv>()
       const d = db(c.env);
       tokens.assertConfigured(c.env);
       const session = await code2Session(c.env, body.code);
-      const { user, created } = await accounts.findOrCreateByOpenid(d, session.openid, session.unionid ?? null, "WeChat user");
+      const { user, created } = await accounts.findOrCreateByOpenid(d, session.openid, session.unionid ?? null, DEFAULT_WECHAT_NICKNAME);
       return c.json(await signedIn(c, d, user, created, body.device), created ? 201 : 200);
     },
   )

@@ -12,6 +12,7 @@ import type { Db } from "../db";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
+import { compareNames, sortKeyOf } from "../lib/pinyin";
 import { unwrap } from "../lib/result";
 import { conversationObject, gateway, groupByShard, shardOf } from "../lib/shards";
 import { inChunks } from "../lib/sql";
@@ -111,16 +112,15 @@ async function friendViews(env: Env, d: Db, userId: string, only?: string): Prom
       online: online.has(u.id),
       since: f.createdAt,
       conversationId: await directId(userId, u.id),
+      sortKey: sortKeyOf(f.remark || u.nickname),
     })),
   );
 }
 
 export async function listFriends(env: Env, d: Db, userId: string): Promise<{ friends: FriendView[]; tags: string[] }> {
   const friends = await friendViews(env, d, userId);
-  friends.sort((x, y) => (x.remark || x.user.nickname).localeCompare(y.remark || y.user.nickname));
-  // Every tag the user made, empty ones too, by name.
-  const tags = (await listTags(d, userId)).map((t) => t.name);
-  return { friends, tags };
+  friends.sort((x, y) => compareNames({ key: x.sortKey, name: x.remark || x.user.nickname }, { key: y.sortKey, name: y.remark || y.user.nickname }));
+  return { friends, tags: (await listTags(d, userId)).map((t) => t.name) }; // every tag, empty ones too, by name
 }
 
 export async function getFriend(env: Env, d: Db, userId: string, friendId: string): Promise<FriendView> {

@@ -112,7 +112,7 @@ Component({
       const friends = all;
       const tag = this.data.tag;
       const shown = tag ? friends.filter((f) => f.tags.includes(tag)) : friends;
-      const sections = indexed(shown, nameOf).map((s) => ({
+      const sections = indexed(shown, nameOf, (f) => f.sortKey).map((s) => ({
         letter: s.letter,
         items: s.items.map((f) => ({ userId: f.user.id, name: nameOf(f), initial: initialOf(nameOf(f)), avatar: mediaUrl(f.user.avatarMediaId), online: f.online, tags: f.tags.join(", ") })),
       }));

@@ -1,4 +1,4 @@
-import { HOME_PAGE, loginDev, loginWithPassword, loginWithWechat, serverInfo } from "../../services/auth";
+import { HOME_PAGE, WELCOME_PAGE, loginDev, loginWithPassword, loginWithWechat, serverInfo } from "../../services/auth";
 import { apiBase } from "../../services/config";
 import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
@@ -50,9 +50,11 @@ Component({
       if (this.data.busy) return;
       this.setData({ busy: kind, error: "" });
       try {
-        await action();
+        const result = await action();
         this.setData({ busy: "" });
-        wx.reLaunch({ url: HOME_PAGE });
+        // A WeChat account made just now has no name or photo of its own yet: ask, once.
+        const created = (result as { created?: unknown } | undefined)?.created === true;
+        wx.reLaunch({ url: created ? WELCOME_PAGE : HOME_PAGE });
       } catch (e) {
         this.setData({ busy: "", error: errorMessage(e) });
       }

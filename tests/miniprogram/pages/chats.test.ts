@@ -234,6 +234,7 @@ describe("Chats tab", () => {
     online: false,
     since: 0,
     conversationId: "d_x",
+    sortKey: nickname.toLowerCase(),
   });
 
   /** Signed in as Ann against `fetch`, the Chats page open and + → New Group Chat tapped. */

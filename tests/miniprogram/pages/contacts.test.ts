@@ -23,15 +23,11 @@ const DAVID_AVATAR = "md_davidavatardavidava";
 const ERIN_AVATAR = "md_erinavatarerinavata";
 
 const profile = (id: string, nickname: string, username: string | null = null): PublicProfile => ({ id, username, nickname, avatarMediaId: null, signature: "", status: "" });
-const friend = (id: string, nickname: string, patch: Partial<FriendView> = {}): FriendView => ({
-  user: profile(id, nickname),
-  remark: "",
-  tags: [],
-  online: false,
-  since: 0,
-  conversationId: `d_${id.slice(2)}aaaaa`,
-  ...patch,
-});
+const friend = (id: string, nickname: string, patch: Partial<FriendView> = {}): FriendView => {
+  const f = { user: profile(id, nickname), remark: "", tags: [], online: false, since: 0, conversationId: `d_${id.slice(2)}aaaaa`, ...patch };
+  // The server's pinyin key; these names are Latin unless a spec gives the key itself.
+  return { ...f, sortKey: patch.sortKey ?? (f.remark || f.user.nickname).toLowerCase() };
+};
 
 async function server(req: Request): Promise<Response> {
   const url = new URL(req.url);
@@ -148,6 +144,22 @@ describe("Contacts tab", () => {
     expect(comp.querySelector("#friend-u_bobbobbobbobbobbobbo .contacts-row__online")).toBeDefined();
     expect(comp.querySelector("#friend-u_carolcarolcarolcaro .contacts-row__online")).toBeUndefined();
     expect(text(comp, "#friend-count")).toBe("4 friends");
+  });
+
+  it("files Chinese names under their pinyin letter, by the server's sort key (张三 under Z)", async () => {
+    friends = [
+      friend("u_zhangzhangzhangzhan", "张三", { sortKey: "zhang san" }),
+      friend("u_lilililililililili1", "李四", { sortKey: "li si" }),
+      friend("u_zengzengzengzengzen", "曾小贤", { sortKey: "zeng xiao xian" }),
+      friend("u_alicealicealiceali1", "alice"),
+    ];
+    const comp = await open();
+    const sections = comp.instance.data.sections.map((s: { letter: string; items: { name: string }[] }) => [s.letter, s.items.map((i) => i.name)]);
+    expect(sections).toEqual([
+      ["A", ["alice"]],
+      ["L", ["李四"]],
+      ["Z", ["曾小贤", "张三"]],
+    ]);
   });
 
   it("draws avatars of friends and of people asking, from signed URLs asked in one call, and initials for the rest", async () => {

@@ -99,6 +99,7 @@ async function server(req: Request): Promise<Response> {
       online: false,
       since: 0,
       conversationId: "d_x",
+      sortKey: (remark || nickname).toLowerCase(),
     });
     return Response.json({ friends: [friend(CAROL, "Member 1", "Carol"), friend(DORA, "Dora")], tags: [] });
   }

@@ -1,0 +1,120 @@
+// The mini-program's languages: Simplified Chinese first, English second. The language follows
+// WeChat's (wx.getAppBaseInfo().language) until the user picks one on Me; the choice is kept in
+// storage. Every user-facing string comes from one catalogue per language (zh_CN.ts, en.ts).
+import type { ErrorCode } from "../../schema/errors";
+import type { ClientErrorCode } from "../services/errors";
+import { en } from "./en";
+import { zh_CN } from "./zh_CN";
+
+export type Locale = "zh_CN" | "en";
+export type MessageKey = keyof typeof zh_CN;
+export const LOCALES: readonly Locale[] = ["zh_CN", "en"];
+
+const catalogues: Record<Locale, Record<MessageKey, string>> = { zh_CN, en };
+const STORAGE_KEY = "qun.locale";
+
+let current: Locale = "zh_CN";
+const listeners = new Set<(locale: Locale) => void>();
+
+/** The language to use for WeChat's language code: any Chinese is zh_CN, anything else English. */
+export function localeFromSystem(language: string | undefined | null): Locale {
+  return /^zh/i.test(language ?? "zh_CN") ? "zh_CN" : "en";
+}
+
+function systemLanguage(): string | undefined {
+  try {
+    if (typeof wx.getAppBaseInfo === "function") return wx.getAppBaseInfo().language;
+    return wx.getSystemInfoSync().language;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Picks the language at launch: the user's stored choice, else WeChat's language. */
+export function initLocale(): Locale {
+  let stored: unknown;
+  try {
+    stored = wx.getStorageSync(STORAGE_KEY);
+  } catch {
+    stored = undefined;
+  }
+  current = LOCALES.includes(stored as Locale) ? (stored as Locale) : localeFromSystem(systemLanguage());
+  return current;
+}
+
+export function locale(): Locale {
+  return current;
+}
+
+/** Switches language (kept across launches) and tells every listener, so shown pages re-render. */
+export function setLocale(next: Locale): void {
+  if (!LOCALES.includes(next)) return;
+  current = next;
+  try {
+    wx.setStorageSync(STORAGE_KEY, next);
+  } catch {
+    // storage full or unavailable: the choice lasts until the mini-program closes
+  }
+  for (const l of [...listeners]) l(next);
+}
+
+/** Calls `fn` after every language switch; returns the unsubscribe. */
+export function onLocaleChange(fn: (locale: Locale) => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** The string for `key` in the current language, with {placeholders} filled from `params`. */
+export function t(key: MessageKey, params?: Record<string, string | number>): string {
+  const template: string = catalogues[current][key] ?? zh_CN[key] ?? key;
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+// Every error code, the server's and the client's, has a message in the catalogues: adding a code
+// to schema/errors.ts without one fails the type check here.
+type ErrorKey = `error.${ErrorCode | ClientErrorCode}`;
+const everyErrorHasAMessage: ErrorKey extends MessageKey ? true : never = true;
+void everyErrorHasAMessage;
+
+/** A server (or network) error code said in the user's language. */
+export function errorText(code: ErrorCode | ClientErrorCode): string {
+  return t(`error.${code}` as ErrorKey);
+}
+
+// ---- times and dates, the way WeChat writes them in each language ----
+
+const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
+const DAY_MS = 86_400_000;
+const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+function startOfToday(now: number): number {
+  const d = new Date(now);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+const clock = (d: Date) => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+const weekday = (d: Date) => t("time.weekdays").split(",")[d.getDay()] ?? "";
+
+/** The chat list's time: "09:30" today, 昨天 / Yesterday, the weekday within a week, else 2026/11/3. */
+export function listTime(at: number | null | undefined, now = Date.now()): string {
+  if (!at) return "";
+  const d = new Date(at);
+  const today = startOfToday(now);
+  if (at >= today) return clock(d);
+  if (at >= today - DAY_MS) return t("time.yesterday");
+  if (at >= today - 6 * DAY_MS) return weekday(d);
+  return t("time.date", { y: d.getFullYear(), m: d.getMonth() + 1, d: d.getDate() });
+}
+
+/** A time separator between messages: "09:30", 昨天 21:04, 星期六 21:04, 2026年11月3日 21:04. */
+export function separatorTime(at: number, now = Date.now()): string {
+  const d = new Date(at);
+  const today = startOfToday(now);
+  const time = clock(d);
+  if (at >= today) return time;
+  if (at >= today - DAY_MS) return t("time.yesterdayAt", { time });
+  if (at >= today - 6 * DAY_MS) return t("time.weekdayAt", { weekday: weekday(d), time });
+  return t("time.fullDateAt", { y: d.getFullYear(), m: d.getMonth() + 1, month: MONTHS_EN[d.getMonth()]!, d: d.getDate(), time });
+}

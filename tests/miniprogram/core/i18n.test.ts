@@ -1,0 +1,118 @@
+// The catalogues and the language choice: every key in both languages with the same placeholders,
+// every error code said in both, the language following WeChat's until the user picks one, and
+// times written the way WeChat writes them in each language.
+import { afterEach, describe, expect, it } from "vitest";
+import { ERROR_STATUS } from "../../../schema/errors";
+import { en } from "../../../miniprogram/i18n/en";
+import { errorText, initLocale, listTime, locale, localeFromSystem, onLocaleChange, separatorTime, setLocale, t } from "../../../miniprogram/i18n/index";
+import { zh_CN } from "../../../miniprogram/i18n/zh_CN";
+import { ApiError, errorMessage } from "../../../miniprogram/services/errors";
+import { previewOf, systemText } from "../../../miniprogram/services/format";
+import { createWxAdapter, installWx } from "../wx-adapter";
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+afterEach(() => setLocale("en"));
+
+describe("the catalogues", () => {
+  it("have the same keys, none empty, and the same placeholders in both languages", () => {
+    expect(Object.keys(en).sort()).toEqual(Object.keys(zh_CN).sort());
+    for (const [key, zh] of Object.entries(zh_CN)) {
+      const english = en[key as keyof typeof zh_CN];
+      expect(zh.trim(), key).not.toBe("");
+      expect(english.trim(), key).not.toBe("");
+      // The English full date names the month in words; every other key uses the same fields.
+      if (key !== "time.fullDateAt") expect(placeholders(english), key).toEqual(placeholders(zh));
+    }
+  });
+
+  it("say every error code the server can send, in both languages", () => {
+    for (const l of ["zh_CN", "en"] as const) {
+      setLocale(l);
+      for (const code of [...Object.keys(ERROR_STATUS), "network", "unexpected_response"]) {
+        const text = errorText(code as keyof typeof ERROR_STATUS);
+        expect(text, `${l} ${code}`).not.toMatch(/^error\./);
+        expect(text.length).toBeGreaterThan(1);
+      }
+    }
+    setLocale("zh_CN");
+    expect(errorText("rate_limited")).toBe("操作太频繁，请稍后再试");
+  });
+
+  it("fill placeholders and leave unknown ones visible rather than blank", () => {
+    setLocale("zh_CN");
+    expect(t("event.left", { who: "张三" })).toBe("张三退出了群聊");
+    expect(t("event.left")).toBe("{who}退出了群聊");
+  });
+});
+
+describe("choosing the language", () => {
+  it("maps WeChat's language codes: any Chinese is zh_CN, anything else English", () => {
+    expect(["zh_CN", "zh_TW", "zh_HK", "zh"].map(localeFromSystem)).toEqual(["zh_CN", "zh_CN", "zh_CN", "zh_CN"]);
+    expect(["en", "en_US", "ja", "fr"].map(localeFromSystem)).toEqual(["en", "en", "en", "en"]);
+  });
+
+  it("follows WeChat's language at launch until the user picks one, then keeps the pick across launches", () => {
+    const zhPhone = createWxAdapter({ language: "zh_CN" });
+    installWx(zhPhone);
+    expect(initLocale()).toBe("zh_CN");
+    const seen: string[] = [];
+    const off = onLocaleChange((l) => seen.push(l));
+    setLocale("en");
+    off();
+    expect(seen).toEqual(["en"]);
+    expect(initLocale()).toBe("en"); // launched again on the same phone: the pick holds
+
+    installWx(createWxAdapter({ language: "en_US" }));
+    expect(initLocale()).toBe("en");
+    installWx(createWxAdapter({ language: "zh_TW" }));
+    expect(initLocale()).toBe("zh_CN");
+    expect(locale()).toBe("zh_CN");
+  });
+});
+
+describe("times and dates", () => {
+  const now = new Date(2026, 10, 30, 15, 0).getTime(); // Monday 30 November 2026, 15:00 local
+  const at = (day: number, h: number, m: number) => new Date(2026, 10, day, h, m).getTime();
+
+  it("in the chat list: the time today, 昨天, the weekday within a week, else the date", () => {
+    setLocale("zh_CN");
+    expect([at(30, 9, 30), at(29, 21, 4), at(28, 8, 0), at(3, 8, 0)].map((x) => listTime(x, now))).toEqual(["09:30", "昨天", "星期六", "2026/11/3"]);
+    setLocale("en");
+    expect([at(30, 9, 30), at(29, 21, 4), at(28, 8, 0), at(3, 8, 0)].map((x) => listTime(x, now))).toEqual(["09:30", "Yesterday", "Saturday", "2026/11/3"]);
+  });
+
+  it("between messages: with the hour, 今天 09:30 → 09:30, 昨天 21:04, 星期六 21:04, 2026年11月3日 21:04", () => {
+    setLocale("zh_CN");
+    expect([at(30, 9, 30), at(29, 21, 4), at(28, 21, 4), at(3, 21, 4)].map((x) => separatorTime(x, now))).toEqual(["09:30", "昨天 21:04", "星期六 21:04", "2026年11月3日 21:04"]);
+    setLocale("en");
+    expect([at(29, 21, 4), at(3, 21, 4)].map((x) => separatorTime(x, now))).toEqual(["Yesterday 21:04", "3 Nov 2026 21:04"]);
+  });
+});
+
+describe("previews and group events follow the language", () => {
+  it("say message kinds, recalls and group events in Chinese or English", () => {
+    const names: Record<string, string> = { u_a: "张三", u_b: "李四", u_c: "王五" };
+    const name = (id: string) => names[id] ?? id;
+    setLocale("zh_CN");
+    expect(previewOf({ type: "image", body: { mediaId: "m" }, recalledAt: null })).toBe("[图片]");
+    expect(previewOf({ type: "text", body: null, recalledAt: 1 })).toBe("撤回了一条消息");
+    expect(systemText({ event: "joined", actorId: "u_a", memberIds: ["u_b", "u_c"] }, name)).toBe("张三邀请李四、王五加入了群聊");
+    expect(systemText({ event: "mute_all", actorId: "u_a", on: true }, name)).toBe("张三开启了全员禁言");
+    setLocale("en");
+    expect(previewOf({ type: "image", body: { mediaId: "m" }, recalledAt: null })).toBe("[Photo]");
+    expect(systemText({ event: "joined", actorId: "u_a", memberIds: ["u_b", "u_c"] }, name)).toBe("张三 invited 李四, 王五 to the group");
+  });
+});
+
+describe("errors shown to the user", () => {
+  it("say the code's sentence in Chinese, the server's own words in English, and survive a code from a newer server", () => {
+    const limited = new ApiError("rate_limited", "Too many friend requests today; try tomorrow", 429);
+    const offline = new ApiError("network", "request:fail", 0);
+    const future = new ApiError("some_new_code" as never, "A newer server's reason", 409);
+    setLocale("zh_CN");
+    expect([errorMessage(limited), errorMessage(offline), errorMessage(future)]).toEqual(["操作太频繁，请稍后再试", "网络不可用，请检查网络设置", "A newer server's reason"]);
+    setLocale("en");
+    expect(errorMessage(limited)).toBe("Too many friend requests today; try tomorrow");
+  });
+});
