@@ -5,7 +5,7 @@ import { withMethodOverride } from "./http/method-override";
 import { socketUpgrade } from "./http/socket";
 import { finishDeletions } from "./services/deletion";
 import { purgeUnsentMedia } from "./services/media";
-import { sendNotices } from "./services/notice-sender";
+import { NOTICE_CRON, sendNotices } from "./services/notice-sender";
 import { purgeOld } from "./services/ratelimit";
 import { purgeExpired } from "./services/tokens";
 
@@ -13,9 +13,6 @@ export { ConversationObject } from "./conversation/object";
 export { GatewayObject } from "./gateway/object";
 export { FaceToFaceObject } from "./face-to-face/object";
 export { WechatObject } from "./wechat/object";
-
-/** The per-minute cron (wrangler.toml): WeChat notices for people with no device online. */
-export const NOTICE_CRON = "* * * * *";
 
 export default {
   // The socket upgrade bypasses the Hono app: its 101 response must pass through untouched.

@@ -5,7 +5,7 @@
 // - "openid-broken…": 40003 (invalid openid), an error that is only logged;
 // - anything else: sent. A stale access token gets 40001 first, as from WeChat.
 // Every call is recorded (GET /__fake/calls?path=/cgi-bin/message/subscribe/send&match=<openid>).
-import { fakeRoute, tokenProblem } from "./fake-wechat";
+import { fakeRoute, tokenProblem } from "./fake-wechat.ts";
 
 const rid = () => `rid: ${Math.random().toString(16).slice(2, 10)}-${Date.now().toString(16)}`;
 

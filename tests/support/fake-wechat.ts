@@ -130,4 +130,4 @@ export async function startFakeWechat(): Promise<{ url: string; close: () => Pro
 }
 
 // Features register their endpoints in files of their own.
-import "./fake-wechat-notices";
+import "./fake-wechat-notices.ts";

@@ -11,6 +11,8 @@ import { inQuietHours, noticeText, templateData, type NoticeActivity } from "../
 import { ApiError } from "../lib/errors";
 import { callWechat, wechatConfigured, wechatObject } from "./wechat";
 
+/** The per-minute cron (wrangler.toml) that runs sendNotices; worker/index.ts dispatches on it. */
+export const NOTICE_CRON = "* * * * *";
 /** A bank at or below this spends itself only on direct messages, @mentions and friend requests. */
 export const LOW_BANK = 2;
 /** People considered per run; the rest wait a minute. */
