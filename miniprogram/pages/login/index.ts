@@ -1,4 +1,4 @@
-import { HOME_PAGE, loginDev, loginWithPassword, loginWithWechat, serverInfo } from "../../services/auth";
+import { afterSignIn, loginDev, loginWithPassword, loginWithWechat, serverInfo } from "../../services/auth";
 import { apiBase } from "../../services/config";
 import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
@@ -17,15 +17,18 @@ Component({
     busy: "" as Busy,
     showPassword: false,
     showServer: false,
+    /** Where to go once signed in (a notice's chat): ?redirect= from ensureSignedIn. */
+    next: "",
     devName: "",
     username: "",
     password: "",
     limits: PROFILE_LIMITS,
   },
   methods: {
-    onLoad() {
+    onLoad(query: Record<string, string | undefined> = {}) {
+      this.setData({ next: afterSignIn(query.redirect) });
       if (isSignedIn()) {
-        wx.reLaunch({ url: HOME_PAGE });
+        wx.reLaunch({ url: this.data.next });
         return;
       }
       this.checkServer();
@@ -52,7 +55,7 @@ Component({
       try {
         await action();
         this.setData({ busy: "" });
-        wx.reLaunch({ url: HOME_PAGE });
+        wx.reLaunch({ url: this.data.next || afterSignIn(undefined) });
       } catch (e) {
         this.setData({ busy: "", error: errorMessage(e) });
       }
