@@ -28,6 +28,22 @@ describe("the access token under concurrency", () => {
     expect((await wechat.stats()).forced).toBe(after.forced);
   });
 
+  it("does not force a second refresh within 30 seconds (WeChat would ignore it): it asks plainly instead", async () => {
+    const wechat = wechatObject(workerEnv);
+    const first = await wechat.token(creds);
+    if (!first.ok) throw new Error(first.message);
+    await expire();
+    const forced = await wechat.refresh(creds, first.value.token);
+    if (!forced.ok) throw new Error(forced.message);
+    const before = await wechat.stats();
+    await expire(); // the new token dies too (say, leaked and replaced in the console)
+    const again = await wechat.refresh(creds, forced.value.token);
+    expect(again.ok && again.value.token).not.toBe(forced.value.token);
+    const after = await wechat.stats();
+    expect(after.forced).toBe(before.forced);
+    expect(after.fetches).toBe(before.fetches + 1);
+  });
+
   it("parallel calls that all meet an expired token all go through, with one forced refresh", async () => {
     await callWechat(workerEnv, "/__fake/echo", { warm: true });
     await expire();

@@ -12,10 +12,13 @@ import { fetchStableToken, type StableToken, type WechatCredentials } from "./st
 
 /** A token is handed out until this long before WeChat says it expires. */
 const TOKEN_MARGIN_MS = 5 * 60_000;
+/** WeChat refreshes a token by force at most once in this long (and 20 times a day). */
+const FORCE_GAP_MS = 30_000;
 
 export class WechatObject extends DurableObject<Env> {
   private current: StableToken | null = null;
   private inflight: Promise<StableToken> | null = null;
+  private forcedAt = 0;
   /** Since the object woke: stable_token calls made, and how many forced a refresh. */
   private readonly counters = { fetches: 0, forced: 0 };
 
@@ -42,13 +45,17 @@ export class WechatObject extends DurableObject<Env> {
     if (this.inflight) return this.inflight;
     const held = this.current ?? (await this.ctx.storage.get<StableToken>("token")) ?? null;
     if (held && held.token !== stale && held.expiresAt - TOKEN_MARGIN_MS > Date.now()) return (this.current = held);
-    return this.fetch_(creds, true);
+    // WeChat ignores forced refreshes less than 30 s apart (and allows 20 a day): ask plainly then.
+    return this.fetch_(creds, Date.now() - this.forcedAt >= FORCE_GAP_MS);
   }
 
   private fetch_(creds: WechatCredentials, force: boolean): Promise<StableToken> {
     if (this.inflight) return this.inflight;
     this.counters.fetches++;
-    if (force) this.counters.forced++;
+    if (force) {
+      this.counters.forced++;
+      this.forcedAt = Date.now();
+    }
     const run = fetchStableToken(creds, force).then(async (t) => {
       this.current = t;
       await this.ctx.storage.put("token", t);
