@@ -14,12 +14,15 @@ export const noticeRoutes = new Hono<AppEnv>()
   .get("/", doc({ summary: "Your notice settings, banked notices and the templates to ask for", responses: { 200: noticesResponse }, see: "docs/notices.md" }), async (c) =>
     c.json(await notices.notices(c.env, db(c.env), c.get("auth").userId)),
   )
-  .patch("/settings", doc({ summary: "Change your notice settings", responses: { 200: noticesResponse }, see: "docs/notices.md#settings" }), jsonBody(updateNoticeSettingsBody), async (c) =>
-    c.json(await notices.updateSettings(c.env, db(c.env), c.get("auth").userId, c.req.valid("json"))),
+  .patch(
+    "/settings",
+    doc({ summary: "Change your notice settings", responses: { 200: noticesResponse }, see: "docs/notices.md#settings-me--notifications" }),
+    jsonBody(updateNoticeSettingsBody),
+    async (c) => c.json(await notices.updateSettings(c.env, db(c.env), c.get("auth").userId, c.req.valid("json"))),
   )
   .post(
     "/subscriptions",
-    doc({ summary: "Report what wx.requestSubscribeMessage answered", responses: { 200: noticesResponse }, errors: [503], see: "docs/notices.md#subscriptions" }),
+    doc({ summary: "Report what wx.requestSubscribeMessage answered", responses: { 200: noticesResponse }, errors: [503], see: "docs/notices.md#asking-the-mini-program" }),
     jsonBody(subscriptionReport),
     async (c) => c.json(await notices.reportSubscriptions(c.env, db(c.env), c.get("auth").userId, c.req.valid("json").results)),
   );
