@@ -70,6 +70,15 @@ describe("notice settings and the bank of subscriptions", () => {
     expect(await count("notice_settings", "user_id = ?", u.id)).toBe(0);
   });
 
+  it("forgets the bank and settings when the account is deleted", async () => {
+    const u = await makeUser("leaving");
+    await report(u.token, [{ templateId: TEMPLATE, status: "accept" }]);
+    await api("PATCH", "/notices/settings", { token: u.token, body: { preview: true } });
+    expect((await api("DELETE", "/me", { token: u.token, body: { confirm: "DELETE" } })).status).toBe(200);
+    expect(await count("notice_banks", "user_id = ?", u.id)).toBe(0);
+    expect(await count("notice_settings", "user_id = ?", u.id)).toBe(0);
+  });
+
   it("asks who is calling", async () => {
     expectError(await api("GET", "/notices"), 401, "unauthorized");
     expectError(await api("PATCH", "/notices/settings", { body: { enabled: false } }), 401, "unauthorized");
