@@ -21,11 +21,12 @@ describe("the access token under concurrency", () => {
     expect([...tokens][0]).not.toBe(first.value.token);
     const after = await wechat.stats();
     expect(after.forced - before.forced).toBe(1);
+    expect(after.fetches - before.fetches).toBe(1); // the others shared it: not even a plain call each
 
     // A caller whose stale token was already replaced gets the new one without another refresh.
     const late = await wechat.refresh(creds, first.value.token);
     expect(late.ok && late.value.token).toBe([...tokens][0]);
-    expect((await wechat.stats()).forced).toBe(after.forced);
+    expect(await wechat.stats()).toEqual(after);
   });
 
   it("does not force a second refresh within 30 seconds (WeChat would ignore it): it asks plainly instead", async () => {
