@@ -6,7 +6,8 @@ import { reportSubscriptions } from "../../worker/services/notices";
 import { db } from "../../worker/db";
 import { startSession } from "../../worker/services/tokens";
 import { api, count, expectError } from "./helpers";
-import { makeUser } from "./chat-helpers";
+import { makeUser, SocketClient } from "./chat-helpers";
+import { serverFrame } from "../../schema/protocol";
 import { TEMPLATE, workerEnv } from "./notice-helpers";
 
 const report = (token: string, results: unknown[]) => api("POST", "/notices/subscriptions", { token, body: { results } });
@@ -60,6 +61,17 @@ describe("notice settings and the bank of subscriptions", () => {
     expect(seen.body.settings).toEqual({ enabled: true, preview: true, dnd: { start: 1380, end: 480 }, utcOffset: -300 });
     const cleared = await api("PATCH", "/notices/settings", { token: other.accessToken, body: { dnd: null } });
     expect(cleared.body.settings.dnd).toBeNull();
+  });
+
+  it("tells the user's other devices the new settings at once (a notice_settings frame)", async () => {
+    const u = await makeUser("live");
+    const other = await startSession(env, db(env), u.id, "tablet");
+    const tablet = await SocketClient.connect(other.accessToken);
+    await tablet.next((f) => f.type === "ready");
+    expect((await api("PATCH", "/notices/settings", { token: u.token, body: { enabled: false } })).status).toBe(200);
+    const frame = await tablet.next((f) => f.type === "notice_settings");
+    expect(frame).toEqual({ type: "notice_settings", settings: { enabled: false, preview: false, dnd: null, utcOffset: 480 } });
+    expect(serverFrame.parse(frame)).toEqual(frame);
   });
 
   it("refuses settings it cannot use", async () => {

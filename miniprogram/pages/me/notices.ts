@@ -1,7 +1,9 @@
 // Me → Notifications: notices on/off, message previews, do-not-disturb hours, and how many
 // notices WeChat lets the server send (docs/notices.md). Settings live on the server, so every
 // device shows the same. All of this section's words are in NOTICE_TEXT.
-import type { NoticesResponse } from "../../../schema/notices";
+import type { NoticeSettings, NoticesResponse } from "../../../schema/notices";
+import type { ServerFrame } from "../../../schema/protocol";
+import { chats } from "../../services/chats";
 import { askForNotices, loadNotices, updateNoticeSettings } from "../../services/notices";
 
 export const NOTICE_TEXT = {
@@ -26,14 +28,20 @@ const minutes = (v: string) => {
   return (h ?? 0) * 60 + (m ?? 0);
 };
 
-function view(r: NoticesResponse) {
-  const dnd = r.settings.dnd;
+function settingsView(settings: NoticeSettings) {
+  const dnd = settings.dnd;
   return {
-    enabled: r.settings.enabled,
-    preview: r.settings.preview,
+    enabled: settings.enabled,
+    preview: settings.preview,
     dndOn: Boolean(dnd),
     dndStart: hhmm(dnd?.start ?? DEFAULT_DND.start),
     dndEnd: hhmm(dnd?.end ?? DEFAULT_DND.end),
+  };
+}
+
+function view(r: NoticesResponse) {
+  return {
+    ...settingsView(r.settings),
     banked: Object.values(r.banked).reduce((a, b) => a + b, 0),
     reachable: r.reachable,
     configured: r.templateIds.length > 0,
@@ -42,8 +50,24 @@ function view(r: NoticesResponse) {
 
 type NoticeView = ReturnType<typeof view>;
 
+/** The Me page's subscription to `notice_settings` frames (another device changed them). */
+let unsubscribe: (() => void) | null = null;
+
 export const noticeSettings = Behavior({
   data: { notices: null as NoticeView | null, nt: NOTICE_TEXT },
+  lifetimes: {
+    attached() {
+      unsubscribe?.();
+      unsubscribe = chats.socket.onFrame((frame: ServerFrame) => {
+        if (frame.type !== "notice_settings" || !this.data.notices) return;
+        this.setData({ notices: { ...this.data.notices, ...settingsView(frame.settings) } });
+      });
+    },
+    detached() {
+      unsubscribe?.();
+      unsubscribe = null;
+    },
+  },
   methods: {
     loadNotices() {
       loadNotices().then(

@@ -3,6 +3,7 @@
 // and WeChat's answers (reject, ban) respected. docs/notices.md.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as Auth from "../../../miniprogram/services/auth";
+import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Notices from "../../../miniprogram/services/notices";
 import type * as Session from "../../../miniprogram/services/session";
 import type { NoticesResponse } from "../../../schema/notices";
@@ -106,6 +107,17 @@ describe("Me → Notifications", () => {
     expect(patch).toEqual([{ preview: true }, { dnd: { start: 1380, end: 480 }, utcOffset: 0 - new Date().getTimezoneOffset() }]);
     expect(text(comp, "#notices-dnd-start")).toBe("From 23:00");
     expect(text(comp, "#notices-dnd-end")).toBe("To 08:00");
+  });
+
+  it("shows settings another device changed as soon as their frame arrives", async () => {
+    signIn();
+    const comp = await openPage();
+    // The socket's listeners, as the socket calls them for each frame it receives.
+    const socket = clientModule<typeof Chats>("services/chats").chats.socket as unknown as { listeners: Set<(f: unknown) => void> };
+    for (const listener of socket.listeners) listener({ type: "notice_settings", settings: { enabled: true, preview: true, dnd: { start: 1320, end: 420 }, utcOffset: 480 } });
+    await settled();
+    expect(comp.instance.data.notices).toMatchObject({ preview: true, dndOn: true, dndStart: "22:00", dndEnd: "07:00", banked: 2 });
+    expect(text(comp, "#notices-dnd-start")).toBe("From 22:00");
   });
 
   it("tells password-only accounts that notices need WeChat sign-in", async () => {
