@@ -234,7 +234,7 @@ describe("notices through WeChat subscribe messages", () => {
     await env.DB.prepare("UPDATE users SET openid = NULL WHERE id = ?").bind(bob.id).run();
     await say(alice, await openDirect(alice, bob), "no openid");
     const run = await sendNotices(workerEnv);
-    expect(run.candidates).toBe(1); // alice, who has nothing unread
+    expect(run.candidates).toBe(0); // not bob (no openid), nor alice (a bank, but nothing unread: idle banks take no slot)
     expect(await noticesTo(bob.openid)).toEqual([]);
     expect((await api("GET", "/notices", { token: bob.token })).body.reachable).toBe(false);
   });

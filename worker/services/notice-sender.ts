@@ -18,6 +18,8 @@ export const LOW_BANK = 2;
 /** People considered per run; the rest wait a minute. */
 const CANDIDATES_PER_RUN = 500;
 const SENDS_AT_ONCE = 8;
+/** Mentions are looked for in groups active within this long (the cron runs every minute). */
+const MENTION_LOOKBACK_MS = 3 * 60_000;
 /** After WeChat's quota error (45009), no notices for this long. */
 export const QUOTA_BACKOFF_MS = 60 * 60_000;
 const DEFAULT_FIELDS = "thing1:title,thing2:text,time3:time";
@@ -87,6 +89,9 @@ export async function sendNotices(env: Env, now = Date.now()): Promise<NoticeRun
        FROM notice_banks b JOIN notice_settings s ON s.user_id = b.user_id JOIN users u ON u.id = b.user_id
        WHERE b.template_id = ? AND b.count > 0 AND s.enabled = 1 AND u.openid IS NOT NULL AND u.deleted_at IS NULL
          AND (s.last_sent_at IS NULL OR s.last_sent_at <= ?)
+         AND (EXISTS (SELECT 1 FROM memberships m JOIN conversations c ON c.id = m.conversation_id
+                      WHERE m.user_id = s.user_id AND m.do_not_disturb = 0 AND c.dissolved_at IS NULL AND c.last_seq > m.read_seq AND c.last_message_at > s.seen_until)
+              OR EXISTS (SELECT 1 FROM friend_requests r WHERE r.to_user_id = s.user_id AND r.status = 'pending' AND r.created_at > s.seen_until))
        ORDER BY s.seen_until LIMIT ?`,
     )
       .bind(templateId, now - minInterval(env), CANDIDATES_PER_RUN)
@@ -95,7 +100,8 @@ export async function sendNotices(env: Env, now = Date.now()): Promise<NoticeRun
   run.candidates = candidates.length;
   if (candidates.length === 0) return run;
 
-  // What each has unread since their last notice: unmuted conversations and friend requests.
+  // What each has unread since their last notice: unmuted conversations and friend requests
+  // (the candidates query already kept only people with some, so idle banks take no slots).
   const unreadStmt = env.DB.prepare(
     `SELECT c.id, c.kind, c.name, c.last_seq, c.last_message_at, c.last_preview, m.read_seq
      FROM memberships m JOIN conversations c ON c.id = m.conversation_id
@@ -132,7 +138,7 @@ export async function sendNotices(env: Env, now = Date.now()): Promise<NoticeRun
     // A nearly empty bank waits for something addressed to the user: a direct message, an
     // @mention or a friend request. Mentions are asked of the group objects only then.
     const direct = a.unread.find((u) => u.kind === "direct");
-    const mentioned = a.c.count <= LOW_BANK && !direct && a.requests.length === 0 ? await mentionedIn(env, a.c.user_id, a.unread) : null;
+    const mentioned = a.c.count <= LOW_BANK && !direct && a.requests.length === 0 ? await mentionedIn(env, a.c.user_id, a.unread, now) : null;
     if (a.c.count <= LOW_BANK && !direct && a.requests.length === 0 && !mentioned) {
       run.saved++;
       continue;
@@ -255,10 +261,14 @@ async function onlineUsers(env: Env, userIds: string[]): Promise<Set<string>> {
   return out;
 }
 
-/** The first group among `unread` whose unread messages mention the user, or null. */
-async function mentionedIn(env: Env, userId: string, unread: UnreadRow[]): Promise<string | null> {
+/**
+ * The first group among `unread` whose unread messages mention the user, or null. Only groups
+ * with a message since about the last run are asked: an earlier mention was found (and told)
+ * then, so a low bank waiting on group chatter costs no object calls minute after minute.
+ */
+async function mentionedIn(env: Env, userId: string, unread: UnreadRow[], now: number): Promise<string | null> {
   for (const u of unread) {
-    if (u.kind !== "group") continue;
+    if (u.kind !== "group" || u.last_message_at <= now - MENTION_LOOKBACK_MS) continue;
     try {
       if (await conversationObject(env, u.id).mentionedSince(userId, u.read_seq)) return u.id;
     } catch (e) {
