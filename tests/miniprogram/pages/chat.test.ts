@@ -900,4 +900,24 @@ describe("Chat page: asking for notices", () => {
     expect(asked).toEqual([["tmpl-new-message"]]);
     await waitFor(() => chats().pending().length === 0, "acks");
   });
+  it("asks when leaving the chat while another conversation has unread messages, and not when nothing is unread", async () => {
+    const asked: string[][] = [];
+    (globalThis as unknown as { wx: Record<string, unknown> }).wx.requestSubscribeMessage = (opts: { tmplIds: string[]; fail?: (e: unknown) => void }) => {
+      asked.push(opts.tmplIds);
+      opts.fail?.({ errMsg: "requestSubscribeMessage:fail cancel" });
+    };
+    adapter.storage.set("qun.notices", JSON.stringify({ templateIds: ["tmpl-new-message"], banked: 0, reachable: true }));
+    const quiet = await openChat();
+    chats().store.set({
+      conversations: chats()
+        .store.get()
+        .conversations.map((c) => ({ ...c, unread: 0 })),
+    });
+    await lifecycle(quiet, "onUnload");
+    expect(asked).toEqual([]);
+    const busy = await openChat();
+    chats().store.set({ conversations: [...chats().store.get().conversations, { ...summary, id: "c_otherotherotherother", unread: 2 }] });
+    await lifecycle(busy, "onUnload");
+    expect(asked).toEqual([["tmpl-new-message"]]);
+  });
 });
