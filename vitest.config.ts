@@ -30,6 +30,8 @@ export default defineConfig({
                 WECHAT_APPID: FAKE_APPID,
                 WECHAT_SECRET: FAKE_SECRET,
                 WECHAT_API_BASE: inject<string>("wechatApiBase"),
+                // A notice template as if chosen in the WeChat admin console (docs/notices.md).
+                NOTICE_TEMPLATE_ID: "tmpl-new-message",
                 // wrangler.toml as wrangler parses it for deploy, so tests can pin ENVIRONMENT and the cron.
                 TEST_WRANGLER_CONFIG: JSON.stringify(deployedConfig()),
                 // The generated bad-input campaign's size, seed and filter (docs/reliability.md#bad-input).

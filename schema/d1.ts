@@ -311,3 +311,39 @@ export type ContactTag = typeof contactTags.$inferSelect;
 export type Invite = typeof invites.$inferSelect;
 export type JoinRequest = typeof joinRequests.$inferSelect;
 export type Media = typeof media.$inferSelect;
+
+// ---- Notices (WeChat subscribe messages) ---------------------------------------------------
+
+// One-time subscriptions a user accepted in the mini-program, per template: each notice spends one.
+export const noticeBanks = sqliteTable(
+  "notice_banks",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    templateId: text("template_id").notNull(),
+    count: integer("count").notNull().default(0),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.templateId] })],
+);
+
+// A user's notice settings (synced to every device through GET /me/notices) and the sender's
+// bookkeeping: what has already been told (seenUntil) and when the last notice left.
+export const noticeSettings = sqliteTable("notice_settings", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  preview: integer("preview", { mode: "boolean" }).notNull().default(false),
+  // Do-not-disturb hours as minutes after local midnight (null: none), and the user's UTC offset.
+  dndStart: integer("dnd_start"),
+  dndEnd: integer("dnd_end"),
+  utcOffset: integer("utc_offset").notNull().default(480),
+  // Activity up to this time was either told by a notice or seen on a device that was online.
+  seenUntil: integer("seen_until").notNull().default(now),
+  lastSentAt: integer("last_sent_at"),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+export type NoticeSettingsRow = typeof noticeSettings.$inferSelect;

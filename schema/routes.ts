@@ -6,6 +6,7 @@ import type * as A from "./api";
 import type * as C from "./contacts";
 import type * as G from "./groups";
 import type * as M from "./media";
+import type * as N from "./notices";
 
 type Out<S extends z.ZodType> = z.output<S>;
 type Seq = Out<typeof G.seqResponse>;
@@ -85,6 +86,10 @@ export interface RestResponses {
   "GET /media": Out<typeof M.mediaList>;
   "DELETE /media": { deleted: number };
   "DELETE /media/:id": { deleted: string[] };
+
+  "GET /notices": Out<typeof N.noticesResponse>;
+  "PATCH /notices/settings": Out<typeof N.noticesResponse>;
+  "POST /notices/subscriptions": Out<typeof N.noticesResponse>;
 }
 
 export type RestRoute = keyof RestResponses;

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import type { ContactsList, FriendRequestView } from "./contacts";
 import type { FaceToFaceRoom, JoinRequestView } from "./groups";
+import type { NoticeSettings } from "./notices";
 
 /** True when A and B are the same type: a compile-time check that a copy has not drifted. */
 export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -124,6 +125,8 @@ export const joinRequestFrame = z.object({ type: z.literal("join_request"), conv
 /** To everyone in a face-to-face waiting room whenever it changes. */
 export const faceToFaceFrame = z.object({ type: z.literal("face_to_face"), room: view<FaceToFaceRoom>("room") });
 export const errorFrame = z.object({ type: z.literal("error"), ref, code: z.string(), message: z.string() });
+/** To all of a user's devices when their notice settings change (docs/notices.md): the settings now. */
+export const noticeSettingsFrame = z.object({ type: z.literal("notice_settings"), settings: view<NoticeSettings>("settings") });
 
 /** A frame the server sends on its own (anything but a batch). */
 export const singleServerFrame = z.discriminatedUnion("type", [
@@ -140,6 +143,7 @@ export const singleServerFrame = z.discriminatedUnion("type", [
   joinRequestFrame,
   faceToFaceFrame,
   errorFrame,
+  noticeSettingsFrame,
 ]);
 export type SingleServerFrame = z.infer<typeof singleServerFrame>;
 

@@ -216,6 +216,39 @@ export const MUTANTS: Mutant[] = [
     replace: "if (this.inFlight.has(entry.clientId) && false) return;",
     tests: ["tests/miniprogram/core/outbox.test.ts"],
   },
+  // Notices (docs/notices.md).
+  {
+    id: "notice-while-online",
+    invariant: "nobody with a device online gets a WeChat notice",
+    file: "worker/services/notice-sender.ts",
+    search: "for (const ids of answers) for (const u of ids) out.add(u);",
+    replace: "void answers;",
+    tests: ["tests/worker/notice-sender.test.ts"],
+  },
+  {
+    id: "notice-in-quiet-hours",
+    invariant: "no notice inside the user's do-not-disturb hours",
+    file: "worker/services/notice-sender.ts",
+    search: "if (inQuietHours(now, a.c.utc_offset, dnd)) {",
+    replace: "if (false && inQuietHours(now, a.c.utc_offset, dnd)) {",
+    tests: ["tests/worker/notice-sender.test.ts"],
+  },
+  {
+    id: "notice-per-message",
+    invariant: "at most one notice a user within NOTICE_MIN_INTERVAL_SECONDS",
+    file: "worker/services/notice-sender.ts",
+    search: "AND (s.last_sent_at IS NULL OR s.last_sent_at <= ?)",
+    replace: "AND (1 OR ?)",
+    tests: ["tests/worker/notice-sender.test.ts"],
+  },
+  {
+    id: "token-refresh-race",
+    invariant: "callers meeting the same stale WeChat token share one refresh",
+    file: "worker/wechat/object.ts",
+    search: "if (held && held.token !== stale && held.expiresAt",
+    replace: "if (held && false && held.token !== stale && held.expiresAt",
+    tests: ["tests/worker/wechat-token.test.ts"],
+  },
 ];
 
 const ROOT = join(import.meta.dirname, "..");

@@ -15,6 +15,7 @@ import { groupRoutes } from "./http/groups";
 import { inviteRoutes, joinPage } from "./http/invites";
 import { health } from "./http/health";
 import { mediaRoutes } from "./http/media";
+import { noticeRoutes } from "./http/notices";
 import { doc, openApiDocument } from "./http/openapi";
 import { me, users } from "./http/users";
 
@@ -46,7 +47,8 @@ export const app = new Hono<AppEnv>()
   .route("/invites", inviteRoutes)
   .route("/j", joinPage)
   .route("/face-to-face", faceToFaceRoutes)
-  .route("/media", mediaRoutes);
+  .route("/media", mediaRoutes)
+  .route("/notices", noticeRoutes);
 
 // The OpenAPI document, built once per isolate from the routes above (public: it is the API's
 // description, not anyone's data).

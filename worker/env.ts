@@ -12,6 +12,13 @@ export interface Env {
   GATEWAY: DurableObjectNamespace<import("./gateway/object").GatewayObject>;
   FACE_TO_FACE: DurableObjectNamespace<import("./face-to-face/object").FaceToFaceObject>;
   MEDIA: R2Bucket;
+  WECHAT: DurableObjectNamespace<import("./wechat/object").WechatObject>;
+  // Notices (docs/notices.md): the subscribe-message template, its fields, the mini-program
+  // version a notice opens, and the least time between two notices to one user.
+  NOTICE_TEMPLATE_ID?: string;
+  NOTICE_TEMPLATE_FIELDS?: string;
+  NOTICE_MINIPROGRAM_STATE?: string;
+  NOTICE_MIN_INTERVAL_SECONDS?: string;
 }
 
 export interface AuthContext {

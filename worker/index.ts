@@ -5,12 +5,14 @@ import { withMethodOverride } from "./http/method-override";
 import { socketUpgrade } from "./http/socket";
 import { finishDeletions } from "./services/deletion";
 import { purgeUnsentMedia } from "./services/media";
+import { NOTICE_CRON, sendNotices } from "./services/notice-sender";
 import { purgeOld } from "./services/ratelimit";
 import { purgeExpired } from "./services/tokens";
 
 export { ConversationObject } from "./conversation/object";
 export { GatewayObject } from "./gateway/object";
 export { FaceToFaceObject } from "./face-to-face/object";
+export { WechatObject } from "./wechat/object";
 
 export default {
   // The socket upgrade bypasses the Hono app: its 101 response must pass through untouched.
@@ -20,7 +22,12 @@ export default {
   },
   // Daily housekeeping: expired refresh tokens, old sessions, rate-limit windows, unsent uploads,
   // and account deletions that stopped midway.
-  async scheduled(_controller, env, _ctx) {
+  async scheduled(controller, env, _ctx) {
+    if (controller.cron === NOTICE_CRON) {
+      const run = await sendNotices(env, controller.scheduledTime);
+      if (run.sent > 0 || run.failed > 0 || run.stopped) console.log(JSON.stringify({ msg: "notices", ...run }));
+      return;
+    }
     const d = db(env);
     await finishDeletions(env);
     await purgeExpired(d);

@@ -68,6 +68,7 @@ var pongFrame = z.object({ type: z.literal("pong") });
 var joinRequestFrame = z.object({ type: z.literal("join_request"), conversationId: z.string(), request: view("request") });
 var faceToFaceFrame = z.object({ type: z.literal("face_to_face"), room: view("room") });
 var errorFrame = z.object({ type: z.literal("error"), ref, code: z.string(), message: z.string() });
+var noticeSettingsFrame = z.object({ type: z.literal("notice_settings"), settings: view("settings") });
 var singleServerFrame = z.discriminatedUnion("type", [
   readyFrame,
   sessionEndedFrame,
@@ -81,7 +82,8 @@ var singleServerFrame = z.discriminatedUnion("type", [
   pongFrame,
   joinRequestFrame,
   faceToFaceFrame,
-  errorFrame
+  errorFrame,
+  noticeSettingsFrame
 ]);
 var batchFrame = z.object({ type: z.literal("batch"), frames: z.array(singleServerFrame) });
 var serverFrame = z.discriminatedUnion("type", [...singleServerFrame.options, batchFrame]);

@@ -94,9 +94,18 @@ export async function updateProfile(patch: UpdateProfileBody): Promise<OwnProfil
   return user;
 }
 
-/** For pages that need a session: sends the user to the login page when there is none. */
-export function ensureSignedIn(): boolean {
+/**
+ * For pages that need a session: sends the user to the login page when there is none. `back`
+ * (a page path with its query, e.g. the chat a notice opened) is where sign-in returns to.
+ */
+export function ensureSignedIn(back?: string): boolean {
   if (isSignedIn()) return true;
-  wx.reLaunch({ url: LOGIN_PAGE });
+  wx.reLaunch({ url: back ? `${LOGIN_PAGE}?redirect=${encodeURIComponent(back)}` : LOGIN_PAGE });
   return false;
+}
+
+/** Where sign-in goes next: a page of this app named by `redirect`, else home. */
+export function afterSignIn(redirect: string | undefined): string {
+  const target = redirect ? decodeURIComponent(redirect) : "";
+  return /^\/pages\/[\w-]+\/index(\?[\w=&%.-]*)?$/.test(target) ? target : HOME_PAGE;
 }

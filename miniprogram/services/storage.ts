@@ -7,6 +7,8 @@ export const STORAGE_KEYS = {
   cache: "qun.cache",
   /** Messages written but not yet acknowledged by the server. */
   outbox: "qun.outbox",
+  /** Notice templates, the bank and what WeChat's subscription dialog last answered (services/notices.ts). */
+  notices: "qun.notices",
 } as const;
 
 type Key = (typeof STORAGE_KEYS)[keyof typeof STORAGE_KEYS];

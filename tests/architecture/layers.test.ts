@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cycles, importsOf, listFiles, ROOT, type Import } from "./imports";
 
-const OBJECTS = ["worker/conversation/", "worker/gateway/", "worker/face-to-face/"];
+const OBJECTS = ["worker/conversation/", "worker/gateway/", "worker/face-to-face/", "worker/wechat/"];
 const under = (file: string, folders: readonly string[]) => folders.some((f) => file.startsWith(f));
 
 interface Rule {

@@ -14,12 +14,15 @@ export default async function setup(project: TestProject) {
       WECHAT_APPID: FAKE_APPID,
       WECHAT_SECRET: FAKE_SECRET,
       WECHAT_API_BASE: wechat.url,
+      NOTICE_TEMPLATE_ID: "tmpl-new-message",
+      NOTICE_MINIPROGRAM_STATE: "developer",
     });
   } catch (e) {
     await wechat.close();
     throw e;
   }
   project.provide("e2eBaseUrl", worker.url);
+  project.provide("e2eWechatUrl", wechat.url);
   return async () => {
     await worker.stop();
     await wechat.close();

@@ -8,6 +8,7 @@ export { freePort, startWorker, type RunningWorker } from "../support/wrangler-d
 declare module "vitest" {
   export interface ProvidedContext {
     e2eBaseUrl: string;
+    e2eWechatUrl: string;
   }
 }
 

@@ -73,7 +73,18 @@ const routes: Record<string, Route> = {
 
 /** Adds (or replaces) the answer of one WeChat endpoint; features register theirs here. */
 export function fakeRoute(path: string, route: Route) {
-  routes[path] = route;
+  added().set(path, route);
+}
+
+/**
+ * Routes registered by feature files. Those files are imported by this one and so run before
+ * its body (where `routes` is not yet initialised): the map hangs off globalThis, reached through
+ * a hoisted function.
+ */
+function added(): Map<string, Route> {
+  const g = globalThis as { __fakeWechatRoutes?: Map<string, Route> };
+  g.__fakeWechatRoutes ??= new Map();
+  return g.__fakeWechatRoutes;
 }
 
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -106,7 +117,7 @@ export async function startFakeWechat(): Promise<{ url: string; close: () => Pro
       state.tokenVersion++;
       return send({ ok: true });
     }
-    const route = routes[url.pathname];
+    const route = added().get(url.pathname) ?? routes[url.pathname];
     // (/__fake/echo is recorded like a WeChat API so specs can count its attempts.)
     if (!route) return send({ errcode: 404, errmsg: `fake WeChat has no ${url.pathname}` }, 404);
     state.calls.push({ path: url.pathname, query: Object.fromEntries(url.searchParams), body, at: Date.now() });
@@ -117,3 +128,6 @@ export async function startFakeWechat(): Promise<{ url: string; close: () => Pro
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, server, close: () => new Promise((r) => server.close(() => r())) };
 }
+
+// Features register their endpoints in files of their own.
+import "./fake-wechat-notices.ts";

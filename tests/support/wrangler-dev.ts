@@ -57,6 +57,8 @@ export async function startWorker(vars: Record<string, string>, timeoutMs = 60_0
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
   args.push("--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn");
+  // GET /__scheduled?cron=… runs a Cron Trigger on demand (the notice specs); wrangler dev runs none by itself.
+  args.push("--test-scheduled");
   // Password sign-in refuses without a pepper; callers may pass their own.
   for (const [key, value] of Object.entries({ PASSWORD_PEPPER: `pepper-${crypto.randomUUID()}`, ...vars })) args.push("--var", `${key}:${value}`);
   // Its own process group, so stopping it also stops the workerd processes it starts.

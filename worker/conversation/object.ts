@@ -23,6 +23,7 @@ import { receipts } from "./fanout";
 import * as joining from "./joining";
 import { getMessage, history, receiveForward, recall, send } from "./log";
 import * as membership from "./membership";
+import { mentionedSince } from "./mentions";
 import { ConversationState } from "./state";
 
 export type { CreateGroupInput, OpenDirectInput } from "./membership";
@@ -189,6 +190,11 @@ export class ConversationObject extends DurableObject<Env> {
   }
 
   /** Fan-out cost since the object woke (tests and benchmarks read it). */
+  /** Notices: whether a message after `afterSeq` mentions `userId` or everyone (mentions.ts). */
+  async mentionedSince(userId: string, afterSeq: number): Promise<boolean> {
+    return mentionedSince(this.state, userId, afterSeq);
+  }
+
   async stats() {
     const s = this.state;
     return { ...s.fanout.counters, members: s.members.size, shards: s.shards.size, lastSeq: s.lastSeq };

@@ -15,7 +15,7 @@
 // Every step finds what is left and deletes it, so running it twice changes nothing more.
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { DELETED_NICKNAME, type AccountDeletion } from "../../schema/api";
-import { blocks, contactTags, conversations, friendRequests, friendships, invites, joinRequests, memberships, refreshTokens, sessions, users } from "../../schema/d1";
+import { blocks, contactTags, conversations, friendRequests, friendships, invites, joinRequests, memberships, noticeBanks, noticeSettings, refreshTokens, sessions, users } from "../../schema/d1";
 import { db, type Db } from "../db";
 import type { Env } from "../env";
 import { unwrap } from "../lib/result";
@@ -88,6 +88,9 @@ async function deleteContacts(env: Env, d: Db, userId: string) {
     d.delete(blocks).where(or(eq(blocks.userId, userId), eq(blocks.blockedId, userId))),
     d.delete(joinRequests).where(eq(joinRequests.userId, userId)),
     d.delete(invites).where(eq(invites.createdBy, userId)),
+    // Notices (docs/notices.md): the banked subscriptions and settings are the account's own.
+    d.delete(noticeBanks).where(eq(noticeBanks.userId, userId)),
+    d.delete(noticeSettings).where(eq(noticeSettings.userId, userId)),
   ]);
   const directs = await d
     .select({ id: memberships.conversationId })

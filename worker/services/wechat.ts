@@ -2,6 +2,7 @@
 // local development can point it at a fake WeChat API.
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
+import { unwrap } from "../lib/result";
 
 export interface WechatSession {
   openid: string;
@@ -45,10 +46,11 @@ export async function code2Session(env: Env, code: string): Promise<WechatSessio
 
 // ---------------------------------------------------------------------------------------------
 // Server-to-WeChat calls that need the app's access token (subscribe messages, content security).
-// The token comes from /cgi-bin/stable_token, which hands every caller the same token while it is
-// valid (so isolates need not coordinate); each isolate keeps it until five minutes before it
-// expires. A call answered 40001/42001/40014 (token invalid, expired, or superseded) refreshes
-// the token once with force_refresh and tries again.
+// The token comes from /cgi-bin/stable_token through one WechatObject per AppID
+// (worker/wechat/object.ts), the only place that fetches or force-refreshes it, so parallel
+// requests never race to refresh it; each isolate keeps the token it was given until five
+// minutes before it expires. A call answered 40001/42001/40014 (token invalid, expired, or
+// superseded) asks the object for a replacement of that token once and tries again.
 
 const TOKEN_MARGIN_MS = 5 * 60_000;
 const TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
@@ -56,6 +58,9 @@ let cachedToken: { base: string; appid: string; token: string; expiresAt: number
 
 /** True when this server has WeChat credentials (calls that need them are skipped otherwise). */
 export const wechatConfigured = (env: Env) => Boolean(env.WECHAT_APPID && env.WECHAT_SECRET);
+
+/** The object that holds this app's token and WeChat back-off. */
+export const wechatObject = (env: Env) => env.WECHAT.get(env.WECHAT.idFromName(`wechat:${env.WECHAT_APPID ?? ""}`));
 
 async function postJson(url: URL, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(url, {
@@ -70,31 +75,21 @@ async function postJson(url: URL, body: unknown): Promise<Record<string, unknown
   return parsed as Record<string, unknown>;
 }
 
-/** The app's access token (cached per isolate); `refresh` asks WeChat for a new one. */
+/**
+ * The app's access token (cached per isolate); `refresh` replaces the token this isolate holds
+ * (the WechatObject forces WeChat to issue a new one only if nobody has replaced it already).
+ */
 export async function accessToken(env: Env, refresh = false): Promise<string> {
   if (!wechatConfigured(env)) throw new ApiError("not_configured", "WeChat is not configured on this server");
   const now = Date.now();
   const c = cachedToken;
-  if (!refresh && c && c.base === env.WECHAT_API_BASE && c.appid === env.WECHAT_APPID && c.expiresAt > now) return c.token;
-  let body: Record<string, unknown>;
-  try {
-    body = await postJson(new URL("/cgi-bin/stable_token", env.WECHAT_API_BASE), {
-      grant_type: "client_credential",
-      appid: env.WECHAT_APPID,
-      secret: env.WECHAT_SECRET,
-      ...(refresh ? { force_refresh: true } : {}),
-    });
-  } catch (e) {
-    console.error(JSON.stringify({ msg: "wechat stable_token failed", error: String(e) }));
-    throw new ApiError("wechat_unavailable", "WeChat could not be reached; try again");
-  }
-  if (typeof body.access_token !== "string" || !body.access_token) {
-    console.error(JSON.stringify({ msg: "wechat stable_token refused", errcode: body.errcode, errmsg: body.errmsg }));
-    throw new ApiError(body.errcode === 40125 || body.errcode === 40013 ? "not_configured" : "wechat_unavailable", "WeChat refused the server's credentials");
-  }
-  const expiresIn = typeof body.expires_in === "number" ? body.expires_in : 7200;
-  cachedToken = { base: env.WECHAT_API_BASE, appid: env.WECHAT_APPID ?? "", token: body.access_token, expiresAt: now + expiresIn * 1000 - TOKEN_MARGIN_MS };
-  return body.access_token;
+  const mine = c && c.base === env.WECHAT_API_BASE && c.appid === env.WECHAT_APPID ? c : null;
+  if (!refresh && mine && mine.expiresAt > now) return mine.token;
+  const creds = { base: env.WECHAT_API_BASE, appid: env.WECHAT_APPID ?? "", secret: env.WECHAT_SECRET ?? "" };
+  const stub = wechatObject(env);
+  const t = unwrap(refresh && mine ? await stub.refresh(creds, mine.token) : refresh ? await stub.refresh(creds, "") : await stub.token(creds));
+  cachedToken = { base: creds.base, appid: creds.appid, token: t.token, expiresAt: t.expiresAt - TOKEN_MARGIN_MS };
+  return t.token;
 }
 
 /**

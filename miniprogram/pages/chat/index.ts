@@ -10,6 +10,7 @@ import { errorTips } from "../../behaviors/error-tips";
 import { MESSAGE_LIMITS } from "../../generated/limits";
 import { api } from "../../services/api";
 import { ensureSignedIn } from "../../services/auth";
+import { askForNotices } from "../../services/notices";
 import { chats, type LocalMessage } from "../../services/chats";
 import { loadAvatars, mediaUrl } from "../../services/media";
 import { session } from "../../services/session";
@@ -85,7 +86,8 @@ Component({
         if (state.typing[id] !== previous.typing[id]) this.showTyping();
         if (Boolean(state.hasOlder[id]) !== this.data.hasOlder) this.setData({ hasOlder: Boolean(state.hasOlder[id]) });
       });
-      if (!ensureSignedIn() || !id) return;
+      // A notice opens this page; signed out, sign-in comes back here.
+      if (!ensureSignedIn(id ? `/pages/chat/index?id=${id}` : undefined) || !id) return;
       chats.start();
       chats.setActive(id);
       chats.loadReceipts(id).catch(() => undefined);
@@ -108,6 +110,8 @@ Component({
       if (room.typingTimer) clearTimeout(room.typingTimer);
       chats.setActive(null);
       unwatchAll(this);
+      // Leaving while others are still talking: a moment to ask for a notice.
+      if (chats.store.get().conversations.some((c) => c.unread > 0)) askForNotices("left").catch(() => undefined);
     },
 
     /** This page's own state, made in onLoad (or on first use) and kept, closed, after onUnload. */
@@ -246,6 +250,7 @@ Component({
       if ("error" in out) return this.showError(out.error);
       chats.send(this.data.id, out.draft);
       this.setData({ draft: "", mentions: [], mentionAll: false, replyTo: null });
+      askForNotices("sent").catch(() => undefined); // a reply may come while the app is closed
     },
 
     onCancelReply() {

@@ -1,4 +1,4 @@
-import { HOME_PAGE, WELCOME_PAGE, loginDev, loginWithPassword, loginWithWechat, serverInfo } from "../../services/auth";
+import { afterSignIn, loginDev, loginWithPassword, loginWithWechat, serverInfo, WELCOME_PAGE } from "../../services/auth";
 import { apiBase } from "../../services/config";
 import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
@@ -17,15 +17,18 @@ Component({
     busy: "" as Busy,
     showPassword: false,
     showServer: false,
+    /** Where to go once signed in (a notice's chat): ?redirect= from ensureSignedIn. */
+    next: "",
     devName: "",
     username: "",
     password: "",
     limits: PROFILE_LIMITS,
   },
   methods: {
-    onLoad() {
+    onLoad(query: Record<string, string | undefined> = {}) {
+      this.setData({ next: afterSignIn(query.redirect) });
       if (isSignedIn()) {
-        wx.reLaunch({ url: HOME_PAGE });
+        wx.reLaunch({ url: this.data.next });
         return;
       }
       this.checkServer();
@@ -52,9 +55,10 @@ Component({
       try {
         const result = await action();
         this.setData({ busy: "" });
-        // A WeChat account made just now has no name or photo of its own yet: ask, once.
+        const next = this.data.next || afterSignIn(undefined);
+        // A WeChat account made just now has no name or photo of its own yet: ask, once, then go on.
         const created = (result as { created?: unknown } | undefined)?.created === true;
-        wx.reLaunch({ url: created ? WELCOME_PAGE : HOME_PAGE });
+        wx.reLaunch({ url: created ? `${WELCOME_PAGE}?next=${encodeURIComponent(next)}` : next });
       } catch (e) {
         this.setData({ busy: "", error: errorMessage(e) });
       }

@@ -8,6 +8,7 @@ import { PROFILE_LIMITS } from "../../generated/limits";
 import { mediaUrl, mediaUrls, uploadMedia } from "../../services/media";
 import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
+import { noticeSettings } from "./notices";
 
 type Field = "nickname" | "username" | "status" | "signature";
 
@@ -37,7 +38,7 @@ function ask(opts: WechatMiniprogram.ShowModalOption): Promise<string | null> {
 }
 
 Component({
-  behaviors: [errorTips],
+  behaviors: [errorTips, noticeSettings],
   data: {
     user: null as OwnProfile | null,
     initial: "?",
@@ -82,6 +83,7 @@ Component({
       this.setData({ apiBase: apiBase() });
       if (!ensureSignedIn()) return;
       loadProfile().catch((e: unknown) => this.showError(e));
+      this.loadNotices();
     },
 
     onUnload() {

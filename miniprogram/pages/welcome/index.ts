@@ -4,7 +4,7 @@
 import { errorTips } from "../../behaviors/error-tips";
 import { PROFILE_LIMITS } from "../../generated/limits";
 import { t } from "../../i18n/index";
-import { HOME_PAGE, updateProfile } from "../../services/auth";
+import { afterSignIn, HOME_PAGE, updateProfile } from "../../services/auth";
 import { uploadMedia } from "../../services/media";
 
 const strings = () => ({
@@ -31,8 +31,7 @@ Component({
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
-      const next = query.next ? decodeURIComponent(query.next) : "";
-      this.setData({ s: strings(), next: next.startsWith("/pages/") ? next : HOME_PAGE });
+      this.setData({ s: strings(), next: afterSignIn(query.next) });
       wx.setNavigationBarTitle({ title: t("welcome.title") });
     },
 

@@ -881,3 +881,43 @@ describe("Chat page: people who are gone", () => {
     expect(calls.filter((c) => c === `/users/${BOB}`)).toHaveLength(1);
   });
 });
+
+// Notices (docs/notices.md): sending is a moment to ask WeChat for one more, inside the tap.
+describe("Chat page: asking for notices", () => {
+  it("asks wx.requestSubscribeMessage after a send while few notices are banked, and not before the templates are known", async () => {
+    const asked: string[][] = [];
+    (globalThis as unknown as { wx: Record<string, unknown> }).wx.requestSubscribeMessage = (opts: { tmplIds: string[]; fail?: (e: unknown) => void }) => {
+      asked.push(opts.tmplIds);
+      opts.fail?.({ errMsg: "requestSubscribeMessage:fail cancel" });
+    };
+    const comp = await openChat();
+    await input(comp, "#draft-input", "first");
+    await tap(comp, "#send");
+    expect(asked).toEqual([]); // nothing known yet: GET /notices has not been read
+    adapter.storage.set("qun.notices", JSON.stringify({ templateIds: ["tmpl-new-message"], banked: 0, reachable: true }));
+    await input(comp, "#draft-input", "second");
+    await tap(comp, "#send");
+    expect(asked).toEqual([["tmpl-new-message"]]);
+    await waitFor(() => chats().pending().length === 0, "acks");
+  });
+  it("asks when leaving the chat while another conversation has unread messages, and not when nothing is unread", async () => {
+    const asked: string[][] = [];
+    (globalThis as unknown as { wx: Record<string, unknown> }).wx.requestSubscribeMessage = (opts: { tmplIds: string[]; fail?: (e: unknown) => void }) => {
+      asked.push(opts.tmplIds);
+      opts.fail?.({ errMsg: "requestSubscribeMessage:fail cancel" });
+    };
+    adapter.storage.set("qun.notices", JSON.stringify({ templateIds: ["tmpl-new-message"], banked: 0, reachable: true }));
+    const quiet = await openChat();
+    chats().store.set({
+      conversations: chats()
+        .store.get()
+        .conversations.map((c) => ({ ...c, unread: 0 })),
+    });
+    await lifecycle(quiet, "onUnload");
+    expect(asked).toEqual([]);
+    const busy = await openChat();
+    chats().store.set({ conversations: [...chats().store.get().conversations, { ...summary, id: "c_otherotherotherother", unread: 2 }] });
+    await lifecycle(busy, "onUnload");
+    expect(asked).toEqual([["tmpl-new-message"]]);
+  });
+});

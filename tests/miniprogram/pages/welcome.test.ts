@@ -60,7 +60,7 @@ describe("the first sign-in", () => {
     const login = await open(loginId);
     await tap(login, "#wechat-login");
     await waitFor(() => adapter.navigations.length > 0, "navigation");
-    expect(adapter.navigations.at(-1)).toMatchObject({ url: "/pages/welcome/index" });
+    expect(adapter.navigations.at(-1)).toMatchObject({ url: `/pages/welcome/index?next=${encodeURIComponent("/pages/chats/index")}` });
 
     session().endSession("user");
     const again = await open(loginId);
@@ -93,6 +93,7 @@ describe("the first sign-in", () => {
     await tap(login, "#wechat-login");
     await waitFor(() => adapter.navigations.length > 0, "signed in");
     const page = await open(welcomeId, { next: encodeURIComponent("/pages/join/index?token=abc") });
+    // (a target outside this app's pages is ignored: afterSignIn)
     expect(text(page, "#welcome-title")).toBe("Your photo and name");
     await tap(page, "#welcome-skip");
     expect(server.calls.some((c) => c.method === "PATCH")).toBe(false);
