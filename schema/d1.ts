@@ -26,6 +26,11 @@ export const users = sqliteTable(
     // deletions that were interrupted in between (worker/services/deletion.ts).
     deletedAt: integer("deleted_at"),
     deletionFinishedAt: integer("deletion_finished_at"),
+    // Moderation (docs/moderation.md): "suspended" (pending review) or "banned"; sends of an
+    // account whose content was refused repeatedly are refused until slowedUntil.
+    moderation: text("moderation", { enum: ["suspended", "banned"] }),
+    moderatedAt: integer("moderated_at"),
+    slowedUntil: integer("slowed_until"),
   },
   (t) => [uniqueIndex("users_username_uq").on(t.username), uniqueIndex("users_openid_uq").on(t.openid)],
 );
@@ -75,6 +80,9 @@ export const rateLimits = sqliteTable(
 );
 
 export type User = typeof users.$inferSelect;
+
+// Content safety, reports and moderation.
+export * from "./d1-safety";
 export type Session = typeof sessions.$inferSelect;
 
 // Conversations and memberships: the queryable copy that the conversation objects keep

@@ -17,6 +17,10 @@ import { health } from "./http/health";
 import { mediaRoutes } from "./http/media";
 import { doc, openApiDocument } from "./http/openapi";
 import { me, users } from "./http/users";
+import { opsConsole } from "./http/ops-console";
+import { opsRoutes } from "./http/ops";
+import { reportRoutes } from "./http/reports";
+import { wechatPush } from "./http/wechat-push";
 
 export const app = new Hono<AppEnv>()
   // A client's id is kept when it is word characters, - and = only, at most 64 of them (what
@@ -46,7 +50,12 @@ export const app = new Hono<AppEnv>()
   .route("/invites", inviteRoutes)
   .route("/j", joinPage)
   .route("/face-to-face", faceToFaceRoutes)
-  .route("/media", mediaRoutes);
+  .route("/media", mediaRoutes)
+  // Content safety and moderation (docs/moderation.md).
+  .route("/reports", reportRoutes)
+  .route("/ops-console", opsConsole)
+  .route("/ops", opsRoutes)
+  .route("/wechat", wechatPush);
 
 // The OpenAPI document, built once per isolate from the routes above (public: it is the API's
 // description, not anyone's data).

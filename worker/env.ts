@@ -8,10 +8,19 @@ export interface Env {
   WECHAT_SECRET?: string; // secret
   WECHAT_API_BASE: string;
   PUBLIC_BASE_URL: string;
+  API_BASE_URL?: string; // where WeChat fetches media to check (this worker's public origin); PUBLIC_BASE_URL when unset
   CONVERSATION: DurableObjectNamespace<import("./conversation/object").ConversationObject>;
   GATEWAY: DurableObjectNamespace<import("./gateway/object").GatewayObject>;
   FACE_TO_FACE: DurableObjectNamespace<import("./face-to-face/object").FaceToFaceObject>;
   MEDIA: R2Bucket;
+  // Content safety and moderation (docs/moderation.md).
+  OPERATOR_USER_IDS?: string; // comma-separated user ids with the operator role
+  CONTENT_WORDS_RISKY?: string; // local word list: refused (one entry per line or comma)
+  CONTENT_WORDS_REVIEW?: string; // local word list: stored and flagged for review
+  CONTENT_CHECK_OUTAGE?: string; // "local" (default): the local list decides while WeChat is down; "refuse"
+  CONTENT_CHECK_TIMEOUT_MS?: string; // how long a send waits for msgSecCheck (default 1500)
+  WECHAT_PUSH_TOKEN?: string; // secret: the message push Token set in WeChat's admin console
+  WECHAT_PUSH_AES_KEY?: string; // secret: its EncodingAESKey (safe mode)
 }
 
 export interface AuthContext {
