@@ -76,15 +76,14 @@ export const moderationLog = sqliteTable(
   (t) => [index("moderation_log_created_idx").on(t.createdAt)],
 );
 
-// One asynchronous media check per (message, media): WeChat's trace_id → where the media was sent.
+// One asynchronous media check per uploaded picture or voice note: WeChat's trace_id → the media.
+// Where it was sent is in media_refs when the verdict comes.
 export const mediaChecks = sqliteTable(
   "media_checks",
   {
     traceId: text("trace_id").primaryKey(),
     mediaId: text("media_id").notNull(),
     userId: text("user_id").notNull(),
-    conversationId: text("conversation_id").notNull(),
-    seq: integer("seq").notNull(),
     status: text("status", { enum: ["pending", "pass", "review", "risky"] })
       .notNull()
       .default("pending"),

@@ -8,7 +8,6 @@ export interface Env {
   WECHAT_SECRET?: string; // secret
   WECHAT_API_BASE: string;
   PUBLIC_BASE_URL: string;
-  API_BASE_URL?: string; // where WeChat fetches media to check (this worker's public origin); PUBLIC_BASE_URL when unset
   CONVERSATION: DurableObjectNamespace<import("./conversation/object").ConversationObject>;
   GATEWAY: DurableObjectNamespace<import("./gateway/object").GatewayObject>;
   FACE_TO_FACE: DurableObjectNamespace<import("./face-to-face/object").FaceToFaceObject>;

@@ -42,7 +42,7 @@ export function systemText(body: Record<string, unknown> | null, name: (id: stri
     case "renamed":
       return `${who} changed the group name to "${String(body.name)}"`;
     case "recalled":
-      return `${who} recalled a message`;
+      return body.reason === "violation" ? "A message was removed for violating the rules" : `${who} recalled a message`;
     case "avatar_changed":
       return `${who} changed the group photo`;
     case "announcement":

@@ -22,8 +22,6 @@ CREATE TABLE `media_checks` (
 	`trace_id` text PRIMARY KEY NOT NULL,
 	`media_id` text NOT NULL,
 	`user_id` text NOT NULL,
-	`conversation_id` text NOT NULL,
-	`seq` integer NOT NULL,
 	`status` text DEFAULT 'pending' NOT NULL,
 	`created_at` integer DEFAULT (cast(unixepoch('subsecond') * 1000 as integer)) NOT NULL,
 	`decided_at` integer

@@ -123,7 +123,12 @@ describe("operator routes", () => {
     await expect(startSession(env, db(env), user.id)).resolves.toHaveProperty("accessToken");
     expect((await ops(op, "POST", `/ops/users/${user.id}/ban`, { note: "again" })).status).toBe(200);
     expect(await rows("select moderation from users where id = ?", user.id)).toEqual([{ moderation: "banned" }]);
-    expect((await rows<{ action: string }>("select action from moderation_log where operator_id = ? order by created_at", op.id)).map((r) => r.action)).toEqual(["warn", "suspend", "reinstate", "ban"]);
+    expect((await rows<{ action: string }>("select action from moderation_log where operator_id = ? order by created_at", op.id)).map((r) => r.action)).toEqual([
+      "warn",
+      "suspend",
+      "reinstate",
+      "ban",
+    ]);
     expectError(await ops(op, "POST", `/ops/users/${op.id}/ban`, {}), 400, "invalid_request");
   });
 
@@ -154,7 +159,7 @@ describe("WeChat's message push", () => {
     return { owner, member, group, photo, seq: sent.body.seq as number, traceId: check!.trace_id };
   }
 
-  it("asks WeChat to check a sent picture with a signed URL it can fetch", async () => {
+  it("asks WeChat to check an uploaded picture with a signed URL it can fetch", async () => {
     const { photo } = await pictureUnderCheck();
     const url = new URL("/__fake/calls", env.WECHAT_API_BASE);
     url.searchParams.set("path", "/wxa/media_check_async");
@@ -164,6 +169,17 @@ describe("WeChat's message push", () => {
     const mediaUrl = new URL(call!.body.media_url);
     const fetched = await raw("GET", `${mediaUrl.pathname}${mediaUrl.search}`);
     expect(fetched.status).toBe(200);
+  });
+
+  it("deletes a picture judged risky before it was sent, so it cannot be sent afterwards", async () => {
+    const [owner, member] = [await makeUser("owner"), await makeUser("member")];
+    const group = await createGroup(owner, [member]);
+    const photo = await uploaded(member, png(8, 8, 11));
+    await expect.poll(() => count("media_checks", "media_id = ?", photo.id)).toBe(1);
+    const [check] = await rows<{ trace_id: string }>("select trace_id from media_checks where media_id = ?", photo.id);
+    expect((await deliver(await plainPush(mediaCheckEvent(check!.trace_id, "risky")))).status).toBe(200);
+    expect(await r2Keys()).not.toContain(`media/${photo.id}`);
+    expectError(await api("POST", `/conversations/${group}/messages`, { token: member.token, body: { clientId: "late", type: "image", body: { mediaId: photo.id } } }), 403, "forbidden");
   });
 
   it("answers the console's URL check with echostr only when the signature holds", async () => {

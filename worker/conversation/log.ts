@@ -11,7 +11,7 @@ import { newId } from "../lib/ids";
 import { previewText } from "../lib/preview";
 import { inChunks } from "../lib/sql";
 import { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../data/media";
-import { afterSend, screenSend } from "./screening";
+import { afterSend, requireVoice, screenSend } from "./screening";
 import type { ConversationState } from "./state";
 
 /**
@@ -36,10 +36,11 @@ export async function send(s: ConversationState, senderId: string, input: SendIn
   // Content safety (screening.ts): text is checked before it is stored, in the order sent.
   const verdict = await screenSend(s, senderId, input, () => storedRetry(s, senderId, input, null) !== null);
   // Only messages that carry media look anything up in D1: text stays on the in-memory path.
-  const ids = mediaIdsOf(input.type, input.body as Record<string, unknown>);
   const ack =
-    ids.length === 0 ? append(s, senderId, input, null) : await appendWithMedia(s, senderId, input, null, () => checkMessageMedia(s.env, senderId, input.type, input.body as Record<string, unknown>));
-  if (!ack.duplicate) afterSend(s, senderId, ack.seq, input, verdict, ids);
+    mediaIdsOf(input.type, input.body as Record<string, unknown>).length === 0
+      ? append(s, senderId, input, null)
+      : await appendWithMedia(s, senderId, input, null, () => checkMessageMedia(s.env, senderId, input.type, input.body as Record<string, unknown>));
+  if (!ack.duplicate) afterSend(s, senderId, ack.seq, input, verdict);
   return ack;
 }
 
@@ -123,9 +124,7 @@ function append(s: ConversationState, senderId: string, input: SendInput, forwar
   if (existing) return { conversationId: m.id, clientId: input.clientId, seq: existing.seq, id: existing.id, createdAt: existing.createdAt, duplicate: true };
 
   const now = Date.now();
-  // A personal mute holds whatever the role (the owner may mute an admin); mute-all spares the owner and admins.
-  if (member.mutedUntil !== null && member.mutedUntil > now) throw new ApiError("forbidden", "You are muted in this group");
-  if (member.role === "member" && m.muteAll) throw new ApiError("forbidden", "Only the owner and admins can speak while the group is muted");
+  requireVoice(s, senderId, now);
   takeToken(s, senderId, now);
 
   let mentions: string[] = [];

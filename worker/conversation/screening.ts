@@ -2,10 +2,12 @@
 // then WeChat's msgSecCheck) before it is stored; a refusal throws content_refused and stores
 // nothing. Checks of one sender's messages run at the same time, but each message waits for the
 // checks of the messages that sender sent before it, so a slow verdict cannot reorder them.
-// After the ack: a "review" verdict is flagged for the operators, and pictures and voice are
-// handed to WeChat's asynchronous media check; neither delays the ack.
+// Cheap refusals (not a member, dissolved, muted) come first, so they never cost a WeChat call.
+// After the ack a "review" verdict is flagged for the operators, off the ack's path. (Pictures and
+// voice are checked when they are uploaded, services/content-check.ts, not here.)
 import type { SendInput } from "../../schema/protocol";
-import { flagContent, remoteChecks, screenText, type Verdict } from "../data/safety";
+import { flagContent, screenText, type Verdict } from "../data/safety";
+import { ApiError } from "../lib/errors";
 import type { ConversationState } from "./state";
 
 const queues = new WeakMap<ConversationState, Map<string, Promise<unknown>>>();
@@ -13,7 +15,7 @@ const queues = new WeakMap<ConversationState, Map<string, Promise<unknown>>>();
 /** The verdict on a text message (null for other kinds and for a retry of a stored message). */
 export async function screenSend(s: ConversationState, senderId: string, input: SendInput, isRetry: () => boolean): Promise<Verdict | null> {
   if (input.type !== "text" || isRetry()) return null;
-  const conversationId = s.requireMeta().id;
+  const conversationId = requireVoice(s, senderId, Date.now()).id;
   const check = screenText(s.env, { userId: senderId, text: input.body.text, kind: "message", conversationId });
   let byUser = queues.get(s);
   if (!byUser) queues.set(s, (byUser = new Map()));
@@ -29,7 +31,7 @@ export async function screenSend(s: ConversationState, senderId: string, input: 
 }
 
 /** Work after a message is stored, off the ack's path. */
-export function afterSend(s: ConversationState, senderId: string, seq: number, input: SendInput, verdict: Verdict | null, mediaIds: string[]) {
+export function afterSend(s: ConversationState, senderId: string, seq: number, input: SendInput, verdict: Verdict | null) {
   const conversationId = s.requireMeta().id;
   if (verdict?.suggest === "review" && input.type === "text") {
     s.ctx.waitUntil(
@@ -47,12 +49,14 @@ export function afterSend(s: ConversationState, senderId: string, seq: number, i
       }).catch((e) => console.error(JSON.stringify({ msg: "flag failed", conversationId, seq, error: String(e) }))),
     );
   }
-  const remote = remoteChecks();
-  if (remote && mediaIds.length > 0) {
-    s.ctx.waitUntil(
-      remote
-        .mediaSent(s.env, { userId: senderId, conversationId, seq, mediaIds })
-        .catch((e) => console.error(JSON.stringify({ msg: "media check request failed", conversationId, seq, error: String(e) }))),
-    );
-  }
+}
+
+/** Refuses a sender who may not post: not a member, dissolved, or muted. Answers the conversation. */
+export function requireVoice(s: ConversationState, senderId: string, now: number) {
+  const m = s.requireOpen();
+  const member = s.requireMember(senderId);
+  // A personal mute holds whatever the role (the owner may mute an admin); mute-all spares the owner and admins.
+  if (member.mutedUntil !== null && member.mutedUntil > now) throw new ApiError("forbidden", "You are muted in this group");
+  if (member.role === "member" && m.muteAll) throw new ApiError("forbidden", "Only the owner and admins can speak while the group is muted");
+  return m;
 }

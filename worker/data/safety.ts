@@ -25,20 +25,11 @@ export interface RemoteVerdict {
   traceId: string;
 }
 
-export interface MediaSent {
-  userId: string;
-  conversationId: string;
-  seq: number;
-  mediaIds: string[];
-}
-
 export interface RemoteChecks {
   /** msgSecCheck: the verdict, "unavailable" (down, slow, refused the call) or "skipped" (not configured). */
   text(env: Env, openid: string, text: string, scene: number): Promise<RemoteVerdict | "unavailable" | "skipped">;
   /** After a refusal was recorded: slows or suspends an account refused too often. */
   refused(env: Env, userId: string): Promise<void>;
-  /** After a message with pictures, voice or video is stored: asks WeChat to check them. */
-  mediaSent(env: Env, sent: MediaSent): Promise<void>;
 }
 
 let remote: RemoteChecks | null = null;

@@ -1,10 +1,11 @@
 // WeChat's content security, the remote half of data/safety.ts (installed by index.ts):
-// msgSecCheck v2 for text, mediaCheckAsync for pictures and voice (the verdict arrives later
-// through the message push, services/media-check.ts), and what repeated refusals do to an account.
-import { and, count, eq, gte, inArray } from "drizzle-orm";
-import { contentFlags, mediaChecks, media as mediaTable, users } from "../../schema/d1";
+// msgSecCheck v2 for text, mediaCheckAsync for uploaded pictures and voice (the verdict arrives
+// later through the message push, http/wechat-push.ts → moderation.mediaVerdict), and what
+// repeated refusals do to an account.
+import { and, count, eq, gte } from "drizzle-orm";
+import { contentFlags, mediaChecks, users } from "../../schema/d1";
 import { SAFETY_LIMITS, type SafetySuggest } from "../../schema/safety";
-import { type MediaSent, type RemoteChecks, type RemoteVerdict, flagContent, forgetAccount } from "../data/safety";
+import { type RemoteChecks, type RemoteVerdict, flagContent, forgetAccount } from "../data/safety";
 import { db } from "../db";
 import type { Env } from "../env";
 import { signMediaUrl } from "../lib/media-url";
@@ -66,35 +67,37 @@ async function refused(env: Env, userId: string, now = Date.now()): Promise<void
   forgetAccount(userId);
 }
 
-/** WeChat checks pictures and voice (media_type 2 and 1); a video is judged by its poster (an image of the same message). */
-async function mediaSent(env: Env, sent: MediaSent): Promise<void> {
-  if (!wechatConfigured(env) || sent.mediaIds.length === 0) return;
+/**
+ * Asks WeChat to check an uploaded picture (media_type 2) or voice note (1) through a signed URL
+ * valid for an hour; a video is judged by its poster, an image upload of its own. The verdict
+ * comes later by push (/wechat/push). Never fails the upload: an error is logged and the media
+ * goes unchecked by WeChat (the operators can still remove it). Accounts without an openid
+ * (password sign-ups) cannot be checked: msgSecCheck/mediaCheckAsync v2 need one.
+ */
+export async function requestMediaCheck(env: Env, userId: string, media: { id: string; kind: string }, origin: string): Promise<void> {
+  const mediaType = media.kind === "image" ? 2 : media.kind === "voice" ? 1 : null;
+  if (mediaType === null || !wechatConfigured(env)) return;
   const d = db(env);
-  const [owner] = await d.select({ openid: users.openid }).from(users).where(eq(users.id, sent.userId)).all();
-  if (!owner?.openid) return; // v2 needs the sender's openid: password accounts' media go unchecked by WeChat
-  const rows = await d.select({ id: mediaTable.id, kind: mediaTable.kind }).from(mediaTable).where(inArray(mediaTable.id, sent.mediaIds)).all();
-  const base = env.API_BASE_URL ?? env.PUBLIC_BASE_URL;
-  const expires = Math.floor(Date.now() / 1000) + 60 * 60;
-  for (const m of rows) {
-    const target = m.kind === "image" ? { id: m.id, type: 2 } : m.kind === "voice" ? { id: m.id, type: 1 } : null;
-    if (!target) continue;
-    try {
-      const answer = await callWechat(env, "/wxa/media_check_async", {
-        media_url: await signMediaUrl(env, base, target.id, expires),
-        media_type: target.type,
-        version: 2,
-        scene: 4,
-        openid: owner.openid,
-      });
-      if (answer.errcode !== 0 || typeof answer.trace_id !== "string") {
-        console.error(JSON.stringify({ msg: "media_check_async refused", errcode: answer.errcode, errmsg: answer.errmsg }));
-        continue;
-      }
-      await d.insert(mediaChecks).values({ traceId: answer.trace_id, mediaId: m.id, userId: sent.userId, conversationId: sent.conversationId, seq: sent.seq }).onConflictDoNothing();
-    } catch (e) {
-      console.error(JSON.stringify({ msg: "media_check_async failed", error: String(e) }));
+  const owner = await d.select({ openid: users.openid }).from(users).where(eq(users.id, userId)).get();
+  if (!owner?.openid) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), timeoutMs(env));
+  });
+  try {
+    const expires = Math.floor(Date.now() / 1000) + 60 * 60;
+    const body = { media_url: await signMediaUrl(env, origin, media.id, expires), media_type: mediaType, version: 2, scene: 4, openid: owner.openid };
+    const answer = await Promise.race([callWechat(env, "/wxa/media_check_async", body), late]);
+    if (answer === "late" || answer.errcode !== 0 || typeof answer.trace_id !== "string") {
+      console.error(JSON.stringify({ msg: "media_check_async refused", answer: answer === "late" ? "timeout" : answer.errcode }));
+      return;
     }
+    await d.insert(mediaChecks).values({ traceId: answer.trace_id, mediaId: media.id, userId }).onConflictDoNothing();
+  } catch (e) {
+    console.error(JSON.stringify({ msg: "media_check_async failed", error: String(e) }));
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-export const wechatContentChecks: RemoteChecks = { text: msgSecCheck, refused, mediaSent };
+export const wechatContentChecks: RemoteChecks = { text: msgSecCheck, refused };

@@ -3,7 +3,7 @@
 // naming who did it ("system" for automatic ones). Suspending and banning revoke every session
 // and close every socket of the account (endSessions); the account cannot sign in until reinstated.
 import { and, desc, eq, inArray, isNotNull } from "drizzle-orm";
-import { contentFlags, mediaChecks, moderationLog, reports, users, type ModerationLogRow } from "../../schema/d1";
+import { contentFlags, mediaChecks, mediaRefs, moderationLog, reports, users, type ModerationLogRow } from "../../schema/d1";
 import { forgetAccount } from "../data/safety";
 import { loadMedia } from "../data/media";
 import { db } from "../db";
@@ -102,9 +102,9 @@ export const listSanctioned = (env: Env) =>
     .all();
 
 /**
- * WeChat's verdict on a media check (from the message push): "risky" withdraws the message that
- * carried it and deletes its media; "review" flags it. A trace already decided is left alone,
- * so a repeated push changes nothing.
+ * WeChat's verdict on a media check (from the message push): "risky" withdraws every message that
+ * carried the media (a recall by the system) and deletes the media; "review" flags it. A trace
+ * already decided is left alone, so a repeated push changes nothing.
  */
 export async function mediaVerdict(env: Env, traceId: string, suggest: string, label: string): Promise<"applied" | "unknown" | "repeat"> {
   const d = db(env);
@@ -118,10 +118,27 @@ export async function mediaVerdict(env: Env, traceId: string, suggest: string, l
     .returning({ traceId: mediaChecks.traceId });
   if (claimed.length === 0) return "repeat";
   if (status === "pass") return "applied";
-  const flag = { userId: check.userId, kind: "media" as const, text: "", conversationId: check.conversationId, seq: check.seq, mediaId: check.mediaId, traceId, source: "wechat" as const, label };
-  const flagId = newId("flag");
-  await d.insert(contentFlags).values({ id: flagId, ...flag, suggest: status, status: status === "risky" ? "resolved" : "open" });
-  if (status === "risky") await removeMessage(env, "system", check.conversationId, check.seq, `media check: ${label}`, "withdraw_media");
+  const sentAt = await d.select({ conversationId: mediaRefs.conversationId, seq: mediaRefs.seq }).from(mediaRefs).where(eq(mediaRefs.mediaId, check.mediaId)).all();
+  const where = sentAt[0] ?? { conversationId: null, seq: null };
+  await d.insert(contentFlags).values({
+    id: newId("flag"),
+    userId: check.userId,
+    kind: "media",
+    text: "",
+    ...where,
+    mediaId: check.mediaId,
+    traceId,
+    source: "wechat",
+    label,
+    suggest: status,
+    status: status === "risky" ? "resolved" : "open",
+  });
+  if (status === "review") return "applied";
+  for (const ref of sentAt) await removeMessage(env, "system", ref.conversationId, ref.seq, `media check: ${label}`, "withdraw_media");
+  // Not sent (yet), or sent and withdrawn: the bytes go either way, so it cannot be sent later.
+  const left = await loadMedia(env, [check.mediaId]);
+  for (const [id, m] of left) await purgeMedia(env, m.ownerId, [id]);
+  if (sentAt.length === 0) await logAction(env, "system", "withdraw_media", { targetUserId: check.userId, note: `unsent media ${check.mediaId}: ${label}` });
   return "applied";
 }
 
