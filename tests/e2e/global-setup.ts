@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { FAKE_APPID, FAKE_SECRET, startFakeWechat } from "../support/fake-wechat";
+import { SAFETY_TEST_BINDINGS } from "../support/safety-config";
 import { startWorker } from "./harness";
 
 /** Starts the fake WeChat API and the real worker under `wrangler dev`, once for all e2e files. */
@@ -14,6 +15,7 @@ export default async function setup(project: TestProject) {
       WECHAT_APPID: FAKE_APPID,
       WECHAT_SECRET: FAKE_SECRET,
       WECHAT_API_BASE: wechat.url,
+      ...SAFETY_TEST_BINDINGS,
     });
   } catch (e) {
     await wechat.close();

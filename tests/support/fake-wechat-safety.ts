@@ -3,8 +3,8 @@
 // - /wxa/msg_sec_check (v2): text containing "wx-risky" is risky, "wx-review" review, "wx-down"
 //   answers WeChat's system error (-1), "wx-slow" answers after 3 s (past the worker's timeout);
 //   anything else passes. FAKE_WECHAT_DELAY_MS delays every answer (the bench uses 50 ms).
-// - /wxa/media_check_async: answers a trace_id and remembers it; the verdict is pushed later by
-//   the spec (tests/support/wechat-push.ts builds signed pushes).
+// - /wxa/media_check_async: answers trace_id "trace-media-<media id>"; the verdict is pushed later
+//   by the spec (tests/support/wechat-push.ts builds signed pushes).
 // Imported by fake-wechat.ts into its route table (tokenProblem is only called per request, so the
 // two modules can import each other).
 import { type Route, tokenProblem } from "./fake-wechat.ts";
@@ -35,7 +35,9 @@ const mediaCheckAsync: Route = async (r, state) => {
   if (baseDelay() > 0) await delay(baseDelay());
   const { body } = r;
   if (badRequest(body, ["media_url", "media_type", "scene", "openid"])) return { errcode: 47001, errmsg: "data format error" };
-  return { errcode: 0, errmsg: "ok", trace_id: `trace-media-${++traces}` };
+  // The trace id names the media (…/media/<id>?e=&s=), so a spec can push its verdict.
+  const mediaId = /\/media\/([^/?]+)/.exec(String(body.media_url))?.[1] ?? String(++traces);
+  return { errcode: 0, errmsg: "ok", trace_id: `trace-media-${mediaId}` };
 };
 
 export const safetyRoutes: Record<string, Route> = { "/wxa/msg_sec_check": msgSecCheck, "/wxa/media_check_async": mediaCheckAsync };
