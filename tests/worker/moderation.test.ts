@@ -78,6 +78,15 @@ describe("operator routes", () => {
     expectError(await api("GET", "/ops/reports", { token: member.token }), 403, "forbidden");
   });
 
+  it("serve the operator page as static HTML that calls /ops with the operator's own token", async () => {
+    const page = await raw("GET", "/ops-console");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.body).toContain("/ops/reports");
+    expect(page.body).toContain("/auth/login");
+  });
+
   it("list reports with their evidence and close them, logging who did it", async () => {
     const { owner, group, seqs } = await groupWithMessages(3);
     const op = await makeUser("op");
