@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
 import { FAKE_APPID, FAKE_SECRET } from "./tests/support/fake-wechat.ts";
+import { SAFETY_TEST_BINDINGS } from "./tests/support/safety-config.ts";
 
 function deployedConfig() {
   const config = unstable_readConfig({ config: "./wrangler.toml" });
@@ -32,6 +33,7 @@ export default defineConfig({
                 WECHAT_API_BASE: inject<string>("wechatApiBase"),
                 // A notice template as if chosen in the WeChat admin console (docs/notices.md).
                 NOTICE_TEMPLATE_ID: "tmpl-new-message",
+                ...SAFETY_TEST_BINDINGS,
                 // wrangler.toml as wrangler parses it for deploy, so tests can pin ENVIRONMENT and the cron.
                 TEST_WRANGLER_CONFIG: JSON.stringify(deployedConfig()),
                 // The generated bad-input campaign's size, seed and filter (docs/reliability.md#bad-input).

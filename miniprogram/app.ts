@@ -1,6 +1,7 @@
 import { initLocale } from "./i18n/index";
 import { LOGIN_PAGE } from "./services/auth";
 import { chats } from "./services/chats";
+import { watchPrivacyAuthorization } from "./services/privacy";
 import { isSignedIn, session } from "./services/session";
 
 /** The Chats tab's badge: unread messages of conversations that are not muted, as WeChat counts them. */
@@ -13,6 +14,7 @@ function updateTabBadge(total: number): void {
 App({
   onLaunch() {
     initLocale();
+    watchPrivacyAuthorization();
     // When the server refuses the session (revoked, or the refresh token expired), go to the login page.
     session.subscribe((state, previous) => {
       if (previous.tokens && !state.tokens && state.endedBy === "server") {

@@ -1,4 +1,5 @@
 // D1 tables: identity, sessions and rate limits. Row types flow from here to the worker.
+// size: every D1 table with a foreign key to users lives here (a table file importing users while d1.ts re-exports it would be an import cycle); tables without one go in d1-*.ts files.
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
 
@@ -26,6 +27,11 @@ export const users = sqliteTable(
     // deletions that were interrupted in between (worker/services/deletion.ts).
     deletedAt: integer("deleted_at"),
     deletionFinishedAt: integer("deletion_finished_at"),
+    // Moderation (docs/moderation.md): "suspended" (pending review) or "banned"; sends of an
+    // account whose content was refused repeatedly are refused until slowedUntil.
+    moderation: text("moderation", { enum: ["suspended", "banned"] }),
+    moderatedAt: integer("moderated_at"),
+    slowedUntil: integer("slowed_until"),
   },
   (t) => [uniqueIndex("users_username_uq").on(t.username), uniqueIndex("users_openid_uq").on(t.openid)],
 );
@@ -75,6 +81,9 @@ export const rateLimits = sqliteTable(
 );
 
 export type User = typeof users.$inferSelect;
+
+// Content safety, reports and moderation.
+export * from "./d1-safety";
 export type Session = typeof sessions.$inferSelect;
 
 // Conversations and memberships: the queryable copy that the conversation objects keep

@@ -34,6 +34,10 @@ export const ERROR_STATUS = {
   // A download's Range starts at or past the end of the media (Content-Range says its size).
   range_not_satisfiable: 416,
   rate_limited: 429,
+  // Content safety: the text or media breaks the rules (local word list or WeChat's check).
+  content_refused: 422,
+  // An operator suspended or banned the account (docs/moderation.md).
+  account_suspended: 403,
   internal: 500,
   wechat_unavailable: 502,
   not_configured: 503,

@@ -72,7 +72,8 @@ export type SystemEvent =
   | { event: "left"; actorId: string }
   | { event: "removed"; actorId: string; memberIds: string[] }
   | { event: "renamed"; actorId: string; name: string }
-  | { event: "recalled"; actorId: string; targetSeq: number; senderId: string }
+  // reason "violation": withdrawn by the system or an operator (actorId "system" or the operator's id).
+  | { event: "recalled"; actorId: string; targetSeq: number; senderId: string; reason?: "violation" }
   | { event: "avatar_changed"; actorId: string; avatarMediaId: string | null }
   | { event: "announcement"; actorId: string; text: string }
   | { event: "settings_changed"; actorId: string; settings: Partial<import("./groups").GroupSettings> }

@@ -7,6 +7,7 @@ import type * as C from "./contacts";
 import type * as G from "./groups";
 import type * as M from "./media";
 import type * as N from "./notices";
+import type * as S from "./safety";
 
 type Out<S extends z.ZodType> = z.output<S>;
 type Seq = Out<typeof G.seqResponse>;
@@ -90,6 +91,18 @@ export interface RestResponses {
   "GET /notices": Out<typeof N.noticesResponse>;
   "PATCH /notices/settings": Out<typeof N.noticesResponse>;
   "POST /notices/subscriptions": Out<typeof N.noticesResponse>;
+  "POST /reports": Out<typeof S.reportCreated>;
+  // Operators only (docs/moderation.md); the operator page itself is HTML at GET /ops-console.
+  "GET /ops/reports": Out<typeof S.reportList>;
+  "GET /ops/reports/:id": Out<typeof S.reportView>;
+  "POST /ops/reports/:id/resolve": Out<typeof S.opsDone>;
+  "GET /ops/flags": Out<typeof S.flagList>;
+  "POST /ops/flags/:id/resolve": Out<typeof S.opsDone>;
+  "POST /ops/messages/remove": Out<typeof S.opsDone>;
+  "GET /ops/users": Out<typeof S.opsUserList>;
+  "POST /ops/users/:userId/:action": Out<typeof S.opsDone>;
+  "POST /ops/groups/:id/dissolve": Out<typeof S.opsDone>;
+  "GET /ops/log": Out<typeof S.opsLog>;
 }
 
 export type RestRoute = keyof RestResponses;

@@ -30,12 +30,14 @@ const FANOUT = "worker/conversation/fanout.ts";
 const JOINING = "worker/conversation/joining.ts";
 const MEMBERSHIP = "worker/conversation/membership.ts";
 const DIRECT = "worker/conversation/direct-rules.ts";
+// Who may post (membership, dissolution, mutes) is checked before a text is screened and again on append.
+const SCREENING = "worker/conversation/screening.ts";
 
 export const MUTANTS: Mutant[] = [
   {
     id: "muted-admin",
     invariant: "a muted admin cannot post",
-    file: LOG,
+    file: SCREENING,
     search: "if (member.mutedUntil !== null && member.mutedUntil > now)",
     replace: 'if (member.role === "member" && member.mutedUntil !== null && member.mutedUntil > now)',
     tests: ["tests/worker/groups-admin.test.ts"],
@@ -43,7 +45,7 @@ export const MUTANTS: Mutant[] = [
   {
     id: "mute-all-everyone",
     invariant: "mute-all silences members only, not the owner and admins",
-    file: LOG,
+    file: SCREENING,
     search: 'if (member.role === "member" && m.muteAll)',
     replace: "if (m.muteAll)",
     tests: ["tests/worker/groups-admin.test.ts"],

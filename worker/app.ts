@@ -18,6 +18,10 @@ import { mediaRoutes } from "./http/media";
 import { noticeRoutes } from "./http/notices";
 import { doc, openApiDocument } from "./http/openapi";
 import { me, users } from "./http/users";
+import { opsConsole } from "./http/ops-console";
+import { opsRoutes } from "./http/ops";
+import { reportRoutes } from "./http/reports";
+import { wechatPush } from "./http/wechat-push";
 
 export const app = new Hono<AppEnv>()
   // A client's id is kept when it is word characters, - and = only, at most 64 of them (what
@@ -48,7 +52,12 @@ export const app = new Hono<AppEnv>()
   .route("/j", joinPage)
   .route("/face-to-face", faceToFaceRoutes)
   .route("/media", mediaRoutes)
-  .route("/notices", noticeRoutes);
+  .route("/notices", noticeRoutes)
+  // Content safety and moderation (docs/moderation.md).
+  .route("/reports", reportRoutes)
+  .route("/ops-console", opsConsole)
+  .route("/ops", opsRoutes)
+  .route("/wechat", wechatPush);
 
 // The OpenAPI document, built once per isolate from the routes above (public: it is the API's
 // description, not anyone's data).

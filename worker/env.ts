@@ -19,6 +19,14 @@ export interface Env {
   NOTICE_TEMPLATE_FIELDS?: string;
   NOTICE_MINIPROGRAM_STATE?: string;
   NOTICE_MIN_INTERVAL_SECONDS?: string;
+  // Content safety and moderation (docs/moderation.md).
+  OPERATOR_USER_IDS?: string; // comma-separated user ids with the operator role
+  CONTENT_WORDS_RISKY?: string; // local word list: refused (one entry per line or comma)
+  CONTENT_WORDS_REVIEW?: string; // local word list: stored and flagged for review
+  CONTENT_CHECK_OUTAGE?: string; // "local" (default): the local list decides while WeChat is down; "refuse"
+  CONTENT_CHECK_TIMEOUT_MS?: string; // how long a send waits for msgSecCheck (default 1500)
+  WECHAT_PUSH_TOKEN?: string; // secret: the message push Token set in WeChat's admin console
+  WECHAT_PUSH_AES_KEY?: string; // secret: its EncodingAESKey (safe mode)
 }
 
 export interface AuthContext {

@@ -1,4 +1,6 @@
 import { app } from "./app";
+import { installRemoteChecks } from "./data/safety";
+import { wechatContentChecks } from "./services/content-check";
 import { db } from "./db";
 import type { Env } from "./env";
 import { withMethodOverride } from "./http/method-override";
@@ -8,6 +10,9 @@ import { purgeUnsentMedia } from "./services/media";
 import { NOTICE_CRON, sendNotices } from "./services/notice-sender";
 import { purgeOld } from "./services/ratelimit";
 import { purgeExpired } from "./services/tokens";
+
+// The conversation objects reach WeChat's content checks only through this port (the layer rule).
+installRemoteChecks(wechatContentChecks);
 
 export { ConversationObject } from "./conversation/object";
 export { GatewayObject } from "./gateway/object";

@@ -9,6 +9,7 @@ export const en: Record<keyof typeof zh_CN, string> = {
   "kind.location": "[Location]",
   "message.recalled": "A message was recalled",
   "message.recalledBy": "{who} recalled a message",
+  "message.removedForViolation": "A message was removed for violating the rules",
   "message.recalledByMe": "You recalled a message",
 
   "event.created": '{who} created the group "{name}"',
@@ -84,6 +85,8 @@ export const en: Record<keyof typeof zh_CN, string> = {
   "error.internal": "Something went wrong on the server; try again later",
   "error.wechat_unavailable": "WeChat is not available right now; try again later",
   "error.not_configured": "This server is not set up for that yet",
+  "error.content_refused": "This content breaks the rules and cannot be sent",
+  "error.account_suspended": "This account is suspended pending review",
   "error.network": "No network connection",
   "error.unexpected_response": "The server answered strangely; try again later",
 };

@@ -9,6 +9,7 @@ export const zh_CN = {
   "kind.location": "[位置]",
   "message.recalled": "撤回了一条消息",
   "message.recalledBy": "{who}撤回了一条消息",
+  "message.removedForViolation": "该消息因违反规定已被移除",
   "message.recalledByMe": "你撤回了一条消息",
 
   // Group events (system messages).
@@ -88,6 +89,8 @@ export const zh_CN = {
   "error.internal": "服务器开小差了，请稍后再试",
   "error.wechat_unavailable": "微信服务暂时不可用，请稍后再试",
   "error.not_configured": "服务器尚未配置此功能",
+  "error.content_refused": "内容含有违规信息，无法发送",
+  "error.account_suspended": "账号已被暂停使用，请联系客服",
   "error.network": "网络不可用，请检查网络设置",
   "error.unexpected_response": "服务器返回异常，请稍后再试",
 } as const;

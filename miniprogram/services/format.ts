@@ -44,7 +44,7 @@ export function systemText(body: Record<string, unknown> | null, name: (id: stri
     case "renamed":
       return t("event.renamed", { who, name: String(body.name) });
     case "recalled":
-      return t("message.recalledBy", { who });
+      return body.reason === "violation" ? t("message.removedForViolation") : t("message.recalledBy", { who });
     case "avatar_changed":
       return t("event.avatarChanged", { who });
     case "announcement":

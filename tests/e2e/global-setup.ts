@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { FAKE_APPID, FAKE_SECRET, startFakeWechat } from "../support/fake-wechat";
+import { SAFETY_TEST_BINDINGS } from "../support/safety-config";
 import { startWorker } from "./harness";
 
 /** Starts the fake WeChat API and the real worker under `wrangler dev`, once for all e2e files. */
@@ -16,6 +17,7 @@ export default async function setup(project: TestProject) {
       WECHAT_API_BASE: wechat.url,
       NOTICE_TEMPLATE_ID: "tmpl-new-message",
       NOTICE_MINIPROGRAM_STATE: "developer",
+      ...SAFETY_TEST_BINDINGS,
     });
   } catch (e) {
     await wechat.close();

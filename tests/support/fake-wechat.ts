@@ -9,6 +9,7 @@
 //   can be invalidated with POST /__fake/expire-token to model WeChat's 40001 answers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { safetyRoutes } from "./fake-wechat-safety.ts";
 
 export const FAKE_APPID = "wx-test-appid";
 export const FAKE_SECRET = "wx-test-secret";
@@ -30,9 +31,9 @@ export interface FakeRequest {
 
 /** What a route answers: a JSON body (sent with 200, as WeChat does for errors too), or "handled". */
 type RouteResult = object | "handled";
-type Route = (r: FakeRequest, state: FakeState) => RouteResult | Promise<RouteResult>;
+export type Route = (r: FakeRequest, state: FakeState) => RouteResult | Promise<RouteResult>;
 
-interface FakeState {
+export interface FakeState {
   tokenVersion: number;
   calls: FakeCall[];
 }
@@ -69,6 +70,7 @@ const routes: Record<string, Route> = {
   },
   // Not WeChat's: answers its body back when the token is current, for specs of the token handling.
   "/__fake/echo": (r, state) => tokenProblem(r, state) ?? { errcode: 0, echo: r.body },
+  ...safetyRoutes, // msg_sec_check, media_check_async (fake-wechat-safety.ts)
 };
 
 /** Adds (or replaces) the answer of one WeChat endpoint; features register theirs here. */

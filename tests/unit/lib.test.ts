@@ -146,7 +146,7 @@ describe("errors", () => {
     for (const [code, status] of Object.entries(ERROR_STATUS)) (byStatus[status] ??= []).push(code);
     expect(byStatus[400]).toEqual(["invalid_request", "empty_upload", "incomplete_upload"]);
     expect(byStatus[401]).toEqual(["unauthorized", "token_expired", "token_invalid", "token_revoked", "invalid_credentials", "wechat_code_invalid"]);
-    expect(byStatus[403]).toEqual(["forbidden", "wrong_password", "blocked", "not_friends", "join_closed"]);
+    expect(byStatus[403]).toEqual(["forbidden", "wrong_password", "blocked", "not_friends", "join_closed", "account_suspended"]);
     expect(byStatus[404]).toEqual(["not_found"]);
     expect(byStatus[409]).toEqual(["conflict", "username_taken", "already_friends", "tag_exists", "tag_limit", "group_full", "client_id_reused"]);
     expect(byStatus[410]).toEqual(["group_dissolved", "account_deleted", "invite_expired", "invite_revoked", "invite_used_up", "room_expired"]);
@@ -154,11 +154,12 @@ describe("errors", () => {
       payload_too_large: 413,
       unsupported_media_type: 415,
       range_not_satisfiable: 416,
+      content_refused: 422,
       rate_limited: 429,
       internal: 500,
       wechat_unavailable: 502,
       not_configured: 503,
     });
-    expect(Object.keys(ERROR_STATUS)).toHaveLength(35);
+    expect(Object.keys(ERROR_STATUS)).toHaveLength(37);
   });
 });

@@ -22,6 +22,9 @@ const PUBLIC: [string, RegExp][] = [
   ["GET", /^\/invites\/:code\/qr\.(svg|png)$/],
   ["GET", /^\/j\/:code$/],
   ["GET", /^\/media\/:id$/], // with ?e=&s= (tested in media-download.test.ts)
+  ["GET", /^\/ops-console$/], // a static page; what it loads comes from /ops, operators only (moderation.test.ts)
+  ["GET", /^\/wechat\/push$/], // WeChat's URL check, authorised by the push signature (moderation.test.ts)
+  ["POST", /^\/wechat\/push$/], // WeChat's pushes, authorised by the push signature (moderation.test.ts)
 ];
 
 const SAMPLE: Record<string, string> = {
@@ -33,6 +36,7 @@ const SAMPLE: Record<string, string> = {
   ":roomId": "room",
   ":decision": "approve",
   ":name": "tag",
+  ":action": "warn",
 };
 const concrete = (path: string) => path.replace(/:[A-Za-z]+(\{[^}]*\})?/g, (p) => SAMPLE[p.replace(/\{.*\}$/, "")] ?? "x");
 

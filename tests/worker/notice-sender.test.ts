@@ -219,8 +219,9 @@ describe("notices through WeChat subscribe messages", () => {
     const chat = await openDirect(alice, bob);
     await say(alice, chat, "token");
     await sendNotices(workerEnv); // warms the token
-    await fetch(new URL("/__fake/expire-token", workerEnv.WECHAT_API_BASE), { method: "POST" });
     await say(alice, chat, "again");
+    // Expired after the send (whose content check also calls WeChat), so the notice meets it first.
+    await fetch(new URL("/__fake/expire-token", workerEnv.WECHAT_API_BASE), { method: "POST" });
     expect((await sendNotices(workerEnv, Date.now() + 6 * MINUTE)).sent).toBe(1);
     const sent = await noticesTo(bob.openid);
     expect(sent).toHaveLength(3); // the first notice, the refused attempt, and its retry

@@ -11,6 +11,7 @@ import { newId } from "../lib/ids";
 import { previewText } from "../lib/preview";
 import { inChunks } from "../lib/sql";
 import { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../data/media";
+import { afterSend, requireVoice, screenSend } from "./screening";
 import type { ConversationState } from "./state";
 
 /**
@@ -32,9 +33,15 @@ function canonicalJson(value: unknown): string {
 
 export async function send(s: ConversationState, senderId: string, input: SendInput): Promise<Ack> {
   await s.directRules.check(senderId);
+  // Content safety (screening.ts): text is checked before it is stored, in the order sent.
+  const verdict = await screenSend(s, senderId, input, () => storedRetry(s, senderId, input, null) !== null);
   // Only messages that carry media look anything up in D1: text stays on the in-memory path.
-  if (mediaIdsOf(input.type, input.body as Record<string, unknown>).length === 0) return append(s, senderId, input, null);
-  return appendWithMedia(s, senderId, input, null, () => checkMessageMedia(s.env, senderId, input.type, input.body as Record<string, unknown>));
+  const ack =
+    mediaIdsOf(input.type, input.body as Record<string, unknown>).length === 0
+      ? append(s, senderId, input, null)
+      : await appendWithMedia(s, senderId, input, null, () => checkMessageMedia(s.env, senderId, input.type, input.body as Record<string, unknown>));
+  if (!ack.duplicate) afterSend(s, senderId, ack.seq, input, verdict);
+  return ack;
 }
 
 /** Copies a message the caller can read into this conversation. */
@@ -117,9 +124,7 @@ function append(s: ConversationState, senderId: string, input: SendInput, forwar
   if (existing) return { conversationId: m.id, clientId: input.clientId, seq: existing.seq, id: existing.id, createdAt: existing.createdAt, duplicate: true };
 
   const now = Date.now();
-  // A personal mute holds whatever the role (the owner may mute an admin); mute-all spares the owner and admins.
-  if (member.mutedUntil !== null && member.mutedUntil > now) throw new ApiError("forbidden", "You are muted in this group");
-  if (member.role === "member" && m.muteAll) throw new ApiError("forbidden", "Only the owner and admins can speak while the group is muted");
+  requireVoice(s, senderId, now);
   takeToken(s, senderId, now);
 
   let mentions: string[] = [];
@@ -258,14 +263,37 @@ export async function recall(s: ConversationState, userId: string, seq: number):
     if (!own) throw new ApiError("forbidden", "You can only recall your own messages");
     if (now - row.createdAt > L.recallWindowMs) throw new ApiError("forbidden", "Messages can only be recalled within 2 minutes");
   }
+  return { seq: (await erase(s, row, userId, now)).seq };
+}
+
+/**
+ * The recall itself (a member's, or the system's for content that breaks the rules): the content
+ * is erased and a "recalled" notice tells every device. Answers the media the message carried.
+ */
+async function erase(s: ConversationState, row: MessageRow, actorId: string, now: number, reason?: "violation"): Promise<{ seq: number; mediaIds: string[] }> {
+  const m = s.requireMeta();
   let notice!: MessageRow;
   s.ctx.storage.transactionSync(() => {
-    s.sql.update(messages).set({ body: null, mentions: null, recalledAt: now, recalledBy: userId }).where(eq(messages.seq, seq)).run();
-    notice = appendSystem(s, { event: "recalled", actorId: userId, targetSeq: seq, senderId: row.senderId }, now);
+    s.sql.update(messages).set({ body: null, mentions: null, recalledAt: now, recalledBy: actorId }).where(eq(messages.seq, row.seq)).run();
+    notice = appendSystem(s, { event: "recalled", actorId, targetSeq: row.seq, senderId: row.senderId, ...(reason ? { reason } : {}) }, now);
   });
+  const mediaIds = row.body === null ? [] : mediaIdsOf(row.type as MessageType, JSON.parse(row.body));
   // No new download URLs through this conversation; URLs already issued run out on their own.
-  if (row.body !== null && mediaIdsOf(row.type as MessageType, JSON.parse(row.body)).length > 0) await dropRefs(s.env, m.id, seq);
-  return { seq: notice.seq };
+  if (mediaIds.length > 0) await dropRefs(s.env, m.id, row.seq);
+  return { seq: notice.seq, mediaIds };
+}
+
+/**
+ * Withdraws a message that breaks the rules, as a recall by the system (`actorId` "system" or
+ * the operator): every member sees it removed for violating the rules. Works in a dissolved group
+ * too; a message already recalled answers its own seq and no media, so a repeat does nothing.
+ */
+export async function withdraw(s: ConversationState, seq: number, actorId: string): Promise<{ seq: number; senderId: string; mediaIds: string[] }> {
+  s.requireMeta();
+  const row = s.sql.select().from(messages).where(eq(messages.seq, seq)).get();
+  if (!row || row.type === "system") throw new ApiError("not_found", "No such message");
+  if (row.recalledAt !== null) return { seq: row.seq, senderId: row.senderId, mediaIds: [] };
+  return { ...(await erase(s, row, actorId, Date.now(), "violation")), senderId: row.senderId };
 }
 
 // ---- rows to messages -----------------------------------------------------------------

@@ -157,6 +157,12 @@ export async function dissolve(s: ConversationState, actorId: string): Promise<{
   return dissolveNow(s, actorId);
 }
 
+/** Moderation: dissolves an open group for an operator (the worker checked the operator role). */
+export async function dissolveByOperator(s: ConversationState, operatorId: string): Promise<{ seq: number }> {
+  s.requireGroup();
+  return dissolveNow(s, operatorId);
+}
+
 /** Callers hold the mutex and have checked the group is open. */
 async function dissolveNow(s: ConversationState, actorId: string): Promise<{ seq: number }> {
   const m = s.requireGroup();

@@ -21,7 +21,7 @@ import { guard, type Result } from "../lib/result";
 import { befriended, contactsChanged, typing } from "./direct-rules";
 import { receipts } from "./fanout";
 import * as joining from "./joining";
-import { getMessage, history, receiveForward, recall, send } from "./log";
+import { getMessage, history, receiveForward, recall, send, withdraw } from "./log";
 import * as membership from "./membership";
 import { mentionedSince } from "./mentions";
 import { ConversationState } from "./state";
@@ -172,6 +172,16 @@ export class ConversationObject extends DurableObject<Env> {
 
   async recall(userId: string, seq: number): Promise<Result<{ seq: number }>> {
     return guard(() => recall(this.state, userId, seq));
+  }
+
+  /** Moderation: withdraws a message that breaks the rules (a recall by the system or an operator). */
+  async withdraw(seq: number, actorId: string): Promise<Result<{ seq: number; senderId: string; mediaIds: string[] }>> {
+    return this.serial((s) => withdraw(s, seq, actorId));
+  }
+
+  /** Moderation: an operator dissolves a group (no role needed; the caller checked the operator). */
+  async dissolveByOperator(operatorId: string): Promise<Result<{ seq: number }>> {
+    return this.serial((s) => membership.dissolveByOperator(s, operatorId));
   }
 
   // ---- reads and fan-out (fanout.ts) ----------------------------------------------------

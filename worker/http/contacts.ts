@@ -5,6 +5,7 @@ import { acceptRequestBody, type ContactsList, createTagBody, friendRequestBody,
 import { userId as userIdSchema } from "../../schema/protocol";
 import { db } from "../db";
 import type { AppEnv } from "../env";
+import { flagAll, screenTexts } from "../data/safety";
 import { jsonBody, pathParams } from "./validate";
 import { requireAuth } from "./middleware";
 import * as contacts from "../services/contacts";
@@ -52,7 +53,13 @@ export const contactRoutes = new Hono<AppEnv>()
     jsonBody(friendRequestBody),
     async (c) => {
       const me = c.get("auth").userId;
-      const { request, created } = await contacts.sendRequest(c.env, db(c.env), me, c.req.valid("json"));
+      const body = c.req.valid("json");
+      const review = await screenTexts(c.env, me, [
+        { kind: "greeting", text: body.greeting },
+        { kind: "remark", text: body.remark },
+      ]);
+      const { request, created } = await contacts.sendRequest(c.env, db(c.env), me, body);
+      await flagAll(c.env, review);
       // Asking someone who had asked you accepts theirs: then the friend list changed too.
       await contacts.contactsChanged(c.env, me, request.status === "accepted" ? ["friends", "requests"] : ["requests"]);
       return c.json({ request }, created ? 201 : 200);
@@ -64,7 +71,11 @@ export const contactRoutes = new Hono<AppEnv>()
     syncDevices("friends", "requests"),
     jsonBody(acceptRequestBody),
     async (c) => {
-      return c.json(await contacts.acceptRequest(c.env, db(c.env), c.get("auth").userId, c.req.param("id"), c.req.valid("json").remark));
+      const { remark } = c.req.valid("json");
+      const review = await screenTexts(c.env, c.get("auth").userId, [{ kind: "remark", text: remark }]);
+      const accepted = await contacts.acceptRequest(c.env, db(c.env), c.get("auth").userId, c.req.param("id"), remark);
+      await flagAll(c.env, review);
+      return c.json(accepted);
     },
   )
   .post("/requests/:id/decline", doc({ summary: "Decline a friend request", responses: { 204: null }, errors: [403, 404, 409] }), syncDevices("requests"), async (c) => {
@@ -115,7 +126,11 @@ export const contactRoutes = new Hono<AppEnv>()
     jsonBody(updateFriendBody),
     userParams,
     async (c) => {
-      return c.json(await contacts.updateFriend(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId, c.req.valid("json")));
+      const patch = c.req.valid("json");
+      const review = await screenTexts(c.env, c.get("auth").userId, [{ kind: "remark", text: patch.remark }]);
+      const friend = await contacts.updateFriend(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").userId, patch);
+      await flagAll(c.env, review);
+      return c.json(friend);
     },
   )
   .delete("/:userId", doc({ summary: "End a friendship", responses: { 204: null } }), syncDevices("friends"), userParams, async (c) => {

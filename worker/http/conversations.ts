@@ -7,6 +7,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
+import { flagAll, screenTexts } from "../data/safety";
 import { jsonBody, pathParams, queryParams } from "./validate";
 import { requireAuth } from "./middleware";
 import * as service from "../services/conversations";
@@ -36,7 +37,13 @@ export const conversationRoutes = new Hono<AppEnv>()
     jsonBody(createGroupBody),
     async (c) => {
       const body = c.req.valid("json");
-      return c.json(await service.createGroup(c.env, db(c.env), c.get("auth").userId, body.name, body.memberIds), 201);
+      const review = await screenTexts(c.env, c.get("auth").userId, [{ kind: "group_name", text: body.name }]);
+      const created = await service.createGroup(c.env, db(c.env), c.get("auth").userId, body.name, body.memberIds);
+      await flagAll(
+        c.env,
+        review.map((f) => ({ ...f, conversationId: created.id })),
+      );
+      return c.json(created, 201);
     },
   )
   .post(

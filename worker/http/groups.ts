@@ -8,6 +8,7 @@ import { addMembersBody, createInviteBody, groupNicknameBody, joinRequestId, joi
 import type { AppEnv } from "../env";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
+import { flagAll, screenTexts } from "../data/safety";
 import { jsonBody, pathParams, queryParams } from "./validate";
 import { requireAuth } from "./middleware";
 import { requireMembership } from "../services/conversations";
@@ -51,7 +52,12 @@ export const groupRoutes = new Hono<AppEnv>()
     const patch = c.req.valid("json");
     // A group avatar must be a picture the person setting it uploaded.
     if (patch.avatarMediaId) await requireOwnImage(c.env, userId, patch.avatarMediaId);
+    const review = await screenTexts(c.env, userId, [
+      { kind: "group_name", text: patch.name, conversationId: id },
+      { kind: "announcement", text: patch.announcement, conversationId: id },
+    ]);
     unwrap(await conversationObject(c.env, id).updateGroup(userId, patch));
+    await flagAll(c.env, review);
     return c.json(await groupInfo(c.env, userId, id));
   })
   .get("/:id/members", doc({ summary: "Members: owner, admins, members, each by joining time", responses: { 200: membersResponse }, errors: [403] }), groupParams, async (c) =>
@@ -78,7 +84,11 @@ export const groupRoutes = new Hono<AppEnv>()
   })
   .patch("/:id/members/me", doc({ summary: "Your nickname in this group", responses: { 200: seqResponse }, errors: [403, 410] }), jsonBody(groupNicknameBody), groupParams, async (c) => {
     const id = await memberGroupId(c, c.req.valid("param").id);
-    return c.json(unwrap(await conversationObject(c.env, id).setNickname(c.get("auth").userId, c.req.valid("json").nickname)));
+    const { nickname } = c.req.valid("json");
+    const review = await screenTexts(c.env, c.get("auth").userId, [{ kind: "group_nickname", text: nickname, conversationId: id }]);
+    const done = unwrap(await conversationObject(c.env, id).setNickname(c.get("auth").userId, nickname));
+    await flagAll(c.env, review);
+    return c.json(done);
   })
   .delete("/:id/members/:userId", doc({ summary: "Remove a member", responses: { 200: z.object({ removed: z.array(z.string()), seq: z.number() }) }, errors: [403, 410] }), memberParams, async (c) => {
     const id = await memberGroupId(c, c.req.valid("param").id);

@@ -14,6 +14,7 @@ import { jsonBody, pathParams, queryParams } from "./validate";
 import { requireAuth } from "./middleware";
 import { deleteAllMedia, deleteMedia, grantUrls, listOwnMedia, r2Key, releaseUpload, reserveUpload, storeUpload, uploadCap, type UploadQuota } from "../services/media";
 import { mediaInfo, mediaList, mediaUrlsResponse } from "../../schema/media";
+import { requestMediaCheck } from "../services/content-check";
 import { doc } from "./openapi";
 
 const idParams = pathParams(z.object({ id: mediaIdSchema }), { id: "No such media" });
@@ -194,7 +195,10 @@ export const mediaRoutes = new Hono<AppEnv>()
       const userId = c.get("auth").userId;
       const quota = await reserveUpload(c.env, userId, Number(c.req.header("content-length") ?? 0) || 0);
       try {
-        return c.json(await receiveUpload(c, contentType, multipart, query, userId, quota), 201);
+        const info = await receiveUpload(c, contentType, multipart, query, userId, quota);
+        // Pictures and voice go to WeChat's asynchronous check now; its verdict comes by push.
+        await requestMediaCheck(c.env, userId, info, new URL(c.req.url).origin);
+        return c.json(info, 201);
       } catch (e) {
         // Nothing was stored: the count and bytes reserved for it go back to the uploader.
         await releaseUpload(c.env, quota);

@@ -4,6 +4,7 @@ import { deleteAccountBody, searchUsersQuery, updateProfileBody } from "../../sc
 import { userId } from "../../schema/protocol";
 import { db } from "../db";
 import type { AppEnv } from "../env";
+import { flagAll, screenTexts } from "../data/safety";
 import { jsonBody, pathParams, queryParams } from "./validate";
 import { requireAuth } from "./middleware";
 import * as accounts from "../services/accounts";
@@ -24,7 +25,13 @@ export const me = new Hono<AppEnv>()
     const user = await accounts.requireUser(d, c.get("auth").userId);
     const patch = c.req.valid("json");
     if (patch.avatarMediaId) await requireOwnImage(c.env, user.id, patch.avatarMediaId);
+    const review = await screenTexts(c.env, user.id, [
+      { kind: "nickname", text: patch.nickname },
+      { kind: "signature", text: patch.signature },
+      { kind: "status", text: patch.status },
+    ]);
     const updated = await accounts.updateProfile(d, user, patch);
+    await flagAll(c.env, review);
     if (patch.allowStrangers !== undefined && patch.allowStrangers !== user.allowStrangers) await strangersSettingChanged(c.env, d, user.id);
     return c.json(accounts.toOwnProfile(updated));
   })

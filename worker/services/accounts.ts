@@ -79,6 +79,9 @@ function newUser(fields: Pick<User, "nickname"> & Partial<Pick<User, "username" 
     updatedAt: now,
     deletedAt: null,
     deletionFinishedAt: null,
+    moderation: null,
+    moderatedAt: null,
+    slowedUntil: null,
     ...fields,
   };
 }

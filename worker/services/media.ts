@@ -275,6 +275,9 @@ export async function listOwnMedia(env: Env, userId: string, q: { before?: numbe
   return rows.map(toMediaInfo);
 }
 
+/** Moderation: deletes media judged to break the rules (bytes, index, refs, avatars). */
+export const purgeMedia = (env: Env, ownerId: string | null, ids: string[]) => purge(env, ownerId, ids);
+
 /**
  * R2 first, so the bytes are gone even if the index update fails; then rows, refs and the
  * user's avatar. A group avatar lives in its conversation object too, which clears both copies.

@@ -1,7 +1,7 @@
 // Access tokens (short-lived JWT, HS256) and rotating refresh tokens (random, stored hashed).
 import { and, desc, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
-import { refreshTokens, sessions } from "../../schema/d1";
+import { refreshTokens, sessions, users } from "../../schema/d1";
 import { LIMITS } from "../../schema/limits";
 import type { AuthTokens } from "../../schema/api";
 import type { Db } from "../db";
@@ -70,10 +70,17 @@ export function assertConfigured(env: Env): void {
 
 export async function startSession(env: Env, d: Db, userId: string, device = "", now = Date.now()): Promise<AuthTokens> {
   assertConfigured(env);
+  await refuseSuspended(d, userId);
   const sessionId = newId("s");
   await d.insert(sessions).values({ id: sessionId, userId, device, createdAt: now, lastSeenAt: now });
   await capSessions(env, d, userId, sessionId, now);
   return tokensFor(env, d, { userId, sessionId }, now);
+}
+
+/** A suspended or banned account cannot sign in (docs/moderation.md). */
+async function refuseSuspended(d: Db, userId: string) {
+  const row = await d.select({ moderation: users.moderation }).from(users).where(eq(users.id, userId)).get();
+  if (row?.moderation) throw new ApiError("account_suspended", row.moderation === "banned" ? "This account has been banned" : "This account is suspended pending review");
 }
 
 const successorKeys = new Map<string, Promise<CryptoKey>>();

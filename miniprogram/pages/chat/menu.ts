@@ -8,6 +8,7 @@ import { chats, type LocalMessage } from "../../services/chats";
 import { listContacts, sendFriendRequest } from "../../services/contacts";
 import { previewOf } from "../../services/format";
 import { openDirect } from "../../services/groups";
+import { reportMessage } from "../../services/reports";
 import { session } from "../../services/session";
 import { keyOf, type Bubble, type Member } from "./bubbles";
 
@@ -20,12 +21,12 @@ export interface MenuHost {
   showError(err: unknown): void;
 }
 
-export type BubbleAction = "Copy" | "Reply" | "Forward" | "Recall" | "Delete";
+export type BubbleAction = "Copy" | "Reply" | "Forward" | "Recall" | "Report" | "Delete";
 
 /**
  * The long-press menu of one message: Copy for text; Reply, Forward and Recall once the server
  * has it (Recall: mine within the recall window; the owner anything, admins members' messages, at
- * any time); Delete always.
+ * any time); Report for other people's messages; Delete always.
  */
 export function bubbleActions(bubble: Bubble, message: LocalMessage, opts: { summary: ConversationSummary | undefined; senderRole: string; now: number }): BubbleAction[] {
   const actions: BubbleAction[] = [];
@@ -36,6 +37,7 @@ export function bubbleActions(bubble: Bubble, message: LocalMessage, opts: { sum
     const s = opts.summary;
     const canModerate = s?.kind === "group" && (s.role === "owner" || (s.role === "admin" && opts.senderRole === "member"));
     if ((bubble.mine && withinLimit) || (!bubble.mine && canModerate)) actions.push("Recall");
+    if (!bubble.mine) actions.push("Report");
   }
   actions.push("Delete");
   return actions;
@@ -65,6 +67,7 @@ export function showBubbleMenu(host: MenuHost, key: string): void {
     // The chat picker opens; the message goes to every chat picked (up to nine), in one call.
     Forward: () => host.setData({ forwarding: message.seq }),
     Recall: () => chats.recall(id, message.seq),
+    Report: () => reportMessage(id, message.seq),
     Delete: () => chats.deleteLocally(id, { seq: message.seq || undefined, clientId: message.clientId ?? undefined }),
   };
   actionSheet(

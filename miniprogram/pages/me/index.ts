@@ -6,6 +6,7 @@ import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { PROFILE_LIMITS } from "../../generated/limits";
 import { mediaUrl, mediaUrls, uploadMedia } from "../../services/media";
+import { PRIVACY_PAGE } from "../../services/privacy";
 import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
 import { noticeSettings } from "./notices";
@@ -175,6 +176,10 @@ Component({
 
     onOpenServer() {
       this.setData({ showServer: true });
+    },
+
+    onOpenPrivacy() {
+      wx.navigateTo({ url: PRIVACY_PAGE });
     },
 
     onServerClose() {
