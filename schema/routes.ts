@@ -6,6 +6,7 @@ import type * as A from "./api";
 import type * as C from "./contacts";
 import type * as G from "./groups";
 import type * as M from "./media";
+import type * as S from "./search";
 
 type Out<S extends z.ZodType> = z.output<S>;
 type Seq = Out<typeof G.seqResponse>;
@@ -37,6 +38,9 @@ export interface RestResponses {
   "POST /conversations/:id/messages/:seq/forward": Out<typeof A.forwardResults>;
   "POST /conversations/:id/read": Out<typeof A.readResponse>;
   "GET /conversations/:id/receipts": Out<typeof A.receiptsResponse>;
+  "GET /conversations/:id/search": Out<typeof S.chatSearchResult>;
+  "GET /search": Out<typeof S.searchResponse>;
+  "GET /search/messages": Out<typeof S.messagesSearchResponse>;
 
   "GET /contacts": Out<typeof C.contactsResponse>;
   "GET /contacts/requests": Out<typeof C.friendRequestsResponse>;

@@ -16,6 +16,7 @@ import { inviteRoutes, joinPage } from "./http/invites";
 import { health } from "./http/health";
 import { mediaRoutes } from "./http/media";
 import { doc, openApiDocument } from "./http/openapi";
+import { chatSearchRoutes, searchRoutes } from "./http/search";
 import { me, users } from "./http/users";
 
 export const app = new Hono<AppEnv>()
@@ -46,7 +47,9 @@ export const app = new Hono<AppEnv>()
   .route("/invites", inviteRoutes)
   .route("/j", joinPage)
   .route("/face-to-face", faceToFaceRoutes)
-  .route("/media", mediaRoutes);
+  .route("/media", mediaRoutes)
+  .route("/search", searchRoutes)
+  .route("/conversations", chatSearchRoutes);
 
 // The OpenAPI document, built once per isolate from the routes above (public: it is the API's
 // description, not anyone's data).

@@ -11,6 +11,7 @@ import { newId } from "../lib/ids";
 import { previewText } from "../lib/preview";
 import { inChunks } from "../lib/sql";
 import { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../data/media";
+import { indexMessage, unindexMessage } from "./search-index";
 import type { ConversationState } from "./state";
 
 /**
@@ -154,6 +155,7 @@ function append(s: ConversationState, senderId: string, input: SendInput, forwar
   };
   s.ctx.storage.transactionSync(() => {
     s.sql.insert(messages).values(row).run();
+    indexMessage(s, row);
     s.fanout.ownRead(senderId, row.seq);
   });
   appended(s, row);
@@ -261,6 +263,7 @@ export async function recall(s: ConversationState, userId: string, seq: number):
   let notice!: MessageRow;
   s.ctx.storage.transactionSync(() => {
     s.sql.update(messages).set({ body: null, mentions: null, recalledAt: now, recalledBy: userId }).where(eq(messages.seq, seq)).run();
+    unindexMessage(s, seq);
     notice = appendSystem(s, { event: "recalled", actorId: userId, targetSeq: seq, senderId: row.senderId }, now);
   });
   // No new download URLs through this conversation; URLs already issued run out on their own.
@@ -276,7 +279,7 @@ export function preview(row: MessageRow): MessagePreview {
 }
 
 /** The quoted messages of `rows`, read now so a recalled quote shows as recalled. */
-function quotes(s: ConversationState, rows: MessageRow[]): Map<number, QuotedMessage> {
+export function quotes(s: ConversationState, rows: MessageRow[]): Map<number, QuotedMessage> {
   const seqs = [...new Set(rows.map((r) => r.replyTo).filter((q): q is number => q !== null))];
   const out = new Map<number, QuotedMessage>();
   for (const part of inChunks(seqs)) {
@@ -288,7 +291,7 @@ function quotes(s: ConversationState, rows: MessageRow[]): Map<number, QuotedMes
 }
 
 /** `visibleFromSeq`: where the reader's history starts (1 for a push's full frame; see quoteSeenBy). */
-function toMessage(s: ConversationState, r: MessageRow, quoted: Map<number, QuotedMessage>, visibleFromSeq = 1): Message {
+export function toMessage(s: ConversationState, r: MessageRow, quoted: Map<number, QuotedMessage>, visibleFromSeq = 1): Message {
   const quote = r.replyTo === null ? undefined : quoted.get(r.replyTo);
   return {
     conversationId: s.meta!.id,
