@@ -106,10 +106,23 @@ export async function searchMessages(env: Env, d: Db, userId: string, q: Message
     }
   };
   await Promise.all(Array.from({ length: Math.min(L.objectsAtOnce, chats.length) }, lane));
-  const last = chats[next - 1];
+  // Lanes in flight may have found more than a page: keep the first page's worth, in list order,
+  // and go on after its last chat (the rest are asked again on the next page).
+  let searched = next;
+  const page: MessagesSearchResponse["chats"] = [];
+  for (let i = 0; i < next; i++) {
+    const f = found[i];
+    if (!f) continue;
+    page.push(f);
+    if (page.length === L.chatsPerPage) {
+      searched = i + 1;
+      break;
+    }
+  }
+  const last = chats[searched - 1];
   return {
-    chats: found.filter((x) => x !== undefined),
-    cursor: next < chats.length && last ? writeCursor({ at: activity(last), id: last.id }) : null,
-    searched: next,
+    chats: page,
+    cursor: searched < chats.length && last ? writeCursor({ at: activity(last), id: last.id }) : null,
+    searched,
   };
 }
