@@ -98,7 +98,7 @@ describe("the Chats search", () => {
     expect(text(comp, "#history-title")).toBe("Chat History: 2 chats mention 开会");
     expect(text(comp, `#chat-${GROUP}`)).toContain("4 related messages");
     const hl = comp.querySelector(`#chat-${DIRECT} .search-hit`);
-    expect(hl?.dom.textContent).toBe("开会");
+    expect(hl?.dom?.textContent).toBe("开会");
   });
 
   it("opens a chat with one match at that message, and a chat with several in its own search", async () => {
@@ -164,7 +164,7 @@ describe("searching one chat", () => {
     const comp = await open(pages.chat, { id: GROUP, q: encodeURIComponent("开会"), name: "Team" });
     await waitFor(() => comp.instance.data.rows.length === 2, "results");
     expect(text(comp, "#count")).toBe("2 results");
-    expect(comp.querySelector("#hit-4 .search-hit")?.dom.textContent).toBe("开会");
+    expect(comp.querySelector("#hit-4 .search-hit")?.dom?.textContent).toBe("开会");
     await tap(comp, "#hit-4");
     expect(adapter.navigations.at(-1)!.url).toBe(`/pages/message-context/index?id=${GROUP}&seq=4&q=${encodeURIComponent("开会")}`);
 
@@ -192,8 +192,8 @@ describe("a chat opened at a result", () => {
     const comp = await open(pages.context, { id: GROUP, seq: "10", q: encodeURIComponent("开会") });
     await waitFor(() => comp.instance.data.rows.length === 4, "around");
     expect(asked[0]!.searchParams.get("around")).toBe("10");
-    expect(comp.querySelector("#m-10")!.dom.className).toContain("context__target");
-    expect(comp.querySelector("#m-10 .search-hit")?.dom.textContent).toBe("开会");
+    expect(comp.querySelector("#m-10")?.dom?.className).toContain("context__target");
+    expect(comp.querySelector("#m-10 .search-hit")?.dom?.textContent).toBe("开会");
     expect(comp.instance.data.scrollInto).toBe("m-10");
     await comp.instance.onOlder();
     await comp.instance.onNewer();
