@@ -41,6 +41,7 @@ export interface RestResponses {
   "GET /conversations/:id/search": Out<typeof S.chatSearchResult>;
   "GET /search": Out<typeof S.searchResponse>;
   "GET /search/messages": Out<typeof S.messagesSearchResponse>;
+  "POST /dev/conversations/:id/seed": { lastSeq: number };
 
   "GET /contacts": Out<typeof C.contactsResponse>;
   "GET /contacts/requests": Out<typeof C.friendRequestsResponse>;

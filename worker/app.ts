@@ -9,6 +9,7 @@ import { ApiError, errorBody } from "./lib/errors";
 import { randomString } from "./lib/ids";
 import { auth } from "./http/auth";
 import { contactRoutes } from "./http/contacts";
+import { devRoutes } from "./http/dev";
 import { conversationRoutes } from "./http/conversations";
 import { faceToFaceRoutes } from "./http/face-to-face";
 import { groupRoutes } from "./http/groups";
@@ -49,7 +50,8 @@ export const app = new Hono<AppEnv>()
   .route("/face-to-face", faceToFaceRoutes)
   .route("/media", mediaRoutes)
   .route("/search", searchRoutes)
-  .route("/conversations", chatSearchRoutes);
+  .route("/conversations", chatSearchRoutes)
+  .route("/dev", devRoutes);
 
 // The OpenAPI document, built once per isolate from the routes above (public: it is the API's
 // description, not anyone's data).

@@ -210,3 +210,11 @@ describe("the index of messages stored before it existed", () => {
     expect(row).toEqual({ next_seq: 3, end_seq: 2 });
   });
 });
+
+describe("the benchmark's seeding route", () => {
+  it("does not exist outside development", async () => {
+    const { alice, chat } = await pair();
+    expectError(await api("POST", `/dev/conversations/${chat}/seed`, { token: alice.token, body: { messages: [{ text: "x", at: 1 }] } }), 404, "not_found");
+    expect(await history(alice, chat, "?after=0")).toEqual([]);
+  });
+});

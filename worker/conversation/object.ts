@@ -27,6 +27,7 @@ import * as joining from "./joining";
 import { getMessage, history, receiveForward, recall, send } from "./log";
 import * as membership from "./membership";
 import * as search from "./search";
+import { seed } from "./seed";
 import { ConversationState } from "./state";
 
 export type { CreateGroupInput, OpenDirectInput } from "./membership";
@@ -167,6 +168,11 @@ export class ConversationObject extends DurableObject<Env> {
 
   async history(userId: string, q: { after?: number; before?: number; limit?: number; around?: number }): Promise<Result<HistoryPage>> {
     return guard(() => (q.around !== undefined ? search.around(this.state, userId, q.around, q.limit ?? SEARCH_LIMITS.aroundDefault) : history(this.state, userId, q)));
+  }
+
+  /** Development only: many messages at once for the benchmark (seed.ts; the route checks ENVIRONMENT). */
+  async seedMessages(userId: string, texts: { text: string; at: number }[]): Promise<Result<{ lastSeq: number }>> {
+    return guard(() => seed(this.state, userId, texts));
   }
 
   /** Message search in this conversation (search.ts). */
