@@ -122,6 +122,6 @@ export const SEARCH_LIMITS = {
   contactsMax: 20,
   groupsMax: 20,
   // Messages stored before the index existed are indexed this many per transaction.
-  backfillBatch: 500,
+  backfillBatch: 200,
   aroundDefault: 30,
 } as const;

@@ -211,6 +211,40 @@ describe("the index of messages stored before it existed", () => {
   });
 });
 
+describe("building the index of a large old chat", () => {
+  it("lets sends in between its batches", async () => {
+    const { alice, bob, chat } = await pair();
+    await sendText(alice, chat, "first");
+    const stub = env.CONVERSATION.get(env.CONVERSATION.idFromName(chat));
+    // 3,000 messages stored as if before migration 0003: unindexed, the backfill pending.
+    await runInDurableObject(stub, async (_o: ConversationObject, state) => {
+      for (let seq = 2; seq <= 3001; seq++) {
+        state.storage.sql.exec(
+          "INSERT INTO messages (seq, id, sender_id, type, body, created_at) VALUES (?, ?, ?, 'text', ?, ?)",
+          seq,
+          `m_old${seq}`,
+          alice.id,
+          JSON.stringify({ text: `旧的消息 ${seq}` }),
+          seq,
+        );
+      }
+      state.storage.sql.exec("DELETE FROM message_search");
+      state.storage.sql.exec("UPDATE search_backfill SET next_seq = 1, end_seq = 3001");
+    });
+    // The object caches its last seq: wake it afresh so it sees the rows written underneath it.
+    await runInDurableObject(stub, async (o: ConversationObject) => (o as unknown as { state: { load(): void } }).state.load());
+    const progress = async () => Number((await runInDurableObject(stub, async (_o, state) => state.storage.sql.exec("SELECT next_seq FROM search_backfill").one().next_seq)) as number);
+    const searching = search(bob, chat, { q: "消息" });
+    while ((await progress()) === 1) await new Promise((r) => setTimeout(r, 1));
+    const sent = await sendText(bob, chat, "a send during the backfill");
+    expect(sent.status).toBe(201);
+    expect(await progress()).toBeLessThan(3002);
+    const res = await searching;
+    expect(res.body.total).toBe(999); // counted up to the cap
+    expect(res.body.hits[0]!.message.seq).toBe(3001);
+  });
+});
+
 describe("the benchmark's seeding route", () => {
   it("does not exist outside development", async () => {
     const { alice, chat } = await pair();

@@ -51,7 +51,9 @@ export async function search(s: ConversationState, userId: string, q: MessageSea
     where.push(`m.type IN (${types.map(() => "?").join(", ")})`), args.push(...types);
     if (q.kind === "link") where.push("m.body LIKE '%://%'");
   }
-  const from = match === null ? "messages m" : "message_search JOIN messages m ON m.seq = message_search.rowid";
+  // CROSS JOIN keeps the index as the outer loop: SQLite could otherwise walk the messages (say,
+  // by a filter) and test each one against MATCH.
+  const from = match === null ? "messages m" : "message_search CROSS JOIN messages m ON m.seq = message_search.rowid";
   const cond = where.join(" AND ");
   const limit = q.limit ?? SEARCH_LIMITS.pageDefault;
   const sql = s.ctx.storage.sql;
