@@ -1,7 +1,7 @@
 // Search for the box at the top of Chats: contacts and group chats from D1, messages from the
 // conversation objects. Each object searches its own index (conversation/search.ts); a search
-// across chats asks the caller's objects, most recently active first, SEARCH_LIMITS.objectsAtOnce
-// at a time, until it has a page of chats or the deadline passes, and hands back a cursor (the
+// across chats asks the caller's objects, most recently active first, up to
+// SEARCH_LIMITS.objectsAtOnce at a time, until it has a page of chats or the deadline passes, and hands back a cursor (the
 // last chat it searched) for more. No index holds everyone's messages. See docs/search.md.
 import { sql } from "drizzle-orm";
 import { SEARCH_LIMITS as L } from "../../schema/limits";
@@ -33,7 +33,7 @@ export async function searchContacts(d: Db, userId: string, q: string): Promise<
         or exists (select 1 from json_each(f.tags) where value like ${p} escape '\\'))
     order by (f.remark like ${p} escape '\\' or u.nickname like ${p} escape '\\') desc, coalesce(nullif(f.remark, ''), u.nickname)
     limit ${L.contactsMax}`);
-  const has = (s: string | null) => s !== null && s.toLowerCase().includes(q.toLowerCase());
+  const has = (s: string | null) => s?.toLowerCase().includes(q.toLowerCase()) ?? false;
   return rows.map((r) => {
     const matched = has(r.remark) ? "remark" : has(r.nickname) ? "nickname" : has(r.username) ? "username" : "tag";
     return { userId: r.userId, nickname: r.nickname, remark: r.remark, username: r.username, avatarMediaId: r.avatarMediaId, matched, ...(matched === "tag" && r.tag ? { tag: r.tag } : {}) };
@@ -91,21 +91,34 @@ export async function searchMessages(env: Env, d: Db, userId: string, q: Message
   const deadline = Date.now() + L.deadlineMs;
   let next = 0;
   let hits = 0;
-  const lane = async () => {
-    while (next < chats.length && hits < L.chatsPerPage && Date.now() < deadline) {
-      const i = next++;
-      const c = chats[i]!;
-      // The RPC stub's serialised type loses the union's narrowing; it is the same Result.
-      const r = (await conversationObject(env, c.id).search(userId, { ...filters, limit: L.hitsPerChat })) as Result<ChatSearchResult>;
-      // A chat left or dissolved since the listing answers with an error: it has nothing for the caller.
-      if (!r.ok) continue;
-      const { total, hits: page } = r.value;
-      if (!total) continue;
-      hits++;
-      found[i] = { conversation: { id: c.id, kind: c.kind, name: c.name, avatarMediaId: c.avatarMediaId }, total, hits: page };
-    }
+  let answered = 0;
+  let inFlight = 0;
+  // How many objects to have in flight: as many as the page still needs at the hit rate seen so
+  // far (a common word fills a page from about 20 chats; a rare one widens to objectsAtOnce).
+  const wanted = () => Math.min(L.objectsAtOnce, Math.ceil(((L.chatsPerPage - hits) * (answered + 1)) / (hits + 1)));
+  const ask = async (i: number) => {
+    const c = chats[i]!;
+    // The RPC stub's serialised type loses the union's narrowing; it is the same Result.
+    const r = (await conversationObject(env, c.id).search(userId, { ...filters, limit: L.hitsPerChat })) as Result<ChatSearchResult>;
+    answered++;
+    // A chat left or dissolved since the listing answers with an error: it has nothing for the caller.
+    if (!r.ok || !r.value.total) return;
+    hits++;
+    found[i] = { conversation: { id: c.id, kind: c.kind, name: c.name, avatarMediaId: c.avatarMediaId }, total: r.value.total, hits: r.value.hits };
   };
-  await Promise.all(Array.from({ length: Math.min(L.objectsAtOnce, chats.length) }, lane));
+  await new Promise<void>((done, fail) => {
+    const pump = () => {
+      while (next < chats.length && hits < L.chatsPerPage && Date.now() < deadline && inFlight < wanted()) {
+        inFlight++;
+        ask(next++).then(() => {
+          inFlight--;
+          pump();
+        }, fail);
+      }
+      if (inFlight === 0) done();
+    };
+    pump();
+  });
   // Lanes in flight may have found more than a page: keep the first page's worth, in list order,
   // and go on after its last chat (the rest are asked again on the next page).
   let searched = next;

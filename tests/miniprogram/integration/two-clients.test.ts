@@ -5,7 +5,8 @@
 // catches up by seq and his message is stored exactly once; then they become friends through
 // Me (Qun ID) and Contacts, and their direct chat shows "Read"; Alice starts a second group by
 // picking Bob, sets its avatar and renames it, and Bob's screens follow. Every step goes through
-// the pages and the client's own modules, with `wx` backed by fetch and real WebSockets. Last,
+// the pages and the client's own modules, with `wx` backed by fetch and real WebSockets. Bob finds
+// Alice's message by 开会 on the Chats search and opens it with the messages around it. Last,
 // Bob deletes his account from Me, and Alice's screens show him as a deleted account.
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
