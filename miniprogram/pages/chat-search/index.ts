@@ -5,6 +5,7 @@ import type { SearchHit } from "../../../schema/search";
 import { errorTips } from "../../behaviors/error-tips";
 import { ensureSignedIn } from "../../services/auth";
 import { listTime, previewOf } from "../../services/format";
+import { api } from "../../services/api";
 import { mediaUrls } from "../../services/media";
 import { dayRange, searchChat, snippetParts, type SnippetPart } from "../../services/search";
 
@@ -13,6 +14,8 @@ export const TEXT = {
   placeholder: "Search",
   kinds: ["All", "Media", "Files", "Links"],
   date: "By Date",
+  member: "By Member",
+  everyone: "Everyone",
   more: "More",
   count: (n: number) => `${n >= 999 ? "999+" : n} results`,
   nothing: "No results",
@@ -37,7 +40,10 @@ function rowOf(h: SearchHit): Row {
 Component({
   behaviors: [errorTips],
   data: {
-    text: { placeholder: TEXT.placeholder, kinds: TEXT.kinds, date: TEXT.date, more: TEXT.more },
+    text: { placeholder: TEXT.placeholder, kinds: TEXT.kinds, date: TEXT.date, more: TEXT.more, member: TEXT.member, everyone: TEXT.everyone },
+    group: false,
+    members: null as { id: string; name: string }[] | null,
+    memberName: "",
     id: "",
     query: "",
     kind: 0,
@@ -52,7 +58,7 @@ Component({
   methods: {
     onLoad(options: Record<string, string | undefined>) {
       const q = options.q ? decodeURIComponent(options.q) : "";
-      this.setData({ id: options.id ?? "", query: q, senderId: options.senderId ?? "" });
+      this.setData({ id: options.id ?? "", query: q, senderId: options.senderId ?? "", group: (options.id ?? "").startsWith("c_") });
       if (options.name) wx.setNavigationBarTitle({ title: decodeURIComponent(options.name) });
       if (ensureSignedIn() && options.id && (q || options.senderId)) void this.run();
     },
@@ -76,6 +82,27 @@ Component({
     /** A day from the calendar: that day's messages, newest first (with the keyword, if any). */
     onDay(e: WechatMiniprogram.PickerChange) {
       this.setData({ day: String(e.detail.value) });
+      return this.run();
+    },
+
+    /** By member (groups): the members to pick from, loaded once; picking one searches their messages. */
+    async onMembers() {
+      if (this.data.members) {
+        this.setData({ members: null });
+        return;
+      }
+      try {
+        const { members } = await api.get<"/groups/:id/members">(`/groups/${this.data.id}/members`);
+        this.setData({ members: members.map((m) => ({ id: m.userId, name: m.nickname || m.profileNickname })) });
+      } catch (err) {
+        this.showError(err);
+      }
+    },
+
+    onPickMember(e: WechatMiniprogram.BaseEvent) {
+      const id = (e.currentTarget.dataset as { id?: string }).id ?? "";
+      const name = this.data.members?.find((m) => m.id === id)?.name ?? "";
+      this.setData({ senderId: id, memberName: name, members: null });
       return this.run();
     },
 

@@ -179,6 +179,20 @@ describe("searching one chat", () => {
     expect(new Date(Number(q.get("since"))).getDate()).toBe(30);
     expect(q.get("q")).toBeNull();
   });
+
+  it("in a group, searches one member's messages picked from the member list", async () => {
+    answers[`/groups/${GROUP}/members`] = () => ({ members: [{ userId: "u_bob", role: "member", nickname: "", profileNickname: "Bob", avatarMediaId: null, joinedAt: 0, mutedUntil: null }] });
+    answers[`/conversations/${GROUP}/search`] = () => ({ conversationId: GROUP, total: 1, hits: [hit(9, "开会了", 0)], nextBefore: null });
+    const comp = await open(pages.chat, { id: GROUP });
+    expect(asked).toEqual([]);
+    await tap(comp, "#by-member");
+    await waitFor(() => comp.querySelector("#member-u_bob") !== undefined && comp.querySelector("#member-u_bob") !== null, "the member list");
+    await tap(comp, "#member-u_bob");
+    await waitFor(() => comp.instance.data.rows.length === 1, "Bob's messages");
+    expect(asked.at(-1)!.searchParams.get("senderId")).toBe("u_bob");
+    expect(asked.at(-1)!.searchParams.get("q")).toBeNull();
+    expect(text(comp, "#by-member")).toBe("Bob");
+  });
 });
 
 describe("a chat opened at a result", () => {
