@@ -5,6 +5,8 @@
 // stand-alone page holds the far-back window instead of the chat page. See docs/search.md.
 import type { Message } from "../../../schema/protocol";
 import { errorTips } from "../../behaviors/error-tips";
+import { api } from "../../services/api";
+import { chats } from "../../services/chats";
 import { ensureSignedIn } from "../../services/auth";
 import { listTime, previewOf } from "../../services/format";
 import { session } from "../../services/session";
@@ -16,17 +18,18 @@ const PAGE = 30;
 
 interface Row {
   seq: number;
+  senderId: string;
   who: string;
   time: string;
   parts: SnippetPart[];
   target: boolean;
 }
 
-function rowOf(m: Message, target: number, q: string, me: string | undefined): Row {
+function rowOf(m: Message, target: number, q: string, me: string | undefined, names: Record<string, string>): Row {
   const text = previewOf(m);
   const at = q ? text.toLowerCase().indexOf(q.toLowerCase()) : -1;
   const parts = m.seq === target && at >= 0 ? snippetParts(text, [[at, at + q.length]]) : [{ text, hit: false }];
-  return { seq: m.seq, who: m.senderId === me ? TEXT.me : m.senderId, time: listTime(m.createdAt), parts, target: m.seq === target };
+  return { seq: m.seq, senderId: m.senderId, who: m.senderId === me ? TEXT.me : (names[m.senderId] ?? m.senderId), time: listTime(m.createdAt), parts, target: m.seq === target };
 }
 
 Component({
@@ -37,6 +40,7 @@ Component({
     seq: 0,
     q: "",
     rows: [] as Row[],
+    names: {} as Record<string, string>,
     hasOlder: false,
     hasNewer: false,
     lastSeq: 0,
@@ -50,6 +54,7 @@ Component({
       this.setData({ id, seq, q: options.q ? decodeURIComponent(options.q) : "" });
       wx.setNavigationBarTitle({ title: TEXT.title });
       if (!ensureSignedIn() || !id || !seq) return;
+      this.loadNames().catch(() => undefined);
       try {
         const page = await around(id, seq, PAGE);
         this.show(page.messages, "replace", page.hasMore, page.lastSeq);
@@ -59,9 +64,23 @@ Component({
       }
     },
 
+    /** Senders' names: a group's members, or the direct chat's other person. */
+    async loadNames() {
+      const id = this.data.id;
+      let names: Record<string, string> = {};
+      if (id.startsWith("c_")) {
+        const { members } = await api.get<"/groups/:id/members">(`/groups/${id}/members`);
+        names = Object.fromEntries(members.map((m) => [m.userId, m.nickname || m.profileNickname]));
+      } else {
+        const peer = chats.conversation(id)?.peer;
+        if (peer) names = { [peer.id]: peer.nickname };
+      }
+      this.setData({ names, rows: this.data.rows.map((r) => ({ ...r, who: names[r.senderId] ?? r.who })) });
+    },
+
     show(messages: Message[], how: "replace" | "older" | "newer", hasOlder: boolean | null, lastSeq: number) {
       const me = session.get().user?.id;
-      const rows = messages.map((m) => rowOf(m, this.data.seq, this.data.q, me));
+      const rows = messages.map((m) => rowOf(m, this.data.seq, this.data.q, me, this.data.names));
       const all = how === "replace" ? rows : how === "older" ? rows.concat(this.data.rows) : this.data.rows.concat(rows);
       const last = all[all.length - 1]?.seq ?? 0;
       this.setData({ rows: all, lastSeq, hasNewer: last < lastSeq, ...(hasOlder !== null ? { hasOlder } : {}) });

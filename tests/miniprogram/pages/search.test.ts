@@ -203,9 +203,12 @@ describe("a chat opened at a result", () => {
       if (p.get("before")) return { messages: [6, 7].map((s) => message(s, `m${s}`)), hasMore: false, lastSeq: 14 };
       return { messages: [12, 13, 14].map((s) => message(s, `m${s}`)), hasMore: false, lastSeq: 14 };
     };
+    answers[`/groups/${GROUP}/members`] = () => ({ members: [{ userId: "u_bob", role: "member", nickname: "老鲍", profileNickname: "Bob", avatarMediaId: null, joinedAt: 0, mutedUntil: null }] });
     const comp = await open(pages.context, { id: GROUP, seq: "10", q: encodeURIComponent("开会") });
     await waitFor(() => comp.instance.data.rows.length === 4, "around");
-    expect(asked[0]!.searchParams.get("around")).toBe("10");
+    expect(asked.find((u) => u.searchParams.has("around"))!.searchParams.get("around")).toBe("10");
+    await waitFor(() => (text(comp, "#m-9") ?? "").startsWith("老鲍"), "the sender's group alias");
+    expect(text(comp, "#m-10")).toContain("Me ·");
     expect(comp.querySelector("#m-10")?.dom?.className).toContain("context__target");
     expect(comp.querySelector("#m-10 .search-hit")?.dom?.textContent).toBe("开会");
     expect(comp.instance.data.scrollInto).toBe("m-10");
