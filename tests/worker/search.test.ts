@@ -211,6 +211,22 @@ describe("the index of messages stored before it existed", () => {
   });
 });
 
+describe("SQLite in a conversation object", () => {
+  it("has FTS5 with the unicode61 and trigram tokenizers (docs/search.md#matching)", async () => {
+    const { chat } = await pair();
+    const stub = env.CONVERSATION.get(env.CONVERSATION.idFromName(chat));
+    const found = await runInDurableObject(stub, async (_o: ConversationObject, state) => {
+      const sql = state.storage.sql;
+      sql.exec("CREATE VIRTUAL TABLE probe_tri USING fts5(t, tokenize = 'trigram')");
+      sql.exec("INSERT INTO probe_tri (rowid, t) VALUES (1, '明天下午开会')");
+      const tri = sql.exec("SELECT rowid FROM probe_tri WHERE probe_tri MATCH '下午开'").toArray().length;
+      sql.exec("DROP TABLE probe_tri");
+      return { tri, bigram: sql.exec("SELECT count(*) AS n FROM message_search").one().n };
+    });
+    expect(found).toEqual({ tri: 1, bigram: 0 });
+  });
+});
+
 describe("building the index of a large old chat", () => {
   it("lets sends in between its batches", async () => {
     const { alice, bob, chat } = await pair();
