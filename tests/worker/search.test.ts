@@ -128,6 +128,13 @@ describe("privacy: a search shows what history shows", () => {
     expect((await api("POST", `/conversations/${chat}/messages/${sent.body.seq}/recall`, { token: alice.token })).status).toBe(200);
     expect(await found(bob, chat, "密码")).toEqual(["密码改了"]);
     expect(await found(bob, chat, "1234")).toEqual([]);
+    // Its words are gone from the index itself, not only filtered out of answers.
+    const stub = env.CONVERSATION.get(env.CONVERSATION.idFromName(chat));
+    const left = await runInDurableObject(
+      stub,
+      async (_o: ConversationObject, state) => state.storage.sql.exec("SELECT rowid FROM message_search WHERE message_search MATCH ?", `"1234"*`).toArray().length,
+    );
+    expect(left).toBe(0);
   });
 
   it("hides messages from before a member joined while the group hides earlier history, and shows them when it does not", async () => {
