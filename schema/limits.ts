@@ -104,3 +104,24 @@ export const MEDIA_LIMITS = {
   uploadsPerHour: 300,
   uploadBytesPerDay: 1024 * 1024 * 1024,
 } as const;
+
+// Message, chat and people search (docs/search.md).
+export const SEARCH_LIMITS = {
+  queryChars: 64,
+  pageDefault: 20,
+  pageMax: 50,
+  // Matches counted per chat ("999+" past it): a count is an index scan, so it is bounded.
+  countCap: 999,
+  snippetChars: 60,
+  // Across conversations: a page names this many chats with matches, each with its newest few,
+  // asks this many conversation objects at once, and stops starting new ones after the deadline.
+  chatsPerPage: 20,
+  hitsPerChat: 3,
+  objectsAtOnce: 50,
+  deadlineMs: 1500,
+  contactsMax: 20,
+  groupsMax: 20,
+  // Messages stored before the index existed are indexed this many per transaction.
+  backfillBatch: 200,
+  aroundDefault: 30,
+} as const;

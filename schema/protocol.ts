@@ -132,6 +132,8 @@ export const historyQuery = z.strictObject({
   after: z.coerce.number().int().min(0).optional(),
   before: z.coerce.number().int().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(L.historyPageMax).optional(),
+  // The page a search result opens: messages on both sides of this seq (docs/search.md).
+  around: z.coerce.number().int().min(1).optional(),
 });
 export const readBody = z.strictObject({ seq });
 export const forwardBody = z.strictObject({ to: z.array(conversationId).min(1).max(L.forwardTargetsMax), clientId });

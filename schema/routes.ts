@@ -8,6 +8,7 @@ import type * as G from "./groups";
 import type * as M from "./media";
 import type * as N from "./notices";
 import type * as S from "./safety";
+import type * as Q from "./search";
 
 type Out<S extends z.ZodType> = z.output<S>;
 type Seq = Out<typeof G.seqResponse>;
@@ -39,6 +40,10 @@ export interface RestResponses {
   "POST /conversations/:id/messages/:seq/forward": Out<typeof A.forwardResults>;
   "POST /conversations/:id/read": Out<typeof A.readResponse>;
   "GET /conversations/:id/receipts": Out<typeof A.receiptsResponse>;
+  "GET /conversations/:id/search": Out<typeof Q.chatSearchResult>;
+  "GET /search": Out<typeof Q.searchResponse>;
+  "GET /search/messages": Out<typeof Q.messagesSearchResponse>;
+  "POST /dev/conversations/:id/seed": { lastSeq: number };
 
   "GET /contacts": Out<typeof C.contactsResponse>;
   "GET /contacts/requests": Out<typeof C.friendRequestsResponse>;

@@ -9,6 +9,7 @@ import { ApiError, errorBody } from "./lib/errors";
 import { randomString } from "./lib/ids";
 import { auth } from "./http/auth";
 import { contactRoutes } from "./http/contacts";
+import { devRoutes } from "./http/dev";
 import { conversationRoutes } from "./http/conversations";
 import { faceToFaceRoutes } from "./http/face-to-face";
 import { groupRoutes } from "./http/groups";
@@ -17,6 +18,7 @@ import { health } from "./http/health";
 import { mediaRoutes } from "./http/media";
 import { noticeRoutes } from "./http/notices";
 import { doc, openApiDocument } from "./http/openapi";
+import { chatSearchRoutes, searchRoutes } from "./http/search";
 import { me, users } from "./http/users";
 import { opsConsole } from "./http/ops-console";
 import { opsRoutes } from "./http/ops";
@@ -57,7 +59,10 @@ export const app = new Hono<AppEnv>()
   .route("/reports", reportRoutes)
   .route("/ops-console", opsConsole)
   .route("/ops", opsRoutes)
-  .route("/wechat", wechatPush);
+  .route("/wechat", wechatPush)
+  .route("/search", searchRoutes)
+  .route("/conversations", chatSearchRoutes)
+  .route("/dev", devRoutes);
 
 // The OpenAPI document, built once per isolate from the routes above (public: it is the API's
 // description, not anyone's data).

@@ -10,6 +10,7 @@ import { befriendAll } from "../support/friends.ts";
 import { freePort, startWorker, type RunningWorker } from "../support/wrangler-dev.ts";
 import type { LoadResult, LoadSpec } from "./load.ts";
 import { IsolateProfiler, type ProfileSummary } from "./profile.ts";
+import { searchSection, searchTable } from "./search.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const quick = process.argv.includes("--quick");
@@ -531,6 +532,8 @@ async function main() {
   const results: Record<string, unknown> = {};
   // `--only qun` (or baseline-memory, baseline-sqlite) measures one target, e.g. after a change.
   const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
+  // `--only search`: the search section alone (tests/bench/search.ts).
+  const search = !only || only === "search" ? await searchSection(quick) : null;
   const starts: [string, () => Promise<Target>][] = [
     ["baseline-memory", () => startBaseline("memory", users)],
     ["baseline-sqlite", () => startBaseline("sqlite", users)],
@@ -550,11 +553,19 @@ async function main() {
       await target.stop();
     }
   }
-  const report = { at: new Date().toISOString(), machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) }, plan, results, ratios: ratios(results) };
+  const report = {
+    at: new Date().toISOString(),
+    machine: { ...machine, loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+    plan,
+    results,
+    ratios: ratios(results),
+    ...(search ? { search } : {}),
+  };
   mkdirSync(join(ROOT, "bench-results"), { recursive: true });
   const file = join(ROOT, "bench-results", `bench-${report.at.replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(table(results));
+  if (Object.keys(results).length) console.log(table(results));
+  if (search) console.log(`\n${searchTable(search)}`);
   console.log(`\nreport: ${file}`);
 }
 

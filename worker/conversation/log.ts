@@ -12,6 +12,7 @@ import { previewText } from "../lib/preview";
 import { inChunks } from "../lib/sql";
 import { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../data/media";
 import { afterSend, requireVoice, screenSend } from "./screening";
+import { indexMessage, unindexMessage } from "./search-index";
 import type { ConversationState } from "./state";
 
 /**
@@ -159,6 +160,7 @@ function append(s: ConversationState, senderId: string, input: SendInput, forwar
   };
   s.ctx.storage.transactionSync(() => {
     s.sql.insert(messages).values(row).run();
+    indexMessage(s, row);
     s.fanout.ownRead(senderId, row.seq);
   });
   appended(s, row);
@@ -275,6 +277,7 @@ async function erase(s: ConversationState, row: MessageRow, actorId: string, now
   let notice!: MessageRow;
   s.ctx.storage.transactionSync(() => {
     s.sql.update(messages).set({ body: null, mentions: null, recalledAt: now, recalledBy: actorId }).where(eq(messages.seq, row.seq)).run();
+    unindexMessage(s, row.seq);
     notice = appendSystem(s, { event: "recalled", actorId, targetSeq: row.seq, senderId: row.senderId, ...(reason ? { reason } : {}) }, now);
   });
   const mediaIds = row.body === null ? [] : mediaIdsOf(row.type as MessageType, JSON.parse(row.body));
@@ -304,7 +307,7 @@ export function preview(row: MessageRow): MessagePreview {
 }
 
 /** The quoted messages of `rows`, read now so a recalled quote shows as recalled. */
-function quotes(s: ConversationState, rows: MessageRow[]): Map<number, QuotedMessage> {
+export function quotes(s: ConversationState, rows: MessageRow[]): Map<number, QuotedMessage> {
   const seqs = [...new Set(rows.map((r) => r.replyTo).filter((q): q is number => q !== null))];
   const out = new Map<number, QuotedMessage>();
   for (const part of inChunks(seqs)) {
@@ -316,7 +319,7 @@ function quotes(s: ConversationState, rows: MessageRow[]): Map<number, QuotedMes
 }
 
 /** `visibleFromSeq`: where the reader's history starts (1 for a push's full frame; see quoteSeenBy). */
-function toMessage(s: ConversationState, r: MessageRow, quoted: Map<number, QuotedMessage>, visibleFromSeq = 1): Message {
+export function toMessage(s: ConversationState, r: MessageRow, quoted: Map<number, QuotedMessage>, visibleFromSeq = 1): Message {
   const quote = r.replyTo === null ? undefined : quoted.get(r.replyTo);
   return {
     conversationId: s.meta!.id,

@@ -6,6 +6,7 @@
 // This file is the RPC surface only (RPC methods must live on the class): each method is a few
 // lines handing the call to its room, with the state in one ConversationState (state.ts):
 //   log.ts           messages: append, retries, history, one message, quotes, recall
+//   search.ts        message search and history around a message (index: search-index.ts)
 //   membership.ts    creation, roles, nicknames, mutes, settings, leaving, removal, dissolving
 //   joining.ts       adding people, invites, join requests, face-to-face joins (D1 rows)
 //   fanout.ts        outbox, reads, flush (summary before push), pushes to gateway shards
@@ -14,7 +15,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { MemberRow, MetaRow } from "../../schema/conversation";
 import type { Invite, JoinRequest } from "../../schema/d1";
 import type { AcceptInviteResult, JoinRequestView, UpdateGroupInput } from "../../schema/groups";
+import { SEARCH_LIMITS } from "../../schema/limits";
 import type { Ack, HistoryPage, Message, SendInput } from "../../schema/protocol";
+import type { ChatSearchResult, MessageSearchQuery } from "../../schema/search";
 import type { Env } from "../env";
 import type { ReadResult } from "../gateway/reads";
 import { guard, type Result } from "../lib/result";
@@ -24,6 +27,8 @@ import * as joining from "./joining";
 import { getMessage, history, receiveForward, recall, send, withdraw } from "./log";
 import * as membership from "./membership";
 import { mentionedSince } from "./mentions";
+import * as search from "./search";
+import { seed } from "./seed";
 import { ConversationState } from "./state";
 
 export type { CreateGroupInput, OpenDirectInput } from "./membership";
@@ -162,8 +167,18 @@ export class ConversationObject extends DurableObject<Env> {
     return guard(() => receiveForward(this.state, senderId, clientId, source));
   }
 
-  async history(userId: string, q: { after?: number; before?: number; limit?: number }): Promise<Result<HistoryPage>> {
-    return guard(() => history(this.state, userId, q));
+  async history(userId: string, q: { after?: number; before?: number; limit?: number; around?: number }): Promise<Result<HistoryPage>> {
+    return guard(() => (q.around !== undefined ? search.around(this.state, userId, q.around, q.limit ?? SEARCH_LIMITS.aroundDefault) : history(this.state, userId, q)));
+  }
+
+  /** Development only: many messages at once for the benchmark (seed.ts; the route checks ENVIRONMENT). */
+  async seedMessages(userId: string, texts: { text: string; at: number }[]): Promise<Result<{ lastSeq: number }>> {
+    return guard(() => seed(this.state, userId, texts));
+  }
+
+  /** Message search in this conversation (search.ts). */
+  async search(userId: string, q: MessageSearchQuery): Promise<Result<ChatSearchResult>> {
+    return guard(() => search.search(this.state, userId, q));
   }
 
   async getMessage(userId: string, seq: number): Promise<Result<Message>> {

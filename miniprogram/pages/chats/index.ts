@@ -116,6 +116,10 @@ Component({
       if (id) wx.navigateTo({ url: `/pages/chat/index?id=${id}` });
     },
 
+    onSearch() {
+      wx.navigateTo({ url: "/pages/search/index" });
+    },
+
     onRowMenu(e: WechatMiniprogram.BaseEvent) {
       const id = (e.currentTarget.dataset as { id?: string }).id;
       const c = id ? chats.conversation(id) : undefined;

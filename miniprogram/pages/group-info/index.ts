@@ -214,6 +214,10 @@ Component({
       });
     },
 
+    onSearchHistory() {
+      wx.navigateTo({ url: `/pages/chat-search/index?id=${this.data.id}&name=${encodeURIComponent(this.data.info?.name ?? "")}` });
+    },
+
     async onShowQr() {
       try {
         const invite: CreatedInvite = await createInvite(this.data.id);

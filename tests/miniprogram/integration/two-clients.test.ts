@@ -5,7 +5,8 @@
 // catches up by seq and his message is stored exactly once; then they become friends through
 // Me (Qun ID) and Contacts, and their direct chat shows "Read"; Alice starts a second group by
 // picking Bob, sets its avatar and renames it, and Bob's screens follow. Every step goes through
-// the pages and the client's own modules, with `wx` backed by fetch and real WebSockets. Last,
+// the pages and the client's own modules, with `wx` backed by fetch and real WebSockets. Bob finds
+// Alice's message by 开会 on the Chats search and opens it with the messages around it. Last,
 // Bob deletes his account from Me, and Alice's screens show him as a deleted account.
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
@@ -88,6 +89,8 @@ function readQr(dataUrl: string): string {
   if (!found) throw new Error("no QR code in the image");
   return found.data;
 }
+
+const pageTextOf = (comp: Rendered) => (comp.instance.data.rows as Array<{ parts: { text: string }[] }>).map((r) => r.parts.map((p) => p.text).join("")).join("\n");
 
 const bubbleTexts = (comp: Rendered) =>
   (comp.instance.data.bubbles as Array<{ type: string; recalled: boolean; parts: { text: string }[] }>).filter((b) => b.type === "text" && !b.recalled).map((b) => b.parts.map((p) => p.text).join(""));
@@ -381,6 +384,38 @@ describe("two mini-program clients on the real worker", () => {
     await tap(info, "#edit-save");
     await waitFor(() => text(bobList, `#row-${clubId} .chat-row__name`) === "Reading Club (2)", "the new name on Bob's Chats list");
     expect(listCalls()).toBe(calls);
+  });
+
+  it("Bob finds Alice's message by a two-character Chinese word on the Chats search and opens it with the messages around it", async () => {
+    const chat = await alice.page("pages/chat/index", { id: groupId });
+    await input(chat, "#draft-input", "明天下午三点开会，别迟到");
+    await tap(chat, "#send");
+    await waitFor(
+      () => alice.chats.store.get().messages[groupId]?.some((m) => m.status === "sent" && (m.body as { text?: string } | null)?.text === "明天下午三点开会，别迟到") ?? false,
+      "Alice's message stored",
+    );
+
+    const chatsTab = await bob.page("pages/chats/index");
+    await tap(chatsTab, "#open-search");
+    expect(bob.adapter.navigations.at(-1)!.url).toBe("/pages/search/index");
+    const search = await bob.page("pages/search/index");
+    await input(search, "#search-input", "开会");
+    await search.instance.onConfirm();
+    await waitFor(() => search.instance.data.chats.length === 1, "the group in Bob's results", 10_000);
+    expect(text(search, "#history-title")).toBe("Chat History: 1 chat mentions 开会");
+    expect(search.querySelector(`#chat-${groupId} .search-hit`)?.dom?.textContent).toBe("开会");
+    await tap(search, `#chat-${groupId}`);
+    const opened = bob.adapter.navigations.at(-1)!.url;
+    expect(opened).toMatch(new RegExp(`^/pages/message-context/index\\?id=${groupId}&seq=\\d+&q=`));
+    const query = Object.fromEntries(new URLSearchParams(opened.split("?")[1]));
+    const context = await bob.page("pages/message-context/index", query);
+    await waitFor(() => context.instance.data.rows.length > 1, "the messages around it", 10_000);
+    const target = (context.instance.data.rows as Array<{ seq: number; target: boolean; parts: { text: string }[] }>).find((r) => r.target)!;
+    expect(target.seq).toBe(Number(query.seq));
+    expect(target.parts.map((p) => p.text).join("")).toBe("明天下午三点开会，别迟到");
+    // Earlier messages of the group are loaded around it too.
+    expect(context.instance.data.rows[0].seq).toBeLessThan(target.seq);
+    expect(pageTextOf(context)).toContain("Thanks Alice");
   });
 
   it("Bob deletes his account from Me: he lands on the login page signed out, and Alice sees 已注销 in the group and in their chat, which refuses her message", async () => {

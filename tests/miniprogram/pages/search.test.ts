@@ -1,0 +1,222 @@
+// The search pages: the box at the top of Chats (contacts, group chats, chat history grouped by
+// chat, the match highlighted), search inside one chat (keyword, kind, day), and a chat opened at
+// a result with the messages around it. A small fake server answers the search routes.
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as Session from "../../../miniprogram/services/session";
+import type { Message } from "../../../schema/protocol";
+import type { SearchHit, SearchResponse } from "../../../schema/search";
+import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+
+const session = () => clientModule<typeof Session>("services/session");
+const GROUP = "c_grouppppppppppppppppp";
+const DIRECT = "d_directttttttttttttttt";
+let pages: { search: string; chat: string; context: string };
+let adapter: WxAdapter;
+let answers: Record<string, (url: URL) => unknown>;
+let asked: URL[];
+
+function message(seq: number, text: string, conversationId = GROUP): Message {
+  return {
+    conversationId,
+    seq,
+    id: `m${seq}`,
+    senderId: seq % 2 ? "u_bob" : "u_me",
+    clientId: null,
+    type: "text",
+    body: { text },
+    mentions: [],
+    mentionAll: false,
+    replyTo: null,
+    forwarded: null,
+    createdAt: 1_700_000_000_000 + seq,
+    recalledAt: null,
+    recalledBy: null,
+  };
+}
+
+function hit(seq: number, text: string, at: number, conversationId = GROUP): SearchHit {
+  return { message: message(seq, text, conversationId), snippet: text, highlights: [[at, at + 2]] };
+}
+
+beforeAll(async () => {
+  installWx(createWxAdapter());
+  pages = { search: await loadComponent("pages/search/index"), chat: await loadComponent("pages/chat-search/index"), context: await loadComponent("pages/message-context/index") };
+});
+
+beforeEach(() => {
+  answers = {};
+  asked = [];
+  adapter = createWxAdapter({
+    fetch: async (req: Request) => {
+      const url = new URL(req.url);
+      asked.push(url);
+      const answer = answers[url.pathname];
+      return answer ? Response.json(answer(url)) : Response.json({ error: { code: "not_found", message: "no" } }, { status: 404 });
+    },
+  });
+  installWx(adapter);
+  session().startSession({
+    accessToken: "a",
+    accessTokenExpiresAt: Date.now() + 900_000,
+    refreshToken: "r-0123456789abcdef",
+    refreshTokenExpiresAt: Date.now() + 86_400_000,
+    created: false,
+    user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
+  });
+});
+
+async function open(id: string, options: Record<string, string> = {}): Promise<Rendered> {
+  const comp = renderPage(id);
+  await lifecycle(comp, "onLoad", options);
+  await settled();
+  return comp;
+}
+
+describe("the Chats search", () => {
+  it("shows contacts, group chats and chat history for a query, grouped, with the match highlighted", async () => {
+    const result: SearchResponse = {
+      contacts: [{ userId: "u_zhang", nickname: "张三", remark: "张老师", username: null, avatarMediaId: null, matched: "remark" }],
+      groups: [{ conversation: { id: GROUP, kind: "group", name: "开会小组", avatarMediaId: null }, memberCount: 3 }],
+      messages: {
+        chats: [
+          { conversation: { id: DIRECT, kind: "direct", name: "Bob", avatarMediaId: null }, total: 1, hits: [hit(7, "明天开会吗", 2, DIRECT)] },
+          { conversation: { id: GROUP, kind: "group", name: "开会小组", avatarMediaId: null }, total: 4, hits: [hit(9, "开会了", 0)] },
+        ],
+        cursor: null,
+        searched: 2,
+      },
+    };
+    answers["/search"] = () => result;
+    const comp = await open(pages.search);
+    comp.instance.setData({ query: "开会" });
+    await comp.instance.onConfirm();
+    await settled();
+    expect(asked.at(-1)!.searchParams.get("q")).toBe("开会");
+    expect(text(comp, "#contact-u_zhang")).toContain("张老师");
+    expect(text(comp, `#group-${GROUP}`)).toContain("开会小组");
+    expect(text(comp, "#history-title")).toBe("Chat History: 2 chats mention 开会");
+    expect(text(comp, `#chat-${GROUP}`)).toContain("4 related messages");
+    const hl = comp.querySelector(`#chat-${DIRECT} .search-hit`);
+    expect(hl?.dom?.textContent).toBe("开会");
+  });
+
+  it("opens a chat with one match at that message, and a chat with several in its own search", async () => {
+    answers["/search"] = () => ({
+      contacts: [],
+      groups: [],
+      messages: {
+        chats: [
+          { conversation: { id: DIRECT, kind: "direct", name: "Bob", avatarMediaId: null }, total: 1, hits: [hit(7, "明天开会吗", 2, DIRECT)] },
+          { conversation: { id: GROUP, kind: "group", name: "Team", avatarMediaId: null }, total: 2, hits: [hit(9, "开会了", 0)] },
+        ],
+        cursor: null,
+        searched: 2,
+      },
+    });
+    const comp = await open(pages.search);
+    comp.instance.setData({ query: "开会" });
+    await comp.instance.onConfirm();
+    await settled();
+    await tap(comp, `#chat-${DIRECT}`);
+    expect(adapter.navigations.at(-1)!.url).toBe(`/pages/message-context/index?id=${DIRECT}&seq=7&q=${encodeURIComponent("开会")}`);
+    await tap(comp, `#chat-${GROUP}`);
+    expect(adapter.navigations.at(-1)!.url).toBe(`/pages/chat-search/index?id=${GROUP}&q=${encodeURIComponent("开会")}&name=Team`);
+  });
+
+  it("says so when nothing matches, and asks for more chats with the cursor", async () => {
+    answers["/search"] = () => ({ contacts: [], groups: [], messages: { chats: [], cursor: null, searched: 5 } });
+    const comp = await open(pages.search);
+    comp.instance.setData({ query: "zzz" });
+    await comp.instance.onConfirm();
+    await settled();
+    expect(text(comp, "#search-empty")).toBe('No results for "zzz"');
+
+    answers["/search"] = () => ({
+      contacts: [],
+      groups: [],
+      messages: { chats: [{ conversation: { id: GROUP, kind: "group", name: "Team", avatarMediaId: null }, total: 1, hits: [hit(3, "hello there", 0)] }], cursor: "next-page", searched: 50 },
+    });
+    answers["/search/messages"] = () => ({
+      chats: [{ conversation: { id: DIRECT, kind: "direct", name: "Bob", avatarMediaId: null }, total: 1, hits: [hit(5, "hello bob", 0, DIRECT)] }],
+      cursor: null,
+      searched: 10,
+    });
+    comp.instance.setData({ query: "hello" });
+    await comp.instance.onConfirm();
+    await settled();
+    await tap(comp, "#more-chats");
+    await waitFor(() => comp.instance.data.chats.length === 2, "second page");
+    expect(asked.at(-1)!.searchParams.get("cursor")).toBe("next-page");
+    expect(text(comp, "#history-title")).toBe("Chat History: 2 chats mention hello");
+    expect(comp.querySelector("#more-chats")).toBeFalsy();
+  });
+});
+
+describe("searching one chat", () => {
+  it("searches by the keyword it was opened with, then by kind and by day", async () => {
+    answers[`/conversations/${GROUP}/search`] = (url) => ({
+      conversationId: GROUP,
+      total: 2,
+      hits: url.searchParams.get("kind") === "link" ? [] : [hit(9, "开会了", 0), hit(4, "明天开会", 2)],
+      nextBefore: null,
+    });
+    const comp = await open(pages.chat, { id: GROUP, q: encodeURIComponent("开会"), name: "Team" });
+    await waitFor(() => comp.instance.data.rows.length === 2, "results");
+    expect(text(comp, "#count")).toBe("2 results");
+    expect(comp.querySelector("#hit-4 .search-hit")?.dom?.textContent).toBe("开会");
+    await tap(comp, "#hit-4");
+    expect(adapter.navigations.at(-1)!.url).toBe(`/pages/message-context/index?id=${GROUP}&seq=4&q=${encodeURIComponent("开会")}`);
+
+    await tap(comp, "#kind-3");
+    expect(asked.at(-1)!.searchParams.get("kind")).toBe("link");
+    expect(text(comp, "#search-empty")).toBe("No results");
+
+    comp.instance.setData({ query: "", kind: 0 });
+    await comp.instance.onDay({ detail: { value: "2026-11-30" } });
+    const q = asked.at(-1)!.searchParams;
+    expect(Number(q.get("until")) - Number(q.get("since"))).toBe(86_400_000);
+    expect(new Date(Number(q.get("since"))).getDate()).toBe(30);
+    expect(q.get("q")).toBeNull();
+  });
+
+  it("in a group, searches one member's messages picked from the member list", async () => {
+    answers[`/groups/${GROUP}/members`] = () => ({ members: [{ userId: "u_bob", role: "member", nickname: "", profileNickname: "Bob", avatarMediaId: null, joinedAt: 0, mutedUntil: null }] });
+    answers[`/conversations/${GROUP}/search`] = () => ({ conversationId: GROUP, total: 1, hits: [hit(9, "开会了", 0)], nextBefore: null });
+    const comp = await open(pages.chat, { id: GROUP });
+    expect(asked).toEqual([]);
+    await tap(comp, "#by-member");
+    await waitFor(() => comp.querySelector("#member-u_bob") !== undefined && comp.querySelector("#member-u_bob") !== null, "the member list");
+    await tap(comp, "#member-u_bob");
+    await waitFor(() => comp.instance.data.rows.length === 1, "Bob's messages");
+    expect(asked.at(-1)!.searchParams.get("senderId")).toBe("u_bob");
+    expect(asked.at(-1)!.searchParams.get("q")).toBeNull();
+    expect(text(comp, "#by-member")).toBe("Bob");
+  });
+});
+
+describe("a chat opened at a result", () => {
+  it("loads the messages around it, marks it, and pages older and newer", async () => {
+    answers[`/conversations/${GROUP}/messages`] = (url) => {
+      const p = url.searchParams;
+      if (p.get("around")) return { messages: [8, 9, 10, 11].map((s) => message(s, s === 10 ? "我们开会吧" : `m${s}`)), hasMore: true, lastSeq: 14 };
+      if (p.get("before")) return { messages: [6, 7].map((s) => message(s, `m${s}`)), hasMore: false, lastSeq: 14 };
+      return { messages: [12, 13, 14].map((s) => message(s, `m${s}`)), hasMore: false, lastSeq: 14 };
+    };
+    answers[`/groups/${GROUP}/members`] = () => ({ members: [{ userId: "u_bob", role: "member", nickname: "老鲍", profileNickname: "Bob", avatarMediaId: null, joinedAt: 0, mutedUntil: null }] });
+    const comp = await open(pages.context, { id: GROUP, seq: "10", q: encodeURIComponent("开会") });
+    await waitFor(() => comp.instance.data.rows.length === 4, "around");
+    expect(asked.find((u) => u.searchParams.has("around"))!.searchParams.get("around")).toBe("10");
+    await waitFor(() => (text(comp, "#m-9") ?? "").startsWith("老鲍"), "the sender's group alias");
+    expect(text(comp, "#m-10")).toContain("Me ·");
+    expect(comp.querySelector("#m-10")?.dom?.className).toContain("context__target");
+    expect(comp.querySelector("#m-10 .search-hit")?.dom?.textContent).toBe("开会");
+    expect(comp.instance.data.scrollInto).toBe("m-10");
+    await comp.instance.onOlder();
+    await comp.instance.onNewer();
+    expect(comp.instance.data.rows.map((r: { seq: number }) => r.seq)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    expect(comp.instance.data).toMatchObject({ hasOlder: false, hasNewer: false });
+    await tap(comp, "#open-chat");
+    expect(adapter.navigations.at(-1)!.url).toBe(`/pages/chat/index?id=${GROUP}`);
+  });
+});
