@@ -3,6 +3,7 @@
 // New Friends (incoming requests to accept or decline), Add Friend by Qun ID, a friend's card
 // to set the remark and tags, send a message, block or delete, the people you blocked, and
 // long-press on a tag to rename or delete it. Friend requests and presence refresh it live.
+import { applyTabBadge } from "../../services/badge";
 import type { PublicProfile } from "../../../schema/api";
 import type { FriendRequestView, FriendView } from "../../../schema/contacts";
 import type { ServerFrame } from "../../../schema/protocol";
@@ -79,6 +80,7 @@ Component({
     onShow() {
       if (!ensureSignedIn()) return;
       chats.start();
+      applyTabBadge();
       this.load().catch((e: unknown) => this.showError(e));
     },
 

@@ -1,4 +1,4 @@
-import { HOME_PAGE, loginDev, loginWithPassword, loginWithWechat, serverInfo } from "../../services/auth";
+import { afterLoginUrl, loginDev, loginWithPassword, loginWithWechat, serverInfo } from "../../services/auth";
 import { apiBase } from "../../services/config";
 import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
@@ -21,11 +21,15 @@ Component({
     username: "",
     password: "",
     limits: PROFILE_LIMITS,
+    /** The page to open once signed in (Chats, or what a signed-out user opened, e.g. a group code). */
+    next: "",
   },
   methods: {
-    onLoad() {
+    onLoad(query: Record<string, string | undefined> = {}) {
+      // Where the user was going (a scanned group code), carried through sign-in.
+      this.setData({ next: afterLoginUrl(query.next) });
       if (isSignedIn()) {
-        wx.reLaunch({ url: HOME_PAGE });
+        wx.reLaunch({ url: this.data.next });
         return;
       }
       this.checkServer();
@@ -52,7 +56,7 @@ Component({
       try {
         await action();
         this.setData({ busy: "" });
-        wx.reLaunch({ url: HOME_PAGE });
+        wx.reLaunch({ url: this.data.next || afterLoginUrl(undefined) });
       } catch (e) {
         this.setData({ busy: "", error: errorMessage(e) });
       }

@@ -1,3 +1,4 @@
+import { applyTabBadge } from "../../services/badge";
 import type { OwnProfile } from "../../../schema/api";
 import { deleteAccount, ensureSignedIn, LOGIN_PAGE, loadProfile, logout, updateProfile } from "../../services/auth";
 import { apiBase } from "../../services/config";
@@ -81,6 +82,7 @@ Component({
     onShow() {
       this.setData({ apiBase: apiBase() });
       if (!ensureSignedIn()) return;
+      applyTabBadge();
       loadProfile().catch((e: unknown) => this.showError(e));
     },
 
