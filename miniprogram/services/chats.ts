@@ -15,6 +15,7 @@ import { ApiError, isApiError } from "./errors";
 import { previewOf } from "./format";
 import { forgetMediaUrls } from "./media";
 import { currentTokens, endSession, session } from "./session";
+import { CACHE_BUDGET_BYTES, ChatCache } from "./cache";
 import { readStorage, removeStorage, STORAGE_KEYS, writeStorage } from "./storage";
 import { Store } from "./store";
 
@@ -36,12 +37,6 @@ interface Outgoing {
   createdAt: number;
   status: "sending" | "failed";
   error: string;
-}
-
-interface Cache {
-  userId: string;
-  conversations: ConversationSummary[];
-  messages: Record<string, Message[]>;
 }
 
 export interface ChatState {
@@ -149,8 +144,12 @@ export class ChatClient {
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private lastTypingSent = new Map<string, number>();
   private unsubscribeSession: (() => void) | null = null;
+  private readonly cache: ChatCache;
+  /** Conversations whose messages changed since the cache was last written. */
+  private unsaved = new Set<string>();
 
-  constructor() {
+  constructor(options: { cacheBudgetBytes?: number } = {}) {
+    this.cache = new ChatCache(options.cacheBudgetBytes ?? CACHE_BUDGET_BYTES);
     this.socket = new SocketManager({
       url: wsUrl,
       token: () => currentTokens()?.accessToken ?? null,
@@ -211,7 +210,7 @@ export class ChatClient {
     this.socket.stop();
     this.reset();
     forgetMediaUrls();
-    removeStorage(STORAGE_KEYS.cache);
+    this.cache.clear();
     removeStorage(STORAGE_KEYS.outbox);
   }
 
@@ -221,6 +220,7 @@ export class ChatClient {
     for (const r of this.readReports.values()) if (r.timer !== null) clearTimeout(r.timer);
     this.readReports.clear();
     this.inFlight.clear();
+    this.unsaved.clear();
     this.userId = null;
     this.active = null;
     if (this.saveTimer) clearTimeout(this.saveTimer);
@@ -348,6 +348,7 @@ export class ChatClient {
     const hasOlder = { ...this.store.get().hasOlder };
     if (hasOlder[conversationId] === undefined) hasOlder[conversationId] = (held[0]?.seq ?? 1) > 1;
     this.store.set({ messages: { ...this.store.get().messages, [conversationId]: held.concat(pending) }, hasOlder });
+    this.unsaved.add(conversationId);
   }
 
   // ---- Sending --------------------------------------------------------------------------
@@ -462,7 +463,10 @@ export class ChatClient {
   /** The chat page that is open: its messages count as read while it is. */
   setActive(conversationId: string | null): void {
     this.active = conversationId;
-    if (conversationId) this.markRead(conversationId);
+    if (conversationId) {
+      this.cache.touch(conversationId);
+      this.markRead(conversationId);
+    }
   }
 
   markRead(conversationId: string): void {
@@ -559,15 +563,16 @@ export class ChatClient {
   // ---- Local cache ------------------------------------------------------------------------
 
   private restoreCache(userId: string): void {
-    const cache = readStorage<Cache>(STORAGE_KEYS.cache);
+    const cached = this.cache.load(userId);
     const outbox = readStorage<Outgoing[]>(STORAGE_KEYS.outbox) ?? [];
-    if (cache && cache.userId === userId) {
-      for (const [id, list] of Object.entries(cache.messages)) {
+    if (cached) {
+      for (const [id, list] of Object.entries(cached.messages)) {
         const last = list[list.length - 1];
         if (last) this.engine.restore(id, list, last.seq);
       }
-      this.store.set({ conversations: sortConversations(cache.conversations) });
-      for (const id of Object.keys(cache.messages)) this.rebuild(id);
+      this.store.set({ conversations: sortConversations(cached.conversations) });
+      for (const id of Object.keys(cached.messages)) this.rebuild(id);
+      this.unsaved.clear();
     }
     // Unsent messages survive a restart; ones that were in flight are tried again.
     this.outbox = outbox;
@@ -582,20 +587,17 @@ export class ChatClient {
     }, 300);
   }
 
-  /** Writes the cache: the list and each conversation's latest messages. */
+  /** Writes the cache: the list, and the latest messages of each conversation that changed. */
   saveNow(): void {
     if (!this.userId) return;
-    const messages: Record<string, Message[]> = {};
-    for (const c of this.store.get().conversations) {
-      const held = this.engine.messages(c.id);
-      if (held.length) messages[c.id] = held.slice(-CACHE_PER_CONVERSATION);
+    const changed: Record<string, Message[]> = {};
+    const listed = new Set(this.store.get().conversations.map((c) => c.id));
+    for (const id of this.unsaved) {
+      if (!listed.has(id)) continue; // not in the list yet: written once it is
+      changed[id] = this.engine.messages(id).slice(-CACHE_PER_CONVERSATION);
+      this.unsaved.delete(id);
     }
-    const cache: Cache = { userId: this.userId, conversations: this.store.get().conversations, messages };
-    try {
-      writeStorage(STORAGE_KEYS.cache, cache);
-    } catch {
-      // Storage full (10 MB per mini-program): the app still works, it just opens slower.
-    }
+    this.cache.save(this.userId, this.store.get().conversations, changed);
   }
 
   private saveOutbox(): void {

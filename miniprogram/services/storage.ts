@@ -3,13 +3,13 @@
 export const STORAGE_KEYS = {
   apiBase: "qun.apiBase",
   session: "qun.session",
-  /** Recent conversations and messages of the signed-in user, so the app opens offline. */
+  /** The offline cache's index (services/cache.ts); each conversation's messages are under `qun.cache.c.<id>`. */
   cache: "qun.cache",
   /** Messages written but not yet acknowledged by the server. */
   outbox: "qun.outbox",
 } as const;
 
-type Key = (typeof STORAGE_KEYS)[keyof typeof STORAGE_KEYS];
+type Key = (typeof STORAGE_KEYS)[keyof typeof STORAGE_KEYS] | `qun.cache.c.${string}`;
 
 export function readStorage<T>(key: Key): T | undefined {
   try {
