@@ -21,7 +21,7 @@ const HIKING = "c_hikinghikinghikinghi";
 const WORK = "c_workworkworkworkwork";
 
 interface AppOptions {
-  onLaunch(): void;
+  onLaunch(options?: { path: string; query: Record<string, string> }): void;
   onShow(): void;
 }
 let app: AppOptions;
@@ -220,5 +220,14 @@ describe("App startup", () => {
     expect(adapter.toasts).toEqual([]);
     expect(adapter.sockets).toEqual([]);
     expect(upgrades).toEqual([]);
+  });
+
+  it("signed out, sends a scanned group code's Join page through the login page instead of losing it", async () => {
+    adapter = createWxAdapter({ fetch: api });
+    installWx(adapter);
+    const q = encodeURIComponent("https://qun.example/j/ABCDEFGHJKMN");
+    app.onLaunch({ path: "pages/join/index", query: { q } });
+    await settled();
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: `/pages/login/index?next=${encodeURIComponent(`/pages/join/index?q=${q}`)}` }]);
   });
 });
