@@ -260,6 +260,9 @@ export class ChatClient {
       case "read":
         this.engine.onFrame(frame).catch(() => undefined);
         return;
+      case "hidden":
+        this.forget(frame.conversationId, frame.seqs);
+        return;
       case "typing": {
         const typing = { ...this.store.get().typing, [frame.conversationId]: { userId: frame.userId, until: Date.now() + TYPING_SHOWN_MS } };
         this.store.set({ typing });
@@ -444,18 +447,29 @@ export class ChatClient {
     return api.post<"/conversations/:id/messages">(`/conversations/${entry.conversationId}/messages`, message);
   }
 
-  /** Deletes a message from this device only (an unsent one leaves the outbox). */
-  deleteLocally(conversationId: string, key: { seq?: number; clientId?: string }): void {
-    if (key.clientId && !key.seq) {
-      this.outbox = this.outbox.filter((o) => o.clientId !== key.clientId);
-      this.saveOutbox();
-    } else if (key.seq) {
-      const list = this.store.get().messages[conversationId] ?? [];
-      this.store.set({ messages: { ...this.store.get().messages, [conversationId]: list.filter((m) => m.seq !== key.seq) } });
-      this.scheduleSave();
+  /**
+   * "Delete": an unsent message leaves the outbox; a stored one is hidden for this user on the
+   * server (every device, and history never brings it back), then dropped from the store and the
+   * cache here. Rejects, changing nothing, when the server cannot be reached.
+   */
+  async deleteForMe(conversationId: string, key: { seq?: number; clientId?: string }): Promise<void> {
+    if (key.seq) {
+      await api.post<"/conversations/:id/messages/:seq/hide">(`/conversations/${conversationId}/messages/${key.seq}/hide`);
+      this.forget(conversationId, [key.seq]);
       return;
     }
+    if (key.clientId) {
+      this.outbox = this.outbox.filter((o) => o.clientId !== key.clientId);
+      this.saveOutbox();
+      this.rebuild(conversationId);
+    }
+  }
+
+  /** Drops messages deleted for me (here or on another device) from the store and the cache. */
+  private forget(conversationId: string, seqs: readonly number[]): void {
+    this.engine.forget(conversationId, seqs);
     this.rebuild(conversationId);
+    this.scheduleSave();
   }
 
   // ---- Reading ----------------------------------------------------------------------------

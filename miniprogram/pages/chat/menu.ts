@@ -65,7 +65,7 @@ export function showBubbleMenu(host: MenuHost, key: string): void {
     // The chat picker opens; the message goes to every chat picked (up to nine), in one call.
     Forward: () => host.setData({ forwarding: message.seq }),
     Recall: () => chats.recall(id, message.seq),
-    Delete: () => chats.deleteLocally(id, { seq: message.seq || undefined, clientId: message.clientId ?? undefined }),
+    Delete: () => chats.deleteForMe(id, { seq: message.seq || undefined, clientId: message.clientId ?? undefined }),
   };
   actionSheet(
     host,
