@@ -13,7 +13,7 @@ import { api, refreshTokens } from "./api";
 import { apiBase } from "./config";
 import { ApiError, isApiError } from "./errors";
 import { previewOf } from "./format";
-import { forgetMediaUrls } from "./media";
+import { compressedCopy, forgetMediaUrls, type MediaKind, uploadMedia, uploadPreview } from "./media";
 import { currentTokens, endSession, session } from "./session";
 import { CACHE_BUDGET_BYTES, ChatCache } from "./cache";
 import { readStorage, removeStorage, STORAGE_KEYS, writeStorage } from "./storage";
@@ -25,6 +25,25 @@ export type SendStatus = "sent" | "sending" | "failed";
 export interface LocalMessage extends Message {
   status: SendStatus;
   error: string;
+  /** An unsent media message's upload: percent done (null when not uploading now). */
+  progress?: number | null;
+  /** An unsent media message's local file, shown until its upload is done. */
+  localPath?: string;
+}
+
+/**
+ * The media of a message still to upload. The message waits in the outbox until it is stored:
+ * a failed upload stays there, failed, for the user to retry.
+ */
+export interface UploadJob {
+  kind: MediaKind;
+  path: string;
+  /** The upload's form fields (docs/media.md): name, width, height, durationMs, size. */
+  fields: Record<string, string | number>;
+  /** A preview uploaded with it: "compress" (a picture's compressed copy) or a local path (a video's cover frame). */
+  preview: "compress" | string | null;
+  /** Set once uploaded, so a retry only sends. */
+  mediaId?: string;
 }
 
 /** What the user wrote, without the clientId the outbox adds. */
@@ -37,6 +56,7 @@ interface Outgoing {
   createdAt: number;
   status: "sending" | "failed";
   error: string;
+  upload?: UploadJob;
 }
 
 export interface ChatState {
@@ -139,6 +159,8 @@ export class ChatClient {
   /** Read reports per conversation: when the last went out, the newest seq, a pending trailing one. */
   private readReports = new Map<string, { lastAt: number; seq: number; timer: ReturnType<typeof setTimeout> | null }>();
   private inFlight = new Set<string>();
+  /** Upload progress of outbox entries, by clientId (not stored: an upload restarts after a restart). */
+  private progress = new Map<string, number>();
   private userId: string | null = null;
   private active: string | null = null;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
@@ -347,6 +369,8 @@ export class ChatClient {
         recalledBy: null,
         status: o.status,
         error: o.error,
+        progress: this.progress.get(o.clientId) ?? null,
+        localPath: o.upload && !o.upload.mediaId ? o.upload.path : "",
       }));
     const hasOlder = { ...this.store.get().hasOlder };
     if (hasOlder[conversationId] === undefined) hasOlder[conversationId] = (held[0]?.seq ?? 1) > 1;
@@ -364,6 +388,44 @@ export class ChatClient {
     this.rebuild(conversationId);
     void this.deliver(entry);
     return entry.clientId;
+  }
+
+  /**
+   * Queues a media message: it shows at once with its local file and its own progress, uploads,
+   * then sends. Several can upload at once. `draft`'s body lacks the media ids, added on upload.
+   */
+  sendMedia(conversationId: string, draft: Draft, upload: UploadJob): string {
+    const entry: Outgoing = { conversationId, clientId: newClientId(), draft, createdAt: Date.now(), status: "sending", error: "", upload };
+    this.outbox.push(entry);
+    this.saveOutbox();
+    this.rebuild(conversationId);
+    void this.deliver(entry);
+    return entry.clientId;
+  }
+
+  /** Uploads an entry's media (and its preview), then puts the ids in its draft. */
+  private async uploadFor(entry: Outgoing, job: UploadJob): Promise<void> {
+    let shown = -100;
+    const onProgress = (percent: number) => {
+      this.progress.set(entry.clientId, percent);
+      // A redraw per tenth is smooth enough, and keeps setData rare.
+      if (percent - shown >= 10 || percent === 100) {
+        shown = percent;
+        this.rebuild(entry.conversationId);
+      }
+    };
+    onProgress(0);
+    try {
+      const mediaId = await uploadMedia(job.path, job.kind, onProgress, job.fields);
+      const source = job.preview === "compress" ? compressedCopy(job.path) : Promise.resolve(job.preview);
+      const previewId = job.preview ? await uploadPreview(source, mediaId) : null;
+      const previewField = job.kind === "video" ? "posterMediaId" : "thumbMediaId";
+      job.mediaId = mediaId;
+      entry.draft = { ...entry.draft, body: { ...(entry.draft.body as Record<string, unknown>), mediaId, ...(previewId ? { [previewField]: previewId } : {}) } } as Draft;
+      this.saveOutbox();
+    } finally {
+      this.progress.delete(entry.clientId);
+    }
   }
 
   /** Sends a failed message again with the same clientId (the server keeps one copy). */
@@ -390,6 +452,18 @@ export class ChatClient {
     if (this.inFlight.has(entry.clientId)) return;
     this.inFlight.add(entry.clientId);
     try {
+      if (entry.upload && !entry.upload.mediaId) {
+        try {
+          await this.uploadFor(entry, entry.upload);
+        } catch (e) {
+          // A failed upload waits, failed, for the user's retry (the "!"): it is not retried by itself.
+          entry.status = "failed";
+          entry.error = isApiError(e) && e.code === "network" ? "Upload failed. Tap to retry." : e instanceof Error ? e.message : "Upload failed";
+          this.saveOutbox();
+          this.rebuild(entry.conversationId);
+          return;
+        }
+      }
       const ack = await this.sendOnce(entry);
       this.outbox = this.outbox.filter((o) => o.clientId !== entry.clientId);
       this.saveOutbox();

@@ -49,8 +49,8 @@ export interface WxAdapterOptions {
   modalContent?: () => string;
   /** What wx.scanCode reads. */
   scanResult?: () => string;
-  /** What wx.chooseMedia picks: a path of `files` with its details. */
-  chooseMedia?: () => { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number; thumbTempFilePath?: string };
+  /** What wx.chooseMedia picks: a path of `files` with its details, or several (at most `count`, which WeChat caps at 9). */
+  chooseMedia?: () => Picked | Picked[];
   /** What wx.chooseMessageFile picks from a chat (a path of `files`); nothing means the user cancels. */
   chooseMessageFile?: () => { path: string; size: number; name: string; type?: "file" | "image" | "video" } | undefined;
   /** Where wx.chooseLocation's user drops the pin; nothing means the user cancels. */
@@ -60,9 +60,14 @@ export interface WxAdapterOptions {
    * (by default the time really held) and its bytes (by default a few ADTS frames of AAC).
    */
   recording?: () => { durationMs?: number; bytes?: Uint8Array };
+  /** Uploads report 50% and then wait for releaseUploads(), so a spec can watch them in flight. */
+  holdUploads?: boolean;
   /** wx.getAccountInfoSync().miniProgram.envVersion: "develop" (DevTools), "trial" or "release". */
   envVersion?: "develop" | "trial" | "release";
 }
+
+/** One file wx.chooseMedia hands back. */
+export type Picked = { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number; thumbTempFilePath?: string };
 
 /** The tab pages of app.json: WeChat applies tab-bar badges only while one of them is on top. */
 export const TAB_PAGES = ["pages/chats/index", "pages/contacts/index", "pages/me/index"];
@@ -112,6 +117,10 @@ export interface WxAdapter {
    * or from a chat page) fails, as WeChat's does, and is not listed.
    */
   tabBadges: Array<{ index: number; text: string | null }>;
+  /** The `count` of every wx.chooseMedia call. */
+  mediaPicks: number[];
+  /** Lets held uploads (holdUploads) finish. */
+  releaseUploads(): void;
   /** Routes on the page stack, top last (empty during onLaunch); the navigation calls move it, tests may set it. */
   pageStack: string[];
   /** wx.onNetworkStatusChange listeners (setOffline calls them). */
@@ -151,6 +160,9 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const previews: WxAdapter["previews"] = [];
   const tabBadges: WxAdapter["tabBadges"] = [];
   const networkListeners: WxAdapter["networkListeners"] = [];
+  const mediaPicks: number[] = [];
+  let heldUploads: Array<() => void> = [];
+  let uploadsReleased = false;
   /** Sockets that died silently: their events are swallowed. */
   const silent = new Set<WebSocket>();
   /** InnerAudioContexts playing now, with their onEnded listeners (endAudio runs them). */
@@ -433,6 +445,10 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
           if (offline) throw new Error("network is down");
           const bytes = files.get(opts.filePath);
           if (!bytes) throw new Error(`no such file ${opts.filePath}`);
+          if (options.holdUploads && !uploadsReleased) {
+            for (const l of listeners) l({ progress: 50, totalBytesSent: bytes.length / 2, totalBytesExpectedToSend: bytes.length });
+            await new Promise<void>((resolve) => heldUploads.push(resolve));
+          }
           // Written by hand: under jsdom, FormData and Blob are jsdom's, which Node's fetch cannot send.
           const boundary = `----wxupload${Date.now().toString(16)}`;
           const text = (t: string) => Buffer.from(t, "utf8");
@@ -454,13 +470,18 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       );
       return { onProgressUpdate: (cb: (typeof listeners)[number]) => void listeners.push(cb), abort() {} };
     },
-    chooseMedia: (opts: Callbacks<unknown>) =>
+    chooseMedia: (opts: Callbacks<unknown> & { count?: number }) =>
       settle(
         opts,
         () => {
+          const count = opts.count ?? 9;
+          mediaPicks.push(count);
+          if (count < 1 || count > 9) throw new Error("count must be between 1 and 9");
           const picked = options.chooseMedia?.();
-          if (!picked) throw new Error("cancel");
-          return { type: picked.type, tempFiles: [{ ...picked, fileType: picked.type }], errMsg: "chooseMedia:ok" };
+          const list = (Array.isArray(picked) ? picked : picked ? [picked] : []).slice(0, count);
+          if (list.length === 0) throw new Error("cancel");
+          const type = list.every((p) => p.type === list[0]!.type) ? list[0]!.type : "mix";
+          return { type, tempFiles: list.map((p) => ({ ...p, fileType: p.type })), errMsg: "chooseMedia:ok" };
         },
         "chooseMedia",
       ),
@@ -665,6 +686,11 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     tabBadges,
     pageStack,
     networkListeners,
+    mediaPicks,
+    releaseUploads() {
+      uploadsReleased = true;
+      for (const r of heldUploads.splice(0)) r();
+    },
     killSocketsSilently() {
       for (const ws of sockets) silent.add(ws);
     },

@@ -66,7 +66,6 @@ Component({
     recording: false,
     /** The finger slid up off the talk button while recording: letting go now drops the recording. */
     recordCancel: false,
-    upload: null as { label: string; percent: number } | null,
     dissolved: false,
     /** Why the input bar is closed while the group lets me read but not write. */
     muted: "",

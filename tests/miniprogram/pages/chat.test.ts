@@ -20,6 +20,7 @@ let adapter: WxAdapter;
 let sent: Array<Record<string, unknown>>;
 let refuseSends: boolean;
 let recalls: number[];
+let hides: number[];
 let calls: string[];
 /** Other chats on the list (forward targets), and what was forwarded. */
 let others: ConversationSummary[];
@@ -188,6 +189,11 @@ async function server(req: Request): Promise<Response> {
     recalls.push(Number(recall[1]));
     return Response.json({ seq: 99 });
   }
+  const hide = path.match(/\/messages\/(\d+)\/hide$/);
+  if (hide) {
+    hides.push(Number(hide[1]));
+    return Response.json({ seq: Number(hide[1]) });
+  }
   if (path.endsWith("/read")) return Response.json({ seq: 9 });
   return Response.json({ error: { code: "not_found", message: `no ${path}` } }, { status: 404 });
 }
@@ -215,6 +221,7 @@ beforeAll(async () => {
 beforeEach(() => {
   sent = [];
   recalls = [];
+  hides = [];
   calls = [];
   olderFrom = 0;
   bobDeleted = false;
@@ -393,7 +400,7 @@ describe("Chat page", () => {
     const comp = await openChat();
     const sendAndWait = async (n: number) => {
       await tap(comp, "#choose-photo");
-      await waitFor(() => sent.length === n && comp.instance.data.upload === null, `send ${n}`);
+      await waitFor(() => sent.length === n && chats().pending().length === 0, `send ${n}`);
     };
 
     picked = { type: "image", tempFilePath: "wxfile://tmp/big.jpg", size: 300 * 1024, width: 4000, height: 3000 };
@@ -415,6 +422,37 @@ describe("Chat page", () => {
     await sendAndWait(3);
     expect(uploads[4]!.fields).toEqual({ kind: "image", previewOf: uploads[3]!.id });
     expect(sent[2]).toMatchObject({ type: "video", body: { mediaId: uploads[3]!.id, posterMediaId: uploads[4]!.id, durationMs: 3500 } });
+  });
+
+  it("picks up to nine pictures that upload at once, each bubble with its own progress, and keeps a failed upload with a retry", async () => {
+    const picks = ["a", "b", "c"].map((n) => ({ type: "image" as const, tempFilePath: `wxfile://tmp/${n}.png`, size: 2 * 1024, width: 24, height: 16 }));
+    adapter = createWxAdapter({ fetch: server, chooseMedia: () => picks, holdUploads: true });
+    installWx(adapter);
+    adapter.files.set("wxfile://tmp/a.png", new Uint8Array(2 * 1024).fill(1));
+    adapter.files.set("wxfile://tmp/b.png", new Uint8Array(2 * 1024).fill(2));
+    // c.png is gone from the phone's temp folder: its upload fails.
+    const comp = await openChat();
+    await tap(comp, "#choose-photo");
+    expect(adapter.mediaPicks).toEqual([9]);
+    const local = () => (comp.instance.data.bubbles as Array<{ clientId: string; status: string; progress: number; image: string }>).filter((b) => b.status !== "sent");
+    await waitFor(() => local().filter((b) => b.progress === 50).length === 2 && local().some((b) => b.status === "failed"), "two uploads in flight, one failed");
+    // Each bubble shows its own picture and progress; none overwrites another's.
+    expect(local().map((b) => b.image)).toEqual(picks.map((p) => p.tempFilePath));
+    const [a, b, c] = local();
+    expect(comp.querySelector(`#progress-${a!.clientId}`)).toBeDefined();
+    expect(comp.querySelector(`#progress-${b!.clientId}`)).toBeDefined();
+    expect(text(comp, `#state-${a!.clientId}`)).toBe("50%");
+    expect(c).toMatchObject({ status: "failed", progress: -1 });
+    expect(sent).toHaveLength(0);
+    adapter.releaseUploads();
+    await waitFor(() => sent.length === 2, "the two pictures");
+    expect(chats().pending()).toEqual([{ clientId: c!.clientId, status: "failed" }]);
+    // The file is back (say, chosen again): the ! retries the same message.
+    adapter.files.set("wxfile://tmp/c.png", new Uint8Array(2 * 1024).fill(3));
+    await tap(comp, `.msg__state--failed`);
+    await waitFor(() => sent.length === 3 && chats().pending().length === 0, "the retried picture");
+    expect(sent[2]!.clientId).toBe(c!.clientId);
+    expect(uploads).toHaveLength(3);
   });
 
   it("taps a member's avatar to mention them, or to add them with a greeting naming the group", async () => {
@@ -579,7 +617,7 @@ describe("Chat page", () => {
       expect(text(comp, "#hold-to-talk")).toBe("Release to Send");
       expect(adapter.recordings).toEqual([{ format: "aac", duration: 60_000, sampleRate: undefined }]);
       await touch(comp, "touchend");
-      await waitFor(() => sent.length === 1 && comp.instance.data.upload === null, "the voice message");
+      await waitFor(() => sent.length === 1 && chats().pending().length === 0, "the voice message");
       expect(text(comp, "#hold-to-talk")).toBe("Hold to Talk");
       // The upload says what it is, how long and how big; the message carries the id and the length.
       expect(uploads.map((u) => u.fields)).toEqual([{ kind: "voice", durationMs: "3400", size: String(heard.bytes.length) }]);
@@ -607,7 +645,7 @@ describe("Chat page", () => {
       heard = { durationMs: 12_300, bytes: aac(500) };
       await touch(comp, "touchstart");
       await touch(comp, "touchend");
-      await waitFor(() => sent.length === 2 && comp.instance.data.upload === null, "the second voice message");
+      await waitFor(() => sent.length === 2 && chats().pending().length === 0, "the second voice message");
       await settled(10);
       expect(adapter.recordings).toHaveLength(4);
       expect(uploads).toHaveLength(2);
@@ -647,7 +685,7 @@ describe("Chat page", () => {
       await press("touchmove", 590);
       expect(text(comp, "#hold-to-talk")).toBe("Release to Send");
       await press("touchend", 590);
-      await waitFor(() => sent.length === 1 && comp.instance.data.upload === null, "the voice message");
+      await waitFor(() => sent.length === 1 && chats().pending().length === 0, "the voice message");
       expect(sent[0]!.body).toEqual({ mediaId: uploads[0]!.id, durationMs: 4_000 });
       expect(adapter.recordings).toHaveLength(2);
     });
@@ -658,7 +696,7 @@ describe("Chat page", () => {
       adapter.files.set("wxfile://tmp/minutes.pdf", bytes);
       const comp = await openChat();
       await tap(comp, "#choose-file");
-      await waitFor(() => sent.length === 1 && comp.instance.data.upload === null, "the file message");
+      await waitFor(() => sent.length === 1 && chats().pending().length === 0, "the file message");
       expect(uploads.map((u) => u.fields)).toEqual([{ kind: "file", name: "Trip minutes.pdf", size: "2560" }]);
       expect(sent[0]).toEqual({ clientId: sent[0]!.clientId, type: "file", body: { mediaId: uploads[0]!.id, name: "Trip minutes.pdf", size: 2_560 } });
       expect(adapter.progress).toEqual([100]);
@@ -769,11 +807,13 @@ describe("Chat page", () => {
     });
   });
 
-  it("deletes a message from this device only", async () => {
+  it("deletes a message for me: hidden on the server (every device), then gone from the page", async () => {
     const comp = await openChat();
     adapter.actionSheetChoice = 4;
     comp.querySelector(`${bubble(comp, 3)} .bubble`)!.dispatchEvent("longpress");
+    await waitFor(() => hides.length === 1, "the hide");
     await settled();
+    expect(hides).toEqual([3]);
     expect(comp.querySelector(bubble(comp, 3))).toBeUndefined();
     expect(sent).toEqual([]);
   });
@@ -819,10 +859,10 @@ describe("Two chat pages open one over the other", () => {
     second.querySelector("#hold-to-talk")!.dispatchEvent("touchcancel");
     await settled();
     first.querySelector("#hold-to-talk")!.dispatchEvent("touchend");
-    await waitFor(() => sent.length === 1 && first.instance.data.upload === null, "the first chat's voice message");
+    await waitFor(() => sent.length === 1 && chats().pending().length === 0, "the first chat's voice message");
     expect(sent[0]!.body).toEqual({ mediaId: uploads[0]!.id, durationMs: 2_500 });
     expect(second.instance.data.recording).toBe(false);
-    expect(second.instance.data.upload).toBe(null);
+    expect((second.instance.data.bubbles as Array<{ status: string }>).filter((b) => b.status !== "sent")).toEqual([]);
   });
 
   it("closing the other chat does not stop the voice playing on this one", async () => {
