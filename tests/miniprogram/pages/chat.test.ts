@@ -455,6 +455,40 @@ describe("Chat page", () => {
     expect(uploads).toHaveLength(3);
   });
 
+  it("sends only the new bubble through setData per incoming message, and draws a window of the newest in a long chat", async () => {
+    const comp = await openChat();
+    const bytes: number[] = [];
+    const instance = comp.instance as unknown as { setData(patch: Record<string, unknown>): void };
+    const setData = instance.setData.bind(instance);
+    instance.setData = (patch) => {
+      bytes.push(JSON.stringify(patch).length);
+      setData(patch);
+    };
+    const local = (seq: number) => ({ ...msg(seq, BOB, "text", { text: `message number ${seq} in a long chat` }), status: "sent" as const, error: "" });
+    const figures: Record<number, number> = {};
+    for (const loaded of [100, 5_000]) {
+      const list = Array.from({ length: loaded }, (_, i) => local(i + 1));
+      chats().store.set({ messages: { ...chats().store.get().messages, [GROUP]: list } });
+      await settled();
+      expect(comp.instance.data.bubbles).toHaveLength(Math.min(loaded, 200));
+      bytes.length = 0;
+      chats().store.set({ messages: { ...chats().store.get().messages, [GROUP]: [...list, local(loaded + 1)] } });
+      await settled();
+      figures[loaded] = bytes.reduce((a, b) => a + b, 0);
+      expect(comp.instance.data.bubbles.at(-1).key).toBe(`s${loaded + 1}`);
+    }
+    console.log(`[setData] bytes per incoming message: ${JSON.stringify(figures)}`);
+    // About one bubble's worth (and the old last bubble's time/read mark at most), whatever is loaded.
+    expect(figures[100]).toBeLessThan(2_000);
+    expect(figures[5_000]).toBeLessThan(2_000);
+    // Scrolling to the top widens the window from what is held before asking the server.
+    const asked = calls.length;
+    await (comp.instance as unknown as { onScrollTop(): Promise<void> }).onScrollTop();
+    await settled();
+    expect(comp.instance.data.bubbles).toHaveLength(300); // the newest 200 and 100 more
+    expect(calls.slice(asked).filter((c) => c.includes("before="))).toEqual([]);
+  });
+
   it("taps a member's avatar to mention them, or to add them with a greeting naming the group", async () => {
     const comp = await openChat();
     adapter.actionSheetChoice = 0;
