@@ -1,5 +1,5 @@
 import { afterLoginUrl, loginDev, loginWithPassword, loginWithWechat, serverInfo } from "../../services/auth";
-import { apiBase } from "../../services/config";
+import { apiBase, canChangeServer } from "../../services/config";
 import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
 import { PROFILE_LIMITS } from "../../generated/limits";
@@ -11,6 +11,8 @@ Component({
   behaviors: [errorTips],
   data: {
     apiBase: "",
+    /** The Server field: develop and trial versions only. */
+    canChangeServer: false,
     /** The server's ENVIRONMENT; "development" offers the sign-in by name. */
     environment: "",
     serverError: "",
@@ -36,7 +38,7 @@ Component({
     },
 
     async checkServer() {
-      this.setData({ apiBase: apiBase(), serverError: "" });
+      this.setData({ apiBase: apiBase(), serverError: "", canChangeServer: canChangeServer() });
       try {
         const info = await serverInfo();
         this.setData({ environment: info.environment });

@@ -53,6 +53,17 @@ describe("login page", () => {
     expect(adapter.navigations).toEqual([{ api: "reLaunch", url: `/pages/join/index?q=${SCANNED}` }]);
   });
 
+  it("offers the Server field only in develop and trial versions; a released version ignores a stored address", async () => {
+    setup({}, { envVersion: "trial" });
+    expect((await openPage()).querySelector("#open-server")).toBeDefined();
+    setup({}, { envVersion: "release" });
+    adapter.storage.set("qun.apiBase", JSON.stringify("http://192.168.1.20:8787"));
+    const released = await openPage();
+    expect(released.querySelector("#open-server")).toBeUndefined();
+    expect(server.calls.map((c) => c.path)).toEqual(["/health"]); // asked of the built-in address, not the stored one
+    expect(adapter.requests.at(-1)!.url.startsWith("http://127.0.0.1:8787/")).toBe(true);
+  });
+
   it("goes to Chats after sign-in when next is not a page of this app", async () => {
     const comp = await openPage({ next: encodeURIComponent("https://evil.example/pages/join/index") });
     await input(comp, "#dev-name-input", "alice");
