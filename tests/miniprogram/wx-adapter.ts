@@ -60,6 +60,15 @@ export interface WxAdapterOptions {
    * (by default the time really held) and its bytes (by default a few ADTS frames of AAC).
    */
   recording?: () => { durationMs?: number; bytes?: Uint8Array };
+  /**
+   * Permissions (wx.getSetting's authSetting) before the test: true on, false refused; a scope not
+   * listed was never asked, and wx.authorize's prompt is answered `answerPrompts` (default yes).
+   * A refused scope fails wx.authorize at once, as WeChat does; in wx.openSetting the user turns
+   * every scope on when `turnOnInSettings`.
+   */
+  permissions?: Record<string, boolean>;
+  answerPrompts?: boolean;
+  turnOnInSettings?: boolean;
   /** Uploads report 50% and then wait for releaseUploads(), so a spec can watch them in flight. */
   holdUploads?: boolean;
   /** wx.getAccountInfoSync().miniProgram.envVersion: "develop" (DevTools), "trial" or "release". */
@@ -117,6 +126,9 @@ export interface WxAdapter {
    * or from a chat page) fails, as WeChat's does, and is not listed.
    */
   tabBadges: Array<{ index: number; text: string | null }>;
+  /** Scopes WeChat prompted for (wx.authorize on a scope never asked), and wx.openSetting calls. */
+  prompts: string[];
+  settingsOpened: number;
   /** The `count` of every wx.chooseMedia call. */
   mediaPicks: number[];
   /** Lets held uploads (holdUploads) finish. */
@@ -161,6 +173,8 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const tabBadges: WxAdapter["tabBadges"] = [];
   const networkListeners: WxAdapter["networkListeners"] = [];
   const mediaPicks: number[] = [];
+  const authSetting: Record<string, boolean> = { ...(options.permissions ?? {}) };
+  const prompts: string[] = [];
   let heldUploads: Array<() => void> = [];
   let uploadsReleased = false;
   /** Sockets that died silently: their events are swallowed. */
@@ -609,6 +623,31 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
         "removeTabBarBadge",
       );
     },
+    getSetting: (opts: Callbacks<unknown>) => settle(opts, () => ({ authSetting: { ...authSetting }, errMsg: "getSetting:ok" }), "getSetting"),
+    authorize: (opts: Callbacks<unknown> & { scope: string }) =>
+      settle(
+        opts,
+        () => {
+          if (authSetting[opts.scope] === undefined) {
+            prompts.push(opts.scope);
+            authSetting[opts.scope] = options.answerPrompts ?? true;
+          }
+          if (!authSetting[opts.scope]) throw new Error("auth deny");
+          return { errMsg: "authorize:ok" };
+        },
+        "authorize",
+      ),
+    openSetting: (opts: Callbacks<unknown>) => {
+      adapter.settingsOpened++;
+      return settle(
+        opts,
+        () => {
+          if (options.turnOnInSettings) for (const k of Object.keys(authSetting)) authSetting[k] = true;
+          return { authSetting: { ...authSetting }, errMsg: "openSetting:ok" };
+        },
+        "openSetting",
+      );
+    },
     onNetworkStatusChange: (listener: (typeof networkListeners)[number]) => void networkListeners.push(listener),
     offNetworkStatusChange: (listener?: (typeof networkListeners)[number]) =>
       void networkListeners.splice(0, networkListeners.length, ...(listener ? networkListeners.filter((l) => l !== listener) : [])),
@@ -687,6 +726,8 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     pageStack,
     networkListeners,
     mediaPicks,
+    prompts,
+    settingsOpened: 0,
     releaseUploads() {
       uploadsReleased = true;
       for (const r of heldUploads.splice(0)) r();

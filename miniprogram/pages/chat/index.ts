@@ -15,6 +15,7 @@ import { loadAvatars, mediaUrl } from "../../services/media";
 import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
 import * as media from "./attachments";
+import { ensurePermission } from "../../services/permissions";
 import { bubblesOf, keyOf, latestMemberEvent, membersOf, mutedNote, type Bubble, type Member } from "./bubbles";
 import { bubblesPatch, WINDOW, WINDOW_STEP } from "./patch";
 import { pickMention, textDraft } from "./compose";
@@ -374,8 +375,13 @@ Component({
       if (url && !this.room().closed) voice.play(seq, url);
     },
 
-    onToggleVoice() {
-      this.setData({ voiceMode: !this.data.voiceMode });
+    /** Voice mode asks for the microphone first, so no prompt interrupts a hold-to-talk touch. */
+    async onToggleVoice() {
+      if (this.data.voiceMode) {
+        this.setData({ voiceMode: false });
+        return;
+      }
+      if (await ensurePermission("scope.record")) this.setData({ voiceMode: true });
     },
 
     onRecordStart(e: WechatMiniprogram.TouchEvent) {

@@ -3,6 +3,7 @@
 // QR code (save to album, share), your alias in the group, your own flags (pin, mute
 // notifications), the owner's and admins' actions (settings, mute all, join requests), and
 // leaving or dissolving.
+import { ensurePermission } from "../../services/permissions";
 import type { CreatedInvite, GroupInfo, GroupMember, JoinRequestView } from "../../../schema/groups";
 import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
@@ -245,6 +246,7 @@ Component({
 
     async onSaveQr() {
       try {
+        if (!(await ensurePermission("scope.writePhotosAlbum"))) return;
         const filePath = await this.downloadQr();
         wx.saveImageToPhotosAlbum({
           filePath,

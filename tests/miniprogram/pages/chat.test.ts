@@ -639,6 +639,32 @@ describe("Chat page", () => {
     };
     const signed = (id: string) => `http://127.0.0.1:8787/media/${id}?e=1&s=sig`;
 
+    it("asks for the microphone when switching to voice, before any touch; once refused, says why and offers Settings", async () => {
+      withPickers({});
+      const first = await openChat();
+      await tap(first, "#toggle-voice");
+      await waitFor(() => first.instance.data.voiceMode === true, "voice mode");
+      expect(adapter.prompts).toEqual(["scope.record"]);
+      expect(adapter.recordings).toEqual([]);
+
+      // Refused before: WeChat no longer prompts; the page explains and opens Settings, where it is turned on.
+      withPickers({ permissions: { "scope.record": false }, turnOnInSettings: true });
+      const second = await openChat();
+      await tap(second, "#toggle-voice");
+      await waitFor(() => second.instance.data.voiceMode === true, "voice mode after Settings");
+      expect(adapter.prompts).toEqual([]);
+      expect(adapter.modals.at(-1)).toEqual({ title: "Permission needed", content: "Qun needs the microphone to record voice messages. Turn it on in Settings." });
+      expect(adapter.settingsOpened).toBe(1);
+
+      // Left off in Settings: no voice mode.
+      withPickers({ permissions: { "scope.record": false }, turnOnInSettings: false });
+      const third = await openChat();
+      await tap(third, "#toggle-voice");
+      await waitFor(() => adapter.settingsOpened === 1, "settings");
+      await settled();
+      expect(third.instance.data.voiceMode).toBe(false);
+    });
+
     it("hold to talk records AAC and sends a voice message with its duration; under a second is too short", async () => {
       let heard: { durationMs: number; bytes: Uint8Array } = { durationMs: 3_400, bytes: aac(150) };
       withPickers({ recording: () => heard });

@@ -361,6 +361,7 @@ describe("Group info page", () => {
     await waitFor(() => comp.instance.data.qr !== null, "QR");
     await tap(comp, "#qr-save");
     await waitFor(() => adapter.album.length === 1, "saved");
+    expect(adapter.prompts).toEqual(["scope.writePhotosAlbum"]); // asked before saving
     expect(adapter.downloads).toEqual([`http://127.0.0.1:8787/invites/${CODE}/qr.png`]);
     expect(adapter.toasts.at(-1)).toEqual({ title: "Saved to Album", icon: "success" });
     await tap(comp, "#qr-share");
