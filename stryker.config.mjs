@@ -9,7 +9,7 @@ const config = {
   vitest: { configFile: "vitest.mutation.config.ts" },
   mutate: [
     "miniprogram/core/*.ts",
-    "miniprogram/services/{chats,store,errors,media,session}.ts",
+    "miniprogram/services/{chats,cache,store,errors,media,session}.ts",
     "worker/lib/{media-url,preview,result,shards,ids,method-override,errors}.ts",
     "schema/{errors,protocol}.ts",
   ],

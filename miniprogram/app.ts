@@ -1,38 +1,43 @@
 import { initLocale } from "./i18n/index";
-import { LOGIN_PAGE } from "./services/auth";
+import { loginUrl } from "./services/auth";
+import { applyTabBadge, unreadTotal } from "./services/badge";
 import { chats } from "./services/chats";
 import { watchPrivacyAuthorization } from "./services/privacy";
 import { isSignedIn, session } from "./services/session";
 
-/** The Chats tab's badge: unread messages of conversations that are not muted, as WeChat counts them. */
-function updateTabBadge(total: number): void {
-  if (typeof wx.setTabBarBadge !== "function") return;
-  if (total > 0) wx.setTabBarBadge({ index: 0, text: total > 99 ? "99+" : String(total), fail: () => undefined });
-  else wx.removeTabBarBadge({ index: 0, fail: () => undefined });
-}
-
 App({
-  onLaunch() {
+  onLaunch(options) {
     initLocale();
     watchPrivacyAuthorization();
     // When the server refuses the session (revoked, or the refresh token expired), go to the login page.
     session.subscribe((state, previous) => {
       if (previous.tokens && !state.tokens && state.endedBy === "server") {
-        wx.reLaunch({ url: LOGIN_PAGE });
+        wx.reLaunch({ url: loginUrl() });
         wx.showToast({ title: "Please sign in again", icon: "none" });
       }
     });
     let lastTotal = -1;
     chats.store.subscribe(({ conversations }) => {
-      const total = conversations.reduce((sum, c) => sum + (c.doNotDisturb ? 0 : c.unread), 0);
-      if (total !== lastTotal) updateTabBadge((lastTotal = total));
+      const total = unreadTotal(conversations);
+      if (total !== lastTotal) {
+        lastTotal = total;
+        applyTabBadge();
+      }
     });
-    if (!isSignedIn()) wx.reLaunch({ url: LOGIN_PAGE });
+    // The phone's network came back: reconnect now and catch up, rather than after the backoff.
+    wx.onNetworkStatusChange?.((res) => {
+      if (isSignedIn()) chats.networkChanged(res.isConnected);
+    });
+    // Signed out: log in first, then open what the user came for (a scanned group code, a shared page).
+    if (!isSignedIn()) wx.reLaunch({ url: loginUrl(options?.path ? { path: options.path, query: options.query } : undefined) });
     else chats.start();
   },
 
   onShow() {
-    // Back in the foreground: the socket may have died in the background; start() reconnects and catches up.
-    if (isSignedIn()) chats.start();
+    // Back in the foreground: the socket may have died in the background while its status still
+    // says online; probe it now and reconnect at once if it does not answer, then catch up.
+    if (!isSignedIn()) return;
+    chats.start();
+    chats.wake();
   },
 });

@@ -1,6 +1,6 @@
 // Tables inside each conversation's Durable Object (its own SQLite). The object is the only
 // writer: it orders messages (gap-free seq) and serialises membership changes.
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const messages = sqliteTable(
   "messages",
@@ -59,6 +59,19 @@ export const meta = sqliteTable("meta", {
   inviteConfirmation: integer("invite_confirmation", { mode: "boolean" }).notNull().default(false),
   membersCanInvite: integer("members_can_invite", { mode: "boolean" }).notNull().default(true),
 });
+
+// "Delete for me": messages a member has hidden from themself, on every device. History,
+// catch-up and one-message reads leave these out for that member (hiddenFor in
+// worker/conversation/hidden.ts); everyone else still sees them.
+export const hiddenMessages = sqliteTable(
+  "hidden_messages",
+  {
+    userId: text("user_id").notNull(),
+    seq: integer("seq").notNull(),
+    hiddenAt: integer("hidden_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.seq] })],
+);
 
 export type MessageRow = typeof messages.$inferSelect;
 export type MemberRow = typeof members.$inferSelect;

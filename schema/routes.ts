@@ -37,6 +37,7 @@ export interface RestResponses {
   "POST /conversations/:id/messages": Out<typeof A.ackBody>;
   "GET /conversations/:id/messages/:seq": Out<typeof A.messageBody>;
   "POST /conversations/:id/messages/:seq/recall": Seq;
+  "POST /conversations/:id/messages/:seq/hide": Seq;
   "POST /conversations/:id/messages/:seq/forward": Out<typeof A.forwardResults>;
   "POST /conversations/:id/read": Out<typeof A.readResponse>;
   "GET /conversations/:id/receipts": Out<typeof A.receiptsResponse>;

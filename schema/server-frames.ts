@@ -124,6 +124,8 @@ export const pongFrame = z.object({ type: z.literal("pong") });
 export const joinRequestFrame = z.object({ type: z.literal("join_request"), conversationId: z.string(), request: view<JoinRequestView>("request") });
 /** To everyone in a face-to-face waiting room whenever it changes. */
 export const faceToFaceFrame = z.object({ type: z.literal("face_to_face"), room: view<FaceToFaceRoom>("room") });
+/** To the user's own devices when they delete a message for themself ("delete for me"): drop these seqs. */
+export const hiddenFrame = z.object({ type: z.literal("hidden"), conversationId: z.string(), seqs: z.array(z.number()) });
 export const errorFrame = z.object({ type: z.literal("error"), ref, code: z.string(), message: z.string() });
 /** To all of a user's devices when their notice settings change (docs/notices.md): the settings now. */
 export const noticeSettingsFrame = z.object({ type: z.literal("notice_settings"), settings: view<NoticeSettings>("settings") });
@@ -142,6 +144,7 @@ export const singleServerFrame = z.discriminatedUnion("type", [
   pongFrame,
   joinRequestFrame,
   faceToFaceFrame,
+  hiddenFrame,
   errorFrame,
   noticeSettingsFrame,
 ]);

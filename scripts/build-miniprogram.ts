@@ -12,7 +12,13 @@
 // the mini-program root (e.g. a value from ../schema) stays a require() of a missing file, and
 // the tests catch it.
 //
-//   node scripts/build-miniprogram.ts [outDir]     (default: .build/miniprogram)
+//   node scripts/build-miniprogram.ts [outDir] [--api https://…]     (default: .build/miniprogram)
+//
+// `--api https://…` (npm run build:miniprogram -- --api https://api.example.com) first writes the
+// release's API address into miniprogram/generated/release.ts, which WeChat DevTools then uploads;
+// `--api dev` puts back the local development server. `--npm` packs zod into
+// miniprogram/miniprogram_npm/ for WeChat DevTools, in place of its Build npm. WeChat accepts only HTTPS (and WSS) domains
+// registered in the admin console for a release (docs/operations.md).
 import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
@@ -77,19 +83,7 @@ export async function buildMiniprogram(outDir: string, options: { wxGlobal?: str
     }),
   );
   await cp(weuiDistDir(), join(out, "miniprogram_npm", "weui-miniprogram"), { recursive: true });
-  const packages = await runtimePackages();
-  for (const name of packages) {
-    await build({
-      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: REPO_ROOT, sourcefile: `${name}.js` },
-      outfile: join(out, "miniprogram_npm", name, "index.js"),
-      bundle: true,
-      format: "cjs",
-      platform: "neutral",
-      mainFields: ["main"],
-      target: "es2018",
-      logLevel: "silent",
-    });
-  }
+  const packages = await packRuntimePackages(out);
   await Promise.all(
     sources.map(async (f) => {
       const file = join(out, f.replace(/\.ts$/, ".js"));
@@ -105,7 +99,55 @@ export async function buildMiniprogram(outDir: string, options: { wxGlobal?: str
   return out;
 }
 
+/**
+ * Packs the run-time npm packages (zod) into `<root>/miniprogram_npm/<name>/index.js`, as DevTools'
+ * Build npm would: `--npm` writes them into miniprogram/ itself for DevTools (the folder is not committed).
+ */
+export async function packRuntimePackages(root: string): Promise<string[]> {
+  const { build } = await import("esbuild");
+  const packages = await runtimePackages();
+  for (const name of packages) {
+    await build({
+      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: REPO_ROOT, sourcefile: `${name}.js` },
+      outfile: join(root, "miniprogram_npm", name, "index.js"),
+      bundle: true,
+      format: "cjs",
+      platform: "neutral",
+      mainFields: ["main"],
+      target: "es2018",
+      logLevel: "silent",
+    });
+  }
+  return packages;
+}
+
+/** Writes generated/release.ts: the API address of a release build ("" for the development server). */
+export async function writeReleaseApiBase(api: string): Promise<void> {
+  const url = api === "dev" ? "" : api.trim().replace(/\/+$/, "");
+  if (url && !/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(url)) throw new Error(`--api must be an https:// address (WeChat requires HTTPS for a release), not ${api}`);
+  const text = `// Written by \`npm run build:miniprogram -- --api https://…\` (scripts/build-miniprogram.ts) for a
+// release: the API address a released mini-program talks to. Empty: the local development server.
+export const RELEASE_API_BASE = ${JSON.stringify(url)};
+`;
+  await writeFile(join(MINIPROGRAM_ROOT, "generated", "release.ts"), text);
+}
+
 if (import.meta.main) {
-  const out = await buildMiniprogram(process.argv[2] ?? join(REPO_ROOT, ".build", "miniprogram"));
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--api");
+  if (at >= 0) {
+    const api = args[at + 1];
+    if (api === undefined) throw new Error("--api needs an address: --api https://api.example.com (or --api dev)");
+    await writeReleaseApiBase(api);
+    args.splice(at, 2);
+    console.log(`API address of this build: ${api === "dev" ? "the development server" : api}`);
+  }
+  const npm = args.indexOf("--npm");
+  if (npm >= 0) {
+    args.splice(npm, 1);
+    const packed = await packRuntimePackages(MINIPROGRAM_ROOT);
+    console.log(`packed ${packed.join(", ")} into miniprogram/miniprogram_npm for WeChat DevTools`);
+  }
+  const out = await buildMiniprogram(args[0] ?? join(REPO_ROOT, ".build", "miniprogram"));
   console.log(`built ${relative(process.cwd(), out) || "."}`);
 }

@@ -195,6 +195,14 @@ export const MUTANTS: Mutant[] = [
     tests: ["tests/worker/media-download.test.ts", "tests/unit/media-url.test.ts"],
   },
   {
+    id: "hidden-ignored",
+    invariant: "a message deleted for me stays out of my history, catch-up and single reads",
+    file: "worker/conversation/hidden.ts",
+    search: ".where(eq(hiddenMessages.userId, userId));",
+    replace: '.where(eq(hiddenMessages.userId, "nobody"));',
+    tests: ["tests/worker/hide-for-me.test.ts"],
+  },
+  {
     id: "client-gap-repair",
     invariant: "a pushed seq gap is pulled before anything newer is shown",
     file: "miniprogram/core/sync.ts",

@@ -1,3 +1,4 @@
+// size: one state machine for the socket (connect, heartbeat, probe, backoff, replies by ref); its timers need a single owner.
 // The one socket of the app. It connects with the access token in the Authorization header
 // (wx.connectSocket can set headers), waits for the server's `ready`, pings every 25 s and treats
 // a missing pong as a dead socket, reconnects with exponential backoff, refreshes the token when
@@ -28,11 +29,13 @@ export interface SocketDeps {
 export interface SocketTiming {
   heartbeatMs: number;
   pongTimeoutMs: number;
+  /** How long a probe (on show, on network return) waits for its pong before reconnecting. */
+  probeTimeoutMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
 }
 
-export const DEFAULT_TIMING: SocketTiming = { heartbeatMs: 25_000, pongTimeoutMs: 10_000, backoffBaseMs: 1_000, backoffMaxMs: 30_000 };
+export const DEFAULT_TIMING: SocketTiming = { heartbeatMs: 25_000, pongTimeoutMs: 10_000, probeTimeoutMs: 3_000, backoffBaseMs: 1_000, backoffMaxMs: 30_000 };
 
 /** Logs a dropped frame: its type (when it has one) and the first thing wrong with it. */
 function dropped(frame: unknown, issues: readonly { path: PropertyKey[]; message: string }[]): void {
@@ -74,6 +77,10 @@ export function parseFrames(data: string): SingleServerFrame[] {
 }
 
 type Listener = (frame: ServerFrame) => void;
+/** The server's answer to a frame sent with a `ref`. */
+export type Reply = Extract<SingleServerFrame, { type: "ack" | "error" }>;
+/** How long request() waits for the answer before giving up (the caller falls back to HTTPS). */
+export const REPLY_TIMEOUT_MS = 10_000;
 type StatusListener = (status: SocketStatus) => void;
 
 export class SocketManager {
@@ -87,6 +94,8 @@ export class SocketManager {
   private readonly listeners = new Set<Listener>();
   private readonly statusListeners = new Set<StatusListener>();
   private wanted = false;
+  /** Frames sent with a ref, waiting for their ack or error. */
+  private readonly waiting = new Map<string, { resolve: (reply: Reply) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(
     private readonly deps: SocketDeps,
@@ -126,6 +135,76 @@ export class SocketManager {
     return true;
   }
 
+  /**
+   * Sends a frame with a `ref` and resolves with the server's `ack` or `error` for that ref.
+   * Rejects at once when offline, when the socket closes first, or after `timeoutMs` without an
+   * answer: the caller then tries another way (the outbox falls back to HTTPS, same clientId).
+   */
+  request(frame: ClientFrame & { ref: string }, timeoutMs = REPLY_TIMEOUT_MS): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.has(frame.ref) || !this.send(frame)) {
+        reject(new Error("socket not open"));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.waiting.delete(frame.ref);
+        reject(new Error("no answer"));
+      }, timeoutMs);
+      this.waiting.set(frame.ref, { resolve, reject, timer });
+    });
+  }
+
+  private answer(reply: Reply): void {
+    const w = reply.ref === undefined ? undefined : this.waiting.get(reply.ref);
+    if (!w || reply.ref === undefined) return;
+    this.waiting.delete(reply.ref);
+    clearTimeout(w.timer);
+    w.resolve(reply);
+  }
+
+  /**
+   * The app came back to the foreground or the network returned: a socket that says it is online
+   * may have died meanwhile (phones kill them in the background without a close event), so ping it
+   * now and reconnect at once if no pong comes within the probe timeout; a closed one connects now
+   * instead of after its backoff. `networkReturned` also restarts an attempt begun while offline.
+   */
+  wake(networkReturned = false): void {
+    if (!this.wanted) return;
+    if (this.status === "online" && this.task) {
+      this.probe();
+      return;
+    }
+    if (this.status === "connecting" && !networkReturned) return;
+    this.reconnectNow();
+  }
+
+  /** The network went away: close now (the heartbeat would take up to 35 s to notice); wake() reconnects. */
+  networkLost(): void {
+    if (!this.task) return;
+    this.teardown();
+    this.setStatus("offline");
+    this.scheduleReconnect();
+  }
+
+  private probe(): void {
+    const task = this.task;
+    if (!task) return;
+    this.clearPong();
+    task.send({ data: '{"type":"ping"}' });
+    this.pongTimer = setTimeout(() => {
+      this.pongTimer = null;
+      if (this.task === task) this.reconnectNow();
+    }, this.timing.probeTimeoutMs);
+  }
+
+  private reconnectNow(): void {
+    this.teardown();
+    this.clearRetry();
+    this.attempts = 0;
+    this.setStatus("offline");
+    if (this.wanted) this.connect();
+  }
+
   /** Drops the current socket as if the network had gone, to reconnect (tests, network change). */
   drop(): void {
     const task = this.task;
@@ -158,6 +237,7 @@ export class SocketManager {
           this.sessionEnded(f.reason, token);
           return;
         }
+        if (f.type === "ack" || f.type === "error") this.answer(f);
         if (f.type === "ready") {
           this.attempts = 0;
           this.startHeartbeat();
@@ -258,6 +338,11 @@ export class SocketManager {
 
   private teardown(): void {
     this.stopHeartbeat();
+    for (const w of this.waiting.values()) {
+      clearTimeout(w.timer);
+      w.reject(new Error("socket closed"));
+    }
+    this.waiting.clear();
     const task = this.task;
     this.task = null;
     if (task) {

@@ -53,6 +53,12 @@ export class SyncEngine {
     h.lastSeq = Math.max(h.lastSeq, lastSeq);
   }
 
+  /** Drops held messages (deleted for me): lastSeq stays, so they are not pulled again. */
+  forget(conversationId: string, seqs: readonly number[]): void {
+    const h = this.held.get(conversationId);
+    if (h) for (const seq of seqs) h.messages.delete(seq);
+  }
+
   /** Handles a pushed frame. Returns when any gap it revealed has been pulled. */
   async onFrame(frame: ServerFrame): Promise<void> {
     if (frame.type === "read") return this.listener.onReads?.(frame.conversationId, frame.reads);

@@ -67,6 +67,7 @@ var contactsFrame = z.object({ type: z.literal("contacts"), changed: z.array(con
 var pongFrame = z.object({ type: z.literal("pong") });
 var joinRequestFrame = z.object({ type: z.literal("join_request"), conversationId: z.string(), request: view("request") });
 var faceToFaceFrame = z.object({ type: z.literal("face_to_face"), room: view("room") });
+var hiddenFrame = z.object({ type: z.literal("hidden"), conversationId: z.string(), seqs: z.array(z.number()) });
 var errorFrame = z.object({ type: z.literal("error"), ref, code: z.string(), message: z.string() });
 var noticeSettingsFrame = z.object({ type: z.literal("notice_settings"), settings: view("settings") });
 var singleServerFrame = z.discriminatedUnion("type", [
@@ -82,6 +83,7 @@ var singleServerFrame = z.discriminatedUnion("type", [
   pongFrame,
   joinRequestFrame,
   faceToFaceFrame,
+  hiddenFrame,
   errorFrame,
   noticeSettingsFrame
 ]);

@@ -94,18 +94,56 @@ export async function updateProfile(patch: UpdateProfileBody): Promise<OwnProfil
   return user;
 }
 
-/**
- * For pages that need a session: sends the user to the login page when there is none. `back`
- * (a page path with its query, e.g. the chat a notice opened) is where sign-in returns to.
- */
-export function ensureSignedIn(back?: string): boolean {
-  if (isSignedIn()) return true;
-  wx.reLaunch({ url: back ? `${LOGIN_PAGE}?redirect=${encodeURIComponent(back)}` : LOGIN_PAGE });
-  return false;
+/** A page to open after signing in: its route and query, as onLoad and App.onLaunch receive them. */
+export interface PageTarget {
+  path: string;
+  query?: Record<string, string | undefined>;
 }
 
-/** Where sign-in goes next: a page of this app named by `redirect`, else home. */
-export function afterSignIn(redirect: string | undefined): string {
-  const target = redirect ? decodeURIComponent(redirect) : "";
-  return /^\/pages\/[\w-]+\/index(\?[\w=&%.-]*)?$/.test(target) ? target : HOME_PAGE;
+const PAGE_ROUTE = /^pages\/[a-z0-9-]+\/index$/;
+
+/** Encodes a query value once, whether WeChat handed it over encoded (a scanned code's `q`) or not. */
+function encodeOnce(value: string): string {
+  try {
+    return encodeURIComponent(decodeURIComponent(value));
+  } catch {
+    return encodeURIComponent(value);
+  }
+}
+
+/** The URL of a page of this app with its query, or null for anything else (and for Login and Chats). */
+export function pageUrl(target: PageTarget): string | null {
+  const route = target.path.replace(/^\//, "").split("?")[0] ?? "";
+  if (!PAGE_ROUTE.test(route) || `/${route}` === LOGIN_PAGE || `/${route}` === HOME_PAGE) return null;
+  const qs = Object.entries(target.query ?? {})
+    .filter((e): e is [string, string] => typeof e[1] === "string")
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeOnce(v)}`)
+    .join("&");
+  return `/${route}${qs ? `?${qs}` : ""}`;
+}
+
+/** The login page, carrying the page to open after signing in (a scanned invite survives sign-in). */
+export function loginUrl(target?: PageTarget): string {
+  const next = target ? pageUrl(target) : null;
+  return next ? `${LOGIN_PAGE}?next=${encodeURIComponent(next)}` : LOGIN_PAGE;
+}
+
+/** Where the login page goes once signed in: its `next` when that names a page of this app, else Chats. */
+export function afterLoginUrl(next: string | undefined): string {
+  if (!next) return HOME_PAGE;
+  let url = next;
+  try {
+    if (!url.startsWith("/")) url = decodeURIComponent(url);
+  } catch {
+    return HOME_PAGE;
+  }
+  const [path = "", query = ""] = url.split("?");
+  return PAGE_ROUTE.test(path.replace(/^\//, "")) && pageUrl({ path }) ? `${path}${query ? `?${query}` : ""}` : HOME_PAGE;
+}
+
+/** For pages that need a session: sends the user to the login page when there is none, and back here after. */
+export function ensureSignedIn(target?: PageTarget): boolean {
+  if (isSignedIn()) return true;
+  wx.reLaunch({ url: loginUrl(target) });
+  return false;
 }

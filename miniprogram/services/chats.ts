@@ -8,13 +8,14 @@
 // "failed" when the server refuses it, for the user to retry or delete.
 import type { Ack, ConversationSummary, HistoryPage, Message, SendInput, ServerFrame, SystemEvent } from "../../schema/protocol";
 import { SyncEngine } from "../core/sync";
-import { SocketManager, type SocketStatus } from "../core/socket";
+import { type Reply, SocketManager, type SocketStatus } from "../core/socket";
 import { api, refreshTokens } from "./api";
 import { apiBase } from "./config";
-import { isApiError } from "./errors";
+import { ApiError, isApiError } from "./errors";
 import { previewOf } from "./format";
-import { forgetMediaUrls } from "./media";
+import { compressedCopy, forgetMediaUrls, type MediaKind, uploadMedia, uploadPreview } from "./media";
 import { currentTokens, endSession, session } from "./session";
+import { CACHE_BUDGET_BYTES, ChatCache } from "./cache";
 import { readStorage, removeStorage, STORAGE_KEYS, writeStorage } from "./storage";
 import { Store } from "./store";
 
@@ -24,6 +25,25 @@ export type SendStatus = "sent" | "sending" | "failed";
 export interface LocalMessage extends Message {
   status: SendStatus;
   error: string;
+  /** An unsent media message's upload: percent done (null when not uploading now). */
+  progress?: number | null;
+  /** An unsent media message's local file, shown until its upload is done. */
+  localPath?: string;
+}
+
+/**
+ * The media of a message still to upload. The message waits in the outbox until it is stored:
+ * a failed upload stays there, failed, for the user to retry.
+ */
+export interface UploadJob {
+  kind: MediaKind;
+  path: string;
+  /** The upload's form fields (docs/media.md): name, width, height, durationMs, size. */
+  fields: Record<string, string | number>;
+  /** A preview uploaded with it: "compress" (a picture's compressed copy) or a local path (a video's cover frame). */
+  preview: "compress" | string | null;
+  /** Set once uploaded, so a retry only sends. */
+  mediaId?: string;
 }
 
 /** What the user wrote, without the clientId the outbox adds. */
@@ -36,12 +56,7 @@ interface Outgoing {
   createdAt: number;
   status: "sending" | "failed";
   error: string;
-}
-
-interface Cache {
-  userId: string;
-  conversations: ConversationSummary[];
-  messages: Record<string, Message[]>;
+  upload?: UploadJob;
 }
 
 export interface ChatState {
@@ -63,6 +78,8 @@ export const CACHE_PER_CONVERSATION = 50;
 const TYPING_SHOWN_MS = 5_000;
 const TYPING_SEND_EVERY_MS = 3_000;
 const READ_REPORT_MS = 1_000;
+/** Socket error codes that mean "try again later" (HTTP would have answered 429 or 5xx); any other is a refusal. */
+const SOCKET_ERROR_STATUS: Record<string, number> = { rate_limited: 429, internal: 500, wechat_unavailable: 502, not_configured: 503 };
 
 function emptyState(): ChatState {
   return { conversations: [], messages: {}, connection: "offline", typing: {}, reads: {}, hasOlder: {}, synced: false };
@@ -142,13 +159,19 @@ export class ChatClient {
   /** Read reports per conversation: when the last went out, the newest seq, a pending trailing one. */
   private readReports = new Map<string, { lastAt: number; seq: number; timer: ReturnType<typeof setTimeout> | null }>();
   private inFlight = new Set<string>();
+  /** Upload progress of outbox entries, by clientId (not stored: an upload restarts after a restart). */
+  private progress = new Map<string, number>();
   private userId: string | null = null;
   private active: string | null = null;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private lastTypingSent = new Map<string, number>();
   private unsubscribeSession: (() => void) | null = null;
+  private readonly cache: ChatCache;
+  /** Conversations whose messages changed since the cache was last written. */
+  private unsaved = new Set<string>();
 
-  constructor() {
+  constructor(options: { cacheBudgetBytes?: number } = {}) {
+    this.cache = new ChatCache(options.cacheBudgetBytes ?? CACHE_BUDGET_BYTES);
     this.socket = new SocketManager({
       url: wsUrl,
       token: () => currentTokens()?.accessToken ?? null,
@@ -193,12 +216,23 @@ export class ChatClient {
     this.socket.start();
   }
 
+  /** The app is back in the foreground: probe the socket, reconnect at once if it is dead. */
+  wake(): void {
+    this.socket.wake();
+  }
+
+  /** wx.onNetworkStatusChange: close at once when the network goes, reconnect at once when it returns. */
+  networkChanged(connected: boolean): void {
+    if (connected) this.socket.wake(true);
+    else this.socket.networkLost();
+  }
+
   /** Stops the socket and drops every trace of the user's chats from memory and storage. */
   signOut(): void {
     this.socket.stop();
     this.reset();
     forgetMediaUrls();
-    removeStorage(STORAGE_KEYS.cache);
+    this.cache.clear();
     removeStorage(STORAGE_KEYS.outbox);
   }
 
@@ -208,6 +242,7 @@ export class ChatClient {
     for (const r of this.readReports.values()) if (r.timer !== null) clearTimeout(r.timer);
     this.readReports.clear();
     this.inFlight.clear();
+    this.unsaved.clear();
     this.userId = null;
     this.active = null;
     if (this.saveTimer) clearTimeout(this.saveTimer);
@@ -246,6 +281,9 @@ export class ChatClient {
       case "message":
       case "read":
         this.engine.onFrame(frame).catch(() => undefined);
+        return;
+      case "hidden":
+        this.forget(frame.conversationId, frame.seqs);
         return;
       case "typing": {
         const typing = { ...this.store.get().typing, [frame.conversationId]: { userId: frame.userId, until: Date.now() + TYPING_SHOWN_MS } };
@@ -331,10 +369,13 @@ export class ChatClient {
         recalledBy: null,
         status: o.status,
         error: o.error,
+        progress: this.progress.get(o.clientId) ?? null,
+        localPath: o.upload && !o.upload.mediaId ? o.upload.path : "",
       }));
     const hasOlder = { ...this.store.get().hasOlder };
     if (hasOlder[conversationId] === undefined) hasOlder[conversationId] = (held[0]?.seq ?? 1) > 1;
     this.store.set({ messages: { ...this.store.get().messages, [conversationId]: held.concat(pending) }, hasOlder });
+    this.unsaved.add(conversationId);
   }
 
   // ---- Sending --------------------------------------------------------------------------
@@ -347,6 +388,44 @@ export class ChatClient {
     this.rebuild(conversationId);
     void this.deliver(entry);
     return entry.clientId;
+  }
+
+  /**
+   * Queues a media message: it shows at once with its local file and its own progress, uploads,
+   * then sends. Several can upload at once. `draft`'s body lacks the media ids, added on upload.
+   */
+  sendMedia(conversationId: string, draft: Draft, upload: UploadJob): string {
+    const entry: Outgoing = { conversationId, clientId: newClientId(), draft, createdAt: Date.now(), status: "sending", error: "", upload };
+    this.outbox.push(entry);
+    this.saveOutbox();
+    this.rebuild(conversationId);
+    void this.deliver(entry);
+    return entry.clientId;
+  }
+
+  /** Uploads an entry's media (and its preview), then puts the ids in its draft. */
+  private async uploadFor(entry: Outgoing, job: UploadJob): Promise<void> {
+    let shown = -100;
+    const onProgress = (percent: number) => {
+      this.progress.set(entry.clientId, percent);
+      // A redraw per tenth is smooth enough, and keeps setData rare.
+      if (percent - shown >= 10 || percent === 100) {
+        shown = percent;
+        this.rebuild(entry.conversationId);
+      }
+    };
+    onProgress(0);
+    try {
+      const mediaId = await uploadMedia(job.path, job.kind, onProgress, job.fields);
+      const source = job.preview === "compress" ? compressedCopy(job.path) : Promise.resolve(job.preview);
+      const previewId = job.preview ? await uploadPreview(source, mediaId) : null;
+      const previewField = job.kind === "video" ? "posterMediaId" : "thumbMediaId";
+      job.mediaId = mediaId;
+      entry.draft = { ...entry.draft, body: { ...(entry.draft.body as Record<string, unknown>), mediaId, ...(previewId ? { [previewField]: previewId } : {}) } } as Draft;
+      this.saveOutbox();
+    } finally {
+      this.progress.delete(entry.clientId);
+    }
   }
 
   /** Sends a failed message again with the same clientId (the server keeps one copy). */
@@ -373,7 +452,19 @@ export class ChatClient {
     if (this.inFlight.has(entry.clientId)) return;
     this.inFlight.add(entry.clientId);
     try {
-      const ack = await api.post<"/conversations/:id/messages">(`/conversations/${entry.conversationId}/messages`, { clientId: entry.clientId, ...entry.draft });
+      if (entry.upload && !entry.upload.mediaId) {
+        try {
+          await this.uploadFor(entry, entry.upload);
+        } catch (e) {
+          // A failed upload waits, failed, for the user's retry (the "!"): it is not retried by itself.
+          entry.status = "failed";
+          entry.error = isApiError(e) && e.code === "network" ? "Upload failed. Tap to retry." : e instanceof Error ? e.message : "Upload failed";
+          this.saveOutbox();
+          this.rebuild(entry.conversationId);
+          return;
+        }
+      }
+      const ack = await this.sendOnce(entry);
       this.outbox = this.outbox.filter((o) => o.clientId !== entry.clientId);
       this.saveOutbox();
       const message: Message = {
@@ -409,18 +500,50 @@ export class ChatClient {
     }
   }
 
-  /** Deletes a message from this device only (an unsent one leaves the outbox). */
-  deleteLocally(conversationId: string, key: { seq?: number; clientId?: string }): void {
-    if (key.clientId && !key.seq) {
-      this.outbox = this.outbox.filter((o) => o.clientId !== key.clientId);
-      this.saveOutbox();
-    } else if (key.seq) {
-      const list = this.store.get().messages[conversationId] ?? [];
-      this.store.set({ messages: { ...this.store.get().messages, [conversationId]: list.filter((m) => m.seq !== key.seq) } });
-      this.scheduleSave();
+  /**
+   * One attempt at a queued message: a `send` frame when the socket is open (the path the server
+   * and the benchmark are built around), HTTPS when it is not or gives no answer in time. The
+   * clientId is the same either way, so a frame that did arrive and is then posted again is
+   * stored once. Retries stay the outbox's: this never loops.
+   */
+  private async sendOnce(entry: Outgoing): Promise<Ack> {
+    const message = { clientId: entry.clientId, ...entry.draft } as SendInput;
+    if (this.socket.status === "online") {
+      let reply: Reply | null = null;
+      try {
+        reply = await this.socket.request({ type: "send", ref: entry.clientId, conversationId: entry.conversationId, message });
+      } catch {
+        reply = null; // closed or silent: HTTPS below
+      }
+      if (reply?.type === "ack") return reply.ack;
+      if (reply?.type === "error") throw new ApiError(reply.code as never, reply.message, SOCKET_ERROR_STATUS[reply.code] ?? 400);
+    }
+    return api.post<"/conversations/:id/messages">(`/conversations/${entry.conversationId}/messages`, message);
+  }
+
+  /**
+   * "Delete": an unsent message leaves the outbox; a stored one is hidden for this user on the
+   * server (every device, and history never brings it back), then dropped from the store and the
+   * cache here. Rejects, changing nothing, when the server cannot be reached.
+   */
+  async deleteForMe(conversationId: string, key: { seq?: number; clientId?: string }): Promise<void> {
+    if (key.seq) {
+      await api.post<"/conversations/:id/messages/:seq/hide">(`/conversations/${conversationId}/messages/${key.seq}/hide`);
+      this.forget(conversationId, [key.seq]);
       return;
     }
+    if (key.clientId) {
+      this.outbox = this.outbox.filter((o) => o.clientId !== key.clientId);
+      this.saveOutbox();
+      this.rebuild(conversationId);
+    }
+  }
+
+  /** Drops messages deleted for me (here or on another device) from the store and the cache. */
+  private forget(conversationId: string, seqs: readonly number[]): void {
+    this.engine.forget(conversationId, seqs);
     this.rebuild(conversationId);
+    this.scheduleSave();
   }
 
   // ---- Reading ----------------------------------------------------------------------------
@@ -428,7 +551,10 @@ export class ChatClient {
   /** The chat page that is open: its messages count as read while it is. */
   setActive(conversationId: string | null): void {
     this.active = conversationId;
-    if (conversationId) this.markRead(conversationId);
+    if (conversationId) {
+      this.cache.touch(conversationId);
+      this.markRead(conversationId);
+    }
   }
 
   markRead(conversationId: string): void {
@@ -525,15 +651,16 @@ export class ChatClient {
   // ---- Local cache ------------------------------------------------------------------------
 
   private restoreCache(userId: string): void {
-    const cache = readStorage<Cache>(STORAGE_KEYS.cache);
+    const cached = this.cache.load(userId);
     const outbox = readStorage<Outgoing[]>(STORAGE_KEYS.outbox) ?? [];
-    if (cache && cache.userId === userId) {
-      for (const [id, list] of Object.entries(cache.messages)) {
+    if (cached) {
+      for (const [id, list] of Object.entries(cached.messages)) {
         const last = list[list.length - 1];
         if (last) this.engine.restore(id, list, last.seq);
       }
-      this.store.set({ conversations: sortConversations(cache.conversations) });
-      for (const id of Object.keys(cache.messages)) this.rebuild(id);
+      this.store.set({ conversations: sortConversations(cached.conversations) });
+      for (const id of Object.keys(cached.messages)) this.rebuild(id);
+      this.unsaved.clear();
     }
     // Unsent messages survive a restart; ones that were in flight are tried again.
     this.outbox = outbox;
@@ -548,20 +675,17 @@ export class ChatClient {
     }, 300);
   }
 
-  /** Writes the cache: the list and each conversation's latest messages. */
+  /** Writes the cache: the list, and the latest messages of each conversation that changed. */
   saveNow(): void {
     if (!this.userId) return;
-    const messages: Record<string, Message[]> = {};
-    for (const c of this.store.get().conversations) {
-      const held = this.engine.messages(c.id);
-      if (held.length) messages[c.id] = held.slice(-CACHE_PER_CONVERSATION);
+    const changed: Record<string, Message[]> = {};
+    const listed = new Set(this.store.get().conversations.map((c) => c.id));
+    for (const id of this.unsaved) {
+      if (!listed.has(id)) continue; // not in the list yet: written once it is
+      changed[id] = this.engine.messages(id).slice(-CACHE_PER_CONVERSATION);
+      this.unsaved.delete(id);
     }
-    const cache: Cache = { userId: this.userId, conversations: this.store.get().conversations, messages };
-    try {
-      writeStorage(STORAGE_KEYS.cache, cache);
-    } catch {
-      // Storage full (10 MB per mini-program): the app still works, it just opens slower.
-    }
+    this.cache.save(this.userId, this.store.get().conversations, changed);
   }
 
   private saveOutbox(): void {

@@ -1,13 +1,26 @@
-// Where the API lives. The default is the local `npm run dev` server; on a phone, set the
-// computer's LAN address on the Me page (or the login page) instead.
+// Where the API lives. A release build carries its address (generated/release.ts, written by
+// `npm run build:miniprogram -- --api https://…`); otherwise it is the local `npm run dev` server.
+// In develop and trial versions the Server field on Login and Me changes it (a phone uses the
+// computer's LAN address); a released version never offers the field nor reads a stored address.
+import { RELEASE_API_BASE } from "../generated/release";
 import { readStorage, removeStorage, STORAGE_KEYS, writeStorage } from "./storage";
 
-export const DEFAULT_API_BASE = "http://127.0.0.1:8787";
+export const DEV_API_BASE = "http://127.0.0.1:8787";
+export const DEFAULT_API_BASE = RELEASE_API_BASE || DEV_API_BASE;
+
+/** Whether this copy may talk to another server: develop (DevTools, preview) and trial versions only. */
+export function canChangeServer(): boolean {
+  try {
+    return wx.getAccountInfoSync().miniProgram.envVersion !== "release";
+  } catch {
+    return true; // no account info (tests without it): development
+  }
+}
 
 const URL_PATTERN = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i;
 
 export function apiBase(): string {
-  return readStorage<string>(STORAGE_KEYS.apiBase) ?? DEFAULT_API_BASE;
+  return (canChangeServer() ? readStorage<string>(STORAGE_KEYS.apiBase) : undefined) ?? DEFAULT_API_BASE;
 }
 
 /** Returns the normalised URL, or throws when it is not an http(s) address. */

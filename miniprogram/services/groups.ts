@@ -22,6 +22,19 @@ export function openDirect(userId: string): Promise<ConversationSummary> {
 export const groupInfo = (id: string) => api.get<"/groups/:id">(`/groups/${id}`);
 export const updateGroup = (id: string, patch: UpdateGroupInput) => api.patch<"/groups/:id">(`/groups/${id}`, patch);
 export const createInvite = (id: string) => api.post<"/groups/:id/invites">(`/groups/${id}/invites`, {});
+
+/** The invite this device last made per group, reused while it lives (a day's margin left, uses left). */
+const liveInvites = new Map<string, Awaited<ReturnType<typeof createInvite>>>();
+const INVITE_MARGIN_MS = 24 * 60 * 60 * 1000;
+
+/** The group's QR invite: the one this device made while it is still good, else a new one. */
+export async function groupInvite(id: string): Promise<Awaited<ReturnType<typeof createInvite>>> {
+  const live = liveInvites.get(id);
+  if (live && !live.revokedAt && live.expiresAt - INVITE_MARGIN_MS > Date.now() && (live.maxUses === null || live.uses < live.maxUses)) return live;
+  const invite = await createInvite(id);
+  liveInvites.set(id, invite);
+  return invite;
+}
 export const joinRequests = (id: string) => api.get<"/groups/:id/join-requests">(`/groups/${id}/join-requests`, { status: "pending" }).then((r) => r.requests);
 export const decideJoinRequest = (id: string, requestId: string, approve: boolean) => api.post(`/groups/${id}/join-requests/${requestId}/${approve ? "approve" : "decline"}`);
 export const removeMember = (id: string, userId: string) => api.del<"/groups/:id/members/:userId">(`/groups/${id}/members/${userId}`);

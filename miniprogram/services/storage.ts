@@ -3,7 +3,7 @@
 export const STORAGE_KEYS = {
   apiBase: "qun.apiBase",
   session: "qun.session",
-  /** Recent conversations and messages of the signed-in user, so the app opens offline. */
+  /** The offline cache's index (services/cache.ts); each conversation's messages are under `qun.cache.c.<id>`. */
   cache: "qun.cache",
   /** Messages written but not yet acknowledged by the server. */
   outbox: "qun.outbox",
@@ -11,7 +11,7 @@ export const STORAGE_KEYS = {
   notices: "qun.notices",
 } as const;
 
-type Key = (typeof STORAGE_KEYS)[keyof typeof STORAGE_KEYS];
+type Key = (typeof STORAGE_KEYS)[keyof typeof STORAGE_KEYS] | `qun.cache.c.${string}`;
 
 export function readStorage<T>(key: Key): T | undefined {
   try {

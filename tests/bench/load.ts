@@ -25,6 +25,12 @@ export interface LoadSpec {
    * once, then at most one a second with the newest seq.
    */
   readers?: boolean;
+  /**
+   * Qun: how each message is sent. "socket" (default): a `send` frame, acked on the socket, the
+   * mini-program's path while its socket is open; "https": POST /conversations/:id/messages with the
+   * sender's token, its fallback when the socket is down.
+   */
+  via?: "socket" | "https";
 }
 
 export interface LoadResult {
@@ -153,8 +159,25 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
         const clientId = `${prefix}${i}`;
         due.set(clientId, at);
         if (at - start >= spec.warmupMs) measured.add(clientId);
-        const sender = sockets[spec.senders[i % spec.senders.length]!]!;
-        sender.send(JSON.stringify({ type: "send", ref: clientId, conversationId: spec.conversationId, message: { clientId, type: "text", body: { text: `bench message ${i}` } } }));
+        const senderIndex = spec.senders[i % spec.senders.length]!;
+        const message = { clientId, type: "text", body: { text: `bench message ${i}` } };
+        if (spec.via === "https") {
+          const post = fetch(`${spec.baseUrl}/conversations/${spec.conversationId}/messages`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${spec.members[senderIndex]!.credential}` },
+            body: JSON.stringify(message),
+          });
+          post.then(
+            async (res) => {
+              await res.arrayBuffer();
+              if (res.status === 201 || res.status === 200) {
+                acked++;
+                if (measured.has(clientId)) ackMs.push(performance.now() - at);
+              } else refused++;
+            },
+            () => refused++,
+          );
+        } else sockets[senderIndex]!.send(JSON.stringify({ type: "send", ref: clientId, conversationId: spec.conversationId, message }));
         i++;
       }
       if (i >= total) return resolve();

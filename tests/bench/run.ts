@@ -346,6 +346,9 @@ async function measure(target: Target) {
   out.maxSustainedRate = maxRate;
   out.at20In500 = sweeps[500]?.find((r) => r.rate === 20) ?? null;
 
+  // The mini-program sends on its socket; HTTPS is its fallback while the socket is down. One step
+  // of the same load over POST …/messages puts a figure on that path too.
+  if (target.name === "qun" && !skip.has("https")) out.httpsPath = await httpsPath(target);
   if (!skip.has("catchup")) out.catchUp = await catchUp(target);
   if (!skip.has("hibernation")) out.afterIdle = await afterIdle(target);
   return { ...(memory ? { memory } : {}), ...out };
@@ -389,6 +392,34 @@ async function abBatch(target: Target) {
 }
 
 /** A device that missed N messages pages them in with after=<its last seq>. */
+/** The smallest group at the lowest rate of the plan, sent by POST …/messages instead of socket frames. */
+async function httpsPath(target: Target) {
+  const size = Math.min(...plan.groupSizes);
+  const rate = Math.min(...plan.rates);
+  const conversationId = await target.group(size);
+  const members = target.members.slice(0, size);
+  const r = await load(
+    {
+      baseUrl: target.baseUrl,
+      target: "qun",
+      conversationId,
+      members,
+      senders: Array.from({ length: Math.min(size, Math.max(1, Math.ceil(rate / 8))) }, (_, i) => i),
+      rate,
+      durationMs: plan.durationMs,
+      warmupMs: plan.warmupMs,
+      drainMs: plan.drainMs,
+      batch,
+      via: "https",
+    },
+    target.roles(),
+  );
+  log(
+    `qun over HTTPS, ${size} members @ ${rate}/s: deliver p50 ${r.deliverMs.p50} p99 ${r.deliverMs.p99} ms, ack p50 ${r.ackMs.p50} p99 ${r.ackMs.p99} ms, lost ${r.lost}, dup ${r.duplicates}, refused ${r.refused}`,
+  );
+  return r;
+}
+
 async function catchUp(target: Target) {
   const conversationId = await target.group(50);
   log(`${target.name}: storing ${plan.catchUp} messages for the catch-up measure`);

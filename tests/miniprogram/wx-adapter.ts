@@ -51,8 +51,8 @@ export interface WxAdapterOptions {
   modalContent?: () => string;
   /** What wx.scanCode reads. */
   scanResult?: () => string;
-  /** What wx.chooseMedia picks: a path of `files` with its details. */
-  chooseMedia?: () => { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number; thumbTempFilePath?: string };
+  /** What wx.chooseMedia picks: a path of `files` with its details, or several (at most `count`, which WeChat caps at 9). */
+  chooseMedia?: () => Picked | Picked[];
   /** What wx.chooseMessageFile picks from a chat (a path of `files`); nothing means the user cancels. */
   chooseMessageFile?: () => { path: string; size: number; name: string; type?: "file" | "image" | "video" } | undefined;
   /** Where wx.chooseLocation's user drops the pin; nothing means the user cancels. */
@@ -62,7 +62,29 @@ export interface WxAdapterOptions {
    * (by default the time really held) and its bytes (by default a few ADTS frames of AAC).
    */
   recording?: () => { durationMs?: number; bytes?: Uint8Array };
+  /**
+   * Permissions (wx.getSetting's authSetting) before the test: true on, false refused; a scope not
+   * listed was never asked, and wx.authorize's prompt is answered `answerPrompts` (default yes).
+   * A refused scope fails wx.authorize at once, as WeChat does; in wx.openSetting the user turns
+   * every scope on when `turnOnInSettings`.
+   */
+  permissions?: Record<string, boolean>;
+  answerPrompts?: boolean;
+  turnOnInSettings?: boolean;
+  /** Uploads report 50% and then wait for releaseUploads(), so a spec can watch them in flight. */
+  holdUploads?: boolean;
+  /** wx.getAccountInfoSync().miniProgram.envVersion: "develop" (DevTools), "trial" or "release". */
+  envVersion?: "develop" | "trial" | "release";
 }
+
+/** One file wx.chooseMedia hands back. */
+export type Picked = { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number; thumbTempFilePath?: string };
+
+/** The tab pages of app.json: WeChat applies tab-bar badges only while one of them is on top. */
+export const TAB_PAGES = ["pages/chats/index", "pages/contacts/index", "pages/me/index"];
+/** WeChat's storage limits: 1 MB per key, 10 MB per user and mini-program (both in bytes of the stored value). */
+export const STORAGE_KEY_LIMIT = 1024 * 1024;
+export const STORAGE_TOTAL_LIMIT = 10 * 1024 * 1024;
 
 /** One InnerAudioContext: the src it was given and the calls made on it, in order. */
 export interface AudioRecord {
@@ -100,8 +122,28 @@ export interface WxAdapter {
   maps: Array<{ latitude: number; longitude: number; scale?: number; name?: string; address?: string }>;
   /** wx.previewImage ({ urls, current }) and wx.previewMedia ({ sources }) calls. */
   previews: Array<{ urls: string[]; current?: string } | { sources: Array<{ url: string; type?: string }> }>;
-  /** The tab bar's badges: wx.setTabBarBadge texts, and null for wx.removeTabBarBadge, by tab index. */
+  /**
+   * The tab bar's badges as WeChat applied them: wx.setTabBarBadge texts, and null for
+   * wx.removeTabBarBadge, by tab index. A call made while no tab page is on top (during onLaunch,
+   * or from a chat page) fails, as WeChat's does, and is not listed.
+   */
   tabBadges: Array<{ index: number; text: string | null }>;
+  /** Scopes WeChat prompted for (wx.authorize on a scope never asked), and wx.openSetting calls. */
+  prompts: string[];
+  settingsOpened: number;
+  /** The `count` of every wx.chooseMedia call. */
+  mediaPicks: number[];
+  /** Lets held uploads (holdUploads) finish. */
+  releaseUploads(): void;
+  /** Routes on the page stack, top last (empty during onLaunch); the navigation calls move it, tests may set it. */
+  pageStack: string[];
+  /** wx.onNetworkStatusChange listeners (setOffline calls them). */
+  networkListeners: Array<(res: { isConnected: boolean; networkType: string }) => void>;
+  /**
+   * The phone froze the app in the background and its sockets died without a close event: from
+   * now on they deliver nothing (no messages, no close, no error) and what is sent on them is lost.
+   */
+  killSocketsSilently(): void;
   /** Plays the audio that is playing to its end (InnerAudioContext.onEnded). */
   endAudio(): void;
   /** Cuts the network (requests fail, sockets drop and cannot connect) or restores it. */
@@ -131,6 +173,14 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const maps: WxAdapter["maps"] = [];
   const previews: WxAdapter["previews"] = [];
   const tabBadges: WxAdapter["tabBadges"] = [];
+  const networkListeners: WxAdapter["networkListeners"] = [];
+  const mediaPicks: number[] = [];
+  const authSetting: Record<string, boolean> = { ...(options.permissions ?? {}) };
+  const prompts: string[] = [];
+  let heldUploads: Array<() => void> = [];
+  let uploadsReleased = false;
+  /** Sockets that died silently: their events are swallowed. */
+  const silent = new Set<WebSocket>();
   /** InnerAudioContexts playing now, with their onEnded listeners (endAudio runs them). */
   const playing = new Set<{ ended: () => void }>();
   const sockets: WebSocket[] = [];
@@ -195,6 +245,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
         return ws.readyState;
       },
       send(o: Callbacks<unknown> & { data: string | ArrayBuffer }) {
+        if (silent.has(ws)) return settle(o, () => ({ errMsg: "sendSocketMessage:ok" }), "sendSocketMessage");
         settle(o, () => new Promise((resolve, reject) => ws.send(o.data, (e) => (e ? reject(e) : resolve({ errMsg: "sendSocketMessage:ok" })))), "sendSocketMessage");
       },
       close(o: Callbacks<unknown> & { code?: number; reason?: string } = {}) {
@@ -210,16 +261,23 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       onOpen: (cb: (res: { header: Record<string, string> }) => void) => ws.on("open", () => cb({ header: {} })),
       onMessage: (cb: (res: { data: string | ArrayBuffer }) => void) =>
         ws.on("message", (data, isBinary) => {
+          if (silent.has(ws)) return;
           const buf = Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]);
           cb({ data: isBinary ? new Uint8Array(buf).buffer : buf.toString("utf8") });
         }),
-      onClose: (cb: (res: { code: number; reason: string }) => void) => ws.on("close", (code, reason) => cb({ code, reason: reason.toString() })),
-      onError: (cb: (res: { errMsg: string }) => void) => ws.on("error", (e) => cb({ errMsg: e.message })),
+      onClose: (cb: (res: { code: number; reason: string }) => void) => ws.on("close", (code, reason) => silent.has(ws) || cb({ code, reason: reason.toString() })),
+      onError: (cb: (res: { errMsg: string }) => void) => ws.on("error", (e) => silent.has(ws) || cb({ errMsg: e.message })),
     };
   }
 
+  const pageStack: string[] = [];
   const navigate = (api: string) => (opts: Callbacks<unknown> & { url?: string; delta?: number }) => {
     navigations.push({ api, url: opts.url ?? `delta:${opts.delta ?? 1}` });
+    const route = (opts.url ?? "").replace(/^\//, "").split("?")[0] ?? "";
+    if (api === "navigateBack") pageStack.splice(Math.max(0, pageStack.length - (opts.delta ?? 1)));
+    else if (api === "navigateTo") pageStack.push(route);
+    else if (api === "redirectTo") pageStack.splice(pageStack.length - 1, 1, route);
+    else pageStack.splice(0, pageStack.length, route); // reLaunch, switchTab
     return settle(opts, () => ({ errMsg: `${api}:ok` }), api);
   };
 
@@ -403,6 +461,10 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
           if (offline) throw new Error("network is down");
           const bytes = files.get(opts.filePath);
           if (!bytes) throw new Error(`no such file ${opts.filePath}`);
+          if (options.holdUploads && !uploadsReleased) {
+            for (const l of listeners) l({ progress: 50, totalBytesSent: bytes.length / 2, totalBytesExpectedToSend: bytes.length });
+            await new Promise<void>((resolve) => heldUploads.push(resolve));
+          }
           // Written by hand: under jsdom, FormData and Blob are jsdom's, which Node's fetch cannot send.
           const boundary = `----wxupload${Date.now().toString(16)}`;
           const text = (t: string) => Buffer.from(t, "utf8");
@@ -424,13 +486,18 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       );
       return { onProgressUpdate: (cb: (typeof listeners)[number]) => void listeners.push(cb), abort() {} };
     },
-    chooseMedia: (opts: Callbacks<unknown>) =>
+    chooseMedia: (opts: Callbacks<unknown> & { count?: number }) =>
       settle(
         opts,
         () => {
+          const count = opts.count ?? 9;
+          mediaPicks.push(count);
+          if (count < 1 || count > 9) throw new Error("count must be between 1 and 9");
           const picked = options.chooseMedia?.();
-          if (!picked) throw new Error("cancel");
-          return { type: picked.type, tempFiles: [{ ...picked, fileType: picked.type }], errMsg: "chooseMedia:ok" };
+          const list = (Array.isArray(picked) ? picked : picked ? [picked] : []).slice(0, count);
+          if (list.length === 0) throw new Error("cancel");
+          const type = list.every((p) => p.type === list[0]!.type) ? list[0]!.type : "mix";
+          return { type, tempFiles: list.map((p) => ({ ...p, fileType: p.type })), errMsg: "chooseMedia:ok" };
         },
         "chooseMedia",
       ),
@@ -534,20 +601,60 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     createInnerAudioContext: () => createAudio(),
     // WeChat's badge text is at most four characters (the app writes "99+" past 99).
     setTabBarBadge: (opts: Callbacks<unknown> & { index: number; text: string }) => {
-      tabBadges.push({ index: opts.index, text: opts.text });
+      const onTab = TAB_PAGES.includes(pageStack.at(-1) ?? ""); // as the call is made
       return settle(
         opts,
         () => {
           if (opts.text.length > 4) throw new Error("text too long");
+          if (!onTab) throw new Error("not TabBar page");
+          tabBadges.push({ index: opts.index, text: opts.text });
           return { errMsg: "setTabBarBadge:ok" };
         },
         "setTabBarBadge",
       );
     },
     removeTabBarBadge: (opts: Callbacks<unknown> & { index: number }) => {
-      tabBadges.push({ index: opts.index, text: null });
-      return settle(opts, () => ({ errMsg: "removeTabBarBadge:ok" }), "removeTabBarBadge");
+      const onTab = TAB_PAGES.includes(pageStack.at(-1) ?? "");
+      return settle(
+        opts,
+        () => {
+          if (!onTab) throw new Error("not TabBar page");
+          tabBadges.push({ index: opts.index, text: null });
+          return { errMsg: "removeTabBarBadge:ok" };
+        },
+        "removeTabBarBadge",
+      );
     },
+    getSetting: (opts: Callbacks<unknown>) => settle(opts, () => ({ authSetting: { ...authSetting }, errMsg: "getSetting:ok" }), "getSetting"),
+    authorize: (opts: Callbacks<unknown> & { scope: string }) =>
+      settle(
+        opts,
+        () => {
+          if (authSetting[opts.scope] === undefined) {
+            prompts.push(opts.scope);
+            authSetting[opts.scope] = options.answerPrompts ?? true;
+          }
+          if (!authSetting[opts.scope]) throw new Error("auth deny");
+          return { errMsg: "authorize:ok" };
+        },
+        "authorize",
+      ),
+    openSetting: (opts: Callbacks<unknown>) => {
+      adapter.settingsOpened++;
+      return settle(
+        opts,
+        () => {
+          if (options.turnOnInSettings) for (const k of Object.keys(authSetting)) authSetting[k] = true;
+          return { authSetting: { ...authSetting }, errMsg: "openSetting:ok" };
+        },
+        "openSetting",
+      );
+    },
+    onNetworkStatusChange: (listener: (typeof networkListeners)[number]) => void networkListeners.push(listener),
+    offNetworkStatusChange: (listener?: (typeof networkListeners)[number]) =>
+      void networkListeners.splice(0, networkListeners.length, ...(listener ? networkListeners.filter((l) => l !== listener) : [])),
+    getNetworkType: (opts: Callbacks<unknown>) => settle(opts, () => ({ networkType: offline ? "none" : "wifi", errMsg: "getNetworkType:ok" }), "getNetworkType"),
+    getAccountInfoSync: () => ({ miniProgram: { appId: "touristappid", envVersion: options.envVersion ?? "develop", version: "" } }),
     setNavigationBarTitle: noop("setNavigationBarTitle"),
     pageScrollTo: (opts: Callbacks<unknown> & { selector?: string; scrollTop?: number }) => {
       scrolls.push(opts.selector ?? `top:${opts.scrollTop ?? 0}`);
@@ -560,7 +667,21 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     connectSocket,
     // Storage holds JSON, as WeChat's does: values come back as copies, and "" means missing.
     getStorageSync: (key: string) => (storage.has(key) ? JSON.parse(storage.get(key)!) : ""),
-    setStorageSync: (key: string, value: unknown) => void storage.set(key, JSON.stringify(value)),
+    // WeChat refuses a value over 1 MB and a write that would take the total past 10 MB (sync APIs throw).
+    setStorageSync: (key: string, value: unknown) => {
+      const json = JSON.stringify(value);
+      const bytes = Buffer.byteLength(json);
+      if (bytes > STORAGE_KEY_LIMIT) throw new Error("setStorageSync:fail:entry size limit reached");
+      let total = bytes;
+      for (const [k, v] of storage) if (k !== key) total += Buffer.byteLength(v);
+      if (total > STORAGE_TOTAL_LIMIT) throw new Error("setStorageSync:fail:storage limit reached");
+      storage.set(key, json);
+    },
+    getStorageInfoSync: () => {
+      let bytes = 0;
+      for (const v of storage.values()) bytes += Buffer.byteLength(v);
+      return { keys: [...storage.keys()], currentSize: Math.ceil(bytes / 1024), limitSize: STORAGE_TOTAL_LIMIT / 1024 };
+    },
     removeStorageSync: (key: string) => void storage.delete(key),
     clearStorageSync: () => storage.clear(),
     login: (opts: Callbacks<{ code: string; errMsg: string }>) => settle(opts, () => ({ code: options.loginCode?.() ?? "test-code", errMsg: "login:ok" }), "login"),
@@ -605,13 +726,27 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     maps,
     previews,
     tabBadges,
+    pageStack,
+    networkListeners,
+    mediaPicks,
+    prompts,
+    settingsOpened: 0,
+    releaseUploads() {
+      uploadsReleased = true;
+      for (const r of heldUploads.splice(0)) r();
+    },
+    killSocketsSilently() {
+      for (const ws of sockets) silent.add(ws);
+    },
     endAudio() {
       for (const p of [...playing]) p.ended();
     },
     actionSheetChoice: null,
     setOffline(value: boolean) {
+      const changed = offline !== value;
       offline = value;
       if (value) for (const ws of sockets) ws.terminate();
+      if (changed) for (const l of networkListeners.slice()) l({ isConnected: !value, networkType: value ? "none" : "wifi" });
     },
   };
   return adapter;

@@ -137,6 +137,17 @@ describe("privacy: a search shows what history shows", () => {
     expect(left).toBe(0);
   });
 
+  it("never finds a message the searcher deleted for themselves, nor opens it in context, while others still find it", async () => {
+    const { alice, bob, chat } = await pair();
+    const sent = await sendText(alice, chat, "地址是人民路8号");
+    await sendText(alice, chat, "地址改了");
+    expect((await api("POST", `/conversations/${chat}/messages/${sent.body.seq}/hide`, { token: bob.token })).status).toBe(200);
+    expect(await found(bob, chat, "地址")).toEqual(["地址改了"]);
+    expect(await found(alice, chat, "地址")).toEqual(["地址改了", "地址是人民路8号"]);
+    expectError(await api("GET", `/conversations/${chat}/messages?around=${sent.body.seq}`, { token: bob.token }), 404, "not_found");
+    expect((await api("GET", `/conversations/${chat}/messages?around=${sent.body.seq}`, { token: alice.token })).status).toBe(200);
+  });
+
   it("hides messages from before a member joined while the group hides earlier history, and shows them when it does not", async () => {
     const [alice, bob, carol, dave] = [await makeUser("alice"), await makeUser("bob"), await makeUser("carol"), await makeUser("dave")];
     const group = await createGroup(alice, [bob]);

@@ -2,7 +2,7 @@
 // (same clientId), history pages, one message, quotes and what each reader may see of them,
 // and recall. Appending stores the row and hands its frame to the fan-out (fanout.ts); the
 // send path stays synchronous after the direct-chat check so a text message costs no await.
-import { and, asc, desc, eq, gt, gte, inArray, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, lt, notInArray } from "drizzle-orm";
 import { messages, type MessageRow } from "../../schema/conversation";
 import { MESSAGE_LIMITS as L } from "../../schema/limits";
 import type { Ack, HistoryPage, Message, MessagePreview, MessageType, QuotedMessage, SendInput, ServerFrame, SystemEvent } from "../../schema/protocol";
@@ -13,6 +13,7 @@ import { inChunks } from "../lib/sql";
 import { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../data/media";
 import { afterSend, requireVoice, screenSend } from "./screening";
 import { indexMessage, unindexMessage } from "./search-index";
+import { hiddenFor, isHiddenFor } from "./hidden";
 import type { ConversationState } from "./state";
 
 /**
@@ -215,7 +216,7 @@ export function history(s: ConversationState, userId: string, q: { after?: numbe
     rows = s.sql
       .select()
       .from(messages)
-      .where(gt(messages.seq, from))
+      .where(and(gt(messages.seq, from), notInArray(messages.seq, hiddenFor(s, userId))))
       .orderBy(asc(messages.seq))
       .limit(limit + 1)
       .all();
@@ -226,7 +227,7 @@ export function history(s: ConversationState, userId: string, q: { after?: numbe
     rows = s.sql
       .select()
       .from(messages)
-      .where(and(lt(messages.seq, before), gte(messages.seq, floor)))
+      .where(and(lt(messages.seq, before), gte(messages.seq, floor), notInArray(messages.seq, hiddenFor(s, userId))))
       .orderBy(desc(messages.seq))
       .limit(limit + 1)
       .all();
@@ -241,7 +242,7 @@ export function getMessage(s: ConversationState, userId: string, seq: number): M
   s.requireMeta();
   const member = s.requireMember(userId);
   const row = s.sql.select().from(messages).where(eq(messages.seq, seq)).get();
-  if (!row || seq < member.visibleFromSeq) throw new ApiError("not_found", "No such message");
+  if (!row || seq < member.visibleFromSeq || isHiddenFor(s, userId, seq)) throw new ApiError("not_found", "No such message");
   return toMessage(s, row, quotes(s, [row]), member.visibleFromSeq);
 }
 

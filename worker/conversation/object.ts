@@ -7,6 +7,7 @@
 // lines handing the call to its room, with the state in one ConversationState (state.ts):
 //   log.ts           messages: append, retries, history, one message, quotes, recall
 //   search.ts        message search and history around a message (index: search-index.ts)
+//   hidden.ts        "delete for me": each member's hidden messages, left out of their reads
 //   membership.ts    creation, roles, nicknames, mutes, settings, leaving, removal, dissolving
 //   joining.ts       adding people, invites, join requests, face-to-face joins (D1 rows)
 //   fanout.ts        outbox, reads, flush (summary before push), pushes to gateway shards
@@ -24,6 +25,7 @@ import { guard, type Result } from "../lib/result";
 import { befriended, contactsChanged, typing } from "./direct-rules";
 import { receipts } from "./fanout";
 import * as joining from "./joining";
+import { hide } from "./hidden";
 import { getMessage, history, receiveForward, recall, send, withdraw } from "./log";
 import * as membership from "./membership";
 import { mentionedSince } from "./mentions";
@@ -183,6 +185,11 @@ export class ConversationObject extends DurableObject<Env> {
 
   async getMessage(userId: string, seq: number): Promise<Result<Message>> {
     return guard(() => getMessage(this.state, userId, seq));
+  }
+
+  /** "Delete for me": hides one message from this member's reads on every device. */
+  async hide(userId: string, seq: number): Promise<Result<{ seq: number }>> {
+    return guard(() => hide(this.state, userId, seq));
   }
 
   async recall(userId: string, seq: number): Promise<Result<{ seq: number }>> {

@@ -2,6 +2,7 @@
 // its filters, and history around one message. What a
 // member may find is what history shows them: from their first visible seq, never a recalled
 // message, quotes as quoteSeenBy shows them (toMessage). See docs/search.md.
+import { isHiddenFor } from "./hidden";
 import type { MessageRow } from "../../schema/conversation";
 import { SEARCH_LIMITS } from "../../schema/limits";
 import type { HistoryPage, MessageType } from "../../schema/protocol";
@@ -38,7 +39,8 @@ export async function search(s: ConversationState, userId: string, q: MessageSea
   // Every rule is one condition here; the same rules as history (log.ts).
   const where: string[] = ["m.seq >= ?", "m.recalled_at IS NULL", "m.type != 'system'"];
   const args: (string | number)[] = [member.visibleFromSeq];
-  // Messages the caller deleted for themselves join here as one more condition.
+  // Messages the caller deleted for themselves ("delete for me", hidden.ts) are never found.
+  where.push("m.seq NOT IN (SELECT seq FROM hidden_messages WHERE user_id = ?)"), args.push(userId);
   if (match !== null) where.push("message_search MATCH ?"), args.push(match);
   if (q.before !== undefined) where.push("m.seq < ?"), args.push(q.before);
   if (q.senderId) where.push("m.sender_id = ?"), args.push(q.senderId);
@@ -99,7 +101,7 @@ function fromSql(r: Record<string, SqlStorageValue>): MessageRow {
  */
 export function around(s: ConversationState, userId: string, seq: number, limit: number): HistoryPage {
   const member = s.requireMember(userId);
-  if (seq < member.visibleFromSeq || seq > s.lastSeq) throw new ApiError("not_found", "No such message");
+  if (seq < member.visibleFromSeq || seq > s.lastSeq || isHiddenFor(s, userId, seq)) throw new ApiError("not_found", "No such message");
   const older = history(s, userId, { before: seq + 1, limit: Math.ceil(limit / 2) });
   const newer = history(s, userId, { after: seq, limit: Math.floor(limit / 2) });
   return { messages: [...older.messages, ...newer.messages], hasMore: older.hasMore, lastSeq: s.lastSeq };

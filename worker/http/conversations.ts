@@ -1,12 +1,23 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { addMembersBody } from "../../schema/groups";
-import { type Message, conversationId as conversationIdSchema, createGroupBody, forwardBody, historyQuery, memberSettingsBody, openDirectBody, readBody, sendMessageBody } from "../../schema/protocol";
+import {
+  type Message,
+  type ServerFrame,
+  conversationId as conversationIdSchema,
+  createGroupBody,
+  forwardBody,
+  historyQuery,
+  memberSettingsBody,
+  openDirectBody,
+  readBody,
+  sendMessageBody,
+} from "../../schema/protocol";
 import { db } from "../db";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
-import { conversationObject } from "../lib/shards";
+import { conversationObject, gatewayFor } from "../lib/shards";
 import { flagAll, screenTexts } from "../data/safety";
 import { jsonBody, pathParams, queryParams } from "./validate";
 import { requireAuth } from "./middleware";
@@ -112,6 +123,22 @@ export const conversationRoutes = new Hono<AppEnv>()
     const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).recall(c.get("auth").userId, c.req.valid("param").seq)));
   })
+  .post(
+    "/:id/messages/:seq/hide",
+    doc({ summary: "Delete a message for yourself: left out of your history on every device", responses: { 200: seqResponse }, errors: [403, 404], see: "docs/api.md#delete-for-me" }),
+    seqParams,
+    async (c) => {
+      const id = await memberParam(c, c.req.valid("param").id);
+      const userId = c.get("auth").userId;
+      const { seq } = unwrap(await conversationObject(c.env, id).hide(userId, c.req.valid("param").seq));
+      // The user's other devices drop it now; one that is offline stops getting it from history.
+      const frame: ServerFrame = { type: "hidden", conversationId: id, seqs: [seq] };
+      await gatewayFor(c.env, userId)
+        .push([userId], [JSON.stringify(frame)])
+        .catch(() => undefined);
+      return c.json({ seq });
+    },
+  )
   .post("/:id/messages/:seq/forward", doc({ summary: "Forward a message to other conversations", responses: { 200: forwardResults }, errors: [403] }), jsonBody(forwardBody), seqParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     const userId = c.get("auth").userId;

@@ -3,8 +3,8 @@
 // is one) and opening what a bubble holds (pictures, videos, files, places) through its signed
 // URL. Each function works on the page it is given.
 import { LOCATION_LIMITS } from "../../generated/limits";
-import { chats, type Draft, type LocalMessage } from "../../services/chats";
-import { compressedCopy, mediaUrl, mediaUrls, THUMBNAIL_FROM_BYTES, uploadMedia, uploadPreview, type MediaKind } from "../../services/media";
+import { chats, type Draft, type LocalMessage, type UploadJob } from "../../services/chats";
+import { mediaUrl, mediaUrls, THUMBNAIL_FROM_BYTES, type MediaKind } from "../../services/media";
 import type { Bubble } from "./bubbles";
 import type { Recorded } from "./voice";
 
@@ -58,65 +58,33 @@ export async function urlOf(host: AttachmentHost, mediaId: string): Promise<stri
   return null;
 }
 
-/** Uploads with progress, then a thumbnail or poster when `preview` makes one, then sends. */
-async function sendUpload(
-  host: AttachmentHost,
-  kind: MediaKind,
-  path: string,
-  label: string,
-  draftOf: (mediaId: string, previewId: string | null) => Draft,
-  fields: Record<string, string | number> = {},
-  preview?: () => Promise<string | null>,
-) {
-  host.setData({ upload: { label, percent: 0 } });
-  try {
-    const mediaId = await uploadMedia(path, kind, (percent) => host.setData({ upload: { label, percent } }), fields);
-    const previewId = preview ? await uploadPreview(preview(), mediaId) : null;
-    chats.send(host.data.id, draftOf(mediaId, previewId));
-  } catch (err) {
-    host.showError(err);
-  } finally {
-    host.setData({ upload: null });
-  }
+/** Queues a media message: it shows at once with its own progress and uploads in the outbox, which keeps it on failure for a retry. */
+function sendUpload(host: AttachmentHost, kind: MediaKind, path: string, body: Record<string, unknown>, fields: Record<string, string | number>, preview: UploadJob["preview"] = null): void {
+  chats.sendMedia(host.data.id, { type: kind, body } as Draft, { kind, path, fields, preview });
 }
 
 export function sendVoice(host: AttachmentHost, r: Recorded): void {
   const durationMs = r.durationMs;
-  void sendUpload(host, "voice", r.tempFilePath, "Voice", (mediaId) => ({ type: "voice", body: { mediaId, durationMs } }), { durationMs, size: r.size });
+  sendUpload(host, "voice", r.tempFilePath, { durationMs }, { durationMs, size: r.size });
 }
+
+/** WeChat's picker allows nine at once, as a WeChat chat does. */
+export const PICK_AT_ONCE = 9;
 
 export function choosePhoto(host: AttachmentHost): void {
   wx.chooseMedia({
-    count: 1,
+    count: PICK_AT_ONCE,
     mediaType: ["image", "video"],
     success: (res) => {
-      const f = res.tempFiles[0];
-      if (!f) return;
-      const size = { ...(f.width ? { width: f.width, height: f.height } : {}) };
-      if (res.type === "video") {
-        const durationMs = Math.round((f.duration ?? 0) * 1000);
-        // The cover frame WeChat hands with a chosen video is its poster.
-        const poster = f.thumbTempFilePath ? () => Promise.resolve(f.thumbTempFilePath) : undefined;
-        void sendUpload(
-          host,
-          "video",
-          f.tempFilePath,
-          "Video",
-          (mediaId, posterMediaId) => ({ type: "video", body: { mediaId, durationMs, ...size, ...(posterMediaId ? { posterMediaId } : {}) } }),
-          { durationMs, size: f.size, ...size },
-          poster,
-        );
-      } else {
-        const thumbnail = f.size > THUMBNAIL_FROM_BYTES ? () => compressedCopy(f.tempFilePath) : undefined;
-        void sendUpload(
-          host,
-          "image",
-          f.tempFilePath,
-          "Photo",
-          (mediaId, thumbMediaId) => ({ type: "image", body: { mediaId, ...size, ...(thumbMediaId ? { thumbMediaId } : {}) } }),
-          { size: f.size, ...size },
-          thumbnail,
-        );
+      for (const f of res.tempFiles) {
+        const size = { ...(f.width ? { width: f.width, height: f.height } : {}) };
+        if ((f.fileType ?? res.type) === "video") {
+          const durationMs = Math.round((f.duration ?? 0) * 1000);
+          // The cover frame WeChat hands with a chosen video is its poster.
+          sendUpload(host, "video", f.tempFilePath, { durationMs, ...size }, { durationMs, size: f.size, ...size }, f.thumbTempFilePath || null);
+        } else {
+          sendUpload(host, "image", f.tempFilePath, { ...size }, { size: f.size, ...size }, f.size > THUMBNAIL_FROM_BYTES ? "compress" : null);
+        }
       }
     },
   });
@@ -128,7 +96,7 @@ export function chooseFile(host: AttachmentHost): void {
     type: "file",
     success: (res) => {
       const f = res.tempFiles[0];
-      if (f) void sendUpload(host, "file", f.path, f.name, (mediaId) => ({ type: "file", body: { mediaId, name: f.name, size: f.size } }), { name: f.name, size: f.size });
+      if (f) sendUpload(host, "file", f.path, { name: f.name, size: f.size }, { name: f.name, size: f.size });
     },
   });
 }

@@ -34,6 +34,8 @@ export interface Bubble {
   status: string;
   error: string;
   readLabel: string;
+  /** An unsent media message's upload, percent done; -1 when not uploading. */
+  progress: number;
 }
 
 export interface Member {
@@ -91,7 +93,7 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       type: m.type,
       recalled,
       parts: m.type === "text" && !recalled ? textParts(String(body.text ?? ""), m.mentions.length > 0 || m.mentionAll) : [],
-      image: m.type === "image" ? mediaUrl(String(body.thumbMediaId ?? body.mediaId ?? "")) : "",
+      image: m.type === "image" ? m.localPath || mediaUrl(String(body.thumbMediaId ?? body.mediaId ?? "")) : "",
       voice: m.type === "voice" ? seconds(Number(body.durationMs ?? 0)) : "",
       voiceWidth: m.type === "voice" ? Math.min(220, 70 + Math.round(Number(body.durationMs ?? 0) / 1000) * 6) : 0,
       video: m.type === "video" ? mediaUrl(String(body.posterMediaId ?? "")) : "",
@@ -104,6 +106,7 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       status: m.status,
       error: m.error,
       readLabel,
+      progress: m.progress ?? -1,
     };
   });
 }

@@ -16,7 +16,9 @@ import { loadAvatars, mediaUrl } from "../../services/media";
 import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
 import * as media from "./attachments";
-import { bubblesOf, latestMemberEvent, membersOf, mutedNote, type Bubble, type Member } from "./bubbles";
+import { ensurePermission } from "../../services/permissions";
+import { bubblesOf, keyOf, latestMemberEvent, membersOf, mutedNote, type Bubble, type Member } from "./bubbles";
+import { bubblesPatch, WINDOW, WINDOW_STEP } from "./patch";
 import { pickMention, textDraft } from "./compose";
 import { formerMemberNames, lookUpFormerMembers } from "./former-members";
 import { forwardTo, showAvatarMenu, showBubbleMenu } from "./menu";
@@ -24,6 +26,8 @@ import { VoiceController } from "./voice";
 
 /** setTimeout's longest delay (about 24.8 days); a longer mute is checked again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Older messages asked for per scroll to the top. */
+const OLDER_PAGE = 30;
 
 /** A chat page's own state that is not drawn. */
 interface Room {
@@ -35,6 +39,9 @@ interface Room {
   memberEventsSeen: number | null;
   /** Media ids whose URLs were asked for, so a redraw does not ask again while the answer is on its way. */
   asked: Set<string>;
+  /** How many of the newest messages are drawn, and the first of them (see shownOf). */
+  window: number;
+  firstKey: string | null;
   /** Set in onUnload: a redraw still on its way (an avatar, a URL) then does nothing. */
   closed: boolean;
 }
@@ -67,7 +74,6 @@ Component({
     recording: false,
     /** The finger slid up off the talk button while recording: letting go now drops the recording. */
     recordCancel: false,
-    upload: null as { label: string; percent: number } | null,
     dissolved: false,
     /** Why the input bar is closed while the group lets me read but not write. */
     muted: "",
@@ -87,7 +93,7 @@ Component({
         if (Boolean(state.hasOlder[id]) !== this.data.hasOlder) this.setData({ hasOlder: Boolean(state.hasOlder[id]) });
       });
       // A notice opens this page; signed out, sign-in comes back here.
-      if (!ensureSignedIn(id ? `/pages/chat/index?id=${id}` : undefined) || !id) return;
+      if (!ensureSignedIn(id ? { path: "pages/chat/index", query: { id } } : undefined) || !id) return;
       chats.start();
       chats.setActive(id);
       chats.loadReceipts(id).catch(() => undefined);
@@ -127,6 +133,8 @@ Component({
         typingTimer: null,
         memberEventsSeen: null,
         asked: new Set(),
+        window: WINDOW,
+        firstKey: null,
         closed: false,
       };
       return page.ownRoom;
@@ -165,6 +173,19 @@ Component({
       return ids;
     },
 
+    /**
+     * The messages drawn: the newest `window` (scrolling up widens it), the rest stay in the store.
+     * The window keeps its first message while new ones arrive, so a new message appends one bubble
+     * instead of shifting them all; past WINDOW_STEP extra it starts again from the newest.
+     */
+    shownOf(all: LocalMessage[]): LocalMessage[] {
+      const room = this.room();
+      let from = room.firstKey === null ? -1 : all.findIndex((m) => keyOf(m) === room.firstKey);
+      if (from < 0 || all.length - from > room.window + WINDOW_STEP) from = Math.max(0, all.length - room.window);
+      room.firstKey = all[from] ? keyOf(all[from]!) : null;
+      return from === 0 ? all : all.slice(from);
+    },
+
     render() {
       if (this.room().closed) return;
       const state = chats.store.get();
@@ -174,7 +195,9 @@ Component({
       const avatarIds = this.avatarIds();
       const avatars: Record<string, string> = {};
       for (const [userId, mediaId] of Object.entries(avatarIds)) if (mediaUrl(mediaId)) avatars[userId] = mediaUrl(mediaId);
-      const bubbles = bubblesOf(state.messages[this.data.id] ?? [], { me: chats.me ?? "", group, names: this.names(), reads: state.reads[this.data.id] ?? {}, avatars });
+      const all = state.messages[this.data.id] ?? [];
+      const shown = this.shownOf(all);
+      const bubbles = bubblesOf(shown, { me: chats.me ?? "", group, names: this.names(), reads: state.reads[this.data.id] ?? {}, avatars });
       const last = bubbles[bubbles.length - 1];
       const grewAtEnd = last && last.key !== this.data.bubbles[this.data.bubbles.length - 1]?.key;
       const me = this.data.members.find((m) => m.userId === chats.me);
@@ -185,7 +208,12 @@ Component({
       room.unmuteTimer = null;
       const until = me?.mutedUntil ?? 0;
       if (muted && until > Date.now()) room.unmuteTimer = setTimeout(() => this.render(), Math.min(until - Date.now() + 50, MAX_TIMER_MS));
-      this.setData({ bubbles, group, title, dissolved: Boolean(s?.dissolved), muted, ...(grewAtEnd ? { scrollInto: `m-${last.key}` } : {}) });
+      const changes: Record<string, unknown> = { ...bubblesPatch(this.data.bubbles, bubbles), ...(grewAtEnd ? { scrollInto: `m-${last.key}` } : {}) };
+      if (group !== this.data.group) changes.group = group;
+      if (title !== this.data.title) changes.title = title;
+      if (Boolean(s?.dissolved) !== this.data.dissolved) changes.dissolved = Boolean(s?.dissolved);
+      if (muted !== this.data.muted) changes.muted = muted;
+      if (Object.keys(changes).length > 0) this.setData(changes);
       this.followMemberEvents(state.messages[this.data.id] ?? []);
       // Once the member list is in, anyone else who wrote here is a former member: ask their name.
       if (group && this.data.members.length > 0) lookUpFormerMembers(state.messages[this.data.id] ?? [], this.names(), () => this.render());
@@ -263,11 +291,23 @@ Component({
     },
 
     async onScrollTop() {
-      if (this.data.loadingOlder || !this.data.hasOlder) return;
+      const all = chats.store.get().messages[this.data.id] ?? [];
+      const hidden = all.length > 0 && this.shownOf(all)[0] !== all[0];
+      if (this.data.loadingOlder || (!this.data.hasOlder && !hidden)) return;
       this.setData({ loadingOlder: true });
       const firstKey = this.data.bubbles[0]?.key;
       try {
-        await chats.loadOlder(this.data.id);
+        // Older messages already held are drawn first; the server is asked only past them.
+        if (hidden) {
+          this.room().window += WINDOW_STEP;
+          this.room().firstKey = null;
+          this.render();
+        } else {
+          // Everything held is drawn: the page from the server is drawn above it.
+          this.room().window = Math.max(this.room().window, all.length + OLDER_PAGE);
+          this.room().firstKey = null;
+          await chats.loadOlder(this.data.id, OLDER_PAGE);
+        }
         // Keep the message that was at the top in view.
         if (firstKey) this.setData({ scrollInto: `m-${firstKey}` });
       } catch (err) {
@@ -340,8 +380,13 @@ Component({
       if (url && !this.room().closed) voice.play(seq, url);
     },
 
-    onToggleVoice() {
-      this.setData({ voiceMode: !this.data.voiceMode });
+    /** Voice mode asks for the microphone first, so no prompt interrupts a hold-to-talk touch. */
+    async onToggleVoice() {
+      if (this.data.voiceMode) {
+        this.setData({ voiceMode: false });
+        return;
+      }
+      if (await ensurePermission("scope.record")) this.setData({ voiceMode: true });
     },
 
     onRecordStart(e: WechatMiniprogram.TouchEvent) {

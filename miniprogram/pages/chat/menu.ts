@@ -68,7 +68,7 @@ export function showBubbleMenu(host: MenuHost, key: string): void {
     Forward: () => host.setData({ forwarding: message.seq }),
     Recall: () => chats.recall(id, message.seq),
     Report: () => reportMessage(id, message.seq),
-    Delete: () => chats.deleteLocally(id, { seq: message.seq || undefined, clientId: message.clientId ?? undefined }),
+    Delete: () => chats.deleteForMe(id, { seq: message.seq || undefined, clientId: message.clientId ?? undefined }),
   };
   actionSheet(
     host,

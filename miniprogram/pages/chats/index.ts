@@ -1,5 +1,6 @@
 // The conversation list: pinned first, then by last activity; unread badges (a dot when muted),
 // live updates from the chat store, pull to refresh, and the "+" menu (new group, scan, face-to-face).
+import { applyTabBadge } from "../../services/badge";
 import type { ConversationSummary } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
 import { chats, type ChatState, type LocalMessage } from "../../services/chats";
@@ -94,6 +95,7 @@ Component({
     onShow() {
       if (!ensureSignedIn()) return;
       chats.start();
+      applyTabBadge();
     },
 
     onUnload() {

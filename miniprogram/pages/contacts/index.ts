@@ -3,6 +3,7 @@
 // New Friends (incoming requests to accept or decline), Add Friend by Qun ID, a friend's card
 // to set the remark and tags, send a message, block or delete, the people you blocked, and
 // long-press on a tag to rename or delete it. Friend requests and presence refresh it live.
+import { applyTabBadge } from "../../services/badge";
 import type { PublicProfile } from "../../../schema/api";
 import type { FriendRequestView, FriendView } from "../../../schema/contacts";
 import type { ServerFrame } from "../../../schema/protocol";
@@ -70,15 +71,21 @@ Component({
   methods: {
     onLoad() {
       unsubscribe = chats.socket.onFrame((frame: ServerFrame) => {
-        const type = (frame as { type: string }).type;
-        // `contacts`: another of my devices changed friends, requests, blocks or tags.
-        if (type === "friend_request" || type === "presence" || type === "contacts") this.load().catch(() => undefined);
+        // A friend came or went: patch the dot in place (each refetch fans out to the gateway shards).
+        if (frame.type === "presence") {
+          if (!all.some((f) => f.user.id === frame.userId)) return;
+          all = all.map((f) => (f.user.id === frame.userId ? { ...f, online: frame.online } : f));
+          this.show();
+        } else if (frame.type === "friend_request") this.load(["requests"]).catch(() => undefined);
+        // `contacts`: another of my devices changed these lists: fetch those only.
+        else if (frame.type === "contacts") this.load(frame.changed).catch(() => undefined);
       });
     },
 
     onShow() {
       if (!ensureSignedIn()) return;
       chats.start();
+      applyTabBadge();
       this.load().catch((e: unknown) => this.showError(e));
     },
 
@@ -92,17 +99,23 @@ Component({
       wx.stopPullDownRefresh();
     },
 
-    async load() {
-      const [{ friends, tags }, { incoming }, blocked] = await Promise.all([listContacts(), friendRequests(), blockedUsers()]);
-      all = friends;
+    /** Fetches the lists named (all by default): friends and tags come together, requests and blocks apart. */
+    async load(lists: ReadonlyArray<"friends" | "requests" | "blocks" | "tags"> = ["friends", "requests", "blocks"]) {
+      const wants = (l: string) => lists.includes(l as never);
+      const [contacts, requests, blocked] = await Promise.all([
+        wants("friends") || wants("tags") ? listContacts() : null,
+        wants("requests") ? friendRequests() : null,
+        wants("blocks") ? blockedUsers() : null,
+      ]);
+      if (contacts) all = contacts.friends;
       this.setData({
-        tags,
-        requests: incoming.map((r) => ({ ...r, initial: initialOf(r.from.nickname), avatar: mediaUrl(r.from.avatarMediaId) })),
-        blocked: blocked.map((u) => ({ ...u, initial: initialOf(u.nickname) })),
+        ...(contacts ? { tags: contacts.tags } : {}),
+        ...(requests ? { requests: requests.incoming.map((r) => ({ ...r, initial: initialOf(r.from.nickname), avatar: mediaUrl(r.from.avatarMediaId) })) } : {}),
+        ...(blocked ? { blocked: blocked.map((u) => ({ ...u, initial: initialOf(u.nickname) })) } : {}),
         loaded: true,
       });
       this.show();
-      loadAvatars([...friends.map((f) => f.user.avatarMediaId), ...incoming.map((r) => r.from.avatarMediaId)], () => {
+      loadAvatars([...all.map((f) => f.user.avatarMediaId), ...this.data.requests.map((r) => r.from.avatarMediaId)], () => {
         this.show();
         this.setData({ requests: this.data.requests.map((r) => ({ ...r, avatar: mediaUrl(r.from.avatarMediaId) })) });
       });

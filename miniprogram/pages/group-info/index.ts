@@ -3,6 +3,7 @@
 // QR code (save to album, share), your alias in the group, your own flags (pin, mute
 // notifications), the owner's and admins' actions (settings, mute all, join requests), and
 // leaving or dissolving.
+import { ensurePermission } from "../../services/permissions";
 import type { CreatedInvite, GroupInfo, GroupMember, JoinRequestView } from "../../../schema/groups";
 import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
@@ -11,7 +12,7 @@ import { errorTips } from "../../behaviors/error-tips";
 import { initialOf } from "../../services/format";
 import {
   addMembers,
-  createInvite,
+  groupInvite,
   decideJoinRequest,
   dissolveGroup,
   groupInfo,
@@ -57,6 +58,20 @@ const GRID_MAX = 19;
 function tileOf(m: GroupMember): Tile {
   const name = m.nickname || m.profileNickname;
   return { userId: m.userId, name, initial: initialOf(name), avatar: mediaUrl(m.avatarMediaId), role: m.role, muted: Boolean(m.mutedUntil && m.mutedUntil > Date.now()) };
+}
+
+/** Asks before an action that cannot be undone; resolves without acting when the user cancels. */
+function confirmFirst(content: string, confirmText: string, action: () => Promise<unknown>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    wx.showModal({
+      title: "",
+      content,
+      confirmText,
+      confirmColor: "#FA5151",
+      success: (res) => (res.confirm ? action().then(resolve, reject) : resolve(null)),
+      fail: () => resolve(null),
+    });
+  });
 }
 
 Component({
@@ -220,7 +235,8 @@ Component({
 
     async onShowQr() {
       try {
-        const invite: CreatedInvite = await createInvite(this.data.id);
+        // Opening the QR code again shows the same live invite instead of minting one each time.
+        const invite: CreatedInvite = await groupInvite(this.data.id);
         const expires = new Date(invite.expiresAt);
         this.setData({
           qr: { image: invite.qrPngDataUrl, url: invite.url, pngUrl: `${apiBase()}${invite.qrPngUrl}`, expires: `${expires.getMonth() + 1}/${expires.getDate()}` },
@@ -249,6 +265,7 @@ Component({
 
     async onSaveQr() {
       try {
+        if (!(await ensurePermission("scope.writePhotosAlbum"))) return;
         const filePath = await this.downloadQr();
         wx.saveImageToPhotosAlbum({
           filePath,
@@ -351,10 +368,10 @@ Component({
       const actions: Array<[string, () => Promise<unknown>]> = [];
       if (role === "owner") {
         actions.push(tile.role === "admin" ? ["Remove Admin", () => setAdmin(id, tile.userId, false)] : ["Make Admin", () => setAdmin(id, tile.userId, true)]);
-        actions.push(["Make Group Owner", () => transferOwnership(id, tile.userId)]);
+        actions.push(["Make Group Owner", () => confirmFirst(`Make ${tile.name} the group owner? You will become an ordinary member.`, "Confirm", () => transferOwnership(id, tile.userId))]);
       }
       actions.push(tile.muted ? ["Unmute", () => muteMember(id, tile.userId, 0)] : ["Mute for 1 Hour", () => muteMember(id, tile.userId, MUTE_SECONDS)]);
-      actions.push(["Remove from Group", () => removeMember(id, tile.userId)]);
+      actions.push(["Remove from Group", () => confirmFirst(`Remove ${tile.name} from the group?`, "Remove", () => removeMember(id, tile.userId))]);
       wx.showActionSheet({
         itemList: actions.map((a) => a[0]),
         success: (res) => {

@@ -19,7 +19,7 @@ Component({
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
-      if (!ensureSignedIn()) return;
+      if (!ensureSignedIn({ path: "pages/join/index", query })) return;
       if (query.q) void this.open(query.q);
       else if (query.scan) this.onScan();
     },

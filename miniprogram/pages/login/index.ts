@@ -1,5 +1,5 @@
-import { afterSignIn, loginDev, loginWithPassword, loginWithWechat, serverInfo, WELCOME_PAGE } from "../../services/auth";
-import { apiBase } from "../../services/config";
+import { afterLoginUrl, loginDev, loginWithPassword, loginWithWechat, serverInfo, WELCOME_PAGE } from "../../services/auth";
+import { apiBase, canChangeServer } from "../../services/config";
 import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
 import { PROFILE_LIMITS } from "../../generated/limits";
@@ -11,22 +11,25 @@ Component({
   behaviors: [errorTips],
   data: {
     apiBase: "",
+    /** The Server field: develop and trial versions only. */
+    canChangeServer: false,
     /** The server's ENVIRONMENT; "development" offers the sign-in by name. */
     environment: "",
     serverError: "",
     busy: "" as Busy,
     showPassword: false,
     showServer: false,
-    /** Where to go once signed in (a notice's chat): ?redirect= from ensureSignedIn. */
-    next: "",
     devName: "",
     username: "",
     password: "",
     limits: PROFILE_LIMITS,
+    /** The page to open once signed in (Chats, or what a signed-out user opened, e.g. a group code). */
+    next: "",
   },
   methods: {
     onLoad(query: Record<string, string | undefined> = {}) {
-      this.setData({ next: afterSignIn(query.redirect) });
+      // Where the user was going (a scanned group code), carried through sign-in.
+      this.setData({ next: afterLoginUrl(query.next) });
       if (isSignedIn()) {
         wx.reLaunch({ url: this.data.next });
         return;
@@ -35,7 +38,7 @@ Component({
     },
 
     async checkServer() {
-      this.setData({ apiBase: apiBase(), serverError: "" });
+      this.setData({ apiBase: apiBase(), serverError: "", canChangeServer: canChangeServer() });
       try {
         const info = await serverInfo();
         this.setData({ environment: info.environment });
@@ -55,7 +58,7 @@ Component({
       try {
         const result = await action();
         this.setData({ busy: "" });
-        const next = this.data.next || afterSignIn(undefined);
+        const next = this.data.next || afterLoginUrl(undefined);
         // A WeChat account made just now has no name or photo of its own yet: ask, once, then go on.
         const created = (result as { created?: unknown } | undefined)?.created === true;
         wx.reLaunch({ url: created ? `${WELCOME_PAGE}?next=${encodeURIComponent(next)}` : next });

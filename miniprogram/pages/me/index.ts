@@ -1,6 +1,7 @@
+import { applyTabBadge } from "../../services/badge";
 import type { OwnProfile } from "../../../schema/api";
 import { deleteAccount, ensureSignedIn, LOGIN_PAGE, loadProfile, logout, updateProfile } from "../../services/auth";
-import { apiBase } from "../../services/config";
+import { apiBase, canChangeServer } from "../../services/config";
 import { errorTips } from "../../behaviors/error-tips";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
@@ -45,6 +46,8 @@ Component({
     initial: "?",
     avatar: "",
     apiBase: "",
+    /** The Server field: develop and trial versions only. */
+    canChangeServer: false,
     editing: null as Editing | null,
     draft: "",
     saving: false,
@@ -81,8 +84,9 @@ Component({
     },
 
     onShow() {
-      this.setData({ apiBase: apiBase() });
+      this.setData({ apiBase: apiBase(), canChangeServer: canChangeServer() });
       if (!ensureSignedIn()) return;
+      applyTabBadge();
       loadProfile().catch((e: unknown) => this.showError(e));
       this.loadNotices();
     },

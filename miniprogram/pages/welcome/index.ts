@@ -4,7 +4,7 @@
 import { errorTips } from "../../behaviors/error-tips";
 import { PROFILE_LIMITS } from "../../generated/limits";
 import { t } from "../../i18n/index";
-import { afterSignIn, HOME_PAGE, updateProfile } from "../../services/auth";
+import { afterLoginUrl, HOME_PAGE, updateProfile } from "../../services/auth";
 import { uploadMedia } from "../../services/media";
 
 const strings = () => ({
@@ -31,7 +31,7 @@ Component({
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
-      this.setData({ s: strings(), next: afterSignIn(query.next) });
+      this.setData({ s: strings(), next: afterLoginUrl(query.next) });
       wx.setNavigationBarTitle({ title: t("welcome.title") });
     },
 

@@ -21,7 +21,7 @@ interface FakeTask {
 let tasks: FakeTask[];
 let deps: SocketDeps;
 let token: string;
-const TIMING = { heartbeatMs: 1000, pongTimeoutMs: 300, backoffBaseMs: 100, backoffMaxMs: 800 };
+const TIMING = { heartbeatMs: 1000, pongTimeoutMs: 300, probeTimeoutMs: 50, backoffBaseMs: 100, backoffMaxMs: 800 };
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -239,7 +239,7 @@ describe("SocketManager", () => {
   });
 
   it("starts offline with the documented timing, and connects only once however often started", () => {
-    expect(DEFAULT_TIMING).toEqual({ heartbeatMs: 25_000, pongTimeoutMs: 10_000, backoffBaseMs: 1_000, backoffMaxMs: 30_000 });
+    expect(DEFAULT_TIMING).toEqual({ heartbeatMs: 25_000, pongTimeoutMs: 10_000, probeTimeoutMs: 3_000, backoffBaseMs: 1_000, backoffMaxMs: 30_000 });
     const socket = new SocketManager(deps, TIMING);
     expect(socket.status).toBe("offline");
     socket.drop(); // nothing to drop: no reconnect either
@@ -293,7 +293,7 @@ describe("SocketManager", () => {
   });
 
   it("pings a reconnected socket once per beat, and never while a ping is unanswered", () => {
-    const socket = new SocketManager(deps, { heartbeatMs: 100, pongTimeoutMs: 250, backoffBaseMs: 100, backoffMaxMs: 800 });
+    const socket = new SocketManager(deps, { heartbeatMs: 100, pongTimeoutMs: 250, probeTimeoutMs: 50, backoffBaseMs: 100, backoffMaxMs: 800 });
     socket.start();
     ready(tasks[0]!);
     vi.advanceTimersByTime(200);
@@ -443,5 +443,111 @@ describe("SocketManager parses every inbound frame", () => {
     expect(socket.status).toBe("online");
     expect(deps.onSignedOut).not.toHaveBeenCalled();
     expect(warn).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("SocketManager on a phone: back in the foreground, network back", () => {
+  it("probes a socket that says it is online when woken, and keeps it when the pong comes", () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    ready(tasks[0]!);
+    socket.wake();
+    expect(tasks[0]!.sent).toEqual(['{"type":"ping"}']);
+    tasks[0]!.message({ type: "pong" });
+    vi.advanceTimersByTime(TIMING.probeTimeoutMs * 2);
+    expect(tasks).toHaveLength(1);
+    expect(socket.status).toBe("online");
+  });
+
+  it("reconnects at once when the probe gets no pong: a socket killed in the background is not left to the heartbeat", () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    ready(tasks[0]!);
+    socket.wake(); // the socket died silently while the app was hidden: no close, no pong
+    vi.advanceTimersByTime(TIMING.probeTimeoutMs);
+    expect(tasks[0]!.closed).toBe(true);
+    expect(tasks).toHaveLength(2); // no backoff wait
+    expect(socket.status).toBe("connecting");
+  });
+
+  it("connects at once when the network returns, instead of waiting out the backoff", () => {
+    vi.spyOn(Math, "random").mockReturnValue(0.999);
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    ready(tasks[0]!);
+    socket.networkLost();
+    expect(tasks[0]!.closed).toBe(true);
+    expect(socket.status).toBe("offline");
+    // Attempts fail while the network is down, and the backoff grows.
+    for (let i = 1; i <= 3; i++) {
+      vi.advanceTimersByTime(800);
+      tasks[i]!.error();
+    }
+    expect(tasks).toHaveLength(4);
+    const attempt = tasks.length;
+    socket.wake(true);
+    expect(tasks).toHaveLength(attempt + 1);
+    ready(tasks[attempt]!);
+    expect(socket.status).toBe("online");
+    expect(socket.attempts).toBe(0);
+  });
+
+  it("restarts an attempt begun while offline when the network returns, but leaves one alone on show", () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    socket.wake(); // on show while connecting: the attempt goes on
+    expect(tasks).toHaveLength(1);
+    socket.wake(true);
+    expect(tasks[0]!.closed).toBe(true);
+    expect(tasks).toHaveLength(2);
+  });
+
+  it("does nothing when woken after stop()", () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    ready(tasks[0]!);
+    socket.stop();
+    socket.wake(true);
+    socket.wake();
+    expect(tasks).toHaveLength(1);
+  });
+});
+
+describe("SocketManager.request", () => {
+  const send = (ref: string) => ({ type: "send", ref, conversationId: "c_x", message: { clientId: ref, type: "text", body: { text: "hi" } } }) as never;
+
+  it("sends the frame and resolves with the ack carrying its ref, ignoring others", async () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    ready(tasks[0]!);
+    const reply = socket.request(send("m-1"));
+    expect(JSON.parse(tasks[0]!.sent[0]!)).toMatchObject({ type: "send", ref: "m-1" });
+    tasks[0]!.message({ type: "ack", ref: "m-0", ack: { conversationId: "c_x", clientId: "m-0", seq: 1, id: "a", createdAt: 1, duplicate: false } });
+    tasks[0]!.message({ type: "ack", ref: "m-1", ack: { conversationId: "c_x", clientId: "m-1", seq: 2, id: "b", createdAt: 2, duplicate: false } });
+    await expect(reply).resolves.toMatchObject({ type: "ack", ack: { seq: 2 } });
+  });
+
+  it("resolves with an error frame for its ref", async () => {
+    const socket = new SocketManager(deps, TIMING);
+    socket.start();
+    ready(tasks[0]!);
+    const reply = socket.request(send("m-1"));
+    tasks[0]!.message({ type: "error", ref: "m-1", code: "forbidden", message: "no" });
+    await expect(reply).resolves.toMatchObject({ type: "error", code: "forbidden" });
+  });
+
+  it("rejects when offline, when the socket closes first, and after the timeout", async () => {
+    const socket = new SocketManager(deps, TIMING);
+    await expect(socket.request(send("m-1"))).rejects.toThrow("socket not open");
+    socket.start();
+    ready(tasks[0]!);
+    const closed = socket.request(send("m-2"));
+    tasks[0]!.close(1006);
+    await expect(closed).rejects.toThrow("socket closed");
+    vi.advanceTimersByTime(800);
+    ready(tasks[1]!);
+    const silent = socket.request(send("m-3"), 500);
+    vi.advanceTimersByTime(500);
+    await expect(silent).rejects.toThrow("no answer");
   });
 });

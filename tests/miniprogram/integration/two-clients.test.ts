@@ -205,7 +205,7 @@ describe("two mini-program clients on the real worker", () => {
   it("Alice sends a picture: it uploads with progress and a thumbnail, and Bob's chat shows the thumbnail from a signed URL", async () => {
     expect(PICTURE.length).toBeGreaterThan(100 * 1024);
     await tap(aliceChat, "#choose-photo");
-    await waitFor(() => alice.adapter.progress.length === 2 && alice.chats.pending().length === 0 && aliceChat.instance.data.upload === null, "upload and send");
+    await waitFor(() => alice.adapter.progress.length === 2 && alice.chats.pending().length === 0, "upload and send");
     expect(alice.adapter.compressed).toHaveLength(1);
     const image = () => (bobChat.instance.data.bubbles as Array<{ type: string; image: string; mine: boolean }>).find((b) => b.type === "image");
     await waitFor(() => Boolean(image()?.image), "the picture on Bob's screen", 10_000);
@@ -227,10 +227,11 @@ describe("two mini-program clients on the real worker", () => {
 
   it("Alice holds to talk: the recording uploads as voice, and Bob's chat shows a voice bubble with its length that plays the same bytes", async () => {
     await tap(aliceChat, "#toggle-voice");
+    await waitFor(() => aliceChat.instance.data.voiceMode === true, "voice mode (the microphone asked first)");
     aliceChat.querySelector("#hold-to-talk")!.dispatchEvent("touchstart");
     await settled();
     aliceChat.querySelector("#hold-to-talk")!.dispatchEvent("touchend");
-    await waitFor(() => alice.adapter.progress.length === 3 && alice.chats.pending().length === 0 && aliceChat.instance.data.upload === null, "voice upload and send");
+    await waitFor(() => alice.adapter.progress.length === 3 && alice.chats.pending().length === 0, "voice upload and send");
     await tap(aliceChat, "#toggle-voice");
     const voice = () => (bobChat.instance.data.bubbles as Array<{ type: string; seq: number; voice: string; mine: boolean }>).find((b) => b.type === "voice");
     await waitFor(() => Boolean(voice()), "the voice bubble on Bob's screen", 10_000);
@@ -285,6 +286,27 @@ describe("two mini-program clients on the real worker", () => {
     expect(page.messages.filter((m) => (m.body as { text?: string } | null)?.text === "In a tunnel")).toHaveLength(1);
     expect(page.messages.map((m) => m.seq)).toEqual(page.messages.map((_, i) => i + 1));
   });
+
+  it("Bob's phone loses the network and gets it back: it reconnects at once, not after the backoff, and catches up by seq", async () => {
+    // What App.onLaunch registers.
+    (bob.adapter.wx.onNetworkStatusChange as (l: (r: { isConnected: boolean }) => void) => void)((r) => bob.chats.networkChanged(r.isConnected));
+    bob.adapter.setOffline(true);
+    await waitFor(() => bob.chats.store.get().connection !== "online", "Bob offline");
+    for (const t of ["while you were away", "still away?"]) {
+      await input(aliceChat, "#draft-input", t);
+      await tap(aliceChat, "#send");
+    }
+    await waitFor(() => alice.chats.pending().length === 0, "Alice's messages stored");
+    // Long enough for failed attempts to push the backoff past a second.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const back = Date.now();
+    bob.adapter.setOffline(false);
+    await waitFor(() => bob.chats.store.get().connection === "online", "Bob back online", 10_000);
+    const took = Date.now() - back;
+    await waitFor(() => bubbleTexts(bobChat).includes("still away?"), "Bob caught up", 10_000);
+    expect(took).toBeLessThan(1_500);
+    expect(bubbleTexts(bobChat).filter((t) => t === "while you were away")).toHaveLength(1);
+  }, 30_000);
 
   it("Bob's device opens from its cache with no network at all", async () => {
     bob.chats.saveNow();
@@ -417,6 +439,59 @@ describe("two mini-program clients on the real worker", () => {
     expect(context.instance.data.rows[0].seq).toBeLessThan(target.seq);
     expect(pageTextOf(context)).toContain("Thanks Alice");
   });
+
+  it("a 2,000-message chat: Bob's chat page draws a window of the newest, each new message costs one bubble through setData, and scrolling up draws more", async () => {
+    const invite = await alice.api.post<"/groups/:id/invites">(`/groups/${groupId}/invites`, {});
+    const suffix = Date.now().toString(36).slice(-5);
+    const post = (path: string, token: string, body: unknown) =>
+      fetch(`${baseUrl}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    // 67 members each send a burst of 30 (the per-sender limit is 30 at once, then 10 a second).
+    const senders = 67;
+    for (let start = 0; start < senders; start += 10) {
+      await Promise.all(
+        Array.from({ length: Math.min(10, senders - start) }, async (_, k) => {
+          const i = start + k;
+          const res = await fetch(`${baseUrl}/auth/dev`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: `crowd${i}-${suffix}` }) });
+          const { accessToken } = (await res.json()) as { accessToken: string };
+          expect((await post(`/invites/${invite.code}/accept`, accessToken, {})).status).toBeLessThan(300);
+          for (let m = 0; m < 30; m++) {
+            const sent = await post(`/conversations/${groupId}/messages`, accessToken, { clientId: `crowd-${i}-${m}`, type: "text", body: { text: `crowd ${i}.${m}` } });
+            expect(sent.status).toBe(201);
+          }
+        }),
+      );
+    }
+    const last = `crowd ${senders - 1}.29`;
+    await waitFor(() => bubbleTexts(bobChat).includes(last), "the last of 2,010 on Bob's screen", 60_000);
+    await settled();
+    const held = bob.chats.store.get().messages[groupId]!.length;
+    expect(held).toBeGreaterThan(2_000);
+    expect((bobChat.instance.data.bubbles as unknown[]).length).toBeLessThanOrEqual(300);
+    // One more message: what goes through setData is about one bubble.
+    const bytes: number[] = [];
+    const instance = bobChat.instance as unknown as { setData(patch: Record<string, unknown>): void };
+    const setData = instance.setData.bind(instance);
+    instance.setData = (patch) => {
+      bytes.push(JSON.stringify(patch).length);
+      setData(patch);
+    };
+    await input(aliceChat, "#draft-input", "that was a lot");
+    await tap(aliceChat, "#send");
+    await waitFor(() => bubbleTexts(bobChat).includes("that was a lot"), "one more on Bob's screen", 10_000);
+    await settled();
+    const total = bytes.reduce((a, b) => a + b, 0);
+    console.log(`[setData] Bob's chat with ${held} messages: ${total} bytes for one incoming message`);
+    expect(total).toBeLessThan(3_000);
+    instance.setData = setData;
+    // Scrolling to the top draws more of what Bob holds before asking the server.
+    const before = (bobChat.instance.data.bubbles as unknown[]).length;
+    bobChat.querySelector("#messages")!.dispatchEvent("scrolltoupper");
+    await waitFor(() => (bobChat.instance.data.bubbles as unknown[]).length === before + 100 || (bobChat.instance.data.bubbles as unknown[]).length >= 300, "a wider window");
+    // The cache keeps the newest 50 of it, under its own key.
+    bob.chats.saveNow();
+    const cached = JSON.parse(bob.adapter.storage.get(`qun.cache.c.${groupId}`)!) as unknown[];
+    expect(cached).toHaveLength(50);
+  }, 300_000);
 
   it("Bob deletes his account from Me: he lands on the login page signed out, and Alice sees 已注销 in the group and in their chat, which refuses her message", async () => {
     const bobId = bob.chats.me!;

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
+import type * as Badge from "../../../miniprogram/services/badge";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
@@ -20,7 +21,7 @@ const HIKING = "c_hikinghikinghikinghi";
 const WORK = "c_workworkworkworkwork";
 
 interface AppOptions {
-  onLaunch(): void;
+  onLaunch(options?: { path: string; query: Record<string, string> }): void;
   onShow(): void;
 }
 let app: AppOptions;
@@ -133,12 +134,13 @@ describe("App startup", () => {
         .messages[HIKING]!.map((m) => (m.body as { text: string }).text),
     ).toEqual(["Who is coming?", "Me!"]);
     expect(upgrades).toEqual([]);
-    // The badge counts the two unread in Hiking, not the five in muted Work (the badge is first
-    // cleared, as the store is empty when the app subscribes, before the cache comes back).
-    expect(adapter.tabBadges).toEqual([
-      { index: 0, text: null },
-      { index: 0, text: "2" },
-    ]);
+    // WeChat refuses tab-bar badges during onLaunch (no tab page is up yet)...
+    expect(adapter.tabBadges).toEqual([]);
+    // ...so the first tab page sets it when shown: the two unread in Hiking, not the five in muted Work.
+    adapter.pageStack.push("pages/chats/index");
+    clientModule<typeof Badge>("services/badge").applyTabBadge();
+    await settled();
+    expect(adapter.tabBadges).toEqual([{ index: 0, text: "2" }]);
 
     await waitFor(() => chats().store.get().connection === "online", "online");
     expect(upgrades).toEqual([{ url: "/ws?batch=1", authorization: "Bearer access-1" }]);
@@ -151,6 +153,28 @@ describe("App startup", () => {
     expect(upgrades).toHaveLength(1);
     expect(adapter.sockets).toHaveLength(1);
   });
+
+  it("reconnects as soon as the phone's network returns, not after the backoff, and catches up", async () => {
+    const before = upgrades.length;
+    const lists = calls.filter((c) => c === "/conversations").length;
+    adapter.setOffline(true); // wx.onNetworkStatusChange: isConnected false
+    await waitFor(() => chats().store.get().connection !== "online", "offline");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    adapter.setOffline(false); // the network is back: the backoff would wait 0.5 s to 1 s more
+    await waitFor(() => upgrades.length > before, "a new socket", 300);
+    await waitFor(() => chats().store.get().connection === "online", "online");
+    await waitFor(() => calls.filter((c) => c === "/conversations").length > lists, "caught up");
+  });
+
+  it("on show, probes a socket that died silently in the background and reconnects at once", async () => {
+    const before = upgrades.length;
+    adapter.killSocketsSilently(); // no close event, no pong: the status still says online
+    expect(chats().store.get().connection).toBe("online");
+    app.onShow();
+    // The probe waits 3 s for its pong; the heartbeat alone would take up to 35 s.
+    await waitFor(() => upgrades.length > before, "a new socket", 4_500);
+    await waitFor(() => chats().store.get().connection === "online", "online");
+  }, 10_000);
 
   it("reports reads of an open chat at most once a second: the first at once, then the newest", async () => {
     chats().setActive(HIKING);
@@ -196,5 +220,14 @@ describe("App startup", () => {
     expect(adapter.toasts).toEqual([]);
     expect(adapter.sockets).toEqual([]);
     expect(upgrades).toEqual([]);
+  });
+
+  it("signed out, sends a scanned group code's Join page through the login page instead of losing it", async () => {
+    adapter = createWxAdapter({ fetch: api });
+    installWx(adapter);
+    const q = encodeURIComponent("https://qun.example/j/ABCDEFGHJKMN");
+    app.onLaunch({ path: "pages/join/index", query: { q } });
+    await settled();
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: `/pages/login/index?next=${encodeURIComponent(`/pages/join/index?q=${q}`)}` }]);
   });
 });

@@ -20,6 +20,7 @@ let adapter: WxAdapter;
 let sent: Array<Record<string, unknown>>;
 let refuseSends: boolean;
 let recalls: number[];
+let hides: number[];
 let calls: string[];
 /** Other chats on the list (forward targets), and what was forwarded. */
 let others: ConversationSummary[];
@@ -188,6 +189,11 @@ async function server(req: Request): Promise<Response> {
     recalls.push(Number(recall[1]));
     return Response.json({ seq: 99 });
   }
+  const hide = path.match(/\/messages\/(\d+)\/hide$/);
+  if (hide) {
+    hides.push(Number(hide[1]));
+    return Response.json({ seq: Number(hide[1]) });
+  }
   if (path.endsWith("/read")) return Response.json({ seq: 9 });
   return Response.json({ error: { code: "not_found", message: `no ${path}` } }, { status: 404 });
 }
@@ -215,6 +221,7 @@ beforeAll(async () => {
 beforeEach(() => {
   sent = [];
   recalls = [];
+  hides = [];
   calls = [];
   olderFrom = 0;
   bobDeleted = false;
@@ -393,7 +400,7 @@ describe("Chat page", () => {
     const comp = await openChat();
     const sendAndWait = async (n: number) => {
       await tap(comp, "#choose-photo");
-      await waitFor(() => sent.length === n && comp.instance.data.upload === null, `send ${n}`);
+      await waitFor(() => sent.length === n && chats().pending().length === 0, `send ${n}`);
     };
 
     picked = { type: "image", tempFilePath: "wxfile://tmp/big.jpg", size: 300 * 1024, width: 4000, height: 3000 };
@@ -415,6 +422,71 @@ describe("Chat page", () => {
     await sendAndWait(3);
     expect(uploads[4]!.fields).toEqual({ kind: "image", previewOf: uploads[3]!.id });
     expect(sent[2]).toMatchObject({ type: "video", body: { mediaId: uploads[3]!.id, posterMediaId: uploads[4]!.id, durationMs: 3500 } });
+  });
+
+  it("picks up to nine pictures that upload at once, each bubble with its own progress, and keeps a failed upload with a retry", async () => {
+    const picks = ["a", "b", "c"].map((n) => ({ type: "image" as const, tempFilePath: `wxfile://tmp/${n}.png`, size: 2 * 1024, width: 24, height: 16 }));
+    adapter = createWxAdapter({ fetch: server, chooseMedia: () => picks, holdUploads: true });
+    installWx(adapter);
+    adapter.files.set("wxfile://tmp/a.png", new Uint8Array(2 * 1024).fill(1));
+    adapter.files.set("wxfile://tmp/b.png", new Uint8Array(2 * 1024).fill(2));
+    // c.png is gone from the phone's temp folder: its upload fails.
+    const comp = await openChat();
+    await tap(comp, "#choose-photo");
+    expect(adapter.mediaPicks).toEqual([9]);
+    const local = () => (comp.instance.data.bubbles as Array<{ clientId: string; status: string; progress: number; image: string }>).filter((b) => b.status !== "sent");
+    await waitFor(() => local().filter((b) => b.progress === 50).length === 2 && local().some((b) => b.status === "failed"), "two uploads in flight, one failed");
+    // Each bubble shows its own picture and progress; none overwrites another's.
+    expect(local().map((b) => b.image)).toEqual(picks.map((p) => p.tempFilePath));
+    const [a, b, c] = local();
+    expect(comp.querySelector(`#progress-${a!.clientId}`)).toBeDefined();
+    expect(comp.querySelector(`#progress-${b!.clientId}`)).toBeDefined();
+    expect(text(comp, `#state-${a!.clientId}`)).toBe("50%");
+    expect(c).toMatchObject({ status: "failed", progress: -1 });
+    expect(sent).toHaveLength(0);
+    adapter.releaseUploads();
+    await waitFor(() => sent.length === 2, "the two pictures");
+    expect(chats().pending()).toEqual([{ clientId: c!.clientId, status: "failed" }]);
+    // The file is back (say, chosen again): the ! retries the same message.
+    adapter.files.set("wxfile://tmp/c.png", new Uint8Array(2 * 1024).fill(3));
+    await tap(comp, `.msg__state--failed`);
+    await waitFor(() => sent.length === 3 && chats().pending().length === 0, "the retried picture");
+    expect(sent[2]!.clientId).toBe(c!.clientId);
+    expect(uploads).toHaveLength(3);
+  });
+
+  it("sends only the new bubble through setData per incoming message, and draws a window of the newest in a long chat", async () => {
+    const comp = await openChat();
+    const bytes: number[] = [];
+    const instance = comp.instance as unknown as { setData(patch: Record<string, unknown>): void };
+    const setData = instance.setData.bind(instance);
+    instance.setData = (patch) => {
+      bytes.push(JSON.stringify(patch).length);
+      setData(patch);
+    };
+    const local = (seq: number) => ({ ...msg(seq, BOB, "text", { text: `message number ${seq} in a long chat` }), status: "sent" as const, error: "" });
+    const figures: Record<number, number> = {};
+    for (const loaded of [100, 5_000]) {
+      const list = Array.from({ length: loaded }, (_, i) => local(i + 1));
+      chats().store.set({ messages: { ...chats().store.get().messages, [GROUP]: list } });
+      await settled();
+      expect(comp.instance.data.bubbles).toHaveLength(Math.min(loaded, 200));
+      bytes.length = 0;
+      chats().store.set({ messages: { ...chats().store.get().messages, [GROUP]: [...list, local(loaded + 1)] } });
+      await settled();
+      figures[loaded] = bytes.reduce((a, b) => a + b, 0);
+      expect(comp.instance.data.bubbles.at(-1).key).toBe(`s${loaded + 1}`);
+    }
+    console.log(`[setData] bytes per incoming message: ${JSON.stringify(figures)}`);
+    // About one bubble's worth (and the old last bubble's time/read mark at most), whatever is loaded.
+    expect(figures[100]).toBeLessThan(2_000);
+    expect(figures[5_000]).toBeLessThan(2_000);
+    // Scrolling to the top widens the window from what is held before asking the server.
+    const asked = calls.length;
+    await (comp.instance as unknown as { onScrollTop(): Promise<void> }).onScrollTop();
+    await settled();
+    expect(comp.instance.data.bubbles).toHaveLength(300); // the newest 200 and 100 more
+    expect(calls.slice(asked).filter((c) => c.includes("before="))).toEqual([]);
   });
 
   it("taps a member's avatar to mention them, or to add them with a greeting naming the group", async () => {
@@ -567,6 +639,32 @@ describe("Chat page", () => {
     };
     const signed = (id: string) => `http://127.0.0.1:8787/media/${id}?e=1&s=sig`;
 
+    it("asks for the microphone when switching to voice, before any touch; once refused, says why and offers Settings", async () => {
+      withPickers({});
+      const first = await openChat();
+      await tap(first, "#toggle-voice");
+      await waitFor(() => first.instance.data.voiceMode === true, "voice mode");
+      expect(adapter.prompts).toEqual(["scope.record"]);
+      expect(adapter.recordings).toEqual([]);
+
+      // Refused before: WeChat no longer prompts; the page explains and opens Settings, where it is turned on.
+      withPickers({ permissions: { "scope.record": false }, turnOnInSettings: true });
+      const second = await openChat();
+      await tap(second, "#toggle-voice");
+      await waitFor(() => second.instance.data.voiceMode === true, "voice mode after Settings");
+      expect(adapter.prompts).toEqual([]);
+      expect(adapter.modals.at(-1)).toEqual({ title: "Permission needed", content: "Qun needs the microphone to record voice messages. Turn it on in Settings." });
+      expect(adapter.settingsOpened).toBe(1);
+
+      // Left off in Settings: no voice mode.
+      withPickers({ permissions: { "scope.record": false }, turnOnInSettings: false });
+      const third = await openChat();
+      await tap(third, "#toggle-voice");
+      await waitFor(() => adapter.settingsOpened === 1, "settings");
+      await settled();
+      expect(third.instance.data.voiceMode).toBe(false);
+    });
+
     it("hold to talk records AAC and sends a voice message with its duration; under a second is too short", async () => {
       let heard: { durationMs: number; bytes: Uint8Array } = { durationMs: 3_400, bytes: aac(150) };
       withPickers({ recording: () => heard });
@@ -579,7 +677,7 @@ describe("Chat page", () => {
       expect(text(comp, "#hold-to-talk")).toBe("Release to Send");
       expect(adapter.recordings).toEqual([{ format: "aac", duration: 60_000, sampleRate: undefined }]);
       await touch(comp, "touchend");
-      await waitFor(() => sent.length === 1 && comp.instance.data.upload === null, "the voice message");
+      await waitFor(() => sent.length === 1 && chats().pending().length === 0, "the voice message");
       expect(text(comp, "#hold-to-talk")).toBe("Hold to Talk");
       // The upload says what it is, how long and how big; the message carries the id and the length.
       expect(uploads.map((u) => u.fields)).toEqual([{ kind: "voice", durationMs: "3400", size: String(heard.bytes.length) }]);
@@ -607,7 +705,7 @@ describe("Chat page", () => {
       heard = { durationMs: 12_300, bytes: aac(500) };
       await touch(comp, "touchstart");
       await touch(comp, "touchend");
-      await waitFor(() => sent.length === 2 && comp.instance.data.upload === null, "the second voice message");
+      await waitFor(() => sent.length === 2 && chats().pending().length === 0, "the second voice message");
       await settled(10);
       expect(adapter.recordings).toHaveLength(4);
       expect(uploads).toHaveLength(2);
@@ -647,7 +745,7 @@ describe("Chat page", () => {
       await press("touchmove", 590);
       expect(text(comp, "#hold-to-talk")).toBe("Release to Send");
       await press("touchend", 590);
-      await waitFor(() => sent.length === 1 && comp.instance.data.upload === null, "the voice message");
+      await waitFor(() => sent.length === 1 && chats().pending().length === 0, "the voice message");
       expect(sent[0]!.body).toEqual({ mediaId: uploads[0]!.id, durationMs: 4_000 });
       expect(adapter.recordings).toHaveLength(2);
     });
@@ -658,7 +756,7 @@ describe("Chat page", () => {
       adapter.files.set("wxfile://tmp/minutes.pdf", bytes);
       const comp = await openChat();
       await tap(comp, "#choose-file");
-      await waitFor(() => sent.length === 1 && comp.instance.data.upload === null, "the file message");
+      await waitFor(() => sent.length === 1 && chats().pending().length === 0, "the file message");
       expect(uploads.map((u) => u.fields)).toEqual([{ kind: "file", name: "Trip minutes.pdf", size: "2560" }]);
       expect(sent[0]).toEqual({ clientId: sent[0]!.clientId, type: "file", body: { mediaId: uploads[0]!.id, name: "Trip minutes.pdf", size: 2_560 } });
       expect(adapter.progress).toEqual([100]);
@@ -769,11 +867,13 @@ describe("Chat page", () => {
     });
   });
 
-  it("deletes a message from this device only", async () => {
+  it("deletes a message for me: hidden on the server (every device), then gone from the page", async () => {
     const comp = await openChat();
     adapter.actionSheetChoice = 4;
     comp.querySelector(`${bubble(comp, 3)} .bubble`)!.dispatchEvent("longpress");
+    await waitFor(() => hides.length === 1, "the hide");
     await settled();
+    expect(hides).toEqual([3]);
     expect(comp.querySelector(bubble(comp, 3))).toBeUndefined();
     expect(sent).toEqual([]);
   });
@@ -819,10 +919,10 @@ describe("Two chat pages open one over the other", () => {
     second.querySelector("#hold-to-talk")!.dispatchEvent("touchcancel");
     await settled();
     first.querySelector("#hold-to-talk")!.dispatchEvent("touchend");
-    await waitFor(() => sent.length === 1 && first.instance.data.upload === null, "the first chat's voice message");
+    await waitFor(() => sent.length === 1 && chats().pending().length === 0, "the first chat's voice message");
     expect(sent[0]!.body).toEqual({ mediaId: uploads[0]!.id, durationMs: 2_500 });
     expect(second.instance.data.recording).toBe(false);
-    expect(second.instance.data.upload).toBe(null);
+    expect((second.instance.data.bubbles as Array<{ status: string }>).filter((b) => b.status !== "sent")).toEqual([]);
   });
 
   it("closing the other chat does not stop the voice playing on this one", async () => {

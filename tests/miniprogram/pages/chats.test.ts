@@ -90,6 +90,40 @@ describe("Chats tab", () => {
     expect(text(comp, "#row-c_mutedmutedmutedmute .chat-row__preview")).toBe("[4] See you at 8");
   });
 
+  it("sets the tab badge again when it is shown: WeChat refused the change made while a chat page was on top", async () => {
+    session().startSession({
+      accessToken: "access-1",
+      accessTokenExpiresAt: Date.now() + 60_000,
+      refreshToken: "refresh-1-0123456789abcdef",
+      refreshTokenExpiresAt: Date.now() + 86_400_000,
+      user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
+      created: false,
+    });
+    const comp = renderPage(pageId);
+    adapter.pageStack.push("pages/chats/index");
+    await lifecycle(comp, "onLoad");
+    await lifecycle(comp, "onShow");
+    chats().store.set({ synced: true, conversations: [summary({ id: "c_badgebadgebadgebadge", unread: 2 })] });
+    wx.setTabBarBadge({ index: 0, text: "2" }); // what the app's store subscription does on this page
+    await settled();
+    expect(adapter.tabBadges.at(-1)).toEqual({ index: 0, text: "2" });
+    const shown = adapter.tabBadges.length;
+    // The chat is opened and read: the change comes while the chat page is on top, and WeChat refuses it.
+    adapter.pageStack.push("pages/chat/index");
+    chats().store.set({ conversations: [summary({ id: "c_badgebadgebadgebadge", unread: 0 })] });
+    wx.removeTabBarBadge({ index: 0 });
+    await settled();
+    expect(adapter.tabBadges).toHaveLength(shown);
+    // Back on Chats: onShow puts the badge right.
+    adapter.pageStack.pop();
+    await lifecycle(comp, "onShow");
+    expect(adapter.tabBadges.slice(shown - 1)).toEqual([
+      { index: 0, text: "2" },
+      { index: 0, text: null },
+    ]);
+    chats().socket.stop();
+  });
+
   it("shows a friend's avatar by the signed URL the server grants", async () => {
     adapter = createWxAdapter({
       fetch: async (req) => {

@@ -7,6 +7,7 @@ import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
 import type { PublicProfile } from "../../../schema/api";
 import type { FriendView } from "../../../schema/contacts";
+import type { ServerFrame } from "../../../schema/protocol";
 import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
@@ -160,6 +161,34 @@ describe("Contacts tab", () => {
       ["L", ["李四"]],
       ["Z", ["曾小贤", "张三"]],
     ]);
+  });
+
+  it("patches a friend's online dot from a presence frame without asking the server, and refetches only the lists a contacts frame names", async () => {
+    const comp = await open();
+    const emit = (frame: ServerFrame) => {
+      for (const l of (chats().socket as unknown as { listeners: Set<(f: ServerFrame) => void> }).listeners) l(frame);
+    };
+    const asked = calls.length;
+    emit({ type: "presence", userId: "u_carolcarolcarolcaro", online: true });
+    await settled();
+    expect(comp.querySelector("#friend-u_carolcarolcarolcaro .contacts-row__online")).toBeDefined();
+    emit({ type: "presence", userId: "u_bobbobbobbobbobbobbo", online: false });
+    await settled();
+    expect(comp.querySelector("#friend-u_bobbobbobbobbobbobbo .contacts-row__online")).toBeUndefined();
+    expect(calls.slice(asked).filter((c) => c.path.startsWith("/contacts"))).toEqual([]);
+    // (Every Contacts page this file opened still listens, so a list may be asked once per page: only that list.)
+    emit({ type: "contacts", changed: ["requests"] });
+    await waitFor(() => calls.length > asked, "the requests");
+    await settled();
+    expect(new Set(calls.slice(asked).map((c) => c.path))).toEqual(new Set(["/contacts/requests"]));
+    const before = calls.length;
+    emit({ type: "friend_request", request: {} as never });
+    await waitFor(() => calls.length > before, "the requests again");
+    await settled();
+    expect(new Set(calls.slice(before).map((c) => c.path))).toEqual(new Set(["/contacts/requests"]));
+    emit({ type: "contacts", changed: ["blocks"] });
+    await settled(5);
+    expect(calls.slice(before).some((c) => c.path === "/contacts")).toBe(false);
   });
 
   it("draws avatars of friends and of people asking, from signed URLs asked in one call, and initials for the rest", async () => {

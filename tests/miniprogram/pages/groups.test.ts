@@ -59,6 +59,7 @@ function info(members: number): GroupInfo {
 }
 
 let memberCount = 3;
+let inviteExpiresAt = Date.UTC(2026, 10, 29);
 
 async function server(req: Request): Promise<Response> {
   const url = new URL(req.url);
@@ -129,7 +130,7 @@ async function server(req: Request): Promise<Response> {
         conversationId: GROUP,
         createdBy: ME,
         createdAt: 0,
-        expiresAt: Date.UTC(2026, 10, 29),
+        expiresAt: inviteExpiresAt,
         revokedAt: null,
         maxUses: null,
         uses: 0,
@@ -186,6 +187,7 @@ beforeEach(() => {
   groupAvatar = null;
   confirmation = false;
   refuseChanges = false;
+  inviteExpiresAt = Date.UTC(2026, 10, 29);
   refuseAdd = null;
   adapter = createWxAdapter({
     fetch: server,
@@ -362,6 +364,7 @@ describe("Group info page", () => {
     await waitFor(() => comp.instance.data.qr !== null, "QR");
     await tap(comp, "#qr-save");
     await waitFor(() => adapter.album.length === 1, "saved");
+    expect(adapter.prompts).toEqual(["scope.writePhotosAlbum"]); // asked before saving
     expect(adapter.downloads).toEqual([`http://127.0.0.1:8787/invites/${CODE}/qr.png`]);
     expect(adapter.toasts.at(-1)).toEqual({ title: "Saved to Album", icon: "success" });
     await tap(comp, "#qr-share");
@@ -381,6 +384,36 @@ describe("Group info page", () => {
     // Nothing to do with yourself.
     await tap(comp, `#member-${ME}`);
     expect(adapter.actionSheets).toHaveLength(1);
+  });
+
+  it("asks before making someone owner or removing them, and does nothing when cancelled", async () => {
+    adapter = createWxAdapter({ fetch: server, confirmModals: false });
+    installWx(adapter);
+    const comp = await open();
+    const member = "u_member00000000000001";
+    adapter.actionSheetChoice = 3;
+    await tap(comp, `#member-${member}`);
+    await waitFor(() => adapter.modals.length === 1, "the question");
+    await settled();
+    expect(adapter.modals[0]!.content).toMatch(/^Remove .+ from the group\?$/);
+    expect(calls.filter((c) => c.method === "DELETE")).toEqual([]);
+    adapter.actionSheetChoice = 1;
+    await tap(comp, `#member-${member}`);
+    await waitFor(() => adapter.modals.length === 2, "the second question");
+    await settled();
+    expect(adapter.modals[1]!.content).toMatch(/group owner\? You will become an ordinary member\.$/);
+    expect(calls.filter((c) => c.path.endsWith("/transfer"))).toEqual([]);
+  });
+
+  it("opens the QR code again on the same live invite instead of making a new one", async () => {
+    inviteExpiresAt = Date.now() + 7 * 24 * 3600 * 1000;
+    const comp = await open();
+    await tap(comp, "#group-qr");
+    await waitFor(() => comp.instance.data.qr !== null, "QR");
+    comp.instance.onCloseQr();
+    await tap(comp, "#group-qr");
+    await waitFor(() => comp.instance.data.qr !== null, "QR again");
+    expect(calls.filter((c) => c.method === "POST" && c.path === `/groups/${GROUP}/invites`)).toHaveLength(1);
   });
 
   it("lets the owner require approval to join", async () => {

@@ -1,5 +1,6 @@
 // The login page: WeChat sign-in, password sign-in, and the development sign-in by name.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as Auth from "../../../miniprogram/services/auth";
 import type * as Session from "../../../miniprogram/services/session";
 import { createFakeApi, type FakeApi } from "../fake-api";
 import { clientModule, input, lifecycle, loadComponent, pageText, renderPage, tap, text, waitFor } from "../harness";
@@ -15,11 +16,14 @@ function setup(options: Parameters<typeof createFakeApi>[0] = {}, adapterOptions
   installWx(adapter);
 }
 
-async function openPage() {
+async function openPage(query: Record<string, string> = {}) {
   const comp = renderPage(pageId);
-  await lifecycle(comp, "onLoad");
+  await lifecycle(comp, "onLoad", query);
   return comp;
 }
+
+/** A printed group code scanned with WeChat's camera: the Join page's `q`, the URL encoded. */
+const SCANNED = encodeURIComponent("https://qun.example/j/ABCDEFGHJKMN");
 
 beforeAll(async () => {
   setup();
@@ -36,6 +40,38 @@ beforeEach(() => {
 });
 
 describe("login page", () => {
+  it("opens the page a signed-out user came for after sign-in: a scanned group code survives", async () => {
+    const { loginUrl } = clientModule<typeof Auth>("services/auth");
+    // What App.onLaunch and the Join page do for a signed-out user who scanned a code.
+    const url = loginUrl({ path: "pages/join/index", query: { q: SCANNED } });
+    const next = /[?&]next=([^&]*)/.exec(url)?.[1];
+    expect(url.startsWith("/pages/login/index?next=")).toBe(true);
+    const comp = await openPage({ next: next! }); // the query as it stands in the URL
+    await input(comp, "#dev-name-input", "alice");
+    await tap(comp, "#dev-login");
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: `/pages/join/index?q=${SCANNED}` }]);
+  });
+
+  it("offers the Server field only in develop and trial versions; a released version ignores a stored address", async () => {
+    setup({}, { envVersion: "trial" });
+    expect((await openPage()).querySelector("#open-server")).toBeDefined();
+    setup({}, { envVersion: "release" });
+    adapter.storage.set("qun.apiBase", JSON.stringify("http://192.168.1.20:8787"));
+    const released = await openPage();
+    expect(released.querySelector("#open-server")).toBeUndefined();
+    expect(server.calls.map((c) => c.path)).toEqual(["/health"]); // asked of the built-in address, not the stored one
+    expect(adapter.requests.at(-1)!.url.startsWith("http://127.0.0.1:8787/")).toBe(true);
+  });
+
+  it("goes to Chats after sign-in when next is not a page of this app", async () => {
+    const comp = await openPage({ next: encodeURIComponent("https://evil.example/pages/join/index") });
+    await input(comp, "#dev-name-input", "alice");
+    await tap(comp, "#dev-login");
+    await waitFor(() => adapter.navigations.length > 0, "navigation");
+    expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/chats/index" }]);
+  });
+
   it("offers WeChat sign-in and names the server it talks to", async () => {
     const comp = await openPage();
     expect(text(comp, "#wechat-login")).toBe("Sign in with WeChat");

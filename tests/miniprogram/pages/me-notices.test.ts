@@ -171,10 +171,10 @@ describe("asking for notices at moments that make sense", () => {
 describe("a notice opens its chat, through sign-in when signed out", () => {
   it("sends a signed-out user to sign-in with the chat to come back to", () => {
     const auth = clientModule<typeof Auth>("services/auth");
-    expect(auth.ensureSignedIn("/pages/chat/index?id=c_abc")).toBe(false);
-    expect(adapter.navigations.at(-1)).toEqual({ api: "reLaunch", url: "/pages/login/index?redirect=%2Fpages%2Fchat%2Findex%3Fid%3Dc_abc" });
-    expect(auth.afterSignIn("%2Fpages%2Fchat%2Findex%3Fid%3Dc_abc")).toBe("/pages/chat/index?id=c_abc");
-    expect(auth.afterSignIn("https%3A%2F%2Fevil.example")).toBe("/pages/chats/index");
-    expect(auth.afterSignIn(undefined)).toBe("/pages/chats/index");
+    expect(auth.ensureSignedIn({ path: "pages/chat/index", query: { id: "c_abc" } })).toBe(false);
+    expect(adapter.navigations.at(-1)).toEqual({ api: "reLaunch", url: "/pages/login/index?next=%2Fpages%2Fchat%2Findex%3Fid%3Dc_abc" });
+    expect(auth.afterLoginUrl("%2Fpages%2Fchat%2Findex%3Fid%3Dc_abc")).toBe("/pages/chat/index?id=c_abc");
+    expect(auth.afterLoginUrl("https%3A%2F%2Fevil.example")).toBe("/pages/chats/index");
+    expect(auth.afterLoginUrl(undefined)).toBe("/pages/chats/index");
   });
 });
