@@ -2,6 +2,7 @@
 // local development can point it at a fake WeChat API.
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
+import { fetchWithTimeout } from "../lib/fetch-timeout";
 import { unwrap } from "../lib/result";
 
 export interface WechatSession {
@@ -17,7 +18,7 @@ export async function code2Session(env: Env, code: string): Promise<WechatSessio
   url.search = new URLSearchParams({ appid: env.WECHAT_APPID, secret: env.WECHAT_SECRET, js_code: code, grant_type: "authorization_code" }).toString();
   let body: { openid?: unknown; unionid?: unknown; errcode?: unknown; errmsg?: unknown };
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetchWithTimeout(url, {}, TIMEOUT_MS);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     body = await res.json();
   } catch (e) {
@@ -63,12 +64,7 @@ export const wechatConfigured = (env: Env) => Boolean(env.WECHAT_APPID && env.WE
 export const wechatObject = (env: Env) => env.WECHAT.get(env.WECHAT.idFromName(`wechat:${env.WECHAT_APPID ?? ""}`));
 
 async function postJson(url: URL, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  });
+  const res = await fetchWithTimeout(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }, TIMEOUT_MS);
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const parsed: unknown = await res.json();
   if (!parsed || typeof parsed !== "object") throw new Error("not a JSON object");

@@ -1,6 +1,7 @@
 // WeChat's /cgi-bin/stable_token: the same token for every caller while it is valid, a new one
 // (and the old one dead) with force_refresh. Called by the WechatObject only.
 import { ApiError } from "../lib/errors";
+import { fetchWithTimeout } from "../lib/fetch-timeout";
 
 export interface WechatCredentials {
   base: string;
@@ -19,12 +20,15 @@ const TIMEOUT_MS = 5000;
 export async function fetchStableToken(creds: WechatCredentials, force: boolean): Promise<StableToken> {
   let body: Record<string, unknown>;
   try {
-    const res = await fetch(new URL("/cgi-bin/stable_token", creds.base), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ grant_type: "client_credential", appid: creds.appid, secret: creds.secret, ...(force ? { force_refresh: true } : {}) }),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    const res = await fetchWithTimeout(
+      new URL("/cgi-bin/stable_token", creds.base),
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ grant_type: "client_credential", appid: creds.appid, secret: creds.secret, ...(force ? { force_refresh: true } : {}) }),
+      },
+      TIMEOUT_MS,
+    );
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     body = (await res.json()) as Record<string, unknown>;
   } catch (e) {
