@@ -14,7 +14,12 @@ const queues = new WeakMap<ConversationState, Map<string, Promise<unknown>>>();
 
 /** The verdict on a text message (null for other kinds and for a retry of a stored message). */
 export async function screenSend(s: ConversationState, senderId: string, input: SendInput, isRetry: () => boolean): Promise<Verdict | null> {
-  if (input.type !== "text" || isRetry()) return null;
+  if (input.type !== "text") return null;
+  // The conversation and membership first (as append does): an unknown conversation has no tables
+  // to look a retry up in, and answers not_found. A retry of a stored message is not checked again.
+  s.requireOpen();
+  s.requireMember(senderId);
+  if (isRetry()) return null;
   const conversationId = requireVoice(s, senderId, Date.now()).id;
   const check = screenText(s.env, { userId: senderId, text: input.body.text, kind: "message", conversationId });
   let byUser = queues.get(s);
