@@ -2,9 +2,10 @@
 // a total over 10 MB, as WeChat does): sixty busy chats, more than one key can hold, all come back
 // offline; past the budget the least recently used chats' messages are evicted, never the list;
 // a write WeChat refuses is logged.
+import { groupSummary, signInAs, textMessage } from "./fixtures";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ChatClient } from "../../../miniprogram/services/chats";
-import { endSession, startSession } from "../../../miniprogram/services/session";
+import { endSession } from "../../../miniprogram/services/session";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
 import { createWxAdapter, installWx, STORAGE_KEY_LIMIT, type WxAdapter } from "../wx-adapter";
 
@@ -15,40 +16,8 @@ const idOf = (i: number) => `c_cache${String(i).padStart(15, "0")}`;
 /** About 400 bytes a message, as a chat's text messages are. */
 const TEXT = "A message of the kind people send in a busy group chat, long enough to weigh what a real one weighs. ".repeat(3);
 
-const summary = (i: number): ConversationSummary => ({
-  id: idOf(i),
-  kind: "group",
-  name: `Chat ${i}`,
-  avatarMediaId: null,
-  peer: null,
-  memberCount: 3,
-  lastSeq: PER_CHAT,
-  readSeq: PER_CHAT,
-  unread: 0,
-  lastMessage: null,
-  lastMessageAt: 1_000_000 + i,
-  pinned: false,
-  doNotDisturb: false,
-  muteAll: false,
-  dissolved: false,
-  role: "member",
-});
-const message = (conversationId: string, seq: number): Message => ({
-  conversationId,
-  seq,
-  id: `m_${conversationId}_${seq}`,
-  senderId: "u_bbbbbbbbbbbbbbbbbbbb",
-  clientId: null,
-  type: "text",
-  body: { text: `${seq}: ${TEXT}` },
-  mentions: [],
-  mentionAll: false,
-  replyTo: null,
-  forwarded: null,
-  createdAt: 1_000_000 + seq,
-  recalledAt: null,
-  recalledBy: null,
-});
+const summary = (i: number): ConversationSummary => groupSummary(idOf(i), { name: `Chat ${i}`, memberCount: 3, lastSeq: PER_CHAT, readSeq: PER_CHAT, lastMessageAt: 1_000_000 + i, role: "member" });
+const message = (conversationId: string, seq: number): Message => textMessage(conversationId, seq, `${seq}: ${TEXT}`, { createdAt: 1_000_000 + seq });
 
 async function server(req: Request): Promise<Response> {
   const url = new URL(req.url);
@@ -92,14 +61,7 @@ beforeEach(() => {
   clients = [];
   adapter = createWxAdapter({ fetch: server });
   installWx(adapter);
-  startSession({
-    accessToken: "access",
-    accessTokenExpiresAt: Date.now() + 3_600_000,
-    refreshToken: "refresh",
-    refreshTokenExpiresAt: Date.now() + 86_400_000,
-    created: false,
-    user: { id: ME, nickname: "Ann" } as never,
-  });
+  signInAs(ME);
 });
 
 afterEach(() => {

@@ -1,48 +1,17 @@
 // "Delete" on a stored message: the server hides it for this user (POST …/messages/:seq/hide), the
 // store and the cache drop it, so neither a restart, a rebuild nor a catch-up brings it back; a
 // `hidden` frame from another device of the same user does the same here.
+import { groupSummary, signInAs, textMessage } from "./fixtures";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChatClient } from "../../../miniprogram/services/chats";
-import { endSession, startSession } from "../../../miniprogram/services/session";
-import type { ConversationSummary, Message, ServerFrame } from "../../../schema/protocol";
+import { endSession } from "../../../miniprogram/services/session";
+import type { Message, ServerFrame } from "../../../schema/protocol";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const C = "c_deletedeletedeletede";
 const ME = "u_aaaaaaaaaaaaaaaaaaaa";
-const summary = {
-  id: C,
-  kind: "group",
-  name: "Hiking",
-  avatarMediaId: null,
-  peer: null,
-  memberCount: 2,
-  lastSeq: 3,
-  readSeq: 3,
-  unread: 0,
-  lastMessage: null,
-  lastMessageAt: 1_000,
-  pinned: false,
-  doNotDisturb: false,
-  muteAll: false,
-  dissolved: false,
-  role: "member",
-} satisfies ConversationSummary;
-const message = (seq: number): Message => ({
-  conversationId: C,
-  seq,
-  id: `m${seq}`,
-  senderId: "u_bbbbbbbbbbbbbbbbbbbb",
-  clientId: null,
-  type: "text",
-  body: { text: `message ${seq}` },
-  mentions: [],
-  mentionAll: false,
-  replyTo: null,
-  forwarded: null,
-  createdAt: 1_000 + seq,
-  recalledAt: null,
-  recalledBy: null,
-});
+const summary = groupSummary(C, { lastSeq: 3, readSeq: 3, lastMessageAt: 1_000, role: "member" });
+const message = (seq: number): Message => textMessage(C, seq, `message ${seq}`, { id: `m${seq}`, createdAt: 1_000 + seq });
 
 let adapter: WxAdapter;
 let hidden: Set<number>;
@@ -80,14 +49,7 @@ beforeEach(() => {
   clients = [];
   adapter = createWxAdapter({ fetch: server });
   installWx(adapter);
-  startSession({
-    accessToken: "access",
-    accessTokenExpiresAt: Date.now() + 3_600_000,
-    refreshToken: "refresh",
-    refreshTokenExpiresAt: Date.now() + 86_400_000,
-    created: false,
-    user: { id: ME, nickname: "Ann" } as never,
-  });
+  signInAs(ME);
 });
 
 afterEach(() => {

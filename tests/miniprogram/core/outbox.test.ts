@@ -1,10 +1,10 @@
 // The outbox across an app restart: a message written offline is stored; a new ChatClient over the
 // same wx storage (the app started again) shows it as sending and, back online, sends it once
 // with the clientId it was given, so the server stores it once.
+import { groupSummary, signInAs } from "./fixtures";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChatClient } from "../../../miniprogram/services/chats";
-import { endSession, startSession } from "../../../miniprogram/services/session";
-import type { ConversationSummary } from "../../../schema/protocol";
+import { endSession } from "../../../miniprogram/services/session";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const C = "c_outboxoutboxoutboxou";
@@ -13,24 +13,7 @@ let adapter: WxAdapter;
 let posted: Array<{ clientId: string; body: unknown }>;
 let clients: ChatClient[];
 
-const summary = {
-  id: C,
-  kind: "group",
-  name: "Hiking",
-  avatarMediaId: null,
-  peer: null,
-  memberCount: 2,
-  lastSeq: 0,
-  readSeq: 0,
-  unread: 0,
-  lastMessage: null,
-  lastMessageAt: null,
-  pinned: false,
-  doNotDisturb: false,
-  muteAll: false,
-  dissolved: false,
-  role: "owner",
-} satisfies ConversationSummary;
+const summary = groupSummary(C);
 
 /** The server: stores a message once per clientId, as the conversation object does. */
 async function server(req: Request): Promise<Response> {
@@ -58,14 +41,7 @@ beforeEach(() => {
   clients = [];
   adapter = createWxAdapter({ fetch: server });
   installWx(adapter);
-  startSession({
-    accessToken: "access",
-    accessTokenExpiresAt: Date.now() + 3_600_000,
-    refreshToken: "refresh",
-    refreshTokenExpiresAt: Date.now() + 86_400_000,
-    created: false,
-    user: { id: ME, nickname: "Ann" } as never,
-  });
+  signInAs(ME);
 });
 
 afterEach(() => {

@@ -2,36 +2,19 @@
 // its clientId, and the ack settles it, with no HTTPS request; with the socket down the same
 // message goes by POST …/messages with the same clientId. A refusal on the socket fails the
 // message as a refusal over HTTPS would; a "try later" leaves it in the outbox.
+import { groupSummary, signInAs } from "./fixtures";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { ChatClient } from "../../../miniprogram/services/chats";
-import { endSession, startSession } from "../../../miniprogram/services/session";
-import type { ConversationSummary } from "../../../schema/protocol";
+import { endSession } from "../../../miniprogram/services/session";
 import { waitFor } from "../harness";
 import { closeSockets, createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const C = "c_socketsendsocketsend";
 const ME = "u_aaaaaaaaaaaaaaaaaaaa";
-const summary = {
-  id: C,
-  kind: "group",
-  name: "Hiking",
-  avatarMediaId: null,
-  peer: null,
-  memberCount: 2,
-  lastSeq: 0,
-  readSeq: 0,
-  unread: 0,
-  lastMessage: null,
-  lastMessageAt: null,
-  pinned: false,
-  doNotDisturb: false,
-  muteAll: false,
-  dissolved: false,
-  role: "owner",
-} satisfies ConversationSummary;
+const summary = groupSummary(C);
 
 let server: Server;
 let wss: WebSocketServer;
@@ -92,14 +75,7 @@ beforeEach(async () => {
   adapter = createWxAdapter();
   installWx(adapter);
   adapter.storage.set("qun.apiBase", JSON.stringify(base));
-  startSession({
-    accessToken: "access",
-    accessTokenExpiresAt: Date.now() + 3_600_000,
-    refreshToken: "refresh",
-    refreshTokenExpiresAt: Date.now() + 86_400_000,
-    created: false,
-    user: { id: ME, nickname: "Ann" } as never,
-  });
+  signInAs(ME);
   client = new ChatClient();
   client.start();
   await waitFor(() => client.store.get().connection === "online", "online");
