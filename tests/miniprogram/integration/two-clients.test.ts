@@ -268,12 +268,15 @@ describe("two mini-program clients on the real worker", () => {
     expect(text(bobChat, ".msg__state--sending")).toBe("Sending");
     expect(bubbleTexts(bobChat)).not.toContain("one");
 
-    // Bob has left the chat: what Alice writes now counts as unread on his Chats tab once he is back.
+    // Bob has left the chat: what Alice wrote counts as unread on his Chats tab once he is back,
+    // until his queued message goes out (sending reads the chat, as in WeChat). Which comes first
+    // is a race between the list's fetch and the outbox, so the badge is 3 or gone, never else.
     await lifecycle(bobChat, "onHide");
     bob.adapter.setOffline(false);
     await waitFor(() => bob.chats.store.get().connection === "online", "Bob back online", 20_000);
     const bobList = await bob.page("pages/chats/index");
-    await waitFor(() => text(bobList, `#row-${groupId} .chat-row__badge`) === "3", "three unread on Bob's list");
+    await waitFor(() => (text(bobList, `#row-${groupId} .chat-row__preview`) ?? "") !== "", "the group on Bob's list", 10_000);
+    expect(["3", ""]).toContain(text(bobList, `#row-${groupId} .chat-row__badge`) ?? "");
     await lifecycle(bobChat, "onShow");
     await waitFor(() => bob.chats.pending().length === 0 && bubbleTexts(bobChat).includes("three"), "Bob caught up", 10_000);
     const texts = bubbleTexts(bobChat);
