@@ -58,6 +58,10 @@ export const meta = sqliteTable("meta", {
     .default("open"),
   inviteConfirmation: integer("invite_confirmation", { mode: "boolean" }).notNull().default(false),
   membersCanInvite: integer("members_can_invite", { mode: "boolean" }).notNull().default(true),
+  // The avatar made of members' faces (worker/conversation/grid.ts), shown while the group has no
+  // picture of its own, and what it was made from (a hash of the faces), so an unchanged grid is kept.
+  gridMediaId: text("grid_media_id"),
+  gridKey: text("grid_key"),
 });
 
 // "Delete for me": messages a member has hidden from themself, on every device. History,

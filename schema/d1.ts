@@ -95,6 +95,9 @@ export const conversations = sqliteTable(
     kind: text("kind", { enum: ["direct", "group"] }).notNull(),
     name: text("name").notNull().default(""),
     avatarMediaId: text("avatar_media_id"),
+    // Groups: the grid of members' faces the conversation object made (R2 media/<id>), shown while
+    // avatarMediaId is null; only members may fetch it.
+    gridMediaId: text("grid_media_id"),
     // For direct chats: the two user ids, sorted and joined, so a pair has one conversation.
     directKey: text("direct_key"),
     createdBy: text("created_by").notNull(),

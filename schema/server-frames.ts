@@ -130,6 +130,16 @@ export const errorFrame = z.object({ type: z.literal("error"), ref, code: z.stri
 /** To all of a user's devices when their notice settings change (docs/notices.md): the settings now. */
 export const noticeSettingsFrame = z.object({ type: z.literal("notice_settings"), settings: view<NoticeSettings>("settings") });
 
+/**
+ * To a conversation's members when their summary of it changed outside its log: patch the summary
+ * with `changes`. A group's grid avatar (to every member).
+ */
+export const conversationFrame = z.object({
+  type: z.literal("conversation"),
+  conversationId: z.string(),
+  changes: z.object({ avatarMediaId: z.string().nullable().optional() }),
+});
+
 /** A frame the server sends on its own (anything but a batch). */
 export const singleServerFrame = z.discriminatedUnion("type", [
   readyFrame,
@@ -147,6 +157,7 @@ export const singleServerFrame = z.discriminatedUnion("type", [
   hiddenFrame,
   errorFrame,
   noticeSettingsFrame,
+  conversationFrame,
 ]);
 export type SingleServerFrame = z.infer<typeof singleServerFrame>;
 

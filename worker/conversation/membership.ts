@@ -12,6 +12,7 @@ import { db as d1 } from "../db";
 import { ApiError } from "../lib/errors";
 import { inChunks } from "../lib/sql";
 import { requireAddableToGroup } from "../data/contacts";
+import { gridChanged } from "./grid";
 import { appendSystem } from "./log";
 import type { ConversationState, Role } from "./state";
 
@@ -57,6 +58,7 @@ export async function createGroup(s: ConversationState, input: CreateGroupInput)
     for (const part of inChunks(rows, MEMBER_ROWS_PER_INSERT)) s.sql.insert(members).values(part).run();
   });
   s.load();
+  gridChanged(s);
   const msg = appendSystem(s, { event: "created", actorId: input.ownerId, name: input.name, memberIds: ids }, now);
   await s.fanout.settle();
   return { seq: msg.seq };
@@ -108,7 +110,7 @@ export async function leave(s: ConversationState, userId: string): Promise<{ seq
   await removeFromD1(s, m.id, [userId]);
   s.sql.delete(members).where(eq(members.userId, userId)).run();
   s.members.delete(userId);
-  s.rebuildShards();
+  s.membersChanged();
   if (dissolved) return { seq: null };
   const msg = appendSystem(s, { event: "left", actorId: userId }, Date.now(), [userId]);
   return { seq: msg.seq };
@@ -144,7 +146,7 @@ export async function removeMembers(s: ConversationState, actorId: string, userI
     for (const part of inChunks(targets)) s.sql.delete(members).where(inArray(members.userId, part)).run();
   });
   for (const id of targets) s.members.delete(id);
-  s.rebuildShards();
+  s.membersChanged();
   // The removed hear about it too, so their devices can grey the group out at once.
   const msg = appendSystem(s, { event: "removed", actorId, memberIds: targets }, Date.now(), targets);
   return { removed: targets, seq: msg.seq };
@@ -211,7 +213,7 @@ export async function accountDeleted(s: ConversationState, userId: string): Prom
   await removeFromD1(s, m.id, [userId]);
   s.sql.delete(members).where(eq(members.userId, userId)).run();
   s.members.delete(userId);
-  s.rebuildShards();
+  s.membersChanged();
   if (s.meta!.dissolvedAt === null) appendSystem(s, { event: "left", actorId: userId }, Date.now());
   return { handedOverTo, dissolved };
 }
@@ -327,6 +329,7 @@ export async function updateGroup(s: ConversationState, actorId: string, patch: 
   if (Object.keys(mirrored).length > 0) await d1(s.env).update(conversations).set(mirrored).where(eq(conversations.id, m.id));
   s.sql.update(meta).set(set).run();
   s.meta = { ...m, ...set };
+  if (set.avatarMediaId === null) gridChanged(s); // without a picture of its own: a grid of who is in it now
   return { seqs: events.map((e) => appendSystem(s, e, now).seq) };
 }
 
@@ -340,5 +343,6 @@ export async function avatarDeleted(s: ConversationState, mediaIds: string[]): P
   await d1(s.env).update(conversations).set({ avatarMediaId: null }).where(eq(conversations.id, m.id));
   s.sql.update(meta).set({ avatarMediaId: null }).run();
   s.meta = { ...m, avatarMediaId: null };
+  gridChanged(s);
   return { cleared: true };
 }

@@ -9,6 +9,9 @@ import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { inChunks } from "../lib/sql";
 
+/** Where a media's bytes live in R2 (uploads, and the group grids the conversation objects make). */
+export const mediaKey = (mediaId: string) => `media/${mediaId}`;
+
 /** The media a message body points at (the main media first, then its thumbnail or poster). */
 export function mediaIdsOf(type: MessageType, body: Record<string, unknown> | null): string[] {
   if (!body || (type !== "image" && type !== "voice" && type !== "video" && type !== "file")) return [];
