@@ -21,8 +21,15 @@ export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : fa
 // not know.
 
 /** What a message is: the kinds a sender may use plus "system" (checked in schema/protocol.ts). */
-export const messageType = z.enum(["text", "image", "voice", "video", "file", "location", "system"]);
+export const messageType = z.enum(["text", "image", "voice", "video", "file", "location", "card", "system"]);
 
+/**
+ * A `card` message's body as stored and served: the person shared and their profile when it was
+ * sent (nickname, picture, Qun ID), so the card shows without another request. Open it with
+ * `GET /users/:userId`; add them with `POST /contacts/requests` (docs/protocol.md#sending).
+ */
+export const cardMessageBody = z.object({ userId: z.string(), nickname: z.string(), avatarMediaId: z.string().nullable(), username: z.string().nullable() });
+export type CardMessageBody = z.infer<typeof cardMessageBody>;
 /**
  * A reply's quote, read when served. A reader whose history starts after the quoted message (a
  * newcomer to a group that hides earlier history) gets only `{ seq, unavailable: true }`.

@@ -5,7 +5,8 @@
 import type { ZodType } from "zod";
 import type { ServerFrame, SingleServerFrame } from "../../schema/protocol";
 import { z } from "zod";
-var messageType = z.enum(["text", "image", "voice", "video", "file", "location", "system"]);
+var messageType = z.enum(["text", "image", "voice", "video", "file", "location", "card", "system"]);
+var cardMessageBody = z.object({ userId: z.string(), nickname: z.string(), avatarMediaId: z.string().nullable(), username: z.string().nullable() });
 var quotedMessage = z.union([
   z.object({
     seq: z.number(),

@@ -14,6 +14,8 @@ export const mediaKey = (mediaId: string) => `media/${mediaId}`;
 
 /** The media a message body points at (the main media first, then its thumbnail or poster). */
 export function mediaIdsOf(type: MessageType, body: Record<string, unknown> | null): string[] {
+  // A contact card carries the picture of the person shared, as it was when it was sent.
+  if (type === "card") return typeof body?.avatarMediaId === "string" ? [body.avatarMediaId] : [];
   if (!body || (type !== "image" && type !== "voice" && type !== "video" && type !== "file")) return [];
   return [body.mediaId, body.thumbMediaId, body.posterMediaId].filter((v): v is string => typeof v === "string");
 }
@@ -65,6 +67,12 @@ export async function checkMessageMedia(env: Env, senderId: string, type: Messag
 export async function checkForwardMedia(env: Env, mediaIds: string[]): Promise<string[]> {
   const rows = await loadMedia(env, mediaIds);
   if (!rows.has(mediaIds[0]!)) throw new ApiError("not_found", "The media in that message was deleted by its sender");
+  return mediaIds.filter((id) => rows.has(id));
+}
+
+/** Those of `mediaIds` not deleted (what a contact card's picture may still record). */
+export async function existingMedia(env: Env, mediaIds: string[]): Promise<string[]> {
+  const rows = await loadMedia(env, mediaIds);
   return mediaIds.filter((id) => rows.has(id));
 }
 
