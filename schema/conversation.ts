@@ -34,6 +34,8 @@ export const members = sqliteTable(
     readSeq: integer("read_seq").notNull().default(0),
     mutedUntil: integer("muted_until"),
     nickname: text("nickname").notNull().default(""),
+    // "Mark as unread": the member's chat list shows a dot until they read anything here.
+    markedUnread: integer("marked_unread", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [index("members_role_idx").on(t.role)],
 );

@@ -141,6 +141,8 @@ export const memberships = sqliteTable(
     // The member's own settings, written by the member directly.
     pinned: integer("pinned", { mode: "boolean" }).notNull().default(false),
     doNotDisturb: integer("do_not_disturb", { mode: "boolean" }).notNull().default(false),
+    // "Mark as unread" (WeChat's 标为未读), written by the conversation object: cleared when the member reads there.
+    markedUnread: integer("marked_unread", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index("memberships_user_idx").on(t.userId)],
 );

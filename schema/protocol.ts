@@ -153,7 +153,13 @@ export const conversationSummary = z.object({
   memberCount: z.number(),
   lastSeq: z.number(),
   readSeq: z.number(),
+  /** lastSeq − readSeq, and at least 1 while `markedUnread`. */
   unread: z.number(),
+  /**
+   * The member marked the chat unread (WeChat's 标为未读): show a dot; cleared when they read
+   * anything there. Always sent; optional for summaries a client stored before it existed.
+   */
+  markedUnread: z.boolean().optional(),
   lastMessage: messagePreview.nullable(),
   lastMessageAt: z.number().nullable(),
   pinned: z.boolean(),

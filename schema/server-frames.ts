@@ -30,6 +30,7 @@ export const messageType = z.enum(["text", "image", "voice", "video", "file", "l
  */
 export const cardMessageBody = z.object({ userId: z.string(), nickname: z.string(), avatarMediaId: z.string().nullable(), username: z.string().nullable() });
 export type CardMessageBody = z.infer<typeof cardMessageBody>;
+
 /**
  * A reply's quote, read when served. A reader whose history starts after the quoted message (a
  * newcomer to a group that hides earlier history) gets only `{ seq, unavailable: true }`.
@@ -139,12 +140,13 @@ export const noticeSettingsFrame = z.object({ type: z.literal("notice_settings")
 
 /**
  * To a conversation's members when their summary of it changed outside its log: patch the summary
- * with `changes`. A group's grid avatar (to every member).
+ * with `changes`. A group's grid avatar (to every member), a member's own unread mark (to that
+ * member's devices, with the unread count it implies).
  */
 export const conversationFrame = z.object({
   type: z.literal("conversation"),
   conversationId: z.string(),
-  changes: z.object({ avatarMediaId: z.string().nullable().optional() }),
+  changes: z.object({ avatarMediaId: z.string().nullable().optional(), markedUnread: z.boolean().optional(), unread: z.number().optional() }),
 });
 
 /** A frame the server sends on its own (anything but a batch). */

@@ -74,7 +74,7 @@ var noticeSettingsFrame = z.object({ type: z.literal("notice_settings"), setting
 var conversationFrame = z.object({
   type: z.literal("conversation"),
   conversationId: z.string(),
-  changes: z.object({ avatarMediaId: z.string().nullable().optional() })
+  changes: z.object({ avatarMediaId: z.string().nullable().optional(), markedUnread: z.boolean().optional(), unread: z.number().optional() })
 });
 var singleServerFrame = z.discriminatedUnion("type", [
   readyFrame,

@@ -232,6 +232,25 @@ describe("a group's grid avatar", () => {
     expect((await urls(member, [grid])).body.denied).toEqual([grid]);
   });
 
+  it("shows the first nine members of a larger group, in a 3×3 grid", async () => {
+    // Twelve members: a full chunk of ten membership rows in D1's 100-parameter statement, too.
+    const owner = await withAvatar("owner", RED);
+    const others = [];
+    for (let i = 0; i < 11; i++) others.push(i < 8 ? await makeUser("plain") : await withAvatar("late", BLUE));
+    const id = await createGroup(owner, others);
+    expect((await summary(owner, id)).memberCount).toBe(12);
+    await runGridAlarm(id);
+    const order = inGridOrder(owner, others);
+    const colours = cellColours(await picture(owner, (await gridId(id))!), 9);
+    expectNear(colours[0]!, RED);
+    // Who came with the owner is ordered by id: a face in the grid is one of the nine, in its place.
+    colours.slice(1).forEach((c, i) => {
+      const who = order[i + 1]!;
+      if ("avatarMediaId" in who) expectNear(c, BLUE);
+    });
+    expect(order.slice(9).length).toBe(3);
+  });
+
   it("is not made for direct chats", async () => {
     const a = await withAvatar("a", RED);
     const b = await withAvatar("b", GREEN);

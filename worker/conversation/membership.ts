@@ -30,7 +30,7 @@ export interface OpenDirectInput {
 
 // D1 and Durable Object SQLite both allow at most 100 bound parameters a statement.
 export const D1_ROWS_PER_INSERT = 10;
-export const MEMBER_ROWS_PER_INSERT = 14; // 7 columns each
+export const MEMBER_ROWS_PER_INSERT = 12; // 8 columns each
 
 export type BatchItem = Parameters<ReturnType<typeof d1>["batch"]>[0][number];
 
@@ -50,6 +50,7 @@ export async function createGroup(s: ConversationState, input: CreateGroupInput)
     readSeq: 0,
     mutedUntil: null,
     nickname: "",
+    markedUnread: false,
   }));
   await writeD1Creation(s, { id: input.id, kind: "group", name: input.name, createdBy: input.ownerId, directKey: null }, rows, now);
   await s.migrateOnce();
@@ -68,7 +69,7 @@ export async function createGroup(s: ConversationState, input: CreateGroupInput)
 export async function openDirect(s: ConversationState, input: OpenDirectInput): Promise<{ created: boolean }> {
   if (s.meta) return { created: false };
   const now = Date.now();
-  const rows: MemberRow[] = input.userIds.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq: 1, readSeq: 0, mutedUntil: null, nickname: "" }));
+  const rows: MemberRow[] = input.userIds.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq: 1, readSeq: 0, mutedUntil: null, nickname: "", markedUnread: false }));
   const directKey = [...input.userIds].sort().join(":");
   await writeD1Creation(s, { id: input.id, kind: "direct", name: "", createdBy: input.userIds[0], directKey }, rows, now);
   await s.migrateOnce();

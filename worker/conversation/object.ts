@@ -235,6 +235,13 @@ export class ConversationObject extends DurableObject<Env> {
     return guard(() => this.state.fanout.markRead(userId, seq));
   }
 
+  /** "Mark as unread" on (WeChat's 标为未读) or off, for the caller only; answers once D1 and their devices have it. */
+  async markUnread(userId: string, on: boolean): Promise<Result<{ markedUnread: boolean }>> {
+    const r = await guard(() => this.state.fanout.setMark(userId, on));
+    await this.state.fanout.settle();
+    return r;
+  }
+
   /** Several members' reads at once (a gateway's reads of one moment), each answered on its own. */
   async markReads(reads: { userId: string; seq: number }[]): Promise<ReadResult[]> {
     return this.state.fanout.markReads(reads);

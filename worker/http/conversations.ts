@@ -37,6 +37,12 @@ async function memberParam(c: Context<AppEnv>, id: string): Promise<string> {
   return id;
 }
 
+async function markUnread(c: Context<AppEnv>, conversationId: string, on: boolean) {
+  const id = await memberParam(c, conversationId);
+  unwrap(await conversationObject(c.env, id).markUnread(c.get("auth").userId, on));
+  return service.getSummary(db(c.env), c.get("auth").userId, id);
+}
+
 export const conversationRoutes = new Hono<AppEnv>()
   .use(requireAuth)
   .get("/", doc({ summary: "Your conversations, pinned first, then by last activity", responses: { 200: conversationsList }, see: "docs/protocol.md#conversations" }), async (c) =>
@@ -164,6 +170,19 @@ export const conversationRoutes = new Hono<AppEnv>()
     const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).markRead(c.get("auth").userId, c.req.valid("json").seq)));
   })
+  // WeChat's long-press "标为未读": a dot on the caller's chat until they read anything there.
+  .put(
+    "/:id/unread",
+    doc({ summary: "Mark the chat as unread (yours only, on every device)", responses: { 200: conversationSummaryBody }, errors: [403], see: "docs/protocol.md#mark-as-unread" }),
+    idParams,
+    async (c) => c.json(await markUnread(c, c.req.valid("param").id, true)),
+  )
+  .delete(
+    "/:id/unread",
+    doc({ summary: "Take the unread mark off the chat", responses: { 200: conversationSummaryBody }, errors: [403], see: "docs/protocol.md#mark-as-unread" }),
+    idParams,
+    async (c) => c.json(await markUnread(c, c.req.valid("param").id, false)),
+  )
   .get("/:id/receipts", doc({ summary: "Everyone's read seq", responses: { 200: receiptsResponse }, errors: [403] }), idParams, async (c) => {
     const id = await memberParam(c, c.req.valid("param").id);
     return c.json(unwrap(await conversationObject(c.env, id).receipts(c.get("auth").userId)));

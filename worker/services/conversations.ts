@@ -41,7 +41,9 @@ export async function listConversations(d: Db, userId: string, conversationId?: 
     memberCount: c.memberCount,
     lastSeq: c.lastSeq,
     readSeq: m.readSeq,
-    unread: Math.max(0, c.lastSeq - m.readSeq),
+    // A chat marked unread counts at least one until its member reads there.
+    unread: Math.max(m.markedUnread ? 1 : 0, c.lastSeq - m.readSeq),
+    markedUnread: m.markedUnread,
     lastMessage: c.lastPreview ? (JSON.parse(c.lastPreview) as MessagePreview) : null,
     lastMessageAt: c.lastMessageAt,
     pinned: m.pinned,
