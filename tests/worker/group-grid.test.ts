@@ -164,6 +164,28 @@ describe("a group's grid avatar", () => {
     expectNear(colours[1]!, BLUE);
   });
 
+  it("decodes each picture once per cell size, keeping the face in R2 until the picture is deleted", async () => {
+    const owner = await withAvatar("owner", RED);
+    const [b, c] = [await withAvatar("b", GREEN), await withAvatar("c", BLUE)];
+    const id = await createGroup(owner, [b]);
+    await runGridAlarm(id);
+    const cell = gridLayout(2)[0]!.cell;
+    const kept = await env.MEDIA.get(`faces/${owner.avatarMediaId}/${cell}`);
+    expect(kept && (await kept.arrayBuffer()).byteLength).toBe(cell * cell * 3);
+    // Paint the kept face yellow: the next grid of the same cell size draws it from there.
+    await env.MEDIA.put(
+      `faces/${owner.avatarMediaId}/${cell}`,
+      new Uint8Array(cell * cell * 3).map((_, i) => YELLOW[i % 3]!),
+    );
+    await befriend(owner, c);
+    await call(owner, "POST", `/groups/${id}/members`, { userIds: [c.id] });
+    await runGridAlarm(id);
+    expectNear(cellColours(await picture(owner, (await gridId(id))!), 3)[0]!, YELLOW);
+    // Deleting the picture deletes the faces kept of it.
+    expect((await call(owner, "DELETE", `/media/${owner.avatarMediaId}`)).status).toBe(200);
+    expect((await env.MEDIA.list({ prefix: `faces/${owner.avatarMediaId}/` })).objects).toEqual([]);
+  });
+
   it("makes one grid for a burst of changes", async () => {
     const owner = await withAvatar("owner", RED);
     const id = await createGroup(owner, [await makeUser("b")]);

@@ -7,7 +7,7 @@ import { eq, inArray } from "drizzle-orm";
 import { meta } from "../../schema/conversation";
 import { conversations, users } from "../../schema/d1";
 import type { ServerFrame } from "../../schema/protocol";
-import { mediaKey } from "../data/media";
+import { faceKey, mediaKey } from "../data/media";
 import { db as d1 } from "../db";
 import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
@@ -95,14 +95,24 @@ export async function makeGrid(s: ConversationState): Promise<{ mediaId: string 
   return { mediaId, made: true };
 }
 
-/** A member's face, decoded to the cell's size; a placeholder tile when they have none we can draw. */
+/**
+ * A member's face at the cell's size; a placeholder tile when they have none we can draw. A face
+ * once decoded is kept in R2 (faceKey), so a grid remade after one join decodes one picture.
+ */
 async function tileOf(s: ConversationState, f: { id: string; avatarMediaId: string | null; initial: string }, cell: number): Promise<Face | Placeholder> {
   const placeholder = { seed: f.id, initial: f.initial };
   if (!f.avatarMediaId) return placeholder;
   try {
+    const kept = await s.env.MEDIA.get(faceKey(f.avatarMediaId, cell));
+    if (kept) {
+      const rgb = new Uint8Array(await kept.arrayBuffer());
+      if (rgb.length === cell * cell * 3) return { cell, rgb };
+    }
     const object = await s.env.MEDIA.get(mediaKey(f.avatarMediaId));
     if (!object) return placeholder;
-    return await decodeFace(new Uint8Array(await object.arrayBuffer()), cell);
+    const face = await decodeFace(new Uint8Array(await object.arrayBuffer()), cell);
+    await s.env.MEDIA.put(faceKey(f.avatarMediaId, cell), face.rgb, { customMetadata: { face: f.avatarMediaId } });
+    return face;
   } catch (e) {
     console.error(JSON.stringify({ msg: "grid face not drawn", conversation: s.meta?.id, media: f.avatarMediaId, error: String(e) }));
     return placeholder;

@@ -7,10 +7,17 @@ import type { MessageType } from "../../schema/protocol";
 import { db } from "../db";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
+import { cellSize } from "../lib/image/grid";
 import { inChunks } from "../lib/sql";
 
 /** Where a media's bytes live in R2 (uploads, and the group grids the conversation objects make). */
 export const mediaKey = (mediaId: string) => `media/${mediaId}`;
+
+/** A picture's face as a group grid draws it, `cell` pixels square (raw RGB), kept beside the picture. */
+export const faceKey = (mediaId: string, cell: number) => `faces/${mediaId}/${cell}`;
+
+/** Every face kept of a picture: one per cell size a grid uses (1, 2–4 and 5–9 faces). */
+export const faceKeys = (mediaId: string) => [1, 2, 5].map((n) => faceKey(mediaId, cellSize(n)));
 
 /** The media a message body points at (the main media first, then its thumbnail or poster). */
 export function mediaIdsOf(type: MessageType, body: Record<string, unknown> | null): string[] {

@@ -7,7 +7,7 @@ import { and, desc, eq, gte, inArray, isNull, lt, notExists, sql } from "drizzle
 import { conversations, media, mediaRefs, memberships, users, type Media } from "../../schema/d1";
 import { MEDIA_LIMITS } from "../../schema/limits";
 import { maxBytesFor, type MediaInfo, type MediaKind, type MediaUrl, type MediaUrlsResponse, type UploadFields } from "../../schema/media";
-import { loadMedia, mediaKey } from "../data/media";
+import { faceKeys, loadMedia, mediaKey } from "../data/media";
 import { db, type Db } from "../db";
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
@@ -297,7 +297,8 @@ export const purgeMedia = (env: Env, ownerId: string | null, ids: string[]) => p
 async function purge(env: Env, userId: string | null, ids: string[]) {
   const d = db(env);
   for (const part of inChunks(ids)) {
-    await env.MEDIA.delete(part.map(r2Key));
+    // The picture, and the faces group grids kept of it (data/media.ts faceKeys).
+    await env.MEDIA.delete(part.flatMap((id) => [r2Key(id), ...faceKeys(id)]));
     const groups = await d.select({ id: conversations.id }).from(conversations).where(inArray(conversations.avatarMediaId, part)).all();
     await Promise.all(groups.map(async (g) => unwrap(await conversationObject(env, g.id).avatarDeleted(part))));
     await batch(d, [
