@@ -273,6 +273,28 @@ describe("a group's grid avatar", () => {
     expect(order.slice(9).length).toBe(3);
   });
 
+  it("is made for a group from before grids existed the first time a member lists their chats", async () => {
+    const owner = await withAvatar("owner", RED);
+    const id = await createGroup(owner, [await makeUser("b")]);
+    await runGridAlarm(id);
+    // As if made before this feature: no grid in D1 or in the object, and no alarm.
+    await env.DB.prepare("update conversations set grid_media_id = null where id = ?").bind(id).run();
+    await runInDurableObject(stub(id), (o) => {
+      const s = (o as unknown as { state: { meta: Record<string, unknown> } }).state;
+      s.meta = { ...s.meta, gridMediaId: null, gridKey: null };
+    });
+    expect((await summary(owner, id)).avatarMediaId).toBeNull();
+    expect(await runGridAlarm(id)).toBe(false);
+    await api("GET", "/conversations", { token: owner.token });
+    let made = false;
+    for (let i = 0; i < 40 && !made; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      made = await runGridAlarm(id);
+    }
+    expect(made).toBe(true);
+    expect((await summary(owner, id)).avatarMediaId).toBe(await gridId(id));
+  });
+
   it("is not made for direct chats", async () => {
     const a = await withAvatar("a", RED);
     const b = await withAvatar("b", GREEN);

@@ -103,6 +103,14 @@ export class ConversationObject extends DurableObject<Env> {
     await s.lock.run(() => grid.makeGrid(s));
   }
 
+  /** A group listed without any avatar (made before grids existed): its first grid, shortly. */
+  async ensureGrid(): Promise<Result<null>> {
+    return guard(() => {
+      if (this.state.meta && this.state.meta.gridMediaId === null) grid.gridChanged(this.state);
+      return null;
+    });
+  }
+
   /** Tests: the grid now, as the alarm would make it. */
   async makeGrid(): Promise<Result<{ mediaId: string | null; made: boolean }>> {
     return this.serial((s) => grid.makeGrid(s));

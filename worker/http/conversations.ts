@@ -28,6 +28,7 @@ import { addMembersResponse, seqResponse } from "../../schema/groups";
 import { doc } from "./openapi";
 
 const NO_CONVERSATION = { id: "No such conversation" } as const;
+const GRIDS_ASKED_PER_LIST = 20;
 const idParams = pathParams(z.object({ id: conversationIdSchema }), NO_CONVERSATION);
 const seqParams = pathParams(z.object({ id: conversationIdSchema, seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }), NO_CONVERSATION);
 
@@ -45,9 +46,13 @@ async function markUnread(c: Context<AppEnv>, conversationId: string, on: boolea
 
 export const conversationRoutes = new Hono<AppEnv>()
   .use(requireAuth)
-  .get("/", doc({ summary: "Your conversations, pinned first, then by last activity", responses: { 200: conversationsList }, see: "docs/protocol.md#conversations" }), async (c) =>
-    c.json({ conversations: await service.listConversations(db(c.env), c.get("auth").userId) }),
-  )
+  .get("/", doc({ summary: "Your conversations, pinned first, then by last activity", responses: { 200: conversationsList }, see: "docs/protocol.md#conversations" }), async (c) => {
+    const conversations = await service.listConversations(db(c.env), c.get("auth").userId);
+    // Groups made before grid avatars have none yet: the first listing asks for it (a few at a time).
+    const gridless = conversations.filter((s) => s.kind === "group" && s.avatarMediaId === null && !s.dissolved).slice(0, GRIDS_ASKED_PER_LIST);
+    if (gridless.length > 0) c.executionCtx.waitUntil(Promise.allSettled(gridless.map((s) => conversationObject(c.env, s.id).ensureGrid())));
+    return c.json({ conversations });
+  })
   .post(
     "/",
     doc({ summary: "Create a group with your friends", responses: { 201: conversationSummaryBody }, errors: [403, 409], see: "docs/protocol.md#conversations" }),
