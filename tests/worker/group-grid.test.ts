@@ -100,11 +100,15 @@ describe("a group's grid avatar", () => {
     cellColours(img, 4).forEach((c, i) => expectNear(c, colour.get(inGridOrder(owner, others)[i]!.id)!));
   });
 
-  it("draws a member without a picture as a tile in their own colour", async () => {
+  it("draws a member without a picture as a tile in their own colour, remade when their initial changes", async () => {
     const owner = await withAvatar("owner", RED);
     const plain = await makeUser("plain");
     const id = await createGroup(owner, [plain]);
     await runGridAlarm(id);
+    const unnamed = (await gridId(id))!;
+    expect((await call(plain, "PATCH", "/me", { nickname: "Xiao Ming" })).status).toBe(200);
+    expect((await stub(id).makeGrid()) as unknown).toMatchObject({ ok: true, value: { made: true } });
+    expect(await gridId(id)).not.toBe(unnamed);
     const img = await picture(plain, (await gridId(id))!);
     const [first, second] = gridLayout(2);
     expectNear(pixel(img, first!.x + Math.floor(first!.cell / 2), first!.y + Math.floor(first!.cell / 2)), RED);
@@ -146,7 +150,9 @@ describe("a group's grid avatar", () => {
     const id = await createGroup(owner, [b]);
     await runGridAlarm(id);
     const before = (await gridId(id))!;
-    // Nothing changed: the object keeps the grid it has.
+    // Nothing changed: the object keeps the grid it has; a new name under a picture changes nothing either.
+    expect(await stub(id).makeGrid()).toEqual({ ok: true, value: { mediaId: before, made: false } });
+    expect((await call(b, "PATCH", "/me", { nickname: "Bee" })).status).toBe(200);
     expect(await stub(id).makeGrid()).toEqual({ ok: true, value: { mediaId: before, made: false } });
 
     const blue = await uploaded(b, await solidPng(BLUE, 64, 64, 6));

@@ -66,7 +66,8 @@ export async function makeGrid(s: ConversationState): Promise<{ mediaId: string 
     for (const u of await d1(s.env).select({ id: users.id, nickname: users.nickname, avatarMediaId: users.avatarMediaId }).from(users).where(inArray(users.id, ids)).all()) profiles.set(u.id, u);
   }
   const faces = ids.map((id) => ({ id, avatarMediaId: profiles.get(id)?.avatarMediaId ?? null, initial: initialOf(profiles.get(id)?.nickname ?? "") }));
-  const key = await sha256Hex(JSON.stringify(faces.map((f) => [f.id, f.avatarMediaId, f.initial])));
+  // A name shows only on a tile without a picture: renaming someone with a picture changes nothing.
+  const key = await sha256Hex(JSON.stringify(faces.map((f) => [f.id, f.avatarMediaId, f.avatarMediaId ? "" : f.initial])));
   if (key === m.gridKey && m.gridMediaId !== null) return { mediaId: m.gridMediaId, made: false };
 
   const cell = cellSize(faces.length);
