@@ -40,6 +40,9 @@ export default defineConfig({
                 QUN_FUZZ_RUNS: process.env.QUN_FUZZ_RUNS ?? "",
                 QUN_FUZZ_SEED: process.env.QUN_FUZZ_SEED ?? "",
                 QUN_FUZZ_ONLY: process.env.QUN_FUZZ_ONLY ?? "",
+                // Group grid avatars wait for a spec to run the object's alarm (runDurableObjectAlarm):
+                // one firing on its own mid-spec would put an R2 object where other specs count them.
+                GROUP_GRID_DELAY_MS: "600000",
               },
             },
           })),

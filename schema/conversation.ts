@@ -34,6 +34,8 @@ export const members = sqliteTable(
     readSeq: integer("read_seq").notNull().default(0),
     mutedUntil: integer("muted_until"),
     nickname: text("nickname").notNull().default(""),
+    // "Mark as unread": the member's chat list shows a dot until they read anything here.
+    markedUnread: integer("marked_unread", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [index("members_role_idx").on(t.role)],
 );
@@ -58,6 +60,10 @@ export const meta = sqliteTable("meta", {
     .default("open"),
   inviteConfirmation: integer("invite_confirmation", { mode: "boolean" }).notNull().default(false),
   membersCanInvite: integer("members_can_invite", { mode: "boolean" }).notNull().default(true),
+  // The avatar made of members' faces (worker/conversation/grid.ts), shown while the group has no
+  // picture of its own, and what it was made from (a hash of the faces), so an unchanged grid is kept.
+  gridMediaId: text("grid_media_id"),
+  gridKey: text("grid_key"),
 });
 
 // "Delete for me": messages a member has hidden from themself, on every device. History,

@@ -95,6 +95,9 @@ export const conversations = sqliteTable(
     kind: text("kind", { enum: ["direct", "group"] }).notNull(),
     name: text("name").notNull().default(""),
     avatarMediaId: text("avatar_media_id"),
+    // Groups: the grid of members' faces the conversation object made (R2 media/<id>), shown while
+    // avatarMediaId is null; only members may fetch it.
+    gridMediaId: text("grid_media_id"),
     // For direct chats: the two user ids, sorted and joined, so a pair has one conversation.
     directKey: text("direct_key"),
     createdBy: text("created_by").notNull(),
@@ -138,6 +141,8 @@ export const memberships = sqliteTable(
     // The member's own settings, written by the member directly.
     pinned: integer("pinned", { mode: "boolean" }).notNull().default(false),
     doNotDisturb: integer("do_not_disturb", { mode: "boolean" }).notNull().default(false),
+    // "Mark as unread" (WeChat's 标为未读), written by the conversation object: cleared when the member reads there.
+    markedUnread: integer("marked_unread", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index("memberships_user_idx").on(t.userId)],
 );

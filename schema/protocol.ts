@@ -48,6 +48,9 @@ export const locationBody = z.strictObject({
   address: unicode(z.string().max(200), "Address").optional(),
 });
 
+/** A contact card: the person shared (a friend of the sender, or the sender). The server stores it with their profile as it is then. */
+export const cardBody = z.strictObject({ userId });
+
 export const sendInput = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("text"), body: textBody, mentions: z.array(userId).max(L.mentionsMax).optional(), mentionAll: z.boolean().optional() }),
   z.strictObject({ type: z.literal("image"), body: imageBody }),
@@ -55,6 +58,7 @@ export const sendInput = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("video"), body: videoBody }),
   z.strictObject({ type: z.literal("file"), body: fileBody }),
   z.strictObject({ type: z.literal("location"), body: locationBody }),
+  z.strictObject({ type: z.literal("card"), body: cardBody }),
 ]);
 const sendCommon = z.strictObject({ clientId, replyTo: seq.optional() });
 export const sendMessageBody = z.intersection(sendCommon, sendInput);
@@ -149,7 +153,13 @@ export const conversationSummary = z.object({
   memberCount: z.number(),
   lastSeq: z.number(),
   readSeq: z.number(),
+  /** lastSeq − readSeq, and at least 1 while `markedUnread`. */
   unread: z.number(),
+  /**
+   * The member marked the chat unread (WeChat's 标为未读): show a dot; cleared when they read
+   * anything there. Always sent; optional for summaries a client stored before it existed.
+   */
+  markedUnread: z.boolean().optional(),
   lastMessage: messagePreview.nullable(),
   lastMessageAt: z.number().nullable(),
   pinned: z.boolean(),

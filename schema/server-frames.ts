@@ -21,7 +21,15 @@ export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : fa
 // not know.
 
 /** What a message is: the kinds a sender may use plus "system" (checked in schema/protocol.ts). */
-export const messageType = z.enum(["text", "image", "voice", "video", "file", "location", "system"]);
+export const messageType = z.enum(["text", "image", "voice", "video", "file", "location", "card", "system"]);
+
+/**
+ * A `card` message's body as stored and served: the person shared and their profile when it was
+ * sent (nickname, picture, Qun ID), so the card shows without another request. Open it with
+ * `GET /users/:userId`; add them with `POST /contacts/requests` (docs/protocol.md#sending).
+ */
+export const cardMessageBody = z.object({ userId: z.string(), nickname: z.string(), avatarMediaId: z.string().nullable(), username: z.string().nullable() });
+export type CardMessageBody = z.infer<typeof cardMessageBody>;
 
 /**
  * A reply's quote, read when served. A reader whose history starts after the quoted message (a
@@ -130,6 +138,17 @@ export const errorFrame = z.object({ type: z.literal("error"), ref, code: z.stri
 /** To all of a user's devices when their notice settings change (docs/notices.md): the settings now. */
 export const noticeSettingsFrame = z.object({ type: z.literal("notice_settings"), settings: view<NoticeSettings>("settings") });
 
+/**
+ * To a conversation's members when their summary of it changed outside its log: patch the summary
+ * with `changes`. A group's grid avatar (to every member), a member's own unread mark (to that
+ * member's devices, with the unread count it implies).
+ */
+export const conversationFrame = z.object({
+  type: z.literal("conversation"),
+  conversationId: z.string(),
+  changes: z.object({ avatarMediaId: z.string().nullable().optional(), markedUnread: z.boolean().optional(), unread: z.number().optional() }),
+});
+
 /** A frame the server sends on its own (anything but a batch). */
 export const singleServerFrame = z.discriminatedUnion("type", [
   readyFrame,
@@ -147,6 +166,7 @@ export const singleServerFrame = z.discriminatedUnion("type", [
   hiddenFrame,
   errorFrame,
   noticeSettingsFrame,
+  conversationFrame,
 ]);
 export type SingleServerFrame = z.infer<typeof singleServerFrame>;
 

@@ -27,6 +27,7 @@ export interface Env {
   CONTENT_CHECK_TIMEOUT_MS?: string; // how long a send waits for msgSecCheck (default 1500)
   WECHAT_PUSH_TOKEN?: string; // secret: the message push Token set in WeChat's admin console
   WECHAT_PUSH_AES_KEY?: string; // secret: its EncodingAESKey (safe mode)
+  GROUP_GRID_DELAY_MS?: string; // how long after a change a group's grid avatar is made (default 2000; docs/groups.md)
 }
 
 export interface AuthContext {

@@ -5,7 +5,8 @@
 import type { ZodType } from "zod";
 import type { ServerFrame, SingleServerFrame } from "../../schema/protocol";
 import { z } from "zod";
-var messageType = z.enum(["text", "image", "voice", "video", "file", "location", "system"]);
+var messageType = z.enum(["text", "image", "voice", "video", "file", "location", "card", "system"]);
+var cardMessageBody = z.object({ userId: z.string(), nickname: z.string(), avatarMediaId: z.string().nullable(), username: z.string().nullable() });
 var quotedMessage = z.union([
   z.object({
     seq: z.number(),
@@ -70,6 +71,11 @@ var faceToFaceFrame = z.object({ type: z.literal("face_to_face"), room: view("ro
 var hiddenFrame = z.object({ type: z.literal("hidden"), conversationId: z.string(), seqs: z.array(z.number()) });
 var errorFrame = z.object({ type: z.literal("error"), ref, code: z.string(), message: z.string() });
 var noticeSettingsFrame = z.object({ type: z.literal("notice_settings"), settings: view("settings") });
+var conversationFrame = z.object({
+  type: z.literal("conversation"),
+  conversationId: z.string(),
+  changes: z.object({ avatarMediaId: z.string().nullable().optional(), markedUnread: z.boolean().optional(), unread: z.number().optional() })
+});
 var singleServerFrame = z.discriminatedUnion("type", [
   readyFrame,
   sessionEndedFrame,
@@ -85,7 +91,8 @@ var singleServerFrame = z.discriminatedUnion("type", [
   faceToFaceFrame,
   hiddenFrame,
   errorFrame,
-  noticeSettingsFrame
+  noticeSettingsFrame,
+  conversationFrame
 ]);
 var batchFrame = z.object({ type: z.literal("batch"), frames: z.array(singleServerFrame) });
 var serverFrame = z.discriminatedUnion("type", [...singleServerFrame.options, batchFrame]);

@@ -4,6 +4,8 @@ import m0001 from './0001_group_admin.sql';
 import m0002 from './0002_direct_rules.sql';
 import m0003 from './0003_search.sql';
 import m0004 from './0004_hidden_messages.sql';
+import m0005 from './0005_group_grid.sql';
+import m0006 from './0006_marked_unread.sql';
 
   export default {
     journal,
@@ -12,7 +14,9 @@ import m0004 from './0004_hidden_messages.sql';
 m0001,
 m0002,
 m0003,
-m0004
+m0004,
+m0005,
+m0006
     }
   }
   

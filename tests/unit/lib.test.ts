@@ -22,6 +22,7 @@ describe("previewText", () => {
     expect(previewText("file", {})).toBe("[File]");
     expect(previewText("location", { name: "Trailhead" })).toBe("[Location] Trailhead");
     expect(previewText("location", {})).toBe("[Location]");
+    expect(previewText("card", { userId: "u_x", nickname: "张三", avatarMediaId: null, username: null })).toBe("[名片] 张三");
     expect(previewText("system", { event: "renamed" })).toBe("[renamed]");
   });
 

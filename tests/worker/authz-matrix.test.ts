@@ -107,6 +107,8 @@ describe("conversation and group routes refuse outsiders", () => {
       ["POST", `/conversations/${group}/messages/2/forward`, body({ to: [group], clientId: "x2" })],
       ["POST", `/conversations/${group}/read`, body({ seq: 2 })],
       ["GET", `/conversations/${group}/receipts`],
+      ["PUT", `/conversations/${group}/unread`],
+      ["DELETE", `/conversations/${group}/unread`],
       ["GET", `/conversations/${group}/search?q=secret`],
       ["GET", `/conversations/${group}/messages?around=2`],
       ["GET", `/groups/${group}`],

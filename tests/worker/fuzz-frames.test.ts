@@ -31,6 +31,7 @@ const TEMPLATES: Record<string, unknown> = {
   },
   "send file": { type: "send", ref: "s5", conversationId: "@direct", message: { clientId: "gen-5", type: "file", body: { mediaId: "@media", name: "notes.txt", size: 12 } } },
   "send location": { type: "send", ref: "s6", conversationId: "@group", message: { clientId: "gen-6", type: "location", body: { latitude: 39.9, longitude: 116.4, name: "Here", address: "Street" } } },
+  "send card": { type: "send", ref: "s7", conversationId: "@direct", message: { clientId: "gen-7", type: "card", body: { userId: "@member" } } },
   read: { type: "read", ref: "r1", conversationId: "@group", seq: 2 },
   recall: { type: "recall", ref: "c1", conversationId: "@group", seq: 3 },
   typing: { type: "typing", conversationId: "@direct" },

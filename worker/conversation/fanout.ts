@@ -25,6 +25,8 @@ export class Fanout {
   outbox: Pending[] = [];
   /** Read positions to copy to D1 (unread counts) at the next flush. */
   private pendingReads = new Map<string, number>();
+  /** "Mark as unread" flags to copy to D1 and tell the member's devices at the next flush. */
+  private pendingMarks = new Map<string, boolean>();
   /**
    * Reads other members need to hear of, as the range each one advanced over. A sender reading
    * their own new message (nothing else unread) is implied by the message, so it goes to D1 only.
@@ -48,6 +50,8 @@ export class Fanout {
   markRead(userId: string, seq: number): { readSeq: number } {
     this.s.requireMeta();
     const member = this.s.requireMember(userId);
+    // Reading anything here clears "mark as unread", also when there was nothing new to read.
+    this.unmark(member);
     const target = Math.min(seq, this.s.lastSeq);
     if (target <= member.readSeq) return { readSeq: member.readSeq };
     const pending = this.pushReads.get(userId);
@@ -75,6 +79,7 @@ export class Fanout {
   /** What you send or cause yourself is read: it never counts as unread on your own devices. */
   ownRead(userId: string, seq: number) {
     const member = this.s.members.get(userId);
+    if (member) this.unmark(member);
     if (!member || member.readSeq >= seq) return;
     const implied = member.readSeq === seq - 1; // only their own new message was unread
     const pending = this.pushReads.get(userId);
@@ -83,6 +88,30 @@ export class Fanout {
     this.storeReadSeq(userId, seq); // now, with the message it makes read: never unread after a crash
     member.readSeq = seq;
     this.pendingReads.set(userId, seq);
+  }
+
+  // ---- mark as unread ------------------------------------------------------------------
+
+  /** WeChat's 标为未读 / 标为已读 on a chat: the member's own flag, stored now, in D1 and on their devices by the next flush. */
+  setMark(userId: string, on: boolean): { markedUnread: boolean } {
+    this.s.requireMeta();
+    const member = this.s.requireMember(userId);
+    if (on) {
+      if (member.markedUnread) return { markedUnread: true };
+      member.markedUnread = true;
+      this.s.ctx.storage.sql.exec("UPDATE members SET marked_unread = 1 WHERE user_id = ?", userId);
+      this.pendingMarks.set(userId, true);
+      this.kick();
+    } else this.unmark(member);
+    return { markedUnread: member.markedUnread };
+  }
+
+  private unmark(member: MemberRow) {
+    if (!member.markedUnread) return;
+    member.markedUnread = false;
+    this.s.ctx.storage.sql.exec("UPDATE members SET marked_unread = 0 WHERE user_id = ?", member.userId);
+    this.pendingMarks.set(member.userId, false);
+    this.kick();
   }
 
   /** A member's read seq in this object's SQLite (never moved back). Raw SQL: it runs per send and per flush. */
@@ -97,7 +126,7 @@ export class Fanout {
     const run: Promise<void> = this.flush().finally(() => {
       if (this.flushing === run) this.flushing = null;
       // Work queued after the loop's last check and before this callback.
-      if (this.outbox.length > 0 || this.pendingReads.size > 0) this.kick();
+      if (this.outbox.length > 0 || this.pendingReads.size > 0 || this.pendingMarks.size > 0) this.kick();
     });
     this.flushing = run;
     this.s.ctx.waitUntil(run);
@@ -116,34 +145,43 @@ export class Fanout {
   private async flush() {
     const s = this.s;
     try {
-      while (this.outbox.length > 0 || this.pendingReads.size > 0 || this.summaryDirty) {
+      while (this.outbox.length > 0 || this.pendingReads.size > 0 || this.pendingMarks.size > 0 || this.summaryDirty) {
         const batch = this.outbox;
         this.outbox = [];
         const reads = this.pendingReads;
         this.pendingReads = new Map();
         const pushed = this.pushReads;
         this.pushReads = new Map();
+        const marks = this.pendingMarks;
+        this.pendingMarks = new Map();
         if (reads.size > 0) {
           s.ctx.storage.transactionSync(() => {
             for (const [userId, seq] of reads) this.storeReadSeq(userId, seq);
           });
         }
         try {
-          await this.writeSummary(reads);
+          await this.writeSummary(reads, marks);
         } catch (e) {
           console.error(JSON.stringify({ msg: "summary write failed", conversation: s.meta?.id, error: String(e) }));
           this.summaryDirty = true;
         }
-        const plain = batch.filter((o) => !o.alsoTo);
+        const plain = batch.filter((o) => !o.alsoTo && !o.only);
         const frames = plain.map((o) => o.frame);
-        const special = batch.filter((o) => o.alsoTo);
+        const special = batch.filter((o) => o.alsoTo || o.only);
+        // The member's other devices: the flag, and the count it shows (at least 1 while marked).
+        for (const [userId, on] of marks) {
+          const member = s.members.get(userId);
+          if (!member || !s.meta) continue;
+          const unread = Math.max(on ? 1 : 0, s.lastSeq - member.readSeq);
+          special.push({ frame: JSON.stringify({ type: "conversation", conversationId: s.meta.id, changes: { markedUnread: on, unread } } satisfies ServerFrame), only: [userId] });
+        }
         if (pushed.size > 0 && s.meta) {
           const frame = JSON.stringify({ type: "read", conversationId: s.meta.id, reads: [...pushed].map(([userId, r]) => ({ userId, seq: r.to })) } satisfies ServerFrame);
           if (s.meta.kind === "direct") frames.push(frame);
           else special.push({ frame, only: this.readAudience(pushed) });
         }
         await this.push(frames, special, plain);
-        if (this.summaryDirty && this.outbox.length === 0 && this.pendingReads.size === 0) break; // retry with the next write
+        if (this.summaryDirty && this.outbox.length === 0 && this.pendingReads.size === 0 && this.pendingMarks.size === 0) break; // retry with the next write
       }
     } catch (e) {
       console.error(JSON.stringify({ msg: "flush failed", conversation: s.meta?.id, error: String(e) }));
@@ -154,7 +192,7 @@ export class Fanout {
    * One D1 batch per flush: the summary when it changed, and every read position since the last.
    * Prepared statements rather than the query builder: this runs for every flush of a busy group.
    */
-  private async writeSummary(reads: Map<string, number>) {
+  private async writeSummary(reads: Map<string, number>, marks: Map<string, boolean>) {
     if (this.summaryGate) await this.summaryGate;
     const { meta, env, lastSeq, lastPreview } = this.s;
     if (!meta) return;
@@ -174,6 +212,10 @@ export class Fanout {
     if (reads.size > 0) {
       const read = env.DB.prepare("UPDATE memberships SET read_seq = max(read_seq, ?) WHERE conversation_id = ? AND user_id = ?");
       for (const [userId, seq] of reads) stmts.push(read.bind(seq, meta.id, userId));
+    }
+    if (marks.size > 0) {
+      const mark = env.DB.prepare("UPDATE memberships SET marked_unread = ? WHERE conversation_id = ? AND user_id = ?");
+      for (const [userId, on] of marks) stmts.push(mark.bind(on ? 1 : 0, meta.id, userId));
     }
     if (stmts.length > 0) await env.DB.batch(stmts);
   }

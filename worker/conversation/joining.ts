@@ -49,7 +49,7 @@ async function admit(s: ConversationState, actorId: string, userIds: string[], v
   const now = Date.now();
   const joinSeq = s.lastSeq + 1; // the "joined" notice below
   const visibleFromSeq = m.newMembersSeeHistory ? 1 : joinSeq;
-  const rows: MemberRow[] = userIds.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq, readSeq: visibleFromSeq - 1, mutedUntil: null, nickname: "" }));
+  const rows: MemberRow[] = userIds.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq, readSeq: visibleFromSeq - 1, mutedUntil: null, nickname: "", markedUnread: false }));
   const d = d1(s.env);
   const stmts: BatchItem[] = [
     ...inChunks(rows, D1_ROWS_PER_INSERT).map((part) =>
@@ -69,7 +69,7 @@ async function admit(s: ConversationState, actorId: string, userIds: string[], v
     for (const part of inChunks(rows, MEMBER_ROWS_PER_INSERT)) s.sql.insert(members).values(part).run();
   });
   for (const r of rows) s.members.set(r.userId, r);
-  s.rebuildShards();
+  s.membersChanged();
   const msg = appendSystem(s, { event: "joined", actorId, memberIds: userIds, ...(via ? { via } : {}) }, now);
   return msg.seq;
 }

@@ -10,7 +10,9 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { previewText } from "../lib/preview";
 import { inChunks } from "../lib/sql";
-import { checkForwardMedia, checkMessageMedia, dropRefs, mediaIdsOf, recordRefs } from "../data/media";
+import { cardOf } from "../data/contacts";
+import { checkForwardMedia, checkMessageMedia, dropRefs, existingMedia, mediaIdsOf, recordRefs } from "../data/media";
+import { db as d1 } from "../db";
 import { afterSend, requireVoice, screenSend } from "./screening";
 import { indexMessage, unindexMessage } from "./search-index";
 import { hiddenFor, isHiddenFor } from "./hidden";
@@ -39,9 +41,11 @@ export async function send(s: ConversationState, senderId: string, input: SendIn
   const verdict = await screenSend(s, senderId, input, () => storedRetry(s, senderId, input, null) !== null);
   // Only messages that carry media look anything up in D1: text stays on the in-memory path.
   const ack =
-    mediaIdsOf(input.type, input.body as Record<string, unknown>).length === 0
-      ? append(s, senderId, input, null)
-      : await appendWithMedia(s, senderId, input, null, () => checkMessageMedia(s.env, senderId, input.type, input.body as Record<string, unknown>));
+    input.type === "card"
+      ? await appendWithMedia(s, senderId, input, null, () => cardOf(d1(s.env), senderId, input.body.userId).then((card) => ({ ids: mediaIdsOf("card", card), body: card })))
+      : mediaIdsOf(input.type, input.body as Record<string, unknown>).length === 0
+        ? append(s, senderId, input, null)
+        : await appendWithMedia(s, senderId, input, null, async () => ({ ids: await checkMessageMedia(s.env, senderId, input.type, input.body as Record<string, unknown>) }));
   if (!ack.duplicate) afterSend(s, senderId, ack.seq, input, verdict);
   return ack;
 }
@@ -53,23 +57,26 @@ export async function receiveForward(s: ConversationState, senderId: string, cli
   const input = { clientId, type: source.type, body: source.body } as SendInput;
   const origin = source.forwarded ?? { conversationId: source.conversationId, seq: source.seq, senderId: source.senderId };
   const ids = mediaIdsOf(source.type, source.body);
-  if (ids.length > 0) return appendWithMedia(s, senderId, input, origin, () => checkForwardMedia(s.env, ids));
+  // A card's picture is not what it carries: a card whose picture was deleted is forwarded without it.
+  const check = source.type === "card" ? () => existingMedia(s.env, ids) : () => checkForwardMedia(s.env, ids);
+  if (ids.length > 0) return appendWithMedia(s, senderId, input, origin, async () => ({ ids: await check() }));
   return append(s, senderId, input, origin);
 }
 
+type Checked = { ids: string[]; body?: Record<string, unknown> }; // the media to record; a card's body to store
 /**
  * Checks the media (the sender's own uploads, or for a forward what the forwarder could read),
  * appends, then records where the media was sent before acknowledging, so every member who
  * sees the message can get its URLs. A retry skips the check and repeats the (idempotent) record
  * from the stored message, never from what was resent (a recalled one records nothing).
  */
-async function appendWithMedia(s: ConversationState, senderId: string, input: SendInput, forwarded: Message["forwarded"], check: () => Promise<string[]>): Promise<Ack> {
+async function appendWithMedia(s: ConversationState, senderId: string, input: SendInput, forwarded: Message["forwarded"], check: () => Promise<Checked>): Promise<Ack> {
   s.requireOpen();
   s.requireMember(senderId);
   const retry = storedRetry(s, senderId, input, forwarded);
-  const checked = retry ? [] : await check();
-  const ack = append(s, senderId, input, forwarded);
-  const ids = ack.duplicate ? storedMediaIds(s, ack.seq) : checked;
+  const checked = retry ? { ids: [] } : await check();
+  const ack = append(s, senderId, checked.body ? ({ ...input, body: checked.body } as SendInput) : input, forwarded);
+  const ids = ack.duplicate ? storedMediaIds(s, ack.seq) : checked.ids;
   await recordRefs(s.env, ack.conversationId, ack.seq, ids);
   // A recall that ran while the record was in flight dropped refs before they were written.
   if (ids.length > 0 && storedMediaIds(s, ack.seq).length === 0) await dropRefs(s.env, ack.conversationId, ack.seq);
@@ -94,13 +101,15 @@ export function storedRetry(s: ConversationState, senderId: string, input: SendI
     row.replyTo === (input.replyTo ?? null) &&
     (row.forwarded === null ? null : canonicalJson(JSON.parse(row.forwarded))) === (forwarded ? canonicalJson(forwarded) : null) &&
     (row.recalledAt !== null ||
-      (canonicalJson(JSON.parse(row.body!)) === canonicalJson(input.body) &&
+      (canonicalJson(sent(row.type, JSON.parse(row.body!))) === canonicalJson(sent(input.type, input.body)) &&
         row.mentions === (mentions.length ? JSON.stringify(mentions) : null) &&
         row.mentionAll === (input.type === "text" ? (input.mentionAll ?? false) : false)));
   if (!same) throw new ApiError("client_id_reused", `clientId ${input.clientId} was already used for a different message: use a new clientId for a new message`);
   return row;
 }
 
+// What the sender chose of a body: a card's profile is the server's, only the person is theirs.
+const sent = (type: string, body: Record<string, unknown>) => (type === "card" ? { userId: body.userId } : body);
 /** The media a stored message carries (none once recalled). */
 function storedMediaIds(s: ConversationState, seq: number): string[] {
   const row = s.sql.select({ type: messages.type, body: messages.body }).from(messages).where(eq(messages.seq, seq)).get();

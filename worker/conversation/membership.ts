@@ -12,6 +12,7 @@ import { db as d1 } from "../db";
 import { ApiError } from "../lib/errors";
 import { inChunks } from "../lib/sql";
 import { requireAddableToGroup } from "../data/contacts";
+import { gridChanged } from "./grid";
 import { appendSystem } from "./log";
 import type { ConversationState, Role } from "./state";
 
@@ -29,7 +30,7 @@ export interface OpenDirectInput {
 
 // D1 and Durable Object SQLite both allow at most 100 bound parameters a statement.
 export const D1_ROWS_PER_INSERT = 10;
-export const MEMBER_ROWS_PER_INSERT = 14; // 7 columns each
+export const MEMBER_ROWS_PER_INSERT = 12; // 8 columns each
 
 export type BatchItem = Parameters<ReturnType<typeof d1>["batch"]>[0][number];
 
@@ -49,6 +50,7 @@ export async function createGroup(s: ConversationState, input: CreateGroupInput)
     readSeq: 0,
     mutedUntil: null,
     nickname: "",
+    markedUnread: false,
   }));
   await writeD1Creation(s, { id: input.id, kind: "group", name: input.name, createdBy: input.ownerId, directKey: null }, rows, now);
   await s.migrateOnce();
@@ -57,6 +59,7 @@ export async function createGroup(s: ConversationState, input: CreateGroupInput)
     for (const part of inChunks(rows, MEMBER_ROWS_PER_INSERT)) s.sql.insert(members).values(part).run();
   });
   s.load();
+  gridChanged(s);
   const msg = appendSystem(s, { event: "created", actorId: input.ownerId, name: input.name, memberIds: ids }, now);
   await s.fanout.settle();
   return { seq: msg.seq };
@@ -66,7 +69,7 @@ export async function createGroup(s: ConversationState, input: CreateGroupInput)
 export async function openDirect(s: ConversationState, input: OpenDirectInput): Promise<{ created: boolean }> {
   if (s.meta) return { created: false };
   const now = Date.now();
-  const rows: MemberRow[] = input.userIds.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq: 1, readSeq: 0, mutedUntil: null, nickname: "" }));
+  const rows: MemberRow[] = input.userIds.map((userId) => ({ userId, role: "member", joinedAt: now, visibleFromSeq: 1, readSeq: 0, mutedUntil: null, nickname: "", markedUnread: false }));
   const directKey = [...input.userIds].sort().join(":");
   await writeD1Creation(s, { id: input.id, kind: "direct", name: "", createdBy: input.userIds[0], directKey }, rows, now);
   await s.migrateOnce();
@@ -108,7 +111,7 @@ export async function leave(s: ConversationState, userId: string): Promise<{ seq
   await removeFromD1(s, m.id, [userId]);
   s.sql.delete(members).where(eq(members.userId, userId)).run();
   s.members.delete(userId);
-  s.rebuildShards();
+  s.membersChanged();
   if (dissolved) return { seq: null };
   const msg = appendSystem(s, { event: "left", actorId: userId }, Date.now(), [userId]);
   return { seq: msg.seq };
@@ -144,7 +147,7 @@ export async function removeMembers(s: ConversationState, actorId: string, userI
     for (const part of inChunks(targets)) s.sql.delete(members).where(inArray(members.userId, part)).run();
   });
   for (const id of targets) s.members.delete(id);
-  s.rebuildShards();
+  s.membersChanged();
   // The removed hear about it too, so their devices can grey the group out at once.
   const msg = appendSystem(s, { event: "removed", actorId, memberIds: targets }, Date.now(), targets);
   return { removed: targets, seq: msg.seq };
@@ -211,7 +214,7 @@ export async function accountDeleted(s: ConversationState, userId: string): Prom
   await removeFromD1(s, m.id, [userId]);
   s.sql.delete(members).where(eq(members.userId, userId)).run();
   s.members.delete(userId);
-  s.rebuildShards();
+  s.membersChanged();
   if (s.meta!.dissolvedAt === null) appendSystem(s, { event: "left", actorId: userId }, Date.now());
   return { handedOverTo, dissolved };
 }
@@ -327,6 +330,7 @@ export async function updateGroup(s: ConversationState, actorId: string, patch: 
   if (Object.keys(mirrored).length > 0) await d1(s.env).update(conversations).set(mirrored).where(eq(conversations.id, m.id));
   s.sql.update(meta).set(set).run();
   s.meta = { ...m, ...set };
+  if (set.avatarMediaId === null) gridChanged(s); // without a picture of its own: a grid of who is in it now
   return { seqs: events.map((e) => appendSystem(s, e, now).seq) };
 }
 
@@ -340,5 +344,6 @@ export async function avatarDeleted(s: ConversationState, mediaIds: string[]): P
   await d1(s.env).update(conversations).set({ avatarMediaId: null }).where(eq(conversations.id, m.id));
   s.sql.update(meta).set({ avatarMediaId: null }).run();
   s.meta = { ...m, avatarMediaId: null };
+  gridChanged(s);
   return { cleared: true };
 }

@@ -12,6 +12,7 @@
 //   joining.ts       adding people, invites, join requests, face-to-face joins (D1 rows)
 //   fanout.ts        outbox, reads, flush (summary before push), pushes to gateway shards
 //   direct-rules.ts  the contacts rules of direct chats, and typing
+//   grid.ts          a group's avatar of members' faces, made by the alarm after changes
 import { DurableObject } from "cloudflare:workers";
 import type { MemberRow, MetaRow } from "../../schema/conversation";
 import type { Invite, JoinRequest } from "../../schema/d1";
@@ -24,6 +25,7 @@ import type { ReadResult } from "../gateway/reads";
 import { guard, type Result } from "../lib/result";
 import { befriended, contactsChanged, typing } from "./direct-rules";
 import { receipts } from "./fanout";
+import * as grid from "./grid";
 import * as joining from "./joining";
 import { hide } from "./hidden";
 import { getMessage, history, receiveForward, recall, send, withdraw } from "./log";
@@ -83,6 +85,35 @@ export class ConversationObject extends DurableObject<Env> {
 
   async avatarDeleted(mediaIds: string[]): Promise<Result<{ cleared: boolean }>> {
     return this.serial((s) => membership.avatarDeleted(s, mediaIds));
+  }
+
+  /** A member's picture or name changed (the accounts service tells their groups): their face in the grid. */
+  async profileChanged(userId: string): Promise<Result<null>> {
+    return guard(() => {
+      grid.profileChanged(this.state, userId);
+      return null;
+    });
+  }
+
+  /** The grid's alarm (grid.ts): makes the group avatar after membership or faces changed. */
+  override async alarm(): Promise<void> {
+    const s = this.state;
+    if (!s.meta) return;
+    grid.gridDue(s);
+    await s.lock.run(() => grid.makeGrid(s));
+  }
+
+  /** A group listed without any avatar (made before grids existed): its first grid, shortly. */
+  async ensureGrid(): Promise<Result<null>> {
+    return guard(() => {
+      if (this.state.meta && this.state.meta.gridMediaId === null) grid.gridChanged(this.state);
+      return null;
+    });
+  }
+
+  /** Tests: the grid now, as the alarm would make it. */
+  async makeGrid(): Promise<Result<{ mediaId: string | null; made: boolean }>> {
+    return this.serial((s) => grid.makeGrid(s));
   }
 
   async setNickname(userId: string, nickname: string): Promise<Result<{ seq: number | null }>> {
@@ -210,6 +241,13 @@ export class ConversationObject extends DurableObject<Env> {
 
   async markRead(userId: string, seq: number): Promise<Result<{ readSeq: number }>> {
     return guard(() => this.state.fanout.markRead(userId, seq));
+  }
+
+  /** "Mark as unread" on (WeChat's 标为未读) or off, for the caller only; answers once D1 and their devices have it. */
+  async markUnread(userId: string, on: boolean): Promise<Result<{ markedUnread: boolean }>> {
+    const r = await guard(() => this.state.fanout.setMark(userId, on));
+    await this.state.fanout.settle();
+    return r;
   }
 
   /** Several members' reads at once (a gateway's reads of one moment), each answered on its own. */

@@ -15,6 +15,7 @@ import { Mutex } from "../lib/mutex";
 import { shardOf } from "../lib/shards";
 import { DirectRules } from "./direct-rules";
 import { Fanout } from "./fanout";
+import { gridChanged } from "./grid";
 import { preview } from "./log";
 
 export type Role = MemberRow["role"];
@@ -72,6 +73,12 @@ export class ConversationState {
     this.lastPreview = last ? preview(last) : null;
     this.rebuildShards();
     this.directRules.load(this.meta?.kind === "direct" ? this.sql.select().from(directRules).all() : []);
+  }
+
+  /** After the member list changed: the shard map, and (in a group) a new grid of faces. */
+  membersChanged() {
+    this.rebuildShards();
+    gridChanged(this);
   }
 
   rebuildShards() {

@@ -4,6 +4,7 @@
 // of truth; writes to contacts stay in services/contacts.ts.
 import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { blocks, friendships, users } from "../../schema/d1";
+import type { CardMessageBody } from "../../schema/protocol";
 import type { Db } from "../db";
 import { ApiError } from "../lib/errors";
 import { inChunks } from "../lib/sql";
@@ -99,4 +100,31 @@ export async function blockedEitherWay(d: Db, userId: string): Promise<Set<strin
     .where(or(eq(blocks.userId, userId), eq(blocks.blockedId, userId)))
     .all();
   return new Set(rows.map((r) => (r.userId === userId ? r.blockedId : r.userId)));
+}
+
+/**
+ * What a contact card of `userId` carries when `senderId` shares it: the person's profile now.
+ * A sender may share their own card, or a friend's with no block between them either way.
+ */
+export async function cardOf(d: Db, senderId: string, userId: string): Promise<CardMessageBody> {
+  const [person, friend, block] = await Promise.all([
+    d.select({ id: users.id, nickname: users.nickname, avatarMediaId: users.avatarMediaId, username: users.username, deletedAt: users.deletedAt }).from(users).where(eq(users.id, userId)).get(),
+    d
+      .select({ id: friendships.friendId })
+      .from(friendships)
+      .where(and(eq(friendships.userId, senderId), eq(friendships.friendId, userId)))
+      .get(),
+    d
+      .select({ id: blocks.userId })
+      .from(blocks)
+      .where(or(and(eq(blocks.userId, senderId), eq(blocks.blockedId, userId)), and(eq(blocks.userId, userId), eq(blocks.blockedId, senderId))))
+      .get(),
+  ]);
+  if (!person) throw new ApiError("not_found", "body.userId: no such user");
+  if (person.deletedAt !== null) throw new ApiError("account_deleted", "This account has been deleted");
+  if (userId !== senderId) {
+    if (block) throw new ApiError("blocked", "You cannot share this person's card: one of you has blocked the other");
+    if (!friend) throw new ApiError("not_friends", "You can share the cards of your friends only");
+  }
+  return { userId: person.id, nickname: person.nickname, avatarMediaId: person.avatarMediaId, username: person.username };
 }

@@ -7,10 +7,22 @@ import type { MessageType } from "../../schema/protocol";
 import { db } from "../db";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
+import { cellSize } from "../lib/image/grid";
 import { inChunks } from "../lib/sql";
+
+/** Where a media's bytes live in R2 (uploads, and the group grids the conversation objects make). */
+export const mediaKey = (mediaId: string) => `media/${mediaId}`;
+
+/** A picture's face as a group grid draws it, `cell` pixels square (raw RGB), kept beside the picture. */
+export const faceKey = (mediaId: string, cell: number) => `faces/${mediaId}/${cell}`;
+
+/** Every face kept of a picture: one per cell size a grid uses (1, 2–4 and 5–9 faces). */
+export const faceKeys = (mediaId: string) => [1, 2, 5].map((n) => faceKey(mediaId, cellSize(n)));
 
 /** The media a message body points at (the main media first, then its thumbnail or poster). */
 export function mediaIdsOf(type: MessageType, body: Record<string, unknown> | null): string[] {
+  // A contact card carries the picture of the person shared, as it was when it was sent.
+  if (type === "card") return typeof body?.avatarMediaId === "string" ? [body.avatarMediaId] : [];
   if (!body || (type !== "image" && type !== "voice" && type !== "video" && type !== "file")) return [];
   return [body.mediaId, body.thumbMediaId, body.posterMediaId].filter((v): v is string => typeof v === "string");
 }
@@ -62,6 +74,12 @@ export async function checkMessageMedia(env: Env, senderId: string, type: Messag
 export async function checkForwardMedia(env: Env, mediaIds: string[]): Promise<string[]> {
   const rows = await loadMedia(env, mediaIds);
   if (!rows.has(mediaIds[0]!)) throw new ApiError("not_found", "The media in that message was deleted by its sender");
+  return mediaIds.filter((id) => rows.has(id));
+}
+
+/** Those of `mediaIds` not deleted (what a contact card's picture may still record). */
+export async function existingMedia(env: Env, mediaIds: string[]): Promise<string[]> {
+  const rows = await loadMedia(env, mediaIds);
   return mediaIds.filter((id) => rows.has(id));
 }
 

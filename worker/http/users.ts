@@ -10,6 +10,7 @@ import { requireAuth } from "./middleware";
 import * as accounts from "../services/accounts";
 import { strangersSettingChanged } from "../services/contacts";
 import { deleteAccount } from "../services/deletion";
+import { facesChanged } from "../services/groups";
 import { requireOwnImage } from "../services/media";
 import { accountDeletion, ownProfile, publicProfile, userList } from "../../schema/api";
 import { doc } from "./openapi";
@@ -33,6 +34,10 @@ export const me = new Hono<AppEnv>()
     const updated = await accounts.updateProfile(d, user, patch);
     await flagAll(c.env, review);
     if (patch.allowStrangers !== undefined && patch.allowStrangers !== user.allowStrangers) await strangersSettingChanged(c.env, d, user.id);
+    // Their face (or initial) in the grid avatars of their groups, redrawn off this request's path.
+    if (updated.avatarMediaId !== user.avatarMediaId || updated.nickname !== user.nickname) {
+      c.executionCtx.waitUntil(facesChanged(c.env, user.id).catch((e) => console.error(JSON.stringify({ msg: "grid update failed", user: user.id, error: String(e) }))));
+    }
     return c.json(accounts.toOwnProfile(updated));
   })
   // Deleting the account: re-authenticate, then everything in services/deletion.ts. The answer

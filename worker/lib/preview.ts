@@ -18,6 +18,8 @@ export function previewText(type: MessageType, body: Record<string, unknown> | n
       return `[File] ${s("name")}`.trim();
     case "location":
       return `[Location] ${s("name")}`.trim();
+    case "card":
+      return `[名片] ${s("nickname")}`.trim();
     case "system":
       return `[${s("event")}]`;
   }

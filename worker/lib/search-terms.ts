@@ -22,6 +22,8 @@ export function searchableText(type: MessageType, body: Record<string, unknown> 
       return s("name");
     case "location":
       return `${s("name")} ${s("address")}`.trim() || null;
+    case "card":
+      return s("nickname") || null;
     default:
       return null;
   }

@@ -35,12 +35,15 @@ export async function listConversations(d: Db, userId: string, conversationId?: 
     id: c.id,
     kind: c.kind,
     name: c.kind === "direct" ? (peer?.nickname ?? "") : c.name,
-    avatarMediaId: c.kind === "direct" ? (peer?.avatarMediaId ?? null) : c.avatarMediaId,
+    // A group without a picture of its own shows the grid of its members' faces (conversation/grid.ts).
+    avatarMediaId: c.kind === "direct" ? (peer?.avatarMediaId ?? null) : (c.avatarMediaId ?? c.gridMediaId),
     peer: c.kind === "direct" && peer?.id ? { id: peer.id, nickname: peer.nickname!, avatarMediaId: peer.avatarMediaId ?? null } : null,
     memberCount: c.memberCount,
     lastSeq: c.lastSeq,
     readSeq: m.readSeq,
-    unread: Math.max(0, c.lastSeq - m.readSeq),
+    // A chat marked unread counts at least one until its member reads there.
+    unread: Math.max(m.markedUnread ? 1 : 0, c.lastSeq - m.readSeq),
+    markedUnread: m.markedUnread,
     lastMessage: c.lastPreview ? (JSON.parse(c.lastPreview) as MessagePreview) : null,
     lastMessageAt: c.lastMessageAt,
     pinned: m.pinned,

@@ -1,6 +1,6 @@
 // Reads that combine a group object's view (roles, settings) with profiles from D1.
-import { inArray } from "drizzle-orm";
-import { users } from "../../schema/d1";
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import { conversations, memberships, users } from "../../schema/d1";
 import type { GroupInfo, GroupMember } from "../../schema/groups";
 import { db } from "../db";
 import type { Env } from "../env";
@@ -37,7 +37,7 @@ export async function groupInfo(env: Env, userId: string, conversationId: string
   return {
     id: meta.id,
     name: meta.name,
-    avatarMediaId: meta.avatarMediaId,
+    avatarMediaId: meta.avatarMediaId ?? meta.gridMediaId,
     announcement: meta.announcement,
     announcementAt: meta.announcementAt,
     announcementBy: meta.announcementBy,
@@ -60,4 +60,20 @@ export async function addMembers(env: Env, actorId: string, conversationId: stri
 
 export async function leaveGroup(env: Env, userId: string, conversationId: string) {
   return unwrap(await conversationObject(env, conversationId).leave(userId));
+}
+
+/**
+ * A user's picture or name changed: each of their groups that shows a grid of faces (no picture
+ * of its own) is told, and makes a new grid if the user is among its nine. Eight groups at a time.
+ */
+export async function facesChanged(env: Env, userId: string): Promise<void> {
+  const groups = await db(env)
+    .select({ id: conversations.id })
+    .from(memberships)
+    .innerJoin(conversations, eq(conversations.id, memberships.conversationId))
+    .where(and(eq(memberships.userId, userId), eq(conversations.kind, "group"), isNull(conversations.avatarMediaId), isNull(conversations.dissolvedAt)))
+    .all();
+  for (let i = 0; i < groups.length; i += 8) {
+    await Promise.all(groups.slice(i, i + 8).map(async (g) => unwrap(await conversationObject(env, g.id).profileChanged(userId))));
+  }
 }

@@ -7,7 +7,7 @@ import { and, desc, eq, gte, inArray, isNull, lt, notExists, sql } from "drizzle
 import { conversations, media, mediaRefs, memberships, users, type Media } from "../../schema/d1";
 import { MEDIA_LIMITS } from "../../schema/limits";
 import { maxBytesFor, type MediaInfo, type MediaKind, type MediaUrl, type MediaUrlsResponse, type UploadFields } from "../../schema/media";
-import { loadMedia } from "../data/media";
+import { faceKeys, loadMedia, mediaKey } from "../data/media";
 import { db, type Db } from "../db";
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
@@ -20,7 +20,7 @@ import { sniff } from "../lib/sniff";
 import { batch, inChunks } from "../lib/sql";
 import { giveBack, take, type Limit, type Taken } from "./ratelimit";
 
-export const r2Key = (mediaId: string) => `media/${mediaId}`;
+export const r2Key = mediaKey;
 
 const FORMATS: Record<Exclude<MediaKind, "file">, string> = {
   image: "JPEG, PNG, GIF, WebP or HEIC",
@@ -220,7 +220,8 @@ export async function requireOwnImage(env: Env, userId: string, mediaId: string)
 /**
  * URLs for the media the caller may fetch: their own uploads; with a conversation they belong
  * to (not dissolved), what was sent there from the point their history starts and is not
- * recalled; and anyone's current avatar (profiles and group cards show them to non-members).
+ * recalled; anyone's current avatar (profiles and group cards show them to non-members); and the
+ * grid avatar of a group they are in.
  */
 export async function grantUrls(env: Env, userId: string, origin: string, mediaIds: string[], conversationId?: string): Promise<MediaUrlsResponse> {
   const d = db(env);
@@ -254,6 +255,17 @@ export async function grantUrls(env: Env, userId: string, origin: string, mediaI
     for (const r of await d.select({ id: conversations.avatarMediaId }).from(conversations).where(inArray(conversations.avatarMediaId, part)).all()) allowed.add(r.id!);
   }
 
+  // A group's grid of faces (no media row: the group's object made it) is for its members only.
+  for (const part of inChunks(ids.filter((id) => !rows.has(id)))) {
+    const grids = await d
+      .select({ id: conversations.gridMediaId })
+      .from(conversations)
+      .innerJoin(memberships, and(eq(memberships.conversationId, conversations.id), eq(memberships.userId, userId)))
+      .where(inArray(conversations.gridMediaId, part))
+      .all();
+    for (const r of grids) allowed.add(r.id!);
+  }
+
   const expiresAt = urlExpiry();
   const urls: MediaUrl[] = [];
   for (const id of ids) {
@@ -285,7 +297,8 @@ export const purgeMedia = (env: Env, ownerId: string | null, ids: string[]) => p
 async function purge(env: Env, userId: string | null, ids: string[]) {
   const d = db(env);
   for (const part of inChunks(ids)) {
-    await env.MEDIA.delete(part.map(r2Key));
+    // The picture, and the faces group grids kept of it (data/media.ts faceKeys).
+    await env.MEDIA.delete(part.flatMap((id) => [r2Key(id), ...faceKeys(id)]));
     const groups = await d.select({ id: conversations.id }).from(conversations).where(inArray(conversations.avatarMediaId, part)).all();
     await Promise.all(groups.map(async (g) => unwrap(await conversationObject(env, g.id).avatarDeleted(part))));
     await batch(d, [

@@ -47,7 +47,7 @@ export async function searchGroups(d: Db, userId: string, q: string): Promise<Gr
     where o.conversation_id = c.id and o.user_id != ${userId} and (o.nickname like ${p} escape '\\' or u.nickname like ${p} escape '\\') limit 1)`;
   const rows = await d.all<{ id: string; name: string; avatarMediaId: string | null; memberCount: number; byName: number; memberId: string | null; memberName: string | null }>(sql`
     select * from (
-      select c.id as id, c.name as name, c.avatar_media_id as avatarMediaId, c.member_count as memberCount,
+      select c.id as id, c.name as name, coalesce(c.avatar_media_id, c.grid_media_id) as avatarMediaId, c.member_count as memberCount,
         c.name like ${p} escape '\\' as byName, ${member("o.user_id")} as memberId, ${member("coalesce(nullif(o.nickname, ''), u.nickname)")} as memberName,
         coalesce(c.last_message_at, c.created_at) as active
       from memberships me join conversations c on c.id = me.conversation_id and c.kind = 'group'

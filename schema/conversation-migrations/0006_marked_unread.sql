@@ -1,0 +1,1 @@
+ALTER TABLE `members` ADD `marked_unread` integer DEFAULT false NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE `conversations` ADD `grid_media_id` text;

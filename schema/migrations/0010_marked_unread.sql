@@ -1,0 +1,1 @@
+ALTER TABLE `memberships` ADD `marked_unread` integer DEFAULT false NOT NULL;
