@@ -1,6 +1,9 @@
 // The catalogues and the language choice: every key in both languages with the same placeholders,
 // every error code said in both, the language following WeChat's until the user picks one, and
 // times written the way WeChat writes them in each language.
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { ERROR_STATUS } from "../../../schema/errors";
 import { en } from "../../../miniprogram/i18n/en";
@@ -114,5 +117,53 @@ describe("errors shown to the user", () => {
     expect([errorMessage(limited), errorMessage(offline), errorMessage(future)]).toEqual(["操作太频繁，请稍后再试", "网络不可用，请检查网络设置", "A newer server's reason"]);
     setLocale("en");
     expect(errorMessage(limited)).toBe("Too many friend requests today; try tomorrow");
+  });
+});
+
+describe("the sources use the catalogues", () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "../../../miniprogram");
+  const files = (ext: string) =>
+    readdirSync(root, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(ext) && !f.startsWith("miniprogram_npm") && !f.startsWith("generated") && !f.startsWith("i18n"))
+      .map((f) => f.split("\\").join("/"));
+  const namespaces = new Set(Object.keys(zh_CN).map((k) => k.split(".")[0]));
+
+  it("name only keys both catalogues hold, none empty", () => {
+    const used = new Set<string>();
+    for (const file of files(".ts")) {
+      for (const m of readFileSync(join(root, file), "utf8").matchAll(/["'`]([a-z][A-Za-z]*)\.([A-Za-z][\w]*)["'`]/g)) {
+        if (namespaces.has(m[1]!)) used.add(`${m[1]}.${m[2]}`);
+      }
+    }
+    expect(used.size).toBeGreaterThan(100);
+    for (const key of used) {
+      expect(zh_CN[key as keyof typeof zh_CN]?.trim() || undefined, `zh_CN ${key}`).toBeDefined();
+      expect(en[key as keyof typeof en]?.trim() || undefined, `en ${key}`).toBeDefined();
+    }
+  });
+
+  // Words that stay as they are in Chinese: the product's name.
+  const ALLOWED = new Set(["Qun"]);
+  const VISIBLE_ATTRIBUTES = /\s(title|subTitle|placeholder|aria-label|footer|desc|confirm-text|cancel-text|label|text)="([^"]*)"/g;
+
+  it("leave no Latin word written into a page or component's WXML outside {{ }} bindings", () => {
+    const offenders: string[] = [];
+    for (const file of files(".wxml")) {
+      const source = readFileSync(join(root, file), "utf8")
+        .replace(/<!--[\s\S]*?-->/g, "")
+        .replace(/\{\{[\s\S]*?\}\}/g, "");
+      const texts = [...source.matchAll(/>([^<]+)</g)].map((m) => m[1]!);
+      const attributes = [...source.matchAll(VISIBLE_ATTRIBUTES)].map((m) => m[2]!);
+      for (const s of [...texts, ...attributes]) {
+        for (const word of s.match(/[A-Za-z]{2,}/g) ?? []) if (!ALLOWED.has(word)) offenders.push(`${file}: ${word}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("the check above finds a hard-coded word", () => {
+    const sample = '<view class="x" title="Hello">{{s.title}} Search</view>'.replace(/\{\{[\s\S]*?\}\}/g, "");
+    expect([...sample.matchAll(/>([^<]+)</g)].map((m) => m[1]!.trim())).toEqual(["Search"]);
+    expect([...sample.matchAll(VISIBLE_ATTRIBUTES)].map((m) => m[2])).toEqual(["Hello"]);
   });
 });
