@@ -4,7 +4,7 @@
 import type { GroupInfo } from "../../../schema/groups";
 import type { LocalMessage } from "../../services/chats";
 import { fileSize, initialOf, listTime, seconds, systemText, textParts, type TextPart } from "../../services/format";
-import { t } from "../../i18n/index";
+import { separatorTime, t } from "../../i18n/index";
 import { mediaUrl } from "../../services/media";
 
 export interface Bubble {
@@ -87,7 +87,8 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       senderId: m.senderId,
       system: m.type === "system",
       systemText: m.type === "system" ? systemText(m.body, name) : recalled ? (mine ? t("message.recalledByMe") : t("message.recalledBy", { who: name(m.senderId) })) : "",
-      time: showTime ? listTime(m.createdAt) : "",
+      // Between messages WeChat writes the hour too: 09:30, 昨天 21:04, 星期六 21:04, 2026年11月3日 21:04.
+      time: showTime ? separatorTime(m.createdAt) : "",
       sender: opts.group && !mine ? name(m.senderId) : "",
       initial: initialOf(mine ? (opts.names[opts.me] ?? t("chat.me")) : name(m.senderId)),
       avatar: opts.avatars?.[m.senderId] ?? "",
