@@ -1044,6 +1044,14 @@ describe("Chat page in Chinese", () => {
     chats().store.set({ typing: { [GROUP]: { userId: BOB, until: Date.now() + 5_000 } } });
     await settled();
     expect(text(comp, "#typing")).toBe("Bob正在输入…");
+    // Forward opens the chat picker (a component), in Chinese too.
+    adapter.actionSheetChoice = 2;
+    comp.querySelector(`${bubble(comp, 2)} .bubble`)!.dispatchEvent("longpress");
+    await waitFor(() => comp.instance.data.forwarding === 2, "the chat picker");
+    await settled();
+    expect(text(comp, "#forward-picker >>> .picker__hint")).toBe("最多选择9个聊天");
+    expect(text(comp, "#forward-picker >>> #chat-picker-done")).toBe("发送");
+    comp.instance.setData({ forwarding: 0 });
 
     i18n().setLocale("en");
     await settled();

@@ -523,6 +523,14 @@ describe("the group pages in Chinese", () => {
     expect(text(comp, "#qr")).toContain("前有效，用微信扫一扫加入群聊。");
     expect(text(comp, "#qr-save")).toBe("保存到相册");
     expect(comp.instance.onShareAppMessage().title).toBe("加入群聊“Hiking”");
+    comp.instance.onCloseQr();
+
+    // The friend picker (a component) speaks Chinese too.
+    await tap(comp, "#add-members");
+    await waitFor(() => text(comp, "#friend-picker >>> #picker") === "✓ C Carol D Dora", "friends in the picker");
+    expect(text(comp, "#friend-picker >>> #picker-done")).toBe("完成");
+    await tap(comp, `#friend-picker >>> #pick-${DORA}`);
+    expect(text(comp, "#friend-picker >>> #picker-done")).toBe("完成(1)");
   });
 
   it("Join and Face-to-face speak Chinese", async () => {

@@ -224,5 +224,12 @@ describe("login page in Chinese", () => {
     expect(text(comp, "#password-login")).toBe("登录");
     await tap(comp, "#password-login");
     expect(comp.instance.data.error).toBe("请输入Qun号和密码");
+    // The server setting (a component).
+    await tap(comp, "#open-server");
+    expect(text(comp, "#server-setting >>> .server-setting__label")).toBe("接口地址");
+    expect(text(comp, "#server-setting >>> .server-setting__reset")).toBe("恢复默认");
+    await input(comp, "#server-setting >>> #api-base-input", "192.168.1.20");
+    await tap(comp, "#server-setting >>> .server-setting__save");
+    expect(text(comp, "#server-setting >>> .server-setting__error")).toBe("请输入 http:// 或 https:// 开头的地址，例如 http://192.168.1.20:8787");
   });
 });
