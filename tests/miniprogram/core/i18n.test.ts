@@ -162,6 +162,13 @@ describe("the sources use the catalogues", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("give each page a Chinese title in its JSON, shown until the page sets its own", () => {
+    for (const file of files(".json").filter((f) => f.startsWith("pages/"))) {
+      const title = (JSON.parse(readFileSync(join(root, file), "utf8")) as { navigationBarTitleText?: string }).navigationBarTitleText ?? "";
+      expect(title.match(/[A-Za-z]{2,}/g) ?? [], file).toEqual([]);
+    }
+  });
+
   it("the check above finds a hard-coded word", () => {
     const sample = '<view class="x" title="Hello">{{s.title}} Search</view>'.replace(/\{\{[\s\S]*?\}\}/g, "");
     expect([...sample.matchAll(/>([^<]+)</g)].map((m) => m[1]!.trim())).toEqual(["Search"]);
