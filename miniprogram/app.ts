@@ -1,4 +1,4 @@
-import { initLocale } from "./i18n/index";
+import { initLocale, t } from "./i18n/index";
 import { loginUrl } from "./services/auth";
 import { applyTabBadge, unreadTotal } from "./services/badge";
 import { chats } from "./services/chats";
@@ -13,7 +13,7 @@ App({
     session.subscribe((state, previous) => {
       if (previous.tokens && !state.tokens && state.endedBy === "server") {
         wx.reLaunch({ url: loginUrl() });
-        wx.showToast({ title: "Please sign in again", icon: "none" });
+        wx.showToast({ title: t("common.signInAgain"), icon: "none" });
       }
     });
     let lastTotal = -1;

@@ -71,6 +71,11 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
+/** The string for `key` in a given language, whatever the current one (the privacy guide shows both). */
+export function textIn(l: Locale, key: MessageKey): string {
+  return catalogues[l][key];
+}
+
 // Every error code, the server's and the client's, has a message in the catalogues: adding a code
 // to schema/errors.ts without one fails the type check here.
 type ErrorKey = `error.${ErrorCode | ClientErrorCode}`;

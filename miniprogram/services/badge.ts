@@ -1,9 +1,13 @@
-// The Chats tab's badge. WeChat applies wx.setTabBarBadge only while a tab page is on top (it
-// fails during onLaunch and from a chat page), so a badge set from the store alone goes stale
-// the moment a chat is read: the app sets it when the total changes, and every tab page sets it
-// again in onShow.
+// The tab bar: its labels in the user's language and the Chats tab's badge. WeChat applies
+// wx.setTabBarItem and wx.setTabBarBadge only while a tab page is on top (they fail during
+// onLaunch and from a chat page), so the app sets the badge when the total changes, and every
+// tab page sets labels and badge again in onShow (and Me after a language switch).
 import type { ConversationSummary } from "../../schema/protocol";
+import { type MessageKey, t } from "../i18n/index";
 import { chats } from "./chats";
+
+/** The tabs in app.json's order. */
+const TAB_LABELS: readonly MessageKey[] = ["tab.chats", "tab.contacts", "tab.me"];
 
 /** Unread messages of conversations that are not muted, as WeChat counts them. */
 export function unreadTotal(conversations: readonly ConversationSummary[]): number {
@@ -16,4 +20,12 @@ export function applyTabBadge(): void {
   const total = unreadTotal(chats.store.get().conversations);
   if (total > 0) wx.setTabBarBadge({ index: 0, text: total > 99 ? "99+" : String(total), fail: () => undefined });
   else wx.removeTabBarBadge({ index: 0, fail: () => undefined });
+}
+
+/** The tab labels in the current language, and the badge: what every tab page does in onShow. */
+export function applyTabBar(): void {
+  if (typeof wx.setTabBarItem === "function") {
+    TAB_LABELS.forEach((key, index) => wx.setTabBarItem({ index, text: t(key), fail: () => undefined }));
+  }
+  applyTabBadge();
 }

@@ -18,6 +18,7 @@ import { currentTokens, endSession, session } from "./session";
 import { CACHE_BUDGET_BYTES, ChatCache } from "./cache";
 import { readStorage, removeStorage, STORAGE_KEYS, writeStorage } from "./storage";
 import { Store } from "./store";
+import { t } from "../i18n/index";
 
 export type SendStatus = "sent" | "sending" | "failed";
 
@@ -458,7 +459,7 @@ export class ChatClient {
         } catch (e) {
           // A failed upload waits, failed, for the user's retry (the "!"): it is not retried by itself.
           entry.status = "failed";
-          entry.error = isApiError(e) && e.code === "network" ? "Upload failed. Tap to retry." : e instanceof Error ? e.message : "Upload failed";
+          entry.error = isApiError(e) && e.code === "network" ? t("chat.uploadFailed") : e instanceof Error ? e.message : t("chat.uploadFailedShort");
           this.saveOutbox();
           this.rebuild(entry.conversationId);
           return;

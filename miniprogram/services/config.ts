@@ -3,6 +3,7 @@
 // In develop and trial versions the Server field on Login and Me changes it (a phone uses the
 // computer's LAN address); a released version never offers the field nor reads a stored address.
 import { RELEASE_API_BASE } from "../generated/release";
+import { t } from "../i18n/index";
 import { readStorage, removeStorage, STORAGE_KEYS, writeStorage } from "./storage";
 
 export const DEV_API_BASE = "http://127.0.0.1:8787";
@@ -26,7 +27,7 @@ export function apiBase(): string {
 /** Returns the normalised URL, or throws when it is not an http(s) address. */
 export function normaliseApiBase(input: string): string {
   const url = input.trim().replace(/\/+$/, "");
-  if (!URL_PATTERN.test(url)) throw new Error("Enter an http:// or https:// address, such as http://192.168.1.20:8787");
+  if (!URL_PATTERN.test(url)) throw new Error(t("server.invalid"));
   return url;
 }
 

@@ -1,5 +1,5 @@
 // Small display helpers shared by pages.
-import type { Message, MessageType } from "../../schema/protocol";
+import type { Message, MessagePreview, MessageType } from "../../schema/protocol";
 import { listTime as localeListTime, type MessageKey, t } from "../i18n/index";
 
 /** The first character of a name, upper-cased, for an avatar placeholder. */
@@ -26,6 +26,32 @@ export function previewOf(m: Pick<Message, "type" | "body" | "recalledAt">): str
   // A contact card: the person's name (a "[名片]" label needs a catalogue key of its own).
   if (m.type === "card") return String((m.body as { nickname?: unknown }).nickname ?? "");
   return t(KIND_KEY[m.type]);
+}
+
+/**
+ * The chat list's preview from a conversation summary's lastMessage, in the user's language. The
+ * server writes its summary in English ("[Photo]", "[File] report.pdf", "[joined]"); the kind comes
+ * from the message type, and only a file's or a place's name and a text are taken from the text.
+ */
+export function summaryPreview(last: Pick<MessagePreview, "type" | "text"> | null | undefined): string {
+  if (!last) return "";
+  const named = (key: MessageKey) => {
+    const name = last.text.replace(/^\[[^\]]*\]\s*/, "");
+    return name ? `${t(key)} ${name}` : t(key);
+  };
+  switch (last.type) {
+    case "text":
+      return last.text;
+    case "system":
+      // The server's summary names the event only ("[joined]"); a sentence made here is kept.
+      return /^\[[a-z_]+\]$/.test(last.text) ? t("chats.groupEvent") : last.text;
+    case "file":
+      return named("kind.file");
+    case "location":
+      return named("kind.location");
+    default:
+      return last.text === "" ? t("message.recalled") : t(KIND_KEY[last.type]);
+  }
 }
 
 /** A system event as a sentence in the user's language; `name` turns user ids into names where known. */

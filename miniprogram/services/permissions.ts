@@ -2,12 +2,14 @@
 // not in the middle of a touch; before saving, not after a failed save). wx.authorize shows
 // WeChat's prompt the first time; once refused it fails at once without asking, so the user is
 // told why and offered WeChat's settings page (wx.openSetting), where the switch can be turned on.
+import { type MessageKey, t } from "../i18n/index";
+
 export type Scope = "scope.record" | "scope.writePhotosAlbum";
 
 /** Why each permission is asked (shown when it was refused). */
-export const PERMISSION_REASONS: Record<Scope, string> = {
-  "scope.record": "Qun needs the microphone to record voice messages. Turn it on in Settings.",
-  "scope.writePhotosAlbum": "Qun needs access to your album to save pictures. Turn it on in Settings.",
+export const PERMISSION_REASONS: Record<Scope, MessageKey> = {
+  "scope.record": "permission.record",
+  "scope.writePhotosAlbum": "permission.album",
 };
 
 function authorized(scope: Scope): Promise<boolean | undefined> {
@@ -27,9 +29,10 @@ function authorize(scope: Scope): Promise<boolean> {
 function offerSettings(scope: Scope): Promise<boolean> {
   return new Promise((resolve) => {
     wx.showModal({
-      title: "Permission needed",
-      content: PERMISSION_REASONS[scope],
-      confirmText: "Settings",
+      title: t("permission.title"),
+      content: t(PERMISSION_REASONS[scope]),
+      cancelText: t("common.cancel"),
+      confirmText: t("permission.settings"),
       success: (m) => {
         if (!m.confirm) return resolve(false);
         wx.openSetting({ success: (s) => resolve(Boolean(s.authSetting[scope])), fail: () => resolve(false) });

@@ -1,11 +1,14 @@
 // `npm run screenshots`, step 1: renders Chats, Chat and Group info (with its QR code) with
-// miniprogram-simulate from sample data, then writes each page's DOM with its styles as plain
-// HTML: WXSS scoped the way simulate scopes classes ("main--x" for the page, "mp-cells--x" for a
-// WeUI component), rpx turned into px for a 375 px wide phone, and display rules for wx-* tags.
+// miniprogram-simulate from sample data, in the language SCREEN_LOCALE names (zh_CN, the default,
+// or en; the sample people and messages are in that language too), then writes each page's DOM
+// with its styles as plain HTML under .build/screens/<locale>/: WXSS scoped the way simulate
+// scopes classes ("main--x" for the page, "mp-cells--x" for a WeUI component), rpx turned into px
+// for a 375 px wide phone, and display rules for wx-* tags.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import QRCode from "qrcode";
 import { afterAll, it } from "vitest";
+import type * as I18n from "../../miniprogram/i18n/index";
 import type * as Chats from "../../miniprogram/services/chats";
 import type * as Session from "../../miniprogram/services/session";
 import type { GroupInfo } from "../../schema/groups";
@@ -14,7 +17,12 @@ import { MINIPROGRAM_ROOT, REPO_ROOT, weuiDistDir } from "../build-miniprogram.t
 import { clientModule, lifecycle, loadComponent, readJson, renderPage, settled, waitFor, type Rendered } from "../../tests/miniprogram/harness";
 import { createWxAdapter, installWx } from "../../tests/miniprogram/wx-adapter";
 
-const OUT = join(REPO_ROOT, ".build", "screens");
+const LOCALE: "zh_CN" | "en" = process.env.SCREEN_LOCALE === "en" ? "en" : "zh_CN";
+const OUT = join(REPO_ROOT, ".build", "screens", LOCALE);
+/** The sample data's words in the language shown. */
+const say = (en: string, zh: string) => (LOCALE === "en" ? en : zh);
+const HIKING = say("Weekend Hiking", "周末徒步");
+const NAMES = { ann: say("Ann", "安妮"), bob: say("Bob", "鲍勃"), carol: say("Carol", "卡罗尔") };
 const ME = "u_annannannannannanna";
 const BOB = "u_bobbobbobbobbobbobb";
 const CAROL = "u_carolcarolcarolcaro";
@@ -26,14 +34,14 @@ const conversations: ConversationSummary[] = [
   {
     id: GROUP,
     kind: "group",
-    name: "Weekend Hiking",
+    name: HIKING,
     avatarMediaId: null,
     peer: null,
     memberCount: 3,
     lastSeq: 8,
     readSeq: 6,
     unread: 2,
-    lastMessage: { seq: 8, senderId: BOB, type: "location", text: "[Location] Trailhead", at: minutes(2) },
+    lastMessage: { seq: 8, senderId: BOB, type: "location", text: say("[Location] Trailhead", "[Location] 佘山北门"), at: minutes(2) },
     lastMessageAt: minutes(2),
     pinned: true,
     doNotDisturb: false,
@@ -46,12 +54,12 @@ const conversations: ConversationSummary[] = [
     kind: "direct",
     name: "",
     avatarMediaId: null,
-    peer: { id: BOB, nickname: "Bob", avatarMediaId: null },
+    peer: { id: BOB, nickname: NAMES.bob, avatarMediaId: null },
     memberCount: 2,
     lastSeq: 12,
     readSeq: 12,
     unread: 0,
-    lastMessage: { seq: 12, senderId: ME, type: "text", text: "See you tomorrow!", at: minutes(35) },
+    lastMessage: { seq: 12, senderId: ME, type: "text", text: say("See you tomorrow!", "明天见！"), at: minutes(35) },
     lastMessageAt: minutes(35),
     pinned: false,
     doNotDisturb: false,
@@ -62,7 +70,7 @@ const conversations: ConversationSummary[] = [
   {
     id: "c_familyfamilyfamilyfa",
     kind: "group",
-    name: "Family",
+    name: say("Family", "相亲相爱一家人"),
     avatarMediaId: null,
     peer: null,
     memberCount: 6,
@@ -82,7 +90,7 @@ const conversations: ConversationSummary[] = [
     kind: "direct",
     name: "",
     avatarMediaId: null,
-    peer: { id: CAROL, nickname: "Carol", avatarMediaId: null },
+    peer: { id: CAROL, nickname: NAMES.carol, avatarMediaId: null },
     memberCount: 2,
     lastSeq: 3,
     readSeq: 2,
@@ -118,26 +126,28 @@ function msg(seq: number, senderId: string, type: Message["type"], body: Record<
 }
 
 const messages: Message[] = [
-  msg(1, ME, "system", { event: "created", actorId: ME, name: "Weekend Hiking", memberIds: [BOB, CAROL] }, minutes(30)),
-  msg(2, BOB, "text", { text: "@Ann are we still on for Saturday?" }, minutes(12), { mentions: [ME] }),
-  msg(3, ME, "text", { text: "Yes! Meet at the trailhead at 8." }, minutes(11)),
+  msg(1, ME, "system", { event: "created", actorId: ME, name: HIKING, memberIds: [BOB, CAROL] }, minutes(30)),
+  msg(2, BOB, "text", { text: say("@Ann are we still on for Saturday?", `@${NAMES.ann} 周六还去吗？`) }, minutes(12), { mentions: [ME] }),
+  msg(3, ME, "text", { text: say("Yes! Meet at the trailhead at 8.", "去！早上8点山脚下见。") }, minutes(11)),
   msg(4, CAROL, "voice", { mediaId: "md_voicevoicevoicevoic", durationMs: 9_000 }, minutes(10)),
-  msg(5, CAROL, "file", { mediaId: "md_filefilefilefilefil", name: "route.gpx", size: 284_000 }, minutes(9)),
-  msg(6, ME, "text", { text: "Perfect, thanks Carol" }, minutes(3), { replyTo: { seq: 5, senderId: CAROL, type: "file", preview: "[File] route.gpx", recalled: false } }),
+  msg(5, CAROL, "file", { mediaId: "md_filefilefilefilefil", name: say("route.gpx", "路线.gpx"), size: 284_000 }, minutes(9)),
+  msg(6, ME, "text", { text: say("Perfect, thanks Carol", "太好了，谢谢卡罗尔") }, minutes(3), {
+    replyTo: { seq: 5, senderId: CAROL, type: "file", preview: say("[File] route.gpx", "[文件] 路线.gpx"), recalled: false },
+  }),
   msg(7, BOB, "system", { event: "recalled", actorId: BOB, targetSeq: 0, senderId: BOB }, minutes(2)),
-  msg(8, BOB, "location", { latitude: 31.23, longitude: 121.47, name: "Trailhead", address: "North gate, Sheshan" }, minutes(2)),
+  msg(8, BOB, "location", { latitude: 31.23, longitude: 121.47, name: say("Trailhead", "佘山北门"), address: say("North gate, Sheshan", "上海市松江区佘山") }, minutes(2)),
 ];
 
 const members = [
-  { userId: ME, role: "owner" as const, profileNickname: "Ann" },
-  { userId: BOB, role: "admin" as const, profileNickname: "Bob" },
-  { userId: CAROL, role: "member" as const, profileNickname: "Carol" },
+  { userId: ME, role: "owner" as const, profileNickname: NAMES.ann },
+  { userId: BOB, role: "admin" as const, profileNickname: NAMES.bob },
+  { userId: CAROL, role: "member" as const, profileNickname: NAMES.carol },
 ];
 const group: GroupInfo = {
   id: GROUP,
-  name: "Weekend Hiking",
+  name: HIKING,
   avatarMediaId: null,
-  announcement: "Bring water and a jacket",
+  announcement: say("Bring water and a jacket", "记得带水和外套"),
   announcementAt: minutes(40),
   announcementBy: ME,
   muteAll: false,
@@ -228,9 +238,10 @@ function scope(css: string, prefix: string): string {
 
 const BASE_CSS = `
 html, body { margin: 0; }
-main { display: block; min-height: 100vh; font-family: -apple-system, "PingFang SC", "Noto Sans", "Helvetica Neue", sans-serif; }
+main { display: block; min-height: 100vh; font-family: -apple-system, "PingFang SC", "Noto Sans", "Helvetica Neue", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; }
 wx-view, wx-scroll-view, wx-form, wx-progress, wx-map, wx-textarea, mp-cells, mp-cell, mp-half-screen-dialog, mp-toptips, mp-loading { display: block; }
 wx-text, wx-label { display: inline; }
+wx-page-meta { display: none; }
 mp-icon { display: inline-block; }
 wx-image { display: inline-block; background-size: cover; background-position: center; }
 wx-map { background: repeating-linear-gradient(45deg, #e9efe4 0 10px, #dfe8d8 10px 20px); }
@@ -269,7 +280,7 @@ function writePage(name: string, page: string, comp: Rendered, extraCss = "") {
     scope(readFileSync(join(MINIPROGRAM_ROOT, `${page}.wxss`), "utf8"), "main"),
     extraCss,
   ].join("\n");
-  const title = (json.navigationBarTitleText as string) ?? "Qun";
+  const title = titles.at(-1) ?? (json.navigationBarTitleText as string) ?? "Qun";
   const bar = `<div style="height:44px;display:flex;align-items:center;justify-content:center;background:#ededed;font:500 17px -apple-system,'Noto Sans',sans-serif;border-bottom:0.5px solid rgba(0,0,0,.1)">${title}</div>`;
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, `${name}.html`), `<!doctype html><html><head><meta charset="utf-8"><style>${css}</style></head><body>${bar}${comp.dom!.outerHTML}</body></html>`);
@@ -281,14 +292,20 @@ const chats = () => clientModule<typeof Chats>("services/chats").chats;
 
 afterAll(() => chats().socket.stop());
 
+/** Navigation bar titles the pages set (the one on top is drawn above each page). */
+let titles: string[] = [];
+
 it("renders the main pages", async () => {
-  installWx(createWxAdapter({ fetch: server }));
+  const adapter = createWxAdapter({ fetch: server, language: LOCALE });
+  titles = adapter.titles;
+  installWx(adapter);
+  clientModule<typeof I18n>("i18n/index").setLocale(LOCALE);
   clientModule<typeof Session>("services/session").startSession({
     accessToken: "access-1",
     accessTokenExpiresAt: now + 60_000,
     refreshToken: "refresh-1-0123456789abcdef",
     refreshTokenExpiresAt: now + 86_400_000,
-    user: { id: ME, username: "ann", nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
+    user: { id: ME, username: "ann", nickname: NAMES.ann, avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
     created: false,
   });
   chats().start();
@@ -299,7 +316,11 @@ it("renders the main pages", async () => {
   // rendered would draw its own dialogs empty (simulate shares WeUI's registrations).
   const pages = { chats: await loadComponent("pages/chats/index"), chat: await loadComponent("pages/chat/index"), info: await loadComponent("pages/group-info/index") };
   const list = renderPage(pages.chats);
+  adapter.pageStack.splice(0, adapter.pageStack.length, "pages/chats/index");
   await lifecycle(list, "onLoad");
+  await lifecycle(list, "onShow");
+  chats().socket.stop();
+  chats().store.set({ connection: "online" });
   await settled();
   writePage("chats", "pages/chats/index", list);
 

@@ -1,6 +1,9 @@
 // A `wx` for tests, with WeChat's calling conventions and real transports behind them:
 // wx.request over fetch, wx.connectSocket over the `ws` package, storage in a Map. UI calls
 // (navigation, toasts, modals) are recorded so tests can assert on them.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { DEFAULT_API_BASE } from "../../miniprogram/services/config";
 import { aac } from "../support/media-files";
@@ -82,6 +85,8 @@ export type Picked = { type: "image" | "video"; tempFilePath: string; size: numb
 
 /** The tab pages of app.json: WeChat applies tab-bar badges only while one of them is on top. */
 export const TAB_PAGES = ["pages/chats/index", "pages/contacts/index", "pages/me/index"];
+/** app.json, whose tab bar labels WeChat shows until wx.setTabBarItem changes them. */
+const APP_JSON = join(dirname(fileURLToPath(import.meta.url)), "../../miniprogram/app.json");
 /** WeChat's storage limits: 1 MB per key, 10 MB per user and mini-program (both in bytes of the stored value). */
 export const STORAGE_KEY_LIMIT = 1024 * 1024;
 export const STORAGE_TOTAL_LIMIT = 10 * 1024 * 1024;
@@ -128,6 +133,13 @@ export interface WxAdapter {
    * or from a chat page) fails, as WeChat's does, and is not listed.
    */
   tabBadges: Array<{ index: number; text: string | null }>;
+  /**
+   * The tab bar's labels as WeChat shows them, by index: app.json's until wx.setTabBarItem
+   * changes one, which (like the badge) fails while no tab page is on top.
+   */
+  tabLabels: string[];
+  /** wx.setNavigationBarTitle titles, in order (the last is the one on screen). */
+  titles: string[];
   /** Scopes WeChat prompted for (wx.authorize on a scope never asked), and wx.openSetting calls. */
   prompts: string[];
   settingsOpened: number;
@@ -271,6 +283,8 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   }
 
   const pageStack: string[] = [];
+  const titles: string[] = [];
+  const tabLabels = (JSON.parse(readFileSync(APP_JSON, "utf8")) as { tabBar: { list: Array<{ text: string }> } }).tabBar.list.map((item) => item.text);
   const navigate = (api: string) => (opts: Callbacks<unknown> & { url?: string; delta?: number }) => {
     navigations.push({ api, url: opts.url ?? `delta:${opts.delta ?? 1}` });
     const route = (opts.url ?? "").replace(/^\//, "").split("?")[0] ?? "";
@@ -655,7 +669,22 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       void networkListeners.splice(0, networkListeners.length, ...(listener ? networkListeners.filter((l) => l !== listener) : [])),
     getNetworkType: (opts: Callbacks<unknown>) => settle(opts, () => ({ networkType: offline ? "none" : "wifi", errMsg: "getNetworkType:ok" }), "getNetworkType"),
     getAccountInfoSync: () => ({ miniProgram: { appId: "touristappid", envVersion: options.envVersion ?? "develop", version: "" } }),
-    setNavigationBarTitle: noop("setNavigationBarTitle"),
+    setNavigationBarTitle: (opts: Callbacks<unknown> & { title: string }) => {
+      titles.push(opts.title);
+      return settle(opts, () => ({ errMsg: "setNavigationBarTitle:ok" }), "setNavigationBarTitle");
+    },
+    setTabBarItem: (opts: Callbacks<unknown> & { index: number; text?: string }) => {
+      const onTab = TAB_PAGES.includes(pageStack.at(-1) ?? "");
+      return settle(
+        opts,
+        () => {
+          if (!onTab) throw new Error("not TabBar page");
+          if (opts.text !== undefined) tabLabels[opts.index] = opts.text;
+          return { errMsg: "setTabBarItem:ok" };
+        },
+        "setTabBarItem",
+      );
+    },
     pageScrollTo: (opts: Callbacks<unknown> & { selector?: string; scrollTop?: number }) => {
       scrolls.push(opts.selector ?? `top:${opts.scrollTop ?? 0}`);
       return settle(opts, () => ({ errMsg: "pageScrollTo:ok" }), "pageScrollTo");
@@ -726,6 +755,8 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     maps,
     previews,
     tabBadges,
+    tabLabels,
+    titles,
     pageStack,
     networkListeners,
     mediaPicks,

@@ -5,6 +5,8 @@ import { blockedUsers, listContacts } from "../../services/contacts";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { loadAvatars, mediaUrl } from "../../services/media";
+import { localized } from "../../behaviors/localized";
+import { t } from "../../i18n/index";
 
 interface Candidate {
   userId: string;
@@ -16,10 +18,15 @@ interface Candidate {
   picked: boolean;
 }
 
+const strings = () => ({ title: t("picker.selectContacts"), noFriends: t("picker.noFriends") });
+const doneText = (picked: number) => (picked ? t("common.doneCount", { n: picked }) : t("common.done"));
+
 Component({
+  behaviors: [localized(strings)],
   properties: {
     show: { type: Boolean, value: false },
-    title: { type: String, value: "Select Contacts" },
+    /** The dialog's title; "Select Contacts" in the user's language when empty. */
+    title: { type: String, value: "" },
     excluded: { type: Array, value: [] as string[] },
     /** Whether Done works with nobody picked (a new group can start alone and invite by QR code). */
     allowNone: { type: Boolean, value: false },
@@ -27,6 +34,7 @@ Component({
   data: {
     candidates: [] as Candidate[],
     picked: 0,
+    doneText: "",
     loading: false,
     error: "",
   },
@@ -42,7 +50,7 @@ Component({
   },
   methods: {
     async load() {
-      this.setData({ loading: true, error: "", candidates: [], picked: 0 });
+      this.setData({ loading: true, error: "", candidates: [], picked: 0, doneText: doneText(0) });
       try {
         // The block list only narrows the choice: if it cannot be read, the server still refuses.
         const [{ friends }, blocked] = await Promise.all([listContacts(), blockedUsers().catch(() => [])]);
@@ -67,13 +75,18 @@ Component({
     onPick(e: WechatMiniprogram.BaseEvent) {
       const userId = (e.currentTarget.dataset as { id?: string }).id;
       const candidates = this.data.candidates.map((c) => (c.userId === userId && !c.member ? { ...c, picked: !c.picked } : c));
-      this.setData({ candidates, picked: candidates.filter((c) => c.picked).length });
+      const picked = candidates.filter((c) => c.picked).length;
+      this.setData({ candidates, picked, doneText: doneText(picked) });
     },
 
     onDone() {
       const picked = this.data.candidates.filter((c) => c.picked);
       if (!picked.length && !this.data.allowNone) return;
       this.triggerEvent("confirm", { userIds: picked.map((c) => c.userId), names: picked.map((c) => c.name) });
+    },
+
+    onLocaleChanged() {
+      this.setData({ doneText: doneText(this.data.picked) });
     },
 
     onClose() {

@@ -1,7 +1,12 @@
 // A development setting: which server the app talks to. Opened from the login page and Me.
+import { localized } from "../../behaviors/localized";
+import { t } from "../../i18n/index";
 import { apiBase, DEFAULT_API_BASE, resetApiBase, setApiBase } from "../../services/config";
 
+const strings = () => ({ title: t("server.title"), subtitle: t("server.subtitle"), label: t("server.label"), tips: t("server.tips"), reset: t("server.reset"), save: t("common.save") });
+
 Component({
+  behaviors: [localized(strings)],
   properties: {
     show: { type: Boolean, value: false },
   },

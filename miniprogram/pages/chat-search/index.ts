@@ -3,23 +3,23 @@
 // opens the chat's history around it (pages/message-context). See docs/search.md.
 import type { SearchHit } from "../../../schema/search";
 import { errorTips } from "../../behaviors/error-tips";
+import { localized } from "../../behaviors/localized";
+import { t } from "../../i18n/index";
 import { ensureSignedIn } from "../../services/auth";
 import { listTime, previewOf } from "../../services/format";
 import { api } from "../../services/api";
 import { mediaUrls } from "../../services/media";
 import { dayRange, searchChat, snippetParts, type SnippetPart } from "../../services/search";
 
-// Every string this page shows, in one place.
-export const TEXT = {
-  placeholder: "Search",
-  kinds: ["All", "Media", "Files", "Links"],
-  date: "By Date",
-  member: "By Member",
-  everyone: "Everyone",
-  more: "More",
-  count: (n: number) => `${n >= 999 ? "999+" : n} results`,
-  nothing: "No results",
-};
+const strings = () => ({
+  placeholder: t("chatSearch.placeholder"),
+  kinds: [t("chatSearch.all"), t("chatSearch.media"), t("chatSearch.files"), t("chatSearch.links")],
+  date: t("chatSearch.date"),
+  member: t("chatSearch.member"),
+  everyone: t("chatSearch.everyone"),
+  more: t("chatSearch.more"),
+});
+const countText = (n: number) => t("chatSearch.count", { n: n >= 999 ? "999+" : n });
 const KINDS = [undefined, "media", "file", "link"] as const;
 const DEBOUNCE_MS = 300;
 
@@ -38,9 +38,8 @@ function rowOf(h: SearchHit): Row {
 }
 
 Component({
-  behaviors: [errorTips],
+  behaviors: [errorTips, localized(strings, "chatSearch.title")],
   data: {
-    text: { placeholder: TEXT.placeholder, kinds: TEXT.kinds, date: TEXT.date, more: TEXT.more, member: TEXT.member, everyone: TEXT.everyone },
     group: false,
     members: null as { id: string; name: string }[] | null,
     memberName: "",
@@ -60,6 +59,7 @@ Component({
       const q = options.q ? decodeURIComponent(options.q) : "";
       this.setData({ id: options.id ?? "", query: q, senderId: options.senderId ?? "", group: (options.id ?? "").startsWith("c_") });
       if (options.name) wx.setNavigationBarTitle({ title: decodeURIComponent(options.name) });
+      else this.applyTitle();
       if (ensureSignedIn() && options.id && (q || options.senderId)) void this.run();
     },
 
@@ -121,7 +121,7 @@ Component({
       try {
         const res = await searchChat(this.data.id, { ...f, before });
         const rows = (before ? this.data.rows : []).concat(res.hits.map(rowOf));
-        this.setData({ rows, nextBefore: res.nextBefore, ...(res.total !== null ? { count: TEXT.count(res.total) } : {}), empty: rows.length ? "" : TEXT.nothing });
+        this.setData({ rows, nextBefore: res.nextBefore, ...(res.total !== null ? { count: countText(res.total) } : {}), empty: rows.length ? "" : t("chatSearch.nothing") });
         if (KINDS[this.data.kind] === "media") this.loadThumbs();
       } catch (err) {
         this.showError(err);

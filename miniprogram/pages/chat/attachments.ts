@@ -3,6 +3,7 @@
 // is one) and opening what a bubble holds (pictures, videos, files, places) through its signed
 // URL. Each function works on the page it is given.
 import { LOCATION_LIMITS } from "../../generated/limits";
+import { t } from "../../i18n/index";
 import { chats, type Draft, type LocalMessage, type UploadJob } from "../../services/chats";
 import { mediaUrl, mediaUrls, THUMBNAIL_FROM_BYTES, type MediaKind } from "../../services/media";
 import type { Bubble } from "./bubbles";
@@ -51,7 +52,7 @@ export async function urlOf(host: AttachmentHost, mediaId: string): Promise<stri
   try {
     const url = (await mediaUrls([mediaId], host.data.id))[mediaId];
     if (url) return url;
-    host.showError("This file is no longer available");
+    host.showError(t("chat.fileGone"));
   } catch (err) {
     host.showError(err);
   }
@@ -145,17 +146,17 @@ export async function openFile(host: AttachmentHost, seq: number): Promise<void>
     success: (res) => {
       // downloadFile succeeds on any answer, an error page too.
       if (res.statusCode !== 200) {
-        host.showError(res.statusCode === 404 ? "This file is no longer available" : "Could not download the file");
+        host.showError(t(res.statusCode === 404 ? "chat.fileGone" : "chat.downloadFailed"));
         return;
       }
       wx.openDocument({
         filePath: res.tempFilePath,
         showMenu: true,
         ...(fileType ? { fileType } : {}),
-        fail: () => host.showError("This type of file cannot be opened here"),
+        fail: () => host.showError(t("chat.cannotOpen")),
       });
     },
-    fail: () => host.showError("Could not download the file"),
+    fail: () => host.showError(t("chat.downloadFailed")),
   });
 }
 

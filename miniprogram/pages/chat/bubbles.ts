@@ -4,6 +4,7 @@
 import type { GroupInfo } from "../../../schema/groups";
 import type { LocalMessage } from "../../services/chats";
 import { fileSize, initialOf, listTime, seconds, systemText, textParts, type TextPart } from "../../services/format";
+import { separatorTime, t } from "../../i18n/index";
 import { mediaUrl } from "../../services/media";
 
 export interface Bubble {
@@ -53,8 +54,8 @@ export const MEMBER_EVENTS = new Set(["joined", "left", "removed", "muted", "unm
 /** Why I cannot write in this chat right now, or "": everyone muted (for members) or me muted. */
 export function mutedNote(opts: { group: boolean; muteAll: boolean; me: Member | undefined; now: number }): string {
   if (!opts.group || !opts.me) return "";
-  if (opts.muteAll && opts.me.role === "member") return "All members are muted";
-  if (opts.me.mutedUntil && opts.me.mutedUntil > opts.now) return `You are muted until ${listTime(opts.me.mutedUntil)}`;
+  if (opts.muteAll && opts.me.role === "member") return t("chat.mutedAll");
+  if (opts.me.mutedUntil && opts.me.mutedUntil > opts.now) return t("chat.mutedUntil", { time: listTime(opts.me.mutedUntil) });
   return "";
 }
 
@@ -62,7 +63,7 @@ export function mutedNote(opts: { group: boolean; muteAll: boolean; me: Member |
 const TIME_GAP_MS = 5 * 60 * 1000;
 
 export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: boolean; names: Record<string, string>; reads: Record<string, number>; avatars?: Record<string, string> }): Bubble[] {
-  const name = (id: string) => (id === opts.me ? "You" : (opts.names[id] ?? "Someone"));
+  const name = (id: string) => (id === opts.me ? t("chat.you") : (opts.names[id] ?? t("chat.someone")));
   const others = Object.entries(opts.reads).filter(([id]) => id !== opts.me);
   // The last of my sent messages carries the direct chat's read mark; every one of mine in a group its count.
   const lastMine = [...messages].reverse().find((m) => m.senderId === opts.me && m.status === "sent" && m.type !== "system");
@@ -74,8 +75,8 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
     previousAt = m.createdAt;
     let readLabel = "";
     if (mine && m.status === "sent" && m.type !== "system") {
-      if (!opts.group && m === lastMine) readLabel = others.some(([, seq]) => seq >= m.seq) ? "Read" : "Delivered";
-      if (opts.group) readLabel = `${others.filter(([, seq]) => seq >= m.seq).length} read`;
+      if (!opts.group && m === lastMine) readLabel = t(others.some(([, seq]) => seq >= m.seq) ? "chat.read" : "chat.delivered");
+      if (opts.group) readLabel = t("chat.readCount", { n: others.filter(([, seq]) => seq >= m.seq).length });
     }
     const recalled = Boolean(m.recalledAt) || (m.type !== "system" && m.body === null);
     return {
@@ -85,10 +86,11 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       mine,
       senderId: m.senderId,
       system: m.type === "system",
-      systemText: m.type === "system" ? systemText(m.body, name) : recalled ? `${mine ? "You" : name(m.senderId)} recalled a message` : "",
-      time: showTime ? listTime(m.createdAt) : "",
+      systemText: m.type === "system" ? systemText(m.body, name) : recalled ? (mine ? t("message.recalledByMe") : t("message.recalledBy", { who: name(m.senderId) })) : "",
+      // Between messages WeChat writes the hour too: 09:30, 昨天 21:04, 星期六 21:04, 2026年11月3日 21:04.
+      time: showTime ? separatorTime(m.createdAt) : "",
       sender: opts.group && !mine ? name(m.senderId) : "",
-      initial: initialOf(mine ? (opts.names[opts.me] ?? "Me") : name(m.senderId)),
+      initial: initialOf(mine ? (opts.names[opts.me] ?? t("chat.me")) : name(m.senderId)),
       avatar: opts.avatars?.[m.senderId] ?? "",
       type: m.type,
       recalled,
@@ -100,8 +102,14 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       fileName: m.type === "file" ? String(body.name ?? "") : "",
       fileSize: m.type === "file" ? fileSize(Number(body.size ?? 0)) : "",
       location:
-        m.type === "location" && !recalled ? { latitude: Number(body.latitude), longitude: Number(body.longitude), name: String(body.name ?? "Location"), address: String(body.address ?? "") } : null,
-      quote: !m.replyTo ? "" : m.replyTo.unavailable ? "A message from before you joined" : `${name(m.replyTo.senderId)}: ${m.replyTo.recalled ? "A message was recalled" : m.replyTo.preview}`,
+        m.type === "location" && !recalled
+          ? { latitude: Number(body.latitude), longitude: Number(body.longitude), name: String(body.name ?? t("chat.location")), address: String(body.address ?? "") }
+          : null,
+      quote: !m.replyTo
+        ? ""
+        : m.replyTo.unavailable
+          ? t("chat.quoteUnavailable")
+          : t("chat.quote", { who: name(m.replyTo.senderId), text: m.replyTo.recalled ? t("message.recalled") : m.replyTo.preview }),
       forwarded: Boolean(m.forwarded),
       status: m.status,
       error: m.error,

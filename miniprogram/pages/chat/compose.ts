@@ -1,6 +1,7 @@
 // The chat page's text input as pure rules: what picking someone in the @ picker does to the
 // draft, and the message a draft sends (only people still named in the text are mentioned).
 import { MESSAGE_LIMITS } from "../../generated/limits";
+import { t } from "../../i18n/index";
 import type { Draft } from "../../services/chats";
 import type { Member } from "./bubbles";
 
@@ -28,7 +29,7 @@ export function pickMention(c: Composing, userId: string | undefined): { draft: 
 export function textDraft(c: Composing, names: Record<string, string>): { draft: Draft } | { error: string } | null {
   const text = c.draft.trim();
   if (!text) return null;
-  if (text.length > MESSAGE_LIMITS.textChars) return { error: `A message can be at most ${MESSAGE_LIMITS.textChars} characters` };
+  if (text.length > MESSAGE_LIMITS.textChars) return { error: t("chat.tooLong", { n: MESSAGE_LIMITS.textChars }) };
   const mentions = c.mentions.filter((id) => text.includes(`@${names[id] ?? ""}`));
   const mentionAll = c.mentionAll && text.includes(MENTION_ALL);
   return {

@@ -7,6 +7,8 @@
 import type { GroupInfo } from "../../../schema/groups";
 import type { ConversationSummary } from "../../../schema/protocol";
 import { errorTips } from "../../behaviors/error-tips";
+import { localized } from "../../behaviors/localized";
+import { t } from "../../i18n/index";
 import { MESSAGE_LIMITS } from "../../generated/limits";
 import { api } from "../../services/api";
 import { ensureSignedIn } from "../../services/auth";
@@ -22,6 +24,7 @@ import { bubblesPatch, WINDOW, WINDOW_STEP } from "./patch";
 import { pickMention, textDraft } from "./compose";
 import { formerMemberNames, lookUpFormerMembers } from "./former-members";
 import { forwardTo, showAvatarMenu, showBubbleMenu } from "./menu";
+import { strings } from "./strings";
 import { VoiceController } from "./voice";
 
 /** setTimeout's longest delay (about 24.8 days); a longer mute is checked again then. */
@@ -50,7 +53,7 @@ interface Room {
 const holder = (page: object) => page as { ownRoom?: Room };
 
 Component({
-  behaviors: [errorTips],
+  behaviors: [errorTips, localized(strings)],
   data: {
     id: "",
     group: false,
@@ -102,6 +105,12 @@ Component({
 
     onShow() {
       if (this.data.id) chats.setActive(this.data.id);
+    },
+
+    /** Bubbles, notes and the title are written in the language: redraw them after a switch. */
+    onLocaleChanged() {
+      this.render();
+      this.showTyping();
     },
 
     onHide() {
@@ -191,7 +200,7 @@ Component({
       const state = chats.store.get();
       const s = this.summary();
       const group = s?.kind === "group";
-      const title = s ? (group ? `${s.name} (${s.memberCount})` : (s.peer?.nickname ?? s.name)) : this.data.title;
+      const title = s ? (group ? t("chats.groupName", { name: s.name, count: s.memberCount }) : (s.peer?.nickname ?? s.name)) : this.data.title;
       const avatarIds = this.avatarIds();
       const avatars: Record<string, string> = {};
       for (const [userId, mediaId] of Object.entries(avatarIds)) if (mediaUrl(mediaId)) avatars[userId] = mediaUrl(mediaId);
@@ -210,6 +219,7 @@ Component({
       if (muted && until > Date.now()) room.unmuteTimer = setTimeout(() => this.render(), Math.min(until - Date.now() + 50, MAX_TIMER_MS));
       const changes: Record<string, unknown> = { ...bubblesPatch(this.data.bubbles, bubbles), ...(grewAtEnd ? { scrollInto: `m-${last.key}` } : {}) };
       if (group !== this.data.group) changes.group = group;
+      const retitle = Boolean(title) && title !== this.data.title;
       if (title !== this.data.title) changes.title = title;
       if (Boolean(s?.dissolved) !== this.data.dissolved) changes.dissolved = Boolean(s?.dissolved);
       if (muted !== this.data.muted) changes.muted = muted;
@@ -219,7 +229,8 @@ Component({
       if (group && this.data.members.length > 0) lookUpFormerMembers(state.messages[this.data.id] ?? [], this.names(), () => this.render());
       media.fetchUrls(this, state.messages[this.data.id] ?? [], this.room().asked, () => this.render());
       loadAvatars(Object.values(avatarIds), () => this.render());
-      if (title && title !== this.data.title && typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title });
+      // Compared before the setData above, which already holds the new title.
+      if (retitle && typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title });
     },
 
     async loadMembers() {
@@ -237,13 +248,13 @@ Component({
       if (room.closed) return;
       if (room.typingTimer) clearTimeout(room.typingTimer);
       room.typingTimer = null;
-      const t = chats.store.get().typing[this.data.id];
-      if (!t || t.userId === chats.me || t.until < Date.now()) {
+      const typist = chats.store.get().typing[this.data.id];
+      if (!typist || typist.userId === chats.me || typist.until < Date.now()) {
         this.setData({ typing: "" });
         return;
       }
-      this.setData({ typing: `${this.names()[t.userId] ?? "Someone"} is typing…` });
-      room.typingTimer = setTimeout(() => this.showTyping(), t.until - Date.now() + 10);
+      this.setData({ typing: t("chat.typing", { name: this.names()[typist.userId] ?? t("chat.someone") }) });
+      room.typingTimer = setTimeout(() => this.showTyping(), typist.until - Date.now() + 10);
     },
 
     // ---- Input ----------------------------------------------------------------------------

@@ -10,7 +10,9 @@ import { previewOf } from "../../services/format";
 import { openDirect } from "../../services/groups";
 import { reportMessage } from "../../services/reports";
 import { session } from "../../services/session";
+import { t } from "../../i18n/index";
 import { keyOf, type Bubble, type Member } from "./bubbles";
+import { ACTION_LABEL } from "./strings";
 
 /** What the menus need of the chat page. */
 export interface MenuHost {
@@ -63,7 +65,7 @@ export function showBubbleMenu(host: MenuHost, key: string): void {
   const senderRole = host.data.members.find((x) => x.userId === message.senderId)?.role ?? "member";
   const run: Record<BubbleAction, () => Promise<unknown> | void> = {
     Copy: () => wx.setClipboardData({ data: String((message.body as { text?: string }).text ?? "") }),
-    Reply: () => host.setData({ replyTo: { seq: message.seq, text: `${bubble.mine ? "You" : (host.names()[message.senderId] ?? "")}: ${previewOf(message)}` } }),
+    Reply: () => host.setData({ replyTo: { seq: message.seq, text: t("chat.quote", { who: bubble.mine ? t("chat.you") : (host.names()[message.senderId] ?? ""), text: previewOf(message) }) } }),
     // The chat picker opens; the message goes to every chat picked (up to nine), in one call.
     Forward: () => host.setData({ forwarding: message.seq }),
     Recall: () => chats.recall(id, message.seq),
@@ -72,7 +74,7 @@ export function showBubbleMenu(host: MenuHost, key: string): void {
   };
   actionSheet(
     host,
-    bubbleActions(bubble, message, { summary: host.summary(), senderRole, now: Date.now() }).map((a) => [a, run[a]]),
+    bubbleActions(bubble, message, { summary: host.summary(), senderRole, now: Date.now() }).map((a) => [t(ACTION_LABEL[a]), run[a]]),
   );
 }
 
@@ -84,7 +86,7 @@ export function forwardTo(host: MenuHost, conversationIds: string[]): void {
   chats.forward(host.data.id, seq, conversationIds).then(
     (results) => {
       const ok = results.every((r) => r.ok);
-      wx.showToast({ title: ok ? "Sent" : `Not sent to ${results.filter((r) => !r.ok).length}`, icon: ok ? "success" : "none" });
+      wx.showToast({ title: ok ? t("chat.forwardSent") : t("chat.forwardFailed", { n: results.filter((r) => !r.ok).length }), icon: ok ? "success" : "none" });
     },
     (err: unknown) => host.showError(err),
   );
@@ -105,18 +107,18 @@ export async function showAvatarMenu(host: MenuHost, userId: string): Promise<vo
   }
   const actions: Array<[string, () => Promise<unknown> | void]> = [];
   if (!host.data.dissolved && !host.data.muted) {
-    actions.push([`Mention @${name}`, () => host.setData({ draft: `${host.data.draft}@${name} `, mentions: [...new Set([...host.data.mentions, userId])] })]);
+    actions.push([t("chat.mention", { name }), () => host.setData({ draft: `${host.data.draft}@${name} `, mentions: [...new Set([...host.data.mentions, userId])] })]);
   }
   if (friend) {
-    actions.push(["Send Message", async () => wx.navigateTo({ url: `/pages/chat/index?id=${(await openDirect(userId)).id}` })]);
+    actions.push([t("chat.sendMessage"), async () => wx.navigateTo({ url: `/pages/chat/index?id=${(await openDirect(userId)).id}` })]);
   } else {
     const me = session.get().user?.nickname ?? "";
     const group = host.summary()?.name ?? "";
     actions.push([
-      "Add to Contacts",
+      t("chat.addContact"),
       async () => {
-        await sendFriendRequest(userId, `Hi, I'm ${me} from "${group}"`.slice(0, CONTACT_LIMITS.greetingChars));
-        wx.showToast({ title: "Request sent", icon: "success" });
+        await sendFriendRequest(userId, t("chat.greeting", { name: me, group }).slice(0, CONTACT_LIMITS.greetingChars));
+        wx.showToast({ title: t("chat.requestSent"), icon: "success" });
       },
     ]);
   }

@@ -2,6 +2,7 @@
 // as in WeChat) and playing a voice message. One controller per page, made in onLoad and released
 // in onUnload: WeChat keeps several chat pages alive in the page stack, and two chats open one
 // over the other must not share a recording, a cancel or a player.
+import { t } from "../../i18n/index";
 
 /** The page data the controller draws into (the talk button, the overlay, the bubble playing). */
 export interface VoiceView {
@@ -67,7 +68,7 @@ export class VoiceController {
     ctx.onEnded(done);
     ctx.onError(() => {
       done();
-      this.say("Could not play this voice message");
+      this.say(t("chat.voiceFailed"));
     });
     ctx.play();
     this.view.setData({ playing: seq });
@@ -121,7 +122,7 @@ export class VoiceController {
     this.view.setData({ recording: false, recordCancel: false });
     if (!res || this.discard) return;
     if (res.duration < VOICE_MIN_MS) {
-      wx.showToast({ title: "Too short", icon: "none" });
+      wx.showToast({ title: t("chat.tooShort"), icon: "none" });
       return;
     }
     this.send({ tempFilePath: res.tempFilePath, durationMs: Math.round(res.duration), size: res.fileSize });

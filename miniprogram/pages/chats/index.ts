@@ -1,11 +1,13 @@
 // The conversation list: pinned first, then by last activity; unread badges (a dot when muted),
 // live updates from the chat store, pull to refresh, and the "+" menu (new group, scan, face-to-face).
-import { applyTabBadge } from "../../services/badge";
+import { applyTabBar } from "../../services/badge";
 import type { ConversationSummary } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
 import { chats, type ChatState, type LocalMessage } from "../../services/chats";
 import { errorTips } from "../../behaviors/error-tips";
-import { initialOf, listTime } from "../../services/format";
+import { localized } from "../../behaviors/localized";
+import { type MessageKey, t } from "../../i18n/index";
+import { initialOf, listTime, summaryPreview } from "../../services/format";
 import { createGroup } from "../../services/groups";
 import { MESSAGE_LIMITS } from "../../generated/limits";
 import { mediaUrl, mediaUrls } from "../../services/media";
@@ -31,7 +33,19 @@ export interface ChatRow {
 
 const GROUP_NAME_MAX = MESSAGE_LIMITS.groupNameChars;
 
-const CONNECTION_LABEL: Record<ChatState["connection"], string> = { online: "", connecting: "Connecting…", offline: "Not connected", stopped: "Not connected" };
+const CONNECTION_LABEL: Record<ChatState["connection"], MessageKey | null> = { online: null, connecting: "chats.connecting", offline: "chats.offline", stopped: "chats.offline" };
+const connectionLabel = (state: ChatState["connection"]) => {
+  const key = CONNECTION_LABEL[state];
+  return key ? t(key) : "";
+};
+
+const strings = () => ({
+  search: t("chats.search"),
+  plus: t("chats.plus"),
+  emptyTitle: t("chats.emptyTitle"),
+  emptyDesc: t("chats.emptyDesc"),
+  newGroup: t("chats.newGroup"),
+});
 
 function avatarOf(c: ConversationSummary): string | null {
   return c.kind === "direct" ? (c.peer?.avatarMediaId ?? null) : c.avatarMediaId;
@@ -45,17 +59,17 @@ export function mentionsMe(c: ConversationSummary, messages: LocalMessage[] | un
 
 export function rowOf(c: ConversationSummary, me: string | null, mentioned = false): ChatRow {
   const name = c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name;
-  let preview = c.dissolved ? "The group has been dissolved" : (c.lastMessage?.text ?? "");
-  if (c.lastMessage && c.kind === "group" && c.lastMessage.type !== "system" && c.lastMessage.senderId === me) preview = `You: ${preview}`;
+  let preview = c.dissolved ? t("chats.dissolved") : summaryPreview(c.lastMessage);
+  if (c.lastMessage && c.kind === "group" && c.lastMessage.type !== "system" && c.lastMessage.senderId === me) preview = t("chats.mine", { text: preview });
   // WeChat shows "[n]" before the preview of a muted chat instead of a number badge.
   if (c.doNotDisturb && c.unread > 0) preview = `[${c.unread > 99 ? "99+" : c.unread}] ${preview}`;
   return {
     id: c.id,
-    name: c.kind === "group" ? `${name} (${c.memberCount})` : name,
+    name: c.kind === "group" ? t("chats.groupName", { name, count: c.memberCount }) : name,
     initial: initialOf(name),
     avatar: mediaUrl(avatarOf(c)),
     preview,
-    mention: mentioned ? "[You were mentioned]" : "",
+    mention: mentioned ? t("chats.mentioned") : "",
     time: listTime(c.lastMessageAt),
     badge: !c.doNotDisturb && c.unread > 0 ? (c.unread > 99 ? "99+" : String(c.unread)) : "",
     dot: c.doNotDisturb && c.unread > 0,
@@ -70,7 +84,7 @@ function rowsOf(state: ChatState): ChatRow[] {
 }
 
 Component({
-  behaviors: [errorTips],
+  behaviors: [errorTips, localized(strings, "chats.title")],
   data: {
     rows: [] as ChatRow[],
     connection: "",
@@ -80,7 +94,7 @@ Component({
   methods: {
     onLoad() {
       watch(this, chats.store, (state) => {
-        this.setData({ rows: rowsOf(state), connection: CONNECTION_LABEL[state.connection], loaded: state.synced || state.conversations.length > 0 });
+        this.setData({ rows: rowsOf(state), connection: connectionLabel(state.connection), loaded: state.synced || state.conversations.length > 0 });
         // Avatars are current profile or group pictures, which any signed-in user may fetch.
         const missing = state.conversations.map(avatarOf).filter((id): id is string => Boolean(id) && !mediaUrl(id));
         if (missing.length) {
@@ -95,7 +109,14 @@ Component({
     onShow() {
       if (!ensureSignedIn()) return;
       chats.start();
-      applyTabBadge();
+      this.applyTitle();
+      applyTabBar();
+    },
+
+    /** Rows, previews and times are written in the language: redraw them after a switch. */
+    onLocaleChanged() {
+      const state = chats.store.get();
+      this.setData({ rows: rowsOf(state), connection: connectionLabel(state.connection) });
     },
 
     onUnload() {
@@ -126,7 +147,7 @@ Component({
       const id = (e.currentTarget.dataset as { id?: string }).id;
       const c = id ? chats.conversation(id) : undefined;
       if (!c) return;
-      const items = [c.pinned ? "Unpin" : "Pin to Top", c.doNotDisturb ? "Unmute Notifications" : "Mute Notifications"];
+      const items = [t(c.pinned ? "chats.unpin" : "chats.pin"), t(c.doNotDisturb ? "chats.unmute" : "chats.mute")];
       wx.showActionSheet({
         itemList: items,
         success: (res) => {
@@ -138,7 +159,7 @@ Component({
 
     onPlus() {
       wx.showActionSheet({
-        itemList: ["New Group Chat", "Scan", "Face-to-Face Group"],
+        itemList: [t("chats.newGroup"), t("chats.scan"), t("chats.faceToFace")],
         success: (res) => {
           if (res.tapIndex === 0) this.setData({ picking: true });
           if (res.tapIndex === 1) wx.navigateTo({ url: "/pages/join/index?scan=1" });
@@ -159,13 +180,14 @@ Component({
       const { userIds, names } = e.detail;
       this.setData({ picking: false });
       const me = session.get().user?.nickname ?? "";
-      const suggested = [me, ...names].filter(Boolean).join(", ").slice(0, GROUP_NAME_MAX);
+      const suggested = [me, ...names].filter(Boolean).join(t("list.separator")).slice(0, GROUP_NAME_MAX);
       wx.showModal({
-        title: "New Group Chat",
+        title: t("chats.newGroup"),
         editable: true,
-        placeholderText: "Group name",
+        placeholderText: t("chats.groupNamePlaceholder"),
         content: userIds.length ? suggested : "",
-        confirmText: "Create",
+        cancelText: t("common.cancel"),
+        confirmText: t("chats.create"),
         success: async (res) => {
           const name = (res.content ?? "").trim().slice(0, GROUP_NAME_MAX);
           if (!res.confirm || !name) return;

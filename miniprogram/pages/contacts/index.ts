@@ -3,7 +3,7 @@
 // New Friends (incoming requests to accept or decline), Add Friend by Qun ID, a friend's card
 // to set the remark and tags, send a message, block or delete, the people you blocked, and
 // long-press on a tag to rename or delete it. Friend requests and presence refresh it live.
-import { applyTabBadge } from "../../services/badge";
+import { applyTabBar } from "../../services/badge";
 import type { PublicProfile } from "../../../schema/api";
 import type { FriendRequestView, FriendView } from "../../../schema/contacts";
 import type { ServerFrame } from "../../../schema/protocol";
@@ -26,6 +26,8 @@ import {
   updateFriend,
 } from "../../services/contacts";
 import { errorTips } from "../../behaviors/error-tips";
+import { localized } from "../../behaviors/localized";
+import { t } from "../../i18n/index";
 import { initialOf } from "../../services/format";
 import { loadAvatars, mediaUrl } from "../../services/media";
 import { session } from "../../services/session";
@@ -44,17 +46,42 @@ let unsubscribe: (() => void) | null = null;
 /** Every friend as last loaded (the tab is a single page; setData carries only what is shown). */
 let all: FriendView[] = [];
 
+const strings = () => ({
+  newFriends: t("contacts.newFriends"),
+  addFriend: t("contacts.addFriend"),
+  blocked: t("contacts.blocked"),
+  emptyTitle: t("contacts.emptyTitle"),
+  emptyDesc: t("contacts.emptyDesc"),
+  noRequests: t("contacts.noRequests"),
+  accept: t("contacts.accept"),
+  decline: t("contacts.decline"),
+  searchPlaceholder: t("contacts.searchPlaceholder"),
+  search: t("contacts.search"),
+  notFound: t("contacts.notFound"),
+  qunIdPrefix: t("contacts.qunId", { id: "" }),
+  qunIdNotSet: t("contacts.qunIdNotSet"),
+  add: t("contacts.add"),
+  sent: t("contacts.sent"),
+  remark: t("contacts.remark"),
+  tagsLabel: t("contacts.tagsLabel"),
+  more: t("contacts.more"),
+  save: t("common.save"),
+  message: t("contacts.message"),
+  unblock: t("contacts.unblock"),
+});
+
 function nameOf(f: FriendView): string {
   return f.remark || f.user.nickname;
 }
 
 Component({
-  behaviors: [errorTips],
+  behaviors: [errorTips, localized(strings, "contacts.title")],
   data: {
     sections: [] as Array<{ letter: string; items: Row[] }>,
     tags: [] as string[],
     tag: "",
     count: 0,
+    countText: "",
     loaded: false,
     requests: [] as Array<FriendRequestView & { initial: string; avatar: string }>,
     showRequests: false,
@@ -85,7 +112,8 @@ Component({
     onShow() {
       if (!ensureSignedIn()) return;
       chats.start();
-      applyTabBadge();
+      this.applyTitle();
+      applyTabBar();
       this.load().catch((e: unknown) => this.showError(e));
     },
 
@@ -127,9 +155,20 @@ Component({
       const shown = tag ? friends.filter((f) => f.tags.includes(tag)) : friends;
       const sections = indexed(shown, nameOf, (f) => f.sortKey).map((s) => ({
         letter: s.letter,
-        items: s.items.map((f) => ({ userId: f.user.id, name: nameOf(f), initial: initialOf(nameOf(f)), avatar: mediaUrl(f.user.avatarMediaId), online: f.online, tags: f.tags.join(", ") })),
+        items: s.items.map((f) => ({
+          userId: f.user.id,
+          name: nameOf(f),
+          initial: initialOf(nameOf(f)),
+          avatar: mediaUrl(f.user.avatarMediaId),
+          online: f.online,
+          tags: f.tags.join(t("list.separator")),
+        })),
       }));
-      this.setData({ sections, count: friends.length });
+      this.setData({ sections, count: friends.length, countText: t("contacts.count", { n: friends.length }) });
+    },
+
+    onLocaleChanged() {
+      this.show();
     },
 
     /** The letter bar on the right, as in WeChat: jumps to that letter's section. */
@@ -149,12 +188,14 @@ Component({
       const tag = (e.currentTarget.dataset as { tag?: string }).tag;
       if (!tag) return;
       wx.showActionSheet({
-        itemList: ["Rename Tag", "Delete Tag"],
+        itemList: [t("contacts.renameTag"), t("contacts.deleteTag")],
         success: (res) => {
           if (res.tapIndex === 0) {
             wx.showModal({
-              title: "Rename Tag",
+              title: t("contacts.renameTag"),
               editable: true,
+              cancelText: t("common.cancel"),
+              confirmText: t("common.confirm"),
               content: tag,
               success: (m) => {
                 const next = (m.content ?? "").trim();
@@ -163,9 +204,10 @@ Component({
             });
           } else if (res.tapIndex === 1) {
             wx.showModal({
-              title: "Delete Tag",
-              content: `Delete "${tag}"? Friends in it stay your friends.`,
-              confirmText: "Delete",
+              title: t("contacts.deleteTag"),
+              content: t("contacts.deleteTagConfirm", { tag }),
+              cancelText: t("common.cancel"),
+              confirmText: t("common.delete"),
               confirmColor: "#FA5151",
               success: (m) => {
                 if (m.confirm) this.changeTags(() => deleteTag(tag), this.data.tag === tag ? "" : this.data.tag);
@@ -253,7 +295,7 @@ Component({
       if (!id) return;
       try {
         const me = session.get().user?.nickname;
-        await sendFriendRequest(id, me ? `Hi, I'm ${me}` : undefined);
+        await sendFriendRequest(id, me ? t("contacts.greeting", { name: me }) : undefined);
         this.setData({ found: this.data.found.map((u) => (u.id === id ? { ...u, sent: true } : u)) });
       } catch (err) {
         this.showError(err);
@@ -319,8 +361,14 @@ Component({
       if (!card) return;
       const name = this.data.remark || card.nickname;
       const actions: Array<{ label: string; title: string; content: string; confirmText: string; run: () => Promise<unknown> }> = [
-        { label: "Block", title: "Block", content: `${name} will not be able to message you or send you friend requests.`, confirmText: "Block", run: () => blockUser(card.userId) },
-        { label: "Delete Contact", title: "Delete Contact", content: `Delete ${name}? You will also be removed from their contacts.`, confirmText: "Delete", run: () => deleteFriend(card.userId) },
+        { label: t("contacts.block"), title: t("contacts.block"), content: t("contacts.blockConfirm", { name }), confirmText: t("contacts.blockButton"), run: () => blockUser(card.userId) },
+        {
+          label: t("contacts.deleteContact"),
+          title: t("contacts.deleteContact"),
+          content: t("contacts.deleteConfirm", { name }),
+          confirmText: t("common.delete"),
+          run: () => deleteFriend(card.userId),
+        },
       ];
       wx.showActionSheet({
         itemList: actions.map((a) => a.label),
@@ -330,6 +378,7 @@ Component({
           wx.showModal({
             title: action.title,
             content: action.content,
+            cancelText: t("common.cancel"),
             confirmText: action.confirmText,
             confirmColor: "#FA5151",
             success: async (m) => {

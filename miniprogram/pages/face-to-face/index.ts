@@ -5,6 +5,8 @@ import type { ServerFrame } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
 import { errorTips } from "../../behaviors/error-tips";
+import { localized } from "../../behaviors/localized";
+import { t } from "../../i18n/index";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { enterFaceToFace, joinFaceToFace, leaveFaceToFace } from "../../services/groups";
@@ -12,8 +14,10 @@ import { enterFaceToFace, joinFaceToFace, leaveFaceToFace } from "../../services
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "", "0", "del"];
 let unsubscribe: (() => void) | null = null;
 
+const strings = () => ({ hint: t("faceToFace.hint"), roomHint: t("faceToFace.roomHint"), enter: t("faceToFace.enter"), delete: t("faceToFace.delete") });
+
 Component({
-  behaviors: [errorTips],
+  behaviors: [errorTips, localized(strings, "faceToFace.title")],
   data: {
     keys: KEYS,
     digits: ["", "", "", ""],
@@ -24,6 +28,7 @@ Component({
   },
   methods: {
     onLoad() {
+      this.applyTitle();
       if (!ensureSignedIn()) return;
       chats.start();
       unsubscribe = chats.socket.onFrame((frame: ServerFrame) => {
@@ -55,7 +60,7 @@ Component({
         wx.getLocation({
           type: "gcj02",
           success: (res) => resolve({ latitude: res.latitude, longitude: res.longitude }),
-          fail: () => reject(new Error("Allow Qun to use your location to find people nearby")),
+          fail: () => reject(new Error(t("faceToFace.needLocation"))),
         });
       });
     },

@@ -9,6 +9,9 @@ import { ensureSignedIn } from "../../services/auth";
 import { chats } from "../../services/chats";
 import { apiBase } from "../../services/config";
 import { errorTips } from "../../behaviors/error-tips";
+import { localized } from "../../behaviors/localized";
+import { type MessageKey, t } from "../../i18n/index";
+import { strings } from "./strings";
 import { initialOf } from "../../services/format";
 import {
   addMembers,
@@ -49,7 +52,7 @@ const MUTE_SECONDS = 3600;
 
 interface Editing {
   field: "name" | "announcement";
-  title: string;
+  title: MessageKey;
   maxlength: number;
 }
 
@@ -66,6 +69,7 @@ function confirmFirst(content: string, confirmText: string, action: () => Promis
     wx.showModal({
       title: "",
       content,
+      cancelText: t("common.cancel"),
       confirmText,
       confirmColor: "#FA5151",
       success: (res) => (res.confirm ? action().then(resolve, reject) : resolve(null)),
@@ -75,7 +79,7 @@ function confirmFirst(content: string, confirmText: string, action: () => Promis
 }
 
 Component({
-  behaviors: [errorTips],
+  behaviors: [errorTips, localized(strings)],
   data: {
     id: "",
     info: null as GroupInfo | null,
@@ -92,11 +96,12 @@ Component({
     /** Every member, drawn only while "All Members" is open (a group holds up to 500). */
     everyone: [] as Tile[],
     showAll: false,
+    allTitle: "",
     pinned: false,
     muted: false,
     requests: [] as Array<JoinRequestView & { name: string }>,
-    qr: null as { image: string; url: string; pngUrl: string; expires: string } | null,
-    editing: null as Editing | null,
+    qr: null as { image: string; url: string; pngUrl: string; hint: string } | null,
+    editing: null as (Editing & { heading: string }) | null,
     draft: "",
   },
   methods: {
@@ -122,10 +127,11 @@ Component({
         more: Math.max(0, info.memberCount - GRID_MAX),
         pinned: Boolean(summary?.pinned),
         muted: Boolean(summary?.doNotDisturb),
+        allTitle: t("groupInfo.allMembers", { n: info.memberCount }),
       });
       this.drawAvatars();
       loadAvatars([info.avatarMediaId, ...info.members.slice(0, GRID_MAX).map((m) => m.avatarMediaId)], () => this.drawAvatars());
-      if (typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title: `Chat Info (${info.memberCount})` });
+      if (typeof wx.setNavigationBarTitle === "function") wx.setNavigationBarTitle({ title: t("groupInfo.title", { n: info.memberCount }) });
       if (admin && !info.dissolvedAt) {
         const names = new Map(info.members.map((m) => [m.userId, m.nickname || m.profileNickname]));
         const requests = await joinRequests(this.data.id);
@@ -174,7 +180,7 @@ Component({
         const result = await addMembers(this.data.id, userIds);
         this.setData({ picking: false });
         // With invite confirmation on, a member's additions wait for the owner or an admin.
-        wx.showToast({ title: result.requested.length ? "Sent for approval" : "Added", icon: result.requested.length ? "none" : "success" });
+        wx.showToast({ title: t(result.requested.length ? "groupInfo.sentForApproval" : "groupInfo.added"), icon: result.requested.length ? "none" : "success" });
         await this.load();
         await chats.refresh().catch(() => undefined);
       } catch (err) {
@@ -211,8 +217,10 @@ Component({
     onEditAlias() {
       if (this.data.info?.dissolvedAt) return;
       wx.showModal({
-        title: "My Alias in Group",
+        title: t("groupInfo.alias"),
         editable: true,
+        cancelText: t("common.cancel"),
+        confirmText: t("common.confirm"),
         placeholderText: session.get().user?.nickname ?? "",
         content: this.data.alias,
         success: async (res) => {
@@ -239,7 +247,12 @@ Component({
         const invite: CreatedInvite = await groupInvite(this.data.id);
         const expires = new Date(invite.expiresAt);
         this.setData({
-          qr: { image: invite.qrPngDataUrl, url: invite.url, pngUrl: `${apiBase()}${invite.qrPngUrl}`, expires: `${expires.getMonth() + 1}/${expires.getDate()}` },
+          qr: {
+            image: invite.qrPngDataUrl,
+            url: invite.url,
+            pngUrl: `${apiBase()}${invite.qrPngUrl}`,
+            hint: t("groupInfo.qrHint", { date: t("groupInfo.qrDate", { m: expires.getMonth() + 1, d: expires.getDate() }) }),
+          },
         });
       } catch (e) {
         this.showError(e);
@@ -254,10 +267,10 @@ Component({
     downloadQr(): Promise<string> {
       const url = this.data.qr?.pngUrl;
       return new Promise((resolve, reject) => {
-        if (!url) return reject(new Error("No QR code"));
+        if (!url) return reject(new Error(t("groupInfo.noQr")));
         wx.downloadFile({
           url,
-          success: (res) => (res.statusCode === 200 ? resolve(res.tempFilePath) : reject(new Error("Could not download the QR code"))),
+          success: (res) => (res.statusCode === 200 ? resolve(res.tempFilePath) : reject(new Error(t("groupInfo.qrDownloadFailed")))),
           fail: (err) => reject(new Error(err.errMsg)),
         });
       });
@@ -269,8 +282,8 @@ Component({
         const filePath = await this.downloadQr();
         wx.saveImageToPhotosAlbum({
           filePath,
-          success: () => wx.showToast({ title: "Saved to Album", icon: "success" }),
-          fail: () => this.showError("Allow Qun to save to your album in Settings"),
+          success: () => wx.showToast({ title: t("groupInfo.savedQr"), icon: "success" }),
+          fail: () => this.showError(t("groupInfo.allowAlbum")),
         });
       } catch (e) {
         this.showError(e);
@@ -288,15 +301,15 @@ Component({
 
     onShareAppMessage() {
       const q = this.data.qr ? encodeURIComponent(this.data.qr.url) : "";
-      return { title: `Join "${this.data.info?.name ?? "our group"}" on Qun`, path: q ? `/pages/join/index?q=${q}` : "/pages/chats/index" };
+      return { title: t("groupInfo.shareTitle", { name: this.data.info?.name ?? t("groupInfo.ourGroup") }), path: q ? `/pages/join/index?q=${q}` : "/pages/chats/index" };
     },
 
     onEdit(e: WechatMiniprogram.BaseEvent) {
       const field = (e.currentTarget.dataset as { field?: "name" | "announcement" }).field;
       if (!field || !this.data.admin || !this.data.info) return;
       const editing: Editing =
-        field === "name" ? { field, title: "Group Name", maxlength: MESSAGE_LIMITS.groupNameChars } : { field, title: "Group Notice", maxlength: GROUP_LIMITS.announcementChars };
-      this.setData({ editing, draft: field === "name" ? this.data.info.name : this.data.info.announcement });
+        field === "name" ? { field, title: "groupInfo.name", maxlength: MESSAGE_LIMITS.groupNameChars } : { field, title: "groupInfo.notice", maxlength: GROUP_LIMITS.announcementChars };
+      this.setData({ editing: { ...editing, heading: t(editing.title) }, draft: field === "name" ? this.data.info.name : this.data.info.announcement });
     },
 
     onDraftInput(e: WechatMiniprogram.Input) {
@@ -367,11 +380,11 @@ Component({
       if (!tile || tile.userId === chats.me || RANK[role]! <= RANK[tile.role]! || this.data.info?.dissolvedAt) return;
       const actions: Array<[string, () => Promise<unknown>]> = [];
       if (role === "owner") {
-        actions.push(tile.role === "admin" ? ["Remove Admin", () => setAdmin(id, tile.userId, false)] : ["Make Admin", () => setAdmin(id, tile.userId, true)]);
-        actions.push(["Make Group Owner", () => confirmFirst(`Make ${tile.name} the group owner? You will become an ordinary member.`, "Confirm", () => transferOwnership(id, tile.userId))]);
+        actions.push(tile.role === "admin" ? [t("groupInfo.removeAdmin"), () => setAdmin(id, tile.userId, false)] : [t("groupInfo.makeAdmin"), () => setAdmin(id, tile.userId, true)]);
+        actions.push([t("groupInfo.makeOwner"), () => confirmFirst(t("groupInfo.makeOwnerConfirm", { name: tile.name }), t("common.confirm"), () => transferOwnership(id, tile.userId))]);
       }
-      actions.push(tile.muted ? ["Unmute", () => muteMember(id, tile.userId, 0)] : ["Mute for 1 Hour", () => muteMember(id, tile.userId, MUTE_SECONDS)]);
-      actions.push(["Remove from Group", () => confirmFirst(`Remove ${tile.name} from the group?`, "Remove", () => removeMember(id, tile.userId))]);
+      actions.push(tile.muted ? [t("groupInfo.unmuteMember"), () => muteMember(id, tile.userId, 0)] : [t("groupInfo.muteMember"), () => muteMember(id, tile.userId, MUTE_SECONDS)]);
+      actions.push([t("groupInfo.removeMember"), () => confirmFirst(t("groupInfo.removeConfirm", { name: tile.name }), t("groupInfo.remove"), () => removeMember(id, tile.userId))]);
       wx.showActionSheet({
         itemList: actions.map((a) => a[0]),
         success: (res) => {
@@ -399,9 +412,10 @@ Component({
     onLeave() {
       const owner = this.data.role === "owner" && (this.data.info?.memberCount ?? 0) > 1;
       wx.showModal({
-        title: owner ? "Dissolve Group" : "Leave Group",
-        content: owner ? "Everyone will be removed from the chat. Members keep its history." : "You will no longer receive messages from this group.",
-        confirmText: owner ? "Dissolve" : "Leave",
+        title: t(owner ? "groupInfo.dissolve" : "groupInfo.leave"),
+        content: t(owner ? "groupInfo.dissolveConfirm" : "groupInfo.leaveConfirm"),
+        cancelText: t("common.cancel"),
+        confirmText: t(owner ? "groupInfo.dissolveButton" : "groupInfo.leaveButton"),
         confirmColor: "#FA5151",
         success: async (res) => {
           if (!res.confirm) return;

@@ -4,21 +4,35 @@
 import type { InvitePreview } from "../../../schema/groups";
 import { ensureSignedIn } from "../../services/auth";
 import { errorTips } from "../../behaviors/error-tips";
+import { localized } from "../../behaviors/localized";
+import { t } from "../../i18n/index";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { acceptInvite, inviteCodeFrom, previewInvite } from "../../services/groups";
 
+const strings = () => ({
+  scan: t("join.scan"),
+  loading: t("join.loading"),
+  pending: t("join.pending"),
+  messagePlaceholder: t("join.messagePlaceholder"),
+  openChat: t("join.openChat"),
+  request: t("join.request"),
+  join: t("join.join"),
+});
+
 Component({
-  behaviors: [errorTips],
+  behaviors: [errorTips, localized(strings, "join.title")],
   data: {
     code: "",
     preview: null as InvitePreview | null,
     initial: "",
+    count: "",
     state: "idle" as "idle" | "loading" | "ready" | "joining" | "pending" | "invalid",
     message: "",
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
+      this.applyTitle();
       if (!ensureSignedIn({ path: "pages/join/index", query })) return;
       if (query.q) void this.open(query.q);
       else if (query.scan) this.onScan();
@@ -36,13 +50,13 @@ Component({
     async open(scanned: string) {
       const code = inviteCodeFrom(scanned);
       if (!code) {
-        this.setData({ state: "invalid", error: "This QR code is not a Qun group invite" });
+        this.setData({ state: "invalid", error: t("join.notInvite") });
         return;
       }
       this.setData({ code, state: "loading", error: "" });
       try {
         const preview = await previewInvite(code);
-        this.setData({ preview, initial: initialOf(preview.name), state: "ready" });
+        this.setData({ preview, initial: initialOf(preview.name), count: t("join.members", { n: preview.memberCount }), state: "ready" });
       } catch (e) {
         this.setData({ state: "invalid", error: errorMessage(e) });
       }

@@ -1,14 +1,34 @@
 import { afterLoginUrl, loginDev, loginWithPassword, loginWithWechat, serverInfo, WELCOME_PAGE } from "../../services/auth";
 import { apiBase, canChangeServer } from "../../services/config";
 import { errorTips } from "../../behaviors/error-tips";
+import { localized } from "../../behaviors/localized";
+import { t } from "../../i18n/index";
 import { errorMessage } from "../../services/errors";
 import { PROFILE_LIMITS } from "../../generated/limits";
 import { isSignedIn } from "../../services/session";
 
 type Busy = "" | "wechat" | "dev" | "password";
 
+const strings = () => ({
+  heading: t("login.heading"),
+  subtitle: t("login.subtitle"),
+  wechat: t("login.wechat"),
+  showPassword: t("login.showPassword"),
+  hidePassword: t("login.hidePassword"),
+  passwordForm: t("login.passwordForm"),
+  username: t("login.username"),
+  usernamePlaceholder: t("login.usernamePlaceholder"),
+  password: t("login.password"),
+  passwordPlaceholder: t("login.passwordPlaceholder"),
+  signIn: t("login.signIn"),
+  devForm: t("login.devForm"),
+  devFooter: t("login.devFooter"),
+  devName: t("login.devName"),
+  devNamePlaceholder: t("login.devNamePlaceholder"),
+});
+
 Component({
-  behaviors: [errorTips],
+  behaviors: [errorTips, localized(strings, "login.title")],
   data: {
     apiBase: "",
     /** The Server field: develop and trial versions only. */
@@ -20,6 +40,8 @@ Component({
     showPassword: false,
     showServer: false,
     devName: "",
+    devSignIn: "",
+    serverText: "",
     username: "",
     password: "",
     limits: PROFILE_LIMITS,
@@ -29,7 +51,8 @@ Component({
   methods: {
     onLoad(query: Record<string, string | undefined> = {}) {
       // Where the user was going (a scanned group code), carried through sign-in.
-      this.setData({ next: afterLoginUrl(query.next) });
+      this.setData({ next: afterLoginUrl(query.next), devSignIn: t("login.devSignIn", { name: "…" }) });
+      this.applyTitle();
       if (isSignedIn()) {
         wx.reLaunch({ url: this.data.next });
         return;
@@ -38,18 +61,19 @@ Component({
     },
 
     async checkServer() {
-      this.setData({ apiBase: apiBase(), serverError: "", canChangeServer: canChangeServer() });
+      this.setData({ apiBase: apiBase(), serverText: t("login.server", { address: apiBase() }), serverError: "", canChangeServer: canChangeServer() });
       try {
         const info = await serverInfo();
         this.setData({ environment: info.environment });
       } catch (e) {
-        this.setData({ environment: "", serverError: `Cannot reach the server at ${apiBase()}. ${errorMessage(e)}` });
+        this.setData({ environment: "", serverError: t("login.unreachable", { address: apiBase(), reason: errorMessage(e) }) });
       }
     },
 
     onInput(e: WechatMiniprogram.Input) {
       const field = (e.currentTarget.dataset as { field?: string }).field;
-      if (field === "devName" || field === "username" || field === "password") this.setData({ [field]: e.detail.value });
+      if (field === "username" || field === "password") this.setData({ [field]: e.detail.value });
+      if (field === "devName") this.setData({ devName: e.detail.value, devSignIn: t("login.devSignIn", { name: e.detail.value || "…" }) });
     },
 
     async signIn(kind: Exclude<Busy, "">, action: () => Promise<unknown>) {
@@ -74,7 +98,7 @@ Component({
     onDevLogin() {
       const name = this.data.devName.trim();
       if (!name) {
-        this.showError("Enter a name to sign in as");
+        this.showError(t("login.enterName"));
         return;
       }
       this.signIn("dev", () => loginDev(name));
@@ -83,10 +107,14 @@ Component({
     onPasswordLogin() {
       const { username, password } = this.data;
       if (!username.trim() || !password) {
-        this.showError("Enter your Qun ID and password");
+        this.showError(t("login.enterPassword"));
         return;
       }
       this.signIn("password", () => loginWithPassword(username, password));
+    },
+
+    onLocaleChanged() {
+      this.setData({ devSignIn: t("login.devSignIn", { name: this.data.devName || "…" }), serverText: t("login.server", { address: this.data.apiBase }) });
     },
 
     onTogglePassword() {

@@ -1,8 +1,10 @@
-import { applyTabBadge } from "../../services/badge";
+import { applyTabBar } from "../../services/badge";
 import type { OwnProfile } from "../../../schema/api";
 import { deleteAccount, ensureSignedIn, LOGIN_PAGE, loadProfile, logout, updateProfile } from "../../services/auth";
 import { apiBase, canChangeServer } from "../../services/config";
 import { errorTips } from "../../behaviors/error-tips";
+import { localized } from "../../behaviors/localized";
+import { type Locale, locale, type MessageKey, setLocale, t } from "../../i18n/index";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { PROFILE_LIMITS } from "../../generated/limits";
@@ -21,16 +23,51 @@ interface Editing {
   maxlength: number;
 }
 
-const FIELDS: Record<Field, Omit<Editing, "field">> = {
-  nickname: { title: "Set Name", hint: "A name your friends will recognise.", maxlength: PROFILE_LIMITS.nicknameMax },
-  username: { title: "Set Qun ID", hint: "Letters, digits, _ and -, starting with a letter. It can be set once.", maxlength: PROFILE_LIMITS.usernameMax },
-  status: { title: "Set Status", hint: "What you are up to right now.", maxlength: PROFILE_LIMITS.statusMax },
-  signature: { title: "What's Up", hint: "A line shown on your profile.", maxlength: PROFILE_LIMITS.signatureMax },
+const FIELDS: Record<Field, { title: MessageKey; hint: MessageKey; maxlength: number }> = {
+  nickname: { title: "me.setName", hint: "me.setNameHint", maxlength: PROFILE_LIMITS.nicknameMax },
+  username: { title: "me.setQunId", hint: "me.setQunIdHint", maxlength: PROFILE_LIMITS.usernameMax },
+  status: { title: "me.setStatus", hint: "me.setStatusHint", maxlength: PROFILE_LIMITS.statusMax },
+  signature: { title: "me.setSignature", hint: "me.setSignatureHint", maxlength: PROFILE_LIMITS.signatureMax },
 };
 
-/** What deleting an account does, said before the user confirms (docs/security.md#deleting-an-account). */
-export const DELETE_ACCOUNT_WARNING =
-  "Your profile, friends, tags, requests, uploaded pictures and files are deleted and you leave every group. Groups you own pass to an admin or member, or are dissolved if you are alone. Messages you sent stay with the people who received them, shown as from a deleted account. This cannot be undone.";
+/** The language switch's choices, each named in its own language as WeChat's own switch does. */
+const LANGUAGES: ReadonlyArray<{ locale: Locale; name: string }> = [
+  { locale: "zh_CN", name: "中文" },
+  { locale: "en", name: "English" },
+];
+
+const strings = () => ({
+  qunId: t("me.qunIdLabel"),
+  qunIdNotSet: t("me.qunIdNotSet"),
+  qunIdPrefix: t("me.qunId", { id: "" }),
+  addStatus: t("me.addStatus"),
+  chooseAvatar: t("me.chooseAvatar"),
+  profile: t("me.profile"),
+  name: t("me.name"),
+  status: t("me.status"),
+  signature: t("me.signature"),
+  notSet: t("common.notSet"),
+  settings: t("me.settings"),
+  language: t("me.language"),
+  languageName: LANGUAGES.find((l) => l.locale === locale())?.name ?? "",
+  allowStrangers: t("me.allowStrangers"),
+  server: t("me.server"),
+  privacy: t("me.privacy"),
+  logout: t("me.logout"),
+  deleteAccount: t("me.deleteAccount"),
+  cancel: t("common.cancel"),
+  save: t("common.save"),
+  noticesTitle: t("notices.title"),
+  noticesEnabled: t("notices.enabled"),
+  noticesPreview: t("notices.preview"),
+  noticesDnd: t("notices.dnd"),
+  noticesFrom: t("notices.from"),
+  noticesTo: t("notices.to"),
+  noticesBanked: t("notices.banked"),
+  noticesBankedHint: t("notices.bankedHint"),
+  noticesUnreachable: t("notices.unreachable"),
+  noticesUnconfigured: t("notices.unconfigured"),
+});
 
 /** wx.showModal as a promise: what was typed (editable modals) when confirmed, null when cancelled. */
 function ask(opts: WechatMiniprogram.ShowModalOption): Promise<string | null> {
@@ -40,7 +77,7 @@ function ask(opts: WechatMiniprogram.ShowModalOption): Promise<string | null> {
 }
 
 Component({
-  behaviors: [errorTips, noticeSettings],
+  behaviors: [errorTips, noticeSettings, localized(strings, "me.title")],
   data: {
     user: null as OwnProfile | null,
     initial: "?",
@@ -75,7 +112,7 @@ Component({
       try {
         const mediaId = await uploadMedia(path, "image");
         await updateProfile({ avatarMediaId: mediaId });
-        wx.showToast({ title: "Saved", icon: "success" });
+        wx.showToast({ title: t("common.saved"), icon: "success" });
       } catch (err) {
         this.showError(err);
       } finally {
@@ -86,7 +123,8 @@ Component({
     onShow() {
       this.setData({ apiBase: apiBase(), canChangeServer: canChangeServer() });
       if (!ensureSignedIn()) return;
-      applyTabBadge();
+      this.applyTitle();
+      applyTabBar();
       loadProfile().catch((e: unknown) => this.showError(e));
       this.loadNotices();
     },
@@ -100,7 +138,8 @@ Component({
       const user = this.data.user;
       if (!field || !FIELDS[field] || !user) return;
       if (field === "username" && user.username) return; // a Qun ID is set once
-      this.setData({ editing: { field, ...FIELDS[field] }, draft: user[field] ?? "" });
+      const { title, hint, maxlength } = FIELDS[field];
+      this.setData({ editing: { field, title: t(title), hint: t(hint), maxlength }, draft: user[field] ?? "" });
     },
 
     onDraftInput(e: WechatMiniprogram.Input) {
@@ -123,7 +162,7 @@ Component({
       try {
         await updateProfile({ [editing.field]: value });
         this.setData({ saving: false, editing: null, draft: "" });
-        wx.showToast({ title: "Saved", icon: "success" });
+        wx.showToast({ title: t("common.saved"), icon: "success" });
       } catch (e) {
         this.setData({ saving: false, error: errorMessage(e) });
       }
@@ -140,9 +179,10 @@ Component({
 
     onLogout() {
       wx.showModal({
-        title: "Log Out",
-        content: "Log out of Qun on this device?",
-        confirmText: "Log Out",
+        title: t("me.logout"),
+        content: t("me.logoutConfirm"),
+        cancelText: t("common.cancel"),
+        confirmText: t("me.logout"),
         confirmColor: "#FA5151",
         success: async (res) => {
           if (!res.confirm) return;
@@ -159,11 +199,19 @@ Component({
     async onDeleteAccount() {
       const user = this.data.user;
       if (!user || this.data.saving) return;
-      const go = await ask({ title: "Delete Account", content: DELETE_ACCOUNT_WARNING, confirmText: "Delete", confirmColor: "#FA5151" });
+      const go = await ask({ title: t("me.deleteAccount"), content: t("me.deleteWarning"), cancelText: t("common.cancel"), confirmText: t("me.deleteConfirm"), confirmColor: "#FA5151" });
       if (go === null) return;
       let body: { password: string } | { confirm: "DELETE" } = { confirm: "DELETE" };
       if (user.hasPassword) {
-        const password = await ask({ title: "Enter Password", content: "", editable: true, placeholderText: "Your Qun password", confirmText: "Delete", confirmColor: "#FA5151" });
+        const password = await ask({
+          title: t("me.enterPassword"),
+          content: "",
+          editable: true,
+          placeholderText: t("me.passwordPlaceholder"),
+          cancelText: t("common.cancel"),
+          confirmText: t("me.deleteConfirm"),
+          confirmColor: "#FA5151",
+        });
         if (password === null || password === "") return;
         body = { password };
       }
@@ -176,6 +224,20 @@ Component({
         this.setData({ saving: false });
         this.showError(e);
       }
+    },
+
+    /** 中文 / English: kept across launches; every open page redraws, and this tab page re-labels the tab bar. */
+    onLanguage() {
+      wx.showActionSheet({
+        itemList: LANGUAGES.map((l) => l.name),
+        success: (res) => {
+          const choice = LANGUAGES[res.tapIndex];
+          if (!choice || choice.locale === locale()) return;
+          setLocale(choice.locale);
+          this.applyTitle();
+          applyTabBar();
+        },
+      });
     },
 
     onOpenServer() {

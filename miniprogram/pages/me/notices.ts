@@ -1,23 +1,10 @@
 // Me → Notifications: notices on/off, message previews, do-not-disturb hours, and how many
 // notices WeChat lets the server send (docs/notices.md). Settings live on the server, so every
-// device shows the same. All of this section's words are in NOTICE_TEXT.
+// device shows the same. Its words are the catalogues' notices.* keys (`s.notices…` in the Me page's data).
 import type { NoticeSettings, NoticesResponse } from "../../../schema/notices";
 import type { ServerFrame } from "../../../schema/protocol";
 import { chats } from "../../services/chats";
 import { askForNotices, loadNotices, updateNoticeSettings } from "../../services/notices";
-
-export const NOTICE_TEXT = {
-  title: "Notifications",
-  enabled: "Notify me of new messages",
-  preview: "Show message preview",
-  dnd: "Do not disturb",
-  from: "From",
-  to: "To",
-  banked: "Notices left",
-  bankedHint: "WeChat allows one notice for each time you agree. Qun asks again after you send a message.",
-  unreachable: "Notices need WeChat sign-in: this account signed in with a password.",
-  unconfigured: "This server does not send notices.",
-};
 
 const DEFAULT_DND = { start: 23 * 60, end: 8 * 60 };
 /** The phone's offset from UTC in minutes (Beijing: 480); `0 -` keeps UTC itself a plain 0. */
@@ -54,7 +41,7 @@ type NoticeView = ReturnType<typeof view>;
 let unsubscribe: (() => void) | null = null;
 
 export const noticeSettings = Behavior({
-  data: { notices: null as NoticeView | null, nt: NOTICE_TEXT },
+  data: { notices: null as NoticeView | null },
   lifetimes: {
     attached() {
       unsubscribe?.();

@@ -5,6 +5,8 @@
 // stand-alone page holds the far-back window instead of the chat page. See docs/search.md.
 import type { Message } from "../../../schema/protocol";
 import { errorTips } from "../../behaviors/error-tips";
+import { localized } from "../../behaviors/localized";
+import { t } from "../../i18n/index";
 import { api } from "../../services/api";
 import { chats } from "../../services/chats";
 import { ensureSignedIn } from "../../services/auth";
@@ -12,8 +14,7 @@ import { listTime, previewOf } from "../../services/format";
 import { session } from "../../services/session";
 import { after, around, before, snippetParts, type SnippetPart } from "../../services/search";
 
-// Every string this page shows, in one place.
-export const TEXT = { title: "Chat History", openChat: "Open Chat", me: "Me" };
+const strings = () => ({ openChat: t("context.openChat") });
 const PAGE = 30;
 
 interface Row {
@@ -29,13 +30,12 @@ function rowOf(m: Message, target: number, q: string, me: string | undefined, na
   const text = previewOf(m);
   const at = q ? text.toLowerCase().indexOf(q.toLowerCase()) : -1;
   const parts = m.seq === target && at >= 0 ? snippetParts(text, [[at, at + q.length]]) : [{ text, hit: false }];
-  return { seq: m.seq, senderId: m.senderId, who: m.senderId === me ? TEXT.me : (names[m.senderId] ?? m.senderId), time: listTime(m.createdAt), parts, target: m.seq === target };
+  return { seq: m.seq, senderId: m.senderId, who: m.senderId === me ? t("context.me") : (names[m.senderId] ?? m.senderId), time: listTime(m.createdAt), parts, target: m.seq === target };
 }
 
 Component({
-  behaviors: [errorTips],
+  behaviors: [errorTips, localized(strings, "context.title")],
   data: {
-    text: { openChat: TEXT.openChat },
     id: "",
     seq: 0,
     q: "",
@@ -52,7 +52,7 @@ Component({
       const id = options.id ?? "";
       const seq = Number(options.seq ?? 0);
       this.setData({ id, seq, q: options.q ? decodeURIComponent(options.q) : "" });
-      wx.setNavigationBarTitle({ title: TEXT.title });
+      this.applyTitle();
       if (!ensureSignedIn() || !id || !seq) return;
       this.loadNames().catch(() => undefined);
       try {

@@ -3,22 +3,22 @@
 // opens at that message; a chat with several opens its own search (docs/search.md).
 import type { ContactHit, GroupHit, MessagesSearchResponse } from "../../../schema/search";
 import { errorTips } from "../../behaviors/error-tips";
+import { localized } from "../../behaviors/localized";
+import { t } from "../../i18n/index";
 import { ensureSignedIn } from "../../services/auth";
 import { initialOf } from "../../services/format";
 import { openDirect } from "../../services/groups";
 import { searchAll, searchMessages, snippetParts, type SnippetPart } from "../../services/search";
 
-// Every string this page shows, in one place.
+// The strings this page builds from what was found, in the user's language.
 export const TEXT = {
-  placeholder: "Search",
-  contacts: "Contacts",
-  groups: "Group Chats",
-  history: (n: number, q: string) => `Chat History: ${n} ${n === 1 ? "chat mentions" : "chats mention"} ${q}`,
-  related: (n: number) => `${n >= 999 ? "999+" : n} related messages`,
-  memberMatch: (name: string) => `Includes: ${name}`,
-  more: "More chats",
-  nothing: (q: string) => `No results for "${q}"`,
+  history: (n: number, q: string) => t(n === 1 ? "search.historyOne" : "search.historyMany", { n, q }),
+  related: (n: number) => t("search.related", { n: n >= 999 ? "999+" : n }),
+  memberMatch: (name: string) => t("search.memberMatch", { name }),
+  nothing: (q: string) => t("search.nothing", { q }),
 };
+
+const strings = () => ({ placeholder: t("search.placeholder"), contacts: t("search.contacts"), groups: t("search.groups"), more: t("search.more") });
 
 const DEBOUNCE_MS = 300;
 
@@ -56,9 +56,8 @@ const contactRow = (c: ContactHit) => ({
 const groupRow = (g: GroupHit) => ({ id: g.conversation.id, name: g.conversation.name, initial: initialOf(g.conversation.name), detail: g.member ? TEXT.memberMatch(g.member.name) : "" });
 
 Component({
-  behaviors: [errorTips],
+  behaviors: [errorTips, localized(strings, "search.title")],
   data: {
-    text: { placeholder: TEXT.placeholder, contacts: TEXT.contacts, groups: TEXT.groups, more: TEXT.more },
     query: "",
     searched: "",
     loading: false,
@@ -71,12 +70,13 @@ Component({
   },
   methods: {
     onLoad() {
+      this.applyTitle();
       ensureSignedIn();
     },
 
     onUnload() {
-      const t = (this as unknown as { timer?: ReturnType<typeof setTimeout> }).timer;
-      if (t) clearTimeout(t);
+      const timer = (this as unknown as { timer?: ReturnType<typeof setTimeout> }).timer;
+      if (timer) clearTimeout(timer);
     },
 
     onInput(e: WechatMiniprogram.Input) {
@@ -119,6 +119,11 @@ Component({
       } finally {
         this.setData({ loading: false });
       }
+    },
+
+    /** What was found is said in the language: say it again after a switch. */
+    onLocaleChanged() {
+      if (this.data.searched) void this.run();
     },
 
     async onMore() {

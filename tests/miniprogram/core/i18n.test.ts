@@ -1,6 +1,9 @@
 // The catalogues and the language choice: every key in both languages with the same placeholders,
 // every error code said in both, the language following WeChat's until the user picks one, and
 // times written the way WeChat writes them in each language.
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { ERROR_STATUS } from "../../../schema/errors";
 import { en } from "../../../miniprogram/i18n/en";
@@ -114,5 +117,61 @@ describe("errors shown to the user", () => {
     expect([errorMessage(limited), errorMessage(offline), errorMessage(future)]).toEqual(["操作太频繁，请稍后再试", "网络不可用，请检查网络设置", "A newer server's reason"]);
     setLocale("en");
     expect(errorMessage(limited)).toBe("Too many friend requests today; try tomorrow");
+  });
+});
+
+describe("the sources use the catalogues", () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "../../../miniprogram");
+  const files = (ext: string) =>
+    readdirSync(root, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(ext) && !f.startsWith("miniprogram_npm") && !f.startsWith("generated") && !f.startsWith("i18n"))
+      .map((f) => f.split("\\").join("/"));
+  const namespaces = new Set(Object.keys(zh_CN).map((k) => k.split(".")[0]));
+
+  /** The catalogue keys a source names ("chats.newGroup"), by the catalogues' own namespaces. */
+  const keysIn = (source: string) => [...source.matchAll(/["'`]([a-z][A-Za-z]*)\.([A-Za-z][\w]*)["'`]/g)].filter((m) => namespaces.has(m[1]!)).map((m) => `${m[1]}.${m[2]}`);
+  /** Keys missing, or empty, in either catalogue. */
+  const missing = (keys: Iterable<string>) => [...keys].filter((key) => !zh_CN[key as keyof typeof zh_CN]?.trim() || !en[key as keyof typeof en]?.trim());
+
+  it("name only keys both catalogues hold, none empty", () => {
+    const used = new Set(files(".ts").flatMap((file) => keysIn(readFileSync(join(root, file), "utf8"))));
+    expect(used.size).toBeGreaterThan(100);
+    expect(missing(used)).toEqual([]);
+  });
+
+  it("the check above finds a key a catalogue lacks", () => {
+    expect(missing(keysIn('wx.showToast({ title: t("chats.noSuchKey") }); t(ok ? "common.save" : "me.logout");'))).toEqual(["chats.noSuchKey"]);
+  });
+
+  // Words that stay as they are in Chinese: the product's name.
+  const ALLOWED = new Set(["Qun"]);
+  const VISIBLE_ATTRIBUTES = /\s(title|subTitle|placeholder|aria-label|footer|desc|confirm-text|cancel-text|label|text)="([^"]*)"/g;
+
+  it("leave no Latin word written into a page or component's WXML outside {{ }} bindings", () => {
+    const offenders: string[] = [];
+    for (const file of files(".wxml")) {
+      const source = readFileSync(join(root, file), "utf8")
+        .replace(/<!--[\s\S]*?-->/g, "")
+        .replace(/\{\{[\s\S]*?\}\}/g, "");
+      const texts = [...source.matchAll(/>([^<]+)</g)].map((m) => m[1]!);
+      const attributes = [...source.matchAll(VISIBLE_ATTRIBUTES)].map((m) => m[2]!);
+      for (const s of [...texts, ...attributes]) {
+        for (const word of s.match(/[A-Za-z]{2,}/g) ?? []) if (!ALLOWED.has(word)) offenders.push(`${file}: ${word}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("give each page a Chinese title in its JSON, shown until the page sets its own", () => {
+    for (const file of files(".json").filter((f) => f.startsWith("pages/"))) {
+      const title = (JSON.parse(readFileSync(join(root, file), "utf8")) as { navigationBarTitleText?: string }).navigationBarTitleText ?? "";
+      expect(title.match(/[A-Za-z]{2,}/g) ?? [], file).toEqual([]);
+    }
+  });
+
+  it("the check above finds a hard-coded word", () => {
+    const sample = '<view class="x" title="Hello">{{s.title}} Search</view>'.replace(/\{\{[\s\S]*?\}\}/g, "");
+    expect([...sample.matchAll(/>([^<]+)</g)].map((m) => m[1]!.trim())).toEqual(["Search"]);
+    expect([...sample.matchAll(VISIBLE_ATTRIBUTES)].map((m) => m[2])).toEqual(["Hello"]);
   });
 });

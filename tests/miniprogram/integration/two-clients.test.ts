@@ -12,6 +12,7 @@ import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
+import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Auth from "../../../miniprogram/services/auth";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Api from "../../../miniprogram/services/api";
@@ -64,6 +65,8 @@ function makeClient(name: string, root: string, install: (a: WxAdapter) => void)
   adapter.files.set("wxfile://tmp/trail.png", PICTURE);
   adapter.storage.set("qun.apiBase", JSON.stringify(baseUrl));
   install(adapter);
+  // This spec reads English, as the page specs do (setup.ts sets the first build; this sets either).
+  clientModule<typeof I18n>("i18n/index", root).setLocale("en");
   Object.assign(client, {
     name,
     root,

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
+import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Badge from "../../../miniprogram/services/badge";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
@@ -229,5 +230,16 @@ describe("App startup", () => {
     app.onLaunch({ path: "pages/join/index", query: { q } });
     await settled();
     expect(adapter.navigations).toEqual([{ api: "reLaunch", url: `/pages/login/index?next=${encodeURIComponent(`/pages/join/index?q=${q}`)}` }]);
+  });
+
+  it("speaks WeChat's language from launch: Chinese on a Chinese phone, until the user picks on Me", async () => {
+    const i18n = clientModule<typeof I18n>("i18n/index");
+    adapter = createWxAdapter({ fetch: api, language: "zh_CN" });
+    installWx(adapter);
+    app.onLaunch();
+    expect(i18n.locale()).toBe("zh_CN");
+    adapter.storage.set("qun.locale", JSON.stringify("en"));
+    app.onLaunch();
+    expect(i18n.locale()).toBe("en");
   });
 });

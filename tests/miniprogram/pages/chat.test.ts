@@ -2,6 +2,7 @@
 // highlighted, recalled and system messages as centred notes, read counts, the long-press menu,
 // the @ picker, and the outbox's sending / failed / retry per message.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
 import type { GroupInfo } from "../../../schema/groups";
@@ -12,6 +13,7 @@ import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const chats = () => clientModule<typeof Chats>("services/chats").chats;
 const session = () => clientModule<typeof Session>("services/session");
+const i18n = () => clientModule<typeof I18n>("i18n/index");
 const GROUP = "c_hikinghikinghikinghi";
 const ME = "u_aaaaaaaaaaaaaaaaaaaa";
 const BOB = "u_bbbbbbbbbbbbbbbbbbbb";
@@ -1019,5 +1021,43 @@ describe("Chat page: asking for notices", () => {
     chats().store.set({ conversations: [...chats().store.get().conversations, { ...summary, id: "c_otherotherotherother", unread: 2 }] });
     await lifecycle(busy, "onUnload");
     expect(asked).toEqual([["tmpl-new-message"]]);
+  });
+});
+
+describe("Chat page in Chinese", () => {
+  it("says the notes, read counts, menus, input bar and title in Chinese, and redraws after a switch", async () => {
+    i18n().setLocale("zh_CN");
+    const comp = await openChat();
+    expect(adapter.titles.at(-1)).toBe("Hiking(2)");
+    expect(text(comp, `${bubble(comp, 1)} .msg-system`)).toBe("你创建了群聊“Hiking”");
+    expect(text(comp, `${bubble(comp, 9)} .msg-system`)).toBe("Bob撤回了一条消息");
+    expect(text(comp, `${bubble(comp, 3)} .msg__read`)).toBe("1人已读");
+    // The icon buttons' aria-labels.
+    expect(comp.instance.data.s).toMatchObject({ voiceMode: "切换到按住说话", more: "相册", info: "聊天信息", retry: "重新发送" });
+    await input(comp, "#draft-input", "好的 @");
+    expect(text(comp, "#mention-picker")).toBe("@ 所有人 B Bob");
+    await input(comp, "#draft-input", "好的");
+    expect(text(comp, "#send")).toBe("发送");
+    comp.querySelector(`${bubble(comp, 2)} .bubble`)!.dispatchEvent("longpress");
+    await settled();
+    expect(adapter.actionSheets.at(-1)).toEqual(["复制", "引用", "转发", "撤回", "投诉", "删除"]);
+    chats().store.set({ typing: { [GROUP]: { userId: BOB, until: Date.now() + 5_000 } } });
+    await settled();
+    expect(text(comp, "#typing")).toBe("Bob正在输入…");
+    // Forward opens the chat picker (a component), in Chinese too.
+    adapter.actionSheetChoice = 2;
+    comp.querySelector(`${bubble(comp, 2)} .bubble`)!.dispatchEvent("longpress");
+    await waitFor(() => comp.instance.data.forwarding === 2, "the chat picker");
+    await settled();
+    expect(text(comp, "#forward-picker >>> .picker__hint")).toBe("最多选择9个聊天");
+    expect(text(comp, "#forward-picker >>> #chat-picker-done")).toBe("发送");
+    comp.instance.setData({ forwarding: 0 });
+
+    i18n().setLocale("en");
+    await settled();
+    expect(text(comp, `${bubble(comp, 9)} .msg-system`)).toBe("Bob recalled a message");
+    expect(text(comp, `${bubble(comp, 3)} .msg__read`)).toBe("1 read");
+    expect(text(comp, "#typing")).toBe("Bob is typing…");
+    expect(text(comp, "#send")).toBe("Send");
   });
 });

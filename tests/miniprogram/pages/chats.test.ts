@@ -2,14 +2,16 @@
 // updates, opening a chat, and the "+" menu. The store is filled directly here; the
 // integration tests fill it from the real worker.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
-import type { ConversationSummary } from "../../../schema/protocol";
+import type { ConversationSummary, MessagePreview } from "../../../schema/protocol";
 import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const chats = () => clientModule<typeof Chats>("services/chats").chats;
 const session = () => clientModule<typeof Session>("services/session");
+const i18n = () => clientModule<typeof I18n>("i18n/index");
 let pageId: string;
 let adapter: WxAdapter;
 
@@ -343,5 +345,78 @@ describe("Chats tab", () => {
     const comp = renderPage(pageId);
     await lifecycle(comp, "onShow");
     expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/login/index" }]);
+  });
+});
+
+describe("Chats tab in Chinese", () => {
+  function signIn() {
+    session().startSession({
+      accessToken: "access-1",
+      accessTokenExpiresAt: Date.now() + 60_000,
+      refreshToken: "refresh-1-0123456789abcdef",
+      refreshTokenExpiresAt: Date.now() + 86_400_000,
+      user: { id: "u_me", username: null, nickname: "安", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
+      created: false,
+    });
+  }
+
+  it("says everything in Chinese: title, tab labels, search, empty list, connection state and the + menu", async () => {
+    i18n().setLocale("zh_CN");
+    signIn();
+    const comp = renderPage(pageId);
+    adapter.pageStack.push("pages/chats/index");
+    await lifecycle(comp, "onLoad");
+    await lifecycle(comp, "onShow");
+    chats().socket.stop(); // no server here: the connection state is set by hand
+    await settled();
+    chats().store.set({ synced: true, conversations: [], connection: "connecting" });
+    await settled();
+    expect(adapter.titles.at(-1)).toBe("消息");
+    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "我"]);
+    expect(text(comp, "#open-search")).toBe("搜索");
+    expect(text(comp, "#chats-empty")).toBe("暂无聊天 和朋友、群聊的聊天会显示在这里。");
+    expect(text(comp, "#connection")).toBe("连接中…");
+    expect(comp.instance.data.s.plus).toBe("发起群聊、扫一扫、面对面建群"); // the + button's aria-label
+    await tap(comp, "#plus");
+    expect(adapter.actionSheets.at(-1)).toEqual(["发起群聊", "扫一扫", "面对面建群"]);
+  });
+
+  it("writes the previews the server summarised in English in Chinese, from the message type", async () => {
+    i18n().setLocale("zh_CN");
+    signIn();
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    await lifecycle(comp, "onShow"); // starts the chat client, which knows who "me" is
+    chats().socket.stop();
+    const last = (type: MessagePreview["type"], text: string, senderId = "u_bob"): MessagePreview => ({ seq: 5, senderId, type, text, at: Date.now() });
+    chats().store.set({
+      synced: true,
+      conversations: [
+        summary({ id: "c_photophotophotophoto", kind: "direct", peer: { id: "u_bob", nickname: "鲍勃", avatarMediaId: null }, lastMessage: last("image", "[Photo]") }),
+        summary({ id: "c_filefilefilefilefile", lastMessage: last("file", "[File] 报告.pdf") }),
+        summary({ id: "c_voicevoicevoicevoice", lastMessage: last("voice", "[Voice]", "u_me"), doNotDisturb: true, unread: 2 }),
+        summary({ id: "c_placeplaceplaceplace", lastMessage: last("location", "[Location] 西湖") }),
+        summary({ id: "c_eventeventeventevent", lastMessage: last("system", "[joined]") }),
+        summary({ id: "c_recalledrecalledreca", lastMessage: last("video", "") }),
+        summary({ id: "c_gonegonegonegonegone", dissolved: true }),
+      ],
+    });
+    await settled();
+    const preview = (id: string) => text(comp, `#row-${id} .chat-row__preview`);
+    expect(preview("c_photophotophotophoto")).toBe("[图片]");
+    expect(preview("c_filefilefilefilefile")).toBe("[文件] 报告.pdf");
+    expect(preview("c_voicevoicevoicevoice")).toBe("[2] 我：[语音]");
+    expect(preview("c_placeplaceplaceplace")).toBe("[位置] 西湖");
+    expect(preview("c_eventeventeventevent")).toBe("[群消息]");
+    expect(preview("c_recalledrecalledreca")).toBe("撤回了一条消息");
+    expect(preview("c_gonegonegonegonegone")).toBe("该群已解散");
+    expect(text(comp, "#row-c_filefilefilefilefile .chat-row__name")).toBe("Hiking(3)");
+
+    // Switched to English (on Me): the open list redraws in English.
+    i18n().setLocale("en");
+    await settled();
+    expect(preview("c_photophotophotophoto")).toBe("[Photo]");
+    expect(preview("c_voicevoicevoicevoice")).toBe("[2] You: [Voice]");
+    expect(text(comp, "#row-c_filefilefilefilefile .chat-row__name")).toBe("Hiking (3)");
   });
 });

@@ -3,6 +3,7 @@
 // accept, Add Friend by Qun ID, a friend's card to set the remark and tags, open the chat,
 // block or delete, and the blocked list.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
 import type { PublicProfile } from "../../../schema/api";
@@ -13,6 +14,7 @@ import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const chats = () => clientModule<typeof Chats>("services/chats").chats;
 const session = () => clientModule<typeof Session>("services/session");
+const i18n = () => clientModule<typeof I18n>("i18n/index");
 const ME = "u_annannannannannanna";
 let pageId: string;
 let adapter: WxAdapter;
@@ -337,5 +339,41 @@ describe("Contacts tab", () => {
     const comp = renderPage(pageId);
     await lifecycle(comp, "onShow");
     expect(adapter.navigations).toEqual([{ api: "reLaunch", url: "/pages/login/index" }]);
+  });
+});
+
+describe("Contacts tab in Chinese", () => {
+  it("says everything in Chinese: title, tab labels, entries, count, Add Friend, the card and its More menu", async () => {
+    i18n().setLocale("zh_CN");
+    adapter.pageStack.push("pages/contacts/index");
+    const comp = await open();
+    expect(adapter.titles.at(-1)).toBe("通讯录");
+    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "我"]);
+    expect(text(comp, "#new-friends")).toBe("新的朋友 1");
+    expect(text(comp, "#add-friend")).toBe("添加朋友");
+    expect(text(comp, "#friend-count")).toBe("4位联系人");
+    expect(text(comp, "#friend-u_carolcarolcarolcaro")).toBe("C Carol Hiking、Work");
+
+    await tap(comp, "#add-friend");
+    expect(comp.instance.data.s.searchPlaceholder).toBe("Qun号"); // the search field's placeholder
+    expect(text(comp, "#search")).toBe("搜索");
+    await input(comp, "#search-input", "erin_w");
+    await tap(comp, "#search");
+    await waitFor(() => comp.instance.data.found.length === 1, "Erin");
+    expect(text(comp, "#found-u_erinerinerinerineri .request__greeting")).toBe("Qun号：erin_w");
+    expect(text(comp, "#found-u_erinerinerinerineri .found__add")).toBe("添加");
+    await tap(comp, "#found-u_erinerinerinerineri .found__add");
+    await waitFor(() => comp.instance.data.found[0].sent === true, "request sent");
+    expect(calls.find((c) => c.method === "POST" && c.path === "/contacts/requests")!.body).toEqual({ userId: "u_erinerinerinerineri", greeting: "我是Ann" });
+    expect(text(comp, "#found-u_erinerinerinerineri .found__add")).toBe("已发送");
+
+    await tap(comp, "#friend-u_carolcarolcarolcaro");
+    expect(text(comp, "#card-save")).toBe("保存");
+    expect(text(comp, "#card-message")).toBe("发消息");
+    adapter.actionSheetChoice = 1;
+    await tap(comp, "#card-more");
+    await waitFor(() => adapter.modals.length > 0, "the confirmation");
+    expect(adapter.actionSheets.at(-1)).toEqual(["加入黑名单", "删除联系人"]);
+    expect(adapter.modals.at(-1)).toEqual({ title: "删除联系人", content: "删除联系人“Carol”？同时会将你从对方的通讯录中删除。" });
   });
 });

@@ -2,6 +2,7 @@
 // `q` parameter, requests under approval, codes that are not invites) and the Face-to-face pad,
 // each against a small in-memory server speaking the shapes of schema/groups.ts.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Groups from "../../../miniprogram/services/groups";
 import type * as Session from "../../../miniprogram/services/session";
@@ -11,6 +12,7 @@ import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const chats = () => clientModule<typeof Chats>("services/chats").chats;
 const session = () => clientModule<typeof Session>("services/session");
+const i18n = () => clientModule<typeof I18n>("i18n/index");
 const GROUP = "c_hikinghikinghikinghi";
 const ME = "u_aaaaaaaaaaaaaaaaaaaa";
 const CODE = "AbCdEfGhIjKlMnOpQrStUv";
@@ -493,5 +495,65 @@ describe("Face-to-face page", () => {
     await tap(comp, "#enter");
     await waitFor(() => adapter.navigations.length > 0, "navigation");
     expect(adapter.navigations).toEqual([{ api: "redirectTo", url: `/pages/chat/index?id=${GROUP}` }]);
+  });
+});
+
+describe("the group pages in Chinese", () => {
+  it("Group info says its cells, roles, member actions, QR code and leaving in Chinese, with a Chinese title", async () => {
+    i18n().setLocale("zh_CN");
+    const comp = renderPage(pages.info);
+    await lifecycle(comp, "onLoad", { id: GROUP });
+    await waitFor(() => comp.instance.data.info !== null && comp.instance.data.requests.length > 0, "group info");
+    await settled();
+    expect(adapter.titles.at(-1)).toBe("聊天信息(3)");
+    expect(text(comp, `#member-${ME}`)).toBe("A Ann 群主");
+    expect(text(comp, "#add-members")).toBe("+ 添加");
+    expect(comp.instance.data.s.addMembers).toBe("添加成员"); // the + tile's aria-label
+    expect(text(comp, "#group-name")).toBe("群聊名称 Hiking");
+    expect(text(comp, "#group-qr")).toBe("群二维码");
+    expect(text(comp, "#group-notice")).toBe("群公告 Meet at 8");
+    expect(text(comp, "#search-history")).toBe("查找聊天记录");
+    expect(text(comp, "#management")).toContain("全员禁言");
+    expect(text(comp, "#leave")).toBe("解散群聊");
+    adapter.actionSheetChoice = null;
+    await tap(comp, "#member-u_member00000000000001");
+    expect(adapter.actionSheets.at(-1)).toEqual(["设为管理员", "转让群主", "禁言1小时", "移出群聊"]);
+    await tap(comp, "#group-qr");
+    await waitFor(() => comp.instance.data.qr !== null, "QR");
+    expect(text(comp, "#qr")).toContain("前有效，用微信扫一扫加入群聊。");
+    expect(text(comp, "#qr-save")).toBe("保存到相册");
+    expect(comp.instance.onShareAppMessage().title).toBe("加入群聊“Hiking”");
+    comp.instance.onCloseQr();
+
+    // The friend picker (a component) speaks Chinese too.
+    await tap(comp, "#add-members");
+    await waitFor(() => text(comp, "#friend-picker >>> #picker") === "✓ C Carol D Dora", "friends in the picker");
+    expect(text(comp, "#friend-picker >>> #picker-done")).toBe("完成");
+    await tap(comp, `#friend-picker >>> #pick-${DORA}`);
+    expect(text(comp, "#friend-picker >>> #picker-done")).toBe("完成(1)");
+  });
+
+  it("Join and Face-to-face speak Chinese", async () => {
+    i18n().setLocale("zh_CN");
+    approval = true;
+    const join = renderPage(pages.join);
+    await lifecycle(join, "onLoad", { q: encodeURIComponent(INVITE_URL) });
+    await waitFor(() => join.instance.data.state === "ready", "preview");
+    expect(adapter.titles.at(-1)).toBe("加入群聊");
+    expect(text(join, "#group-count")).toBe("3人");
+    expect(text(join, "#join")).toBe("申请加入");
+    const invalid = renderPage(pages.join);
+    await lifecycle(invalid, "onLoad", { q: encodeURIComponent("https://example.com/menu") });
+    expect(text(invalid, "#join-invalid")).toBe("这不是 Qun 群聊的二维码");
+    expect(text(invalid, "#scan")).toBe("扫描二维码");
+
+    const f2f = renderPage(pages.f2f);
+    await lifecycle(f2f, "onLoad");
+    expect(adapter.titles.at(-1)).toBe("面对面建群");
+    expect(text(f2f, ".f2f__hint")).toBe("和身边的朋友输入同样的四个数字，进入同一个群聊");
+    expect(f2f.instance.data.s.delete).toBe("删除"); // the delete key's aria-label
+    for (const d of ["1", "2", "3", "4"]) await tap(f2f, `#key-${d}`);
+    await waitFor(() => f2f.instance.data.room !== null, "room");
+    expect(text(f2f, "#enter")).toBe("进入该群");
   });
 });

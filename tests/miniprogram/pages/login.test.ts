@@ -1,5 +1,6 @@
 // The login page: WeChat sign-in, password sign-in, and the development sign-in by name.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Auth from "../../../miniprogram/services/auth";
 import type * as Session from "../../../miniprogram/services/session";
 import { createFakeApi, type FakeApi } from "../fake-api";
@@ -204,5 +205,31 @@ describe("login page", () => {
     await tap(comp, "#server-setting >>> .server-setting__save");
     expect(text(comp, "#server-setting >>> .server-setting__error")).toBe("Enter an http:// or https:// address, such as http://192.168.1.20:8787");
     expect(adapter.storage.has("qun.apiBase")).toBe(false);
+  });
+});
+
+describe("login page in Chinese", () => {
+  it("says everything in Chinese: title, WeChat sign-in, password and development sign-in, the server", async () => {
+    clientModule<typeof I18n>("i18n/index").setLocale("zh_CN");
+    const comp = await openPage();
+    await waitFor(() => comp.querySelector("#dev-login") !== undefined, "the development sign-in");
+    expect(adapter.titles.at(-1)).toBe("登录");
+    expect(text(comp, "#wechat-login")).toBe("微信登录");
+    expect(text(comp, "#toggle-password")).toBe("用Qun号和密码登录");
+    expect(text(comp, "#open-server")).toBe("服务器：http://127.0.0.1:8787");
+    await input(comp, "#dev-name-input", "alice");
+    expect(text(comp, "#dev-login")).toBe("以alice的身份登录");
+    await tap(comp, "#toggle-password");
+    expect(text(comp, "#toggle-password")).toBe("收起密码登录");
+    expect(text(comp, "#password-login")).toBe("登录");
+    await tap(comp, "#password-login");
+    expect(comp.instance.data.error).toBe("请输入Qun号和密码");
+    // The server setting (a component).
+    await tap(comp, "#open-server");
+    expect(text(comp, "#server-setting >>> .server-setting__label")).toBe("接口地址");
+    expect(text(comp, "#server-setting >>> .server-setting__reset")).toBe("恢复默认");
+    await input(comp, "#server-setting >>> #api-base-input", "192.168.1.20");
+    await tap(comp, "#server-setting >>> .server-setting__save");
+    expect(text(comp, "#server-setting >>> .server-setting__error")).toBe("请输入 http:// 或 https:// 开头的地址，例如 http://192.168.1.20:8787");
   });
 });

@@ -1,7 +1,8 @@
 // Me → Notifications and the client's asks for WeChat subscribe messages (services/notices.ts):
 // the bank shown, the switches saved on the server, the dialog asked at sensible moments only,
 // and WeChat's answers (reject, ban) respected. docs/notices.md.
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Auth from "../../../miniprogram/services/auth";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Notices from "../../../miniprogram/services/notices";
@@ -64,6 +65,10 @@ beforeAll(async () => {
   installWx(createWxAdapter());
   pageId = await loadComponent("pages/me/index");
 });
+
+// WeUI's half-screen dialog hides itself 300 ms after it first renders; let that timer run while
+// the DOM still exists, or it fires after jsdom is torn down ("window is not defined").
+afterAll(() => new Promise((resolve) => setTimeout(resolve, 400)));
 
 beforeEach(() => {
   server = createFakeApi();
@@ -176,5 +181,18 @@ describe("a notice opens its chat, through sign-in when signed out", () => {
     expect(auth.afterLoginUrl("%2Fpages%2Fchat%2Findex%3Fid%3Dc_abc")).toBe("/pages/chat/index?id=c_abc");
     expect(auth.afterLoginUrl("https%3A%2F%2Fevil.example")).toBe("/pages/chats/index");
     expect(auth.afterLoginUrl(undefined)).toBe("/pages/chats/index");
+  });
+});
+
+describe("Me → Notifications in Chinese", () => {
+  it("says the section and its switches in Chinese", async () => {
+    clientModule<typeof I18n>("i18n/index").setLocale("zh_CN");
+    signIn();
+    state.settings.dnd = { start: 23 * 60, end: 8 * 60 };
+    const comp = await openPage();
+    expect(text(comp, "#notices-enabled")).toBe("接收新消息通知");
+    expect(text(comp, "#notices-banked")).toBe("剩余通知次数 2");
+    expect(text(comp, "#notices-dnd-start")).toBe("开始时间 23:00");
+    expect(text(comp, "#notices")).toContain("你发送消息后会再次询问");
   });
 });

@@ -1,5 +1,7 @@
 // The Me page: the own profile, editing it, the server setting, and logging out.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as I18n from "../../../miniprogram/i18n/index";
+import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
 import type { OwnProfile } from "../../../schema/api";
 import { createFakeApi, type FakeApi } from "../fake-api";
@@ -11,9 +13,12 @@ import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 afterAll(() => new Promise((resolve) => setTimeout(resolve, 400)));
 
 let pageId: string;
+let chatsPageId: string;
 let server: FakeApi;
 let adapter: WxAdapter;
 const session = () => clientModule<typeof Session>("services/session");
+const i18n = () => clientModule<typeof I18n>("i18n/index");
+const chats = () => clientModule<typeof Chats>("services/chats").chats;
 
 function signIn(profile: Partial<OwnProfile> = {}) {
   const user = server.user("u-alice", { nickname: "Alice", username: "alice_l", status: "At work", signature: "Hello from Qun", ...profile });
@@ -34,6 +39,7 @@ async function openPage(): Promise<Rendered> {
 beforeAll(async () => {
   installWx(createWxAdapter());
   pageId = await loadComponent("pages/me/index");
+  chatsPageId = await loadComponent("pages/chats/index");
 });
 
 beforeEach(() => {
@@ -275,5 +281,75 @@ describe("Me page", () => {
     await tap(comp, "#server-setting >>> .server-setting__reset");
     expect(text(comp, "#open-server")).toBe("Server http://127.0.0.1:8787");
     expect(adapter.storage.has("qun.apiBase")).toBe(false);
+  });
+});
+
+describe("Me page in Chinese, and the language switch", () => {
+  it("says everything in Chinese: title, tab labels, profile, settings and the logout modal", async () => {
+    i18n().setLocale("zh_CN");
+    signIn({ username: null });
+    adapter.pageStack.push("pages/me/index");
+    const comp = await openPage();
+    expect(adapter.titles.at(-1)).toBe("我");
+    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "我"]);
+    expect(text(comp, "#profile-qun-id")).toBe("Qun号：未设置");
+    expect(text(comp, "#edit-nickname")).toBe("名字 Alice");
+    expect(text(comp, "#edit-signature")).toBe("个性签名 Hello from Qun");
+    expect(text(comp, "#open-language")).toBe("语言 中文");
+    expect(text(comp, "#open-privacy")).toBe("隐私保护指引");
+    expect(text(comp, "#logout")).toBe("退出登录");
+    expect(text(comp, "#delete-account")).toBe("注销账号");
+    expect(comp.instance.data.s.chooseAvatar).toBe("更换头像"); // the avatar button's aria-label
+    adapter.actionSheetChoice = null;
+    await tap(comp, "#logout");
+    await waitFor(() => adapter.modals.length > 0, "the modal");
+    expect(adapter.modals).toEqual([{ title: "退出登录", content: "确定在此设备上退出登录吗？" }]);
+  });
+
+  it("switches to English on Me: the open pages redraw, the tab bar is re-labelled, and the choice is kept", async () => {
+    i18n().setLocale("zh_CN");
+    signIn();
+    chats().store.set({ conversations: [], synced: true, connection: "online" });
+    // Chats was shown first, then the user went to the Me tab.
+    adapter.pageStack.push("pages/chats/index");
+    const chatsTab = renderPage(chatsPageId);
+    await lifecycle(chatsTab, "onLoad");
+    await lifecycle(chatsTab, "onShow");
+    chats().socket.stop(); // no chat server here
+    chats().store.set({ conversations: [], synced: true });
+    await settled();
+    expect(text(chatsTab, "#chats-empty")).toContain("暂无聊天");
+    adapter.pageStack.splice(0, adapter.pageStack.length, "pages/me/index");
+    const me = await openPage();
+    expect(text(me, "#logout")).toBe("退出登录");
+
+    adapter.actionSheetChoice = 1;
+    await tap(me, "#open-language");
+    await settled();
+    expect(adapter.actionSheets.at(-1)).toEqual(["中文", "English"]);
+    expect(i18n().locale()).toBe("en");
+    expect(adapter.storage.get("qun.locale")).toBe(JSON.stringify("en"));
+    expect(text(me, "#open-language")).toBe("Language English");
+    expect(text(me, "#logout")).toBe("Log Out");
+    expect(text(me, "#profile-qun-id")).toBe("Qun ID: alice_l");
+    expect(adapter.titles.at(-1)).toBe("Me");
+    expect(adapter.tabLabels).toEqual(["Chats", "Contacts", "Me"]);
+    // The Chats tab, open underneath, already reads English; its title follows when it shows.
+    expect(text(chatsTab, "#chats-empty")).toContain("No chats yet");
+    expect(text(chatsTab, "#open-search")).toBe("Search");
+    adapter.pageStack.splice(0, adapter.pageStack.length, "pages/chats/index");
+    await lifecycle(chatsTab, "onShow");
+    chats().socket.stop();
+    expect(adapter.titles.at(-1)).toBe("Chats");
+
+    // And back to 中文.
+    adapter.pageStack.splice(0, adapter.pageStack.length, "pages/me/index");
+    adapter.actionSheetChoice = 0;
+    await tap(me, "#open-language");
+    await settled();
+    expect(text(me, "#open-language")).toBe("语言 中文");
+    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "我"]);
+    expect(text(chatsTab, "#open-search")).toBe("搜索");
+    chats().socket.stop();
   });
 });

@@ -2,6 +2,7 @@
 // in Chinese and English; when WeChat asks (onNeedPrivacyAuthorization) the app opens it with
 // agree and decline buttons, and the user's answer resolves WeChat's pending request.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Privacy from "../../../miniprogram/services/privacy";
 import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, type Rendered } from "../harness";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
@@ -70,5 +71,26 @@ describe("privacy guide", () => {
     const left = weChatAsks();
     await lifecycle(await open({ ask: "1" }), "onUnload");
     expect(left).toEqual([{ event: "disagree" }]);
+  });
+});
+
+describe("privacy guide in Chinese", () => {
+  it("puts the user's language first, with a Chinese title and buttons", async () => {
+    const english = await open();
+    expect(text(english, "#privacy-intro")).toMatch(/^Qun is a chat mini-program/);
+    expect(text(english, "#privacy-intro-second")).toMatch(/^群（Qun）/);
+
+    clientModule<typeof I18n>("i18n/index").setLocale("zh_CN");
+    privacy().watchPrivacyAuthorization();
+    weChatAsks();
+    const comp = await open({ ask: "1" });
+    expect(adapter.titles.at(-1)).toBe("隐私保护指引");
+    expect(text(comp, "#privacy-intro")).toMatch(/^群（Qun）/);
+    expect(text(comp, "#privacy-intro-second")).toMatch(/^Qun is a chat mini-program/);
+    expect(text(comp, "#privacy-location")).toMatch(/^位置信息/);
+    expect(text(comp, "#agree-privacy")).toBe("同意");
+    expect(text(comp, "#decline-privacy")).toBe("拒绝");
+    expect(text(comp, "#privacy-full")).toBe("查看完整指引");
+    await tap(comp, "#decline-privacy");
   });
 });

@@ -2,6 +2,7 @@
 // chat, the match highlighted), search inside one chat (keyword, kind, day), and a chat opened at
 // a result with the messages around it. A small fake server answers the search routes.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Session from "../../../miniprogram/services/session";
 import type { Message } from "../../../schema/protocol";
 import type { SearchHit, SearchResponse } from "../../../schema/search";
@@ -9,6 +10,7 @@ import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text,
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const session = () => clientModule<typeof Session>("services/session");
+const i18n = () => clientModule<typeof I18n>("i18n/index");
 const GROUP = "c_grouppppppppppppppppp";
 const DIRECT = "d_directttttttttttttttt";
 let pages: { search: string; chat: string; context: string };
@@ -218,5 +220,42 @@ describe("a chat opened at a result", () => {
     expect(comp.instance.data).toMatchObject({ hasOlder: false, hasNewer: false });
     await tap(comp, "#open-chat");
     expect(adapter.navigations.at(-1)!.url).toBe(`/pages/chat/index?id=${GROUP}`);
+  });
+});
+
+describe("the search pages in Chinese", () => {
+  it("say the sections, counts and buttons in Chinese, with Chinese titles", async () => {
+    i18n().setLocale("zh_CN");
+    answers["/search"] = () => ({
+      contacts: [{ userId: "u_zhang", nickname: "张三", remark: "", username: null, avatarMediaId: null, matched: "nickname" }],
+      groups: [{ conversation: { id: GROUP, kind: "group", name: "开会小组", avatarMediaId: null }, memberCount: 3, member: { userId: "u_bob", name: "鲍勃" } }],
+      messages: { chats: [{ conversation: { id: GROUP, kind: "group", name: "开会小组", avatarMediaId: null }, total: 4, hits: [hit(9, "开会了", 0)] }], cursor: "next", searched: 2 },
+    });
+    const search = await open(pages.search);
+    expect(adapter.titles.at(-1)).toBe("搜索");
+    expect(search.instance.data.s.placeholder).toBe("搜索"); // the search field's placeholder
+    search.instance.setData({ query: "开会" });
+    await search.instance.onConfirm();
+    await settled();
+    expect(text(search, "#contacts .search-section__title")).toBe("联系人");
+    expect(text(search, "#groups")).toBe("群聊 开 开会小组 包含：鲍勃");
+    expect(text(search, "#history-title")).toBe("聊天记录：1个聊天包含“开会”");
+    expect(text(search, `#chat-${GROUP}`)).toContain("4条相关聊天记录");
+    expect(text(search, "#more-chats")).toBe("更多聊天记录");
+
+    answers[`/conversations/${GROUP}/search`] = () => ({ conversationId: GROUP, total: 2, hits: [hit(9, "开会了", 0), hit(4, "明天开会", 2)], nextBefore: null });
+    const chat = await open(pages.chat, { id: GROUP, q: encodeURIComponent("开会") });
+    await waitFor(() => chat.instance.data.rows.length === 2, "results");
+    expect(adapter.titles.at(-1)).toBe("查找聊天记录");
+    expect(text(chat, ".search-kinds")).toBe("全部 图片及视频 文件 链接 日期 群成员");
+    expect(text(chat, "#count")).toBe("2条结果");
+
+    answers[`/conversations/${GROUP}/messages`] = () => ({ messages: [9, 10].map((seq) => message(seq, seq === 10 ? "我们开会吧" : "好")), hasMore: false, lastSeq: 10 });
+    answers[`/groups/${GROUP}/members`] = () => ({ members: [] });
+    const context = await open(pages.context, { id: GROUP, seq: "10", q: encodeURIComponent("开会") });
+    await waitFor(() => context.instance.data.rows.length === 2, "around");
+    expect(adapter.titles.at(-1)).toBe("聊天记录");
+    expect(text(context, "#m-10")).toContain("我 ·");
+    expect(text(context, "#open-chat")).toBe("进入聊天");
   });
 });

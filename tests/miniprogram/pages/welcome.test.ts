@@ -76,6 +76,7 @@ describe("the first sign-in", () => {
     await waitFor(() => adapter.navigations.length > 0, "signed in");
     const page = await open(welcomeId);
     expect(text(page, "#welcome-title")).toBe("设置头像和昵称");
+    expect(adapter.titles.at(-1)).toBe("设置头像和昵称");
     expect(text(page, "#welcome-save")).toBe("完成");
     expect(text(page, "#welcome-skip")).toBe("跳过");
 

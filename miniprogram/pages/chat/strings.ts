@@ -1,0 +1,37 @@
+// The chat page's words from the catalogues, as its WXML reads them (`s.…`), and the labels of
+// the long-press menu's actions.
+import { type MessageKey, t } from "../../i18n/index";
+
+export const strings = () => ({
+  info: t("chat.info"),
+  historyStart: t("chat.historyStart"),
+  sending: t("chat.sending"),
+  retry: t("chat.retry"),
+  forwarded: t("chat.forwarded"),
+  releaseToCancel: t("chat.releaseToCancel"),
+  swipeUpToCancel: t("chat.swipeUpToCancel"),
+  dissolved: t("chat.dissolved"),
+  voiceMode: t("chat.voiceMode"),
+  keyboardMode: t("chat.keyboardMode"),
+  holdToTalk: t("chat.holdToTalk"),
+  releaseToSend: t("chat.releaseToSend"),
+  releaseCancel: t("chat.releaseCancel"),
+  location: t("chat.location"),
+  file: t("chat.file"),
+  send: t("chat.send"),
+  more: t("chat.more"),
+  cancelReply: t("chat.cancelReply"),
+  mentionTitle: t("chat.mentionTitle"),
+  mentionAll: t("chat.mentionAll"),
+  forwardTo: t("chat.forwardTo"),
+});
+
+/** The long-press menu's actions (ids that stay English in code) and their words. */
+export const ACTION_LABEL: Record<"Copy" | "Reply" | "Forward" | "Recall" | "Report" | "Delete", MessageKey> = {
+  Copy: "chat.copy",
+  Reply: "chat.reply",
+  Forward: "chat.forward",
+  Recall: "chat.recall",
+  Report: "chat.report",
+  Delete: "chat.delete",
+};
