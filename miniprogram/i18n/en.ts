@@ -3,6 +3,7 @@
 import type { zh_CN } from "./zh_CN";
 
 export const en: Record<keyof typeof zh_CN, string> = {
+  "kind.card": "[Contact Card]",
   "kind.image": "[Photo]",
   "kind.voice": "[Voice]",
   "kind.video": "[Video]",

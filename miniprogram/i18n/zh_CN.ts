@@ -3,6 +3,7 @@
 // Placeholders are {name}; a spec checks that each language uses the same ones.
 export const zh_CN = {
   // Message kinds, as the chat list and quotes show them.
+  "kind.card": "[名片]",
   "kind.image": "[图片]",
   "kind.voice": "[语音]",
   "kind.video": "[视频]",

@@ -8,7 +8,8 @@ export function initialOf(name: string | null | undefined): string {
   return first ? first.toUpperCase() : "?";
 }
 
-const KIND_KEY: Record<Exclude<MessageType, "text" | "system" | "card">, MessageKey> = {
+const KIND_KEY: Record<Exclude<MessageType, "text" | "system">, MessageKey> = {
+  card: "kind.card",
   image: "kind.image",
   voice: "kind.voice",
   video: "kind.video",
@@ -23,8 +24,7 @@ export function previewOf(m: Pick<Message, "type" | "body" | "recalledAt">): str
   if (m.type === "system") return systemText(m.body);
   if (m.type === "file") return `${t("kind.file")} ${String((m.body as { name?: unknown }).name ?? "")}`;
   if (m.type === "location") return `${t("kind.location")} ${String((m.body as { name?: unknown }).name ?? "")}`.trim();
-  // A contact card: the person's name (a "[名片]" label needs a catalogue key of its own).
-  if (m.type === "card") return String((m.body as { nickname?: unknown }).nickname ?? "");
+  if (m.type === "card") return `${t("kind.card")} ${String((m.body as { nickname?: unknown }).nickname ?? "")}`.trim();
   return t(KIND_KEY[m.type]);
 }
 
@@ -49,6 +49,8 @@ export function summaryPreview(last: Pick<MessagePreview, "type" | "text"> | nul
       return named("kind.file");
     case "location":
       return named("kind.location");
+    case "card":
+      return named("kind.card");
     default:
       return last.text === "" ? t("message.recalled") : t(KIND_KEY[last.type]);
   }

@@ -10,7 +10,7 @@ import { en } from "../../../miniprogram/i18n/en";
 import { errorText, initLocale, listTime, locale, localeFromSystem, onLocaleChange, separatorTime, setLocale, t } from "../../../miniprogram/i18n/index";
 import { zh_CN } from "../../../miniprogram/i18n/zh_CN";
 import { ApiError, errorMessage } from "../../../miniprogram/services/errors";
-import { previewOf, systemText } from "../../../miniprogram/services/format";
+import { previewOf, summaryPreview, systemText } from "../../../miniprogram/services/format";
 import { createWxAdapter, installWx } from "../wx-adapter";
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -99,6 +99,8 @@ describe("previews and group events follow the language", () => {
     const name = (id: string) => names[id] ?? id;
     setLocale("zh_CN");
     expect(previewOf({ type: "image", body: { mediaId: "m" }, recalledAt: null })).toBe("[图片]");
+    expect(previewOf({ type: "card", body: { userId: "u_x", nickname: "张三", avatarMediaId: null, username: null }, recalledAt: null } as never)).toBe("[名片] 张三");
+    expect(summaryPreview({ type: "card", text: "[名片] 张三" })).toBe("[名片] 张三");
     expect(previewOf({ type: "text", body: null, recalledAt: 1 })).toBe("撤回了一条消息");
     expect(systemText({ event: "joined", actorId: "u_a", memberIds: ["u_b", "u_c"] }, name)).toBe("张三邀请李四、王五加入了群聊");
     expect(systemText({ event: "mute_all", actorId: "u_a", on: true }, name)).toBe("张三开启了全员禁言");
