@@ -170,11 +170,13 @@ describe("a socket cannot flood", () => {
     const errors = s.frames.filter((f): f is Extract<ServerFrame, { type: "error" }> => f.type === "error");
     const answered = errors.filter((e) => e.code === "invalid_request").length;
     const refused = errors.filter((e) => e.code === "rate_limited" && e.ref?.startsWith("f"));
+    // The burst, plus what refills while the gateway works through it: on a busy machine that can
+    // take most of a second, so the bound is one second's refill, far below the 1,000 sent.
     expect(answered).toBeGreaterThanOrEqual(FRAME_LIMITS.burst);
-    expect(answered).toBeLessThan(FRAME_LIMITS.burst + 10);
+    expect(answered).toBeLessThan(FRAME_LIMITS.burst + FRAME_LIMITS.perSecond);
     // The first refusal comes right after the burst (refills meanwhile let a few more through).
     expect(Number(refused[0]!.ref!.slice(1))).toBeGreaterThanOrEqual(FRAME_LIMITS.burst);
-    expect(Number(refused[0]!.ref!.slice(1))).toBeLessThan(FRAME_LIMITS.burst + 10);
+    expect(Number(refused[0]!.ref!.slice(1))).toBeLessThan(FRAME_LIMITS.burst + FRAME_LIMITS.perSecond);
     expect(refused.length).toBeGreaterThanOrEqual(FRAME_LIMITS.refusedBeforeClose);
     expect(answered + refused.length).toBeLessThan(total / 4); // the rest were never looked at
     expect(s.frames.at(-1)).toMatchObject({ type: "error", code: "rate_limited" });
