@@ -70,8 +70,8 @@ export const MUTANTS: Mutant[] = [
     id: "push-before-summary",
     invariant: "no device hears of a message before its conversation list shows it",
     file: FANOUT,
-    search: "await this.writeSummary(reads);",
-    replace: "void this.writeSummary(reads).catch(() => (this.summaryDirty = true));",
+    search: "await this.writeSummary(reads, marks);",
+    replace: "void this.writeSummary(reads, marks).catch(() => (this.summaryDirty = true));",
     tests: ["tests/worker/sync.test.ts"],
   },
   {
@@ -142,8 +142,8 @@ export const MUTANTS: Mutant[] = [
     id: "left-still-member",
     invariant: "someone who left reads nothing more",
     file: MEMBERSHIP,
-    search: "  s.members.delete(userId);\n  s.rebuildShards();\n  if (dissolved)",
-    replace: "  s.rebuildShards();\n  if (dissolved)",
+    search: "  s.members.delete(userId);\n  s.membersChanged();\n  if (dissolved)",
+    replace: "  s.membersChanged();\n  if (dissolved)",
     tests: ["tests/worker/messages.test.ts"],
   },
   {
@@ -158,8 +158,8 @@ export const MUTANTS: Mutant[] = [
     id: "unread-arithmetic",
     invariant: "unread = last seq - read seq",
     file: "worker/services/conversations.ts",
-    search: "unread: Math.max(0, c.lastSeq - m.readSeq),",
-    replace: "unread: Math.max(0, c.lastSeq - m.readSeq - 1),",
+    search: "unread: Math.max(m.markedUnread ? 1 : 0, c.lastSeq - m.readSeq),",
+    replace: "unread: Math.max(m.markedUnread ? 1 : 0, c.lastSeq - m.readSeq - 1),",
     tests: ["tests/worker/conversations.test.ts"],
   },
   {

@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ConversationObject } from "../../worker/conversation/object";
 import { api, expectError } from "./helpers";
-import { befriend, createGroup, history, makeUser, makeUsers, openDirect, sendText } from "./chat-helpers";
+import { befriend, createGroup, history, makeUser, makeUsers, openDirect, SocketClient, sendText } from "./chat-helpers";
 import { rankedGroup } from "./group-helpers";
 import { aac, jpeg, mp4, pdf, png, uploaded } from "./media-helpers";
 
@@ -280,8 +280,13 @@ describe("read receipts and guards", () => {
     const [owner, member] = await makeUsers(2);
     const group = await createGroup(owner!, [member!]);
     expectError(await api("POST", `/conversations/${group}/leave`, { token: owner!.token }), 409, "conflict");
+    const [ownerPhone, memberPhone] = await Promise.all([SocketClient.connect(owner!.token), SocketClient.connect(member!.token)]);
+    await Promise.all([ownerPhone, memberPhone].map((p) => p.next((f) => f.type === "ready")));
     expect((await api("POST", `/conversations/${group}/leave`, { token: member!.token })).status).toBe(200);
     await sendText(owner!, group, "after you left");
+    // Not pushed to them either: the owner's own device hearing it means the push has gone out.
+    await ownerPhone.next((f) => f.type === "message" && (f.message.body as { text?: string } | null)?.text === "after you left");
+    expect(memberPhone.messages(group).map((m) => (m.body as { text?: string } | null)?.text)).not.toContain("after you left");
     expectError(await api("GET", `/conversations/${group}/messages`, { token: member!.token }), 403, "forbidden");
     expect((await api("GET", "/conversations", { token: member!.token })).body.conversations).toEqual([]);
     const info = await api("GET", `/conversations/${group}`, { token: owner!.token });

@@ -489,6 +489,11 @@ describe("two mini-program clients on the real worker", () => {
   it("Bob deletes his account from Me: he lands on the login page signed out, and Alice sees 已注销 in the group and in their chat, which refuses her message", async () => {
     const bobId = bob.chats.me!;
     const directId = alice.chats.store.get().conversations.find((c) => c.kind === "direct")!.id;
+    // A last word in the group, so one of Bob's messages is among the newest Alice's page draws
+    // (the chat above it holds 2,000 more, and the page draws a window of the newest).
+    await input(bobChat, "#draft-input", "Goodbye everyone");
+    await tap(bobChat, "#send");
+    await waitFor(() => bubbleTexts(aliceChat).includes("Goodbye everyone"), "Bob's goodbye on Alice's screen", 10_000);
     const me = await bob.page("pages/me/index");
     await lifecycle(me, "onShow");
     await waitFor(() => me.instance.data.user?.id === bobId, "Bob's profile");
