@@ -284,8 +284,12 @@ describe("read receipts and guards", () => {
     await Promise.all([ownerPhone, memberPhone].map((p) => p.next((f) => f.type === "ready")));
     expect((await api("POST", `/conversations/${group}/leave`, { token: member!.token })).status).toBe(200);
     await sendText(owner!, group, "after you left");
-    // Not pushed to them either: the owner's own device hearing it means the push has gone out.
+    // Not pushed to them either. The flush has called every shard once it settles, and a pong
+    // comes after every frame the member's socket was sent before it.
     await ownerPhone.next((f) => f.type === "message" && (f.message.body as { text?: string } | null)?.text === "after you left");
+    await runInDurableObject(env.CONVERSATION.get(env.CONVERSATION.idFromName(group)), (o: ConversationObject) => (o as unknown as { state: { fanout: { settle(): Promise<void> } } }).state.fanout.settle());
+    memberPhone.send({ type: "ping" });
+    await memberPhone.next((f) => f.type === "pong");
     expect(memberPhone.messages(group).map((m) => (m.body as { text?: string } | null)?.text)).not.toContain("after you left");
     expectError(await api("GET", `/conversations/${group}/messages`, { token: member!.token }), 403, "forbidden");
     expect((await api("GET", "/conversations", { token: member!.token })).body.conversations).toEqual([]);
