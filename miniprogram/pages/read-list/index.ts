@@ -11,6 +11,7 @@ import { chats } from "../../services/chats";
 import { initialOf } from "../../services/format";
 import { groupInfo } from "../../services/groups";
 import { loadAvatars, mediaUrl } from "../../services/media";
+import { session } from "../../services/session";
 import { unwatchAll, watch } from "../../services/store";
 
 export interface Reader {
@@ -85,7 +86,8 @@ Component({
       const info = (this as unknown as { info?: GroupInfo }).info;
       if (!info) return;
       const reads = chats.store.get().reads[this.data.id] ?? {};
-      const { read, unread } = splitReaders(info.members, reads, this.data.seq, chats.me ?? "");
+      // The list is of my messages: everyone but me (signed in, whether or not the sync engine started).
+      const { read, unread } = splitReaders(info.members, reads, this.data.seq, session.get().user?.id ?? "");
       this.setData({ read, unread, readTitle: t("readList.read", { n: read.length }), unreadTitle: t("readList.unread", { n: unread.length }) });
     },
 

@@ -453,7 +453,8 @@ describe("Chat page", () => {
     picked = { type: "video", tempFilePath: "wxfile://tmp/clip.mp4", size: 4 * 1024, width: 640, height: 360, duration: 3.5, thumbTempFilePath: "wxfile://tmp/clip-cover.jpg" };
     await sendAndWait(3);
     expect(uploads[4]!.fields).toEqual({ kind: "image", previewOf: uploads[3]!.id });
-    expect(sent[2]).toMatchObject({ type: "video", body: { mediaId: uploads[3]!.id, posterMediaId: uploads[4]!.id, durationMs: 3500 } });
+    // The size WeChat's picker gives goes with the message, so every bubble draws it at its ratio.
+    expect(sent[2]).toMatchObject({ type: "video", body: { mediaId: uploads[3]!.id, posterMediaId: uploads[4]!.id, durationMs: 3500, width: 640, height: 360 } });
   });
 
   it("picks up to nine pictures that upload at once, each bubble with its own progress, and keeps a failed upload with a retry", async () => {
