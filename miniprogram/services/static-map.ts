@@ -1,7 +1,7 @@
 // A location bubble's picture. A live <map> per bubble is a native component (heavy, drawn above
 // the page), so a bubble shows a still picture: Tencent's static map image when the operator put a
 // Tencent Location Service key here (a release also needs https://apis.map.qq.com among the
-// mini-program's downloadFile domains, see docs/operations.md), else nothing, and the page draws a
+// mini-program's downloadFile domains, see docs/miniprogram.md), else nothing, and the page draws a
 // map-like tile with a pin in WXSS. Tapping either opens wx.openLocation.
 
 /** The Tencent Location Service (lbs.qq.com) key for static map pictures; empty: the drawn tile. */
