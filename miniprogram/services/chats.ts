@@ -13,6 +13,7 @@ import { api, refreshTokens } from "./api";
 import { apiBase } from "./config";
 import { ApiError, isApiError } from "./errors";
 import { previewOf } from "./format";
+import { forgetPlayed } from "./played";
 import { compressedCopy, forgetMediaUrls, type MediaKind, uploadMedia, uploadPreview } from "./media";
 import { currentTokens, endSession, session } from "./session";
 import { CACHE_BUDGET_BYTES, ChatCache } from "./cache";
@@ -235,6 +236,7 @@ export class ChatClient {
     forgetMediaUrls();
     this.cache.clear();
     removeStorage(STORAGE_KEYS.outbox);
+    forgetPlayed(true);
   }
 
   private reset(): void {

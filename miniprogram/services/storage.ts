@@ -9,6 +9,8 @@ export const STORAGE_KEYS = {
   outbox: "qun.outbox",
   /** Notice templates, the bank and what WeChat's subscription dialog last answered (services/notices.ts). */
   notices: "qun.notices",
+  /** Voice messages this device has played, per conversation (services/played.ts): their red dot is gone. */
+  played: "qun.played",
 } as const;
 
 type Key = (typeof STORAGE_KEYS)[keyof typeof STORAGE_KEYS] | `qun.cache.c.${string}`;

@@ -1,4 +1,5 @@
-// `npm run screenshots`, step 1: renders Chats, Chat and Group info (with its QR code) with
+// `npm run screenshots`, step 1: renders Chats, Chat (and Chat with a bubble's long-press menu
+// open) and Group info (with its QR code) with
 // miniprogram-simulate from sample data, in the language SCREEN_LOCALE names (zh_CN, the default,
 // or en; the sample people and messages are in that language too), then writes each page's DOM
 // with its styles as plain HTML under .build/screens/<locale>/: WXSS scoped the way simulate
@@ -38,10 +39,10 @@ const conversations: ConversationSummary[] = [
     avatarMediaId: null,
     peer: null,
     memberCount: 3,
-    lastSeq: 8,
+    lastSeq: 9,
     readSeq: 6,
-    unread: 2,
-    lastMessage: { seq: 8, senderId: BOB, type: "location", text: say("[Location] Trailhead", "[Location] 佘山北门"), at: minutes(2) },
+    unread: 3,
+    lastMessage: { seq: 9, senderId: BOB, type: "image", text: "[Photo]", at: minutes(1) },
     lastMessageAt: minutes(2),
     pinned: true,
     doNotDisturb: false,
@@ -136,7 +137,12 @@ const messages: Message[] = [
   }),
   msg(7, BOB, "system", { event: "recalled", actorId: BOB, targetSeq: 0, senderId: BOB }, minutes(2)),
   msg(8, BOB, "location", { latitude: 31.23, longitude: 121.47, name: say("Trailhead", "佘山北门"), address: say("North gate, Sheshan", "上海市松江区佘山") }, minutes(2)),
+  // A portrait photo (3:4): drawn at its own ratio.
+  msg(9, BOB, "image", { mediaId: "md_photophotophotophot", width: 1080, height: 1440 }, minutes(1)),
 ];
+/** The sample photo: a hillside at dawn, drawn as an SVG (simulate's <image> loads nothing). */
+const photoSvg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 90 120"><defs><linearGradient id="s" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#f9c98b"/><stop offset="1" stop-color="#9cc9e8"/></linearGradient></defs><rect width="90" height="120" fill="url(#s)"/><circle cx="62" cy="38" r="10" fill="#fff3c4"/><path d="M0 86 L28 58 L50 78 L70 62 L90 80 L90 120 L0 120 Z" fill="#5b8c5a"/><path d="M0 100 L34 84 L60 98 L90 90 L90 120 L0 120 Z" fill="#3f6b46"/></svg>`;
+const photoDataUrl = `data:image/svg+xml;base64,${Buffer.from(photoSvg).toString("base64")}`;
 
 const members = [
   { userId: ME, role: "owner" as const, profileNickname: NAMES.ann },
@@ -166,7 +172,7 @@ const qrDataUrl = `data:image/svg+xml;base64,${Buffer.from(qrSvg).toString("base
 async function server(req: Request): Promise<Response> {
   const path = new URL(req.url).pathname;
   if (path === "/conversations") return Response.json({ conversations });
-  if (path === `/conversations/${GROUP}/messages`) return Response.json({ messages, hasMore: false, lastSeq: 8 });
+  if (path === `/conversations/${GROUP}/messages`) return Response.json({ messages, hasMore: false, lastSeq: 9 });
   if (path === `/conversations/${GROUP}/receipts`)
     return Response.json({
       reads: [
@@ -268,6 +274,19 @@ function weuiCss(tags: string[]): string {
     .join("\n");
 }
 
+/** A page's WXSS with the sheets it @imports put in their place (WeChat resolves them the same way). */
+function wxssOf(file: string): string {
+  return readFileSync(file, "utf8").replace(/@import\s+["']([^"']+)["'];?/g, (_, path: string) => wxssOf(join(file, "..", path)));
+}
+
+/** Custom components a page uses (usingComponents "/components/…"), with their WXSS scoped by tag as simulate scopes them. */
+function componentCss(json: { usingComponents?: Record<string, string> }): string {
+  return Object.entries(json.usingComponents ?? {})
+    .filter(([, target]) => target.startsWith("/components/"))
+    .map(([tag, target]) => scope(wxssOf(join(MINIPROGRAM_ROOT, `${target.slice(1)}.wxss`)), tag))
+    .join("\n");
+}
+
 function writePage(name: string, page: string, comp: Rendered, extraCss = "") {
   const json = readJson(join(MINIPROGRAM_ROOT, `${page}.json`));
   const weuiTags = Object.entries(json.usingComponents ?? {})
@@ -277,11 +296,16 @@ function writePage(name: string, page: string, comp: Rendered, extraCss = "") {
     BASE_CSS,
     weuiCss(weuiTags),
     scope(readFileSync(join(MINIPROGRAM_ROOT, "app.wxss"), "utf8"), "main"),
-    scope(readFileSync(join(MINIPROGRAM_ROOT, `${page}.wxss`), "utf8"), "main"),
+    scope(wxssOf(join(MINIPROGRAM_ROOT, `${page}.wxss`)), "main"),
+    componentCss(json),
     extraCss,
   ].join("\n");
   const title = titles.at(-1) ?? (json.navigationBarTitleText as string) ?? "Qun";
-  const bar = `<div style="height:44px;display:flex;align-items:center;justify-content:center;background:#ededed;font:500 17px -apple-system,'Noto Sans',sans-serif;border-bottom:0.5px solid rgba(0,0,0,.1)">${title}</div>`;
+  // A page with "navigationStyle": "custom" draws its own bar (the chat page); others get WeChat's.
+  const bar =
+    json.navigationStyle === "custom"
+      ? ""
+      : `<div style="height:44px;display:flex;align-items:center;justify-content:center;background:#ededed;font:500 17px -apple-system,'Noto Sans',sans-serif;border-bottom:0.5px solid rgba(0,0,0,.1)">${title}</div>`;
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, `${name}.html`), `<!doctype html><html><head><meta charset="utf-8"><style>${css}</style></head><body>${bar}${comp.dom!.outerHTML}</body></html>`);
 }
@@ -326,11 +350,24 @@ it("renders the main pages", async () => {
 
   const chat = renderPage(pages.chat);
   await lifecycle(chat, "onLoad", { id: GROUP });
+  // An iPhone 14's bar (the screenshot's size): a 47 px status bar, the capsule 32 px tall 4 px below it.
+  chat.instance.setData({ nav: { statusBar: 47, height: 40, bottom: 87, capsule: 93, windowWidth: 390 } });
   chats().setActive(null);
-  await waitFor(() => chat.instance.data.members.length === 3 && chat.instance.data.bubbles.length === 8, "chat");
+  await waitFor(() => chat.instance.data.members.length === 3 && chat.instance.data.bubbles.length === 9, "chat");
   await chats().loadReceipts(GROUP);
   await settled();
-  writePage("chat", "pages/chat/index", chat, ".main--chat { height: 800px; } .main--chat-info { display: none; }");
+  // The chat fills an iPhone 14's 844 px; the sample photo stands in for the signed URL's picture.
+  // Opened, a chat shows its newest messages: the list is drawn from the bottom up.
+  const chatCss = `.main--chat { height: 844px; } .main--chat-messages { display: flex; flex-direction: column; justify-content: flex-end; overflow: hidden; } .main--bubble__image { background-image: url("${photoDataUrl}"); background-size: cover; }`;
+  writePage("chat", "pages/chat/index", chat, chatCss);
+  // The same chat with Bob's photo long-pressed: the dark menu over it. simulate lays nothing out,
+  // so the finger is put where the photo is drawn on the screenshot (the middle of its top edge;
+  // the last bubble, so the same in both languages).
+  const finger = { clientX: 118, clientY: 625 };
+  chat.querySelector("#b-s9")!.dispatchEvent("longpress", { touches: [finger], changedTouches: [finger] });
+  await settled();
+  writePage("chat-menu", "pages/chat/index", chat, chatCss);
+  chat.instance.setData({ menu: { ...chat.instance.data.menu, show: false } });
 
   const info = renderPage(pages.info);
   await lifecycle(info, "onLoad", { id: GROUP });

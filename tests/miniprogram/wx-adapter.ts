@@ -106,6 +106,8 @@ export interface WxAdapter {
   modals: Array<{ title?: string; content?: string }>;
   sockets: WebSocket[];
   actionSheets: string[][];
+  /** What wx.setClipboardData last put on the clipboard (null: nothing yet). */
+  clipboard: string | null;
   /** wx.downloadFile URLs, and what was saved to the album or shared as an image (temp paths). */
   downloads: string[];
   album: string[];
@@ -690,7 +692,10 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       return settle(opts, () => ({ errMsg: "pageScrollTo:ok" }), "pageScrollTo");
     },
     stopPullDownRefresh: noop("stopPullDownRefresh"),
-    setClipboardData: noop("setClipboardData"),
+    setClipboardData: (opts: Callbacks<unknown> & { data: string }) => {
+      adapter.clipboard = opts.data;
+      return noop("setClipboardData")(opts);
+    },
     getLocation: (opts: Callbacks<unknown>) => settle(opts, () => ({ latitude: 31.2304, longitude: 121.4737, errMsg: "getLocation:ok" }), "getLocation"),
     request,
     connectSocket,
@@ -735,6 +740,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
 
   const adapter: WxAdapter = {
     wx,
+    clipboard: null,
     storage,
     requests,
     navigations,

@@ -1,11 +1,14 @@
 // The chat page's bubbles: what each message looks like on screen (sender, time, text parts,
-// media, quote, read mark), worked out from the store's messages without touching the page, plus
+// media at their own aspect ratio, a voice message's length and unplayed dot, the location's
+// picture, quote, read mark), worked out from the store's messages without touching the page, plus
 // the other pure rules the page draws from (the muted note, which system events change members).
 import type { GroupInfo } from "../../../schema/groups";
 import type { LocalMessage } from "../../services/chats";
 import { fileSize, initialOf, listTime, seconds, systemText, textParts, type TextPart } from "../../services/format";
 import { separatorTime, t } from "../../i18n/index";
 import { mediaUrl } from "../../services/media";
+import { isPlayed } from "../../services/played";
+import { staticMapUrl } from "../../services/static-map";
 
 export interface Bubble {
   key: string;
@@ -24,12 +27,21 @@ export interface Bubble {
   recalled: boolean;
   parts: TextPart[];
   image: string;
+  /** A picture's or video's box in px: its own aspect ratio, long side capped, short side at least MEDIA_MIN. */
+  mediaWidth: number;
+  mediaHeight: number;
   voice: string;
   voiceWidth: number;
+  /** Someone else's voice message this device has not played yet: a red dot beside its length. */
+  unplayed: boolean;
+  /** The little triangle toward the avatar: text, voice and file bubbles have one, as in WeChat. */
+  tail: boolean;
   video: string;
   fileName: string;
   fileSize: string;
   location: { latitude: number; longitude: number; name: string; address: string } | null;
+  /** The location's static map picture, or "" (no map key configured): the page draws a tile. */
+  mapImage: string;
   quote: string;
   forwarded: boolean;
   status: string;
@@ -59,6 +71,26 @@ export function mutedNote(opts: { group: boolean; muteAll: boolean; me: Member |
   return "";
 }
 
+/** WeChat's picture bubbles: the long side at most MEDIA_MAX px, the short side at least MEDIA_MIN (cropped beyond). */
+export const MEDIA_MAX = 150;
+export const MEDIA_MIN = 60;
+/** Without a known size a picture or video is a square of this side. */
+export const MEDIA_SQUARE = 140;
+/** The location bubble's picture, px. */
+export const MAP_WIDTH = 220;
+export const MAP_HEIGHT = 100;
+/** Bubble types drawn with a tail. */
+const TAILED = new Set(["text", "voice", "file"]);
+
+/** The box a picture or video of `width`×`height` is drawn in: its own ratio scaled to MEDIA_MAX, the short side kept at MEDIA_MIN. */
+export function mediaBox(width: unknown, height: unknown): { width: number; height: number } {
+  const w = Number(width);
+  const h = Number(height);
+  if (!(w > 0 && h > 0)) return { width: MEDIA_SQUARE, height: MEDIA_SQUARE };
+  const scale = MEDIA_MAX / Math.max(w, h);
+  return { width: Math.max(MEDIA_MIN, Math.round(w * scale)), height: Math.max(MEDIA_MIN, Math.round(h * scale)) };
+}
+
 /** Shows the time above a message when five minutes passed since the previous one, as WeChat does. */
 const TIME_GAP_MS = 5 * 60 * 1000;
 
@@ -79,6 +111,7 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       if (opts.group) readLabel = t("chat.readCount", { n: others.filter(([, seq]) => seq >= m.seq).length });
     }
     const recalled = Boolean(m.recalledAt) || (m.type !== "system" && m.body === null);
+    const box = m.type === "image" || m.type === "video" ? mediaBox(body.width, body.height) : { width: 0, height: 0 };
     return {
       key: keyOf(m),
       seq: m.seq,
@@ -97,7 +130,11 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       parts: m.type === "text" && !recalled ? textParts(String(body.text ?? ""), m.mentions.length > 0 || m.mentionAll) : [],
       image: m.type === "image" ? m.localPath || mediaUrl(String(body.thumbMediaId ?? body.mediaId ?? "")) : "",
       voice: m.type === "voice" ? seconds(Number(body.durationMs ?? 0)) : "",
+      mediaWidth: box.width,
+      mediaHeight: box.height,
       voiceWidth: m.type === "voice" ? Math.min(220, 70 + Math.round(Number(body.durationMs ?? 0) / 1000) * 6) : 0,
+      unplayed: m.type === "voice" && !mine && !recalled && m.seq > 0 && !isPlayed(m.conversationId, m.seq),
+      tail: TAILED.has(m.type) && !recalled,
       video: m.type === "video" ? mediaUrl(String(body.posterMediaId ?? "")) : "",
       fileName: m.type === "file" ? String(body.name ?? "") : "",
       fileSize: m.type === "file" ? fileSize(Number(body.size ?? 0)) : "",
@@ -105,6 +142,7 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
         m.type === "location" && !recalled
           ? { latitude: Number(body.latitude), longitude: Number(body.longitude), name: String(body.name ?? t("chat.location")), address: String(body.address ?? "") }
           : null,
+      mapImage: m.type === "location" && !recalled ? staticMapUrl(Number(body.latitude), Number(body.longitude), MAP_WIDTH, MAP_HEIGHT) : "",
       quote: !m.replyTo
         ? ""
         : m.replyTo.unavailable

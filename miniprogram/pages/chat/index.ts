@@ -23,7 +23,10 @@ import { bubblesOf, keyOf, latestMemberEvent, membersOf, mutedNote, type Bubble,
 import { bubblesPatch, WINDOW, WINDOW_STEP } from "./patch";
 import { pickMention, textDraft } from "./compose";
 import { formerMemberNames, lookUpFormerMembers } from "./former-members";
-import { forwardTo, showAvatarMenu, showBubbleMenu } from "./menu";
+import { CLOSED_MENU, forwardTo, runBubbleAction, showAvatarMenu, showBubbleMenu } from "./menu";
+import { chatInfoUrl, navMetrics } from "./nav";
+import { deleteSelected, forwardSelected, NOT_SELECTING, toggleSelected } from "./select";
+import { markPlayed } from "../../services/played";
 import { strings } from "./strings";
 import { VoiceController } from "./voice";
 
@@ -83,12 +86,22 @@ Component({
     playing: 0,
     /** The seq being forwarded while the chat picker is open, else 0. */
     forwarding: 0,
+    /** Messages picked in multi-select being forwarded one by one while the chat picker is open. */
+    forwardSeqs: [] as number[],
+    /** The custom navigation bar's size (nav.ts); the bubble menu stays below it. */
+    nav: navMetrics(),
+    /** The long-press menu (components/bubble-menu), closed. */
+    menu: CLOSED_MENU,
+    /** Multi-select: check boxes on bubbles, the picked bubble keys, and how many. */
+    selecting: false,
+    selected: {} as Record<string, boolean>,
+    selectedCount: 0,
     forwardMax: MESSAGE_LIMITS.forwardTargetsMax,
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
       const id = query.id ?? "";
-      this.setData({ id });
+      this.setData({ id, nav: navMetrics() });
       this.room();
       watch(this, chats.store, (state, previous) => {
         if (state.messages[id] !== previous.messages[id] || state.reads[id] !== previous.reads[id] || state.conversations !== previous.conversations || state === previous) this.render();
@@ -330,9 +343,43 @@ Component({
 
     // ---- Menus (menu.ts) ----------------------------------------------------------------------
 
-    onBubbleMenu(e: WechatMiniprogram.BaseEvent) {
+    onBubbleMenu(e: WechatMiniprogram.TouchEvent) {
       const key = (e.currentTarget.dataset as { key?: string }).key;
-      if (key) showBubbleMenu(this, key);
+      const touch = e.touches?.[0] ?? e.changedTouches?.[0];
+      if (key && !this.data.selecting) showBubbleMenu(this, key, { x: touch?.clientX ?? 0, y: touch?.clientY ?? 0 }).catch((err: unknown) => this.showError(err));
+    },
+
+    onMenuPick(e: WechatMiniprogram.CustomEvent<{ id: string }>) {
+      runBubbleAction(this, e.detail.id);
+    },
+
+    onMenuClose() {
+      this.setData({ menu: CLOSED_MENU });
+    },
+
+    // ---- Multi-select (select.ts) ----------------------------------------------------------------
+
+    onToggleSelect(e: WechatMiniprogram.BaseEvent) {
+      const key = (e.currentTarget.dataset as { key?: string }).key;
+      if (key) toggleSelected(this, key);
+    },
+
+    onCancelSelect() {
+      this.setData(NOT_SELECTING);
+    },
+
+    onForwardSelected() {
+      forwardSelected(this);
+    },
+
+    onDeleteSelected() {
+      deleteSelected(this);
+    },
+
+    /** "N read" under my message in a group: who read it and who has not (pages/read-list). */
+    onOpenReads(e: WechatMiniprogram.BaseEvent) {
+      const seq = Number((e.currentTarget.dataset as { seq?: number }).seq);
+      if (this.data.group && seq) wx.navigateTo({ url: `/pages/read-list/index?id=${this.data.id}&seq=${seq}` });
     },
 
     async onAvatar(e: WechatMiniprogram.BaseEvent) {
@@ -341,7 +388,7 @@ Component({
     },
 
     onForwardClose() {
-      this.setData({ forwarding: 0 });
+      this.setData({ forwarding: 0, forwardSeqs: [] });
     },
 
     onForwardTo(e: WechatMiniprogram.CustomEvent<{ conversationIds: string[] }>) {
@@ -386,6 +433,8 @@ Component({
       if (voice.stop() === seq) return;
       const m = media.messageAt(this.data.id, seq);
       if (!m?.body) return;
+      // Its red dot goes once this device plays it (services/played.ts).
+      if (markPlayed(this.data.id, seq)) this.render();
       const url = await media.urlOf(this, String(m.body.mediaId));
       // The page may have been closed while the URL was on its way.
       if (url && !this.room().closed) voice.play(seq, url);
@@ -416,8 +465,15 @@ Component({
       this.room().voice.cancel();
     },
 
+    /** "…" in the navigation bar: Chat Info (nav.ts says which page). */
     onOpenInfo() {
-      if (this.data.group) wx.navigateTo({ url: `/pages/group-info/index?id=${this.data.id}` });
+      const url = chatInfoUrl(this.data.id, this.summary());
+      if (url) wx.navigateTo({ url });
+    },
+
+    /** The navigation bar's back button; with nothing to go back to (opened from a notice), the Chats tab. */
+    onBack() {
+      wx.navigateBack({ delta: 1, fail: () => wx.switchTab({ url: "/pages/chats/index" }) });
     },
   },
 });

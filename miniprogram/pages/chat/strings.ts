@@ -24,11 +24,18 @@ export const strings = () => ({
   mentionTitle: t("chat.mentionTitle"),
   mentionAll: t("chat.mentionAll"),
   forwardTo: t("chat.forwardTo"),
+  back: t("chat.back"),
+  cancel: t("chat.cancelSelect"),
+  forwardEach: t("chat.forwardEach"),
+  delete: t("chat.delete"),
+  unplayed: t("chat.unplayed"),
+  readList: t("chat.readList"),
 });
 
 /** The long-press menu's actions (ids that stay English in code) and their words. */
-export const ACTION_LABEL: Record<"Copy" | "Reply" | "Forward" | "Recall" | "Report" | "Delete", MessageKey> = {
+export const ACTION_LABEL: Record<"Copy" | "Reply" | "Forward" | "Select" | "Recall" | "Report" | "Delete", MessageKey> = {
   Copy: "chat.copy",
+  Select: "chat.select",
   Reply: "chat.reply",
   Forward: "chat.forward",
   Recall: "chat.recall",

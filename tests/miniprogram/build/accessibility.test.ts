@@ -15,7 +15,7 @@ const fixedFontSizes = (css: string) => [...css.matchAll(/font-size:\s*([\d.]+(?
 /** Controls that show only an icon or a sign, by page and id: each needs an aria-label binding. */
 const ICON_ONLY: Record<string, string[]> = {
   "pages/chats/index.wxml": ["plus"],
-  "pages/chat/index.wxml": ["open-info", "toggle-voice", "choose-location", "choose-file", "choose-photo"],
+  "pages/chat/index.wxml": ["open-info", "nav-back", "toggle-voice", "choose-location", "choose-file", "choose-photo"],
   "pages/group-info/index.wxml": ["add-members"],
   "pages/me/index.wxml": ["choose-avatar"],
 };

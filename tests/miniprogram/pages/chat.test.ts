@@ -215,6 +215,26 @@ async function openChat(): Promise<Rendered> {
 
 const bubble = (comp: Rendered, seq: number) => `#m-s${seq}`;
 
+/** Long-presses a bubble; the dark menu opens over it. */
+async function longPress(comp: Rendered, seq: number, touch = { clientX: 200, clientY: 400 }): Promise<void> {
+  comp.querySelector(`#b-s${seq}`)!.dispatchEvent("longpress", { touches: [touch], changedTouches: [touch] });
+  await settled();
+}
+
+/** The labels of the open bubble menu, as drawn; [] when it is closed. */
+function menuLabels(comp: Rendered): string[] {
+  if (!comp.querySelector("#bubble-menu >>> #bubble-menu-panel")) return [];
+  return (comp.instance.data.menu.items as Array<{ id: string; label: string }>).map((i) => {
+    expect(text(comp, `#bubble-menu >>> #menu-${i.id}`)).toBe(i.label);
+    return i.label;
+  });
+}
+
+/** Taps an item of the open bubble menu by its action ("Reply", "Delete", …). */
+async function pickFromMenu(comp: Rendered, action: string): Promise<void> {
+  await tap(comp, `#bubble-menu >>> #menu-${action}`);
+}
+
 beforeAll(async () => {
   installWx(createWxAdapter());
   pageId = await loadComponent("pages/chat/index");
@@ -374,21 +394,31 @@ describe("Chat page", () => {
     }
   });
 
-  it("long-press offers copy, reply, forward, recall (mine, within two minutes) and delete", async () => {
+  it("long-press opens the dark menu over the bubble: copy, forward, quote, select, recall (mine, within two minutes) and delete", async () => {
     const comp = await openChat();
-    comp.querySelector(`${bubble(comp, 3)} .bubble`)!.dispatchEvent("longpress");
-    await settled();
-    expect(adapter.actionSheets.at(-1)).toEqual(["Copy", "Reply", "Forward", "Recall", "Delete"]);
-    adapter.actionSheetChoice = 1;
-    comp.querySelector(`${bubble(comp, 2)} .bubble`)!.dispatchEvent("longpress");
-    await settled();
+    await longPress(comp, 3);
+    expect(menuLabels(comp)).toEqual(["Copy", "Forward", "Quote", "Select", "Recall", "Delete"]);
+    // Not an action sheet any more.
+    expect(adapter.actionSheets).toEqual([]);
+    // A tap beside the menu closes it and does nothing.
+    await tap(comp, "#bubble-menu >>> #bubble-menu-mask");
+    expect(menuLabels(comp)).toEqual([]);
+    await longPress(comp, 2);
+    // As the owner I may recall Bob's message too, and report it.
+    expect(menuLabels(comp)).toEqual(["Copy", "Forward", "Quote", "Select", "Recall", "Report", "Delete"]);
+    await pickFromMenu(comp, "Reply");
+    expect(menuLabels(comp)).toEqual([]);
     expect(text(comp, "#reply-preview")).toContain("Bob: Hi @Ann are you coming?");
-    // As the owner I may recall Bob's message too.
-    expect(adapter.actionSheets.at(-1)).toContain("Recall");
-    adapter.actionSheetChoice = 3;
-    comp.querySelector(`${bubble(comp, 3)} .bubble`)!.dispatchEvent("longpress");
+    await longPress(comp, 2);
+    await pickFromMenu(comp, "Copy");
+    expect(adapter.clipboard).toBe("Hi @Ann are you coming?");
+    await longPress(comp, 3);
+    await pickFromMenu(comp, "Recall");
     await waitFor(() => recalls.length === 1, "recall");
     expect(recalls).toEqual([3]);
+    // A picture has no Copy.
+    await longPress(comp, 4);
+    expect(menuLabels(comp)).toEqual(["Forward", "Quote", "Select", "Recall", "Report", "Delete"]);
   });
 
   it("sends a big photo with a compressed thumbnail, a small one as it is, and a video with its cover as poster", async () => {
@@ -423,7 +453,8 @@ describe("Chat page", () => {
     picked = { type: "video", tempFilePath: "wxfile://tmp/clip.mp4", size: 4 * 1024, width: 640, height: 360, duration: 3.5, thumbTempFilePath: "wxfile://tmp/clip-cover.jpg" };
     await sendAndWait(3);
     expect(uploads[4]!.fields).toEqual({ kind: "image", previewOf: uploads[3]!.id });
-    expect(sent[2]).toMatchObject({ type: "video", body: { mediaId: uploads[3]!.id, posterMediaId: uploads[4]!.id, durationMs: 3500 } });
+    // The size WeChat's picker gives goes with the message, so every bubble draws it at its ratio.
+    expect(sent[2]).toMatchObject({ type: "video", body: { mediaId: uploads[3]!.id, posterMediaId: uploads[4]!.id, durationMs: 3500, width: 640, height: 360 } });
   });
 
   it("picks up to nine pictures that upload at once, each bubble with its own progress, and keeps a failed upload with a retry", async () => {
@@ -530,8 +561,8 @@ describe("Chat page", () => {
     });
     others = [...Array.from({ length: 10 }, (_, i) => other(i + 1)), other(11, { name: "Old club", dissolved: true })];
     const comp = await openChat();
-    adapter.actionSheetChoice = 2;
-    comp.querySelector(`${bubble(comp, 2)} .bubble`)!.dispatchEvent("longpress");
+    await longPress(comp, 2);
+    await pickFromMenu(comp, "Forward");
     await waitFor(() => comp.instance.data.forwarding === 2, "the chat picker");
     await settled();
     const listed = text(comp, "#forward-picker >>> #chat-picker-list")!;
@@ -686,7 +717,10 @@ describe("Chat page", () => {
       expect(sent[0]).toEqual({ clientId: sent[0]!.clientId, type: "voice", body: { mediaId: uploads[0]!.id, durationMs: 3_400 } });
       await waitFor(() => chats().pending().length === 0, "ack");
       await settled();
-      expect(text(comp, "#m-s10 .bubble--mine .bubble__duration")).toBe('3"');
+      // The length stands beside my bubble (WeChat's 3"), with no unplayed dot on my own.
+      expect(comp.querySelector("#m-s10 .bubble--mine.bubble--voice")).toBeDefined();
+      expect(text(comp, "#m-s10 .bubble__duration")).toBe('3"');
+      expect(comp.querySelector("#m-s10 .msg__unplayed")).toBeUndefined();
       expect(comp.instance.data.bubbles[9].voiceWidth).toBe(70 + 3 * 6);
 
       heard = { durationMs: 600, bytes: aac(20) };
@@ -871,8 +905,8 @@ describe("Chat page", () => {
 
   it("deletes a message for me: hidden on the server (every device), then gone from the page", async () => {
     const comp = await openChat();
-    adapter.actionSheetChoice = 4;
-    comp.querySelector(`${bubble(comp, 3)} .bubble`)!.dispatchEvent("longpress");
+    await longPress(comp, 3);
+    await pickFromMenu(comp, "Delete");
     await waitFor(() => hides.length === 1, "the hide");
     await settled();
     expect(hides).toEqual([3]);
@@ -1038,15 +1072,15 @@ describe("Chat page in Chinese", () => {
     expect(text(comp, "#mention-picker")).toBe("@ 所有人 B Bob");
     await input(comp, "#draft-input", "好的");
     expect(text(comp, "#send")).toBe("发送");
-    comp.querySelector(`${bubble(comp, 2)} .bubble`)!.dispatchEvent("longpress");
-    await settled();
-    expect(adapter.actionSheets.at(-1)).toEqual(["复制", "引用", "转发", "撤回", "投诉", "删除"]);
+    await longPress(comp, 2);
+    expect(menuLabels(comp)).toEqual(["复制", "转发", "引用", "多选", "撤回", "投诉", "删除"]);
+    await tap(comp, "#bubble-menu >>> #bubble-menu-mask");
     chats().store.set({ typing: { [GROUP]: { userId: BOB, until: Date.now() + 5_000 } } });
     await settled();
     expect(text(comp, "#typing")).toBe("Bob正在输入…");
     // Forward opens the chat picker (a component), in Chinese too.
-    adapter.actionSheetChoice = 2;
-    comp.querySelector(`${bubble(comp, 2)} .bubble`)!.dispatchEvent("longpress");
+    await longPress(comp, 2);
+    await pickFromMenu(comp, "Forward");
     await waitFor(() => comp.instance.data.forwarding === 2, "the chat picker");
     await settled();
     expect(text(comp, "#forward-picker >>> .picker__hint")).toBe("最多选择9个聊天");
