@@ -6,6 +6,7 @@ import type { LocalMessage } from "../../services/chats";
 import { fileSize, initialOf, listTime, seconds, systemText, textParts, type TextPart } from "../../services/format";
 import { separatorTime, t } from "../../i18n/index";
 import { mediaUrl } from "../../services/media";
+import { withEmoji } from "../../services/emoji";
 
 export interface Bubble {
   key: string;
@@ -30,6 +31,8 @@ export interface Bubble {
   fileName: string;
   fileSize: string;
   location: { latitude: number; longitude: number; name: string; address: string } | null;
+  /** A contact card: the person as they were when it was sent (the avatar once its URL is granted). */
+  card: { userId: string; name: string; initial: string; avatar: string } | null;
   quote: string;
   forwarded: boolean;
   status: string;
@@ -94,7 +97,7 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       avatar: opts.avatars?.[m.senderId] ?? "",
       type: m.type,
       recalled,
-      parts: m.type === "text" && !recalled ? textParts(String(body.text ?? ""), m.mentions.length > 0 || m.mentionAll) : [],
+      parts: m.type === "text" && !recalled ? textParts(withEmoji(String(body.text ?? "")), m.mentions.length > 0 || m.mentionAll) : [],
       image: m.type === "image" ? m.localPath || mediaUrl(String(body.thumbMediaId ?? body.mediaId ?? "")) : "",
       voice: m.type === "voice" ? seconds(Number(body.durationMs ?? 0)) : "",
       voiceWidth: m.type === "voice" ? Math.min(220, 70 + Math.round(Number(body.durationMs ?? 0) / 1000) * 6) : 0,
@@ -104,6 +107,16 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       location:
         m.type === "location" && !recalled
           ? { latitude: Number(body.latitude), longitude: Number(body.longitude), name: String(body.name ?? t("chat.location")), address: String(body.address ?? "") }
+          : null,
+      // Until the server's copy comes back, my own unsent card knows only the userId: its name is the picker's.
+      card:
+        m.type === "card" && !recalled
+          ? {
+              userId: String(body.userId ?? ""),
+              name: String(body.nickname ?? opts.names[String(body.userId ?? "")] ?? ""),
+              initial: initialOf(String(body.nickname ?? opts.names[String(body.userId ?? "")] ?? "")),
+              avatar: mediaUrl(typeof body.avatarMediaId === "string" ? body.avatarMediaId : null),
+            }
           : null,
       quote: !m.replyTo
         ? ""
