@@ -32,6 +32,8 @@ let friendRequests: Array<Record<string, unknown>>;
 let directOpened: string[];
 let profiles: Record<string, PublicProfile>;
 let uploads: number;
+/** Someone who has blocked me: the server refuses my friend request to them. */
+let blockedBy: string;
 
 function msg(seq: number, senderId: string, type: Message["type"], body: Record<string, unknown>): Message {
   return {
@@ -101,7 +103,9 @@ async function server(req: Request): Promise<Response> {
   if (path === "/contacts") return Response.json({ friends: [friend(profiles[BOB]!, CHAT), friend(profiles[CAROL]!, "d_anncarolanncarolannc", "Carol from work")], tags: [] });
   if (path === "/contacts/blocks") return Response.json({ users: [] });
   if (path === "/contacts/requests" && req.method === "POST") {
-    friendRequests.push((await req.json()) as Record<string, unknown>);
+    const body = (await req.json()) as Record<string, unknown>;
+    if (body.userId === blockedBy) return Response.json({ error: { code: "blocked", message: "Blocked" } }, { status: 403 });
+    friendRequests.push(body);
     return Response.json({ request: {} }, { status: 201 });
   }
   if (path === "/conversations/direct") {
@@ -175,6 +179,7 @@ beforeEach(() => {
   friendRequests = [];
   directOpened = [];
   uploads = 0;
+  blockedBy = "";
   profiles = {
     [BOB]: profile(BOB, "Bob"),
     [CAROL]: profile(CAROL, "Carol", { username: "carol88", avatarMediaId: CAROL_AVATAR, signature: "Hiking on weekends" }),
@@ -409,6 +414,17 @@ describe("Profile page", () => {
     const gone = await openProfile(DAVE);
     expect(text(gone, "#profile-deleted")).toBe("This account has been deleted");
     expect(gone.querySelector("#add-contact") ?? gone.querySelector("#send-message")).toBeUndefined();
+  });
+
+  it("says why when the server refuses the request, and keeps Add to Contacts", async () => {
+    blockedBy = DAVE;
+    const comp = await openProfile(DAVE);
+    await tap(comp, "#add-contact");
+    await waitFor(() => comp.instance.data.error !== "", "the refusal");
+    expect(comp.instance.data.error).toBe("Blocked"); // English shows the server's sentence (services/errors.ts)
+    expect(comp.querySelector("#request-sent")).toBeUndefined();
+    expect(text(comp, "#add-contact")).toBe("Add to Contacts");
+    expect(friendRequests).toEqual([]);
   });
 
   it("says so when the person cannot be found", async () => {
