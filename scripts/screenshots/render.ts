@@ -190,7 +190,6 @@ async function server(req: Request): Promise<Response> {
   if (path === `/conversations/${BOB_CHAT}/messages`) return Response.json({ messages: bobMessages, hasMore: false, lastSeq: 12 });
   if (path === `/users/${DAVE}`)
     return Response.json({ id: DAVE, username: "dave_hikes", nickname: NAME_DAVE, avatarMediaId: null, signature: say("Weekends are for mountains", "周末属于山野"), status: "" });
-  if (path === "/contacts") return Response.json({ friends: [], tags: [] });
   if (path === `/groups/${GROUP}/join-requests`) return Response.json({ requests: [] });
   if (path === `/groups/${GROUP}/invites`) {
     return Response.json(

@@ -1,8 +1,9 @@
 // A person's profile, as a contact card opens it (pages/profile/index?userId=…): their picture,
 // name, Qun ID and What's Up from the public profile (GET /users/:id: what any signed-in user may
 // see; the server keeps no region, so none is shown), then "Send Message" for a friend (their
-// direct chat) or "Add to Contacts" (a friend request, then "Sent"). Friendship is read from the
-// viewer's own contact list, never from the card, which may be old.
+// direct chat) or "Add to Contacts" (a friend request, then "Sent"). Friendship is asked of the
+// server (GET /contacts/:userId, 404 for anyone not in my contacts), never read from the card,
+// which may be old.
 import type { PublicProfile } from "../../../schema/api";
 import { errorTips } from "../../behaviors/error-tips";
 import { localized } from "../../behaviors/localized";
@@ -10,7 +11,8 @@ import { CONTACT_LIMITS } from "../../generated/limits";
 import { t } from "../../i18n/index";
 import { api } from "../../services/api";
 import { ensureSignedIn } from "../../services/auth";
-import { listContacts, sendFriendRequest } from "../../services/contacts";
+import { sendFriendRequest } from "../../services/contacts";
+import { isApiError } from "../../services/errors";
 import { initialOf } from "../../services/format";
 import { openDirect } from "../../services/groups";
 import { loadAvatars, mediaUrl } from "../../services/media";
@@ -22,6 +24,17 @@ const strings = () => ({
   requestSent: t("profile.requestSent"),
   deleted: t("profile.deleted"),
 });
+
+/** My contact entry for them, or null when they are not in my contacts (the server's 404). */
+async function friendOf(userId: string): Promise<{ remark: string; conversationId: string } | null> {
+  try {
+    const friend = await api.get<"/contacts/:userId">(`/contacts/${userId}`);
+    return { remark: friend.remark, conversationId: friend.conversationId };
+  } catch (err) {
+    if (isApiError(err) && err.status === 404) return null;
+    throw err;
+  }
+}
 
 Component({
   behaviors: [errorTips, localized(strings, "profile.title")],
@@ -59,11 +72,9 @@ Component({
     async load() {
       const userId = this.data.userId;
       try {
-        // The contact list only picks the button: if it cannot be read, the page still shows who this is.
-        const [profile, contacts] = await Promise.all([api.get<"/users/:id">(`/users/${userId}`), listContacts().catch(() => null)]);
-        const friend = contacts?.friends.find((f) => f.user.id === userId);
         const me = session.get().user?.id === userId;
-        this.show(profile, friend ? { remark: friend.remark, conversationId: friend.conversationId } : null, me);
+        const [profile, friend] = await Promise.all([api.get<"/users/:id">(`/users/${userId}`), me ? Promise.resolve(null) : friendOf(userId)]);
+        this.show(profile, friend, me);
       } catch (err) {
         this.showError(err);
       }

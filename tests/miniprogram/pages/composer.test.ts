@@ -102,6 +102,11 @@ async function server(req: Request): Promise<Response> {
   if (path.endsWith("/read")) return Response.json({ seq: messages.length });
   if (path === "/contacts") return Response.json({ friends: [friend(profiles[BOB]!, CHAT), friend(profiles[CAROL]!, "d_anncarolanncarolannc", "Carol from work")], tags: [] });
   if (path === "/contacts/blocks") return Response.json({ users: [] });
+  const contact = path.match(/^\/contacts\/(u_\w+)$/);
+  if (contact) {
+    const found = [friend(profiles[BOB]!, CHAT), friend(profiles[CAROL]!, "d_anncarolanncarolannc", "Carol from work")].find((f) => f.user.id === contact[1]);
+    return found ? Response.json(found) : Response.json({ error: { code: "not_found", message: "Not in your contacts" } }, { status: 404 });
+  }
   if (path === "/contacts/requests" && req.method === "POST") {
     const body = (await req.json()) as Record<string, unknown>;
     if (body.userId === blockedBy) return Response.json({ error: { code: "blocked", message: "Blocked" } }, { status: 403 });
