@@ -486,8 +486,8 @@ export class ChatClient {
         recalledAt: null,
         recalledBy: null,
       };
-      // A reply's quote is built by the server: fetch the stored copy then (a gap pull does it).
-      if (entry.draft.replyTo) await this.engine.pull(entry.conversationId);
+      // A reply's quote and a card's profile are written by the server: fetch the stored copy then (a gap pull does it).
+      if (entry.draft.replyTo || entry.draft.type === "card") await this.engine.pull(entry.conversationId);
       else await this.engine.onFrame({ type: "message", message });
       this.rebuild(entry.conversationId);
     } catch (e) {

@@ -1,5 +1,6 @@
-// `npm run screenshots`, step 1: renders Chats, Chat (and Chat with a bubble's long-press menu
-// open) and Group info (with its QR code) with
+// `npm run screenshots`, step 1: renders Chats, Chat (also with a bubble's long-press menu,
+// its emoji and + panels open, and a direct chat holding a contact card), the Profile a card opens
+// and Group info (with its QR code) with
 // miniprogram-simulate from sample data, in the language SCREEN_LOCALE names (zh_CN, the default,
 // or en; the sample people and messages are in that language too), then writes each page's DOM
 // with its styles as plain HTML under .build/screens/<locale>/: WXSS scoped the way simulate
@@ -144,6 +145,16 @@ const messages: Message[] = [
 const photoSvg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 90 120"><defs><linearGradient id="s" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#f9c98b"/><stop offset="1" stop-color="#9cc9e8"/></linearGradient></defs><rect width="90" height="120" fill="url(#s)"/><circle cx="62" cy="38" r="10" fill="#fff3c4"/><path d="M0 86 L28 58 L50 78 L70 62 L90 80 L90 120 L0 120 Z" fill="#5b8c5a"/><path d="M0 100 L34 84 L60 98 L90 90 L90 120 L0 120 Z" fill="#3f6b46"/></svg>`;
 const photoDataUrl = `data:image/svg+xml;base64,${Buffer.from(photoSvg).toString("base64")}`;
 
+/** The direct chat with Bob: WeChat face codes in his text, and the contact card of Dave he shares. */
+const BOB_CHAT = "d_bobbobbobbobbobbobbobbob";
+const DAVE = "u_davedavedavedavedave";
+const NAME_DAVE = say("Dave", "大卫");
+const bobMessages: Message[] = [
+  { ...msg(10, ME, "text", { text: say("See you tomorrow!", "明天见！") }, minutes(40)), conversationId: BOB_CHAT },
+  { ...msg(11, BOB, "text", { text: say("Sure[强] My friend wants to come too[偷笑]", "好的[强] 我朋友也想一起去[偷笑]") }, minutes(36)), conversationId: BOB_CHAT },
+  { ...msg(12, BOB, "card", { userId: DAVE, nickname: NAME_DAVE, avatarMediaId: null, username: "dave_hikes" }, minutes(35)), conversationId: BOB_CHAT },
+];
+
 const members = [
   { userId: ME, role: "owner" as const, profileNickname: NAMES.ann },
   { userId: BOB, role: "admin" as const, profileNickname: NAMES.bob },
@@ -182,6 +193,9 @@ async function server(req: Request): Promise<Response> {
       lastSeq: 8,
     });
   if (path === `/groups/${GROUP}`) return Response.json(group);
+  if (path === `/conversations/${BOB_CHAT}/messages`) return Response.json({ messages: bobMessages, hasMore: false, lastSeq: 12 });
+  if (path === `/users/${DAVE}`)
+    return Response.json({ id: DAVE, username: "dave_hikes", nickname: NAME_DAVE, avatarMediaId: null, signature: say("Weekends are for mountains", "周末属于山野"), status: "" });
   if (path === `/groups/${GROUP}/join-requests`) return Response.json({ requests: [] });
   if (path === `/groups/${GROUP}/invites`) {
     return Response.json(
@@ -244,7 +258,7 @@ function scope(css: string, prefix: string): string {
 
 const BASE_CSS = `
 html, body { margin: 0; }
-main { display: block; min-height: 100vh; font-family: -apple-system, "PingFang SC", "Noto Sans", "Helvetica Neue", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; }
+main { display: block; min-height: 100vh; font-family: -apple-system, "PingFang SC", "Noto Sans", "Helvetica Neue", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Noto Color Emoji", sans-serif; }
 wx-view, wx-scroll-view, wx-form, wx-progress, wx-map, wx-textarea, mp-cells, mp-cell, mp-half-screen-dialog, mp-toptips, mp-loading { display: block; }
 wx-text, wx-label { display: inline; }
 wx-page-meta { display: none; }
@@ -279,25 +293,19 @@ function wxssOf(file: string): string {
   return readFileSync(file, "utf8").replace(/@import\s+["']([^"']+)["'];?/g, (_, path: string) => wxssOf(join(file, "..", path)));
 }
 
-/** Custom components a page uses (usingComponents "/components/…"), with their WXSS scoped by tag as simulate scopes them. */
-function componentCss(json: { usingComponents?: Record<string, string> }): string {
-  return Object.entries(json.usingComponents ?? {})
-    .filter(([, target]) => target.startsWith("/components/"))
-    .map(([tag, target]) => scope(wxssOf(join(MINIPROGRAM_ROOT, `${target.slice(1)}.wxss`)), tag))
-    .join("\n");
-}
-
 function writePage(name: string, page: string, comp: Rendered, extraCss = "") {
   const json = readJson(join(MINIPROGRAM_ROOT, `${page}.json`));
   const weuiTags = Object.entries(json.usingComponents ?? {})
     .filter(([, t]) => t.startsWith("weui-miniprogram/"))
     .map(([tag]) => tag);
+  // The project's own components (the chat's emoji and + panels): their styles scoped by their tag.
+  const ownComponents = Object.entries(json.usingComponents ?? {}).filter(([, t]) => t.startsWith("/components/"));
   const css = [
     BASE_CSS,
     weuiCss(weuiTags),
     scope(readFileSync(join(MINIPROGRAM_ROOT, "app.wxss"), "utf8"), "main"),
     scope(wxssOf(join(MINIPROGRAM_ROOT, `${page}.wxss`)), "main"),
-    componentCss(json),
+    ...ownComponents.map(([tag, target]) => `${tag} { display: block; }\n${scope(wxssOf(join(MINIPROGRAM_ROOT, `${target}.wxss`)), tag)}`),
     extraCss,
   ].join("\n");
   const title = titles.at(-1) ?? (json.navigationBarTitleText as string) ?? "Qun";
@@ -338,7 +346,12 @@ it("renders the main pages", async () => {
 
   // Every page is loaded before any is rendered: a page loaded after another's WeUI dialogs were
   // rendered would draw its own dialogs empty (simulate shares WeUI's registrations).
-  const pages = { chats: await loadComponent("pages/chats/index"), chat: await loadComponent("pages/chat/index"), info: await loadComponent("pages/group-info/index") };
+  const pages = {
+    chats: await loadComponent("pages/chats/index"),
+    chat: await loadComponent("pages/chat/index"),
+    info: await loadComponent("pages/group-info/index"),
+    profile: await loadComponent("pages/profile/index"),
+  };
   const list = renderPage(pages.chats);
   adapter.pageStack.splice(0, adapter.pageStack.length, "pages/chats/index");
   await lifecycle(list, "onLoad");
@@ -368,6 +381,28 @@ it("renders the main pages", async () => {
   await settled();
   writePage("chat-menu", "pages/chat/index", chat, chatCss);
   chat.instance.setData({ menu: { ...chat.instance.data.menu, show: false } });
+
+  // The composer's panels, each open in place of the keyboard.
+  chat.instance.onToggleEmoji();
+  await settled();
+  writePage("chat-emoji", "pages/chat/index", chat, chatCss);
+  chat.instance.onTogglePlus();
+  await settled();
+  writePage("chat-plus", "pages/chat/index", chat, chatCss);
+  chat.instance.onTogglePlus();
+
+  // A direct chat with a contact card and face codes drawn as emoji, and the profile the card opens.
+  const direct = renderPage(pages.chat);
+  await lifecycle(direct, "onLoad", { id: BOB_CHAT });
+  direct.instance.setData({ nav: { statusBar: 47, height: 40, bottom: 87, capsule: 93, windowWidth: 390 } });
+  chats().setActive(null);
+  await waitFor(() => direct.instance.data.bubbles.length === 3, "Bob's chat");
+  await settled();
+  writePage("chat-card", "pages/chat/index", direct, chatCss);
+  const profile = renderPage(pages.profile);
+  await lifecycle(profile, "onLoad", { userId: DAVE });
+  await waitFor(() => profile.instance.data.loaded, "the profile");
+  writePage("profile", "pages/profile/index", profile);
 
   const info = renderPage(pages.info);
   await lifecycle(info, "onLoad", { id: GROUP });

@@ -152,3 +152,9 @@ export async function input(comp: Rendered, selector: string, value: string): Pr
   el.dispatchEvent("input", { detail: { value } });
   await settled();
 }
+
+/** Opens the chat's "+" panel and taps one of its tiles (album, camera, video, location, file, card). */
+export async function tapPlus(comp: Rendered, item: string): Promise<void> {
+  if (!comp.querySelector("#plus")) await tap(comp, "#toggle-plus");
+  await tap(comp, `#plus >>> #plus-${item}`);
+}

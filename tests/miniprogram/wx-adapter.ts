@@ -147,6 +147,8 @@ export interface WxAdapter {
   settingsOpened: number;
   /** The `count` of every wx.chooseMedia call. */
   mediaPicks: number[];
+  /** What every wx.chooseMedia call asked for: how many, which kinds, from the album or the camera. */
+  mediaPickOptions: Array<{ count: number; mediaType?: string[]; sourceType?: string[] }>;
   /** Lets held uploads (holdUploads) finish. */
   releaseUploads(): void;
   /** Routes on the page stack, top last (empty during onLaunch); the navigation calls move it, tests may set it. */
@@ -189,6 +191,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const tabBadges: WxAdapter["tabBadges"] = [];
   const networkListeners: WxAdapter["networkListeners"] = [];
   const mediaPicks: number[] = [];
+  const mediaPickOptions: WxAdapter["mediaPickOptions"] = [];
   const authSetting: Record<string, boolean> = { ...(options.permissions ?? {}) };
   const prompts: string[] = [];
   let heldUploads: Array<() => void> = [];
@@ -502,12 +505,13 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
       );
       return { onProgressUpdate: (cb: (typeof listeners)[number]) => void listeners.push(cb), abort() {} };
     },
-    chooseMedia: (opts: Callbacks<unknown> & { count?: number }) =>
+    chooseMedia: (opts: Callbacks<unknown> & { count?: number; mediaType?: string[]; sourceType?: string[] }) =>
       settle(
         opts,
         () => {
           const count = opts.count ?? 9;
           mediaPicks.push(count);
+          mediaPickOptions.push({ count, ...(opts.mediaType ? { mediaType: opts.mediaType } : {}), ...(opts.sourceType ? { sourceType: opts.sourceType } : {}) });
           if (count < 1 || count > 9) throw new Error("count must be between 1 and 9");
           const picked = options.chooseMedia?.();
           const list = (Array.isArray(picked) ? picked : picked ? [picked] : []).slice(0, count);
@@ -766,6 +770,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
     pageStack,
     networkListeners,
     mediaPicks,
+    mediaPickOptions,
     prompts,
     settingsOpened: 0,
     releaseUploads() {

@@ -30,9 +30,10 @@ export function messageAt(conversationId: string, seq: number): LocalMessage | u
 export function fetchUrls(host: AttachmentHost, messages: LocalMessage[], asked: Set<string>, redraw: () => void): void {
   const wanted: string[] = [];
   for (const m of messages) {
-    const b = m.body as { mediaId?: string; thumbMediaId?: string; posterMediaId?: string } | null;
+    const b = m.body as { mediaId?: string; thumbMediaId?: string; posterMediaId?: string; avatarMediaId?: string | null } | null;
     if (!b || m.recalledAt) continue;
-    const id = m.type === "image" ? (b.thumbMediaId ?? b.mediaId) : m.type === "video" ? b.posterMediaId : undefined;
+    // A card's picture is the person's as it was when shared: granted to this chat's members (docs/media.md).
+    const id = m.type === "image" ? (b.thumbMediaId ?? b.mediaId) : m.type === "video" ? b.posterMediaId : m.type === "card" ? (b.avatarMediaId ?? undefined) : undefined;
     if (id && !mediaUrl(id) && !asked.has(id)) wanted.push(id);
   }
   if (!wanted.length) return;
@@ -72,10 +73,19 @@ export function sendVoice(host: AttachmentHost, r: Recorded): void {
 /** WeChat's picker allows nine at once, as a WeChat chat does. */
 export const PICK_AT_ONCE = 9;
 
-export function choosePhoto(host: AttachmentHost): void {
+/** Where the "+" panel's Album, Camera and Video tiles pick from, and what. */
+export const PICKS = {
+  album: { count: PICK_AT_ONCE, mediaType: ["image", "video"], sourceType: ["album"] },
+  camera: { count: 1, mediaType: ["image", "video"], sourceType: ["camera"] },
+  video: { count: 1, mediaType: ["video"], sourceType: ["album", "camera"] },
+} as const;
+
+export function choosePhoto(host: AttachmentHost, pick: keyof typeof PICKS = "album"): void {
+  const { count, mediaType, sourceType } = PICKS[pick];
   wx.chooseMedia({
-    count: PICK_AT_ONCE,
-    mediaType: ["image", "video"],
+    count,
+    mediaType: [...mediaType],
+    sourceType: [...sourceType],
     success: (res) => {
       for (const f of res.tempFiles) {
         const size = { ...(f.width ? { width: f.width, height: f.height } : {}) };

@@ -9,6 +9,7 @@ import { separatorTime, t } from "../../i18n/index";
 import { mediaUrl } from "../../services/media";
 import { isPlayed } from "../../services/played";
 import { staticMapUrl } from "../../services/static-map";
+import { withEmoji } from "../../services/emoji";
 
 export interface Bubble {
   key: string;
@@ -42,6 +43,8 @@ export interface Bubble {
   location: { latitude: number; longitude: number; name: string; address: string } | null;
   /** The location's static map picture, or "" (no map key configured): the page draws a tile. */
   mapImage: string;
+  /** A contact card: the person as they were when it was sent (the avatar once its URL is granted). */
+  card: { userId: string; name: string; initial: string; avatar: string } | null;
   quote: string;
   forwarded: boolean;
   status: string;
@@ -127,7 +130,7 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
       avatar: opts.avatars?.[m.senderId] ?? "",
       type: m.type,
       recalled,
-      parts: m.type === "text" && !recalled ? textParts(String(body.text ?? ""), m.mentions.length > 0 || m.mentionAll) : [],
+      parts: m.type === "text" && !recalled ? textParts(withEmoji(String(body.text ?? "")), m.mentions.length > 0 || m.mentionAll) : [],
       image: m.type === "image" ? m.localPath || mediaUrl(String(body.thumbMediaId ?? body.mediaId ?? "")) : "",
       voice: m.type === "voice" ? seconds(Number(body.durationMs ?? 0)) : "",
       mediaWidth: box.width,
@@ -143,6 +146,16 @@ export function bubblesOf(messages: LocalMessage[], opts: { me: string; group: b
           ? { latitude: Number(body.latitude), longitude: Number(body.longitude), name: String(body.name ?? t("chat.location")), address: String(body.address ?? "") }
           : null,
       mapImage: m.type === "location" && !recalled ? staticMapUrl(Number(body.latitude), Number(body.longitude), MAP_WIDTH, MAP_HEIGHT) : "",
+      // Until the server's copy comes back, my own unsent card knows only the userId: its name is the picker's.
+      card:
+        m.type === "card" && !recalled
+          ? {
+              userId: String(body.userId ?? ""),
+              name: String(body.nickname ?? opts.names[String(body.userId ?? "")] ?? ""),
+              initial: initialOf(String(body.nickname ?? opts.names[String(body.userId ?? "")] ?? "")),
+              avatar: mediaUrl(typeof body.avatarMediaId === "string" ? body.avatarMediaId : null),
+            }
+          : null,
       quote: !m.replyTo
         ? ""
         : m.replyTo.unavailable

@@ -29,6 +29,8 @@ import { deleteSelected, forwardSelected, NOT_SELECTING, toggleSelected } from "
 import { markPlayed } from "../../services/played";
 import { strings } from "./strings";
 import { VoiceController } from "./voice";
+import { deleteBackward } from "../../services/emoji";
+import type { PlusItem } from "../../components/plus-panel/index";
 
 /** setTimeout's longest delay (about 24.8 days); a longer mute is checked again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -50,6 +52,8 @@ interface Room {
   firstKey: string | null;
   /** Set in onUnload: a redraw still on its way (an avatar, a URL) then does nothing. */
   closed: boolean;
+  /** Names of the people whose cards I sent, for my cards' bubbles until the server's copy (with the profile) comes back. */
+  cardNames: Record<string, string>;
 }
 
 /** The room kept on the page instance (Component() gives no typed place for instance fields). */
@@ -97,6 +101,10 @@ Component({
     selected: {} as Record<string, boolean>,
     selectedCount: 0,
     forwardMax: MESSAGE_LIMITS.forwardTargetsMax,
+    /** The panel open under the input bar in place of the keyboard: "emoji", "plus" or "". */
+    panel: "" as "" | "emoji" | "plus",
+    /** The friend picker is open to choose whose contact card to send. */
+    pickingCard: false,
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
@@ -158,6 +166,7 @@ Component({
         window: WINDOW,
         firstKey: null,
         closed: false,
+        cardNames: {},
       };
       return page.ownRoom;
     },
@@ -167,7 +176,7 @@ Component({
     },
 
     names(): Record<string, string> {
-      const names: Record<string, string> = formerMemberNames();
+      const names: Record<string, string> = { ...this.room().cardNames, ...formerMemberNames() };
       for (const m of this.data.members) names[m.userId] = m.name;
       const s = this.summary();
       if (s?.peer) names[s.peer.id] = s.peer.nickname;
@@ -305,6 +314,62 @@ Component({
       askForNotices("sent").catch(() => undefined); // a reply may come while the app is closed
     },
 
+    // ---- The composer's panels (components/emoji-panel, components/plus-panel) ---------------
+
+    /** The emoji button swaps the keyboard for the emoji panel and back, leaving voice mode as WeChat does. */
+    onToggleEmoji() {
+      this.setData({ panel: this.data.panel === "emoji" ? "" : "emoji", voiceMode: false });
+    },
+
+    onTogglePlus() {
+      this.setData({ panel: this.data.panel === "plus" ? "" : "plus" });
+    },
+
+    /** The keyboard comes up in place of a panel. */
+    onInputFocus() {
+      if (this.data.panel) this.setData({ panel: "" });
+    },
+
+    /** A face code ([微笑]) or an emoji, added at the end of the draft as typed text. */
+    onEmojiInsert(e: WechatMiniprogram.CustomEvent<{ text: string }>) {
+      this.setData({ draft: this.data.draft + e.detail.text });
+      chats.typing(this.data.id);
+    },
+
+    onEmojiDelete() {
+      this.setData({ draft: deleteBackward(this.data.draft) });
+    },
+
+    onPlusPick(e: WechatMiniprogram.CustomEvent<{ item: PlusItem }>) {
+      const item = e.detail.item;
+      this.setData({ panel: "" });
+      if (item === "album" || item === "camera" || item === "video") media.choosePhoto(this, item);
+      else if (item === "location") media.chooseLocation(this);
+      else if (item === "file") media.chooseFile(this);
+      else if (item === "card") this.setData({ pickingCard: true });
+    },
+
+    /** One contact card per friend picked, in the order picked. */
+    onCardPicked(e: WechatMiniprogram.CustomEvent<{ userIds: string[]; names: string[] }>) {
+      this.setData({ pickingCard: false });
+      if (this.data.dissolved || this.data.muted) return;
+      const room = this.room();
+      e.detail.userIds.forEach((userId, i) => {
+        room.cardNames[userId] = e.detail.names[i] ?? "";
+        chats.send(this.data.id, { type: "card", body: { userId } });
+      });
+    },
+
+    onCardClose() {
+      this.setData({ pickingCard: false });
+    },
+
+    /** A contact card opens the person's profile. */
+    onOpenCard(e: WechatMiniprogram.BaseEvent) {
+      const userId = (e.currentTarget.dataset as { user?: string }).user;
+      if (userId) wx.navigateTo({ url: `/pages/profile/index?userId=${userId}` });
+    },
+
     onCancelReply() {
       this.setData({ replyTo: null });
     },
@@ -414,18 +479,6 @@ Component({
       if (key) media.openLocation(this, key);
     },
 
-    onChoosePhoto() {
-      media.choosePhoto(this);
-    },
-
-    onChooseFile() {
-      media.chooseFile(this);
-    },
-
-    onChooseLocation() {
-      media.chooseLocation(this);
-    },
-
     /** Plays a voice message; tapping the one playing stops it, as in WeChat, and so does leaving the chat. */
     async onPlayVoice(e: WechatMiniprogram.BaseEvent) {
       const seq = Number((e.currentTarget.dataset as { seq?: number }).seq);
@@ -446,7 +499,7 @@ Component({
         this.setData({ voiceMode: false });
         return;
       }
-      if (await ensurePermission("scope.record")) this.setData({ voiceMode: true });
+      if (await ensurePermission("scope.record")) this.setData({ voiceMode: true, panel: "" });
     },
 
     onRecordStart(e: WechatMiniprogram.TouchEvent) {

@@ -15,7 +15,10 @@ const fixedFontSizes = (css: string) => [...css.matchAll(/font-size:\s*([\d.]+(?
 /** Controls that show only an icon or a sign, by page and id: each needs an aria-label binding. */
 const ICON_ONLY: Record<string, string[]> = {
   "pages/chats/index.wxml": ["plus"],
-  "pages/chat/index.wxml": ["open-info", "nav-back", "toggle-voice", "choose-location", "choose-file", "choose-photo"],
+  "pages/chat/index.wxml": ["open-info", "nav-back", "toggle-voice", "toggle-emoji", "toggle-plus"],
+  // The panels' tiles and keys are made in a loop: one id pattern each.
+  "components/plus-panel/index.wxml": ["plus-{{item.item}}"],
+  "components/emoji-panel/index.wxml": ["emoji-delete", "face-{{index}}"],
   "pages/group-info/index.wxml": ["add-members"],
   "pages/me/index.wxml": ["choose-avatar"],
 };

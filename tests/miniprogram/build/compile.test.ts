@@ -23,6 +23,17 @@ function run(bin: string, args: string[]): { ok: boolean; errors: string } {
   return { ok: r.status === 0, errors: r.stderr };
 }
 
+/**
+ * A stylesheet and every one it imports (`@import "x.wxss";`, relative to the importer): wcsc,
+ * like DevTools, compiles them together, and finds no import given alone.
+ */
+function withImports(file: string, seen = new Set<string>()): string[] {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  const imported = [...readFileSync(join(MINIPROGRAM_ROOT, file), "utf8").matchAll(/@import\s+"([^"]+)";/g)].map((m) => join(dirname(file), m[1]!));
+  return [file, ...imported.flatMap((f) => withImports(f, seen))];
+}
+
 /** WeChat's built-in components whose names have a hyphen (everything else with one is custom). */
 const BUILT_IN = new Set([
   "scroll-view",
@@ -68,15 +79,9 @@ describe("WXML", () => {
   });
 });
 
-/** The files a WXSS file @imports, relative to the root: wcsc resolves them only among the files it is given, as DevTools gives it all. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(join(MINIPROGRAM_ROOT, file), "utf8");
-  return [...text.matchAll(/@import\s+["']([^"']+)["']/g)].map((m) => join(dirname(file), m[1]!));
-}
-
 describe("WXSS", () => {
   it.each(wxss)("%s compiles with wcsc", (file) => {
-    const r = run("wcsc", ["-lc", file, ...importsOf(file)]);
+    const r = run("wcsc", ["-lc", ...withImports(file)]);
     expect(r.errors).toBe("");
     expect(r.ok).toBe(true);
   });

@@ -6,7 +6,8 @@
 // Me (Qun ID) and Contacts, and their direct chat shows "Read"; Alice starts a second group by
 // picking Bob, sets its avatar and renames it, and Bob's screens follow. Every step goes through
 // the pages and the client's own modules, with `wx` backed by fetch and real WebSockets. Bob finds
-// Alice's message by 开会 on the Chats search and opens it with the messages around it. Last,
+// Alice's message by 开会 on the Chats search and opens it with the messages around it. Alice
+// shares Carol's contact card with Bob, who opens it and asks Carol to be friends. Last,
 // Bob deletes his account from Me, and Alice's screens show him as a deleted account.
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
@@ -18,7 +19,7 @@ import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Api from "../../../miniprogram/services/api";
 import type * as Session from "../../../miniprogram/services/session";
 import { aac } from "../../support/media-files";
-import { builtMiniprogram, clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { builtMiniprogram, clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, tapPlus, text, waitFor, type Rendered } from "../harness";
 import { closeSockets, createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 import { SECOND_WX } from "./global-setup";
 
@@ -206,7 +207,7 @@ describe("two mini-program clients on the real worker", () => {
 
   it("Alice sends a picture: it uploads with progress and a thumbnail, and Bob's chat shows the thumbnail from a signed URL", async () => {
     expect(PICTURE.length).toBeGreaterThan(100 * 1024);
-    await tap(aliceChat, "#choose-photo");
+    await tapPlus(aliceChat, "album");
     await waitFor(() => alice.adapter.progress.length === 2 && alice.chats.pending().length === 0, "upload and send");
     expect(alice.adapter.compressed).toHaveLength(1);
     const image = () => (bobChat.instance.data.bubbles as Array<{ type: string; image: string; mine: boolean }>).find((b) => b.type === "image");
@@ -370,6 +371,53 @@ describe("two mini-program clients on the real worker", () => {
     await tap(bobDirect, "#send");
     await waitFor(() => bubbleTexts(aliceDirect).includes("Now we are friends"), "message on Alice's screen");
     await waitFor(() => (bobDirect.instance.data.bubbles as Array<{ mine: boolean; readLabel: string }>).some((b) => b.mine && b.readLabel === "Read"), "Read on Bob's screen");
+  });
+
+  it("Alice sends Bob Carol's contact card from the + panel; Bob opens it on the profile page and asks Carol to be friends", async () => {
+    // Carol signs in elsewhere (over HTTP: no third client is needed) and becomes Alice's friend.
+    const call = async <T>(path: string, token: string | null, body?: unknown): Promise<T> => {
+      const res = await fetch(`${baseUrl}${path}`, {
+        method: body === undefined ? "GET" : "POST",
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      expect(res.status, path).toBeLessThan(300);
+      return (await res.json()) as T;
+    };
+    type Requests = { incoming: Array<{ id: string; from: { id: string }; greeting: string }> };
+    const carol = await call<{ accessToken: string; user: { id: string; nickname: string } }>("/auth/dev", null, { name: `carol-${Date.now().toString(36).slice(-6)}`, device: "test" });
+    const carolId = carol.user.id as string;
+    await alice.api.post<"/contacts/requests">("/contacts/requests", { userId: carolId });
+    const { incoming } = await call<Requests>("/contacts/requests", carol.accessToken);
+    await call(`/contacts/requests/${incoming[0]!.id}/accept`, carol.accessToken, {});
+
+    const bobId = bob.chats.me!;
+    const directId = alice.chats.store.get().conversations.find((c) => c.kind === "direct" && c.peer?.id === bobId)!.id;
+    const aliceDirect = await alice.page("pages/chat/index", { id: directId });
+    await tapPlus(aliceDirect, "card");
+    await waitFor(() => aliceDirect.querySelector(`#card-picker >>> #pick-${carolId}`) !== undefined, "Carol among Alice's friends");
+    await tap(aliceDirect, `#card-picker >>> #pick-${carolId}`);
+    await tap(aliceDirect, "#card-picker >>> #picker-done");
+
+    const bobDirect = await bob.page("pages/chat/index", { id: directId });
+    const cardOf = (comp: Rendered) => (comp.instance.data.bubbles as Array<{ card: { userId: string; name: string } | null }>).find((b) => b.card?.userId === carolId)?.card;
+    await waitFor(() => cardOf(bobDirect)?.name === carol.user.nickname, "the card on Bob's screen", 10_000);
+    await settled();
+    const cards = bobDirect.querySelectorAll(".bubble__card");
+    cards.at(-1)!.dispatchEvent("tap");
+    await settled();
+    expect(bob.adapter.navigations.at(-1)).toEqual({ api: "navigateTo", url: `/pages/profile/index?userId=${carolId}` });
+
+    const profile = await bob.page("pages/profile/index", { userId: carolId });
+    await waitFor(() => profile.instance.data.loaded, "Carol's profile");
+    await settled();
+    expect(text(profile, "#profile-name")).toBe(carol.user.nickname);
+    expect(profile.querySelector("#send-message")).toBeUndefined();
+    await tap(profile, "#add-contact");
+    await waitFor(() => profile.querySelector("#request-sent") !== undefined, "Sent");
+    const asked = (await call<Requests>("/contacts/requests", carol.accessToken)).incoming;
+    expect(asked.map((r) => r.from.id)).toEqual([bobId]);
+    expect(asked[0]!.greeting).toMatch(/^I'm bob-/);
   });
 
   it("Alice starts a second group by picking Bob among her friends and sets its avatar; Bob sees both", async () => {

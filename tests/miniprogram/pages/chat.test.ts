@@ -7,7 +7,7 @@ import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
 import type { GroupInfo } from "../../../schema/groups";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
-import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, tapPlus, text, waitFor, type Rendered } from "../harness";
 import { aac, concat } from "../../support/media-files";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
@@ -431,7 +431,7 @@ describe("Chat page", () => {
     adapter.files.set("wxfile://tmp/clip-cover.jpg", new Uint8Array(1024).fill(4));
     const comp = await openChat();
     const sendAndWait = async (n: number) => {
-      await tap(comp, "#choose-photo");
+      await tapPlus(comp, "album");
       await waitFor(() => sent.length === n && chats().pending().length === 0, `send ${n}`);
     };
 
@@ -465,7 +465,7 @@ describe("Chat page", () => {
     adapter.files.set("wxfile://tmp/b.png", new Uint8Array(2 * 1024).fill(2));
     // c.png is gone from the phone's temp folder: its upload fails.
     const comp = await openChat();
-    await tap(comp, "#choose-photo");
+    await tapPlus(comp, "album");
     expect(adapter.mediaPicks).toEqual([9]);
     const local = () => (comp.instance.data.bubbles as Array<{ clientId: string; status: string; progress: number; image: string }>).filter((b) => b.status !== "sent");
     await waitFor(() => local().filter((b) => b.progress === 50).length === 2 && local().some((b) => b.status === "failed"), "two uploads in flight, one failed");
@@ -791,7 +791,7 @@ describe("Chat page", () => {
       withPickers({ chooseMessageFile: () => ({ path: "wxfile://tmp/minutes.pdf", size: bytes.length, name: "Trip minutes.pdf" }) });
       adapter.files.set("wxfile://tmp/minutes.pdf", bytes);
       const comp = await openChat();
-      await tap(comp, "#choose-file");
+      await tapPlus(comp, "file");
       await waitFor(() => sent.length === 1 && chats().pending().length === 0, "the file message");
       expect(uploads.map((u) => u.fields)).toEqual([{ kind: "file", name: "Trip minutes.pdf", size: "2560" }]);
       expect(sent[0]).toEqual({ clientId: sent[0]!.clientId, type: "file", body: { mediaId: uploads[0]!.id, name: "Trip minutes.pdf", size: 2_560 } });
@@ -806,11 +806,11 @@ describe("Chat page", () => {
       let pin: { name: string; address: string; latitude: number; longitude: number } | undefined;
       withPickers({ chooseLocation: () => pin });
       const comp = await openChat();
-      await tap(comp, "#choose-location"); // cancelled: nothing is sent
+      await tapPlus(comp, "location"); // cancelled: nothing is sent
       await settled();
       expect(sent).toEqual([]);
       pin = { name: "West Lake", address: "Xihu District, Hangzhou, Zhejiang", latitude: 30.2431, longitude: 120.1503 };
-      await tap(comp, "#choose-location");
+      await tapPlus(comp, "location");
       await waitFor(() => sent.length === 1, "the location message");
       expect(sent[0]).toEqual({ clientId: sent[0]!.clientId, type: "location", body: { latitude: 30.2431, longitude: 120.1503, name: "West Lake", address: "Xihu District, Hangzhou, Zhejiang" } });
       await waitFor(() => chats().pending().length === 0, "ack");
@@ -1067,7 +1067,7 @@ describe("Chat page in Chinese", () => {
     expect(text(comp, `${bubble(comp, 9)} .msg-system`)).toBe("Bob撤回了一条消息");
     expect(text(comp, `${bubble(comp, 3)} .msg__read`)).toBe("1人已读");
     // The icon buttons' aria-labels.
-    expect(comp.instance.data.s).toMatchObject({ voiceMode: "切换到按住说话", more: "相册", info: "聊天信息", retry: "重新发送" });
+    expect(comp.instance.data.s).toMatchObject({ voiceMode: "切换到按住说话", plusPanel: "更多功能", emojiPanel: "表情", info: "聊天信息", retry: "重新发送" });
     await input(comp, "#draft-input", "好的 @");
     expect(text(comp, "#mention-picker")).toBe("@ 所有人 B Bob");
     await input(comp, "#draft-input", "好的");
