@@ -287,7 +287,9 @@ describe("read receipts and guards", () => {
     // Not pushed to them either. The flush has called every shard once it settles, and a pong
     // comes after every frame the member's socket was sent before it.
     await ownerPhone.next((f) => f.type === "message" && (f.message.body as { text?: string } | null)?.text === "after you left");
-    await runInDurableObject(env.CONVERSATION.get(env.CONVERSATION.idFromName(group)), (o: ConversationObject) => (o as unknown as { state: { fanout: { settle(): Promise<void> } } }).state.fanout.settle());
+    await runInDurableObject(env.CONVERSATION.get(env.CONVERSATION.idFromName(group)), (o: ConversationObject) =>
+      (o as unknown as { state: { fanout: { settle(): Promise<void> } } }).state.fanout.settle(),
+    );
     memberPhone.send({ type: "ping" });
     await memberPhone.next((f) => f.type === "pong");
     expect(memberPhone.messages(group).map((m) => (m.body as { text?: string } | null)?.text)).not.toContain("after you left");
