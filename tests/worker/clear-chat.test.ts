@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { ConversationSummary, Message, ServerFrame } from "../../schema/protocol";
 import { createGroup, history, makeUser, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, expectError, rows } from "./helpers";
+import { png, uploaded, urls } from "./media-helpers";
 
 const clear = (user: TestUser, id: string, body: unknown) => api<ConversationSummary>("POST", `/conversations/${id}/clear`, { token: user.token, body });
 const list = async (user: TestUser) => (await api("GET", "/conversations", { token: user.token })).body.conversations as ConversationSummary[];
@@ -47,6 +48,20 @@ describe("delete chat", () => {
     expect(back).toMatchObject({ lastSeq: next.body.seq, unread: 1, clearedSeq: seq });
     expect(texts(await history(alice, id, "?after=0"))).toEqual(["still there?"]);
     expect(texts(await history(alice, id, `?after=${seq - 2}`))).toEqual(["still there?"]);
+  });
+
+  it("gives no URL for a picture in the deleted history, and shows a reply to a deleted message as unavailable", async () => {
+    const { alice, bob, id } = await chatted();
+    const photo = await uploaded(bob, png());
+    const sent = await api("POST", `/conversations/${id}/messages`, { token: bob.token, body: { clientId: "photo-1", type: "image", body: { mediaId: photo.id } } });
+    expect(sent.status).toBe(201);
+    expect((await urls(alice, [photo.id], id)).body.denied).toEqual([]);
+    await clear(alice, id, { seq: sent.body.seq });
+    expect((await urls(alice, [photo.id], id)).body.denied).toEqual([photo.id]);
+    expect((await urls(bob, [photo.id], id)).body.denied).toEqual([]);
+    await sendText(bob, id, "about that photo", { replyTo: sent.body.seq });
+    const [reply] = await history(alice, id, "?after=0");
+    expect(reply!.replyTo).toEqual({ seq: sent.body.seq, unavailable: true });
   });
 
   it("leaves the other members' list, history and unread count as they were", async () => {
