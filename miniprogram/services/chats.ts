@@ -695,6 +695,8 @@ export class ChatClient {
 
   /** Adds or replaces a conversation the server just answered (a new group, an opened chat). */
   upsert(summary: ConversationSummary): void {
+    // A chat deleted on another device while this one was away: its cached messages stay deleted.
+    if (summary.clearedSeq) this.engine.forgetThrough(summary.id, summary.clearedSeq);
     const others = this.store.get().conversations.filter((c) => c.id !== summary.id);
     this.store.set({ conversations: sortConversations([summary, ...others]) });
     this.rebuild(summary.id);

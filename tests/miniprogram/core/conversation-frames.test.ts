@@ -139,6 +139,15 @@ describe("the chat store and the conversation frame", () => {
     expect(seqs(device)).toEqual([3]);
   });
 
+  it("shows none of a deleted chat's cached messages when it is opened again from elsewhere (a contact's Send Message)", async () => {
+    const device = client();
+    await device.refresh();
+    expect(seqs(device)).toEqual([1, 2, 3]);
+    served = [groupSummary(C, { lastSeq: 3, readSeq: 3, clearedSeq: 3 })];
+    device.upsert(served[0]!);
+    expect(seqs(device)).toEqual([]);
+  });
+
   it("marks a chat unread through the server and shows it, and takes the mark off", async () => {
     const device = client();
     await device.refresh();
