@@ -544,6 +544,31 @@ describe("Chats tab in Chinese", () => {
     expect(adapter.actionSheets.at(-1)).toEqual(["发起群聊", "扫一扫", "面对面建群"]);
   });
 
+  it("says the long-press menu and the delete confirmation in Chinese, as WeChat does", async () => {
+    i18n().setLocale("zh_CN");
+    signIn();
+    adapter = createWxAdapter({ confirmModals: false });
+    installWx(adapter);
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    chats().store.set({ synced: true, conversations: [summary({ id: "c_zhmenuzhmenuzhmenuzh" })] });
+    await settled();
+    comp.querySelector("#row-c_zhmenuzhmenuzhmenuzh")!.dispatchEvent("longpress", { touches: [{ clientX: 100, clientY: 100 }] } as never);
+    await settled();
+    expect(text(comp, "#row-menu")).toBe("标为未读 置顶聊天 消息免打扰 删除该聊天");
+    await tap(comp, "#menu-delete");
+    expect(adapter.modals.at(-1)).toEqual({ title: "", content: "删除后，将清空该聊天的消息记录" });
+    chats().store.set({ conversations: [summary({ id: "c_zhmenuzhmenuzhmenuzh", pinned: true, doNotDisturb: true, markedUnread: true, unread: 1 })] });
+    await settled();
+    comp.querySelector("#row-c_zhmenuzhmenuzhmenuzh")!.dispatchEvent("longpress", { touches: [{ clientX: 100, clientY: 100 }] } as never);
+    await settled();
+    expect(text(comp, "#row-menu")).toBe("标为已读 取消置顶 开启新消息提醒 删除该聊天");
+    // Marked unread and muted: the dot, and no "[1]" before the preview.
+    expect(comp.querySelector("#row-c_zhmenuzhmenuzhmenuzh .chat-row__dot")).toBeDefined();
+    expect(text(comp, "#row-c_zhmenuzhmenuzhmenuzh .chat-row__preview")).toBe("See you at 8");
+    i18n().setLocale("en");
+  });
+
   it("writes the previews the server summarised in English in Chinese, from the message type", async () => {
     i18n().setLocale("zh_CN");
     signIn();
