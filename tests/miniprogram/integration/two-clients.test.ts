@@ -7,7 +7,9 @@
 // picking Bob, sets its avatar and renames it, and Bob's screens follow. Every step goes through
 // the pages and the client's own modules, with `wx` backed by fetch and real WebSockets. Bob finds
 // Alice's message by 开会 on the Chats search and opens it with the messages around it. Alice's
-// other phone marks the group unread and pins it, and her Chats tab here follows at once. Last,
+// other phone marks the group unread and pins it, and her Chats tab here follows at once; she
+// deletes the second group's chat with the long-press menu, and Bob's next message brings it back
+// with that message only. Last,
 // Bob deletes his account from Me, and Alice's screens show him as a deleted account.
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
@@ -448,6 +450,33 @@ describe("two mini-program clients on the real worker", () => {
     await tap(info, "#edit-save");
     await waitFor(() => text(bobList, `#row-${clubId} .chat-row__name`) === "Reading Club (2)", "the new name on Bob's Chats list");
     expect(listCalls()).toBe(calls);
+  });
+
+  it("Alice deletes the second group's chat from her Chats tab: it leaves her list and history, Bob's stays, and Bob's next message brings it back with that message only", async () => {
+    const club = alice.chats.store.get().conversations.find((c) => c.name === "Reading Club")!;
+    const aliceList = await alice.page("pages/chats/index");
+    await waitFor(() => aliceList.querySelector(`#row-${club.id}`) !== undefined, "the club on Alice's list");
+    const bobHeld = (bob.chats.store.get().messages[club.id] ?? []).length;
+    expect(bobHeld).toBeGreaterThan(0);
+
+    aliceList.querySelector(`#row-${club.id}`)!.dispatchEvent("longpress", { touches: [{ clientX: 120, clientY: 300 }] } as never);
+    await settled();
+    expect(text(aliceList, "#row-menu")).toBe("Mark as Unread Pin to Top Mute Notifications Delete Chat");
+    await tap(aliceList, "#menu-delete"); // and confirms WeChat's question
+    await waitFor(() => aliceList.querySelector(`#row-${club.id}`) === undefined, "the club gone from Alice's list");
+    expect(alice.chats.store.get().messages[club.id] ?? []).toEqual([]);
+    const listed = await alice.api.get<"/conversations">("/conversations");
+    expect(listed.conversations.map((c) => c.id)).not.toContain(club.id);
+    expect((await alice.api.get<"/conversations/:id/messages">(`/conversations/${club.id}/messages`, { after: 0 })).messages).toEqual([]);
+    // Bob's chat is as it was.
+    expect((bob.chats.store.get().messages[club.id] ?? []).length).toBe(bobHeld);
+    expect((await bob.api.get<"/conversations">("/conversations")).conversations.map((c) => c.id)).toContain(club.id);
+
+    bob.chats.send(club.id, { type: "text", body: { text: "Chapter 3 for Friday" } });
+    await waitFor(() => aliceList.querySelector(`#row-${club.id}`) !== undefined, "the club back on Alice's list");
+    expect(text(aliceList, `#row-${club.id} .chat-row__preview`)).toBe("Chapter 3 for Friday");
+    expect(text(aliceList, `#row-${club.id} .chat-row__badge`)).toBe("1");
+    expect((alice.chats.store.get().messages[club.id] ?? []).map((m) => (m.body as { text?: string } | null)?.text)).toEqual(["Chapter 3 for Friday"]);
   });
 
   it("Bob finds Alice's message by a two-character Chinese word on the Chats search and opens it with the messages around it", async () => {
