@@ -143,6 +143,9 @@ export const memberships = sqliteTable(
     doNotDisturb: integer("do_not_disturb", { mode: "boolean" }).notNull().default(false),
     // "Mark as unread" (WeChat's 标为未读), written by the conversation object: cleared when the member reads there.
     markedUnread: integer("marked_unread", { mode: "boolean" }).notNull().default(false),
+    // "Delete chat" (WeChat's 删除该聊天): the member's list leaves the chat out while last_seq is at or
+    // below this, and their history starts after it (visible_from_seq is raised with it).
+    clearedSeq: integer("cleared_seq").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index("memberships_user_idx").on(t.userId)],
 );

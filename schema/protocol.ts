@@ -141,6 +141,8 @@ export const historyQuery = z.strictObject({
 });
 export const readBody = z.strictObject({ seq });
 export const forwardBody = z.strictObject({ to: z.array(conversationId).min(1).max(L.forwardTargetsMax), clientId });
+/** "Delete chat" for yourself: everything up to `seq` (the newest message you saw; at most the last) leaves your history. */
+export const clearChatBody = z.strictObject({ seq });
 export const memberSettingsBody = z.strictObject({ pinned: z.boolean().optional(), doNotDisturb: z.boolean().optional() }).refine((b) => Object.keys(b).length > 0, "Nothing to update");
 
 /** One conversation of `GET /conversations`, as the caller sees it. */
@@ -160,6 +162,11 @@ export const conversationSummary = z.object({
    * anything there. Always sent; optional for summaries a client stored before it existed.
    */
   markedUnread: z.boolean().optional(),
+  /**
+   * The member deleted the chat (WeChat's 删除该聊天) up to this seq: their history starts after it,
+   * and the list leaves the chat out until a newer message. 0 when never; optional like markedUnread.
+   */
+  clearedSeq: z.number().optional(),
   lastMessage: messagePreview.nullable(),
   lastMessageAt: z.number().nullable(),
   pinned: z.boolean(),

@@ -40,6 +40,9 @@ export interface RestResponses {
   "POST /conversations/:id/messages/:seq/hide": Seq;
   "POST /conversations/:id/messages/:seq/forward": Out<typeof A.forwardResults>;
   "POST /conversations/:id/read": Out<typeof A.readResponse>;
+  "PUT /conversations/:id/unread": Out<typeof A.conversationSummaryBody>;
+  "DELETE /conversations/:id/unread": Out<typeof A.conversationSummaryBody>;
+  "POST /conversations/:id/clear": Out<typeof A.conversationSummaryBody>;
   "GET /conversations/:id/receipts": Out<typeof A.receiptsResponse>;
   "GET /conversations/:id/search": Out<typeof Q.chatSearchResult>;
   "GET /search": Out<typeof Q.searchResponse>;

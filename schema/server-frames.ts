@@ -140,13 +140,23 @@ export const noticeSettingsFrame = z.object({ type: z.literal("notice_settings")
 
 /**
  * To a conversation's members when their summary of it changed outside its log: patch the summary
- * with `changes`. A group's grid avatar (to every member), a member's own unread mark (to that
- * member's devices, with the unread count it implies).
+ * with `changes`. A group's grid avatar (to every member); to one member's own devices: their unread
+ * mark (with the unread count it implies), their pinned and do-not-disturb flags, and "delete chat"
+ * (`clearedSeq`: drop every held message at or below it, and leave the chat out of the list until
+ * a message after it arrives).
  */
 export const conversationFrame = z.object({
   type: z.literal("conversation"),
   conversationId: z.string(),
-  changes: z.object({ avatarMediaId: z.string().nullable().optional(), markedUnread: z.boolean().optional(), unread: z.number().optional() }),
+  changes: z.object({
+    avatarMediaId: z.string().nullable().optional(),
+    markedUnread: z.boolean().optional(),
+    unread: z.number().optional(),
+    pinned: z.boolean().optional(),
+    doNotDisturb: z.boolean().optional(),
+    clearedSeq: z.number().optional(),
+    readSeq: z.number().optional(),
+  }),
 });
 
 /** A frame the server sends on its own (anything but a batch). */

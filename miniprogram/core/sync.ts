@@ -59,6 +59,23 @@ export class SyncEngine {
     if (h) for (const seq of seqs) h.messages.delete(seq);
   }
 
+  /**
+   * Drops every held message up to `seq` (the user deleted the chat, here or on another device);
+   * lastSeq moves to at least `seq`, so catch-up never pulls them again. Answers how many went.
+   */
+  forgetThrough(conversationId: string, seq: number): number {
+    const h = this.state(conversationId);
+    let dropped = 0;
+    for (const held of [...h.messages.keys()]) {
+      if (held <= seq) {
+        h.messages.delete(held);
+        dropped++;
+      }
+    }
+    h.lastSeq = Math.max(h.lastSeq, seq);
+    return dropped;
+  }
+
   /** Handles a pushed frame. Returns when any gap it revealed has been pulled. */
   async onFrame(frame: ServerFrame): Promise<void> {
     if (frame.type === "read") return this.listener.onReads?.(frame.conversationId, frame.reads);

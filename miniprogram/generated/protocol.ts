@@ -74,7 +74,15 @@ var noticeSettingsFrame = z.object({ type: z.literal("notice_settings"), setting
 var conversationFrame = z.object({
   type: z.literal("conversation"),
   conversationId: z.string(),
-  changes: z.object({ avatarMediaId: z.string().nullable().optional(), markedUnread: z.boolean().optional(), unread: z.number().optional() })
+  changes: z.object({
+    avatarMediaId: z.string().nullable().optional(),
+    markedUnread: z.boolean().optional(),
+    unread: z.number().optional(),
+    pinned: z.boolean().optional(),
+    doNotDisturb: z.boolean().optional(),
+    clearedSeq: z.number().optional(),
+    readSeq: z.number().optional()
+  })
 });
 var singleServerFrame = z.discriminatedUnion("type", [
   readyFrame,

@@ -7,6 +7,7 @@
 // connection and is retried with the same clientId (the server stores it once), or turns
 // "failed" when the server refuses it, for the user to retry or delete.
 import type { Ack, ConversationSummary, HistoryPage, Message, SendInput, ServerFrame, SystemEvent } from "../../schema/protocol";
+import { applyConversationChanges, type ConversationChanges, markedOnly } from "../core/conversations";
 import { SyncEngine } from "../core/sync";
 import { type Reply, SocketManager, type SocketStatus } from "../core/socket";
 import { api, refreshTokens } from "./api";
@@ -269,7 +270,9 @@ export class ChatClient {
     const merged = list.map((c) => (c.id === this.active ? { ...c, unread: 0, readSeq: c.lastSeq } : c));
     this.store.set({ conversations: sortConversations(merged), synced: true });
     for (const c of list) {
-      if (!held.has(c.id) || !this.store.get().messages[c.id]) this.rebuild(c.id);
+      // Deleted on another device while this one was away: what it held before goes now.
+      const cleared = c.clearedSeq ? this.engine.forgetThrough(c.id, c.clearedSeq) > 0 : false;
+      if (cleared || !held.has(c.id) || !this.store.get().messages[c.id]) this.rebuild(c.id);
     }
     if (this.active) this.markRead(this.active);
     this.scheduleSave();
@@ -287,6 +290,9 @@ export class ChatClient {
         return;
       case "hidden":
         this.forget(frame.conversationId, frame.seqs);
+        return;
+      case "conversation":
+        this.applyConversation(frame.conversationId, frame.changes);
         return;
       case "typing": {
         const typing = { ...this.store.get().typing, [frame.conversationId]: { userId: frame.userId, until: Date.now() + TYPING_SHOWN_MS } };
@@ -311,7 +317,8 @@ export class ChatClient {
         lastSeq: Math.max(existing.lastSeq, last.seq),
         lastMessage: { seq: last.seq, senderId: last.senderId, type: last.type, text: previewOf(last), at: last.createdAt },
         lastMessageAt: last.createdAt,
-        unread: isActive ? 0 : existing.unread + fromOthers,
+        // A chat marked unread counts 1 for the mark until real unread messages count for it.
+        unread: isActive ? 0 : markedOnly(existing) ? Math.max(1, fromOthers) : existing.unread + fromOthers,
         readSeq: isActive ? last.seq : existing.readSeq,
       };
       this.store.set({ conversations: sortConversations(list.map((c) => (c.id === conversationId ? updated : c))) });
@@ -562,10 +569,13 @@ export class ChatClient {
 
   markRead(conversationId: string): void {
     const c = this.conversation(conversationId);
-    const seq = this.engine.lastSeq(conversationId);
-    if (!c || seq === 0) return;
-    if (c.unread > 0 || c.readSeq < seq) {
-      this.store.set({ conversations: this.store.get().conversations.map((x) => (x.id === conversationId ? { ...x, unread: 0, readSeq: seq } : x)) });
+    if (!c) return;
+    // A chat marked unread with nothing new is read at its read seq: the server clears the mark on any read.
+    const seq = Math.max(this.engine.lastSeq(conversationId), c.markedUnread ? c.readSeq : 0);
+    if (seq === 0) return;
+    if (c.unread > 0 || c.readSeq < seq || c.markedUnread) {
+      // The mark and the badge go at once; the server's frame to the other devices follows.
+      this.store.set({ conversations: this.store.get().conversations.map((x) => (x.id === conversationId ? { ...x, unread: 0, readSeq: Math.max(x.readSeq, seq), markedUnread: false } : x)) });
     }
     this.reportRead(conversationId, seq);
   }
@@ -636,6 +646,48 @@ export class ChatClient {
     this.scheduleSave();
   }
 
+  /** WeChat's 标为未读 / 标为已读 from the list: the user's own dot, on every device (docs/protocol.md). */
+  async markUnread(conversationId: string, on: boolean): Promise<void> {
+    const path = `/conversations/${conversationId}/unread` as const;
+    const summary = on ? await api.put<"/conversations/:id/unread">(path) : await api.del<"/conversations/:id/unread">(path);
+    this.replaceSummary(summary);
+  }
+
+  /**
+   * "Delete chat": the chat leaves this user's list and its messages up to the last one shown
+   * leave their history, here and on their other devices, until a newer message. Rejects,
+   * changing nothing here, when the server refuses or cannot be reached.
+   */
+  async clearChat(conversationId: string): Promise<void> {
+    const c = this.conversation(conversationId);
+    const seq = Math.max(c?.lastSeq ?? 0, this.engine.lastSeq(conversationId));
+    if (seq === 0) return;
+    const summary = await api.post<"/conversations/:id/clear">(`/conversations/${conversationId}/clear`, { seq });
+    this.forgetThrough(conversationId, summary.clearedSeq ?? seq);
+    this.replaceSummary(summary);
+  }
+
+  /** A `conversation` frame: the summary patched (another device's mark, pin, mute or delete; a group's grid avatar). */
+  private applyConversation(conversationId: string, changes: ConversationChanges): void {
+    if (changes.clearedSeq !== undefined) this.forgetThrough(conversationId, changes.clearedSeq);
+    const list = this.store.get().conversations;
+    if (!list.some((c) => c.id === conversationId)) return; // not listed here yet: the next list brings it whole
+    this.store.set({ conversations: sortConversations(list.map((c) => (c.id === conversationId ? applyConversationChanges(c, changes) : c))) });
+    this.scheduleSave();
+  }
+
+  private forgetThrough(conversationId: string, seq: number): void {
+    this.engine.forgetThrough(conversationId, seq);
+    this.store.set({ hasOlder: { ...this.store.get().hasOlder, [conversationId]: false } });
+    this.rebuild(conversationId);
+    this.scheduleSave();
+  }
+
+  private replaceSummary(summary: ConversationSummary): void {
+    this.store.set({ conversations: sortConversations(this.store.get().conversations.map((c) => (c.id === summary.id ? summary : c))) });
+    this.scheduleSave();
+  }
+
   /** Tells the other person we are typing, at most every few seconds. */
   typing(conversationId: string): void {
     const now = Date.now();
@@ -645,6 +697,8 @@ export class ChatClient {
 
   /** Adds or replaces a conversation the server just answered (a new group, an opened chat). */
   upsert(summary: ConversationSummary): void {
+    // A chat deleted on another device while this one was away: its cached messages stay deleted.
+    if (summary.clearedSeq) this.engine.forgetThrough(summary.id, summary.clearedSeq);
     const others = this.store.get().conversations.filter((c) => c.id !== summary.id);
     this.store.set({ conversations: sortConversations([summary, ...others]) });
     this.rebuild(summary.id);

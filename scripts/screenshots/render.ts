@@ -60,7 +60,9 @@ const conversations: ConversationSummary[] = [
     memberCount: 2,
     lastSeq: 12,
     readSeq: 12,
-    unread: 0,
+    // Marked unread from the long-press menu: WeChat's red dot, no number.
+    unread: 1,
+    markedUnread: true,
     lastMessage: { seq: 12, senderId: ME, type: "text", text: say("See you tomorrow!", "明天见！"), at: minutes(35) },
     lastMessageAt: minutes(35),
     pinned: false,

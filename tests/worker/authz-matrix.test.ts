@@ -109,6 +109,7 @@ describe("conversation and group routes refuse outsiders", () => {
       ["GET", `/conversations/${group}/receipts`],
       ["PUT", `/conversations/${group}/unread`],
       ["DELETE", `/conversations/${group}/unread`],
+      ["POST", `/conversations/${group}/clear`, body({ seq: 2 })],
       ["GET", `/conversations/${group}/search?q=secret`],
       ["GET", `/conversations/${group}/messages?around=2`],
       ["GET", `/groups/${group}`],

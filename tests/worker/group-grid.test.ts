@@ -261,7 +261,7 @@ describe("a group's grid avatar", () => {
   });
 
   it("shows the first nine members of a larger group, in a 3×3 grid", async () => {
-    // Twelve members: a full chunk of ten membership rows in D1's 100-parameter statement, too.
+    // Twelve members: a full chunk of nine membership rows in D1's 100-parameter statement (99), too.
     const owner = await withAvatar("owner", RED);
     const others = [];
     for (let i = 0; i < 11; i++) others.push(i < 8 ? await makeUser("plain") : await withAvatar("late", BLUE));

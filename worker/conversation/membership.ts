@@ -28,8 +28,9 @@ export interface OpenDirectInput {
   userIds: [string, string];
 }
 
-// D1 and Durable Object SQLite both allow at most 100 bound parameters a statement.
-export const D1_ROWS_PER_INSERT = 10;
+// D1 and Durable Object SQLite both allow at most 100 bound parameters a statement. A D1
+// membership row binds 11 (its columns with defaults included, cleared_seq the latest): 9 rows, 99.
+export const D1_ROWS_PER_INSERT = 9;
 export const MEMBER_ROWS_PER_INSERT = 12; // 8 columns each
 
 export type BatchItem = Parameters<ReturnType<typeof d1>["batch"]>[0][number];

@@ -27,7 +27,7 @@ import { befriended, contactsChanged, typing } from "./direct-rules";
 import { receipts } from "./fanout";
 import * as grid from "./grid";
 import * as joining from "./joining";
-import { hide } from "./hidden";
+import { clearChat, hide } from "./hidden";
 import { getMessage, history, receiveForward, recall, send, withdraw } from "./log";
 import * as membership from "./membership";
 import { mentionedSince } from "./mentions";
@@ -221,6 +221,13 @@ export class ConversationObject extends DurableObject<Env> {
   /** "Delete for me": hides one message from this member's reads on every device. */
   async hide(userId: string, seq: number): Promise<Result<{ seq: number }>> {
     return guard(() => hide(this.state, userId, seq));
+  }
+
+  /** "Delete chat" for `userId` through `seq`; answers once D1 has it and the read is flushed. */
+  async clearChat(userId: string, seq: number): Promise<Result<{ clearedSeq: number }>> {
+    const r = await this.serial((s) => clearChat(s, userId, seq));
+    await this.state.fanout.settle();
+    return r;
   }
 
   async recall(userId: string, seq: number): Promise<Result<{ seq: number }>> {

@@ -9,6 +9,7 @@ import {
   forwardBody,
   historyQuery,
   memberSettingsBody,
+  clearChatBody,
   openDirectBody,
   readBody,
   sendMessageBody,
@@ -36,6 +37,13 @@ const seqParams = pathParams(z.object({ id: conversationIdSchema, seq: z.coerce.
 async function memberParam(c: Context<AppEnv>, id: string): Promise<string> {
   await service.requireMembership(db(c.env), c.get("auth").userId, id);
   return id;
+}
+
+/** A frame for the caller's own devices (best-effort: a device that misses it reads the same from its next list). */
+async function pushToOwnDevices(c: Context<AppEnv>, userId: string, frame: ServerFrame) {
+  await gatewayFor(c.env, userId)
+    .push([userId], [JSON.stringify(frame)])
+    .catch(() => undefined);
 }
 
 async function markUnread(c: Context<AppEnv>, conversationId: string, on: boolean) {
@@ -84,11 +92,41 @@ export const conversationRoutes = new Hono<AppEnv>()
     const summary = await service.getSummary(db(c.env), userId, id);
     return c.json({ ...summary, newMembersSeeHistory: info.meta.newMembersSeeHistory, members: info.members.map((m) => ({ userId: m.userId, role: m.role, joinedAt: m.joinedAt })) });
   })
-  .patch("/:id/settings", doc({ summary: "Your pinned / do-not-disturb flags", responses: { 200: conversationSummaryBody }, errors: [403] }), jsonBody(memberSettingsBody), idParams, async (c) => {
-    const id = c.req.valid("param").id; // D1 only: no object to protect
-    await service.updateMemberSettings(db(c.env), c.get("auth").userId, id, c.req.valid("json"));
-    return c.json(await service.getSummary(db(c.env), c.get("auth").userId, id));
-  })
+  .patch(
+    "/:id/settings",
+    doc({ summary: "Your pinned / do-not-disturb flags", responses: { 200: conversationSummaryBody }, errors: [403], see: "docs/protocol.md#the-chats-list-on-every-device" }),
+    jsonBody(memberSettingsBody),
+    idParams,
+    async (c) => {
+      const id = c.req.valid("param").id; // D1 only: no object to protect
+      const userId = c.get("auth").userId;
+      await service.updateMemberSettings(db(c.env), userId, id, c.req.valid("json"));
+      const summary = await service.getSummary(db(c.env), userId, id);
+      // The user's other devices move the chat (pinned) or change its badge (muted) at once.
+      await pushToOwnDevices(c, userId, { type: "conversation", conversationId: id, changes: { pinned: summary.pinned, doNotDisturb: summary.doNotDisturb } });
+      return c.json(summary);
+    },
+  )
+  // WeChat's long-press "删除该聊天": gone from the caller's list and history, theirs only.
+  .post(
+    "/:id/clear",
+    doc({
+      summary: "Delete the chat for yourself: its messages up to seq leave your history and the chat your list, until a newer message",
+      responses: { 200: conversationSummaryBody },
+      errors: [403],
+      see: "docs/protocol.md#delete-chat",
+    }),
+    jsonBody(clearChatBody),
+    idParams,
+    async (c) => {
+      const id = await memberParam(c, c.req.valid("param").id);
+      const userId = c.get("auth").userId;
+      const { clearedSeq } = unwrap(await conversationObject(c.env, id).clearChat(userId, c.req.valid("json").seq));
+      const summary = await service.getSummary(db(c.env), userId, id);
+      await pushToOwnDevices(c, userId, { type: "conversation", conversationId: id, changes: { clearedSeq, readSeq: summary.readSeq, unread: summary.unread, markedUnread: false } });
+      return c.json(summary);
+    },
+  )
   // Aliases of POST /groups/:id/members and /groups/:id/leave, where group operations live:
   // mini-program versions released before the move call these until WeChat updates them.
   .post(

@@ -18,7 +18,7 @@ const peerUser = alias(users, "peer_user");
 
 /**
  * The caller's conversations, pinned first, then by last activity. Direct chats appear once
- * they have a message; unread = last seq − read seq (the sender's read seq moves to its own
+ * they have a message, and a chat the member deleted once a newer message came; unread = last seq − read seq (the sender's read seq moves to its own
  * messages, so your own messages never count).
  */
 export async function listConversations(d: Db, userId: string, conversationId?: string): Promise<ConversationSummary[]> {
@@ -28,7 +28,15 @@ export async function listConversations(d: Db, userId: string, conversationId?: 
     .innerJoin(conversations, eq(conversations.id, memberships.conversationId))
     .leftJoin(peerMembership, and(eq(conversations.kind, "direct"), eq(peerMembership.conversationId, conversations.id), ne(peerMembership.userId, userId)))
     .leftJoin(peerUser, eq(peerUser.id, peerMembership.userId))
-    .where(and(eq(memberships.userId, userId), conversationId ? eq(conversations.id, conversationId) : or(eq(conversations.kind, "group"), gt(conversations.lastSeq, 0))))
+    .where(
+      and(
+        eq(memberships.userId, userId),
+        // A chat the member deleted stays out of the list until a message after it (one asked for by id is answered).
+        conversationId
+          ? eq(conversations.id, conversationId)
+          : and(or(eq(conversations.kind, "group"), gt(conversations.lastSeq, 0)), or(eq(memberships.clearedSeq, 0), gt(conversations.lastSeq, memberships.clearedSeq))),
+      ),
+    )
     .orderBy(desc(memberships.pinned), desc(sql`coalesce(${conversations.lastMessageAt}, ${conversations.createdAt})`))
     .all();
   return rows.map(({ c, m, peer }) => ({
@@ -44,6 +52,7 @@ export async function listConversations(d: Db, userId: string, conversationId?: 
     // A chat marked unread counts at least one until its member reads there.
     unread: Math.max(m.markedUnread ? 1 : 0, c.lastSeq - m.readSeq),
     markedUnread: m.markedUnread,
+    clearedSeq: m.clearedSeq,
     lastMessage: c.lastPreview ? (JSON.parse(c.lastPreview) as MessagePreview) : null,
     lastMessageAt: c.lastMessageAt,
     pinned: m.pinned,

@@ -1,5 +1,8 @@
-// The conversation list: pinned first, then by last activity; unread badges (a dot when muted),
-// live updates from the chat store, pull to refresh, and the "+" menu (new group, scan, face-to-face).
+// The conversation list: pinned first, then by last activity; unread badges (a dot when muted or
+// marked unread), live updates from the chat store (and from the user's other devices), pull to
+// refresh, the search bar, the "+" menu (new group, scan, face-to-face), and WeChat's long-press
+// menu at the press point: mark unread / read, pin, mute, delete chat (docs/miniprogram.md).
+import { isListed, markedOnly } from "../../core/conversations";
 import { applyTabBar } from "../../services/badge";
 import type { ConversationSummary } from "../../../schema/protocol";
 import { ensureSignedIn } from "../../services/auth";
@@ -61,8 +64,10 @@ export function rowOf(c: ConversationSummary, me: string | null, mentioned = fal
   const name = c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name;
   let preview = c.dissolved ? t("chats.dissolved") : summaryPreview(c.lastMessage);
   if (c.lastMessage && c.kind === "group" && c.lastMessage.type !== "system" && c.lastMessage.senderId === me) preview = t("chats.mine", { text: preview });
+  // Marked unread with nothing new: WeChat's red dot, no number and no "[n]".
+  const marked = markedOnly(c);
   // WeChat shows "[n]" before the preview of a muted chat instead of a number badge.
-  if (c.doNotDisturb && c.unread > 0) preview = `[${c.unread > 99 ? "99+" : c.unread}] ${preview}`;
+  if (c.doNotDisturb && c.unread > 0 && !marked) preview = `[${c.unread > 99 ? "99+" : c.unread}] ${preview}`;
   return {
     id: c.id,
     name: c.kind === "group" ? t("chats.groupName", { name, count: c.memberCount }) : name,
@@ -71,8 +76,8 @@ export function rowOf(c: ConversationSummary, me: string | null, mentioned = fal
     preview,
     mention: mentioned ? t("chats.mentioned") : "",
     time: listTime(c.lastMessageAt),
-    badge: !c.doNotDisturb && c.unread > 0 ? (c.unread > 99 ? "99+" : String(c.unread)) : "",
-    dot: c.doNotDisturb && c.unread > 0,
+    badge: !c.doNotDisturb && !marked && c.unread > 0 ? (c.unread > 99 ? "99+" : String(c.unread)) : "",
+    dot: marked || (c.doNotDisturb && c.unread > 0),
     pinned: c.pinned,
     muted: c.doNotDisturb,
     group: c.kind === "group",
@@ -80,7 +85,68 @@ export function rowOf(c: ConversationSummary, me: string | null, mentioned = fal
 }
 
 function rowsOf(state: ChatState): ChatRow[] {
-  return state.conversations.map((c) => rowOf(c, chats.me, mentionsMe(c, state.messages[c.id], chats.me)));
+  // A deleted chat stays out until a newer message, as the server's list leaves it out.
+  return state.conversations.filter(isListed).map((c) => rowOf(c, chats.me, mentionsMe(c, state.messages[c.id], chats.me)));
+}
+
+/** One entry of the long-press menu; `key` names the action (and the entry's id in the page). */
+export interface MenuItem {
+  key: "unread" | "read" | "pin" | "unpin" | "mute" | "unmute" | "delete";
+  label: string;
+}
+
+/** The long-press menu of a chat, in WeChat's order: mark unread or read, pin, mute, delete. */
+export function menuItems(c: ConversationSummary): MenuItem[] {
+  const unread = c.unread > 0 || c.markedUnread === true;
+  const items: MenuItem[] = [
+    unread ? { key: "read", label: t("chats.markRead") } : { key: "unread", label: t("chats.markUnread") },
+    c.pinned ? { key: "unpin", label: t("chats.unpin") } : { key: "pin", label: t("chats.pin") },
+    c.doNotDisturb ? { key: "unmute", label: t("chats.unmute") } : { key: "mute", label: t("chats.mute") },
+    { key: "delete", label: t("chats.delete") },
+  ];
+  return items;
+}
+
+/** The menu's size as its WXSS draws it, to keep it on screen near the finger. */
+const MENU_WIDTH = 168;
+const MENU_ITEM_HEIGHT = 48;
+const MENU_MARGIN = 8;
+
+function windowSize(): { width: number; height: number } {
+  try {
+    const info = typeof wx.getWindowInfo === "function" ? wx.getWindowInfo() : wx.getSystemInfoSync();
+    if (info.windowWidth > 0 && info.windowHeight > 0) return { width: info.windowWidth, height: info.windowHeight };
+  } catch {
+    // not available (old base library): a phone's size will do
+  }
+  return { width: 375, height: 667 };
+}
+
+/**
+ * Where the menu opens: at the press point, moved left or up when it would leave the window
+ * (WeChat opens it above the finger near the bottom of the screen).
+ */
+export function menuPosition(x: number, y: number, items: number, win = windowSize()): { left: number; top: number } {
+  const height = items * MENU_ITEM_HEIGHT;
+  const left = Math.max(MENU_MARGIN, Math.min(x, win.width - MENU_WIDTH - MENU_MARGIN));
+  const top = y + height + MENU_MARGIN > win.height ? Math.max(MENU_MARGIN, y - height) : y;
+  return { left: Math.round(left), top: Math.round(top) };
+}
+
+/** The press point of a long-press: the touch's position in the window. */
+function pressPoint(e: WechatMiniprogram.BaseEvent): { x: number; y: number } {
+  type Point = { clientX: number; clientY: number };
+  const press = e as unknown as { touches?: Point[]; changedTouches?: Point[]; detail?: { x?: number; y?: number } };
+  const touch = press.touches?.[0] ?? press.changedTouches?.[0];
+  if (touch) return { x: touch.clientX, y: touch.clientY };
+  return { x: press.detail?.x ?? 0, y: press.detail?.y ?? 0 };
+}
+
+interface RowMenu {
+  id: string;
+  left: number;
+  top: number;
+  items: MenuItem[];
 }
 
 Component({
@@ -90,6 +156,8 @@ Component({
     connection: "",
     loaded: false,
     picking: false,
+    /** The long-press menu while it is open. */
+    menu: null as RowMenu | null,
   },
   methods: {
     onLoad() {
@@ -143,16 +211,60 @@ Component({
       wx.navigateTo({ url: "/pages/search/index" });
     },
 
+    /** Long-press on a chat: WeChat's small menu at the press point. */
     onRowMenu(e: WechatMiniprogram.BaseEvent) {
       const id = (e.currentTarget.dataset as { id?: string }).id;
       const c = id ? chats.conversation(id) : undefined;
       if (!c) return;
-      const items = [t(c.pinned ? "chats.unpin" : "chats.pin"), t(c.doNotDisturb ? "chats.unmute" : "chats.mute")];
-      wx.showActionSheet({
-        itemList: items,
+      const items = menuItems(c);
+      const { x, y } = pressPoint(e);
+      this.setData({ menu: { id: c.id, ...menuPosition(x, y, items.length), items } });
+    },
+
+    onMenuClose() {
+      this.setData({ menu: null });
+    },
+
+    onMenuItem(e: WechatMiniprogram.BaseEvent) {
+      const key = (e.currentTarget.dataset as { key?: MenuItem["key"] }).key;
+      const id = this.data.menu?.id;
+      this.setData({ menu: null });
+      const c = id ? chats.conversation(id) : undefined;
+      if (!c || !key) return;
+      const failed = (err: unknown) => this.showError(err);
+      switch (key) {
+        case "unread":
+          chats.markUnread(c.id, true).catch(failed);
+          return;
+        case "read":
+          // Only the mark to take off: no read to report. Unread messages: read them, which clears the mark too.
+          if (markedOnly(c)) chats.markUnread(c.id, false).catch(failed);
+          else chats.markRead(c.id);
+          return;
+        case "pin":
+        case "unpin":
+          chats.setFlags(c.id, { pinned: key === "pin" }).catch(failed);
+          return;
+        case "mute":
+        case "unmute":
+          chats.setFlags(c.id, { doNotDisturb: key === "mute" }).catch(failed);
+          return;
+        case "delete":
+          this.confirmDelete(c.id);
+          return;
+      }
+    },
+
+    /** WeChat asks first: deleting a chat also clears its history (for this user, on every device). */
+    confirmDelete(id: string) {
+      wx.showModal({
+        title: "",
+        content: t("chats.deleteConfirm"),
+        cancelText: t("common.cancel"),
+        confirmText: t("chats.deleteButton"),
+        confirmColor: "#FA5151",
         success: (res) => {
-          const flags = res.tapIndex === 0 ? { pinned: !c.pinned } : { doNotDisturb: !c.doNotDisturb };
-          chats.setFlags(c.id, flags).catch((err: unknown) => this.showError(err));
+          if (res.confirm) chats.clearChat(id).catch((err: unknown) => this.showError(err));
         },
       });
     },

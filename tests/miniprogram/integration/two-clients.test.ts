@@ -6,8 +6,11 @@
 // Me (Qun ID) and Contacts, and their direct chat shows "Read"; Alice starts a second group by
 // picking Bob, sets its avatar and renames it, and Bob's screens follow. Every step goes through
 // the pages and the client's own modules, with `wx` backed by fetch and real WebSockets. Bob finds
-// Alice's message by 开会 on the Chats search and opens it with the messages around it. Alice
-// shares Carol's contact card with Bob, who opens it and asks Carol to be friends. Last,
+// Alice's message by 开会 on the Chats search and opens it with the messages around it. Alice's
+// other phone marks the group unread and pins it, and her Chats tab here follows at once; she
+// deletes the second group's chat with the long-press menu, and Bob's next message brings it back
+// with that message only. Alice shares Carol's contact card with Bob, who opens it and asks Carol
+// to be friends. Last,
 // Bob deletes his account from Me, and Alice's screens show him as a deleted account.
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
@@ -103,6 +106,7 @@ let bob: Client;
 let groupId = "";
 let aliceChat: Rendered;
 let bobChat: Rendered;
+let aliceName = "";
 
 beforeAll(async () => {
   alice = makeClient("alice", builtMiniprogram(), (a) => installWx(a));
@@ -110,7 +114,8 @@ beforeAll(async () => {
     (globalThis as Record<string, unknown>)[SECOND_WX] = a.wx;
   });
   const suffix = Date.now().toString(36).slice(-6);
-  await clientModule<typeof Auth>("services/auth", alice.root).loginDev(`alice-${suffix}`);
+  aliceName = `alice-${suffix}`;
+  await clientModule<typeof Auth>("services/auth", alice.root).loginDev(aliceName);
   await clientModule<typeof Auth>("services/auth", bob.root).loginDev(`bob-${suffix}`);
 });
 
@@ -203,6 +208,40 @@ describe("two mini-program clients on the real worker", () => {
     // The sender's name shows above others' bubbles in a group.
     const fromAlice = (bobChat.instance.data.bubbles as Array<{ sender: string; mine: boolean }>).find((b) => !b.mine && b.sender)!;
     expect(fromAlice.sender).toMatch(/^alice-/);
+  });
+
+  it("Alice marks the group unread and pins it on her other phone: her Chats tab here shows the dot and the pin at once, and opening the chat here clears the mark there", async () => {
+    // Her other phone: a second session of Alice's, over plain HTTP.
+    const signIn = await fetch(`${baseUrl}/auth/dev`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: aliceName, device: "other phone" }) });
+    const { accessToken } = (await signIn.json()) as { accessToken: string };
+    const otherPhone = (method: string, path: string, body?: unknown) =>
+      fetch(`${baseUrl}${path}`, { method, headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    alice.chats.setActive(null); // Alice is back on the Chats tab (the chat page's onHide)
+    const aliceList = await alice.page("pages/chats/index");
+    expect(aliceList.querySelector(`#row-${groupId} .chat-row__dot`)).toBeUndefined();
+
+    expect((await otherPhone("PUT", `/conversations/${groupId}/unread`)).status).toBe(200);
+    await waitFor(() => aliceList.querySelector(`#row-${groupId} .chat-row__dot`) !== undefined, "the dot from her other phone");
+    expect(aliceList.querySelector(`#row-${groupId} .chat-row__badge`)).toBeUndefined();
+
+    expect((await otherPhone("PATCH", `/conversations/${groupId}/settings`, { pinned: true })).status).toBe(200);
+    await waitFor(() => aliceList.querySelector(`#row-${groupId}`)!.dom!.className.includes("chat-row--pinned"), "the pin from her other phone");
+
+    // She opens the chat here: the dot goes at once, and the server (so the other phone) has it read.
+    alice.chats.setActive(groupId);
+    await settled();
+    expect(aliceList.querySelector(`#row-${groupId} .chat-row__dot`)).toBeUndefined();
+    await waitFor(() => alice.chats.conversation(groupId)?.markedUnread === false, "mark off here");
+    let there: { markedUnread?: boolean; unread: number } = { markedUnread: true, unread: 1 };
+    for (let i = 0; i < 50 && there.markedUnread; i++) {
+      there = (await (await otherPhone("GET", `/conversations/${groupId}`)).json()) as typeof there;
+      if (there.markedUnread) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(there).toMatchObject({ markedUnread: false, unread: 0 });
+    // Unpinned again from the other phone, as the rest of this story expects.
+    await otherPhone("PATCH", `/conversations/${groupId}/settings`, { pinned: false });
+    await waitFor(() => !aliceList.querySelector(`#row-${groupId}`)!.dom!.className.includes("chat-row--pinned"), "unpinned");
+    await otherPhone("POST", "/auth/logout");
   });
 
   it("Alice sends a picture: it uploads with progress and a thumbnail, and Bob's chat shows the thumbnail from a signed URL", async () => {
@@ -459,6 +498,33 @@ describe("two mini-program clients on the real worker", () => {
     await tap(info, "#edit-save");
     await waitFor(() => text(bobList, `#row-${clubId} .chat-row__name`) === "Reading Club (2)", "the new name on Bob's Chats list");
     expect(listCalls()).toBe(calls);
+  });
+
+  it("Alice deletes the second group's chat from her Chats tab: it leaves her list and history, Bob's stays, and Bob's next message brings it back with that message only", async () => {
+    const club = alice.chats.store.get().conversations.find((c) => c.name === "Reading Club")!;
+    const aliceList = await alice.page("pages/chats/index");
+    await waitFor(() => aliceList.querySelector(`#row-${club.id}`) !== undefined, "the club on Alice's list");
+    const bobHeld = (bob.chats.store.get().messages[club.id] ?? []).length;
+    expect(bobHeld).toBeGreaterThan(0);
+
+    aliceList.querySelector(`#row-${club.id}`)!.dispatchEvent("longpress", { touches: [{ clientX: 120, clientY: 300 }] } as never);
+    await settled();
+    expect(text(aliceList, "#row-menu")).toBe("Mark as Unread Pin to Top Mute Notifications Delete Chat");
+    await tap(aliceList, "#menu-delete"); // and confirms WeChat's question
+    await waitFor(() => aliceList.querySelector(`#row-${club.id}`) === undefined, "the club gone from Alice's list");
+    expect(alice.chats.store.get().messages[club.id] ?? []).toEqual([]);
+    const listed = await alice.api.get<"/conversations">("/conversations");
+    expect(listed.conversations.map((c) => c.id)).not.toContain(club.id);
+    expect((await alice.api.get<"/conversations/:id/messages">(`/conversations/${club.id}/messages`, { after: 0 })).messages).toEqual([]);
+    // Bob's chat is as it was.
+    expect((bob.chats.store.get().messages[club.id] ?? []).length).toBe(bobHeld);
+    expect((await bob.api.get<"/conversations">("/conversations")).conversations.map((c) => c.id)).toContain(club.id);
+
+    bob.chats.send(club.id, { type: "text", body: { text: "Chapter 3 for Friday" } });
+    await waitFor(() => aliceList.querySelector(`#row-${club.id}`) !== undefined, "the club back on Alice's list");
+    expect(text(aliceList, `#row-${club.id} .chat-row__preview`)).toBe("Chapter 3 for Friday");
+    expect(text(aliceList, `#row-${club.id} .chat-row__badge`)).toBe("1");
+    expect((alice.chats.store.get().messages[club.id] ?? []).map((m) => (m.body as { text?: string } | null)?.text)).toEqual(["Chapter 3 for Friday"]);
   });
 
   it("Bob finds Alice's message by a two-character Chinese word on the Chats search and opens it with the messages around it", async () => {

@@ -1,11 +1,12 @@
+// size: the Chats tab's whole behaviour in one spec file (rows, badges, menus, both languages), sharing one page load.
 // The Chats tab: one row per conversation from the chat store, WeChat's badges and flags, live
-// updates, opening a chat, and the "+" menu. The store is filled directly here; the
-// integration tests fill it from the real worker.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+// updates, opening a chat, the search bar, the "+" menu and the long-press menu. The store is
+// filled directly here; the integration tests fill it from the real worker.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
-import type { ConversationSummary, MessagePreview } from "../../../schema/protocol";
+import type { ConversationSummary, MessagePreview, ServerFrame } from "../../../schema/protocol";
 import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
@@ -348,6 +349,168 @@ describe("Chats tab", () => {
   });
 });
 
+describe("the long-press menu", () => {
+  const ID = "c_menumenumenumenumenu";
+  let requests: { method: string; path: string; body: unknown }[];
+
+  /** Signed in, against a server that answers the list routes with `answer`'s summary; the page open with one chat. */
+  async function openWith(chat: Partial<ConversationSummary>, answer: (method: string, path: string) => Partial<ConversationSummary> | null = () => null, confirm = true): Promise<Rendered> {
+    requests = [];
+    adapter = createWxAdapter({
+      confirmModals: confirm,
+      fetch: async (req) => {
+        const path = new URL(req.url).pathname;
+        // wx.request has no PATCH: the app sends POST with the override header, which the worker honours.
+        const method = req.headers.get("x-http-method-override") ?? req.method;
+        requests.push({ method, path, body: req.method === "GET" ? null : await req.json().catch(() => null) });
+        const patch = answer(method, path);
+        if (patch) return Response.json(summary({ id: ID, ...chat, ...patch }));
+        if (path.endsWith("/read")) return Response.json({ readSeq: 5 });
+        return Response.json({ error: { code: "not_found", message: path } }, { status: 404 });
+      },
+    });
+    installWx(adapter);
+    session().startSession({
+      accessToken: "access-1",
+      accessTokenExpiresAt: Date.now() + 60_000,
+      refreshToken: "refresh-1-0123456789abcdef",
+      refreshTokenExpiresAt: Date.now() + 86_400_000,
+      user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
+      created: false,
+    });
+    chats().start();
+    chats().socket.stop();
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    chats().store.set({ synced: true, conversations: [summary({ id: ID, ...chat }), summary({ id: "c_otherotherotherother", name: "Other", lastMessageAt: 1 })] });
+    await settled();
+    return comp;
+  }
+
+  async function longPress(comp: Rendered, x = 120, y = 200): Promise<void> {
+    comp.querySelector(`#row-${ID}`)!.dispatchEvent("longpress", { touches: [{ clientX: x, clientY: y }] } as never);
+    await settled();
+  }
+  const labels = (comp: Rendered) => text(comp, "#row-menu");
+  const frame = (f: ServerFrame) => (chats() as unknown as { onFrame(f: ServerFrame): void }).onFrame(f);
+
+  afterEach(() => {
+    chats().signOut();
+  });
+
+  it("opens at the press point with mark as unread, pin, mute and delete, greys the row, and closes on a tap elsewhere", async () => {
+    const comp = await openWith({});
+    await longPress(comp, 120, 200);
+    expect(labels(comp)).toBe("Mark as Unread Pin to Top Mute Notifications Delete Chat");
+    expect(comp.querySelector("#row-menu")!.dom!.getAttribute("style")).toContain("left: 120px; top: 200px;");
+    expect(comp.querySelector(`#row-${ID}`)!.dom!.className).toContain("chat-row--pressed");
+    expect(adapter.actionSheets).toEqual([]);
+    await tap(comp, "#row-menu-mask");
+    expect(comp.querySelector("#row-menu")).toBeUndefined();
+    expect(requests).toEqual([]);
+  });
+
+  it("stays on screen: near the right edge it moves left, near the bottom it opens above the finger", async () => {
+    const comp = await openWith({});
+    const { windowWidth, windowHeight } = wx.getSystemInfoSync();
+    await longPress(comp, windowWidth - 5, windowHeight - 20);
+    const style = comp.querySelector("#row-menu")!.dom!.getAttribute("style")!;
+    const [left, top] = [Number(/left: (\d+)px/.exec(style)![1]), Number(/top: (\d+)px/.exec(style)![1])];
+    expect(left + 168).toBeLessThanOrEqual(windowWidth);
+    expect(top).toBe(windowHeight - 20 - 4 * 48);
+  });
+
+  it("offers Unpin, Unmute and Mark as Read for a pinned, muted, unread chat", async () => {
+    const comp = await openWith({ pinned: true, doNotDisturb: true, unread: 2, readSeq: 3 });
+    await longPress(comp);
+    expect(labels(comp)).toBe("Mark as Read Unpin Unmute Notifications Delete Chat");
+  });
+
+  it("marks a chat unread: the server is told and the row shows WeChat's red dot, not a number; Mark as Read takes it off", async () => {
+    const comp = await openWith({}, (method, path) => (path === `/conversations/${ID}/unread` ? { markedUnread: method === "PUT", unread: method === "PUT" ? 1 : 0 } : null));
+    await longPress(comp);
+    await tap(comp, "#menu-unread");
+    await waitFor(() => comp.querySelector(`#row-${ID} .chat-row__dot`) !== undefined, "the dot");
+    expect(requests).toEqual([{ method: "PUT", path: `/conversations/${ID}/unread`, body: null }]);
+    expect(comp.querySelector(`#row-${ID} .chat-row__badge`)).toBeUndefined();
+    await longPress(comp);
+    expect(labels(comp)).toBe("Mark as Read Pin to Top Mute Notifications Delete Chat");
+    await tap(comp, "#menu-read");
+    await waitFor(() => comp.querySelector(`#row-${ID} .chat-row__dot`) === undefined, "the dot gone");
+    expect(requests.at(-1)).toMatchObject({ method: "DELETE", path: `/conversations/${ID}/unread` });
+  });
+
+  it("pins and mutes from the menu with the member's settings route", async () => {
+    const comp = await openWith({ lastMessageAt: 2 }, (_method, path) => {
+      if (path !== `/conversations/${ID}/settings`) return null;
+      return (requests.at(-1)!.body as Partial<ConversationSummary>) ?? null;
+    });
+    await longPress(comp);
+    await tap(comp, "#menu-pin");
+    await waitFor(() => comp.querySelector(`#row-${ID}`)!.dom!.className.includes("chat-row--pinned"), "pinned");
+    await longPress(comp);
+    await tap(comp, "#menu-mute");
+    await waitFor(() => comp.querySelector(`#row-${ID} .chat-row__muted`) !== undefined, "muted");
+    expect(requests.map((r) => [r.method, r.path, r.body])).toEqual([
+      ["PATCH", `/conversations/${ID}/settings`, { pinned: true }],
+      ["PATCH", `/conversations/${ID}/settings`, { doNotDisturb: true }],
+    ]);
+  });
+
+  it("deletes a chat after WeChat's confirmation: the row goes; cancelled, nothing is sent", async () => {
+    const cancelled = await openWith({}, () => null, false);
+    await longPress(cancelled);
+    await tap(cancelled, "#menu-delete");
+    expect(adapter.modals.at(-1)).toEqual({ title: "", content: "Delete this chat? Its chat history will be cleared on all your devices." });
+    expect(requests).toEqual([]);
+    expect(cancelled.querySelector(`#row-${ID}`)).toBeDefined();
+    chats().signOut();
+
+    const comp = await openWith({}, (_method, path) => (path === `/conversations/${ID}/clear` ? { clearedSeq: 5, unread: 0 } : null));
+    await longPress(comp);
+    await tap(comp, "#menu-delete");
+    await waitFor(() => comp.querySelector(`#row-${ID}`) === undefined, "the row gone");
+    expect(requests).toEqual([{ method: "POST", path: `/conversations/${ID}/clear`, body: { seq: 5 } }]);
+    expect(comp.querySelector("#row-c_otherotherotherother")).toBeDefined();
+  });
+
+  it("shows what another device did at once: the mark, the pin, and a deleted chat gone", async () => {
+    const comp = await openWith({ lastMessageAt: 2 });
+    frame({ type: "conversation", conversationId: ID, changes: { markedUnread: true, unread: 1 } });
+    await settled();
+    expect(comp.querySelector(`#row-${ID} .chat-row__dot`)).toBeDefined();
+    frame({ type: "conversation", conversationId: ID, changes: { pinned: true } });
+    await settled();
+    expect(comp.instance.data.rows.map((r: { id: string }) => r.id)).toEqual([ID, "c_otherotherotherother"]);
+    frame({ type: "conversation", conversationId: ID, changes: { clearedSeq: 5, readSeq: 5, unread: 0, markedUnread: false } });
+    await settled();
+    expect(comp.querySelector(`#row-${ID}`)).toBeUndefined();
+  });
+
+  it("clears the dot as soon as the chat is opened", async () => {
+    const comp = await openWith({ markedUnread: true, unread: 1 });
+    expect(comp.querySelector(`#row-${ID} .chat-row__dot`)).toBeDefined();
+    chats().setActive(ID); // what the chat page does on show
+    await settled();
+    expect(comp.querySelector(`#row-${ID} .chat-row__dot`)).toBeUndefined();
+    expect(comp.querySelector(`#row-${ID} .chat-row__badge`)).toBeUndefined();
+    chats().setActive(null);
+  });
+
+  it("opens the search page from the search bar, in both languages", async () => {
+    const comp = await openWith({});
+    expect(text(comp, "#open-search")).toBe("Search");
+    await tap(comp, "#open-search");
+    expect(adapter.navigations).toEqual([{ api: "navigateTo", url: "/pages/search/index" }]);
+    i18n().setLocale("zh_CN");
+    await settled();
+    expect(text(comp, "#open-search")).toBe("搜索");
+    await tap(comp, "#open-search");
+    expect(adapter.navigations.at(-1)).toEqual({ api: "navigateTo", url: "/pages/search/index" });
+    i18n().setLocale("en");
+  });
+});
+
 describe("Chats tab in Chinese", () => {
   function signIn() {
     session().startSession({
@@ -379,6 +542,31 @@ describe("Chats tab in Chinese", () => {
     expect(comp.instance.data.s.plus).toBe("发起群聊、扫一扫、面对面建群"); // the + button's aria-label
     await tap(comp, "#plus");
     expect(adapter.actionSheets.at(-1)).toEqual(["发起群聊", "扫一扫", "面对面建群"]);
+  });
+
+  it("says the long-press menu and the delete confirmation in Chinese, as WeChat does", async () => {
+    i18n().setLocale("zh_CN");
+    signIn();
+    adapter = createWxAdapter({ confirmModals: false });
+    installWx(adapter);
+    const comp = renderPage(pageId);
+    await lifecycle(comp, "onLoad");
+    chats().store.set({ synced: true, conversations: [summary({ id: "c_zhmenuzhmenuzhmenuzh" })] });
+    await settled();
+    comp.querySelector("#row-c_zhmenuzhmenuzhmenuzh")!.dispatchEvent("longpress", { touches: [{ clientX: 100, clientY: 100 }] } as never);
+    await settled();
+    expect(text(comp, "#row-menu")).toBe("标为未读 置顶聊天 消息免打扰 删除该聊天");
+    await tap(comp, "#menu-delete");
+    expect(adapter.modals.at(-1)).toEqual({ title: "", content: "删除后，将清空该聊天的消息记录" });
+    chats().store.set({ conversations: [summary({ id: "c_zhmenuzhmenuzhmenuzh", pinned: true, doNotDisturb: true, markedUnread: true, unread: 1 })] });
+    await settled();
+    comp.querySelector("#row-c_zhmenuzhmenuzhmenuzh")!.dispatchEvent("longpress", { touches: [{ clientX: 100, clientY: 100 }] } as never);
+    await settled();
+    expect(text(comp, "#row-menu")).toBe("标为已读 取消置顶 开启新消息提醒 删除该聊天");
+    // Marked unread and muted: the dot, and no "[1]" before the preview.
+    expect(comp.querySelector("#row-c_zhmenuzhmenuzhmenuzh .chat-row__dot")).toBeDefined();
+    expect(text(comp, "#row-c_zhmenuzhmenuzhmenuzh .chat-row__preview")).toBe("See you at 8");
+    i18n().setLocale("en");
   });
 
   it("writes the previews the server summarised in English in Chinese, from the message type", async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE `memberships` ADD `cleared_seq` integer DEFAULT 0 NOT NULL;
