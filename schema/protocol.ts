@@ -167,7 +167,7 @@ export const conversationSummary = z.object({
    * and the list leaves the chat out until a newer message. 0 when never; optional like markedUnread.
    */
   clearedSeq: z.number().optional(),
-  lastMessage: messagePreview.nullable(),
+  lastMessage: z.nullable(messagePreview),
   lastMessageAt: z.number().nullable(),
   pinned: z.boolean(),
   doNotDisturb: z.boolean(),

@@ -10,7 +10,7 @@ import type * as N from "./notices";
 import type * as S from "./safety";
 import type * as Q from "./search";
 
-type Out<S extends z.ZodType> = z.output<S>;
+type Out<S extends z.core.$ZodType> = z.output<S>;
 type Seq = Out<typeof G.seqResponse>;
 
 export interface RestResponses {

@@ -3,9 +3,12 @@
 // every frame they receive with these schemas, the mini-program through the copy
 // scripts/gen-miniprogram-shared.ts bundles from this file into miniprogram/generated/protocol.ts.
 // So this module imports nothing but zod and types: the input validators of schema/protocol.ts
-// (and the regular expressions of schema/text.ts) stay out of the client's bundle.
+// (and the regular expressions of schema/text.ts) stay out of the client's bundle. It is written
+// with zod/mini (functions instead of methods: z.optional(x) for x.optional()), whose schemas are
+// zod schemas to the worker too: the mini-program ships zod/mini (about 25 KB minified against
+// 470 KB for zod's method API), which keeps its package small.
 // schema/protocol.ts re-exports all of it; import from there.
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { ContactsList, FriendRequestView } from "./contacts";
 import type { FaceToFaceRoom, JoinRequestView } from "./groups";
 import type { NoticeSettings } from "./notices";
@@ -28,7 +31,7 @@ export const messageType = z.enum(["text", "image", "voice", "video", "file", "l
  * sent (nickname, picture, Qun ID), so the card shows without another request. Open it with
  * `GET /users/:userId`; add them with `POST /contacts/requests` (docs/protocol.md#sending).
  */
-export const cardMessageBody = z.object({ userId: z.string(), nickname: z.string(), avatarMediaId: z.string().nullable(), username: z.string().nullable() });
+export const cardMessageBody = z.object({ userId: z.string(), nickname: z.string(), avatarMediaId: z.nullable(z.string()), username: z.nullable(z.string()) });
 export type CardMessageBody = z.infer<typeof cardMessageBody>;
 
 /**
@@ -42,7 +45,7 @@ export const quotedMessage = z.union([
     type: messageType,
     preview: z.string(), // "" when the quoted message was recalled
     recalled: z.boolean(),
-    unavailable: z.undefined().optional(),
+    unavailable: z.optional(z.undefined()),
   }),
   z.object({ seq: z.number(), unavailable: z.literal(true) }),
 ]);
@@ -53,17 +56,17 @@ export const message = z.object({
   seq: z.number(),
   id: z.string(),
   senderId: z.string(),
-  clientId: z.string().nullable(),
+  clientId: z.nullable(z.string()),
   type: messageType,
   /** The typed body; null once recalled. */
-  body: z.record(z.string(), z.unknown()).nullable(),
+  body: z.nullable(z.record(z.string(), z.unknown())),
   mentions: z.array(z.string()),
   mentionAll: z.boolean(),
-  replyTo: quotedMessage.nullable(),
-  forwarded: z.object({ conversationId: z.string(), seq: z.number(), senderId: z.string() }).nullable(),
+  replyTo: z.nullable(quotedMessage),
+  forwarded: z.nullable(z.object({ conversationId: z.string(), seq: z.number(), senderId: z.string() })),
   createdAt: z.number(),
-  recalledAt: z.number().nullable(),
-  recalledBy: z.string().nullable(),
+  recalledAt: z.nullable(z.number()),
+  recalledBy: z.nullable(z.string()),
 });
 export type Message = z.infer<typeof message>;
 
@@ -102,13 +105,13 @@ export const sessionEndedFrame = z.object({ type: z.literal("session_ended"), re
  * schema/groups.ts and schema/contacts.ts): checked only to be an object, typed as that module
  * says.
  */
-const view = <T>(what: string) => z.custom<T>((v) => typeof v === "object" && v !== null && !Array.isArray(v), { message: `${what} must be an object` });
+const view = <T>(what: string) => z.custom<T>((v) => typeof v === "object" && v !== null && !Array.isArray(v), { error: `${what} must be an object` });
 
 /** The lists a `contacts` frame names (ContactsList in schema/contacts.ts, checked to match). */
 export const contactsList = z.enum(["friends", "requests", "blocks", "tags"]);
 void (true satisfies Same<z.infer<typeof contactsList>, ContactsList>);
 
-const ref = z.string().optional();
+const ref = z.optional(z.string());
 
 // Server → client, every frame but `batch`, one schema each.
 export const readyFrame = z.object({ type: z.literal("ready"), userId: z.string(), sessionId: z.string(), serverTime: z.number() });
@@ -149,18 +152,18 @@ export const conversationFrame = z.object({
   type: z.literal("conversation"),
   conversationId: z.string(),
   changes: z.object({
-    avatarMediaId: z.string().nullable().optional(),
-    markedUnread: z.boolean().optional(),
-    unread: z.number().optional(),
-    pinned: z.boolean().optional(),
-    doNotDisturb: z.boolean().optional(),
-    clearedSeq: z.number().optional(),
-    readSeq: z.number().optional(),
+    avatarMediaId: z.optional(z.nullable(z.string())),
+    markedUnread: z.optional(z.boolean()),
+    unread: z.optional(z.number()),
+    pinned: z.optional(z.boolean()),
+    doNotDisturb: z.optional(z.boolean()),
+    clearedSeq: z.optional(z.number()),
+    readSeq: z.optional(z.number()),
   }),
 });
 
 /** A frame the server sends on its own (anything but a batch). */
-export const singleServerFrame = z.discriminatedUnion("type", [
+const singleFrames = [
   readyFrame,
   sessionEndedFrame,
   ackFrame,
@@ -177,7 +180,9 @@ export const singleServerFrame = z.discriminatedUnion("type", [
   errorFrame,
   noticeSettingsFrame,
   conversationFrame,
-]);
+] as const;
+
+export const singleServerFrame = z.discriminatedUnion("type", [...singleFrames]);
 export type SingleServerFrame = z.infer<typeof singleServerFrame>;
 
 /**
@@ -188,5 +193,5 @@ export type SingleServerFrame = z.infer<typeof singleServerFrame>;
 export const batchFrame = z.object({ type: z.literal("batch"), frames: z.array(singleServerFrame) });
 
 /** Every server → client frame; what a client parses each socket message with. */
-export const serverFrame = z.discriminatedUnion("type", [...singleServerFrame.options, batchFrame]);
+export const serverFrame = z.discriminatedUnion("type", [...singleFrames, batchFrame]);
 export type ServerFrame = z.infer<typeof serverFrame>;

@@ -3,23 +3,20 @@
 // each .wxml, and resolves WeUI only from a miniprogram_npm/ folder. So: every .ts under
 // miniprogram/ is transpiled file by file with esbuild (no bundling, exactly like DevTools:
 // one .js per .ts, `import type` erased), every other file is copied as is, and
-// weui-miniprogram's miniprogram_dist is copied to miniprogram_npm/weui-miniprogram (what
-// DevTools' "Build npm" would produce). The run-time packages of miniprogram/package.json (zod)
-// are packed the way "Build npm" packs a package without a `miniprogram` field: its main entry
-// and everything it requires into miniprogram_npm/<name>/index.js; and a require("<name>") in
-// the built code is pointed at that copy, as WeChat resolves it, so the tests run the client on
-// the package it ships with, not on the repository's node_modules. A runtime import that leaves
-// the mini-program root (e.g. a value from ../schema) stays a require() of a missing file, and
-// the tests catch it.
+// weui-miniprogram's miniprogram_dist is copied to miniprogram_npm/weui-miniprogram (for the
+// tests only: the app takes WeUI from WeChat's extended library). The mini-program loads no npm
+// package at run time (generated/protocol.ts holds what it uses of zod), so a require() of
+// anything but a relative path in the built code is a mistake, and so is a runtime import that
+// leaves the mini-program root (e.g. a value from ../schema): it stays a require() of a missing
+// file, and the tests catch it.
 //
 //   node scripts/build-miniprogram.ts [outDir] [--api https://…]     (default: .build/miniprogram)
 //
 // `--api https://…` (npm run build:miniprogram -- --api https://api.example.com) first writes the
 // release's API address into miniprogram/generated/release.ts, which WeChat DevTools then uploads;
-// `--api dev` puts back the local development server. `--npm` packs zod into
-// miniprogram/miniprogram_npm/ for WeChat DevTools, in place of its Build npm. WeChat accepts only HTTPS (and WSS) domains
+// `--api dev` puts back the local development server. WeChat accepts only HTTPS (and WSS) domains
 // registered in the admin console for a release (docs/operations.md).
-import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,12 +40,6 @@ export async function listFiles(dir: string, base = dir): Promise<string[]> {
 export function weuiDistDir(): string {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve("weui-miniprogram/package.json")), "miniprogram_dist");
-}
-
-/** The npm packages the mini-program loads at run time (miniprogram/package.json's dependencies). */
-export async function runtimePackages(): Promise<string[]> {
-  const pkg = JSON.parse(await readFile(join(MINIPROGRAM_ROOT, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
-  return Object.keys(pkg.dependencies ?? {});
 }
 
 /**
@@ -83,42 +74,7 @@ export async function buildMiniprogram(outDir: string, options: { wxGlobal?: str
     }),
   );
   await cp(weuiDistDir(), join(out, "miniprogram_npm", "weui-miniprogram"), { recursive: true });
-  const packages = await packRuntimePackages(out);
-  await Promise.all(
-    sources.map(async (f) => {
-      const file = join(out, f.replace(/\.ts$/, ".js"));
-      const code = await readFile(file, "utf8");
-      const local = code.replace(/require\("([^"./][^"]*)"\)/g, (call, name: string) => {
-        if (!packages.includes(name)) return call;
-        const path = relative(dirname(file), join(out, "miniprogram_npm", name, "index.js"));
-        return `require(${JSON.stringify(path.startsWith(".") ? path : `./${path}`)})`;
-      });
-      if (local !== code) await writeFile(file, local);
-    }),
-  );
   return out;
-}
-
-/**
- * Packs the run-time npm packages (zod) into `<root>/miniprogram_npm/<name>/index.js`, as DevTools'
- * Build npm would: `--npm` writes them into miniprogram/ itself for DevTools (the folder is not committed).
- */
-export async function packRuntimePackages(root: string): Promise<string[]> {
-  const { build } = await import("esbuild");
-  const packages = await runtimePackages();
-  for (const name of packages) {
-    await build({
-      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: REPO_ROOT, sourcefile: `${name}.js` },
-      outfile: join(root, "miniprogram_npm", name, "index.js"),
-      bundle: true,
-      format: "cjs",
-      platform: "neutral",
-      mainFields: ["main"],
-      target: "es2018",
-      logLevel: "silent",
-    });
-  }
-  return packages;
 }
 
 /** Writes generated/release.ts: the API address of a release build ("" for the development server). */
@@ -141,12 +97,6 @@ if (import.meta.main) {
     await writeReleaseApiBase(api);
     args.splice(at, 2);
     console.log(`API address of this build: ${api === "dev" ? "the development server" : api}`);
-  }
-  const npm = args.indexOf("--npm");
-  if (npm >= 0) {
-    args.splice(npm, 1);
-    const packed = await packRuntimePackages(MINIPROGRAM_ROOT);
-    console.log(`packed ${packed.join(", ")} into miniprogram/miniprogram_npm for WeChat DevTools`);
   }
   const out = await buildMiniprogram(args[0] ?? join(REPO_ROOT, ".build", "miniprogram"));
   console.log(`built ${relative(process.cwd(), out) || "."}`);

@@ -10,7 +10,7 @@ import { REQUEST_SCHEMAS, type RequestSchema } from "./validate";
 import { requireAuth } from "./middleware";
 
 /** What a success answers: a JSON schema, no body (204), or bytes of a kind. */
-export type Answer = z.ZodType | null | { contentType: string; description: string };
+export type Answer = z.core.$ZodType | null | { contentType: string; description: string };
 
 export interface RouteDoc {
   summary: string;
@@ -83,11 +83,11 @@ export function routeFor(routes: DescribedRoute[], method: string, pathname: str
   return routes.find((r) => r.method === method && r.pattern.test(pathname));
 }
 
-const jsonSchema = (schema: z.ZodType, io: "input" | "output") => z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" });
+const jsonSchema = (schema: z.core.$ZodType, io: "input" | "output") => z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" });
 
 function content(answer: Answer) {
   if (answer === null) return undefined;
-  if (answer instanceof z.ZodType) return { "application/json": { schema: jsonSchema(answer, "output") } };
+  if (answer instanceof z.core.$ZodType) return { "application/json": { schema: jsonSchema(answer, "output") } };
   return { [answer.contentType]: { schema: { type: "string", contentMediaType: answer.contentType } } };
 }
 
@@ -132,7 +132,7 @@ export function openApiDocument(app: Hono<any, any, any>) {
     const responses: Record<string, unknown> = {};
     for (const [status, answer] of Object.entries(d.responses)) {
       const body = content(answer);
-      responses[status] = { description: answer && !(answer instanceof z.ZodType) ? answer.description : (REASONS[Number(status)] ?? "Answer"), ...(body ? { content: body } : {}) };
+      responses[status] = { description: answer && !(answer instanceof z.core.$ZodType) ? answer.description : (REASONS[Number(status)] ?? "Answer"), ...(body ? { content: body } : {}) };
     }
     const errors = new Set(d.errors ?? []);
     if (route.requests.length > 0) errors.add(400);
