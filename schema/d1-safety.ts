@@ -7,7 +7,22 @@ import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 const now = sql`(cast(unixepoch('subsecond') * 1000 as integer))`;
 
 /** What a piece of checked text or media was. */
-export const FLAG_KINDS = ["message", "media", "nickname", "signature", "status", "group_name", "announcement", "group_nickname", "remark", "greeting", "tag", "account"] as const;
+export const FLAG_KINDS = [
+  "message",
+  "media",
+  "nickname",
+  "signature",
+  "status",
+  "group_name",
+  "announcement",
+  "group_nickname",
+  "remark",
+  "greeting",
+  "tag",
+  "account",
+  "moment",
+  "moment_comment",
+] as const;
 export type FlagKind = (typeof FLAG_KINDS)[number];
 
 // Content that a check judged "review" (stored and shown, waiting for an operator), refused

@@ -31,7 +31,8 @@ export const SAFETY_LIMITS = {
 
 /** msgSecCheck v2 scenes: 1 profile, 2 comment, 3 forum, 4 social log (chat, as WeChat advises for chat). */
 export function sceneOf(kind: FlagKind): number {
-  if (kind === "message" || kind === "media") return 4;
+  if (kind === "message" || kind === "media" || kind === "moment") return 4;
+  if (kind === "moment_comment") return 2;
   if (kind === "announcement") return 3;
   return 1;
 }
