@@ -9,6 +9,8 @@ export const STORAGE_KEYS = {
   outbox: "qun.outbox",
   /** Notice templates, the bank and what WeChat's subscription dialog last answered (services/notices.ts). */
   notices: "qun.notices",
+  /** Moments: the newest post time this device showed, for the Discover tab's dot (services/moments.ts). */
+  momentsSeen: "qun.moments.seen",
 } as const;
 
 type Key = (typeof STORAGE_KEYS)[keyof typeof STORAGE_KEYS] | `qun.cache.c.${string}`;

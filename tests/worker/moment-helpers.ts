@@ -36,11 +36,6 @@ export async function tag(owner: TestUser, name: string, members: { id: string }
   if (res.status !== 201) throw new Error(`tag: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
-/** Ends a friendship both ways straight in D1 (as DELETE /contacts/:id does). */
-export async function unfriendRows(a: { id: string }, b: { id: string }) {
-  await env.DB.prepare("delete from friendships where (user_id = ?1 and friend_id = ?2) or (user_id = ?2 and friend_id = ?1)").bind(a.id, b.id).run();
-}
-
 /** Moves a post back in time (to test the past-posts windows). */
 export async function age(momentId: string, days: number) {
   await env.DB.prepare("update moments set created_at = created_at - ?1 where id = ?2")

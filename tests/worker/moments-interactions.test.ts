@@ -51,7 +51,7 @@ describe("the friends-only rule for likes and comments", () => {
     for (const [path, v] of Object.entries(await everyPath(carol, alice, m.id))) {
       expect([path, names(v!)]).toEqual([path, { likes: [carol.id], comments: [alice.id, carol.id].sort() }]);
       expect(JSON.stringify(v)).not.toContain(bob.id);
-      expect(JSON.stringify(v)).not.toContain("from " + bob.nickname);
+      expect(JSON.stringify(v)).not.toContain(`from ${bob.nickname}`);
     }
     // The author sees all of her friends'.
     expect(names((await everyPath(alice, alice, m.id)).byId!)).toEqual({ likes: [bob.id, carol.id, dave.id].sort(), comments: [alice.id, bob.id, carol.id, dave.id].sort() });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { befriend, makeUser, makeUsers, type TestUser } from "./chat-helpers";
 import { api, count, expectError } from "./helpers";
-import { age, albumIds, canOpen, post, tag, timelineIds, unfriendRows } from "./moment-helpers";
+import { age, albumIds, canOpen, post, tag, timelineIds } from "./moment-helpers";
 
 /** Alice with friends Bob, Carol and Dave, and Eve who is nobody's friend. */
 async function circle() {
