@@ -379,8 +379,10 @@ export const moments = sqliteTable(
     location: text("location"), // JSON MomentLocation or null
     // all: every friend; include / exclude: the rows in moment_audience; private: the author only.
     visibility: text("visibility", { enum: ["all", "include", "exclude", "private"] }).notNull(),
-    // The tag names the author chose (shown back to the author only); their friends are expanded into moment_audience.
+    // What the author chose, shown back to the author only: tag names (JSON) and friends named one
+    // by one (JSON); both are expanded into moment_audience, which is what the rules read.
     audienceTags: text("audience_tags").notNull().default("[]"),
+    audienceUsers: text("audience_users").notNull().default("[]"),
     createdAt: integer("created_at").notNull().default(now),
   },
   (t) => [index("moments_author_idx").on(t.authorId, t.createdAt)],

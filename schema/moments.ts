@@ -119,7 +119,7 @@ export const momentView = z.object({
   media: z.array(momentMediaView),
   location: z.object({ name: z.string(), address: z.string().optional(), latitude: z.number(), longitude: z.number() }).nullable(),
   createdAt: z.number(),
-  /** Only on the author's own posts: who was chosen to see it. */
+  /** Only on the author's own posts: what was chosen (friends named one by one, and tags). */
   audience: z.object({ visibility: momentVisibility, userIds: z.array(z.string()), tags: z.array(z.string()) }).nullable(),
   likes: z.array(likeView),
   comments: z.array(commentView),

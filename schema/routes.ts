@@ -46,6 +46,7 @@ export interface RestResponses {
   "GET /search": Out<typeof Q.searchResponse>;
   "GET /search/messages": Out<typeof Q.messagesSearchResponse>;
   "POST /dev/conversations/:id/seed": { lastSeq: number };
+  "POST /dev/moments/seed": { friendIds: string[]; posts: number };
 
   "GET /contacts": Out<typeof C.contactsResponse>;
   "GET /contacts/requests": Out<typeof C.friendRequestsResponse>;

@@ -67,6 +67,7 @@ CREATE TABLE `moments` (
 	`location` text,
 	`visibility` text NOT NULL,
 	`audience_tags` text DEFAULT '[]' NOT NULL,
+	`audience_users` text DEFAULT '[]' NOT NULL,
 	`created_at` integer DEFAULT (cast(unixepoch('subsecond') * 1000 as integer)) NOT NULL,
 	FOREIGN KEY (`author_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
 );

@@ -15,6 +15,7 @@ export interface PostRow {
   location: string | null;
   visibility: "all" | "include" | "exclude" | "private";
   audienceTags: string;
+  audienceUsers: string;
   createdAt: number;
 }
 export interface LikeRow {
@@ -34,7 +35,7 @@ export interface CommentRow {
 }
 
 const POST_COLUMNS = sql`m.id as id, m.author_id as authorId, m.text as text, m.media as media, m.location as location,
-  m.visibility as visibility, m.audience_tags as audienceTags, m.created_at as createdAt`;
+  m.visibility as visibility, m.audience_tags as audienceTags, m.audience_users as audienceUsers, m.created_at as createdAt`;
 
 export interface Cursor {
   createdAt: number;

@@ -101,6 +101,7 @@ export async function createMoment(env: Env, d: Db, authorId: string, body: Crea
       location: body.location ? JSON.stringify(body.location) : null,
       visibility: body.visibility,
       audienceTags: JSON.stringify(body.tags),
+      audienceUsers: JSON.stringify([...new Set(body.userIds)]),
       createdAt: now,
     }),
     ...inChunks(audience, 45).map((part) => d.insert(momentAudience).values(part.map((userId) => ({ momentId: id, userId })))),
@@ -124,15 +125,6 @@ export async function deleteMoment(d: Db, userId: string, momentId: string): Pro
 
 // ---- reading ------------------------------------------------------------------------------
 
-async function audienceOf(d: Db, posts: q.PostRow[]): Promise<Map<string, string[]>> {
-  const ids = posts.filter((p) => p.visibility === "include" || p.visibility === "exclude").map((p) => p.id);
-  const out = new Map<string, string[]>();
-  for (const part of inChunks(ids)) {
-    for (const r of await d.select().from(momentAudience).where(inArray(momentAudience.momentId, part)).all()) out.set(r.momentId, [...(out.get(r.momentId) ?? []), r.userId]);
-  }
-  return out;
-}
-
 /** Views of posts the viewer may see, with only the likes and comments the viewer may see. */
 async function views(d: Db, viewer: string, posts: q.PostRow[]): Promise<MomentView[]> {
   if (posts.length === 0) return [];
@@ -141,11 +133,7 @@ async function views(d: Db, viewer: string, posts: q.PostRow[]): Promise<MomentV
     viewer,
     posts.map((p) => p.id),
   );
-  const own = posts.filter((p) => p.authorId === viewer);
-  const [who, audience] = await Promise.all([
-    q.people(d, viewer, [...posts.map((p) => p.authorId), ...likes.map((l) => l.userId), ...comments.flatMap((c) => [c.userId, ...(c.replyToUserId ? [c.replyToUserId] : [])])]),
-    audienceOf(d, own),
-  ]);
+  const who = await q.people(d, viewer, [...posts.map((p) => p.authorId), ...likes.map((l) => l.userId), ...comments.flatMap((c) => [c.userId, ...(c.replyToUserId ? [c.replyToUserId] : [])])]);
   const person = (id: string): MomentPerson => who.get(id) ?? { id, nickname: "", remark: "", avatarMediaId: null };
   return posts.map((p) => {
     const postComments: CommentView[] = comments
@@ -160,7 +148,7 @@ async function views(d: Db, viewer: string, posts: q.PostRow[]): Promise<MomentV
       media: JSON.parse(p.media) as MomentMediaView[],
       location: p.location ? (JSON.parse(p.location) as MomentView["location"]) : null,
       createdAt: p.createdAt,
-      audience: p.authorId === viewer ? { visibility: p.visibility, userIds: audience.get(p.id) ?? [], tags: JSON.parse(p.audienceTags) as string[] } : null,
+      audience: p.authorId === viewer ? { visibility: p.visibility, userIds: JSON.parse(p.audienceUsers) as string[], tags: JSON.parse(p.audienceTags) as string[] } : null,
       likes: postLikes.slice(-MOMENT_LIMITS.interactionsPerPost).map((l) => ({ user: person(l.userId), createdAt: l.createdAt })),
       comments: postComments,
       likedByMe: postLikes.some((l) => l.userId === viewer),
