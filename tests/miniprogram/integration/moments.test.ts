@@ -113,6 +113,7 @@ describe("Moments between two clients and a third person", () => {
     await tap(page, "#moment-0 .moment__more");
     await tap(page, "#moment-0 .like-button");
     await waitFor(() => page.instance.data.rows[0].likedByMe === true, "the like", 10_000);
+    await tap(page, "#moment-0 .moment__more"); // liking closed the menu
     await tap(page, "#moment-0 .comment-button");
     page.querySelector("#comment-input")!.dispatchEvent("input", { detail: { value: "count me in" } });
     await settled();
