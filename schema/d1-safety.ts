@@ -56,13 +56,18 @@ export const reports = sqliteTable(
   {
     id: text("id").primaryKey(),
     reporterId: text("reporter_id").notNull(),
-    target: text("target", { enum: ["message", "user", "group"] }).notNull(),
+    target: text("target", { enum: ["message", "user", "group", "moment"] }).notNull(),
     targetUserId: text("target_user_id"),
     conversationId: text("conversation_id"),
     seq: integer("seq"),
     reason: text("reason").notNull(),
     detail: text("detail").notNull().default(""),
     evidence: text("evidence").notNull().default("[]"), // JSON Message[] as the reporter saw them
+    // A Moments post (and one of its comments) reported: the text as the reporter saw it is kept
+    // in excerpt, since the author may delete the post.
+    momentId: text("moment_id"),
+    commentId: text("comment_id"),
+    excerpt: text("excerpt"),
     status: text("status", { enum: ["open", "resolved"] })
       .notNull()
       .default("open"),

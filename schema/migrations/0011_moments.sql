@@ -72,4 +72,7 @@ CREATE TABLE `moments` (
 	FOREIGN KEY (`author_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `moments_author_idx` ON `moments` (`author_id`,`created_at`);
+CREATE INDEX `moments_author_idx` ON `moments` (`author_id`,`created_at`);--> statement-breakpoint
+ALTER TABLE `reports` ADD `moment_id` text;--> statement-breakpoint
+ALTER TABLE `reports` ADD `comment_id` text;--> statement-breakpoint
+ALTER TABLE `reports` ADD `excerpt` text;

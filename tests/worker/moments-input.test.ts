@@ -3,7 +3,7 @@
 // content screening as messages.
 import { describe, expect, it } from "vitest";
 import { befriend, makeUser, makeUsers, type TestUser } from "./chat-helpers";
-import { api, count, expectError } from "./helpers";
+import { api, count, expectError, rows } from "./helpers";
 import { fetchUrl, jpeg, mp4, png, uploaded, urls } from "./media-helpers";
 import { post } from "./moment-helpers";
 
@@ -123,5 +123,31 @@ describe("bad input", () => {
     expect((await api("PATCH", "/moments/settings", { token: alice.token, body: { coverMediaId: cover.id } })).body.coverMediaId).toBe(cover.id);
     expect((await api("GET", `/moments/users/${alice.id}`, { token: bob.token })).body.coverMediaId).toBe(cover.id);
     expect((await urls(bob, [cover.id])).body.denied).toEqual([]);
+  });
+});
+
+describe("reporting a post or a comment", () => {
+  it("takes a report of a post or comment the reporter can see, keeps its text, and refuses what they cannot see", async () => {
+    const { alice, bob, carol } = await trio();
+    const m = await post(alice, { text: "a doubtful offer" });
+    const c = await api("POST", `/moments/${m.id}/comments`, { token: bob.token, body: { text: "a doubtful comment" } });
+    const commentId = c.body.comments[0].id as string;
+    const onPost = await api("POST", "/reports", { token: bob.token, body: { target: "moment", momentId: m.id, reason: "fraud" } });
+    expect(onPost.status).toBe(201);
+    const onComment = await api("POST", "/reports", { token: alice.token, body: { target: "moment", momentId: m.id, commentId, reason: "spam" } });
+    expect(onComment.status).toBe(201);
+    const stored = await rows<{ target: string; target_user_id: string; moment_id: string; comment_id: string | null; excerpt: string }>(
+      "select target, target_user_id, moment_id, comment_id, excerpt from reports order by created_at",
+    );
+    expect(stored).toEqual([
+      { target: "moment", target_user_id: alice.id, moment_id: m.id, comment_id: null, excerpt: "a doubtful offer" },
+      { target: "moment", target_user_id: bob.id, moment_id: m.id, comment_id: commentId, excerpt: "a doubtful comment" },
+    ]);
+    // Carol is Alice's friend but not Bob's: she cannot see Bob's comment, so cannot report it.
+    expectError(await api("POST", "/reports", { token: carol.token, body: { target: "moment", momentId: m.id, commentId, reason: "spam" } }), 404, "not_found");
+    const hidden = await post(alice, { text: "only me", visibility: "private" });
+    expectError(await api("POST", "/reports", { token: bob.token, body: { target: "moment", momentId: hidden.id, reason: "spam" } }), 404, "not_found");
+    expectError(await api("POST", "/reports", { token: alice.token, body: { target: "moment", momentId: m.id, reason: "spam" } }), 400, "invalid_request");
+    expect(await count("reports")).toBe(2);
   });
 });
