@@ -37,6 +37,7 @@ const strings = () => ({
   noMore: t("moments.noMore"),
   compose: t("moments.compose"),
   video: t("moments.video"),
+  settings: t("moments.settings"),
 });
 
 let posts: MomentView[] = [];
@@ -215,6 +216,10 @@ Component({
 
     onCompose() {
       wx.navigateTo({ url: "/pages/moments-compose/index" });
+    },
+
+    onOpenSettings() {
+      wx.navigateTo({ url: "/pages/moments-settings/index" });
     },
 
     onOpenNotifications() {

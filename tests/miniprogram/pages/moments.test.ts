@@ -15,6 +15,7 @@ let server: FakeApi;
 let adapter: WxAdapter;
 let posts: MomentView[];
 let notes: NotificationView[];
+let settings: { friendsWindow: string; strangersWindow: string; coverMediaId: string | null; hiddenFrom: string[]; muted: string[] };
 let badge: { newPosts: boolean; latestAuthor: MomentPerson | null; unreadNotifications: number };
 const session = () => clientModule<typeof Session>("services/session");
 const i18n = () => clientModule<typeof I18n>("i18n/index");
@@ -35,6 +36,18 @@ async function momentsRoute(req: Request): Promise<Response | null> {
     const body = await req.clone().json();
     return Response.json({ urls: body.mediaIds.map((id: string) => ({ mediaId: id, url: `https://media.test/${id}`, expiresAt: Date.now() + 600_000 })), denied: [] });
   }
+  if (url.pathname === "/contacts") {
+    const friend = {
+      user: { id: BOB.id, username: null, nickname: BOB.nickname, avatarMediaId: null, signature: "", status: "" },
+      remark: BOB.remark,
+      tags: [],
+      online: false,
+      since: 1,
+      conversationId: "d_x",
+      sortKey: "bob",
+    };
+    return Response.json({ friends: [friend], tags: ["Family"] });
+  }
   if (!url.pathname.startsWith("/moments")) return null;
   const body =
     method === "GET" || method === "DELETE"
@@ -48,7 +61,14 @@ async function momentsRoute(req: Request): Promise<Response | null> {
   const find = () => posts.find((p) => p.id === id)!;
   if (url.pathname === "/moments/badge") return Response.json(badge);
   if (url.pathname === "/moments/timeline") return Response.json({ moments: posts, nextCursor: null });
-  if (url.pathname === "/moments/settings") return Response.json({ friendsWindow: "all", strangersWindow: "none", coverMediaId: null, hiddenFrom: [], muted: [] });
+  if (url.pathname === "/moments/settings") {
+    if (method === "PATCH") settings = { ...settings, ...body };
+    return Response.json(settings);
+  }
+  if (url.pathname === "/moments/settings/hidden" || url.pathname === "/moments/settings/muted") {
+    settings = { ...settings, [url.pathname.endsWith("hidden") ? "hiddenFrom" : "muted"]: body.userIds };
+    return Response.json(settings);
+  }
   if (url.pathname === "/moments/notifications") return Response.json({ notifications: notes, unread: notes.filter((n) => n.unread).length });
   if (url.pathname === "/moments/notifications/read") {
     badge.unreadNotifications = 0;
@@ -72,7 +92,7 @@ async function momentsRoute(req: Request): Promise<Response | null> {
 
 beforeAll(async () => {
   installWx(createWxAdapter());
-  for (const p of ["discover", "moments", "moments-compose", "moments-notifications"]) pages[p] = await loadComponent(`pages/${p}/index`);
+  for (const p of ["discover", "moments", "moments-compose", "moments-notifications", "moments-settings"]) pages[p] = await loadComponent(`pages/${p}/index`);
 });
 
 beforeEach(() => {
@@ -82,6 +102,7 @@ beforeEach(() => {
   posts = [];
   notes = [];
   badge = { newPosts: false, latestAuthor: null, unreadNotifications: 0 };
+  settings = { friendsWindow: "all", strangersWindow: "none", coverMediaId: null, hiddenFrom: [BOB.id], muted: [] };
   const user = server.user(ME.id, { nickname: "Me" });
   session().startSession({ ...server.tokensFor(user.id), user, created: false });
   i18n().setLocale("en");
@@ -207,5 +228,23 @@ describe("posting and notifications", () => {
     expect(text(comp, "#notification-1")).toContain("liked your post");
     await waitFor(() => server.calls.some((c) => c.path === "/moments/notifications/read"), "the read mark");
     expect(server.calls.find((c) => c.path === "/moments/notifications/read")!.body).toEqual({ until: 2000 });
+  });
+});
+
+describe("Moments settings", () => {
+  it("shows the windows and lists, saves a window at once, and takes someone off the hidden list after asking", async () => {
+    const comp = await open("moments-settings");
+    expect(text(comp, "#friends-window")).toBe("Friends can see my posts from All time");
+    expect(text(comp, "#strangers-window")).toBe("Non-friends can see my posts from Nothing");
+    expect(text(comp, "#hidden-list")).toContain("Bobby");
+    await (comp.instance as unknown as { onFriendsWindow: (e: unknown) => Promise<void> }).onFriendsWindow({ detail: { value: 0 } });
+    await settled();
+    expect(server.calls.find((c) => c.method === "PATCH")!.body).toEqual({ friendsWindow: "3d" });
+    expect(text(comp, "#friends-window")).toBe("Friends can see my posts from The last 3 days");
+    await tap(comp, "#hidden-list .settings-person");
+    await waitFor(() => server.calls.some((c) => c.path === "/moments/settings/hidden"), "the list saved");
+    expect(adapter.modals.at(-1)?.content).toBe("Take Bobby off this list?");
+    expect(server.calls.find((c) => c.path === "/moments/settings/hidden")!.body).toEqual({ userIds: [] });
+    await waitFor(() => !(text(comp, "#hidden-list") ?? "").includes("Bobby"), "Bobby gone");
   });
 });
