@@ -1,7 +1,9 @@
 // Posting media and bad input: a post's pictures are fetchable by its viewers only; refused posts
 // and comments answer with the error shape and leave nothing behind; text goes through the same
 // content screening as messages.
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../../worker/index";
 import { befriend, makeUser, makeUsers, type TestUser } from "./chat-helpers";
 import { api, count, expectError, rows } from "./helpers";
 import { fetchUrl, jpeg, mp4, png, uploaded, urls } from "./media-helpers";
@@ -52,6 +54,30 @@ describe("a post's pictures", () => {
     expectError(await api("POST", "/moments", { token: alice.token, body: { media: [{ mediaId: pics[0]!.id, thumbMediaId: poster.id }] } }), 400, "invalid_request");
     expectError(await api("POST", "/moments", { token: alice.token, body: { media: [{ mediaId: poster.id }] } }), 400, "invalid_request");
     expect(await count("moments")).toBe(before);
+  });
+});
+
+describe("a post's pictures and the daily purge of unsent uploads", () => {
+  it("keeps pictures in a post and a cover however old, and purges a deleted post's pictures", async () => {
+    const { alice } = await trio();
+    const pic = await uploaded(alice, png(4, 3, 41));
+    const cover = await uploaded(alice, png(4, 3, 42));
+    const m = await post(alice, { media: [{ mediaId: pic.id }] });
+    await api("PATCH", "/moments/settings", { token: alice.token, body: { coverMediaId: cover.id } });
+    const cron = async () => {
+      await env.DB.prepare("update media set created_at = ?")
+        .bind(Date.now() - 30 * 86_400_000)
+        .run();
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }), env, ctx);
+      await waitOnExecutionContext(ctx);
+    };
+    await cron();
+    expect(await count("media", "id in (?, ?)", pic.id, cover.id)).toBe(2);
+    await api("DELETE", `/moments/${m.id}`, { token: alice.token });
+    await cron();
+    expect(await count("media", "id = ?", pic.id)).toBe(0);
+    expect(await count("media", "id = ?", cover.id)).toBe(1);
   });
 });
 
