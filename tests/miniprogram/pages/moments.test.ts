@@ -75,6 +75,10 @@ async function momentsRoute(req: Request): Promise<Response | null> {
     return new Response(null, { status: 204 });
   }
   if (url.pathname === "/moments" && method === "POST") return Response.json(moment("mo-new", { author: ME, text: body.text }), { status: 201 });
+  if (method === "DELETE" && url.pathname.split("/").length === 3) {
+    posts = posts.filter((p) => p.id !== id);
+    return new Response(null, { status: 204 });
+  }
   if (url.pathname.endsWith("/like")) {
     const p = find();
     const liked = method === "PUT";
@@ -186,6 +190,26 @@ describe("the Moments timeline", () => {
     await waitFor(() => (text(comp, "#moment-0 .moment__activity") ?? "").includes("answer"), "the reply");
     expect(server.calls.find((c) => c.method === "POST" && c.path === "/moments/a/comments")!.body).toEqual({ text: "answer", replyTo: "mc-0" });
     expect(comp.querySelector("#comment-bar")).toBeFalsy();
+  });
+
+  it("deletes my own post after asking", async () => {
+    posts = [moment("mine", { author: ME }), moment("theirs")];
+    const comp = await open("moments");
+    expect(comp.querySelector("#moment-1 .moment__delete")).toBeFalsy(); // not on someone else's
+    await tap(comp, "#moment-0 .moment__delete");
+    await waitFor(() => comp.instance.data.rows.length === 1, "the post gone");
+    expect(adapter.modals.at(-1)?.content).toBe("Delete this post?");
+    expect(server.calls.some((c) => c.method === "DELETE" && c.path === "/moments/mine")).toBe(true);
+  });
+
+  it("speaks Chinese first: 赞, 评论 and the reply line", async () => {
+    i18n().setLocale("zh_CN");
+    posts = [moment("a", { comments: [{ id: "mc-0", user: BOB, replyTo: ME, text: "好的", createdAt: 1 }] })];
+    const comp = await open("moments");
+    await tap(comp, "#moment-0 .moment__more");
+    expect(text(comp, "#moment-0 .moment__menu")).toBe("赞 评论");
+    expect(text(comp, "#moment-0 .moment__comment")).toBe("Bobby 回复 Me : 好的");
+    expect(text(comp, "#compose-moment")).toBe("发表");
   });
 
   it("opens the notifications from the bar when some are unread", async () => {
