@@ -7,7 +7,22 @@ import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 const now = sql`(cast(unixepoch('subsecond') * 1000 as integer))`;
 
 /** What a piece of checked text or media was. */
-export const FLAG_KINDS = ["message", "media", "nickname", "signature", "status", "group_name", "announcement", "group_nickname", "remark", "greeting", "tag", "account"] as const;
+export const FLAG_KINDS = [
+  "message",
+  "media",
+  "nickname",
+  "signature",
+  "status",
+  "group_name",
+  "announcement",
+  "group_nickname",
+  "remark",
+  "greeting",
+  "tag",
+  "account",
+  "moment",
+  "moment_comment",
+] as const;
 export type FlagKind = (typeof FLAG_KINDS)[number];
 
 // Content that a check judged "review" (stored and shown, waiting for an operator), refused
@@ -41,13 +56,18 @@ export const reports = sqliteTable(
   {
     id: text("id").primaryKey(),
     reporterId: text("reporter_id").notNull(),
-    target: text("target", { enum: ["message", "user", "group"] }).notNull(),
+    target: text("target", { enum: ["message", "user", "group", "moment"] }).notNull(),
     targetUserId: text("target_user_id"),
     conversationId: text("conversation_id"),
     seq: integer("seq"),
     reason: text("reason").notNull(),
     detail: text("detail").notNull().default(""),
     evidence: text("evidence").notNull().default("[]"), // JSON Message[] as the reporter saw them
+    // A Moments post (and one of its comments) reported: the text as the reporter saw it is kept
+    // in excerpt, since the author may delete the post.
+    momentId: text("moment_id"),
+    commentId: text("comment_id"),
+    excerpt: text("excerpt"),
     status: text("status", { enum: ["open", "resolved"] })
       .notNull()
       .default("open"),

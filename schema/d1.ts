@@ -364,3 +364,129 @@ export const noticeSettings = sqliteTable("notice_settings", {
 });
 
 export type NoticeSettingsRow = typeof noticeSettings.$inferSelect;
+
+// ---- Moments (朋友圈, docs/moments.md) ------------------------------------------------------
+// Fan-out on read: a post is one row (plus its audience and media rows); a timeline is one indexed
+// query over the reader's friendships. Nothing is written per reader, so deleting a post,
+// unfriending or blocking takes effect on the next read everywhere.
+
+export const moments = sqliteTable(
+  "moments",
+  {
+    id: text("id").primaryKey(),
+    authorId: text("author_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    text: text("text").notNull().default(""),
+    media: text("media").notNull().default("[]"), // JSON MomentMedia[], in order
+    location: text("location"), // JSON MomentLocation or null
+    // all: every friend; include / exclude: the rows in moment_audience; private: the author only.
+    visibility: text("visibility", { enum: ["all", "include", "exclude", "private"] }).notNull(),
+    // What the author chose, shown back to the author only: tag names (JSON) and friends named one
+    // by one (JSON); both are expanded into moment_audience, which is what the rules read.
+    audienceTags: text("audience_tags").notNull().default("[]"),
+    audienceUsers: text("audience_users").notNull().default("[]"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("moments_author_idx").on(t.authorId, t.createdAt)],
+);
+
+// Who an include/exclude post names: the chosen friends and the friends in the chosen tags when it was posted.
+export const momentAudience = sqliteTable(
+  "moment_audience",
+  {
+    momentId: text("moment_id")
+      .notNull()
+      .references(() => moments.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.momentId, t.userId] })],
+);
+
+// The media a post shows (pictures, their thumbnails, a video and its poster): its viewers may fetch them.
+export const momentMedia = sqliteTable(
+  "moment_media",
+  {
+    momentId: text("moment_id")
+      .notNull()
+      .references(() => moments.id, { onDelete: "cascade" }),
+    mediaId: text("media_id")
+      .notNull()
+      .references(() => media.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.momentId, t.mediaId] }), index("moment_media_media_idx").on(t.mediaId)],
+);
+
+// Likes and comments carry the post's author, so an author's notifications are one indexed read.
+export const momentLikes = sqliteTable(
+  "moment_likes",
+  {
+    momentId: text("moment_id")
+      .notNull()
+      .references(() => moments.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    authorId: text("author_id").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.momentId, t.userId] }), index("moment_likes_author_idx").on(t.authorId, t.createdAt)],
+);
+
+export const momentComments = sqliteTable(
+  "moment_comments",
+  {
+    id: text("id").primaryKey(),
+    momentId: text("moment_id")
+      .notNull()
+      .references(() => moments.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    authorId: text("author_id").notNull(),
+    // A reply names the comment and the person it answers (who is notified too).
+    replyToId: text("reply_to_id"),
+    replyToUserId: text("reply_to_user_id"),
+    text: text("text").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [
+    index("moment_comments_moment_idx").on(t.momentId, t.createdAt),
+    index("moment_comments_author_idx").on(t.authorId, t.createdAt),
+    index("moment_comments_reply_idx").on(t.replyToUserId, t.createdAt),
+  ],
+);
+
+// A user's Moments settings: how far back friends and non-friends may look, the cover, and up
+// to when the notifications were read (the red count is what came after).
+export const momentSettings = sqliteTable("moment_settings", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  friendsWindow: text("friends_window", { enum: ["3d", "1m", "6m", "all"] })
+    .notNull()
+    .default("all"),
+  strangersWindow: text("strangers_window", { enum: ["none", "3d", "1m", "6m", "all"] })
+    .notNull()
+    .default("none"),
+  coverMediaId: text("cover_media_id"),
+  notificationsReadAt: integer("notifications_read_at").notNull().default(0),
+});
+
+// hide: the user's posts are hidden from otherId (不让他看); mute: otherId's posts are left out of the user's timeline (不看他).
+export const momentHides = sqliteTable(
+  "moment_hides",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    otherId: text("other_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["hide", "mute"] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.kind, t.otherId] })],
+);
+
+export type Moment = typeof moments.$inferSelect;
+export type MomentSettingsRow = typeof momentSettings.$inferSelect;

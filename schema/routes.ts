@@ -6,6 +6,7 @@ import type * as A from "./api";
 import type * as C from "./contacts";
 import type * as G from "./groups";
 import type * as M from "./media";
+import type * as MO from "./moments";
 import type * as N from "./notices";
 import type * as S from "./safety";
 import type * as Q from "./search";
@@ -48,6 +49,7 @@ export interface RestResponses {
   "GET /search": Out<typeof Q.searchResponse>;
   "GET /search/messages": Out<typeof Q.messagesSearchResponse>;
   "POST /dev/conversations/:id/seed": { lastSeq: number };
+  "POST /dev/moments/seed": { friendIds: string[]; posts: number };
 
   "GET /contacts": Out<typeof C.contactsResponse>;
   "GET /contacts/requests": Out<typeof C.friendRequestsResponse>;
@@ -96,6 +98,24 @@ export interface RestResponses {
   "GET /media": Out<typeof M.mediaList>;
   "DELETE /media": { deleted: number };
   "DELETE /media/:id": { deleted: string[] };
+
+  // Moments (docs/moments.md).
+  "POST /moments": Out<typeof MO.momentView>;
+  "GET /moments/timeline": Out<typeof MO.momentPage>;
+  "GET /moments/badge": Out<typeof MO.badgeResponse>;
+  "GET /moments/notifications": Out<typeof MO.notificationsResponse>;
+  "POST /moments/notifications/read": void;
+  "GET /moments/settings": Out<typeof MO.momentSettingsView>;
+  "PATCH /moments/settings": Out<typeof MO.momentSettingsView>;
+  "PUT /moments/settings/hidden": Out<typeof MO.momentSettingsView>;
+  "PUT /moments/settings/muted": Out<typeof MO.momentSettingsView>;
+  "GET /moments/users/:userId": Out<typeof MO.albumResponse>;
+  "GET /moments/:id": Out<typeof MO.momentView>;
+  "DELETE /moments/:id": void;
+  "PUT /moments/:id/like": Out<typeof MO.momentView>;
+  "DELETE /moments/:id/like": Out<typeof MO.momentView>;
+  "POST /moments/:id/comments": Out<typeof MO.momentView>;
+  "DELETE /moments/:id/comments/:commentId": Out<typeof MO.momentView>;
 
   "GET /notices": Out<typeof N.noticesResponse>;
   "PATCH /notices/settings": Out<typeof N.noticesResponse>;

@@ -2,6 +2,7 @@
 // answers of /reports and /ops (docs/moderation.md).
 import { z } from "zod";
 import type { FlagKind } from "./d1-safety";
+import { commentId, momentId } from "./moments";
 import { conversationId, message, seq, userId } from "./protocol";
 
 export type SafetySuggest = "pass" | "review" | "risky";
@@ -31,7 +32,8 @@ export const SAFETY_LIMITS = {
 
 /** msgSecCheck v2 scenes: 1 profile, 2 comment, 3 forum, 4 social log (chat, as WeChat advises for chat). */
 export function sceneOf(kind: FlagKind): number {
-  if (kind === "message" || kind === "media") return 4;
+  if (kind === "message" || kind === "media" || kind === "moment") return 4;
+  if (kind === "moment_comment") return 2;
   if (kind === "announcement") return 3;
   return 1;
 }
@@ -42,6 +44,8 @@ export const reportBody = z.discriminatedUnion("target", [
   z.strictObject({ target: z.literal("message"), conversationId, seq, reason: z.enum(REPORT_REASONS), detail: z.string().trim().max(SAFETY_LIMITS.reportDetailChars).optional() }),
   z.strictObject({ target: z.literal("user"), userId, reason: z.enum(REPORT_REASONS), detail: z.string().trim().max(SAFETY_LIMITS.reportDetailChars).optional() }),
   z.strictObject({ target: z.literal("group"), conversationId, reason: z.enum(REPORT_REASONS), detail: z.string().trim().max(SAFETY_LIMITS.reportDetailChars).optional() }),
+  // A Moments post, or one of its comments (docs/moments.md): the reporter must be able to see it.
+  z.strictObject({ target: z.literal("moment"), momentId, commentId: commentId.optional(), reason: z.enum(REPORT_REASONS), detail: z.string().trim().max(SAFETY_LIMITS.reportDetailChars).optional() }),
 ]);
 export type ReportBody = z.infer<typeof reportBody>;
 
@@ -50,13 +54,16 @@ export const reportCreated = z.object({ id: z.string(), status: z.literal("open"
 export const reportView = z.object({
   id: z.string(),
   reporterId: z.string(),
-  target: z.enum(["message", "user", "group"]),
+  target: z.enum(["message", "user", "group", "moment"]),
   targetUserId: z.string().nullable(),
   conversationId: z.string().nullable(),
   seq: z.number().nullable(),
   reason: z.string(),
   detail: z.string(),
   evidence: z.array(message),
+  momentId: z.string().nullable(),
+  commentId: z.string().nullable(),
+  excerpt: z.string().nullable(),
   status: z.enum(["open", "resolved"]),
   createdAt: z.number(),
   resolvedBy: z.string().nullable(),

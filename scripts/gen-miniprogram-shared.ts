@@ -128,7 +128,8 @@ export async function renderProtocol(): Promise<string> {
   if (!tail.test(code)) throw new Error("unexpected esbuild output: the exports of serverFrame and singleServerFrame not found at its end");
   return [
     "// @ts-nocheck -- bundled JavaScript; the exports at the end are typed from schema/protocol.ts.",
-    "// generated from schema/server-frames.ts by scripts/gen-miniprogram-shared.ts; do not edit.",
+    "// size: generated from schema/server-frames.ts by scripts/gen-miniprogram-shared.ts, with the",
+    "// part of zod/mini it uses bundled in; do not edit.",
     "// `npm run gen:miniprogram` writes it again. The server frame schemas the worker builds frames",
     "// to, for core/socket.ts to parse every inbound frame with. It holds what it uses of",
     `// zod/mini ${zodVersion()} (MIT licence, https://zod.dev), the version the worker runs.`,

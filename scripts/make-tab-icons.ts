@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { MINIPROGRAM_ROOT, weuiDistDir } from "./build-miniprogram.ts";
 
 const SIZE = 81; // WeChat's recommended tab icon size in px
-const TABS = { chats: "comment", contacts: "contacts", me: "me" } as const;
+const TABS = { chats: "comment", contacts: "contacts", discover: "discover", me: "me" } as const;
 const IDLE = "#181818";
 const SELECTED = "#07C160";
 

@@ -16,6 +16,7 @@ import { groupRoutes } from "./http/groups";
 import { inviteRoutes, joinPage } from "./http/invites";
 import { health } from "./http/health";
 import { mediaRoutes } from "./http/media";
+import { momentRoutes } from "./http/moments";
 import { noticeRoutes } from "./http/notices";
 import { doc, openApiDocument } from "./http/openapi";
 import { chatSearchRoutes, searchRoutes } from "./http/search";
@@ -54,6 +55,8 @@ export const app = new Hono<AppEnv>()
   .route("/j", joinPage)
   .route("/face-to-face", faceToFaceRoutes)
   .route("/media", mediaRoutes)
+  // Moments (朋友圈, docs/moments.md).
+  .route("/moments", momentRoutes)
   .route("/notices", noticeRoutes)
   // Content safety and moderation (docs/moderation.md).
   .route("/reports", reportRoutes)

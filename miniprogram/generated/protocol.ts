@@ -1,5 +1,6 @@
 // @ts-nocheck -- bundled JavaScript; the exports at the end are typed from schema/protocol.ts.
-// generated from schema/server-frames.ts by scripts/gen-miniprogram-shared.ts; do not edit.
+// size: generated from schema/server-frames.ts by scripts/gen-miniprogram-shared.ts, with the
+// part of zod/mini it uses bundled in; do not edit.
 // `npm run gen:miniprogram` writes it again. The server frame schemas the worker builds frames
 // to, for core/socket.ts to parse every inbound frame with. It holds what it uses of
 // zod/mini 4.6.7 (MIT licence, https://zod.dev), the version the worker runs.

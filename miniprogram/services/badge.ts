@@ -5,9 +5,10 @@
 import type { ConversationSummary } from "../../schema/protocol";
 import { type MessageKey, t } from "../i18n/index";
 import { chats } from "./chats";
+import { applyMomentsBadge } from "./moments";
 
 /** The tabs in app.json's order. */
-const TAB_LABELS: readonly MessageKey[] = ["tab.chats", "tab.contacts", "tab.me"];
+const TAB_LABELS: readonly MessageKey[] = ["tab.chats", "tab.contacts", "tab.discover", "tab.me"];
 
 /** Unread messages of conversations that are not muted, as WeChat counts them. */
 export function unreadTotal(conversations: readonly ConversationSummary[]): number {
@@ -28,4 +29,5 @@ export function applyTabBar(): void {
     TAB_LABELS.forEach((key, index) => wx.setTabBarItem({ index, text: t(key), fail: () => undefined }));
   }
   applyTabBadge();
+  applyMomentsBadge();
 }

@@ -11,6 +11,8 @@ export const STORAGE_KEYS = {
   notices: "qun.notices",
   /** Voice messages this device has played, per conversation (services/played.ts): their red dot is gone. */
   played: "qun.played",
+  /** Moments: the newest post time this device showed, for the Discover tab's dot (services/moments.ts). */
+  momentsSeen: "qun.moments.seen",
 } as const;
 
 type Key = (typeof STORAGE_KEYS)[keyof typeof STORAGE_KEYS] | `qun.cache.c.${string}`;

@@ -10,6 +10,7 @@ import { befriendAll } from "../support/friends.ts";
 import { freePort, startWorker, type RunningWorker } from "../support/wrangler-dev.ts";
 import type { LoadResult, LoadSpec } from "./load.ts";
 import { IsolateProfiler, type ProfileSummary } from "./profile.ts";
+import { momentsSection, momentsTable } from "./moments.ts";
 import { searchSection, searchTable } from "./search.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -565,6 +566,8 @@ async function main() {
   const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
   // `--only search`: the search section alone (tests/bench/search.ts).
   const search = !only || only === "search" ? await searchSection(quick) : null;
+  // `--only moments`: the Moments section alone (tests/bench/moments.ts).
+  const moments = !only || only === "moments" ? await momentsSection(quick) : null;
   const starts: [string, () => Promise<Target>][] = [
     ["baseline-memory", () => startBaseline("memory", users)],
     ["baseline-sqlite", () => startBaseline("sqlite", users)],
@@ -591,12 +594,14 @@ async function main() {
     results,
     ratios: ratios(results),
     ...(search ? { search } : {}),
+    ...(moments ? { moments } : {}),
   };
   mkdirSync(join(ROOT, "bench-results"), { recursive: true });
   const file = join(ROOT, "bench-results", `bench-${report.at.replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   if (Object.keys(results).length) console.log(table(results));
   if (search) console.log(`\n${searchTable(search)}`);
+  if (moments) console.log(`\n${momentsTable(moments)}`);
   console.log(`\nreport: ${file}`);
 }
 

@@ -84,7 +84,7 @@ export interface WxAdapterOptions {
 export type Picked = { type: "image" | "video"; tempFilePath: string; size: number; width?: number; height?: number; duration?: number; thumbTempFilePath?: string };
 
 /** The tab pages of app.json: WeChat applies tab-bar badges only while one of them is on top. */
-export const TAB_PAGES = ["pages/chats/index", "pages/contacts/index", "pages/me/index"];
+export const TAB_PAGES = ["pages/chats/index", "pages/contacts/index", "pages/discover/index", "pages/me/index"];
 /** app.json, whose tab bar labels WeChat shows until wx.setTabBarItem changes them. */
 const APP_JSON = join(dirname(fileURLToPath(import.meta.url)), "../../miniprogram/app.json");
 /** WeChat's storage limits: 1 MB per key, 10 MB per user and mini-program (both in bytes of the stored value). */
@@ -643,6 +643,31 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
           return { errMsg: "removeTabBarBadge:ok" };
         },
         "removeTabBarBadge",
+      );
+    },
+    // The red dot (no number): recorded in tabBadges as the text "dot", and "nodot" when hidden.
+    showTabBarRedDot: (opts: Callbacks<unknown> & { index: number }) => {
+      const onTab = TAB_PAGES.includes(pageStack.at(-1) ?? "");
+      return settle(
+        opts,
+        () => {
+          if (!onTab) throw new Error("not TabBar page");
+          tabBadges.push({ index: opts.index, text: "dot" });
+          return { errMsg: "showTabBarRedDot:ok" };
+        },
+        "showTabBarRedDot",
+      );
+    },
+    hideTabBarRedDot: (opts: Callbacks<unknown> & { index: number }) => {
+      const onTab = TAB_PAGES.includes(pageStack.at(-1) ?? "");
+      return settle(
+        opts,
+        () => {
+          if (!onTab) throw new Error("not TabBar page");
+          tabBadges.push({ index: opts.index, text: "nodot" });
+          return { errMsg: "hideTabBarRedDot:ok" };
+        },
+        "hideTabBarRedDot",
       );
     },
     getSetting: (opts: Callbacks<unknown>) => settle(opts, () => ({ authSetting: { ...authSetting }, errMsg: "getSetting:ok" }), "getSetting"),

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../schema/limits";
 import { app } from "../../worker/app";
 import { signAccessToken } from "../../worker/services/tokens";
-import { createGroup, makeUser, makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
+import { befriend, createGroup, makeUser, makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, count } from "./helpers";
 
 /** Routes anyone may call: sign-in itself, health, the OpenAPI document, invite QR images, the
@@ -37,6 +37,7 @@ const SAMPLE: Record<string, string> = {
   ":decision": "approve",
   ":name": "tag",
   ":action": "warn",
+  ":commentId": "mc_aaaaaaaaaaaaaaaaaaaa",
 };
 const concrete = (path: string) => path.replace(/:[A-Za-z]+(\{[^}]*\})?/g, (p) => SAMPLE[p.replace(/\{.*\}$/, "")] ?? "x");
 
@@ -199,5 +200,42 @@ describe("socket frames refuse outsiders and members without the role", () => {
       expect([who, closed.code]).toEqual([who, expected[who]]);
       expect(s.frames.map((f) => f.type)).toEqual(["error"]);
     }
+  });
+});
+
+describe("Moments routes refuse people outside a post's audience", () => {
+  it("answers 403 or 404, with no data, to a friend left out of a post and to a stranger, on every post route", async () => {
+    const [alice, bob, carol] = (await makeUsers(3)) as [TestUser, TestUser, TestUser];
+    const stranger = await makeUser("stranger");
+    await befriend(alice, bob, carol);
+    const created = await api("POST", "/moments", { token: alice.token, body: { text: "secret plans", visibility: "include", userIds: [bob.id] } });
+    const id = created.body.id as string;
+    const c = await api("POST", `/moments/${id}/comments`, { token: bob.token, body: { text: "secret reply" } });
+    const commentId = c.body.comments[0].id as string;
+    for (const outsider of [carol, stranger]) {
+      const attempts: [string, string, unknown?][] = [
+        ["GET", `/moments/${id}`],
+        ["DELETE", `/moments/${id}`],
+        ["PUT", `/moments/${id}/like`],
+        ["DELETE", `/moments/${id}/like`],
+        ["POST", `/moments/${id}/comments`, { text: "let me in" }],
+        ["POST", `/moments/${id}/comments`, { text: "let me in", replyTo: commentId }],
+        ["DELETE", `/moments/${id}/comments/${commentId}`],
+      ];
+      const failures: string[] = [];
+      for (const [method, path, b] of attempts) {
+        const res = await api(method, path, { token: outsider.token, ...(b === undefined ? {} : { body: b }) });
+        const text = JSON.stringify(res.body);
+        if (![403, 404].includes(res.status) || !res.body?.error || text.includes("secret")) failures.push(`${outsider.nickname} ${method} ${path}: ${res.status} ${text.slice(0, 160)}`);
+      }
+      expect(failures).toEqual([]);
+      for (const path of ["/moments/timeline", `/moments/users/${alice.id}`, "/moments/notifications"]) {
+        expect(JSON.stringify((await api("GET", path, { token: outsider.token })).body)).not.toContain("secret");
+      }
+    }
+    // Nothing changed: the post, its one comment, no likes.
+    expect(await count("moments", "id = ?", id)).toBe(1);
+    expect(await count("moment_comments", "moment_id = ?", id)).toBe(1);
+    expect(await count("moment_likes", "moment_id = ?", id)).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
 import { requireMembership } from "../services/conversations";
+import { seedMomentFriends } from "../services/moments-seed";
 import { requireAuth } from "./middleware";
 import { doc } from "./openapi";
 import { jsonBody, pathParams } from "./validate";
@@ -18,6 +19,12 @@ const seedBody = z.strictObject({
     .array(z.strictObject({ text: z.string().min(1).max(2000), at: z.number().int().min(0) }))
     .min(1)
     .max(500),
+});
+
+const momentsSeedBody = z.strictObject({
+  friends: z.number().int().min(1).max(10_000),
+  postsPerFriend: z.number().int().min(0).max(10),
+  tag: z.string().min(1).max(20),
 });
 
 export const devRoutes = new Hono<AppEnv>()
@@ -37,4 +44,13 @@ export const devRoutes = new Hono<AppEnv>()
       await requireMembership(db(c.env), userId, id);
       return c.json(unwrap(await conversationObject(c.env, id).seedMessages(userId, c.req.valid("json").messages)));
     },
+  )
+  .post(
+    "/moments/seed",
+    doc({
+      summary: "Development only: many friends for you at once, each with a few posts (the Moments benchmark)",
+      responses: { 200: z.object({ friendIds: z.array(z.string()), posts: z.number().int() }) },
+    }),
+    jsonBody(momentsSeedBody),
+    async (c) => c.json(await seedMomentFriends(db(c.env), c.get("auth").userId, c.req.valid("json"))),
   );

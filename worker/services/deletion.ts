@@ -15,7 +15,26 @@
 // Every step finds what is left and deletes it, so running it twice changes nothing more.
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { DELETED_NICKNAME, type AccountDeletion } from "../../schema/api";
-import { blocks, contactTags, conversations, friendRequests, friendships, invites, joinRequests, memberships, noticeBanks, noticeSettings, refreshTokens, sessions, users } from "../../schema/d1";
+import {
+  blocks,
+  contactTags,
+  conversations,
+  friendRequests,
+  friendships,
+  invites,
+  joinRequests,
+  memberships,
+  momentComments,
+  momentHides,
+  momentLikes,
+  moments,
+  momentSettings,
+  noticeBanks,
+  noticeSettings,
+  refreshTokens,
+  sessions,
+  users,
+} from "../../schema/d1";
 import { db, type Db } from "../db";
 import type { Env } from "../env";
 import { unwrap } from "../lib/result";
@@ -91,6 +110,12 @@ async function deleteContacts(env: Env, d: Db, userId: string) {
     // Notices (docs/notices.md): the banked subscriptions and settings are the account's own.
     d.delete(noticeBanks).where(eq(noticeBanks.userId, userId)),
     d.delete(noticeSettings).where(eq(noticeSettings.userId, userId)),
+    // Moments: their posts (with everyone's likes and comments on them), their likes and comments, their settings.
+    d.delete(moments).where(eq(moments.authorId, userId)),
+    d.delete(momentLikes).where(eq(momentLikes.userId, userId)),
+    d.delete(momentComments).where(eq(momentComments.userId, userId)),
+    d.delete(momentSettings).where(eq(momentSettings.userId, userId)),
+    d.delete(momentHides).where(or(eq(momentHides.userId, userId), eq(momentHides.otherId, userId))),
   ]);
   const directs = await d
     .select({ id: memberships.conversationId })

@@ -4,10 +4,11 @@
 // D1's `media` row is the index (owner, kind, size, sha256); `media_refs` records the
 // conversations and seqs a media was sent at, which is what lets other members fetch it.
 import { and, desc, eq, gte, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
-import { conversations, media, mediaRefs, memberships, users, type Media } from "../../schema/d1";
+import { conversations, media, mediaRefs, memberships, momentMedia, momentSettings, users, type Media } from "../../schema/d1";
 import { MEDIA_LIMITS } from "../../schema/limits";
 import { maxBytesFor, type MediaInfo, type MediaKind, type MediaUrl, type MediaUrlsResponse, type UploadFields } from "../../schema/media";
 import { faceKeys, loadMedia, mediaKey } from "../data/media";
+import { visiblePostMedia } from "../data/moments";
 import { db, type Db } from "../db";
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
@@ -250,6 +251,15 @@ export async function grantUrls(env: Env, userId: string, origin: string, mediaI
       rest = rest.filter((id) => !allowed.has(id));
     }
   }
+  // Pictures (and thumbnails, video, poster) of a Moments post the caller may see, and Moments covers
+  // (shown on anyone's album, as avatars are).
+  if (rest.length > 0) {
+    for (const id of await visiblePostMedia(d, userId, rest, Date.now())) allowed.add(id);
+    for (const part of inChunks(rest.filter((id) => !allowed.has(id)))) {
+      for (const r of await d.select({ id: momentSettings.coverMediaId }).from(momentSettings).where(inArray(momentSettings.coverMediaId, part)).all()) allowed.add(r.id!);
+    }
+    rest = rest.filter((id) => !allowed.has(id));
+  }
   for (const part of inChunks(rest)) {
     for (const r of await d.select({ id: users.avatarMediaId }).from(users).where(inArray(users.avatarMediaId, part)).all()) allowed.add(r.id!);
     for (const r of await d.select({ id: conversations.avatarMediaId }).from(conversations).where(inArray(conversations.avatarMediaId, part)).all()) allowed.add(r.id!);
@@ -304,6 +314,7 @@ async function purge(env: Env, userId: string | null, ids: string[]) {
     await batch(d, [
       d.delete(mediaRefs).where(inArray(mediaRefs.mediaId, part)),
       d.delete(media).where(inArray(media.id, part)),
+      d.update(momentSettings).set({ coverMediaId: null }).where(inArray(momentSettings.coverMediaId, part)),
       ...(userId
         ? [
             d
@@ -369,6 +380,9 @@ export async function purgeUnsentMedia(env: Env, now = Date.now()): Promise<numb
           notExists(d.select({ one: sql`1` }).from(mediaRefs).where(eq(mediaRefs.mediaId, media.id))),
           notExists(d.select({ one: sql`1` }).from(users).where(eq(users.avatarMediaId, media.id))),
           notExists(d.select({ one: sql`1` }).from(conversations).where(eq(conversations.avatarMediaId, media.id))),
+          // Pictures in a Moments post stay as long as the post; a cover as long as it is one.
+          notExists(d.select({ one: sql`1` }).from(momentMedia).where(eq(momentMedia.mediaId, media.id))),
+          notExists(d.select({ one: sql`1` }).from(momentSettings).where(eq(momentSettings.coverMediaId, media.id))),
         ),
       )
       .limit(450)

@@ -11,6 +11,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
+import { visibleComment, visiblePost } from "../data/moments";
 import { getUser } from "./accounts";
 import { requireMembership } from "./conversations";
 import { take } from "./ratelimit";
@@ -21,7 +22,17 @@ export async function createReport(env: Env, reporterId: string, body: ReportBod
   let targetUserId: string | null = null;
   let conversationId: string | null = null;
   let seq: number | null = null;
-  if (body.target === "user") {
+  let moment: { momentId: string; commentId: string | null; excerpt: string } | null = null;
+  if (body.target === "moment") {
+    // Only what the reporter can see now: a post, or a comment on it that the friends-only rule shows them.
+    const post = await visiblePost(d, reporterId, body.momentId, Date.now());
+    if (!post) throw new ApiError("not_found", "No such post, or you cannot see it");
+    const comment = body.commentId ? await visibleComment(d, reporterId, body.momentId, body.commentId) : null;
+    if (body.commentId && !comment) throw new ApiError("not_found", "No such comment, or you cannot see it");
+    targetUserId = comment ? comment.userId : post.authorId;
+    if (targetUserId === reporterId) throw new ApiError("invalid_request", "You cannot report your own post or comment");
+    moment = { momentId: post.id, commentId: comment?.id ?? null, excerpt: comment ? comment.text : post.text };
+  } else if (body.target === "user") {
     if (body.userId === reporterId) throw new ApiError("invalid_request", "You cannot report yourself");
     if (!(await getUser(d, body.userId))) throw new ApiError("not_found", "No such user");
     targetUserId = body.userId;
@@ -43,7 +54,9 @@ export async function createReport(env: Env, reporterId: string, body: ReportBod
   }
   await take(d, [{ key: `reports:${reporterId}`, max: SAFETY_LIMITS.reportsPerHour, windowSeconds: 3600, message: "You have sent many reports this hour; try later" }]);
   const id = newId("rep");
-  await d.insert(reports).values({ id, reporterId, target: body.target, targetUserId, conversationId, seq, reason: body.reason, detail: body.detail ?? "", evidence: JSON.stringify(evidence) });
+  await d
+    .insert(reports)
+    .values({ id, reporterId, target: body.target, targetUserId, conversationId, seq, reason: body.reason, detail: body.detail ?? "", evidence: JSON.stringify(evidence), ...(moment ?? {}) });
   return { id, status: "open" };
 }
 

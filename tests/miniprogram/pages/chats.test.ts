@@ -535,7 +535,7 @@ describe("Chats tab in Chinese", () => {
     chats().store.set({ synced: true, conversations: [], connection: "connecting" });
     await settled();
     expect(adapter.titles.at(-1)).toBe("消息");
-    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "我"]);
+    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "发现", "我"]);
     expect(text(comp, "#open-search")).toBe("搜索");
     expect(text(comp, "#chats-empty")).toBe("暂无聊天 和朋友、群聊的聊天会显示在这里。");
     expect(text(comp, "#connection")).toBe("连接中…");

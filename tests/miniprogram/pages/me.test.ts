@@ -291,7 +291,7 @@ describe("Me page in Chinese, and the language switch", () => {
     adapter.pageStack.push("pages/me/index");
     const comp = await openPage();
     expect(adapter.titles.at(-1)).toBe("我");
-    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "我"]);
+    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "发现", "我"]);
     expect(text(comp, "#profile-qun-id")).toBe("Qun号：未设置");
     expect(text(comp, "#edit-nickname")).toBe("名字 Alice");
     expect(text(comp, "#edit-signature")).toBe("个性签名 Hello from Qun");
@@ -333,7 +333,7 @@ describe("Me page in Chinese, and the language switch", () => {
     expect(text(me, "#logout")).toBe("Log Out");
     expect(text(me, "#profile-qun-id")).toBe("Qun ID: alice_l");
     expect(adapter.titles.at(-1)).toBe("Me");
-    expect(adapter.tabLabels).toEqual(["Chats", "Contacts", "Me"]);
+    expect(adapter.tabLabels).toEqual(["Chats", "Contacts", "Discover", "Me"]);
     // The Chats tab, open underneath, already reads English; its title follows when it shows.
     expect(text(chatsTab, "#chats-empty")).toContain("No chats yet");
     expect(text(chatsTab, "#open-search")).toBe("Search");
@@ -348,7 +348,7 @@ describe("Me page in Chinese, and the language switch", () => {
     await tap(me, "#open-language");
     await settled();
     expect(text(me, "#open-language")).toBe("语言 中文");
-    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "我"]);
+    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "发现", "我"]);
     expect(text(chatsTab, "#open-search")).toBe("搜索");
     chats().socket.stop();
   });
