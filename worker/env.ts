@@ -27,6 +27,9 @@ export interface Env {
   CONTENT_CHECK_TIMEOUT_MS?: string; // how long a send waits for msgSecCheck (default 1500)
   WECHAT_PUSH_TOKEN?: string; // secret: the message push Token set in WeChat's admin console
   WECHAT_PUSH_AES_KEY?: string; // secret: its EncodingAESKey (safe mode)
+  // Gateway shards (docs/scaling.md): how many; while the count changes, the count before it.
+  GATEWAY_SHARDS?: string;
+  GATEWAY_SHARDS_PREVIOUS?: string;
   GROUP_GRID_DELAY_MS?: string; // how long after a change a group's grid avatar is made (default 2000; docs/groups.md)
 }
 

@@ -10,6 +10,7 @@ import { purgeUnsentMedia } from "./services/media";
 import { NOTICE_CRON, sendNotices } from "./services/notice-sender";
 import { purgeOld } from "./services/ratelimit";
 import { purgeExpired } from "./services/tokens";
+import { useShardLayout } from "./lib/shards";
 
 // The conversation objects reach WeChat's content checks only through this port (the layer rule).
 installRemoteChecks(wechatContentChecks);
@@ -22,12 +23,14 @@ export { WechatObject } from "./wechat/object";
 export default {
   // The socket upgrade bypasses the Hono app: its 101 response must pass through untouched.
   fetch(request, env, ctx) {
+    useShardLayout(env);
     if (new URL(request.url).pathname === "/ws") return socketUpgrade(request, env);
     return app.fetch(withMethodOverride(request), env, ctx);
   },
   // Daily housekeeping: expired refresh tokens, old sessions, rate-limit windows, unsent uploads,
   // and account deletions that stopped midway.
   async scheduled(controller, env, _ctx) {
+    useShardLayout(env);
     if (controller.cron === NOTICE_CRON) {
       const run = await sendNotices(env, controller.scheduledTime);
       if (run.sent > 0 || run.failed > 0 || run.stopped) console.log(JSON.stringify({ msg: "notices", ...run }));

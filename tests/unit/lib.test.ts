@@ -8,7 +8,8 @@ import { newId, randomString } from "../../worker/lib/ids";
 import { withMethodOverride } from "../../worker/http/method-override";
 import { previewText } from "../../worker/lib/preview";
 import { guard, unwrap } from "../../worker/lib/result";
-import { GATEWAY_SHARDS, groupByShard, shardOf } from "../../worker/lib/shards";
+import { jumpHash } from "../../worker/lib/shard-layout";
+import { groupByShard, shardLayout, shardOf } from "../../worker/lib/shards";
 
 describe("previewText", () => {
   it("shows text on one line, cut to the preview length, and media as a label", () => {
@@ -65,13 +66,11 @@ describe("Result across RPC", () => {
 });
 
 describe("gateway shards", () => {
-  it("hash a user id with FNV-1a into one of the shards, the same every time", () => {
-    // FNV-1a 32-bit of "" is 0x811c9dc5 and of "a" 0xe40c292c.
-    expect(shardOf("")).toBe(0x811c9dc5 % GATEWAY_SHARDS);
-    expect(shardOf("a")).toBe(0xe40c292c % GATEWAY_SHARDS);
-    expect(shardOf("foobar")).toBe(0xbf9cf968 % GATEWAY_SHARDS);
+  it("place a user by jump hashing into one of the configured shards (16 unless set), the same every time", () => {
+    expect(shardLayout()).toEqual({ count: 16, previous: null });
+    for (const id of ["", "a", "foobar"]) expect(shardOf(id)).toBe(jumpHash(id, 16));
     const seen = new Set(Array.from({ length: 400 }, (_, i) => shardOf(`u_${i}`)));
-    expect(seen.size).toBe(GATEWAY_SHARDS);
+    expect(seen.size).toBe(16);
     for (const s of seen) expect(s).toBeGreaterThanOrEqual(0);
   });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { FriendView } from "../../schema/contacts";
 import type { ServerFrame } from "../../schema/protocol";
 import { db } from "../../worker/db";
-import { gatewayFor, GATEWAY_SHARDS, shardOf } from "../../worker/lib/shards";
+import { gatewayFor, shardLayout, shardOf } from "../../worker/lib/shards";
 import { startSession } from "../../worker/services/tokens";
 import { befriend, makeUser, makeUsers, SocketClient, type TestUser } from "./chat-helpers";
 import { api } from "./helpers";
@@ -155,7 +155,7 @@ describe("presence", () => {
     const after = await stub.presenceStats();
 
     const shards = new Set(friends.map((f) => shardOf(f.id))).size;
-    expect(shards).toBeLessThanOrEqual(GATEWAY_SHARDS);
+    expect(shards).toBeLessThanOrEqual(shardLayout().count);
     expect(shards).toBeLessThan(friends.length);
     expect(after.announcements - before.announcements).toBe(1);
     expect(after.shardDeliveries - before.shardDeliveries).toBe(shards);

@@ -23,6 +23,7 @@ import type { ChatSearchResult, MessageSearchQuery } from "../../schema/search";
 import type { Env } from "../env";
 import type { ReadResult } from "../gateway/reads";
 import { guard, type Result } from "../lib/result";
+import { useShardLayout } from "../lib/shards";
 import { befriended, contactsChanged, typing } from "./direct-rules";
 import { receipts } from "./fanout";
 import * as grid from "./grid";
@@ -42,6 +43,7 @@ export class ConversationObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    useShardLayout(env);
     const s = (this.state = new ConversationState(ctx, env));
     void ctx.blockConcurrencyWhile(async () => {
       // An object nobody created (a guessed id) writes nothing: its schema comes with createGroup/openDirect.

@@ -12,7 +12,7 @@ import type { MessagePreview } from "../../schema/protocol";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { Mutex } from "../lib/mutex";
-import { shardOf } from "../lib/shards";
+import { groupByShard, shardLayoutVersion } from "../lib/shards";
 import { DirectRules } from "./direct-rules";
 import { Fanout } from "./fanout";
 import { gridChanged } from "./grid";
@@ -27,8 +27,9 @@ export class ConversationState {
   members = new Map<string, MemberRow>();
   lastSeq = 0;
   lastPreview: MessagePreview | null = null;
-  /** Member ids grouped by gateway shard, rebuilt when membership changes. */
-  shards = new Map<number, string[]>();
+  /** Member ids grouped by every gateway shard that may hold their sockets, rebuilt when membership or the shard layout changes. */
+  private byShard = new Map<number, string[]>();
+  private byShardLayout = -1;
   /** The highest first-visible seq of any member: replies quoting at or after it need no per-reader copy. */
   latestVisibleFrom = 1;
   /** Per-sender send buckets (MESSAGE_LIMITS.sendBurst, sendPerSecond). */
@@ -81,15 +82,15 @@ export class ConversationState {
     gridChanged(this);
   }
 
+  get shards(): Map<number, string[]> {
+    if (this.byShardLayout !== shardLayoutVersion()) this.rebuildShards();
+    return this.byShard;
+  }
+
   rebuildShards() {
-    this.shards = new Map();
+    this.byShard = groupByShard(this.members.keys());
+    this.byShardLayout = shardLayoutVersion();
     this.latestVisibleFrom = Math.max(1, ...[...this.members.values()].map((m) => m.visibleFromSeq));
-    for (const id of this.members.keys()) {
-      const s = shardOf(id);
-      const list = this.shards.get(s);
-      if (list) list.push(id);
-      else this.shards.set(s, [id]);
-    }
   }
 
   // ---- checks -------------------------------------------------------------------------

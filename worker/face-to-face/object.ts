@@ -13,7 +13,7 @@ import { ApiError } from "../lib/errors";
 import { newId, randomString } from "../lib/ids";
 import { Mutex } from "../lib/mutex";
 import { guard, unwrap, type Result } from "../lib/result";
-import { conversationObject, gateway, groupByShard } from "../lib/shards";
+import { conversationObject, gateway, groupByShard, useShardLayout } from "../lib/shards";
 
 interface Room extends FaceToFaceRoom {
   latitude: number;
@@ -46,6 +46,7 @@ export class FaceToFaceObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    useShardLayout(env);
     void ctx.blockConcurrencyWhile(async () => {
       const stored = await ctx.storage.get<Room[]>("rooms");
       this.rooms = new Map((stored ?? []).map((r) => [r.roomId, r]));

@@ -12,7 +12,7 @@ import { MESSAGE_LIMITS } from "../../schema/limits";
 import { CLOSE, clientFrame, type ClientFrame, type ServerFrame, type SessionEndReason } from "../../schema/protocol";
 import type { Env } from "../env";
 import type { Result } from "../lib/result";
-import { conversationObject } from "../lib/shards";
+import { conversationObject, useShardLayout } from "../lib/shards";
 import { batchFrames } from "./batch";
 import { refuse, spend } from "./budget";
 import { Connection } from "./connections";
@@ -35,6 +35,7 @@ export class GatewayObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    useShardLayout(env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 

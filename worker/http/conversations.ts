@@ -18,7 +18,7 @@ import { db } from "../db";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
 import { unwrap } from "../lib/result";
-import { conversationObject, gatewayFor } from "../lib/shards";
+import { conversationObject, pushToUser } from "../lib/shards";
 import { flagAll, screenTexts } from "../data/safety";
 import { jsonBody, pathParams, queryParams } from "./validate";
 import { requireAuth } from "./middleware";
@@ -41,9 +41,7 @@ async function memberParam(c: Context<AppEnv>, id: string): Promise<string> {
 
 /** A frame for the caller's own devices (best-effort: a device that misses it reads the same from its next list). */
 async function pushToOwnDevices(c: Context<AppEnv>, userId: string, frame: ServerFrame) {
-  await gatewayFor(c.env, userId)
-    .push([userId], [JSON.stringify(frame)])
-    .catch(() => undefined);
+  await pushToUser(c.env, userId, [JSON.stringify(frame)]).catch(() => undefined);
 }
 
 async function markUnread(c: Context<AppEnv>, conversationId: string, on: boolean) {
@@ -182,9 +180,7 @@ export const conversationRoutes = new Hono<AppEnv>()
       const { seq } = unwrap(await conversationObject(c.env, id).hide(userId, c.req.valid("param").seq));
       // The user's other devices drop it now; one that is offline stops getting it from history.
       const frame: ServerFrame = { type: "hidden", conversationId: id, seqs: [seq] };
-      await gatewayFor(c.env, userId)
-        .push([userId], [JSON.stringify(frame)])
-        .catch(() => undefined);
+      await pushToUser(c.env, userId, [JSON.stringify(frame)]).catch(() => undefined);
       return c.json({ seq });
     },
   )

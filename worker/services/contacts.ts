@@ -14,7 +14,7 @@ import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { compareNames, sortKeyOf } from "../lib/pinyin";
 import { unwrap } from "../lib/result";
-import { conversationObject, gateway, groupByShard, shardOf } from "../lib/shards";
+import { conversationObject, gateway, groupByShard, pushToUser } from "../lib/shards";
 import { inChunks } from "../lib/sql";
 import { requireUser, toPublicProfile } from "./accounts";
 import { directId, openDirect } from "./conversations";
@@ -345,6 +345,6 @@ async function notify(env: Env, userIds: string[], frame: ServerFrame) {
 async function presenceBetween(env: Env, a: string, b: string, visible: boolean) {
   const online = await onlineAmong(env, [a, b]);
   const tell = (to: string, about: string) =>
-    online.has(to) ? gateway(env, shardOf(to)).push([to], [JSON.stringify({ type: "presence", userId: about, online: visible && online.has(about) } satisfies ServerFrame)]) : 0;
+    online.has(to) ? pushToUser(env, to, [JSON.stringify({ type: "presence", userId: about, online: visible && online.has(about) } satisfies ServerFrame)]) : 0;
   await Promise.allSettled([tell(a, b), tell(b, a)]);
 }

@@ -6,7 +6,7 @@ import { NOTICE_LIMITS, type NoticeSettings, type NoticesResponse } from "../../
 import type { Db } from "../db";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
-import { gatewayFor } from "../lib/shards";
+import { pushToUser } from "../lib/shards";
 import type { ServerFrame } from "../../schema/protocol";
 import { wechatConfigured } from "./wechat";
 
@@ -43,7 +43,7 @@ export async function updateSettings(env: Env, d: Db, userId: string, patch: Par
   // Every device of the user shows the same settings: the others hear them at once.
   const frame: ServerFrame = { type: "notice_settings", settings: now.settings };
   try {
-    await gatewayFor(env, userId).push([userId], [JSON.stringify(frame)]);
+    await pushToUser(env, userId, [JSON.stringify(frame)]);
   } catch (e) {
     console.error(JSON.stringify({ msg: "notice settings push failed", userId, error: String(e) })); // devices read them on their next visit to Me
   }

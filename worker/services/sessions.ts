@@ -7,7 +7,7 @@ import type { SessionEndReason } from "../../schema/protocol";
 import { db } from "../db";
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
-import { gatewayFor } from "../lib/shards";
+import { gatewaysOf } from "../lib/shards";
 
 /**
  * Revokes the user's live sessions named (or all of them) in D1, then sends every socket of
@@ -32,7 +32,9 @@ export async function endSessions(env: Env, userId: string, sessionIds: string[]
 /** The socket half of endSessions, for sessions a caller has already revoked in D1. */
 export async function closeSessionSockets(env: Env, userId: string, sessionIds: string[] | "all", reason: SessionEndReason): Promise<number> {
   if (sessionIds !== "all" && sessionIds.length === 0) return 0;
-  return gatewayFor(env, userId).endSessions(sessionIds === "all" ? { userId } : { sessionIds }, reason);
+  // Every shard that may hold one of their sockets (two while the shard count changes).
+  const ended = await Promise.all(gatewaysOf(env, userId).map((g) => g.endSessions(sessionIds === "all" ? { userId } : { sessionIds }, reason)));
+  return ended.reduce((a, b) => a + b, 0);
 }
 
 /**
