@@ -24,7 +24,7 @@ import type { Env } from "../env";
 import type { ReadResult } from "../gateway/reads";
 import { guard, type Result } from "../lib/result";
 import { befriended, contactsChanged, typing } from "./direct-rules";
-import { receipts } from "./fanout";
+import { receipts } from "./receipts";
 import * as grid from "./grid";
 import * as joining from "./joining";
 import { hide } from "./hidden";
@@ -253,6 +253,11 @@ export class ConversationObject extends DurableObject<Env> {
   /** Several members' reads at once (a gateway's reads of one moment), each answered on its own. */
   async markReads(reads: { userId: string; seq: number }[]): Promise<ReadResult[]> {
     return this.state.fanout.markReads(reads);
+  }
+
+  /** A gateway shard: `userId`'s first socket opened there, so pushes must reach that shard again (fanout.ts). */
+  async memberOnline(userId: string): Promise<void> {
+    this.state.fanout.idle.memberOnline(userId);
   }
 
   async receipts(userId: string): Promise<Result<{ reads: { userId: string; seq: number }[]; lastSeq: number }>> {

@@ -83,6 +83,7 @@ export class ConversationState {
 
   rebuildShards() {
     this.shards = new Map();
+    this.fanout.idle.forget();
     this.latestVisibleFrom = Math.max(1, ...[...this.members.values()].map((m) => m.visibleFromSeq));
     for (const id of this.members.keys()) {
       const s = shardOf(id);
