@@ -4,6 +4,7 @@ import { z } from "zod";
 import { MESSAGE_LIMITS as L } from "./limits";
 import { messagePreview, message, messageType, type Same, type SessionEndReason } from "./server-frames";
 import { displayText, LONE_SURROGATE_MESSAGE, noLoneSurrogates } from "./text";
+import { historyFormat } from "./compact-history";
 
 // What the server sends (Message, Ack, every socket frame) lives in schema/server-frames.ts, so
 // the mini-program's generated copy carries those schemas alone; this module re-exports them.
@@ -138,6 +139,8 @@ export const historyQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(L.historyPageMax).optional(),
   // The page a search result opens: messages on both sides of this seq (docs/search.md).
   around: z.coerce.number().int().min(1).optional(),
+  // "compact": the page as schema/compact-history.ts (opt-in; the default is the full form).
+  format: historyFormat.optional(),
 });
 export const readBody = z.strictObject({ seq });
 export const forwardBody = z.strictObject({ to: z.array(conversationId).min(1).max(L.forwardTargetsMax), clientId });
