@@ -47,6 +47,16 @@ describe("compact history pages", () => {
     expectError(await api("GET", `/conversations/${group}/messages?format=columns`, { token: a!.token }), 400, "invalid_request");
   });
 
+  it("holds up to 1,000 messages a page in the compact form and still at most 200 in the full one", async () => {
+    const [owner, a] = await makeUsers(2);
+    const group = await createGroup(owner!, [a!]);
+    await sendText(owner!, group, "hi");
+    expect((await api("GET", `/conversations/${group}/messages?after=0&limit=1000&format=compact`, { token: a!.token })).status).toBe(200);
+    expectError(await api("GET", `/conversations/${group}/messages?after=0&limit=1001&format=compact`, { token: a!.token }), 400, "invalid_request");
+    expectError(await api("GET", `/conversations/${group}/messages?after=0&limit=201`, { token: a!.token }), 400, "invalid_request");
+    expectError(await api("GET", `/conversations/${group}/messages?after=0&limit=201&format=full`, { token: a!.token }), 400, "invalid_request");
+  });
+
   it("carries a page of 200 short texts in under 60% of the full page's bytes, and gzips it for a client that accepts it", async () => {
     const [owner, a] = await makeUsers(2);
     const group = await createGroup(owner!, [a!]);
