@@ -9,7 +9,7 @@ import type { ReadResult } from "../gateway/reads";
 import { guard } from "../lib/result";
 import { gateway, groupByShard } from "../lib/shards";
 import { IdleShards } from "./idle-shards";
-import { quoteSeenBy } from "./log";
+import { quoteVariants } from "./quote-variants";
 import type { ConversationState } from "./state";
 
 /** A frame appended but not yet pushed (the outbox holds these until the next flush). */
@@ -241,7 +241,7 @@ export class Fanout {
         else parts.set(shard, [part]);
       }
     };
-    const variants = frames.length > 0 ? this.quoteVariants(frames, plain) : null;
+    const variants = frames.length > 0 ? quoteVariants(this.s, frames, plain) : null;
     if (variants) for (const v of variants) add(v.byShard, v.frames, false);
     else if (frames.length > 0) add(this.s.shards, frames, true);
     const calls: Promise<number>[] = [];
@@ -252,7 +252,8 @@ export class Fanout {
     }
     calls.push(this.deliver(parts));
     const shardCalls = await Promise.all(calls);
-    Object.assign(this.counters, { flushes: this.counters.flushes + 1, gatewayCalls: this.counters.gatewayCalls + shardCalls.reduce((a, b) => a + b, 0) });
+    this.counters.flushes++;
+    this.counters.gatewayCalls += shardCalls.reduce((a, b) => a + b, 0);
     this.counters.framesPushed += frames.length + special.length;
   }
 
@@ -281,35 +282,6 @@ export class Fanout {
   /** A frame for some users only, outside the log (join requests, typing): pushed now, not queued. */
   pushTo(userIds: string[], frame: ServerFrame) {
     this.s.ctx.waitUntil(this.toShards(groupByShard(userIds), [JSON.stringify(frame)]));
-  }
-
-  /**
-   * Members whose history starts after a message quoted in `frames` get a copy of the frames with
-   * that quote unavailable: one copy per distinct set of hidden quotes (usually one, the
-   * newcomers), each serialised once. Null when everyone may see every quote (the common case).
-   */
-  private quoteVariants(frames: string[], plain: Pending[]): { byShard: Map<number, string[]>; frames: string[] }[] | null {
-    const replies = plain.flatMap((o, i) => (o.reply?.replyTo ? [{ i, message: o.reply, quote: o.reply.replyTo }] : []));
-    if (replies.length === 0 || replies.every((r) => r.quote.seq >= this.s.latestVisibleFrom)) return null;
-    const hidden = new Map<number, string>(); // frame index → its copy with the quote unavailable
-    const readers = new Map<string, string[]>(); // hidden indexes → members
-    for (const m of this.s.members.values()) {
-      const hides = replies.filter((r) => {
-        const seen = quoteSeenBy(r.quote, m.visibleFromSeq);
-        if (!seen.unavailable) return false;
-        if (!hidden.has(r.i)) hidden.set(r.i, JSON.stringify({ type: "message", message: { ...r.message, replyTo: seen } } satisfies ServerFrame));
-        return true;
-      });
-      const key = hides.map((r) => r.i).join(",");
-      const list = readers.get(key);
-      if (list) list.push(m.userId);
-      else readers.set(key, [m.userId]);
-    }
-    if (hidden.size === 0) return null;
-    return [...readers].map(([key, userIds]) => {
-      const hides = new Set(key === "" ? [] : key.split(",").map(Number));
-      return { byShard: groupByShard(userIds), frames: frames.map((f, i) => (hides.has(i) ? hidden.get(i)! : f)) };
-    });
   }
 
   /** One plain push call per shard (no skipping); failures are logged (devices repair from seq). Returns the calls made. */
