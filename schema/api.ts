@@ -1,5 +1,6 @@
 // REST bodies and responses, validated by the worker and typed for the client.
 import { z } from "zod";
+import { compactHistoryPage } from "./compact-history";
 import { LIMITS } from "./limits";
 import { ack, conversationSummary, historyPage, mediaId, message } from "./protocol";
 import { displayText } from "./text";
@@ -140,6 +141,8 @@ export const conversationSummaryBody = conversationSummary;
 export const messageBody = message;
 export const ackBody = ack;
 export const historyPageBody = historyPage;
+/** What the history route may answer: the full page, or the compact one when asked (format=compact). */
+export const historyPageAnswer = z.union([historyPage, compactHistoryPage]);
 export const conversationsList = z.object({ conversations: z.array(conversationSummaryBody) });
 export const conversationDetail = z.intersection(
   conversationSummaryBody,

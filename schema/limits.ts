@@ -52,6 +52,8 @@ export const MESSAGE_LIMITS = {
   // Server → client: frames due together are joined into one `batch` frame up to this size.
   batchFrameBytes: 256 * 1024,
   historyPageMax: 200,
+  /** With format=compact a page may hold more (catch-up is mostly the stack's cost per page). */
+  historyCompactPageMax: 1000,
   historyPageDefault: 50,
   groupMembersMax: 500,
   groupNameChars: 30,

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { MESSAGE_LIMITS as L } from "./limits";
 import { messagePreview, message, messageType, type Same, type SessionEndReason } from "./server-frames";
 import { displayText, LONE_SURROGATE_MESSAGE, noLoneSurrogates } from "./text";
+import { historyFormat } from "./compact-history";
 
 // What the server sends (Message, Ack, every socket frame) lives in schema/server-frames.ts, so
 // the mini-program's generated copy carries those schemas alone; this module re-exports them.
@@ -132,13 +133,20 @@ export const createGroupBody = z.strictObject({
   memberIds: z.array(userId).max(L.groupMembersMax - 1),
 });
 export const openDirectBody = z.strictObject({ userId });
-export const historyQuery = z.strictObject({
-  after: z.coerce.number().int().min(0).optional(),
-  before: z.coerce.number().int().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(L.historyPageMax).optional(),
-  // The page a search result opens: messages on both sides of this seq (docs/search.md).
-  around: z.coerce.number().int().min(1).optional(),
-});
+export const historyQuery = z
+  .strictObject({
+    after: z.coerce.number().int().min(0).optional(),
+    before: z.coerce.number().int().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(L.historyCompactPageMax).optional(),
+    // The page a search result opens: messages on both sides of this seq (docs/search.md).
+    around: z.coerce.number().int().min(1).optional(),
+    // "compact": the page as schema/compact-history.ts (opt-in; the default is the full form).
+    format: historyFormat.optional(),
+  })
+  .refine((q) => q.format === "compact" || q.limit === undefined || q.limit <= L.historyPageMax, {
+    path: ["limit"],
+    message: `Too big: a page holds at most ${L.historyPageMax} messages (${L.historyCompactPageMax} with format=compact)`,
+  });
 export const readBody = z.strictObject({ seq });
 export const forwardBody = z.strictObject({ to: z.array(conversationId).min(1).max(L.forwardTargetsMax), clientId });
 /** "Delete chat" for yourself: everything up to `seq` (the newest message you saw; at most the last) leaves your history. */

@@ -60,7 +60,11 @@ export function renderShared(s: SharedSource): string {
     "// from schema/protocol.ts). A mini-program cannot load files outside its root, so these are copies.",
     "",
     block("PROFILE_LIMITS", "From LIMITS.", pick(s.LIMITS, ["usernameMax", "passwordMax", "nicknameMax", "signatureMax", "statusMax", "deviceMax"], "LIMITS")),
-    block("MESSAGE_LIMITS", "From MESSAGE_LIMITS.", pick(s.MESSAGE_LIMITS, ["textChars", "recallWindowMs", "historyPageMax", "forwardTargetsMax", "mentionsMax", "groupNameChars"], "MESSAGE_LIMITS")),
+    block(
+      "MESSAGE_LIMITS",
+      "From MESSAGE_LIMITS.",
+      pick(s.MESSAGE_LIMITS, ["textChars", "recallWindowMs", "historyPageMax", "historyCompactPageMax", "forwardTargetsMax", "mentionsMax", "groupNameChars"], "MESSAGE_LIMITS"),
+    ),
     block("GROUP_LIMITS", "From GROUP_LIMITS.", pick(s.GROUP_LIMITS, ["announcementChars", "groupNicknameChars", "inviteCodeChars"], "GROUP_LIMITS")),
     block("MEDIA_LIMITS", "From MEDIA_LIMITS.", pick(s.MEDIA_LIMITS, ["urlsPerRequest"], "MEDIA_LIMITS")),
     block("CONTACT_LIMITS", "From CONTACT_LIMITS in schema/contacts.ts.", pick(s.CONTACT_LIMITS, ["greetingChars"], "CONTACT_LIMITS")),

@@ -3,6 +3,7 @@
 // run of messages ending at lastSeq; a pushed message that is not lastSeq + 1 means a gap,
 // and the gap is pulled (after = lastSeq) before anything newer is shown. Order is by seq,
 // never by arrival; a seq already held is ignored.
+import { MESSAGE_LIMITS } from "../generated/limits";
 import type { ConversationSummary, HistoryPage, Message, ServerFrame } from "../../schema/protocol";
 
 export interface SyncTransport {
@@ -25,7 +26,8 @@ interface Held {
   again: boolean;
 }
 
-export const PAGE = 200;
+/** A catch-up page: the transport asks for compact pages (services/chats.ts), which may hold this many. */
+export const PAGE = MESSAGE_LIMITS.historyCompactPageMax;
 
 export class SyncEngine {
   private held = new Map<string, Held>();

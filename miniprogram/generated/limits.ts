@@ -17,6 +17,7 @@ export const MESSAGE_LIMITS = {
   textChars: 4000,
   recallWindowMs: 120000,
   historyPageMax: 200,
+  historyCompactPageMax: 1000,
   forwardTargetsMax: 9,
   mentionsMax: 50,
   groupNameChars: 30,

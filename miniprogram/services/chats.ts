@@ -8,9 +8,11 @@
 // "failed" when the server refuses it, for the user to retry or delete.
 import type { Ack, ConversationSummary, HistoryPage, Message, SendInput, ServerFrame, SystemEvent } from "../../schema/protocol";
 import { applyConversationChanges, type ConversationChanges, markedOnly } from "../core/conversations";
+import type { CompactHistoryPage } from "../../schema/compact-history";
+import { decodeHistoryPage } from "../core/compact-history";
 import { SyncEngine } from "../core/sync";
 import { type Reply, SocketManager, type SocketStatus } from "../core/socket";
-import { api, refreshTokens } from "./api";
+import { api, refreshTokens, request } from "./api";
 import { apiBase } from "./config";
 import { ApiError, isApiError } from "./errors";
 import { previewOf } from "./format";
@@ -190,7 +192,9 @@ export class ChatClient {
     return new SyncEngine(
       {
         listConversations: async () => (await api.get<"/conversations">("/conversations")).conversations,
-        fetchAfter: (id, after, limit) => api.get<"/conversations/:id/messages">(`/conversations/${id}/messages`, { after, limit }),
+        // The compact page (schema/compact-history.ts): about half the bytes of full messages.
+        fetchAfter: async (id, after, limit) =>
+          decodeHistoryPage(await request<CompactHistoryPage | HistoryPage>(`/conversations/${id}/messages`, { method: "GET", query: { after, limit, format: "compact" } })),
       },
       {
         onMessages: (id, messages) => this.onMessages(id, messages),

@@ -5,7 +5,9 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ConversationObject } from "../../worker/conversation/object";
 import type { ConversationSummary, HistoryPage, Message } from "../../schema/protocol";
+import { decodeHistoryPage } from "../../miniprogram/core/compact-history";
 import { SyncEngine, type SyncTransport } from "../../miniprogram/core/sync";
+import type { CompactHistoryPage } from "../../schema/compact-history";
 import { api } from "./helpers";
 import { createGroup, makeUsers, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";
 
@@ -15,7 +17,8 @@ function transport(user: TestUser): SyncTransport {
       return (await api<{ conversations: ConversationSummary[] }>("GET", "/conversations", { token: user.token })).body.conversations;
     },
     async fetchAfter(id, after, limit) {
-      return (await api<HistoryPage>("GET", `/conversations/${id}/messages?after=${after}&limit=${limit}`, { token: user.token })).body;
+      // As the mini-program asks (services/chats.ts): compact pages, which hold up to the engine's PAGE.
+      return decodeHistoryPage((await api<CompactHistoryPage>("GET", `/conversations/${id}/messages?after=${after}&limit=${limit}&format=compact`, { token: user.token })).body);
     },
   };
 }

@@ -1,13 +1,15 @@
 // Fan-out: what the log appended and members read reaches D1 and devices. Appends queue a
 // Pending frame in the outbox; reads queue positions. One flush at a time copies the summary
-// and read positions to D1 and only then pushes the frames to the gateway shards, batching
-// whatever queued up while the previous flush was in flight.
+// and read positions to D1 and only then pushes the frames to the gateway shards (skipping idle
+// ones: idle-shards.ts), batching whatever queued up while the previous flush was in flight.
 import type { MemberRow } from "../../schema/conversation";
 import type { Message, ServerFrame } from "../../schema/protocol";
+import type { DeliveryPart } from "../gateway/object";
 import type { ReadResult } from "../gateway/reads";
 import { guard } from "../lib/result";
 import { gateway, groupByShard } from "../lib/shards";
-import { quoteSeenBy } from "./log";
+import { IdleShards } from "./idle-shards";
+import { quoteVariants } from "./quote-variants";
 import type { ConversationState } from "./state";
 
 /** A frame appended but not yet pushed (the outbox holds these until the next flush). */
@@ -36,12 +38,14 @@ export class Fanout {
   private pushReads = new Map<string, { from: number; to: number }>();
   /** Gateway stubs, kept while they work: a stub that threw is made again (and calls on one stub arrive in order). */
   private gateways = new Map<number, ReturnType<typeof gateway>>();
+  /** Shards none of whose members had a socket at the last push: skipped (idle-shards.ts). */
+  readonly idle = new IdleShards();
   summaryDirty = false;
   /** Tests only: while set, the flush's summary write waits for it (summary before push is then observable). */
   summaryGate: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
   /** Since the object woke: how often it flushed and how many gateway calls that took. */
-  readonly counters = { flushes: 0, gatewayCalls: 0, framesPushed: 0, readCalls: 0 };
+  readonly counters = { flushes: 0, gatewayCalls: 0, framesPushed: 0, readCalls: 0, shardsSkipped: 0 };
 
   constructor(private readonly s: ConversationState) {}
 
@@ -222,17 +226,57 @@ export class Fanout {
 
   // ---- pushes -------------------------------------------------------------------------
 
-  /** Pushes a flush's frames: `frames` to every member (per-reader copies where quotes hide), `special` to their own audience. */
+  /**
+   * Pushes a flush's frames: `frames` to every member (per-reader copies where quotes hide),
+   * `special` to their own audience. Everything for one shard goes in one call (a group's read
+   * receipt rides with the messages): the calls themselves were the largest cost of a flush.
+   */
   private async push(frames: string[], special: Pending[], plain: Pending[]) {
+    const parts = new Map<number, DeliveryPart[]>();
+    const add = (byShard: Map<number, string[]>, partFrames: string[], everyone: boolean) => {
+      for (const [shard, users] of byShard) {
+        const list = parts.get(shard);
+        const part = { to: everyone ? null : users, frames: partFrames };
+        if (list) list.push(part);
+        else parts.set(shard, [part]);
+      }
+    };
+    const variants = frames.length > 0 ? quoteVariants(this.s, frames, plain) : null;
+    if (variants) for (const v of variants) add(v.byShard, v.frames, false);
+    else if (frames.length > 0) add(this.s.shards, frames, true);
     const calls: Promise<number>[] = [];
-    const variants = frames.length > 0 ? this.quoteVariants(frames, plain) : null;
-    if (variants) for (const v of variants) calls.push(this.toShards(v.byShard, v.frames));
-    else if (frames.length > 0) calls.push(this.toShards(this.s.shards, frames));
-    for (const o of special) calls.push(this.toShards(groupByShard(o.only ?? new Set([...this.s.members.keys(), ...(o.alsoTo ?? [])])), [o.frame]));
+    for (const o of special) {
+      // Told although no longer members (removed): every shard they are on, the plain way.
+      if (o.alsoTo) calls.push(this.toShards(groupByShard(new Set([...this.s.members.keys(), ...o.alsoTo])), [o.frame]));
+      else add(groupByShard(o.only ?? this.s.members.keys()), [o.frame], !o.only);
+    }
+    calls.push(this.deliver(parts));
     const shardCalls = await Promise.all(calls);
     this.counters.flushes++;
     this.counters.gatewayCalls += shardCalls.reduce((a, b) => a + b, 0);
     this.counters.framesPushed += frames.length + special.length;
+  }
+
+  /**
+   * One `deliver` call per shard with something for its members, skipping idle shards; a shard
+   * that answers that none of our members there has a socket is skipped from then on, unless one
+   * connected while the call was out. Returns the calls made.
+   */
+  private async deliver(parts: Map<number, DeliveryPart[]>): Promise<number> {
+    const id = this.s.meta?.id;
+    if (!id || parts.size === 0) return 0;
+    const now = Date.now();
+    const shards = [...parts.keys()].filter((shard) => !this.idle.skips(shard, now));
+    this.counters.shardsSkipped += parts.size - shards.length;
+    const results = await Promise.allSettled(
+      shards.map(async (shard) => {
+        const epoch = this.idle.epoch(shard);
+        const r = await this.gateway(shard).deliver(id, this.s.shards.get(shard) ?? [], parts.get(shard)!);
+        if (r.idle) this.idle.answeredIdle(shard, epoch);
+      }),
+    );
+    this.failed(shards, results);
+    return shards.length;
   }
 
   /** A frame for some users only, outside the log (join requests, typing): pushed now, not queued. */
@@ -240,45 +284,19 @@ export class Fanout {
     this.s.ctx.waitUntil(this.toShards(groupByShard(userIds), [JSON.stringify(frame)]));
   }
 
-  /**
-   * Members whose history starts after a message quoted in `frames` get a copy of the frames with
-   * that quote unavailable: one copy per distinct set of hidden quotes (usually one, the
-   * newcomers), each serialised once. Null when everyone may see every quote (the common case).
-   */
-  private quoteVariants(frames: string[], plain: Pending[]): { byShard: Map<number, string[]>; frames: string[] }[] | null {
-    const replies = plain.flatMap((o, i) => (o.reply?.replyTo ? [{ i, message: o.reply, quote: o.reply.replyTo }] : []));
-    if (replies.length === 0 || replies.every((r) => r.quote.seq >= this.s.latestVisibleFrom)) return null;
-    const hidden = new Map<number, string>(); // frame index → its copy with the quote unavailable
-    const readers = new Map<string, string[]>(); // hidden indexes → members
-    for (const m of this.s.members.values()) {
-      const hides = replies.filter((r) => {
-        const seen = quoteSeenBy(r.quote, m.visibleFromSeq);
-        if (!seen.unavailable) return false;
-        if (!hidden.has(r.i)) hidden.set(r.i, JSON.stringify({ type: "message", message: { ...r.message, replyTo: seen } } satisfies ServerFrame));
-        return true;
-      });
-      const key = hides.map((r) => r.i).join(",");
-      const list = readers.get(key);
-      if (list) list.push(m.userId);
-      else readers.set(key, [m.userId]);
-    }
-    if (hidden.size === 0) return null;
-    return [...readers].map(([key, userIds]) => {
-      const hides = new Set(key === "" ? [] : key.split(",").map(Number));
-      return { byShard: groupByShard(userIds), frames: frames.map((f, i) => (hides.has(i) ? hidden.get(i)! : f)) };
-    });
-  }
-
-  /** One push call per shard; failures are logged (devices repair from seq). Returns the calls made. */
+  /** One plain push call per shard (no skipping); failures are logged (devices repair from seq). Returns the calls made. */
   async toShards(byShard: Map<number, string[]>, frames: string[]): Promise<number> {
     const shards = [...byShard.keys()];
-    const results = await Promise.allSettled(shards.map((shard) => this.gateway(shard).push(byShard.get(shard)!, frames)));
+    this.failed(shards, await Promise.allSettled(shards.map((shard) => this.gateway(shard).push(byShard.get(shard)!, frames))));
+    return shards.length;
+  }
+
+  private failed(shards: number[], results: PromiseSettledResult<unknown>[]) {
     results.forEach((r, i) => {
       if (r.status === "fulfilled") return;
       this.gateways.delete(shards[i]!); // a stub that threw stays broken: the next call makes a new one
       console.error(JSON.stringify({ msg: "delivery failed", conversation: this.s.meta?.id, error: String(r.reason) }));
     });
-    return shards.length;
   }
 
   /** Who a group read is for: the readers' own devices and the senders of the messages read. */
@@ -301,11 +319,4 @@ export class Fanout {
     }
     return stub;
   }
-}
-
-/** Everyone's read position: direct chats show "read", groups count readers per message. */
-export function receipts(s: ConversationState, userId: string): { reads: { userId: string; seq: number }[]; lastSeq: number } {
-  s.requireMeta();
-  s.requireMember(userId);
-  return { reads: [...s.members.values()].map((m: MemberRow) => ({ userId: m.userId, seq: m.readSeq })), lastSeq: s.lastSeq };
 }

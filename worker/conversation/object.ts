@@ -15,6 +15,7 @@
 //   grid.ts          a group's avatar of members' faces, made by the alarm after changes
 import { DurableObject } from "cloudflare:workers";
 import type { MemberRow, MetaRow } from "../../schema/conversation";
+import type { CompactHistoryPage, HistoryFormat } from "../../schema/compact-history";
 import type { Invite, JoinRequest } from "../../schema/d1";
 import type { AcceptInviteResult, JoinRequestView, UpdateGroupInput } from "../../schema/groups";
 import { SEARCH_LIMITS } from "../../schema/limits";
@@ -22,10 +23,11 @@ import type { Ack, HistoryPage, Message, SendInput } from "../../schema/protocol
 import type { ChatSearchResult, MessageSearchQuery } from "../../schema/search";
 import type { Env } from "../env";
 import type { ReadResult } from "../gateway/reads";
+import { compactPage } from "../lib/compact-history";
 import { guard, type Result } from "../lib/result";
 import { useShardLayout } from "../lib/shards";
 import { befriended, contactsChanged, typing } from "./direct-rules";
-import { receipts } from "./fanout";
+import { receipts } from "./receipts";
 import * as grid from "./grid";
 import * as joining from "./joining";
 import { clearChat, hide } from "./hidden";
@@ -202,8 +204,12 @@ export class ConversationObject extends DurableObject<Env> {
     return guard(() => receiveForward(this.state, senderId, clientId, source));
   }
 
-  async history(userId: string, q: { after?: number; before?: number; limit?: number; around?: number }): Promise<Result<HistoryPage>> {
-    return guard(() => (q.around !== undefined ? search.around(this.state, userId, q.around, q.limit ?? SEARCH_LIMITS.aroundDefault) : history(this.state, userId, q)));
+  /** A page of history; `format: "compact"` encodes it here, so the RPC carries the smaller form too. */
+  async history(userId: string, q: { after?: number; before?: number; limit?: number; around?: number; format?: HistoryFormat }): Promise<Result<HistoryPage | CompactHistoryPage>> {
+    return guard(() => {
+      const page = q.around !== undefined ? search.around(this.state, userId, q.around, q.limit ?? SEARCH_LIMITS.aroundDefault) : history(this.state, userId, q);
+      return q.format === "compact" ? compactPage(this.state.requireMeta().id, page) : page;
+    });
   }
 
   /** Development only: many messages at once for the benchmark (seed.ts; the route checks ENVIRONMENT). */
@@ -262,6 +268,11 @@ export class ConversationObject extends DurableObject<Env> {
   /** Several members' reads at once (a gateway's reads of one moment), each answered on its own. */
   async markReads(reads: { userId: string; seq: number }[]): Promise<ReadResult[]> {
     return this.state.fanout.markReads(reads);
+  }
+
+  /** A gateway shard: `userId`'s first socket opened there, so pushes must reach that shard again (fanout.ts). */
+  async memberOnline(userId: string): Promise<void> {
+    this.state.fanout.idle.memberOnline(userId);
   }
 
   async receipts(userId: string): Promise<Result<{ reads: { userId: string; seq: number }[]; lastSeq: number }>> {

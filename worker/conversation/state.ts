@@ -90,6 +90,7 @@ export class ConversationState {
   rebuildShards() {
     this.byShard = groupByShard(this.members.keys());
     this.byShardLayout = shardLayoutVersion();
+    this.fanout.idle.forget();
     this.latestVisibleFrom = Math.max(1, ...[...this.members.values()].map((m) => m.visibleFromSeq));
   }
 

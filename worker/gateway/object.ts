@@ -6,7 +6,8 @@
 // push (conversation objects push frames here) → close.
 // Its rooms: connections.ts (one typed attachment per socket), budget.ts (frame budget),
 // reads.ts (read coalescing), batch.ts (batch frames), sessions.ts (how sockets end),
-// presence.ts (online/offline to friends), typing.ts (typing throttle).
+// presence.ts (online/offline to friends), typing.ts (typing throttle), wake.ts (conversations
+// that skip this shard while their members here are away, told when one connects).
 import { DurableObject } from "cloudflare:workers";
 import { MESSAGE_LIMITS } from "../../schema/limits";
 import { CLOSE, clientFrame, type ClientFrame, type ServerFrame, type SessionEndReason } from "../../schema/protocol";
@@ -20,10 +21,17 @@ import { Presence } from "./presence";
 import { ReadCoalescer } from "./reads";
 import { closeSession, endExpired, endSessions, endSocket, scheduleExpiry, SESSION_TAG } from "./sessions";
 import { TypingThrottle } from "./typing";
+import { WakeList } from "./wake";
 
 export { batchFrames } from "./batch";
 export { READ_COALESCE_MS, type ReadResult } from "./reads";
 export { SESSION_TAG } from "./sessions";
+
+/** Part of a conversation's flush for one shard: frames for `to`, or for all its members there (null). */
+export interface DeliveryPart {
+  to: string[] | null;
+  frames: string[];
+}
 
 export class GatewayObject extends DurableObject<Env> {
   private readonly presence = new Presence(this.env, (ids, frames) => this.push(ids, frames));
@@ -32,6 +40,7 @@ export class GatewayObject extends DurableObject<Env> {
   private readonly stubs = { get: (id: string) => this.conversation(id), forget: (id: string) => void this.conversations.delete(id) };
   private readonly reads = new ReadCoalescer(this.ctx, this.stubs);
   private readonly typing = new TypingThrottle();
+  private readonly wake = new WakeList(this.ctx.storage.sql);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -47,15 +56,25 @@ export class GatewayObject extends DurableObject<Env> {
       return new Response("expected an authenticated websocket upgrade", { status: 400 });
     }
     const exp = Number(request.headers.get("x-qun-exp")) || undefined;
-    const wasOnline = this.ctx.getWebSockets(userId).length > 0;
-    // One socket per device: a new connection of the same session replaces the old one.
-    for (const old of this.ctx.getWebSockets(SESSION_TAG(sessionId))) endSocket(old, "replaced");
+    const batch = new URL(request.url).searchParams.get("batch") === "1";
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server, [userId, SESSION_TAG(sessionId)]);
-    const batch = new URL(request.url).searchParams.get("batch") === "1";
-    const c = Connection.accept(server, { userId, sessionId, connectedAt: Date.now(), ...(batch ? { batch } : {}), ...(exp ? { exp } : {}) });
-    c.push({ type: "ready", userId, sessionId, serverTime: Date.now() });
+    // Conversations that skip this shard while the user was away hear of the connect before
+    // `ready` (wake.ts: so the catch-up that follows `ready` misses nothing); the socket is
+    // accepted in the same synchronous step as the last check.
+    const wasOnline = await this.wake.connect(
+      userId,
+      (ids) => Promise.allSettled(ids.map((id) => this.conversation(id).memberOnline(userId))),
+      () => {
+        const wasOnline = this.ctx.getWebSockets(userId).length > 0;
+        // One socket per device: a new connection of the same session replaces the old one.
+        for (const old of this.ctx.getWebSockets(SESSION_TAG(sessionId))) endSocket(old, "replaced");
+        this.ctx.acceptWebSocket(server, [userId, SESSION_TAG(sessionId)]);
+        const c = Connection.accept(server, { userId, sessionId, connectedAt: Date.now(), ...(batch ? { batch } : {}), ...(exp ? { exp } : {}) });
+        c.push({ type: "ready", userId, sessionId, serverTime: Date.now() });
+        return wasOnline;
+      },
+    );
     if (!wasOnline) this.ctx.waitUntil(this.presence.announce(userId, true));
     if (exp) await scheduleExpiry(this.ctx, exp);
     const protocol = request.headers.get("x-qun-protocol");
@@ -159,9 +178,52 @@ export class GatewayObject extends DurableObject<Env> {
    * that accept batches get whatever is due together in one frame. Returns the sockets reached.
    */
   async push(userIds: string[], frames: string[]): Promise<number> {
+    return this.send(this.socketsOf(userIds), frames);
+  }
+
+  /**
+   * A conversation's flush (fanout.ts) for its `members` on this shard, in parts: `to: null` is
+   * every one of them, otherwise the users named (a read receipt's audience). A socket hearing
+   * several parts gets their frames in order, batched together. When none of `members` has a
+   * socket here, the shard notes to tell the conversation when one connects (wake.ts), and
+   * `idle` lets the conversation skip this shard until then.
+   */
+  async deliver(conversationId: string, members: string[], parts: DeliveryPart[]): Promise<{ sent: number; idle: boolean }> {
+    const everyone = new Set(members);
+    const users = new Set(members);
+    for (const p of parts) if (p.to) for (const u of p.to) users.add(u);
+    const sockets = this.socketsOf([...users]);
+    const online = sockets.some((ws) => everyone.has(Connection.of(ws)?.userId ?? ""));
+    let idle = false;
+    if (!online && members.length > 0 && !this.wake.anyConnecting(members)) {
+      this.wake.watch(conversationId, members);
+      idle = true;
+    }
+    if (parts.length === 1 && parts[0]!.to === null) return { sent: this.send(sockets, parts[0]!.frames), idle };
+    // Sockets grouped by which parts they hear, so each combination is batched once.
+    const byParts = new Map<string, { frames: string[]; sockets: WebSocket[] }>();
+    for (const ws of sockets) {
+      const user = Connection.of(ws)?.userId ?? "";
+      const mine = parts.flatMap((p, i) => ((p.to === null ? everyone.has(user) : p.to.includes(user)) ? [i] : []));
+      const key = mine.join(",");
+      const group = byParts.get(key);
+      if (group) group.sockets.push(ws);
+      else byParts.set(key, { frames: mine.flatMap((i) => parts[i]!.frames), sockets: [ws] });
+    }
+    let sent = 0;
+    for (const g of byParts.values()) if (g.frames.length > 0) sent += this.send(g.sockets, g.frames);
+    return { sent, idle };
+  }
+
+  /** Tests: the conversations this shard will tell when `userId` connects. */
+  async watching(userId: string): Promise<string[]> {
+    return this.wake.watching(userId);
+  }
+
+  private send(sockets: WebSocket[], frames: string[]): number {
     let sent = 0;
     const batched = frames.length > 1 ? batchFrames(frames) : frames;
-    for (const ws of this.socketsOf(userIds)) {
+    for (const ws of sockets) {
       try {
         for (const f of Connection.of(ws)?.takesBatches ? batched : frames) ws.send(f);
         sent++;

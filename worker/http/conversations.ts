@@ -1,5 +1,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import type { CompactHistoryPage } from "../../schema/compact-history";
+import type { HistoryPage } from "../../schema/protocol";
 import { addMembersBody } from "../../schema/groups";
 import {
   type Message,
@@ -24,7 +26,7 @@ import { jsonBody, pathParams, queryParams } from "./validate";
 import { requireAuth } from "./middleware";
 import * as service from "../services/conversations";
 import { addMembers, leaveGroup } from "../services/groups";
-import { ackBody, conversationDetail, conversationSummaryBody, conversationsList, forwardResults, historyPageBody, messageBody, readResponse, receiptsResponse } from "../../schema/api";
+import { ackBody, conversationDetail, conversationSummaryBody, conversationsList, forwardResults, historyPageAnswer, messageBody, readResponse, receiptsResponse } from "../../schema/api";
 import { addMembersResponse, seqResponse } from "../../schema/groups";
 import { doc } from "./openapi";
 
@@ -143,12 +145,21 @@ export const conversationRoutes = new Hono<AppEnv>()
   })
   .get(
     "/:id/messages",
-    doc({ summary: "A page of history (after= forward, before= backward; ascending)", responses: { 200: historyPageBody }, errors: [403] }),
+    doc({
+      summary: "A page of history (after= forward, before= backward; ascending); format=compact for the compact page",
+      responses: { 200: historyPageAnswer },
+      errors: [403],
+      see: "docs/api.md#compact-history",
+    }),
     queryParams(historyQuery),
     idParams,
     async (c) => {
       const id = await memberParam(c, c.req.valid("param").id);
-      return c.json(unwrap(await conversationObject(c.env, id).history(c.get("auth").userId, c.req.valid("query"))));
+      const page = unwrap<HistoryPage | CompactHistoryPage>(await conversationObject(c.env, id).history(c.get("auth").userId, c.req.valid("query")));
+      // A catch-up is many full pages: compressed when the client accepts it (the runtime gzips
+      // a body whose Content-Encoding says so). Small pages are not worth the work.
+      const gzip = page.messages.length >= 20 && /\bgzip\b/.test(c.req.header("accept-encoding") ?? "");
+      return c.json(page, 200, gzip ? { "content-encoding": "gzip", vary: "accept-encoding" } : {});
     },
   )
   .post(

@@ -348,7 +348,7 @@ describe("Contacts tab in Chinese", () => {
     adapter.pageStack.push("pages/contacts/index");
     const comp = await open();
     expect(adapter.titles.at(-1)).toBe("通讯录");
-    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "我"]);
+    expect(adapter.tabLabels).toEqual(["消息", "通讯录", "发现", "我"]);
     expect(text(comp, "#new-friends")).toBe("新的朋友 1");
     expect(text(comp, "#add-friend")).toBe("添加朋友");
     expect(text(comp, "#friend-count")).toBe("4位联系人");
