@@ -54,7 +54,8 @@ export const INPUTS: Inputs = {
   },
   design: {
     gatewayShards: 16,
-    onlineShardsOnly: false,
+    // Conversations skip shards where none of their members is online (worker/gateway/wake.ts).
+    onlineShardsOnly: true,
     summaries: "d1",
     d1Shards: 1,
     readCoalesceMs: 25,

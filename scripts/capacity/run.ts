@@ -98,8 +98,8 @@ function costTable(design: Design, rows: Row[]): string {
 export function designs(inputs: Inputs): Design[] {
   const d = inputs.design;
   return [
-    { title: "Today: 16 shards, every shard holding a member called, one D1 written by every flush", inputs, shardsAsNeeded: false },
-    { title: "16 shards, only shards with a member online called, one D1", inputs: { ...inputs, design: { ...d, onlineShardsOnly: true } }, shardsAsNeeded: false },
+    { title: "Today: 16 shards, only shards with a member online called, one D1 written by every flush", inputs, shardsAsNeeded: false },
+    { title: "Before: 16 shards, every shard holding a member called, one D1", inputs: { ...inputs, design: { ...d, onlineShardsOnly: false } }, shardsAsNeeded: false },
     {
       title: "Shards as needed, online shards only, D1 sharded by conversation as needed",
       inputs: { ...inputs, design: { ...d, onlineShardsOnly: true, summaries: "d1-sharded" } },
