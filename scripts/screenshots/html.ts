@@ -181,6 +181,8 @@ export function writePage(name: string, page: string, comp: Rendered, extraCss =
   const css = [
     BASE_CSS,
     weuiCss(weuiTags),
+    // WeUI's classes (weui-btn, weui-cells…) on the page itself: the extended library styles them app-wide.
+    scope(readFileSync(join(weuiDistDir(), "weui-wxss/dist/style/weui.wxss"), "utf8"), "main"),
     scope(readFileSync(join(MINIPROGRAM_ROOT, "app.wxss"), "utf8"), "main"),
     scope(wxssOf(join(MINIPROGRAM_ROOT, `${page}.wxss`)), "main"),
     ...ownComponents.map(([tag, target]) => `${tag} { display: block; }\n${scope(wxssOf(join(MINIPROGRAM_ROOT, `${target}.wxss`)), tag)}`),

@@ -6,7 +6,7 @@ import type * as Chats from "../../miniprogram/services/chats";
 import { clientModule, lifecycle, loadComponent, renderPage, settled, waitFor, type Rendered } from "../../tests/miniprogram/harness";
 import type { WxAdapter } from "../../tests/miniprogram/wx-adapter";
 import { writePage } from "./html.ts";
-import { GROUP, HIKING, ME, say } from "./people.ts";
+import { GROUP, HIKING, ME, NAMES, say } from "./people.ts";
 import { faceToFaceRoom, invitePreview, picture, searchHits, searchQuery } from "./sample-social.ts";
 
 export const PAGES = [
@@ -73,7 +73,7 @@ export async function renderMorePages(adapter: WxAdapter, loaded: Loaded): Promi
 
   // First sign-in: the avatar WeChat handed over, the nickname typed.
   const welcome = await open(adapter, loaded, "welcome");
-  comp(welcome).setData({ avatarPath: picture("md_avatar_welcome"), nickname: data(welcome).nickname || "" });
+  comp(welcome).setData({ avatarPath: picture("md_avatar_welcome"), nickname: NAMES.ann });
   await settled();
   writePage("welcome", "pages/welcome/index", welcome);
 

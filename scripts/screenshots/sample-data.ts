@@ -175,6 +175,7 @@ export async function server(req: Request): Promise<Response> {
       lastSeq: 8,
     });
   if (path === `/groups/${GROUP}`) return Response.json(group);
+  if (path === `/conversations/${BOB_CHAT}/receipts`) return Response.json({ reads: [{ userId: BOB, seq: 12 }], lastSeq: 12 });
   if (path === `/conversations/${BOB_CHAT}/messages`) return Response.json({ messages: bobMessages, hasMore: false, lastSeq: 12 });
   if (path === `/users/${DAVE}`)
     return Response.json({ id: DAVE, username: "dave_hikes", nickname: NAME_DAVE, avatarMediaId: null, signature: say("Weekends are for mountains", "周末属于山野"), status: "" });

@@ -2,7 +2,7 @@
 // nine pictures (WeChat's grids), likes, comments and a reply, a cover, my album, the
 // notifications and the settings, and `momentsRoute`, the worker's /moments routes answering them.
 import type { MomentPerson, MomentView, NotificationView } from "../../schema/moments";
-import { BOB, CAROL, DAVE, ERIN, GRACE, ME, minutes, NAME_DAVE, NAME_ERIN, NAME_GRACE, NAMES, say } from "./people.ts";
+import { BOB, CAROL, DAVE, ERIN, FRANK, GRACE, ME, minutes, NAME_DAVE, NAME_ERIN, NAME_GRACE, NAMES, say } from "./people.ts";
 
 const person = (id: string, nickname: string): MomentPerson => ({ id, nickname, remark: "", avatarMediaId: null });
 export const P = {
@@ -56,7 +56,7 @@ export const notifications: NotificationView[] = [
   { kind: "comment", momentId: "mo_mine1", commentId: "mc_9", user: P.carol, text: say("Count me in!", "算我一个！"), createdAt: minutes(30), unread: true },
   { kind: "reply", momentId: "mo_nine", commentId: "mc_10", user: P.erin, text: say("The third one", "第三张"), createdAt: minutes(60 * 19), unread: false },
 ];
-export const settings = { friendsWindow: "6m", strangersWindow: "3d", coverMediaId: COVER, hiddenFrom: [GRACE], muted: [DAVE] };
+export const settings = { friendsWindow: "6m", strangersWindow: "3d", coverMediaId: COVER, hiddenFrom: [GRACE], muted: [FRANK] };
 
 /** The /moments routes; null for any other path. */
 export async function momentsRoute(req: Request): Promise<Response | null> {

@@ -31,7 +31,6 @@ const profile = (id: string, nickname: string, username: string | null = null) =
 const friendList: Array<[string, string, string, string]> = [
   [BOB, NAMES.bob, "", say("bob", "bao bo")],
   [CAROL, NAMES.carol, "", say("carol", "ka luo er")],
-  [DAVE, NAME_DAVE, "", say("dave", "da wei")],
   [ERIN, NAME_ERIN, "", say("erin", "zhao xiao yu")],
   [FRANK, NAME_FRANK, say("Frank (work)", "王磊（同事）"), say("frank (work)", "wang lei （tong shi ）")],
   [GRACE, NAME_GRACE, "", say("grace", "chen jing")],
@@ -131,6 +130,8 @@ export async function socialRoute(req: Request): Promise<Response | null> {
     const body = (await req.clone().json()) as { mediaIds: string[] };
     return Response.json({ urls: body.mediaIds.map((mediaId) => ({ mediaId, url: picture(mediaId), expiresAt: now + 3_600_000 })), denied: [] });
   }
+  // Dave, whose card Bob shares, is no friend of mine: his profile offers Add to Contacts.
+  if (path === `/contacts/${DAVE}`) return Response.json({ error: { code: "not_found", message: "Not a friend" } }, { status: 404 });
   if (path === "/contacts") return Response.json({ friends, tags });
   if (path === "/contacts/requests")
     return Response.json({
@@ -149,7 +150,8 @@ export async function socialRoute(req: Request): Promise<Response | null> {
     });
   if (path === "/me")
     return Response.json({ ...profile(ME, NAMES.ann, "ann"), signature: say("Mountains on weekends", "周末去爬山"), hasPassword: false, wechatLinked: true, allowStrangers: true, createdAt: 0 });
-  if (path === "/notices") return Response.json({ settings: { enabled: true, preview: true, dnd: null, utcOffset: 480 }, banked: {}, templateIds: ["tmpl_new_message"], reachable: true });
+  if (path === "/notices")
+    return Response.json({ settings: { enabled: true, preview: true, dnd: null, utcOffset: 480 }, banked: { tmpl_new_message: 3 }, templateIds: ["tmpl_new_message"], reachable: true });
   if (path === "/health") return Response.json({ status: "ok", environment: "production", db: { ok: true, ms: 0 }, time: now });
   if (path.endsWith("/read")) return Response.json({ seq: 0 });
   if (path === "/contacts/blocks") return Response.json({ users: [] });
