@@ -12,6 +12,7 @@ import { useTabs, useTitles, writePage } from "./html.ts";
 import { BOB_CHAT, photoDataUrl, qrDataUrl, server } from "./sample-data.ts";
 import { DAVE, GROUP, LOCALE, ME, NAMES, now } from "./people.ts";
 import { loadMorePages, renderMorePages, renderSignedOut } from "./pages-more.ts";
+
 // ---- Rendering ------------------------------------------------------------------------------
 
 const chats = () => clientModule<typeof Chats>("services/chats").chats;

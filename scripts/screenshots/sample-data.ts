@@ -1,7 +1,7 @@
-// The screenshots' sample data (scripts/screenshots/render.ts): people, chats, messages, a group,
-// contacts, search results and Moments posts in the language SCREEN_LOCALE names (zh_CN, the
-// default, or en), and `server`, the worker's routes answering with them. simulate loads no
-// pictures, so photos are SVGs drawn here and handed out as data URLs by POST /media/urls.
+// The screenshots' sample chats (scripts/screenshots/render.ts): the Chats list, the group's and
+// Bob's messages, the group with its invite QR code, in the language SCREEN_LOCALE names (people.ts),
+// and `server`, the worker's routes answering with them and with sample-social.ts's contacts,
+// search results and pictures and sample-moments.ts's posts.
 import QRCode from "qrcode";
 import type { GroupInfo } from "../../schema/groups";
 import type { ConversationSummary, Message } from "../../schema/protocol";
