@@ -3,6 +3,7 @@
 // search, Message context, Read list, Privacy and the Moments pages, each reached the way a person
 // reaches it (its onLoad query, then a tap or typing where the page needs one).
 import type * as Chats from "../../miniprogram/services/chats";
+import type * as Privacy from "../../miniprogram/services/privacy";
 import { clientModule, lifecycle, loadComponent, renderPage, settled, waitFor, type Rendered } from "../../tests/miniprogram/harness";
 import type { WxAdapter } from "../../tests/miniprogram/wx-adapter";
 import { writePage } from "./html.ts";
@@ -113,6 +114,14 @@ export async function renderMorePages(adapter: WxAdapter, loaded: Loaded): Promi
   writePage("read-list-unread", "pages/read-list/index", reads);
 
   writePage("privacy", "pages/privacy/index", await open(adapter, loaded, "privacy"));
+  // WeChat asking before a privacy-scoped API (the first location, say): the guide with Agree / Decline.
+  let ask: ((resolve: (answer: unknown) => void) => void) | undefined;
+  (globalThis as unknown as { wx: Record<string, unknown> }).wx.onNeedPrivacyAuthorization = (listener: typeof ask) => {
+    ask = listener;
+  };
+  clientModule<typeof Privacy>("services/privacy").watchPrivacyAuthorization();
+  ask?.(() => undefined);
+  writePage("privacy-ask", "pages/privacy/index", await open(adapter, loaded, "privacy", { ask: "1" }));
 
   writePage("discover", "pages/discover/index", await open(adapter, loaded, "discover"));
   const moments = await open(adapter, loaded, "moments");
