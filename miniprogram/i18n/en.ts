@@ -463,7 +463,7 @@ export const en: Record<keyof typeof zh_CN, string> = {
   "moments.like": "Like",
   "moments.unlike": "Unlike",
   "moments.comment": "Comment",
-  "moments.reply": "reply",
+  "moments.reply": " replied to ",
   "moments.delete": "Delete",
   "moments.deletePostConfirm": "Delete this post?",
   "moments.deleteCommentConfirm": "Delete this comment?",

@@ -8,5 +8,7 @@ export default defineConfig({
     environment: "jsdom",
     include: ["scripts/screenshots/render.ts"],
     globalSetup: ["./tests/miniprogram/global-setup.ts"],
+    // Every page in one run: far longer than a spec.
+    testTimeout: 180_000,
   },
 });

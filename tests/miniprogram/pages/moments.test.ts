@@ -170,7 +170,7 @@ describe("the Moments timeline", () => {
     const comp = await open("moments");
     expect(text(comp, "#moment-0 .moment__name")).toBe("Bobby");
     expect(text(comp, "#moment-0 .moment__likes")).toBe("♡ Bobby");
-    expect(text(comp, "#moment-0 .moment__comment")).toBe("Bobby reply Me : hi there");
+    expect(text(comp, "#moment-0 .moment__comment")).toBe("Bobby replied to Me : hi there");
     expect(Number(adapter.storage.get("qun.moments.seen"))).toBe(1_700_000_000_500);
   });
 
