@@ -2,12 +2,11 @@
 // a total over 10 MB, as WeChat does): sixty busy chats, more than one key can hold, all come back
 // offline; past the budget the least recently used chats' messages are evicted, never the list;
 // a write WeChat refuses is logged.
-import { groupSummary, signInAs, textMessage } from "./fixtures";
+import { groupSummary, signInAgainst, signOutClients, textMessage } from "./fixtures";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ChatClient } from "../../../miniprogram/services/chats";
-import { endSession } from "../../../miniprogram/services/session";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
-import { createWxAdapter, installWx, STORAGE_KEY_LIMIT, type WxAdapter } from "../wx-adapter";
+import { STORAGE_KEY_LIMIT, type WxAdapter } from "../wx-adapter";
 
 const ME = "u_aaaaaaaaaaaaaaaaaaaa";
 const CHATS = 60;
@@ -59,14 +58,11 @@ function cacheBytes(): number {
 
 beforeEach(() => {
   clients = [];
-  adapter = createWxAdapter({ fetch: server });
-  installWx(adapter);
-  signInAs(ME);
+  adapter = signInAgainst(ME, server);
 });
 
 afterEach(() => {
-  for (const c of clients) c.socket.stop();
-  endSession("user");
+  signOutClients(clients);
   vi.restoreAllMocks();
 });
 

@@ -6,10 +6,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { applyConversationChanges, isListed, markedOnly } from "../../../miniprogram/core/conversations";
 import { parseFrames } from "../../../miniprogram/core/socket";
 import { ChatClient } from "../../../miniprogram/services/chats";
-import { endSession } from "../../../miniprogram/services/session";
 import type { ConversationSummary, Message, ServerFrame } from "../../../schema/protocol";
-import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
-import { groupSummary, signInAs, textMessage } from "./fixtures";
+import type { WxAdapter } from "../wx-adapter";
+import { groupSummary, signInAgainst, signOutClients, textMessage } from "./fixtures";
 
 const C = "c_framesframesframesfr";
 const OTHER = "c_otherotherotherother";
@@ -55,14 +54,11 @@ beforeEach(() => {
   served = [groupSummary(C, { lastSeq: 3, readSeq: 3, lastMessageAt: 2_000 }), groupSummary(OTHER, { lastSeq: 0, readSeq: 0, lastMessageAt: 3_000, lastMessage: null })];
   requests = [];
   clients = [];
-  adapter = createWxAdapter({ fetch: server });
-  installWx(adapter);
-  signInAs(ME);
+  adapter = signInAgainst(ME, server);
 });
 
 afterEach(() => {
-  for (const c of clients) c.socket.stop();
-  endSession("user");
+  signOutClients(clients);
 });
 
 describe("parsing the conversation frame", () => {

@@ -1,12 +1,11 @@
 // "Delete" on a stored message: the server hides it for this user (POST …/messages/:seq/hide), the
 // store and the cache drop it, so neither a restart, a rebuild nor a catch-up brings it back; a
 // `hidden` frame from another device of the same user does the same here.
-import { groupSummary, signInAs, textMessage } from "./fixtures";
+import { groupSummary, signInAgainst, signOutClients, textMessage } from "./fixtures";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChatClient } from "../../../miniprogram/services/chats";
-import { endSession } from "../../../miniprogram/services/session";
 import type { Message, ServerFrame } from "../../../schema/protocol";
-import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+import type { WxAdapter } from "../wx-adapter";
 
 const C = "c_deletedeletedeletede";
 const ME = "u_aaaaaaaaaaaaaaaaaaaa";
@@ -47,14 +46,11 @@ beforeEach(() => {
   hidden = new Set();
   hides = [];
   clients = [];
-  adapter = createWxAdapter({ fetch: server });
-  installWx(adapter);
-  signInAs(ME);
+  adapter = signInAgainst(ME, server);
 });
 
 afterEach(() => {
-  for (const c of clients) c.socket.stop();
-  endSession("user");
+  signOutClients(clients);
 });
 
 describe("delete for me", () => {

@@ -1,7 +1,10 @@
 // What the client-core specs share: a conversation summary as the server lists it, a text
-// message, and a signed-in session for the user the specs act as.
-import { startSession } from "../../../miniprogram/services/session";
+// message, a signed-in session for the user the specs act as, and the set-up and tear-down
+// around clients talking to a spec's in-memory server.
+import type { ChatClient } from "../../../miniprogram/services/chats";
+import { endSession, startSession } from "../../../miniprogram/services/session";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
+import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 /** A group the user is in, nothing unread unless `patch` says otherwise. */
 export function groupSummary(id: string, patch: Partial<ConversationSummary> = {}): ConversationSummary {
@@ -57,4 +60,18 @@ export function signInAs(userId: string): void {
     created: false,
     user: { id: userId, nickname: "Ann" } as never,
   });
+}
+
+/** Installs a fresh wx adapter whose requests `server` answers, and signs in as `userId`. */
+export function signInAgainst(userId: string, server: (req: Request) => Promise<Response>): WxAdapter {
+  const adapter = createWxAdapter({ fetch: server });
+  installWx(adapter);
+  signInAs(userId);
+  return adapter;
+}
+
+/** After a spec: stops the sockets of the clients it started and ends the session. */
+export function signOutClients(clients: ChatClient[]): void {
+  for (const c of clients) c.socket.stop();
+  endSession("user");
 }

@@ -1,11 +1,10 @@
 // The outbox across an app restart: a message written offline is stored; a new ChatClient over the
 // same wx storage (the app started again) shows it as sending and, back online, sends it once
 // with the clientId it was given, so the server stores it once.
-import { groupSummary, signInAs } from "./fixtures";
+import { groupSummary, signInAgainst, signOutClients } from "./fixtures";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChatClient } from "../../../miniprogram/services/chats";
-import { endSession } from "../../../miniprogram/services/session";
-import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+import type { WxAdapter } from "../wx-adapter";
 
 const C = "c_outboxoutboxoutboxou";
 const ME = "u_aaaaaaaaaaaaaaaaaaaa";
@@ -39,14 +38,11 @@ function app(): ChatClient {
 beforeEach(() => {
   posted = [];
   clients = [];
-  adapter = createWxAdapter({ fetch: server });
-  installWx(adapter);
-  signInAs(ME);
+  adapter = signInAgainst(ME, server);
 });
 
 afterEach(() => {
-  for (const c of clients) c.socket.stop();
-  endSession("user");
+  signOutClients(clients);
 });
 
 describe("the outbox across a restart", () => {

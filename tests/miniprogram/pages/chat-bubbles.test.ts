@@ -3,23 +3,20 @@
 // ratio, a location tile instead of a live map, locale time separators, the dark menu above (or
 // below) a bubble, check boxes with a bottom bar, and a custom bar with the name, the member count
 // and "…". Against a small in-memory server (chat.test.ts covers the older behaviours).
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Menu from "../../../miniprogram/pages/chat/menu";
 import type * as Bubbles from "../../../miniprogram/pages/chat/bubbles";
-import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Played from "../../../miniprogram/services/played";
-import type * as Session from "../../../miniprogram/services/session";
 import type * as StaticMap from "../../../miniprogram/services/static-map";
 import type { GroupInfo } from "../../../schema/groups";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
-import { clientModule, lifecycle, loadComponent, readJson, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { clientModule, lifecycle, loadComponent, readJson, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { chats, message, signIn, stopSocketAfterAll, unloadPagesAfterEach } from "./fixtures";
 import { MINIPROGRAM_ROOT } from "../../../scripts/build-miniprogram.ts";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 import { join } from "node:path";
 
-const chats = () => clientModule<typeof Chats>("services/chats").chats;
-const session = () => clientModule<typeof Session>("services/session");
 const i18n = () => clientModule<typeof I18n>("i18n/index");
 const GROUP = "c_hikinghikinghikinghi";
 const DIRECT = "d_annbobannbobannbobann";
@@ -39,27 +36,10 @@ function yesterdayAt2104(): number {
   return new Date(d.getFullYear(), d.getMonth(), d.getDate() - 1, 21, 4).getTime();
 }
 
-function msg(seq: number, senderId: string, type: Message["type"], body: Record<string, unknown> | null, createdAt = Date.now() - 60_000 + seq): Message {
-  return {
-    conversationId: GROUP,
-    seq,
-    id: `m${seq}`,
-    senderId,
-    clientId: null,
-    type,
-    body,
-    mentions: [],
-    mentionAll: false,
-    replyTo: null,
-    forwarded: null,
-    createdAt,
-    recalledAt: null,
-    recalledBy: null,
-  };
-}
+const msg = (seq: number, senderId: string, type: Message["type"], body: Record<string, unknown> | null, extra: Partial<Message> = {}): Message => message(GROUP, seq, senderId, type, body, extra);
 
 const messages = (): Message[] => [
-  msg(1, BOB, "text", { text: "Dinner?" }, yesterdayAt2104()),
+  msg(1, BOB, "text", { text: "Dinner?" }, { createdAt: yesterdayAt2104() }),
   msg(2, ME, "text", { text: "Yes!" }),
   msg(3, BOB, "image", { mediaId: "md_imageimageimageimag", width: 800, height: 600 }),
   msg(4, BOB, "image", { mediaId: "md_talltalltalltalltal", width: 100, height: 1000 }),
@@ -144,11 +124,10 @@ async function server(req: Request): Promise<Response> {
   return Response.json({ error: { code: "not_found", message: `no ${path}` } }, { status: 404 });
 }
 
-let opened: Rendered[] = [];
+const pages = unloadPagesAfterEach();
 
 async function openChat(id = GROUP): Promise<Rendered> {
-  const comp = renderPage(pageId);
-  opened.push(comp);
+  const comp = pages.render(pageId);
   await lifecycle(comp, "onLoad", { id });
   await chats().refresh();
   if (id === GROUP) await waitFor(() => comp.instance.data.members.length === 2 && comp.instance.data.bubbles.length === 9, "messages and members");
@@ -179,25 +158,10 @@ beforeEach(() => {
   adapter = createWxAdapter({ fetch: server });
   installWx(adapter);
   chats().signOut();
-  session().startSession({
-    accessToken: "access-1",
-    accessTokenExpiresAt: Date.now() + 60_000,
-    refreshToken: "refresh-1-0123456789abcdef",
-    refreshTokenExpiresAt: Date.now() + 86_400_000,
-    user: { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
-    created: false,
-  });
+  signIn({ id: ME });
 });
 
-afterEach(async () => {
-  for (const comp of opened) await lifecycle(comp, "onUnload");
-  opened = [];
-});
-
-afterAll(async () => {
-  chats().socket.stop();
-  await new Promise((resolve) => setTimeout(resolve, 400));
-});
+stopSocketAfterAll();
 
 describe("Chat bubbles", () => {
   it("draws WeChat's tail toward the avatar on text, voice and file bubbles, green on mine, and none on pictures and places", async () => {
@@ -227,7 +191,7 @@ describe("Chat bubbles", () => {
 
     // Opening the chat again (another page, the same device) keeps it played.
     await lifecycle(comp, "onUnload");
-    opened = [];
+    pages.forget();
     const again = await openChat();
     expect(again.querySelector(`${at(5)} .msg__unplayed`)).toBeUndefined();
   });

@@ -1,18 +1,15 @@
 // The Chat page against a small in-memory server: a bubble for every message type, @mentions
 // highlighted, recalled and system messages as centred notes, read counts, the long-press menu,
 // the @ picker, and the outbox's sending / failed / retry per message.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
-import type * as Chats from "../../../miniprogram/services/chats";
-import type * as Session from "../../../miniprogram/services/session";
 import type { GroupInfo } from "../../../schema/groups";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
-import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, tapPlus, text, waitFor, type Rendered } from "../harness";
+import { clientModule, input, lifecycle, loadComponent, settled, tap, tapPlus, text, waitFor, type Rendered } from "../harness";
+import { chats, message, signIn, stopSocketAfterAll, unloadPagesAfterEach } from "./fixtures";
 import { aac, concat } from "../../support/media-files";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
-const chats = () => clientModule<typeof Chats>("services/chats").chats;
-const session = () => clientModule<typeof Session>("services/session");
 const i18n = () => clientModule<typeof I18n>("i18n/index");
 const GROUP = "c_hikinghikinghikinghi";
 const ME = "u_aaaaaaaaaaaaaaaaaaaa";
@@ -39,25 +36,7 @@ let olderFrom = 0;
 /** When set, Bob deleted his account: he is no longer a member and his profile is a tombstone. */
 let bobDeleted = false;
 
-function msg(seq: number, senderId: string, type: Message["type"], body: Record<string, unknown> | null, extra: Partial<Message> = {}): Message {
-  return {
-    conversationId: GROUP,
-    seq,
-    id: `m${seq}`,
-    senderId,
-    clientId: null,
-    type,
-    body,
-    mentions: [],
-    mentionAll: false,
-    replyTo: null,
-    forwarded: null,
-    createdAt: Date.now() - 60_000 + seq,
-    recalledAt: null,
-    recalledBy: null,
-    ...extra,
-  };
-}
+const msg = (seq: number, senderId: string, type: Message["type"], body: Record<string, unknown> | null, extra: Partial<Message> = {}): Message => message(GROUP, seq, senderId, type, body, extra);
 
 const MESSAGES: Message[] = [
   msg(1, ME, "system", { event: "created", actorId: ME, name: "Hiking", memberIds: [BOB] }),
@@ -200,12 +179,10 @@ async function server(req: Request): Promise<Response> {
   return Response.json({ error: { code: "not_found", message: `no ${path}` } }, { status: 404 });
 }
 
-/** Pages opened by a test, unloaded after it so their store listeners do not slow the next. */
-let opened: Rendered[] = [];
+const pages = unloadPagesAfterEach();
 
 async function openChat(): Promise<Rendered> {
-  const comp = renderPage(pageId);
-  opened.push(comp);
+  const comp = pages.render(pageId);
   await lifecycle(comp, "onLoad", { id: GROUP });
   await chats().refresh();
   await waitFor(() => comp.instance.data.members.length === 2 && comp.instance.data.bubbles.length === 9, "messages and members");
@@ -259,26 +236,10 @@ beforeEach(() => {
   adapter.setOffline(false);
   installWx(adapter);
   chats().signOut();
-  session().startSession({
-    accessToken: "access-1",
-    accessTokenExpiresAt: Date.now() + 60_000,
-    refreshToken: "refresh-1-0123456789abcdef",
-    refreshTokenExpiresAt: Date.now() + 86_400_000,
-    user: { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
-    created: false,
-  });
+  signIn({ id: ME });
 });
 
-afterEach(async () => {
-  for (const comp of opened) await lifecycle(comp, "onUnload");
-  opened = [];
-});
-
-afterAll(async () => {
-  chats().socket.stop();
-  // WeUI's half-screen dialog hides itself 300 ms after closing; let that run while the DOM exists.
-  await new Promise((resolve) => setTimeout(resolve, 400));
-});
+stopSocketAfterAll();
 
 describe("Chat page", () => {
   it("draws a bubble for every message type", async () => {
@@ -923,8 +884,7 @@ describe("Two chat pages open one over the other", () => {
 
   /** The second chat (another group) opened over the first, as navigateTo would. */
   async function openSecond(): Promise<Rendered> {
-    const comp = renderPage(pageId);
-    opened.push(comp);
+    const comp = pages.render(pageId);
     await lifecycle(comp, "onLoad", { id: SECOND });
     await waitFor(() => comp.instance.data.title === "Second (2)", "the second chat");
     await settled();
@@ -967,7 +927,7 @@ describe("Two chat pages open one over the other", () => {
     await waitFor(() => first.instance.data.playing === 5 && adapter.audio.length === 1, "playing");
     const second = await openSecond();
     await lifecycle(second, "onUnload");
-    opened = opened.filter((c) => c !== second);
+    pages.forget(second);
     expect(adapter.audio).toEqual([{ src: signed("md_voicevoicevoicevoic"), calls: ["play"] }]);
     expect(first.instance.data.playing).toBe(5);
   });
@@ -980,7 +940,7 @@ describe("Two chat pages open one over the other", () => {
     const second = await openSecond();
     expect(second.querySelector("#muted")).toBeUndefined();
     await lifecycle(second, "onUnload");
-    opened = opened.filter((c) => c !== second);
+    pages.forget(second);
     // Nothing else redraws the first chat: its own timer has to open the input bar.
     await waitFor(() => first.querySelector("#muted") === undefined, "the mute to end", 3_000);
     expect(first.querySelector("#draft-input")).toBeDefined();
@@ -1007,8 +967,7 @@ describe("Chat page quotes", () => {
 describe("Chat page: people who are gone", () => {
   it("shows the messages of someone who deleted their account under 已注销, asking their profile once", async () => {
     bobDeleted = true;
-    const comp = renderPage(pageId);
-    opened.push(comp);
+    const comp = pages.render(pageId);
     await lifecycle(comp, "onLoad", { id: GROUP });
     await chats().refresh();
     await waitFor(() => comp.instance.data.members.length === 1 && comp.instance.data.bubbles.length === 9, "messages and members");

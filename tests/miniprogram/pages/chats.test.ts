@@ -4,14 +4,11 @@
 // filled directly here; the integration tests fill it from the real worker.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
-import type * as Chats from "../../../miniprogram/services/chats";
-import type * as Session from "../../../miniprogram/services/session";
-import type { ConversationSummary, MessagePreview, ServerFrame } from "../../../schema/protocol";
+import type { ConversationSummary, Message, MessagePreview, ServerFrame } from "../../../schema/protocol";
 import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { chats, message, session, signIn } from "./fixtures";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
-const chats = () => clientModule<typeof Chats>("services/chats").chats;
-const session = () => clientModule<typeof Session>("services/session");
 const i18n = () => clientModule<typeof I18n>("i18n/index");
 let pageId: string;
 let adapter: WxAdapter;
@@ -94,14 +91,7 @@ describe("Chats tab", () => {
   });
 
   it("sets the tab badge again when it is shown: WeChat refused the change made while a chat page was on top", async () => {
-    session().startSession({
-      accessToken: "access-1",
-      accessTokenExpiresAt: Date.now() + 60_000,
-      refreshToken: "refresh-1-0123456789abcdef",
-      refreshTokenExpiresAt: Date.now() + 86_400_000,
-      user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
-      created: false,
-    });
+    signIn({ id: "u_me", nickname: "Me", allowStrangers: false });
     const comp = renderPage(pageId);
     adapter.pageStack.push("pages/chats/index");
     await lifecycle(comp, "onLoad");
@@ -136,14 +126,7 @@ describe("Chats tab", () => {
       },
     });
     installWx(adapter);
-    session().startSession({
-      accessToken: "access-1",
-      accessTokenExpiresAt: Date.now() + 60_000,
-      refreshToken: "refresh-1-0123456789abcdef",
-      refreshTokenExpiresAt: Date.now() + 86_400_000,
-      user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
-      created: false,
-    });
+    signIn({ id: "u_me", nickname: "Me", allowStrangers: false });
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
     chats().store.set({ synced: true, conversations: [summary({ id: "d_avataravataravataravat", kind: "direct", peer: { id: "u_bob", nickname: "Bob", avatarMediaId: "md_bobavatarbobavatarb" } })] });
@@ -156,45 +139,25 @@ describe("Chats tab", () => {
   });
 
   it("flags an unread mention of me, or of everyone, in red until it is read", async () => {
-    session().startSession({
-      accessToken: "access-1",
-      accessTokenExpiresAt: Date.now() + 60_000,
-      refreshToken: "refresh-1-0123456789abcdef",
-      refreshTokenExpiresAt: Date.now() + 86_400_000,
-      user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
-      created: false,
-    });
+    signIn({ id: "u_me", nickname: "Me", allowStrangers: false });
     chats().start();
     chats().socket.stop();
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
-    const message = (seq: number, patch: Record<string, unknown>) => ({
-      conversationId: "c_aaaaaaaaaaaaaaaaaaaa",
-      seq,
-      id: `m${seq}`,
-      senderId: "u_bob",
-      clientId: null,
-      type: "text" as const,
-      body: { text: "hi" },
-      mentions: [],
-      mentionAll: false,
-      replyTo: null,
-      forwarded: null,
-      createdAt: Date.now(),
-      recalledAt: null,
-      recalledBy: null,
+    /** A message as the store holds it: the server's copy, sent. */
+    const stored = (seq: number, patch: Partial<Message>) => ({
+      ...message("c_aaaaaaaaaaaaaaaaaaaa", seq, "u_bob", "text", { text: "hi" }, { createdAt: Date.now(), ...patch }),
       status: "sent" as const,
       error: "",
-      ...patch,
     });
-    chats().store.set({ synced: true, conversations: [summary({ unread: 2, readSeq: 4 })], messages: { c_aaaaaaaaaaaaaaaaaaaa: [message(4, { mentions: ["u_me"] }), message(5, {})] } });
+    chats().store.set({ synced: true, conversations: [summary({ unread: 2, readSeq: 4 })], messages: { c_aaaaaaaaaaaaaaaaaaaa: [stored(4, { mentions: ["u_me"] }), stored(5, {})] } });
     await settled();
     // The mention at seq 4 was read already.
     expect(comp.querySelector(".chat-row__mention")).toBeUndefined();
-    chats().store.set({ messages: { c_aaaaaaaaaaaaaaaaaaaa: [message(4, {}), message(5, { mentions: ["u_me"] })] } });
+    chats().store.set({ messages: { c_aaaaaaaaaaaaaaaaaaaa: [stored(4, {}), stored(5, { mentions: ["u_me"] })] } });
     await settled();
     expect(text(comp, ".chat-row__preview")).toBe("[You were mentioned] See you at 8");
-    chats().store.set({ messages: { c_aaaaaaaaaaaaaaaaaaaa: [message(5, { mentionAll: true })] } });
+    chats().store.set({ messages: { c_aaaaaaaaaaaaaaaaaaaa: [stored(5, { mentionAll: true })] } });
     await settled();
     expect(text(comp, ".chat-row__mention")).toBe("[You were mentioned]");
     chats().store.set({ conversations: [summary({ unread: 0, readSeq: 5 })] });
@@ -246,14 +209,7 @@ describe("Chats tab", () => {
     let stopped = 0;
     installWx(adapter);
     (globalThis as unknown as { wx: Record<string, unknown> }).wx.stopPullDownRefresh = () => void stopped++;
-    session().startSession({
-      accessToken: "access-1",
-      accessTokenExpiresAt: Date.now() + 60_000,
-      refreshToken: "refresh-1-0123456789abcdef",
-      refreshTokenExpiresAt: Date.now() + 86_400_000,
-      user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
-      created: false,
-    });
+    signIn({ id: "u_me", nickname: "Me", allowStrangers: false });
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
     await (comp.instance as unknown as { onPullDownRefresh(): Promise<void> }).onPullDownRefresh();
@@ -278,14 +234,7 @@ describe("Chats tab", () => {
   async function openNewGroup(fetch: (req: Request) => Promise<Response>): Promise<Rendered> {
     adapter = createWxAdapter({ modalContent: () => "Weekend Hike", fetch });
     installWx(adapter);
-    session().startSession({
-      accessToken: "access-1",
-      accessTokenExpiresAt: Date.now() + 60_000,
-      refreshToken: "refresh-1-0123456789abcdef",
-      refreshTokenExpiresAt: Date.now() + 86_400_000,
-      user: { id: "u_me", username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
-      created: false,
-    });
+    signIn({ id: "u_me", allowStrangers: false });
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
     adapter.actionSheetChoice = 0;
@@ -370,14 +319,7 @@ describe("the long-press menu", () => {
       },
     });
     installWx(adapter);
-    session().startSession({
-      accessToken: "access-1",
-      accessTokenExpiresAt: Date.now() + 60_000,
-      refreshToken: "refresh-1-0123456789abcdef",
-      refreshTokenExpiresAt: Date.now() + 86_400_000,
-      user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
-      created: false,
-    });
+    signIn({ id: "u_me", nickname: "Me", allowStrangers: false });
     chats().start();
     chats().socket.stop();
     const comp = renderPage(pageId);
@@ -512,20 +454,11 @@ describe("the long-press menu", () => {
 });
 
 describe("Chats tab in Chinese", () => {
-  function signIn() {
-    session().startSession({
-      accessToken: "access-1",
-      accessTokenExpiresAt: Date.now() + 60_000,
-      refreshToken: "refresh-1-0123456789abcdef",
-      refreshTokenExpiresAt: Date.now() + 86_400_000,
-      user: { id: "u_me", username: null, nickname: "安", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
-      created: false,
-    });
-  }
+  const signInAsAn = () => signIn({ id: "u_me", nickname: "安", allowStrangers: false });
 
   it("says everything in Chinese: title, tab labels, search, empty list, connection state and the + menu", async () => {
     i18n().setLocale("zh_CN");
-    signIn();
+    signInAsAn();
     const comp = renderPage(pageId);
     adapter.pageStack.push("pages/chats/index");
     await lifecycle(comp, "onLoad");
@@ -546,7 +479,7 @@ describe("Chats tab in Chinese", () => {
 
   it("says the long-press menu and the delete confirmation in Chinese, as WeChat does", async () => {
     i18n().setLocale("zh_CN");
-    signIn();
+    signInAsAn();
     adapter = createWxAdapter({ confirmModals: false });
     installWx(adapter);
     const comp = renderPage(pageId);
@@ -571,7 +504,7 @@ describe("Chats tab in Chinese", () => {
 
   it("writes the previews the server summarised in English in Chinese, from the message type", async () => {
     i18n().setLocale("zh_CN");
-    signIn();
+    signInAsAn();
     const comp = renderPage(pageId);
     await lifecycle(comp, "onLoad");
     await lifecycle(comp, "onShow"); // starts the chat client, which knows who "me" is

@@ -3,17 +3,14 @@
 // sent as text, drawn as emoji in bubbles), the "+" panel's tiles each doing their job through the
 // wx adapter's recorded calls, a card sent from the friend picker and drawn as WeChat's, and the
 // profile page a card opens (Send Message for a friend, Add to Contacts then "Sent" otherwise).
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
-import type * as Chats from "../../../miniprogram/services/chats";
-import type * as Session from "../../../miniprogram/services/session";
 import type { PublicProfile } from "../../../schema/api";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
-import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, tapPlus, text, waitFor, type Rendered } from "../harness";
+import { clientModule, input, lifecycle, loadComponent, settled, tap, tapPlus, text, waitFor, type Rendered } from "../harness";
+import { chats, message, signIn, stopSocketAfterAll, unloadPagesAfterEach } from "./fixtures";
 import { createWxAdapter, installWx, type Picked, type WxAdapter } from "../wx-adapter";
 
-const chats = () => clientModule<typeof Chats>("services/chats").chats;
-const session = () => clientModule<typeof Session>("services/session");
 const i18n = () => clientModule<typeof I18n>("i18n/index");
 
 const CHAT = "d_annbobannbobannbobann";
@@ -35,24 +32,7 @@ let uploads: number;
 /** Someone who has blocked me: the server refuses my friend request to them. */
 let blockedBy: string;
 
-function msg(seq: number, senderId: string, type: Message["type"], body: Record<string, unknown>): Message {
-  return {
-    conversationId: CHAT,
-    seq,
-    id: `m${seq}`,
-    senderId,
-    clientId: null,
-    type,
-    body,
-    mentions: [],
-    mentionAll: false,
-    replyTo: null,
-    forwarded: null,
-    createdAt: Date.now() - 60_000 + seq,
-    recalledAt: null,
-    recalledBy: null,
-  };
-}
+const msg = (seq: number, senderId: string, type: Message["type"], body: Record<string, unknown>): Message => message(CHAT, seq, senderId, type, body);
 
 const summary = (): ConversationSummary => ({
   id: CHAT,
@@ -134,11 +114,10 @@ async function server(req: Request): Promise<Response> {
   return Response.json({ error: { code: "not_found", message: `no ${path}` } }, { status: 404 });
 }
 
-let opened: Rendered[] = [];
+const pages = unloadPagesAfterEach();
 
 async function openChat(): Promise<Rendered> {
-  const comp = renderPage(chatPage);
-  opened.push(comp);
+  const comp = pages.render(chatPage);
   await lifecycle(comp, "onLoad", { id: CHAT });
   await chats().refresh();
   await waitFor(() => comp.instance.data.bubbles.length === messages.length, "messages");
@@ -147,8 +126,7 @@ async function openChat(): Promise<Rendered> {
 }
 
 async function openProfile(userId: string): Promise<Rendered> {
-  const comp = renderPage(profilePage);
-  opened.push(comp);
+  const comp = pages.render(profilePage);
   await lifecycle(comp, "onLoad", { userId });
   await waitFor(() => comp.instance.data.loaded, "the profile");
   await settled();
@@ -192,26 +170,10 @@ beforeEach(() => {
   };
   useAdapter();
   chats().signOut();
-  session().startSession({
-    accessToken: "access-1",
-    accessTokenExpiresAt: Date.now() + 60_000,
-    refreshToken: "refresh-1-0123456789abcdef",
-    refreshTokenExpiresAt: Date.now() + 86_400_000,
-    user: { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
-    created: false,
-  });
+  signIn({ id: ME });
 });
 
-afterEach(async () => {
-  for (const comp of opened) if (typeof (comp.instance as { onUnload?: unknown }).onUnload === "function") await lifecycle(comp, "onUnload");
-  opened = [];
-});
-
-afterAll(async () => {
-  chats().socket.stop();
-  // WeUI's half-screen dialog hides itself 300 ms after closing; let that run while the DOM exists.
-  await new Promise((resolve) => setTimeout(resolve, 400));
-});
+stopSocketAfterAll();
 
 describe("The composer", () => {
   it("shows voice, input, emoji and + in WeChat's order, and Send in place of + while there is text", async () => {
@@ -433,8 +395,7 @@ describe("Profile page", () => {
   });
 
   it("says so when the person cannot be found", async () => {
-    const missing = renderPage(profilePage);
-    opened.push(missing);
+    const missing = pages.render(profilePage);
     await lifecycle(missing, "onLoad", { userId: "u_zzzzzzzzzzzzzzzzzzzz" });
     await waitFor(() => missing.instance.data.error !== "", "the error");
     expect(missing.instance.data.loaded).toBe(false);

@@ -2,18 +2,15 @@
 // avatars, online dots and tags, filtering by tag, renaming and deleting tags, New Friends to
 // accept, Add Friend by Qun ID, a friend's card to set the remark and tags, open the chat,
 // block or delete, and the blocked list.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
-import type * as Chats from "../../../miniprogram/services/chats";
-import type * as Session from "../../../miniprogram/services/session";
 import type { PublicProfile } from "../../../schema/api";
 import type { FriendView } from "../../../schema/contacts";
 import type { ServerFrame } from "../../../schema/protocol";
 import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { chats, session, signIn, stopSocketAfterAll } from "./fixtures";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
-const chats = () => clientModule<typeof Chats>("services/chats").chats;
-const session = () => clientModule<typeof Session>("services/session");
 const i18n = () => clientModule<typeof I18n>("i18n/index");
 const ME = "u_annannannannannanna";
 let pageId: string;
@@ -122,21 +119,10 @@ beforeEach(() => {
   adapter = createWxAdapter({ fetch: server, modalContent: () => "Trails" });
   installWx(adapter);
   chats().signOut();
-  session().startSession({
-    accessToken: "access-1",
-    accessTokenExpiresAt: Date.now() + 60_000,
-    refreshToken: "refresh-1-0123456789abcdef",
-    refreshTokenExpiresAt: Date.now() + 86_400_000,
-    user: { id: ME, username: "ann", nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: false, createdAt: 0 },
-    created: false,
-  });
+  signIn({ id: ME, username: "ann", allowStrangers: false });
 });
 
-afterAll(async () => {
-  chats().socket.stop();
-  // WeUI's half-screen dialog hides itself 300 ms after closing; let that run while the DOM exists.
-  await new Promise((resolve) => setTimeout(resolve, 400));
-});
+stopSocketAfterAll();
 
 describe("Contacts tab", () => {
   it("lists friends under an A–Z index by remark or nickname, with # last", async () => {

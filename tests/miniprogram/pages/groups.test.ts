@@ -1,17 +1,14 @@
 // Group info (members grid, QR code, owner's join requests, leaving), the Join page (scanned URL,
 // `q` parameter, requests under approval, codes that are not invites) and the Face-to-face pad,
 // each against a small in-memory server speaking the shapes of schema/groups.ts.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
-import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Groups from "../../../miniprogram/services/groups";
-import type * as Session from "../../../miniprogram/services/session";
 import type { GroupInfo } from "../../../schema/groups";
 import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor } from "../harness";
+import { chats, signIn, stopSocketAfterAll } from "./fixtures";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
-const chats = () => clientModule<typeof Chats>("services/chats").chats;
-const session = () => clientModule<typeof Session>("services/session");
 const i18n = () => clientModule<typeof I18n>("i18n/index");
 const GROUP = "c_hikinghikinghikinghi";
 const ME = "u_aaaaaaaaaaaaaaaaaaaa";
@@ -200,22 +197,11 @@ beforeEach(() => {
   adapter.files.set("wxfile://tmp/avatar.png", new Uint8Array([137, 80, 78, 71]));
   installWx(adapter);
   chats().signOut();
-  session().startSession({
-    accessToken: "access-1",
-    accessTokenExpiresAt: Date.now() + 60_000,
-    refreshToken: "refresh-1-0123456789abcdef",
-    refreshTokenExpiresAt: Date.now() + 86_400_000,
-    user: { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
-    created: false,
-  });
+  signIn({ id: ME });
   chats().start();
 });
 
-afterAll(async () => {
-  chats().socket.stop();
-  // WeUI's half-screen dialog hides itself 300 ms after closing; let that run while the DOM exists.
-  await new Promise((resolve) => setTimeout(resolve, 400));
-});
+stopSocketAfterAll();
 
 describe("Group info page", () => {
   async function open() {

@@ -1,15 +1,12 @@
 // The read list behind "N read" under my message in a group: Read and Unread, each member with
 // avatar and name, from the receipts route and the group's members, following read receipts live.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
-import type * as Chats from "../../../miniprogram/services/chats";
-import type * as Session from "../../../miniprogram/services/session";
 import type { GroupInfo } from "../../../schema/groups";
-import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { clientModule, lifecycle, loadComponent, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { chats, signIn, stopSocketAfterAll, unloadPagesAfterEach } from "./fixtures";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
-const chats = () => clientModule<typeof Chats>("services/chats").chats;
-const session = () => clientModule<typeof Session>("services/session");
 const i18n = () => clientModule<typeof I18n>("i18n/index");
 const GROUP = "c_hikinghikinghikinghi";
 const ME = "u_aaaaaaaaaaaaaaaaaaaa";
@@ -20,7 +17,7 @@ const DAN = "u_dddddddddddddddddddd";
 let adapter: WxAdapter;
 let pageId: string;
 let calls: string[];
-let opened: Rendered[] = [];
+const pages = unloadPagesAfterEach();
 
 const member = (userId: string, profileNickname: string, extra: Partial<GroupInfo["members"][number]> = {}): GroupInfo["members"][number] => ({
   userId,
@@ -72,8 +69,7 @@ async function server(req: Request): Promise<Response> {
 }
 
 async function openList(seq: number): Promise<Rendered> {
-  const comp = renderPage(pageId);
-  opened.push(comp);
+  const comp = pages.render(pageId);
   await lifecycle(comp, "onLoad", { id: GROUP, seq: String(seq) });
   await waitFor(() => comp.instance.data.readTitle !== "", "the lists");
   await settled();
@@ -90,22 +86,10 @@ beforeEach(() => {
   adapter = createWxAdapter({ fetch: server });
   installWx(adapter);
   chats().signOut();
-  session().startSession({
-    accessToken: "access-1",
-    accessTokenExpiresAt: Date.now() + 60_000,
-    refreshToken: "refresh-1-0123456789abcdef",
-    refreshTokenExpiresAt: Date.now() + 86_400_000,
-    user: { id: ME, username: null, nickname: "Ann", avatarMediaId: null, signature: "", status: "", hasPassword: false, wechatLinked: false, allowStrangers: true, createdAt: 0 },
-    created: false,
-  });
+  signIn({ id: ME });
 });
 
-afterEach(async () => {
-  for (const comp of opened) await lifecycle(comp, "onUnload");
-  opened = [];
-});
-
-afterAll(() => chats().socket.stop());
+stopSocketAfterAll({ waitForDialogs: false });
 
 describe("Read list", () => {
   it("lists who read my message and who has not, with avatars and names (a group alias first), from the receipts and the members", async () => {

@@ -3,13 +3,12 @@
 // a result with the messages around it. A small fake server answers the search routes.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
-import type * as Session from "../../../miniprogram/services/session";
 import type { Message } from "../../../schema/protocol";
 import type { SearchHit, SearchResponse } from "../../../schema/search";
 import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { message, signIn } from "./fixtures";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
-const session = () => clientModule<typeof Session>("services/session");
 const i18n = () => clientModule<typeof I18n>("i18n/index");
 const GROUP = "c_grouppppppppppppppppp";
 const DIRECT = "d_directttttttttttttttt";
@@ -18,27 +17,11 @@ let adapter: WxAdapter;
 let answers: Record<string, (url: URL) => unknown>;
 let asked: URL[];
 
-function message(seq: number, text: string, conversationId = GROUP): Message {
-  return {
-    conversationId,
-    seq,
-    id: `m${seq}`,
-    senderId: seq % 2 ? "u_bob" : "u_me",
-    clientId: null,
-    type: "text",
-    body: { text },
-    mentions: [],
-    mentionAll: false,
-    replyTo: null,
-    forwarded: null,
-    createdAt: 1_700_000_000_000 + seq,
-    recalledAt: null,
-    recalledBy: null,
-  };
-}
+/** A text message, Bob's at odd seqs and mine at even ones, at a fixed time. */
+const textAt = (seq: number, text: string, conversationId = GROUP): Message => message(conversationId, seq, seq % 2 ? "u_bob" : "u_me", "text", { text }, { createdAt: 1_700_000_000_000 + seq });
 
 function hit(seq: number, text: string, at: number, conversationId = GROUP): SearchHit {
-  return { message: message(seq, text, conversationId), snippet: text, highlights: [[at, at + 2]] };
+  return { message: textAt(seq, text, conversationId), snippet: text, highlights: [[at, at + 2]] };
 }
 
 beforeAll(async () => {
@@ -58,14 +41,7 @@ beforeEach(() => {
     },
   });
   installWx(adapter);
-  session().startSession({
-    accessToken: "a",
-    accessTokenExpiresAt: Date.now() + 900_000,
-    refreshToken: "r-0123456789abcdef",
-    refreshTokenExpiresAt: Date.now() + 86_400_000,
-    created: false,
-    user: { id: "u_me", username: null, nickname: "Me", avatarMediaId: null, signature: "", status: "", allowStrangers: false, hasPassword: false, wechatLinked: false, createdAt: 0 },
-  });
+  signIn({ id: "u_me", nickname: "Me", allowStrangers: false });
 });
 
 async function open(id: string, options: Record<string, string> = {}): Promise<Rendered> {
@@ -201,9 +177,9 @@ describe("a chat opened at a result", () => {
   it("loads the messages around it, marks it, and pages older and newer", async () => {
     answers[`/conversations/${GROUP}/messages`] = (url) => {
       const p = url.searchParams;
-      if (p.get("around")) return { messages: [8, 9, 10, 11].map((s) => message(s, s === 10 ? "我们开会吧" : `m${s}`)), hasMore: true, lastSeq: 14 };
-      if (p.get("before")) return { messages: [6, 7].map((s) => message(s, `m${s}`)), hasMore: false, lastSeq: 14 };
-      return { messages: [12, 13, 14].map((s) => message(s, `m${s}`)), hasMore: false, lastSeq: 14 };
+      if (p.get("around")) return { messages: [8, 9, 10, 11].map((s) => textAt(s, s === 10 ? "我们开会吧" : `m${s}`)), hasMore: true, lastSeq: 14 };
+      if (p.get("before")) return { messages: [6, 7].map((s) => textAt(s, `m${s}`)), hasMore: false, lastSeq: 14 };
+      return { messages: [12, 13, 14].map((s) => textAt(s, `m${s}`)), hasMore: false, lastSeq: 14 };
     };
     answers[`/groups/${GROUP}/members`] = () => ({ members: [{ userId: "u_bob", role: "member", nickname: "老鲍", profileNickname: "Bob", avatarMediaId: null, joinedAt: 0, mutedUntil: null }] });
     const comp = await open(pages.context, { id: GROUP, seq: "10", q: encodeURIComponent("开会") });
@@ -250,7 +226,7 @@ describe("the search pages in Chinese", () => {
     expect(text(chat, ".search-kinds")).toBe("全部 图片及视频 文件 链接 日期 群成员");
     expect(text(chat, "#count")).toBe("2条结果");
 
-    answers[`/conversations/${GROUP}/messages`] = () => ({ messages: [9, 10].map((seq) => message(seq, seq === 10 ? "我们开会吧" : "好")), hasMore: false, lastSeq: 10 });
+    answers[`/conversations/${GROUP}/messages`] = () => ({ messages: [9, 10].map((seq) => textAt(seq, seq === 10 ? "我们开会吧" : "好")), hasMore: false, lastSeq: 10 });
     answers[`/groups/${GROUP}/members`] = () => ({ members: [] });
     const context = await open(pages.context, { id: GROUP, seq: "10", q: encodeURIComponent("开会") });
     await waitFor(() => context.instance.data.rows.length === 2, "around");
