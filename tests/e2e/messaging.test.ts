@@ -3,7 +3,9 @@
 // connection mid-stream and catches up with the same SyncEngine the mini-program runs: it ends
 // with exactly the messages sent, in order, once.
 import { beforeAll, describe, expect, it } from "vitest";
+import { decodeHistoryPage } from "../../miniprogram/core/compact-history";
 import { SyncEngine } from "../../miniprogram/core/sync";
+import type { CompactHistoryPage } from "../../schema/compact-history";
 import type { AuthResponse } from "../../schema/api";
 import WebSocket from "ws";
 import { CLOSE, type Ack, type ConversationSummary, type HistoryPage, type Message, type ServerFrame } from "../../schema/protocol";
@@ -21,7 +23,8 @@ function syncFor(token: string, onMessages?: (id: string, ms: Message[]) => void
   return new SyncEngine(
     {
       listConversations: async () => (await http.get<{ conversations: ConversationSummary[] }>("/conversations", token)).body.conversations,
-      fetchAfter: async (id, after, limit) => (await http.get<HistoryPage>(`/conversations/${id}/messages?after=${after}&limit=${limit}`, token)).body,
+      // As the mini-program asks (services/chats.ts): compact pages, which hold up to the engine's PAGE.
+      fetchAfter: async (id, after, limit) => decodeHistoryPage((await http.get<CompactHistoryPage>(`/conversations/${id}/messages?after=${after}&limit=${limit}&format=compact`, token)).body),
     },
     { onMessages },
   );
