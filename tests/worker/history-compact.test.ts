@@ -28,7 +28,7 @@ describe("compact history pages", () => {
     ] as const) {
       const full = await api("GET", `/conversations/${id}/messages?after=0&limit=200`, { token: reader.token });
       const compact = await api("GET", `/conversations/${id}/messages?after=0&limit=200&format=compact`, { token: reader.token });
-      expect(historyPage.parse(full.body)).toBeTruthy();
+      expect(historyPage.safeParse(full.body).success).toBe(true);
       expect(compactHistoryPage.parse(compact.body).format).toBe("compact");
       expect(decodeHistoryPage(compact.body)).toEqual(full.body);
     }
