@@ -9,6 +9,11 @@ import type { ConversationSummary, HistoryPage, Message, ServerFrame } from "../
 export interface SyncTransport {
   listConversations(): Promise<ConversationSummary[]>;
   fetchAfter(conversationId: string, afterSeq: number, limit: number): Promise<HistoryPage>;
+  /**
+   * The most messages one fetchAfter may ask for: 200 for full pages (the default), up to 1,000
+   * for a transport that asks for compact ones (services/chats.ts does).
+   */
+  readonly pageSize?: number;
 }
 
 export interface SyncListener {
@@ -26,8 +31,8 @@ interface Held {
   again: boolean;
 }
 
-/** A catch-up page: the transport asks for compact pages (services/chats.ts), which may hold this many. */
-export const PAGE = MESSAGE_LIMITS.historyCompactPageMax;
+/** A catch-up page of full messages, unless the transport says it takes more (SyncTransport.pageSize). */
+export const PAGE = MESSAGE_LIMITS.historyPageMax;
 
 export class SyncEngine {
   private held = new Map<string, Held>();
@@ -114,7 +119,7 @@ export class SyncEngine {
         do {
           h.again = false;
           for (;;) {
-            const page = await this.transport.fetchAfter(conversationId, h.lastSeq, PAGE);
+            const page = await this.transport.fetchAfter(conversationId, h.lastSeq, this.transport.pageSize ?? PAGE);
             const fresh = page.messages.filter((m) => m.seq > h.lastSeq);
             if (fresh.length > 0) this.apply(conversationId, fresh);
             if (!page.hasMore || fresh.length === 0) break;

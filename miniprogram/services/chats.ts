@@ -10,6 +10,7 @@ import type { Ack, ConversationSummary, HistoryPage, Message, SendInput, ServerF
 import { applyConversationChanges, type ConversationChanges, markedOnly } from "../core/conversations";
 import type { CompactHistoryPage } from "../../schema/compact-history";
 import { decodeHistoryPage } from "../core/compact-history";
+import { MESSAGE_LIMITS } from "../generated/limits";
 import { SyncEngine } from "../core/sync";
 import { type Reply, SocketManager, type SocketStatus } from "../core/socket";
 import { api, refreshTokens, request } from "./api";
@@ -192,7 +193,9 @@ export class ChatClient {
     return new SyncEngine(
       {
         listConversations: async () => (await api.get<"/conversations">("/conversations")).conversations,
-        // The compact page (schema/compact-history.ts): about half the bytes of full messages.
+        // The compact page (schema/compact-history.ts): about half the bytes of full messages, and
+        // five times as many to a page.
+        pageSize: MESSAGE_LIMITS.historyCompactPageMax,
         fetchAfter: async (id, after, limit) =>
           decodeHistoryPage(await request<CompactHistoryPage | HistoryPage>(`/conversations/${id}/messages`, { method: "GET", query: { after, limit, format: "compact" } })),
       },

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeHistoryPage } from "../../miniprogram/core/compact-history";
 import { SyncEngine } from "../../miniprogram/core/sync";
+import { MESSAGE_LIMITS } from "../../schema/limits";
 import type { CompactHistoryPage } from "../../schema/compact-history";
 import type { AuthResponse } from "../../schema/api";
 import WebSocket from "ws";
@@ -23,7 +24,8 @@ function syncFor(token: string, onMessages?: (id: string, ms: Message[]) => void
   return new SyncEngine(
     {
       listConversations: async () => (await http.get<{ conversations: ConversationSummary[] }>("/conversations", token)).body.conversations,
-      // As the mini-program asks (services/chats.ts): compact pages, which hold up to the engine's PAGE.
+      // As the mini-program asks (services/chats.ts): compact pages of up to 1,000.
+      pageSize: MESSAGE_LIMITS.historyCompactPageMax,
       fetchAfter: async (id, after, limit) => decodeHistoryPage((await http.get<CompactHistoryPage>(`/conversations/${id}/messages?after=${after}&limit=${limit}&format=compact`, token)).body),
     },
     { onMessages },

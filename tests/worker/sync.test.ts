@@ -7,6 +7,7 @@ import type { ConversationObject } from "../../worker/conversation/object";
 import type { ConversationSummary, HistoryPage, Message } from "../../schema/protocol";
 import { decodeHistoryPage } from "../../miniprogram/core/compact-history";
 import { SyncEngine, type SyncTransport } from "../../miniprogram/core/sync";
+import { MESSAGE_LIMITS } from "../../schema/limits";
 import type { CompactHistoryPage } from "../../schema/compact-history";
 import { api } from "./helpers";
 import { createGroup, makeUsers, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";
@@ -16,8 +17,9 @@ function transport(user: TestUser): SyncTransport {
     async listConversations() {
       return (await api<{ conversations: ConversationSummary[] }>("GET", "/conversations", { token: user.token })).body.conversations;
     },
+    pageSize: MESSAGE_LIMITS.historyCompactPageMax,
     async fetchAfter(id, after, limit) {
-      // As the mini-program asks (services/chats.ts): compact pages, which hold up to the engine's PAGE.
+      // As the mini-program asks (services/chats.ts): compact pages of up to 1,000.
       return decodeHistoryPage((await api<CompactHistoryPage>("GET", `/conversations/${id}/messages?after=${after}&limit=${limit}&format=compact`, { token: user.token })).body);
     },
   };

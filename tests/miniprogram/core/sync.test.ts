@@ -85,6 +85,20 @@ describe("SyncEngine", () => {
     expect(calls).toHaveLength(3);
   });
 
+  it("asks for the pages the transport takes: 200 full messages unless it says more (compact pages hold 1,000)", async () => {
+    expect(PAGE).toBe(200);
+    const log = range(1, 1205).map((s) => msg(s));
+    const { transport, calls } = server({ [C]: log });
+    const engine = new SyncEngine({ ...transport, pageSize: 1000 }, recorder().listener);
+    await engine.onFrame({ type: "message", message: log[0]! });
+    await engine.onFrame({ type: "message", message: log.at(-1)! });
+    expect(calls).toEqual([
+      { id: C, after: 1, limit: 1000 },
+      { id: C, after: 1001, limit: 1000 },
+    ]);
+    expect(engine.lastSeq(C)).toBe(1205);
+  });
+
   it("joins pushes that arrive during a pull into that one pull, then asks again for what came meanwhile", async () => {
     const log = [msg(1), msg(2), msg(3)];
     const { transport, calls } = server({ [C]: log });
