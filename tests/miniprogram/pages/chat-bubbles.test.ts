@@ -12,7 +12,7 @@ import type * as StaticMap from "../../../miniprogram/services/static-map";
 import type { GroupInfo } from "../../../schema/groups";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
 import { clientModule, lifecycle, loadComponent, readJson, settled, tap, text, waitFor, type Rendered } from "../harness";
-import { chats, message, signIn, stopSocketAfterAll, unloadPagesAfterEach } from "./fixtures";
+import { chats, groupInfo, groupMember, message, signIn, stopSocketAfterAll, unloadPagesAfterEach } from "./fixtures";
 import { MINIPROGRAM_ROOT } from "../../../scripts/build-miniprogram.ts";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 import { join } from "node:path";
@@ -72,25 +72,7 @@ const summary = (): ConversationSummary => ({
 const direct = (): ConversationSummary => ({ ...summary(), id: DIRECT, kind: "direct", name: "", peer: { id: BOB, nickname: "Bob", avatarMediaId: null }, lastMessageAt: Date.now() - 5000 });
 const other = (): ConversationSummary => ({ ...summary(), id: OTHER, name: "Club", lastSeq: 0, lastMessageAt: Date.now() - 9000 });
 
-const info = (): GroupInfo => ({
-  id: GROUP,
-  name: groupName,
-  avatarMediaId: null,
-  announcement: "",
-  announcementAt: null,
-  announcementBy: null,
-  muteAll: false,
-  dissolvedAt: null,
-  memberCount: 2,
-  joinPolicy: "open",
-  inviteConfirmation: false,
-  membersCanInvite: true,
-  newMembersSeeHistory: false,
-  members: [
-    { userId: ME, role: "owner", nickname: "", profileNickname: "Ann", avatarMediaId: null, joinedAt: 0, mutedUntil: null },
-    { userId: BOB, role: "member", nickname: "", profileNickname: "Bob", avatarMediaId: null, joinedAt: 0, mutedUntil: null },
-  ],
-});
+const info = (): GroupInfo => groupInfo(GROUP, groupName, [groupMember(ME, "Ann", { role: "owner" }), groupMember(BOB, "Bob")]);
 
 async function server(req: Request): Promise<Response> {
   const url = new URL(req.url);

@@ -6,7 +6,7 @@ import type * as I18n from "../../../miniprogram/i18n/index";
 import type { GroupInfo } from "../../../schema/groups";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
 import { clientModule, input, lifecycle, loadComponent, settled, tap, tapPlus, text, waitFor, type Rendered } from "../harness";
-import { chats, message, signIn, stopSocketAfterAll, unloadPagesAfterEach } from "./fixtures";
+import { chats, groupInfo, groupMember, message, signIn, stopSocketAfterAll, unloadPagesAfterEach } from "./fixtures";
 import { aac, concat } from "../../support/media-files";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
@@ -69,25 +69,7 @@ const summary: ConversationSummary = {
   role: "owner",
 };
 
-const info: GroupInfo = {
-  id: GROUP,
-  name: "Hiking",
-  avatarMediaId: null,
-  announcement: "",
-  announcementAt: null,
-  announcementBy: null,
-  muteAll: false,
-  dissolvedAt: null,
-  memberCount: 2,
-  joinPolicy: "open",
-  inviteConfirmation: false,
-  membersCanInvite: true,
-  newMembersSeeHistory: false,
-  members: [
-    { userId: ME, role: "owner", nickname: "", profileNickname: "Ann", avatarMediaId: null, joinedAt: 0, mutedUntil: null },
-    { userId: BOB, role: "member", nickname: "", profileNickname: "Bob", avatarMediaId: null, joinedAt: 0, mutedUntil: null },
-  ],
-};
+const info: GroupInfo = groupInfo(GROUP, "Hiking", [groupMember(ME, "Ann", { role: "owner" }), groupMember(BOB, "Bob")]);
 
 async function server(req: Request): Promise<Response> {
   const url = new URL(req.url);

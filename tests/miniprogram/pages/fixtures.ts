@@ -4,6 +4,7 @@
 import { afterAll, afterEach } from "vitest";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
+import type { GroupInfo, GroupMember } from "../../../schema/groups";
 import type { Message } from "../../../schema/protocol";
 import { clientModule, lifecycle, renderPage, type Rendered } from "../harness";
 
@@ -38,6 +39,32 @@ type SignedInUser = Parameters<typeof Session.startSession>[0]["user"];
  * Signs the built client in as `user` (Ann, who accepts strangers, unless it says otherwise) with
  * an access token good for a minute and a refresh token for a day: long enough for any spec.
  */
+/** A group member as GET /groups/:id lists them: a plain member unless `extra` says otherwise. */
+export function groupMember(userId: string, profileNickname: string, extra: Partial<GroupMember> = {}): GroupMember {
+  return { userId, role: "member", nickname: "", profileNickname, avatarMediaId: null, joinedAt: 0, mutedUntil: null, ...extra };
+}
+
+/** A group's info with every setting at its default (open to join, no notice, nobody muted). */
+export function groupInfo(id: string, name: string, members: GroupMember[], extra: Partial<GroupInfo> = {}): GroupInfo {
+  return {
+    id,
+    name,
+    avatarMediaId: null,
+    announcement: "",
+    announcementAt: null,
+    announcementBy: null,
+    muteAll: false,
+    dissolvedAt: null,
+    memberCount: members.length,
+    joinPolicy: "open",
+    inviteConfirmation: false,
+    membersCanInvite: true,
+    newMembersSeeHistory: false,
+    members,
+    ...extra,
+  };
+}
+
 export function signIn(user: Partial<SignedInUser> & { id: string }): void {
   session().startSession({
     accessToken: "access-1",

@@ -4,7 +4,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
 import type { GroupInfo } from "../../../schema/groups";
 import { clientModule, lifecycle, loadComponent, settled, tap, text, waitFor, type Rendered } from "../harness";
-import { chats, signIn, stopSocketAfterAll, unloadPagesAfterEach } from "./fixtures";
+import { chats, groupInfo, groupMember, signIn, stopSocketAfterAll, unloadPagesAfterEach } from "./fixtures";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const i18n = () => clientModule<typeof I18n>("i18n/index");
@@ -19,33 +19,14 @@ let pageId: string;
 let calls: string[];
 const pages = unloadPagesAfterEach();
 
-const member = (userId: string, profileNickname: string, extra: Partial<GroupInfo["members"][number]> = {}): GroupInfo["members"][number] => ({
-  userId,
-  role: "member",
-  nickname: "",
-  profileNickname,
-  avatarMediaId: null,
-  joinedAt: 0,
-  mutedUntil: null,
-  ...extra,
-});
+const member = groupMember;
 
-const info: GroupInfo = {
-  id: GROUP,
-  name: "Hiking",
-  avatarMediaId: null,
-  announcement: "",
-  announcementAt: null,
-  announcementBy: null,
-  muteAll: false,
-  dissolvedAt: null,
-  memberCount: 4,
-  joinPolicy: "open",
-  inviteConfirmation: false,
-  membersCanInvite: true,
-  newMembersSeeHistory: false,
-  members: [member(ME, "Ann", { role: "owner" }), member(BOB, "Bob", { avatarMediaId: "md_bobavatarbobavatarb" }), member(CAROL, "Carol", { nickname: "Trail lead" }), member(DAN, "Dan")],
-};
+const info: GroupInfo = groupInfo(GROUP, "Hiking", [
+  member(ME, "Ann", { role: "owner" }),
+  member(BOB, "Bob", { avatarMediaId: "md_bobavatarbobavatarb" }),
+  member(CAROL, "Carol", { nickname: "Trail lead" }),
+  member(DAN, "Dan"),
+]);
 
 async function server(req: Request): Promise<Response> {
   const url = new URL(req.url);
