@@ -499,6 +499,7 @@ export const zh_CN = {
   "moments.notifyReply": "回复了你",
   "moments.compose": "发表",
   "moments.composeTitle": "发表文字",
+  "moments.composeTitleMedia": "发表动态",
   "moments.composePlaceholder": "这一刻的想法…",
   "moments.addMedia": "添加照片或视频",
   "moments.location": "所在位置",

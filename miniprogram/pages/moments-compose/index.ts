@@ -40,7 +40,7 @@ interface Picked {
 }
 
 Component({
-  behaviors: [errorTips, localized(strings, "moments.composeTitle")],
+  behaviors: [errorTips, localized(strings)],
   data: {
     text: "",
     picked: [] as Picked[],
@@ -54,7 +54,13 @@ Component({
   },
   methods: {
     onShow() {
-      this.applyTitle();
+      this.retitle();
+    },
+
+    /** WeChat's title says what is being posted: 发表文字 for words alone, 发表动态 once pictures or a video are picked. */
+    retitle() {
+      const title = t(this.data.picked.length ? "moments.composeTitleMedia" : "moments.composeTitle");
+      wx.setNavigationBarTitle({ title, fail: () => undefined });
     },
 
     onText(e: WechatMiniprogram.Input) {
@@ -82,6 +88,7 @@ Component({
           const video = files.find((f) => f.kind === "video");
           const picked = video ? [video] : [...have, ...files].slice(0, MAX_PICTURES);
           this.setData({ picked, canAdd: !video && picked.length < MAX_PICTURES });
+          this.retitle();
         },
       });
     },
@@ -89,6 +96,7 @@ Component({
     onRemoveMedia(e: WechatMiniprogram.TouchEvent) {
       const picked = this.data.picked.filter((_, i) => i !== Number(e.currentTarget.dataset.index));
       this.setData({ picked, canAdd: true });
+      this.retitle();
     },
 
     onLocation() {

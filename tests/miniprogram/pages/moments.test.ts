@@ -8,7 +8,7 @@ import type * as Session from "../../../miniprogram/services/session";
 import type { MomentPerson, MomentView, NotificationView } from "../../../schema/moments";
 import { createFakeApi, type FakeApi } from "../fake-api";
 import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
-import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
+import { createWxAdapter, installWx, type Picked, type WxAdapter } from "../wx-adapter";
 
 const pages: Record<string, string> = {};
 let server: FakeApi;
@@ -16,6 +16,8 @@ let adapter: WxAdapter;
 let posts: MomentView[];
 let notes: NotificationView[];
 let settings: { friendsWindow: string; strangersWindow: string; coverMediaId: string | null; hiddenFrom: string[]; muted: string[] };
+/** What the composer's "+" picks next (wx.chooseMedia); nothing cancels. */
+let picks: Picked[] = [];
 let badge: { newPosts: boolean; latestAuthor: MomentPerson | null; unreadNotifications: number };
 const session = () => clientModule<typeof Session>("services/session");
 const i18n = () => clientModule<typeof I18n>("i18n/index");
@@ -101,7 +103,8 @@ beforeAll(async () => {
 
 beforeEach(() => {
   server = createFakeApi();
-  adapter = createWxAdapter({ fetch: async (req) => (await momentsRoute(req)) ?? server.fetch(req) });
+  picks = [];
+  adapter = createWxAdapter({ fetch: async (req) => (await momentsRoute(req)) ?? server.fetch(req), chooseMedia: () => picks });
   installWx(adapter);
   posts = [];
   notes = [];
@@ -222,6 +225,19 @@ describe("the Moments timeline", () => {
 });
 
 describe("posting and notifications", () => {
+  it("titles the composer 发表文字 for words alone and 发表动态 once a picture is picked, as WeChat does", async () => {
+    i18n().setLocale("zh_CN");
+    const comp = await open("moments-compose");
+    expect(adapter.titles.at(-1)).toBe("发表文字");
+    picks = [{ type: "image", tempFilePath: "wxfile://tmp/beach.jpg", size: 2048, width: 4, height: 3 }];
+    await tap(comp, "#add-media");
+    await settled();
+    expect(adapter.titles.at(-1)).toBe("发表动态");
+    await (comp.instance as unknown as { onRemoveMedia: (e: unknown) => void }).onRemoveMedia({ currentTarget: { dataset: { index: 0 } } });
+    await settled();
+    expect(adapter.titles.at(-1)).toBe("发表文字");
+  });
+
   it("posts text to chosen tags only, after choosing who can see it", async () => {
     const comp = await open("moments-compose");
     comp.querySelector("#compose-text")!.dispatchEvent("input", { detail: { value: "for the family" } });
