@@ -2,6 +2,7 @@ import { initLocale, t } from "./i18n/index";
 import { loginUrl } from "./services/auth";
 import { applyTabBadge, unreadTotal } from "./services/badge";
 import { chats } from "./services/chats";
+import { momentsNews } from "./services/moments";
 import { watchPrivacyAuthorization } from "./services/privacy";
 import { isSignedIn, session } from "./services/session";
 
@@ -23,6 +24,10 @@ App({
         lastTotal = total;
         applyTabBadge();
       }
+    });
+    // Moments news (a friend posted, a like or a comment): the Discover badge asks the server again.
+    chats.socket.onFrame((frame) => {
+      if (frame.type === "moments") momentsNews();
     });
     // The phone's network came back: reconnect now and catch up, rather than after the backoff.
     wx.onNetworkStatusChange?.((res) => {

@@ -162,6 +162,13 @@ export const conversationFrame = z.object({
   }),
 });
 
+/**
+ * Moments news for the Discover tab (docs/moments.md#live-news): `post`, a friend posted something
+ * this user may see; `notification`, someone liked, commented on or replied to something of theirs.
+ * It carries nothing else: the device asks `/moments/badge` again, which applies every rule.
+ */
+export const momentsFrame = z.object({ type: z.literal("moments"), event: z.enum(["post", "notification"]) });
+
 /** A frame the server sends on its own (anything but a batch). */
 const singleFrames = [
   readyFrame,
@@ -180,6 +187,7 @@ const singleFrames = [
   errorFrame,
   noticeSettingsFrame,
   conversationFrame,
+  momentsFrame,
 ] as const;
 
 export const singleServerFrame = z.discriminatedUnion("type", [...singleFrames]);

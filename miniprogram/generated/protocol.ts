@@ -1788,6 +1788,7 @@ var conversationFrame = object({
     readSeq: optional(number2())
   })
 });
+var momentsFrame = object({ type: literal("moments"), event: _enum(["post", "notification"]) });
 var singleFrames = [
   readyFrame,
   sessionEndedFrame,
@@ -1804,7 +1805,8 @@ var singleFrames = [
   hiddenFrame,
   errorFrame,
   noticeSettingsFrame,
-  conversationFrame
+  conversationFrame,
+  momentsFrame
 ];
 var singleServerFrame = discriminatedUnion("type", [...singleFrames]);
 var batchFrame = object({ type: literal("batch"), frames: array(singleServerFrame) });

@@ -122,6 +122,8 @@ interface Badge {
 }
 /** Null until the server was asked this session: the tab shows nothing of Moments before that. */
 let badge: Badge | null = null;
+/** The gathering of news frames under way (momentsNews), if any. */
+let newsTimer: ReturnType<typeof setTimeout> | null = null;
 
 /** The newest post time this device showed on the timeline. */
 export const seenUntil = () => Number(readStorage<number>(STORAGE_KEYS.momentsSeen) ?? 0) || 0;
@@ -143,6 +145,13 @@ export function applyMomentsBadge(): void {
   }
 }
 
+const badgeListeners = new Set<(b: Badge) => void>();
+/** Called with every badge the server answers (Discover redraws while open); returns the unsubscribe. */
+export function onMomentsBadge(listener: (b: Badge) => void): () => void {
+  badgeListeners.add(listener);
+  return () => badgeListeners.delete(listener);
+}
+
 /** Asks the server whether a friend posted since this device looked, and how many notifications are unread. */
 export async function refreshMomentsBadge(): Promise<Badge> {
   const res = await api.get<"/moments/badge">("/moments/badge", { since: seenUntil() });
@@ -150,5 +159,32 @@ export async function refreshMomentsBadge(): Promise<Badge> {
   const next: Badge = { newPosts: res.newPosts, unread: res.unreadNotifications, latestAvatar: res.latestAuthor ? mediaUrl(res.latestAuthor.avatarMediaId) : null };
   badge = next;
   applyMomentsBadge();
+  for (const listener of badgeListeners) listener(next);
   return next;
+}
+
+// Signed out: the next account must not see this one's count or dot, here or on the tab.
+session.subscribe((state, previous) => {
+  if (!previous.tokens || state.tokens) return;
+  badge = null;
+  if (newsTimer) clearTimeout(newsTimer);
+  newsTimer = null;
+  if (typeof wx.removeTabBarBadge !== "function") return;
+  wx.removeTabBarBadge({ index: DISCOVER_TAB, fail: () => undefined });
+  wx.hideTabBarRedDot({ index: DISCOVER_TAB, fail: () => undefined });
+});
+
+/** How long news frames are gathered before the badge is asked once (a burst of likes is one request). */
+export const NEWS_GATHER_MS = 1000;
+
+/**
+ * A `moments` frame arrived (a friend posted, or someone liked or commented): ask for the badge
+ * again, once per burst. The frame says nothing more on purpose: the badge applies every rule.
+ */
+export function momentsNews(): void {
+  if (newsTimer) return;
+  newsTimer = setTimeout(() => {
+    newsTimer = null;
+    refreshMomentsBadge().catch(() => undefined);
+  }, NEWS_GATHER_MS);
 }

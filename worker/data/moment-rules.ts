@@ -24,8 +24,9 @@ const blockedEitherWay = (a: SQL, b: SQL) => sql`exists (select 1 from blocks b 
  * - a friend of the author sees an "all" post, an "include" post naming them, an "exclude" post
  *   not naming them, within the author's window for friends (last 3 days / month / 6 months / all);
  * - a non-friend sees only "all" posts, within the author's window for non-friends (none by default).
+ * `viewer` is a user id, or a column when one query asks for many viewers at once (a new post's audience).
  */
-export function canSeePost(viewer: string, now: number): SQL {
+export function canSeePost(viewer: string | SQL, now: number): SQL {
   const friend = sql`exists (select 1 from friendships f where f.user_id = m.author_id and f.friend_id = ${viewer})`;
   const named = sql`exists (select 1 from moment_audience a where a.moment_id = m.id and a.user_id = ${viewer})`;
   return sql`(m.author_id = ${viewer} or (
@@ -56,7 +57,7 @@ export function canSeeComment(viewer: string, c: string, author: SQL): SQL {
 }
 
 /** Authors whose posts the viewer's timeline draws from: themselves and their friends, less those they muted (不看他). */
-export function timelineAuthors(viewer: string): SQL {
+export function timelineAuthors(viewer: string | SQL): SQL {
   return sql`(m.author_id = ${viewer} or (m.author_id in (select f.friend_id from friendships f where f.user_id = ${viewer})
     and m.author_id not in (select h.other_id from moment_hides h where h.user_id = ${viewer} and h.kind = 'mute')))`;
 }

@@ -65,6 +65,18 @@ export async function newestFriendPost(d: Db, viewer: string, since: number, now
   return rows[0] ?? null;
 }
 
+/**
+ * Whose Discover dot a new post lights: the author's friends whose timeline draws from the author
+ * (they have not muted them) and who may see the post, by the same rules every read uses.
+ */
+export async function postAudience(d: Db, momentId: string, now: number): Promise<string[]> {
+  // The rules' own subqueries alias friendships as f: the outer alias must differ or they would shadow it.
+  const viewer = sql`audience.friend_id`;
+  const rows = await d.all<{ id: string }>(sql`select audience.friend_id as id from moments m join friendships audience on audience.user_id = m.author_id
+    where m.id = ${momentId} and ${timelineAuthors(viewer)} and ${canSeePost(viewer, now)}`);
+  return rows.map((r) => r.id);
+}
+
 /** A page of one person's posts that the viewer may see (their album). */
 export function albumPage(d: Db, viewer: string, ownerId: string, cursor: Cursor | null, limit: number, now: number): Promise<PostRow[]> {
   return d.all<PostRow>(sql`select ${POST_COLUMNS} from moments m

@@ -1,7 +1,7 @@
 // /moments (朋友圈, docs/moments.md): posting and deleting, the timeline, a person's album, one
 // post, likes and comments, notifications, the Discover badge and the privacy settings. Every
 // route is the signed-in caller's view; what they may see is decided in data/moment-rules.ts.
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import {
   albumResponse,
@@ -32,6 +32,11 @@ const NO_POST = { id: "No such post, or you cannot see it" } as const;
 const postParams = pathParams(z.object({ id: momentId }), NO_POST);
 const commentParams = pathParams(z.object({ id: momentId, commentId }), { ...NO_POST, commentId: "No such comment of yours" });
 const see = "docs/moments.md";
+/** Live news (the `moments` frame) goes out after the answer, on the request's waitUntil. */
+const later =
+  (c: Context<AppEnv>): moments.Later =>
+  (task) =>
+    c.executionCtx.waitUntil(task);
 
 export const momentRoutes = new Hono<AppEnv>()
   .use(requireAuth)
@@ -39,7 +44,7 @@ export const momentRoutes = new Hono<AppEnv>()
     "/",
     doc({ summary: "Post to Moments: text, up to nine pictures or one video, a location, an audience", responses: { 201: momentView }, errors: [403, 404, 422, 429], see }),
     jsonBody(createMomentBody),
-    async (c) => c.json(await moments.createMoment(c.env, db(c.env), c.get("auth").userId, c.req.valid("json")), 201),
+    async (c) => c.json(await moments.createMoment(c.env, db(c.env), c.get("auth").userId, c.req.valid("json"), later(c)), 201),
   )
   .get("/timeline", doc({ summary: "Your and your friends' posts you may see, newest first", responses: { 200: momentPage }, see }), queryParams(timelineQuery), async (c) =>
     c.json(await moments.timeline(db(c.env), c.get("auth").userId, c.req.valid("query"))),
@@ -87,13 +92,13 @@ export const momentRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
   .put("/:id/like", doc({ summary: "Like a post", responses: { 200: momentView }, errors: [403], see }), postParams, async (c) =>
-    c.json(await moments.like(db(c.env), c.get("auth").userId, c.req.valid("param").id)),
+    c.json(await moments.like(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").id, later(c))),
   )
   .delete("/:id/like", doc({ summary: "Take your like back", responses: { 200: momentView }, see }), postParams, async (c) =>
     c.json(await moments.unlike(db(c.env), c.get("auth").userId, c.req.valid("param").id)),
   )
   .post("/:id/comments", doc({ summary: "Comment on a post, or reply to a comment", responses: { 201: momentView }, errors: [403, 422, 429], see }), jsonBody(commentBody), postParams, async (c) =>
-    c.json(await moments.comment(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").id, c.req.valid("json")), 201),
+    c.json(await moments.comment(c.env, db(c.env), c.get("auth").userId, c.req.valid("param").id, c.req.valid("json"), later(c)), 201),
   )
   .delete("/:id/comments/:commentId", doc({ summary: "Delete your comment, or one on your post", responses: { 200: momentView }, see }), commentParams, async (c) =>
     c.json(await moments.deleteComment(db(c.env), c.get("auth").userId, c.req.valid("param").id, c.req.valid("param").commentId)),

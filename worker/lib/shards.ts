@@ -64,4 +64,10 @@ export async function pushToUser(env: Env, userId: string, frames: string[]): Pr
   const sent = await Promise.all(gatewaysOf(env, userId).map((g) => g.push([userId], frames)));
   return sent.reduce((a, b) => a + b, 0);
 }
+/** The same frames for many users' devices: one call per shard that may hold any of them. */
+export async function pushToUsers(env: Env, userIds: Iterable<string>, frames: string[]): Promise<number> {
+  useShardLayout(env);
+  const sent = await Promise.all([...groupByShard(userIds)].map(([shard, users]) => gateway(env, shard).push(users, frames)));
+  return sent.reduce((a, b) => a + b, 0);
+}
 export const conversationObject = (env: Env, id: string) => env.CONVERSATION.get(env.CONVERSATION.idFromName(id));

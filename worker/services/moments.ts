@@ -25,9 +25,31 @@ import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { batch, inChunks } from "../lib/sql";
+import { pushToUsers } from "../lib/shards";
+import type { ServerFrame } from "../../schema/protocol";
 import { take } from "./ratelimit";
 
 const notFound = () => new ApiError("not_found", "No such post, or you cannot see it");
+
+/** Runs work after the answer (the route passes the request's waitUntil). */
+export type Later = (task: Promise<unknown>) => void;
+const detached: Later = (task) => void task.catch(() => undefined);
+
+// ---- live news ----------------------------------------------------------------------------
+
+/**
+ * Tells the devices of `userIds` that their Discover badge changed. Only a hint (docs/moments.md#live-news):
+ * the device asks /moments/badge, so the frame itself carries nothing a rule would have to hide.
+ * A failed push is logged, not retried: the badge is asked again whenever Discover is shown.
+ */
+async function announce(env: Env, userIds: string[], event: "post" | "notification"): Promise<void> {
+  if (userIds.length === 0) return;
+  try {
+    await pushToUsers(env, userIds, [JSON.stringify({ type: "moments", event } satisfies ServerFrame)]);
+  } catch (e) {
+    console.error(JSON.stringify({ msg: "moments news failed", event, error: String(e) }));
+  }
+}
 
 // ---- posting ------------------------------------------------------------------------------
 
@@ -84,7 +106,7 @@ async function expandAudience(d: Db, authorId: string, userIds: string[], tags: 
   return [...friends];
 }
 
-export async function createMoment(env: Env, d: Db, authorId: string, body: CreateMomentBody, now = Date.now()): Promise<MomentView> {
+export async function createMoment(env: Env, d: Db, authorId: string, body: CreateMomentBody, later: Later = detached, now = Date.now()): Promise<MomentView> {
   const media = await checkMedia(env, authorId, body.media);
   const audience = body.visibility === "include" || body.visibility === "exclude" ? await expandAudience(d, authorId, body.userIds, body.tags) : [];
   const review = await screenTexts(env, authorId, [{ kind: "moment", text: body.text }]);
@@ -111,6 +133,8 @@ export async function createMoment(env: Env, d: Db, authorId: string, body: Crea
   const row = await q.visiblePost(d, authorId, id, now);
   if (!row) throw notFound();
   const [view] = await views(d, authorId, [row]);
+  // Friends who may see it hear at once (their Discover dot), by the rules every read applies.
+  later(q.postAudience(d, id, now).then((audience) => announce(env, audience, "post")));
   return view!;
 }
 
@@ -199,9 +223,11 @@ async function interactable(d: Db, userId: string, momentId: string, now: number
   return row;
 }
 
-export async function like(d: Db, userId: string, momentId: string, now = Date.now()): Promise<MomentView> {
+export async function like(env: Env, d: Db, userId: string, momentId: string, later: Later = detached, now = Date.now()): Promise<MomentView> {
   const post = await interactable(d, userId, momentId, now);
-  await d.insert(momentLikes).values({ momentId, userId, authorId: post.authorId, createdAt: now }).onConflictDoNothing();
+  const added = await d.insert(momentLikes).values({ momentId, userId, authorId: post.authorId, createdAt: now }).onConflictDoNothing().returning({ at: momentLikes.createdAt });
+  // The author's notification count changed (a like already there changes nothing).
+  if (added.length > 0 && post.authorId !== userId) later(announce(env, [post.authorId], "notification"));
   return getMoment(d, userId, momentId, now);
 }
 
@@ -210,7 +236,7 @@ export async function unlike(d: Db, userId: string, momentId: string, now = Date
   return getMoment(d, userId, momentId, now);
 }
 
-export async function comment(env: Env, d: Db, userId: string, momentId: string, body: { text: string; replyTo?: string | undefined }, now = Date.now()): Promise<MomentView> {
+export async function comment(env: Env, d: Db, userId: string, momentId: string, body: { text: string; replyTo?: string | undefined }, later: Later = detached, now = Date.now()): Promise<MomentView> {
   const post = await interactable(d, userId, momentId, now);
   let replyToUserId: string | null = null;
   if (body.replyTo) {
@@ -220,9 +246,24 @@ export async function comment(env: Env, d: Db, userId: string, momentId: string,
   }
   const review = await screenTexts(env, userId, [{ kind: "moment_comment", text: body.text }]);
   await take(d, [{ key: `moment-comments:${userId}`, max: MOMENT_LIMITS.commentsPerHour, windowSeconds: 3600, message: "You have commented a lot this hour; try later" }], now);
-  await d.insert(momentComments).values({ id: newId("mc"), momentId, userId, authorId: post.authorId, replyToId: body.replyTo ?? null, replyToUserId, text: body.text, createdAt: now });
+  const commentId = newId("mc");
+  await d.insert(momentComments).values({ id: commentId, momentId, userId, authorId: post.authorId, replyToId: body.replyTo ?? null, replyToUserId, text: body.text, createdAt: now });
   await flagAll(env, review);
+  later(commentNews(env, d, { momentId, commentId, writer: userId, author: post.authorId, answered: replyToUserId }, now));
   return getMoment(d, userId, momentId, now);
+}
+
+/**
+ * Whose notifications a new comment adds to: the post's author, and the person answered when they
+ * may still see both the post and the comment (as their notifications list will decide).
+ */
+async function commentNews(env: Env, d: Db, c: { momentId: string; commentId: string; writer: string; author: string; answered: string | null }, now: number): Promise<void> {
+  const to = c.author !== c.writer ? [c.author] : [];
+  if (c.answered && c.answered !== c.author) {
+    const [post, seen] = await Promise.all([q.visiblePost(d, c.answered, c.momentId, now), q.visibleComment(d, c.answered, c.momentId, c.commentId)]);
+    if (post && seen) to.push(c.answered);
+  }
+  await announce(env, to, "notification");
 }
 
 /** The comment's writer, or the post's author, may delete it. */

@@ -6,13 +6,25 @@ import { localized } from "../../behaviors/localized";
 import { t } from "../../i18n/index";
 import { ensureSignedIn } from "../../services/auth";
 import { applyTabBar } from "../../services/badge";
-import { refreshMomentsBadge } from "../../services/moments";
+import { onMomentsBadge, refreshMomentsBadge } from "../../services/moments";
 
 const strings = () => ({ moments: t("discover.moments") });
+let unsubscribe: (() => void) | null = null;
 
 Component({
   behaviors: [errorTips, localized(strings, "discover.title")],
   data: { unread: 0, unreadText: "", newPosts: false, latestAvatar: "" },
+  lifetimes: {
+    // News that arrives while Discover is open (services/moments.ts momentsNews) redraws it.
+    attached() {
+      unsubscribe?.();
+      unsubscribe = onMomentsBadge((b) => this.show(b));
+    },
+    detached() {
+      unsubscribe?.();
+      unsubscribe = null;
+    },
+  },
   methods: {
     onShow() {
       if (!ensureSignedIn()) return;
@@ -22,7 +34,10 @@ Component({
     },
 
     async refresh() {
-      const b = await refreshMomentsBadge();
+      this.show(await refreshMomentsBadge());
+    },
+
+    show(b: { unread: number; newPosts: boolean; latestAvatar: string | null }) {
       this.setData({ unread: b.unread, unreadText: b.unread > 99 ? "99+" : String(b.unread), newPosts: b.newPosts, latestAvatar: b.latestAvatar ?? "" });
     },
 

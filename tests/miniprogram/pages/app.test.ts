@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Badge from "../../../miniprogram/services/badge";
 import type * as Chats from "../../../miniprogram/services/chats";
@@ -28,6 +28,8 @@ interface AppOptions {
 let app: AppOptions;
 let server: Server;
 let wss: WebSocketServer;
+/** The server's end of every socket the app opened, newest last. */
+const serverSockets: WebSocket[] = [];
 /** Socket upgrades the server took: the path and the Authorization header. */
 let upgrades: Array<{ url: string; authorization: string | undefined }>;
 /** Frames the app sent over its socket. */
@@ -79,6 +81,7 @@ async function api(req: Request): Promise<Response> {
   const path = new URL(req.url).pathname;
   calls.push(path);
   if (path === "/conversations") return Response.json({ conversations: cached });
+  if (path === "/moments/badge") return Response.json({ newPosts: false, latestAuthor: null, unreadNotifications: 2 });
   return Response.json({ error: { code: "not_found", message: `no ${path}` } }, { status: 404 });
 }
 
@@ -87,6 +90,7 @@ beforeAll(async () => {
   wss = new WebSocketServer({ server, path: "/ws" });
   wss.on("connection", (ws, req: IncomingMessage) => {
     upgrades.push({ url: req.url ?? "", authorization: req.headers.authorization });
+    serverSockets.push(ws);
     ws.send(JSON.stringify({ type: "ready", userId: ME, sessionId: "s1", serverTime: Date.now() }));
     ws.on("message", (data) => {
       const frame = JSON.parse(String(data));
@@ -197,6 +201,27 @@ describe("App startup", () => {
     chats().setActive(null);
   });
 
+  it("asks for the Discover badge once for a burst of Moments news and shows its count on the tab", async () => {
+    await waitFor(() => chats().store.get().connection === "online", "online");
+    const asked = () => calls.filter((c) => c === "/moments/badge").length;
+    const before = asked();
+    const live = serverSockets.at(-1)!;
+    live.send(JSON.stringify({ type: "moments", event: "post" }));
+    live.send(
+      JSON.stringify({
+        type: "batch",
+        frames: [
+          { type: "moments", event: "notification" },
+          { type: "moments", event: "notification" },
+        ],
+      }),
+    );
+    await waitFor(() => asked() > before, "the badge asked again", 3000);
+    await settled(5);
+    expect(asked()).toBe(before + 1);
+    expect(adapter.tabBadges.filter((b) => b.index === 2).at(-1)).toEqual({ index: 2, text: "2" });
+  });
+
   it("goes back to the login page with a toast as soon as the server says the session ended, and forgets the chats", async () => {
     // The frame alone, with no close after it: the close event reaches a client seconds later.
     for (const ws of wss.clients) ws.send(JSON.stringify({ type: "session_ended", reason: "signed_out" }));
@@ -207,7 +232,12 @@ describe("App startup", () => {
     expect(chats().store.get().conversations).toEqual([]);
     expect(adapter.storage.has("qun.cache")).toBe(false);
     expect(adapter.storage.has("qun.session")).toBe(false);
-    expect(adapter.tabBadges.at(-1)).toEqual({ index: 0, text: null });
+    // Neither tab keeps the signed-out account's count: Chats' badge and Discover's are cleared.
+    const last = (index: number) => adapter.tabBadges.filter((b) => b.index === index).at(-1);
+    expect([last(0), last(2)]).toEqual([
+      { index: 0, text: null },
+      { index: 2, text: "nodot" },
+    ]);
   });
 
   it("without a session goes to the login page and opens no socket", async () => {

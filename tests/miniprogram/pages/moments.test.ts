@@ -4,6 +4,7 @@
 // notifications list marking itself read.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
+import type * as MomentsService from "../../../miniprogram/services/moments";
 import type * as Session from "../../../miniprogram/services/session";
 import type { MomentPerson, MomentView, NotificationView } from "../../../schema/moments";
 import { createFakeApi, type FakeApi } from "../fake-api";
@@ -144,6 +145,15 @@ describe("the Discover tab", () => {
     expect(comp.querySelector("#moments-unread")).toBeUndefined();
     expect(adapter.tabBadges.filter((b) => b.index === 2).at(-1)).toEqual({ index: 2, text: "dot" });
     expect(server.calls.find((c) => c.path.startsWith("/moments/badge"))!.path).toBe("/moments/badge?since=1234");
+  });
+
+  it("redraws while open when news brings a new badge", async () => {
+    const comp = await open("discover");
+    expect(text(comp, "#open-moments")).toBe("Moments");
+    badge = { newPosts: false, latestAuthor: null, unreadNotifications: 4 };
+    await clientModule<typeof MomentsService>("services/moments").refreshMomentsBadge();
+    await settled();
+    expect(text(comp, "#open-moments")).toBe("Moments 4");
   });
 
   it("is the third of four tabs, 发现 in Chinese", async () => {
