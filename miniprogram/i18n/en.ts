@@ -439,6 +439,7 @@ export const en: Record<keyof typeof zh_CN, string> = {
   "error.invite_expired": "The invitation has expired",
   "error.invite_revoked": "The invitation is no longer valid",
   "error.invite_used_up": "The invitation has been used up",
+  "error.expired": "This sign-in QR code has expired; refresh it in the browser and scan again",
   "error.room_expired": "The face-to-face room expired; enter the digits again",
   "error.empty_upload": "The file is empty",
   "error.incomplete_upload": "The upload did not finish; try again",

@@ -457,6 +457,7 @@ export const zh_CN = {
   "error.invite_expired": "邀请已过期",
   "error.invite_revoked": "邀请已失效",
   "error.invite_used_up": "邀请次数已用完",
+  "error.expired": "二维码已失效，请在网页上刷新后重新扫描",
   "error.room_expired": "面对面建群已过期，请重新输入数字",
   "error.empty_upload": "文件为空",
   "error.incomplete_upload": "上传未完成，请重试",
