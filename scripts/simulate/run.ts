@@ -5,13 +5,14 @@
 // and duplicated messages, and the capacity model (scripts/capacity/model.ts) run with the same
 // parameters is printed beside the measurement. Writes bench-results/simulate-<time>.json.
 //   --quick                2,000 users, 200 conversations, 20 s (under two minutes)
-//   --users N --conversations N --online 0.1 --rate 40 --seconds 180 --seed 1 --readers 0.3
+//   --users N --conversations N --online 0.1 --rate 25 --seconds 180 --seed 1 --readers 0.3
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { MeterSnapshot } from "../../worker/lib/meter.ts";
+import { connectShard, DEFAULT_SHARDS } from "../../worker/lib/shard-layout.ts";
 import { startWorker } from "../../tests/support/wrangler-dev.ts";
 import { compare, predict, type SimParameters, spread } from "./compare.ts";
 import { population, rng, schedule, sizeBuckets, WECHAT_LIKE } from "./population.ts";
@@ -38,14 +39,14 @@ const plan = {
   conversations: num(args.conversations, quick ? 200 : 2_000),
   onlineShare: num(args.online, 0.1),
   // What this 2-core machine, shared, sustains with 2,000 sockets and groups up to 500 (docs/scaling.md#simulation).
-  rate: num(args.rate, quick ? 10 : 40),
+  rate: num(args.rate, quick ? 10 : 25),
   seconds: num(args.seconds, quick ? 20 : 180),
   seed: num(args.seed, 1),
   readers: num(args.readers, 0.3),
   zipf: 1,
   drainMs: 5_000,
 };
-const SHARDS = 16;
+const SHARDS = DEFAULT_SHARDS;
 
 const log = (...a: unknown[]) => console.error(`[simulate ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
@@ -89,7 +90,8 @@ async function main() {
     sizes: WECHAT_LIKE,
     zipf: plan.zipf,
     rate: plan.rate,
-    perSenderMax: 8,
+    // Under Qun's 10 a second per sender (burst 30), so Poisson bursts are never refused.
+    perSenderMax: 5,
     seed: plan.seed,
   });
   const random = rng(plan.seed + 1);
@@ -146,10 +148,20 @@ async function main() {
     );
     const connectS = (Date.now() - connectStart) / 1000;
     log(`${clients.length} sockets connected in ${connectS.toFixed(1)} s; sending`);
-    await new Promise((r) => setTimeout(r, 2000)); // presence and wake-ups of the connects settle
-
+    // Each connect announces presence to the user's friends (a D1 read, one at a time per shard):
+    // the traffic's figures start once those have all run, when D1's statement count stands still.
     const meter = () => json<MeterSnapshot>(`${base}/dev/meter`, { token });
-    const before = await meter();
+    const settleStart = Date.now();
+    let before = await meter();
+    for (let last = -1; Date.now() - settleStart < 120_000; ) {
+      const statements = before.databases.DB?.statements ?? 0;
+      // The meter's own reading runs three statements (the session check, the names).
+      if (statements - last <= 3) break;
+      last = statements;
+      await new Promise((r) => setTimeout(r, 3000));
+      before = await meter();
+    }
+    log(`presence of the connects settled in ${((Date.now() - settleStart) / 1000).toFixed(1)} s`);
     const t0 = performance.now();
     let after: MeterSnapshot = before;
     let windowS = 0;
@@ -201,6 +213,17 @@ async function main() {
       gatewayShards: SHARDS,
     };
     const predicted = predict(params);
+    // What a message's flush calls, at the two extremes: only the shards of members online (and
+    // the sender's), as the model assumes, or every shard holding a member (no shard skipped).
+    const shardOfUser = (u: number) => connectShard({ count: SHARDS, previous: null }, ids[u]!);
+    let onlineShardCalls = 0;
+    let memberShardCalls = 0;
+    for (const [i, n] of traffic.perConversation) {
+      const c = pop.conversations[i]!;
+      onlineShardCalls += n * new Set(c.online.map(shardOfUser)).size;
+      memberShardCalls += n * new Set(c.members.map(shardOfUser)).size;
+    }
+    const onlineOthers = [...traffic.perConversation].reduce((sum, [i, n]) => sum + n * (pop.conversations[i]!.online.length - 1), 0);
     const measured = {
       conversationRequestsPerMessage: convTotal / messages,
       gatewayRequestsPerMessage: gwTotal / messages,
@@ -243,6 +266,9 @@ async function main() {
         hottestGateway: hottestGw && { shard: hottestGw[0], requestsPerSecond: hottestGw[1].requests / windowS, share: hottestGw[1].requests / gwTotal, byMethod: hottestGw[1].byMethod },
         d1,
         perMessage: measured,
+        // The bounds of deliverCallsPerMessage, and the online members each message really had.
+        deliverCallsBounds: { onlineShardsOnly: onlineShardCalls / messages, everyMemberShard: memberShardCalls / messages },
+        onlineOthersPerMessage: onlineOthers / messages,
       },
       model: { parameters: { ...params, mix: `${params.mix.length} conversations` }, predicted },
       comparison,
@@ -279,7 +305,8 @@ function printTables(r: any, comparison: ReturnType<typeof compare>) {
     "",
     `hottest conversation: ${r.measured.hottestConversation?.members} members (${r.measured.hottestConversation?.online} online), ${fixed(r.measured.hottestConversation?.requestsPerSecond ?? 0)} req/s ${JSON.stringify(r.measured.hottestConversation?.byMethod)}`,
     `hottest gateway shard: ${r.measured.hottestGateway?.shard}, ${fixed(r.measured.hottestGateway?.requestsPerSecond ?? 0)} req/s (${fixed(100 * (r.measured.hottestGateway?.share ?? 0), 1)}% of gateway requests)`,
-    `messages: ${r.traffic.sent} at ${fixed(r.traffic.achievedRate)} msg/s; deliveries ${r.traffic.delivered}/${r.traffic.expected}; lost ${r.traffic.lost}; duplicates ${r.traffic.duplicates}; refused ${r.traffic.refused}`,
+    `deliver calls per message if only online members' shards were called: ${fixed(r.measured.deliverCallsBounds.onlineShardsOnly)}; if every member's shard was: ${fixed(r.measured.deliverCallsBounds.everyMemberShard)}; online members other than the sender per message: ${fixed(r.measured.onlineOthersPerMessage)}`,
+    `messages: ${r.traffic.sent} at ${fixed(r.traffic.achievedRate)} msg/s; deliveries ${r.traffic.delivered}/${r.traffic.expected}; lost ${r.traffic.lost}; duplicates ${r.traffic.duplicates}; refused ${r.traffic.refused} ${JSON.stringify(r.traffic.refusedCodes)}`,
     "",
     `| figure | predicted | measured | difference |`,
     `| --- | --- | --- | --- |`,

@@ -10,7 +10,9 @@ export interface TrafficResult {
   sent: number;
   acked: number;
   refused: number;
-  /** Deliveries owed: every online member of the conversation, the sender's own socket too. */
+  /** Refusals by error code (a refused message is not owed to anyone: its sender was told). */
+  refusedCodes: Record<string, number>;
+  /** Deliveries owed for every acked message: every online member of the conversation, the sender's own socket too. */
   expected: number;
   delivered: number;
   lost: number;
@@ -71,8 +73,9 @@ export async function runTraffic(clients: Client[], plan: TrafficPlan): Promise<
   const conversationOf = new Map<string, number>(); // clientId → conversation index
   const senderOf = new Map<string, number>();
   const open = new Map<string, boolean>(); // `${user}:${conversation}` → chat open
-  let acked = 0;
+  const ackedIds = new Set<string>();
   let refused = 0;
+  const refusedCodes: Record<string, number> = {};
   let duplicates = 0;
   let deliveredToOthers = 0;
   let readsSent = 0;
@@ -113,9 +116,11 @@ export async function runTraffic(clients: Client[], plan: TrafficPlan): Promise<
           deliveredToOthers++;
           reportRead(c, f.message.conversationId, f.message.seq);
         }
-      } else if (f.type === "ack" && typeof f.ref === "string" && f.ref.startsWith(prefix)) acked++;
-      else if (f.type === "error" && typeof f.ref === "string" && f.ref.startsWith(prefix)) refused++;
-      else if (f.type === "error") otherErrors++;
+      } else if (f.type === "ack" && typeof f.ref === "string" && f.ref.startsWith(prefix)) ackedIds.add(f.ref);
+      else if (f.type === "error" && typeof f.ref === "string" && f.ref.startsWith(prefix)) {
+        refused++;
+        refusedCodes[f.code] = (refusedCodes[f.code] ?? 0) + 1;
+      } else if (f.type === "error") otherErrors++;
     };
     c.ws.on("message", (data) => onFrame(JSON.parse(String(data))));
   }
@@ -149,6 +154,7 @@ export async function runTraffic(clients: Client[], plan: TrafficPlan): Promise<
   let expected = 0;
   let delivered = 0;
   for (const [clientId, conversation] of conversationOf) {
+    if (!ackedIds.has(clientId)) continue;
     for (const member of plan.onlineMembers[conversation]!) {
       expected++;
       if (byUser.get(member)?.received.has(clientId)) delivered++;
@@ -156,8 +162,9 @@ export async function runTraffic(clients: Client[], plan: TrafficPlan): Promise<
   }
   return {
     sent: conversationOf.size,
-    acked,
+    acked: ackedIds.size,
     refused,
+    refusedCodes,
     expected,
     delivered,
     lost: expected - delivered,
