@@ -53,6 +53,8 @@ export interface Predicted {
   hottestConversationRequestsPerSecond: number;
   /** The hottest conversation's share of all conversation requests. */
   hottestConversationShare: number;
+  /** The hottest shard's share of all gateway requests: the model spreads them evenly. */
+  hottestGatewayShare: number;
 }
 
 export function predict(p: SimParameters, base: Inputs = INPUTS): Predicted {
@@ -76,6 +78,7 @@ export function predict(p: SimParameters, base: Inputs = INPUTS): Predicted {
     gatewayRequestsPerShardPerSecond: load.gateway.requestsPerShard,
     hottestConversationRequestsPerSecond: load.hottestConversation.requestsPerSecond,
     hottestConversationShare: load.hottestConversation.requestsPerSecond / (m * conversationRequestsPerMessage),
+    hottestGatewayShare: 1 / p.gatewayShards,
   };
 }
 

@@ -235,6 +235,7 @@ async function main() {
       gatewayRequestsPerShardPerSecond: gwTotal / SHARDS / windowS,
       hottestConversationRequestsPerSecond: hottestConv ? hottestConv[1].requests / windowS : 0,
       hottestConversationShare: hottestConv ? hottestConv[1].requests / convTotal : 0,
+      hottestGatewayShare: hottestGw ? hottestGw[1].requests / gwTotal : 0,
     };
     const comparison = compare(predicted, measured);
 

@@ -104,6 +104,8 @@ describe("predicted vs measured", () => {
     expect(p.gatewayRequestsPerShardPerSecond).toBeCloseTo(20, 10);
     expect(p.hottestConversationRequestsPerSecond).toBeCloseTo(1, 10);
     expect(p.hottestConversationShare).toBeCloseTo(0.1, 10);
+    expect(p.hottestGatewayShare).toBe(1);
+    expect(predict({ ...direct, gatewayShards: 16 }).hottestGatewayShare).toBe(1 / 16);
   });
 
   it("counts a read report per online recipient reading, and half a call per report at the conversation", () => {
