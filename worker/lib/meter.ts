@@ -34,9 +34,13 @@ export interface MeterSnapshot {
 const objects = new Map<string, Map<string, ObjectMeter>>();
 const databases = new Map<string, DatabaseMeter>();
 
+/** Objects remembered per kind: an isolate that lives long among many objects forgets, rather than grows. */
+const MAX_OBJECTS = 100_000;
+
 export function countRequest(kind: string, id: string, method: string): void {
   let ofKind = objects.get(kind);
   if (!ofKind) objects.set(kind, (ofKind = new Map()));
+  if (ofKind.size >= MAX_OBJECTS && !ofKind.has(id)) ofKind.clear();
   let m = ofKind.get(id);
   if (!m) ofKind.set(id, (m = { requests: 0, byMethod: {} }));
   m.requests++;
