@@ -12,6 +12,7 @@ import { purgeOld } from "./services/ratelimit";
 import { purgeExpired } from "./services/tokens";
 import { purgeTickets } from "./services/web-login";
 import { useShardLayout } from "./lib/shards";
+import { meterEnv } from "./lib/meter";
 
 // The conversation objects reach WeChat's content checks only through this port (the layer rule).
 installRemoteChecks(wechatContentChecks);
@@ -23,7 +24,9 @@ export { WechatObject } from "./wechat/object";
 
 export default {
   // The socket upgrade bypasses the Hono app: its 101 response must pass through untouched.
-  fetch(request, env, ctx) {
+  fetch(request, rawEnv, ctx) {
+    // D1 statements counted per binding (lib/meter.ts; read at GET /dev/meter in development).
+    const env = meterEnv(rawEnv);
     useShardLayout(env);
     if (new URL(request.url).pathname === "/ws") return socketUpgrade(request, env);
     return app.fetch(withMethodOverride(request), env, ctx);

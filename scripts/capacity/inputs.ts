@@ -60,8 +60,9 @@ export const INPUTS: Inputs = {
     d1Shards: 1,
     readCoalesceMs: 25,
     relays: 0,
-    // The message row and its search-index row (an estimate: FTS5 may touch more than one row).
-    conversationRowsPerMessage: 2,
+    // The message row, its search-index row (an estimate: FTS5 may touch more than one row), and
+    // the sender's own read position, which every send moves (the simulation, docs/scaling.md#simulation).
+    conversationRowsPerMessage: 3,
   },
   limits: {
     objectRequestsPerSecond: 1_000,

@@ -24,6 +24,7 @@ import type { ChatSearchResult, MessageSearchQuery } from "../../schema/search";
 import type { Env } from "../env";
 import type { ReadResult } from "../gateway/reads";
 import { compactPage } from "../lib/compact-history";
+import { meterEnv, meterMethods } from "../lib/meter";
 import { guard, type Result } from "../lib/result";
 import { useShardLayout } from "../lib/shards";
 import { befriended, contactsChanged, typing } from "./direct-rules";
@@ -44,9 +45,9 @@ export class ConversationObject extends DurableObject<Env> {
   private readonly state: ConversationState;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+    super(ctx, meterEnv(env));
     useShardLayout(env);
-    const s = (this.state = new ConversationState(ctx, env));
+    const s = (this.state = new ConversationState(ctx, this.env));
     void ctx.blockConcurrencyWhile(async () => {
       // An object nobody created (a guessed id) writes nothing: its schema comes with createGroup/openDirect.
       if (!s.hasSchema()) return;
@@ -304,3 +305,6 @@ export class ConversationObject extends DurableObject<Env> {
     return this.serial((s) => befriended(s, actorId, requesterId, greeting));
   }
 }
+
+// Requests per object for the simulation (lib/meter.ts): every method above counts its calls.
+meterMethods(ConversationObject, "conversation", ["serial"]);

@@ -12,6 +12,7 @@ import { DurableObject } from "cloudflare:workers";
 import { MESSAGE_LIMITS } from "../../schema/limits";
 import { CLOSE, clientFrame, type ClientFrame, type ServerFrame, type SessionEndReason } from "../../schema/protocol";
 import type { Env } from "../env";
+import { meterEnv, meterMethods } from "../lib/meter";
 import type { Result } from "../lib/result";
 import { conversationObject, useShardLayout } from "../lib/shards";
 import { batchFrames } from "./batch";
@@ -34,7 +35,7 @@ export interface DeliveryPart {
 }
 
 export class GatewayObject extends DurableObject<Env> {
-  private readonly presence = new Presence(this.env, (ids, frames) => this.push(ids, frames));
+  private readonly presence = new Presence(this.env, (ids, frames) => this.send(this.socketsOf(ids), frames));
   /** Conversation stubs for every frame, kept while they work (a few hundred at most; forgotten past that). */
   private conversations = new Map<string, ReturnType<typeof conversationObject>>();
   private readonly stubs = { get: (id: string) => this.conversation(id), forget: (id: string) => void this.conversations.delete(id) };
@@ -43,7 +44,7 @@ export class GatewayObject extends DurableObject<Env> {
   private readonly wake = new WakeList(this.ctx.storage.sql);
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+    super(ctx, meterEnv(env));
     useShardLayout(env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
@@ -266,6 +267,9 @@ export class GatewayObject extends DurableObject<Env> {
     return this.ctx.getWebSockets().filter((ws) => wanted.has(Connection.of(ws)?.userId ?? ""));
   }
 }
+
+// Requests per object for the simulation (lib/meter.ts): every method above counts its calls.
+meterMethods(GatewayObject, "gateway", ["handle", "conversation", "wentAway", "send", "socketsOf"]);
 
 /** An RPC result as the frame's answer: the error with its ref, or `ok`'s frame (none for null). */
 function reply<T>(c: Connection, ref: string | undefined, r: Result<T>, ok: ((v: T) => ServerFrame) | null) {
