@@ -269,6 +269,19 @@ async function startBaseline(kind: "memory" | "sqlite", userCount: number): Prom
   };
 }
 
+interface D1Writes {
+  batches: number;
+  statements: number;
+  batchesPerMessage?: number;
+  statementsPerMessage?: number;
+}
+
+/** The worker's count of D1 write batches for summaries and read positions (GET /dev/d1-writes); null where it has none. */
+async function d1Writes(spec: LoadSpec): Promise<D1Writes | null> {
+  const res = await fetch(`${spec.baseUrl}/dev/d1-writes`, { headers: { authorization: `Bearer ${spec.members[0]!.credential}` } }).catch(() => null);
+  return res?.ok ? ((await res.json()) as D1Writes) : null;
+}
+
 /**
  * Runs the load generator in its own process. While it sends (between its "sending" and "sent"
  * lines) the CPU seconds of every server process and of the generator itself are counted, so the
@@ -278,7 +291,8 @@ async function load(
   spec: LoadSpec,
   roles: Record<string, number[]> = {},
   profiler?: IsolateProfiler,
-): Promise<LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> }> {
+): Promise<LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw">; d1?: D1Writes }> {
+  const metered = spec.target === "qun" ? await d1Writes(spec) : null;
   const dir = mkdtempSync(join(tmpdir(), "qun-load-"));
   const file = join(dir, "spec.json");
   writeFileSync(file, JSON.stringify(spec));
@@ -314,7 +328,16 @@ async function load(
     if (code !== 0) throw new Error(`load generator failed (${code}): ${stderr.slice(-2000)}`);
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as LoadResult;
     // CPU as cores busy on average while sending (1 = one core fully used).
-    const out: LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> } = cpu ? { ...result, cpu } : result;
+    const out: LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw">; d1?: D1Writes } = cpu ? { ...result, cpu } : result;
+    // D1 write batches (summaries and read positions) per message sent, warm-up included.
+    const after = metered ? await d1Writes(spec) : null;
+    if (metered && after) {
+      const messages = Math.max(1, Math.round(((spec.rooms ? spec.rooms.reduce((n, r) => n + r.rate, 0) : spec.rate) * spec.durationMs) / 1000));
+      const batches = after.batches - metered.batches;
+      const statements = after.statements - metered.statements;
+      out.d1 = { batches, statements, batchesPerMessage: round2(batches / messages), statementsPerMessage: round2(statements / messages) };
+      log(`D1 summary writes: ${batches} batches, ${statements} statements for ${messages} messages (${out.d1.batchesPerMessage} batches, ${out.d1.statementsPerMessage} statements per message)`);
+    }
     // Less sensitive to a busy machine than latency: CPU each process spent per socket delivery,
     // from the first send until the drain ended.
     const start = before as Record<string, number> | null; // assigned in the stderr callback

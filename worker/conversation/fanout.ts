@@ -5,6 +5,7 @@
 import type { MemberRow } from "../../schema/conversation";
 import type { Message, ServerFrame } from "../../schema/protocol";
 import type { DeliveryPart } from "../gateway/object";
+import { meterBatch } from "../data/d1-meter";
 import type { ReadResult } from "../gateway/reads";
 import { guard } from "../lib/result";
 import { gateway, groupByShard } from "../lib/shards";
@@ -221,7 +222,10 @@ export class Fanout {
       const mark = env.DB.prepare("UPDATE memberships SET marked_unread = ? WHERE conversation_id = ? AND user_id = ?");
       for (const [userId, on] of marks) stmts.push(mark.bind(on ? 1 : 0, meta.id, userId));
     }
-    if (stmts.length > 0) await env.DB.batch(stmts);
+    if (stmts.length > 0) {
+      meterBatch(stmts.length);
+      await env.DB.batch(stmts);
+    }
   }
 
   // ---- pushes -------------------------------------------------------------------------
