@@ -158,8 +158,8 @@ export const MUTANTS: Mutant[] = [
     id: "unread-arithmetic",
     invariant: "unread = last seq - read seq",
     file: "worker/services/conversations.ts",
-    search: "unread: Math.max(m.markedUnread ? 1 : 0, c.lastSeq - m.readSeq),",
-    replace: "unread: Math.max(m.markedUnread ? 1 : 0, c.lastSeq - m.readSeq - 1),",
+    search: "unread: Math.max(read.markedUnread ? 1 : 0, sum.lastSeq - read.readSeq),",
+    replace: "unread: Math.max(read.markedUnread ? 1 : 0, sum.lastSeq - read.readSeq - 1),",
     tests: ["tests/worker/conversations.test.ts"],
   },
   {

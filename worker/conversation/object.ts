@@ -254,8 +254,11 @@ export class ConversationObject extends DurableObject<Env> {
 
   // ---- reads and fan-out (fanout.ts) ----------------------------------------------------
 
+  /** A read over HTTPS: answered once the summary shard has it (a socket's reads may wait for the next batch: fanout.ts). */
   async markRead(userId: string, seq: number): Promise<Result<{ readSeq: number }>> {
-    return guard(() => this.state.fanout.markRead(userId, seq));
+    const r = await guard(() => this.state.fanout.markRead(userId, seq));
+    if (r.ok) await this.state.fanout.writeReadsNow();
+    return r;
   }
 
   /** "Mark as unread" on (WeChat's 标为未读) or off, for the caller only; answers once D1 and their devices have it. */

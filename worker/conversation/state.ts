@@ -9,6 +9,7 @@ import migrations from "../../schema/conversation-migrations/migrations.js";
 import * as tables from "../../schema/conversation";
 import { directRules, members, messages, meta, type MemberRow, type MetaRow } from "../../schema/conversation";
 import type { MessagePreview } from "../../schema/protocol";
+import { summaryShardCount } from "../data/summaries";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { Mutex } from "../lib/mutex";
@@ -62,6 +63,8 @@ export class ConversationState {
   /** Reads meta, members, the last message and the direct-chat rules from storage into memory. */
   load() {
     this.meta = this.sql.select().from(meta).get() ?? null;
+    // New, or woken under another summary shard count: the shard may lack this conversation.
+    if (this.meta && this.meta.summaryShards !== summaryShardCount(this.env)) this.fanout.fullWrite = true;
     this.members = new Map(
       this.sql
         .select()
