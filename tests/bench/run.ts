@@ -42,7 +42,7 @@ const batch = !process.argv.includes("--no-batch");
 // `--compare-batch 3`: the same worker and group, load steps alternating one frame per message
 // and batch frames, three times each (an A/B on a busy machine, where runs apart differ more).
 const compareBatch = Number(listArg("compare-batch")?.[0] ?? 0);
-// `--readers`: Qun's members all have the chat open and send a read for every message (read receipts' cost).
+// `--readers`: Qun's members all have the chat open and send a read for every message (read receipts' cost), in the group steps and the direct and mixed workloads.
 const readers = process.argv.includes("--readers");
 
 interface Member {
@@ -517,6 +517,7 @@ async function everydayLoad(target: Target, which: "direct" | "mixed", profiler?
       drainMs: plan.drainMs,
       batch,
       rooms,
+      readers,
     },
     target.roles(),
     profiler,
