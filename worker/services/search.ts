@@ -15,7 +15,7 @@ import { conversationObject } from "../lib/shards";
 import { listConversations } from "./conversations";
 
 export async function searchAll(env: Env, d: Db, userId: string, q: string): Promise<SearchResponse> {
-  const [contacts, groups, messages] = await Promise.all([searchContacts(d, userId, q), searchGroups(env, d, userId, q), searchMessages(env, d, userId, { q })]);
+  const [contacts, groups, messages] = await Promise.all([searchContacts(d, userId, q), searchGroups(env, d, userId, q), searchMessages(env, userId, { q })]);
   return { contacts, groups, messages };
 }
 
@@ -88,7 +88,7 @@ function readCursor(raw: string | undefined): Cursor | null {
 const writeCursor = (c: Cursor) => btoa(JSON.stringify(c)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
 /** Messages across the caller's chats (or one, with conversationId), grouped by chat, most recently active chat first. */
-export async function searchMessages(env: Env, d: Db, userId: string, q: MessagesSearchQuery): Promise<MessagesSearchResponse> {
+export async function searchMessages(env: Env, userId: string, q: MessagesSearchQuery): Promise<MessagesSearchResponse> {
   const after = readCursor(q.cursor);
   const activity = (c: { lastMessageAt: number | null }) => c.lastMessageAt ?? 0;
   const chats = (await listConversations(env, userId, q.conversationId))
