@@ -6,7 +6,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ConversationObject } from "../../worker/conversation/object";
-import { READ_WRITE_DELAY_MS } from "../../worker/conversation/fanout";
+import { READ_WRITE_DELAY_MS } from "../../worker/conversation/summary-writer";
 import { summaryShardCount, summaryShardOf } from "../../worker/data/summaries";
 import { api } from "./helpers";
 import { createGroup, makeUsers, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";

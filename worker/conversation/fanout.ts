@@ -3,25 +3,17 @@
 // summary and read positions to the conversation's summary shard (data/summaries.ts) and only
 // then pushes the frames to the gateway shards (skipping idle ones: idle-shards.ts), batching
 // whatever queued up while the previous flush was in flight. A read on its own is pushed at once
-// but waits up to READ_WRITE_DELAY_MS for its D1 write, riding the next message's batch if one
-// comes: one batch per message rather than two.
+// but its D1 write may wait for the next message's batch (summary-writer.ts).
 import type { MemberRow } from "../../schema/conversation";
 import type { Message, ServerFrame } from "../../schema/protocol";
 import type { DeliveryPart } from "../gateway/object";
-import { summaryShardCount, writeSummary } from "../data/summaries";
 import type { ReadResult } from "../gateway/reads";
 import { guard } from "../lib/result";
 import { gateway, groupByShard } from "../lib/shards";
 import { IdleShards } from "./idle-shards";
 import { quoteVariants } from "./quote-variants";
 import type { ConversationState } from "./state";
-
-/**
- * How long a read position reported on its own may wait for a flush that writes anyway (a
- * message's summary) before it is written by itself. Clients report at most one read a second
- * per open chat, so in a conversation with traffic the read rides the next message's batch.
- */
-export const READ_WRITE_DELAY_MS = 1000;
+import { SummaryWriter } from "./summary-writer";
 
 /** A frame appended but not yet pushed (the outbox holds these until the next flush). */
 export interface Pending {
@@ -38,15 +30,6 @@ export class Fanout {
   outbox: Pending[] = [];
   /** Read positions to store in this object's SQLite at the next flush. */
   private pendingReads = new Map<string, number>();
-  /** Members whose read position or mark the summary shard has not got yet (written with the next batch). */
-  private unwrittenReads = new Set<string>();
-  /** Members gone since the last batch: their read rows leave the shard. */
-  private removedReads = new Set<string>();
-  /** Reads waiting alone for a batch: set when READ_WRITE_DELAY_MS passed, or a caller needs them written now. */
-  private readsDue = false;
-  private readTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The whole summary and every member's read row go to the shard with the next batch (woke under a new shard count, or new). */
-  fullWrite = false;
   /** "Mark as unread" flags to copy to D1 and tell the member's devices at the next flush. */
   private pendingMarks = new Map<string, boolean>();
   /**
@@ -60,16 +43,31 @@ export class Fanout {
   private gateways = new Map<number, ReturnType<typeof gateway>>();
   /** Shards none of whose members had a socket at the last push: skipped (idle-shards.ts). */
   readonly idle = new IdleShards();
-  summaryDirty = false;
-  /** Tests only: while set, the flush's summary write waits for it (summary before push is then observable). */
-  summaryGate: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
-  /** The last batch to the summary shard failed: retried with the next flush something else starts, not at once. */
-  private writeFailed = false;
-  /** Since the object woke: how often it flushed and how many gateway calls that took. */
+  /** Since the object woke: how often it flushed, how many gateway calls and summary-shard batches that took. */
   readonly counters = { flushes: 0, gatewayCalls: 0, framesPushed: 0, readCalls: 0, shardsSkipped: 0, d1Batches: 0, d1Statements: 0 };
+  /** What the summary shard has not got yet, and the batch that sends it. */
+  readonly writer: SummaryWriter;
 
-  constructor(private readonly s: ConversationState) {}
+  constructor(private readonly s: ConversationState) {
+    this.writer = new SummaryWriter(s, () => this.kick(), this.counters);
+  }
+
+  /** A message changed the summary: the next flush writes it before pushing. */
+  get summaryDirty(): boolean {
+    return this.writer.dirty;
+  }
+  set summaryDirty(dirty: boolean) {
+    this.writer.dirty = dirty;
+  }
+
+  /** Tests only: while set, the flush's summary write waits for it (summary before push is then observable). */
+  get summaryGate(): Promise<void> | null {
+    return this.writer.gate;
+  }
+  set summaryGate(gate: Promise<void> | null) {
+    this.writer.gate = gate;
+  }
 
   // ---- reads --------------------------------------------------------------------------
 
@@ -87,7 +85,7 @@ export class Fanout {
     // A crash in between loses only a read position, which the device reports again.
     member.readSeq = target;
     this.pendingReads.set(userId, target);
-    this.unwrittenReads.add(userId);
+    this.writer.read(userId);
     this.kick();
     return { readSeq: target };
   }
@@ -115,7 +113,7 @@ export class Fanout {
     this.storeReadSeq(userId, seq); // now, with the message it makes read: never unread after a crash
     member.readSeq = seq;
     this.pendingReads.set(userId, seq);
-    this.unwrittenReads.add(userId);
+    this.writer.read(userId);
   }
 
   // ---- mark as unread ------------------------------------------------------------------
@@ -129,7 +127,7 @@ export class Fanout {
       member.markedUnread = true;
       this.s.ctx.storage.sql.exec("UPDATE members SET marked_unread = 1 WHERE user_id = ?", userId);
       this.pendingMarks.set(userId, true);
-      this.markWritten(userId);
+      this.writer.now(userId);
       this.kick();
     } else this.unmark(member);
     return { markedUnread: member.markedUnread };
@@ -140,36 +138,13 @@ export class Fanout {
     member.markedUnread = false;
     this.s.ctx.storage.sql.exec("UPDATE members SET marked_unread = 0 WHERE user_id = ?", member.userId);
     this.pendingMarks.set(member.userId, false);
-    this.markWritten(member.userId);
-    this.kick();
-  }
-
-  /** A mark changed: written with the next flush, not held back like a read (the list shows it at once). */
-  private markWritten(userId: string) {
-    this.unwrittenReads.add(userId);
-    this.readsDue = true;
-  }
-
-  /** New members: their read rows go to the shard with the next batch (a row left from an earlier membership is overwritten). */
-  joined(userIds: Iterable<string>) {
-    for (const id of userIds) {
-      this.unwrittenReads.add(id);
-      this.removedReads.delete(id);
-    }
-  }
-
-  /** Members gone: their read rows leave the shard with the next batch. */
-  left(userIds: Iterable<string>) {
-    for (const id of userIds) {
-      this.removedReads.add(id);
-      this.unwrittenReads.delete(id);
-    }
+    this.writer.now(member.userId);
     this.kick();
   }
 
   /** Writes every read position still waiting, now (an HTTPS read answers once the shard has it). */
   async writeReadsNow() {
-    this.readsDue = true;
+    this.writer.now();
     this.kick();
     await this.settle();
   }
@@ -186,7 +161,7 @@ export class Fanout {
     const run: Promise<void> = this.flush().finally(() => {
       if (this.flushing === run) this.flushing = null;
       // Work queued after the loop's last check and before this callback.
-      if (this.outbox.length > 0 || this.pendingReads.size > 0 || this.pendingMarks.size > 0 || (this.mustWrite() && !this.writeFailed)) this.kick();
+      if (this.outbox.length > 0 || this.pendingReads.size > 0 || this.pendingMarks.size > 0 || (this.writer.mustWrite() && !this.writer.failed)) this.kick();
     });
     this.flushing = run;
     this.s.ctx.waitUntil(run);
@@ -205,7 +180,7 @@ export class Fanout {
   private async flush() {
     const s = this.s;
     try {
-      while (this.outbox.length > 0 || this.pendingReads.size > 0 || this.pendingMarks.size > 0 || this.mustWrite()) {
+      while (this.outbox.length > 0 || this.pendingReads.size > 0 || this.pendingMarks.size > 0 || this.writer.mustWrite()) {
         const batch = this.outbox;
         this.outbox = [];
         const reads = this.pendingReads;
@@ -219,16 +194,13 @@ export class Fanout {
             for (const [userId, seq] of reads) this.storeReadSeq(userId, seq);
           });
         }
-        if (this.mustWrite() || (this.unwrittenReads.size > 0 && this.readsDue)) {
+        if (this.writer.mustWrite()) {
           try {
-            await this.writeSummary();
-            this.writeFailed = false;
+            await this.writer.write();
           } catch (e) {
             console.error(JSON.stringify({ msg: "summary write failed", conversation: s.meta?.id, error: String(e) }));
-            this.summaryDirty = true;
-            this.writeFailed = true;
           }
-        } else if (this.unwrittenReads.size > 0) this.armReadTimer();
+        } else this.writer.waitForBatch();
         const plain = batch.filter((o) => !o.alsoTo && !o.only);
         const frames = plain.map((o) => o.frame);
         const special = batch.filter((o) => o.alsoTo || o.only);
@@ -245,73 +217,10 @@ export class Fanout {
           else special.push({ frame, only: this.readAudience(pushed) });
         }
         await this.push(frames, special, plain);
-        if (this.writeFailed && this.outbox.length === 0 && this.pendingReads.size === 0 && this.pendingMarks.size === 0) break; // retry with the next write
+        if (this.writer.failed && this.outbox.length === 0 && this.pendingReads.size === 0 && this.pendingMarks.size === 0) break; // retry with the next write
       }
     } catch (e) {
       console.error(JSON.stringify({ msg: "flush failed", conversation: s.meta?.id, error: String(e) }));
-    }
-  }
-
-  /** Whether the next flush must write to the summary shard whatever else it does (reads alone may wait). */
-  private mustWrite(): boolean {
-    return this.summaryDirty || this.fullWrite || this.pendingMarks.size > 0 || this.removedReads.size > 0 || (this.readsDue && this.unwrittenReads.size > 0);
-  }
-
-  /** Reads that came alone: written when READ_WRITE_DELAY_MS has passed, unless a batch takes them first. */
-  private armReadTimer() {
-    if (this.readTimer) return;
-    this.readTimer = setTimeout(() => {
-      this.readTimer = null;
-      this.readsDue = true;
-      this.kick();
-    }, READ_WRITE_DELAY_MS);
-  }
-
-  /**
-   * One batch to the conversation's summary shard per flush that needs one: the summary when it
-   * changed, every member whose read position or mark changed since the last batch (their values
-   * now, so nothing is lost to a failed batch: they stay unwritten), members gone. After a wake
-   * under a new shard count, everything.
-   */
-  private async writeSummary() {
-    if (this.summaryGate) await this.summaryGate;
-    const { meta, env, lastSeq, lastPreview, members } = this.s;
-    if (!meta) return;
-    const full = this.fullWrite;
-    const n = full ? summaryShardCount(env) : 0;
-    const userIds = full ? [...members.keys()] : [...this.unwrittenReads].filter((id) => members.has(id));
-    const removed = [...this.removedReads];
-    const dirty = this.summaryDirty || full;
-    this.summaryDirty = false;
-    this.fullWrite = false;
-    this.readsDue = false;
-    this.unwrittenReads = new Set();
-    this.removedReads = new Set();
-    if (this.readTimer) {
-      clearTimeout(this.readTimer);
-      this.readTimer = null;
-    }
-    try {
-      const written = await writeSummary(env, meta.id, {
-        ...(dirty ? { summary: { lastSeq, lastMessageAt: lastPreview?.at ?? null, lastPreview: lastPreview ? JSON.stringify(lastPreview) : null } } : {}),
-        reads: userIds.map((userId) => ({ userId, readSeq: members.get(userId)!.readSeq, markedUnread: members.get(userId)!.markedUnread })),
-        removed,
-      });
-      if (written > 0) {
-        this.counters.d1Batches++;
-        this.counters.d1Statements += written;
-      }
-      if (full) {
-        this.s.ctx.storage.sql.exec("UPDATE meta SET summary_shards = ?", n);
-        meta.summaryShards = n;
-      }
-    } catch (e) {
-      // Nothing is lost: what this batch carried is written with the next one.
-      if (full) this.fullWrite = true;
-      for (const id of userIds) this.unwrittenReads.add(id);
-      for (const id of removed) if (!members.has(id)) this.removedReads.add(id);
-      if (userIds.length > 0) this.readsDue = true;
-      throw e;
     }
   }
 

@@ -69,7 +69,6 @@ async function admit(s: ConversationState, actorId: string, userIds: string[], v
     for (const part of inChunks(rows, MEMBER_ROWS_PER_INSERT)) s.sql.insert(members).values(part).run();
   });
   for (const r of rows) s.members.set(r.userId, r);
-  s.fanout.joined(userIds);
   s.membersChanged();
   const msg = appendSystem(s, { event: "joined", actorId, memberIds: userIds, ...(via ? { via } : {}) }, now);
   return msg.seq;

@@ -112,7 +112,6 @@ export async function leave(s: ConversationState, userId: string): Promise<{ seq
   await removeFromD1(s, m.id, [userId]);
   s.sql.delete(members).where(eq(members.userId, userId)).run();
   s.members.delete(userId);
-  s.fanout.left([userId]);
   s.membersChanged();
   if (dissolved) return { seq: null };
   const msg = appendSystem(s, { event: "left", actorId: userId }, Date.now(), [userId]);
@@ -149,7 +148,6 @@ export async function removeMembers(s: ConversationState, actorId: string, userI
     for (const part of inChunks(targets)) s.sql.delete(members).where(inArray(members.userId, part)).run();
   });
   for (const id of targets) s.members.delete(id);
-  s.fanout.left(targets);
   s.membersChanged();
   // The removed hear about it too, so their devices can grey the group out at once.
   const msg = appendSystem(s, { event: "removed", actorId, memberIds: targets }, Date.now(), targets);
@@ -217,7 +215,6 @@ export async function accountDeleted(s: ConversationState, userId: string): Prom
   await removeFromD1(s, m.id, [userId]);
   s.sql.delete(members).where(eq(members.userId, userId)).run();
   s.members.delete(userId);
-  s.fanout.left([userId]);
   s.membersChanged();
   if (s.meta!.dissolvedAt === null) appendSystem(s, { event: "left", actorId: userId }, Date.now());
   return { handedOverTo, dissolved };

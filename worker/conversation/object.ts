@@ -11,6 +11,7 @@
 //   membership.ts    creation, roles, nicknames, mutes, settings, leaving, removal, dissolving
 //   joining.ts       adding people, invites, join requests, face-to-face joins (D1 rows)
 //   fanout.ts        outbox, reads, flush (summary before push), pushes to gateway shards
+//   summary-writer.ts what the summary shard lacks (summary, read rows), one batch per flush
 //   direct-rules.ts  the contacts rules of direct chats, and typing
 //   grid.ts          a group's avatar of members' faces, made by the alarm after changes
 import { DurableObject } from "cloudflare:workers";

@@ -64,7 +64,7 @@ export class ConversationState {
   load() {
     this.meta = this.sql.select().from(meta).get() ?? null;
     // New, or woken under another summary shard count: the shard may lack this conversation.
-    if (this.meta && this.meta.summaryShards !== summaryShardCount(this.env)) this.fanout.fullWrite = true;
+    if (this.meta && this.meta.summaryShards !== summaryShardCount(this.env)) this.fanout.writer.fullWrite = true;
     this.members = new Map(
       this.sql
         .select()
@@ -75,12 +75,14 @@ export class ConversationState {
     const last = this.sql.select().from(messages).orderBy(desc(messages.seq)).limit(1).get();
     this.lastSeq = last?.seq ?? 0;
     this.lastPreview = last ? preview(last) : null;
+    this.fanout.writer.membersLoaded();
     this.rebuildShards();
     this.directRules.load(this.meta?.kind === "direct" ? this.sql.select().from(directRules).all() : []);
   }
 
-  /** After the member list changed: the shard map, and (in a group) a new grid of faces. */
+  /** After the member list changed: the shard map, newcomers' and leavers' read rows in the summary shard, and (in a group) a new grid of faces. */
   membersChanged() {
+    this.fanout.writer.membersChanged();
     this.rebuildShards();
     gridChanged(this);
   }
