@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { ConversationObject } from "../../worker/conversation/object";
 import { READ_WRITE_DELAY_MS } from "../../worker/conversation/summary-writer";
 import { summaryShardCount, summaryShardOf } from "../../worker/data/summaries";
+import { deleteAccount } from "../../worker/services/deletion";
 import { api } from "./helpers";
 import { createGroup, makeUsers, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";
 
@@ -163,5 +164,22 @@ describe("summaries in shards", () => {
     // Leaving takes the member's read row out of the shard.
     expect((await api("POST", `/groups/${group}/leave`, { token: carol!.token })).status).toBe(200);
     await expect.poll(() => shardRead(group, carol!.id)).toBe(null);
+  });
+
+  it("takes a deleted account's read positions out of every shard", async () => {
+    const [alice, bob, carol] = await makeUsers(3);
+    const dm = await openDirect(alice!, bob!);
+    const group = await createGroup(carol!, [alice!, bob!]);
+    await sendText(alice!, dm, "hi");
+    await sendText(alice!, group, "hello all");
+    await expect.poll(() => shardRead(group, alice!.id)).toBe(2);
+    expect(await shardRead(dm, alice!.id)).toBe(1);
+
+    await deleteAccount(env, alice!.id);
+    const left = await Promise.all([0, 1].map((i) => env[`SUMMARIES_${i}`]!.prepare("SELECT count(*) AS n FROM member_reads WHERE user_id = ?").bind(alice!.id).first("n")));
+    expect(left).toEqual([0, 0]);
+    // The others' rows stay.
+    expect(await shardRead(group, bob!.id)).toBe(0);
+    expect(await shardRead(group, carol!.id)).toBe(1);
   });
 });
