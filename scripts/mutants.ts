@@ -70,8 +70,8 @@ export const MUTANTS: Mutant[] = [
     id: "push-before-summary",
     invariant: "no device hears of a message before its conversation list shows it",
     file: FANOUT,
-    search: "await this.writeSummary(reads, marks);",
-    replace: "void this.writeSummary(reads, marks).catch(() => (this.summaryDirty = true));",
+    search: "await this.writer.write();",
+    replace: "void this.writer.write().catch(() => undefined);",
     tests: ["tests/worker/sync.test.ts"],
   },
   {
