@@ -51,10 +51,10 @@ export const INPUTS: Inputs = {
     readMs: 0.2,
     conversationWallMs: 5,
     workerRequestCpuMs: 1,
-    // 50 direct chats at 1 msg/s each, both sides reading (`npm run bench -- --readers`): 1.30, 1.23
-    // and 1.25 D1 batches per message in three runs with reads riding the next flush; 1.99, 2.23
-    // and 1.62 before (docs/performance.md, "Summaries in D1 shards").
-    d1BatchesPerMessage: 1.26,
+    // 50 direct chats at 1 msg/s each, both sides reading (`npm run bench -- --readers`): 1.08, 1.03
+    // and 1.04 D1 batches per message in three runs with reads riding the next flush; 1.66, 1.86
+    // and 1.35 before (docs/performance.md, "Summaries in D1 shards").
+    d1BatchesPerMessage: 1.05,
   },
   design: {
     gatewayShards: 16,

@@ -269,6 +269,12 @@ async function startBaseline(kind: "memory" | "sqlite", userCount: number): Prom
   };
 }
 
+/** Messages a load step sends: each room rounds its own count (load.ts), so 100 rooms at 1 msg/s for 2.5 s send 300, not 250. */
+function messagesSent(spec: Pick<LoadSpec, "rooms" | "rate" | "durationMs">): number {
+  const rooms = spec.rooms ?? [{ rate: spec.rate }];
+  return rooms.reduce((n, room) => n + Math.round((room.rate * spec.durationMs) / 1000), 0);
+}
+
 interface D1Writes {
   batches: number;
   statements: number;
@@ -332,7 +338,7 @@ async function load(
     // D1 write batches (summaries and read positions) per message sent, warm-up included.
     const after = metered ? await d1Writes(spec) : null;
     if (metered && after) {
-      const messages = Math.max(1, Math.round(((spec.rooms ? spec.rooms.reduce((n, r) => n + r.rate, 0) : spec.rate) * spec.durationMs) / 1000));
+      const messages = Math.max(1, messagesSent(spec));
       const batches = after.batches - metered.batches;
       const statements = after.statements - metered.statements;
       out.d1 = { batches, statements, batchesPerMessage: round2(batches / messages), statementsPerMessage: round2(statements / messages) };
@@ -522,7 +528,7 @@ async function everydayLoad(target: Target, which: "direct" | "mixed", profiler?
     target.roles(),
     profiler,
   );
-  const messages = Math.round((r.rate * plan.durationMs) / 1000);
+  const messages = messagesSent({ rooms, rate: 0, durationMs: plan.durationMs });
   const cpuUsPerMessage = Object.fromEntries(Object.entries(r.cpuUsPerDelivery ?? {}).map(([k, v]) => [k, Math.round((v * r.deliveredAll) / messages)]));
   const kinds = Object.entries(r.byKind ?? {})
     .map(([k, v]) => `${k} (${v.rooms}): p50 ${v.deliverMs.p50} p99 ${v.deliverMs.p99} ms, ack p99 ${v.ackMs.p99}, lost ${v.expectedDeliveries - v.delivered}`)
