@@ -23,6 +23,8 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations("./schema/migrations"),
+                // Every summary shard (SUMMARIES_<i>) gets these (docs/scaling.md).
+                TEST_SUMMARY_MIGRATIONS: await readD1Migrations("./schema/summary-migrations"),
                 // A developer's .dev.vars (ENVIRONMENT=development) must not leak into the tests:
                 // they run under the deployed configuration unless a test overrides it.
                 ENVIRONMENT: String(deployedConfig().vars.ENVIRONMENT),

@@ -50,6 +50,10 @@ export const meta = sqliteTable("meta", {
   // Whether people who join later can read what was said before they came.
   newMembersSeeHistory: integer("new_members_see_history", { mode: "boolean" }).notNull().default(false),
   dissolvedAt: integer("dissolved_at"),
+  // How many summary shards there were when this object last wrote its whole summary and every
+  // member's read position to its shard (0: never). A different count on waking means the shard
+  // may be new or stale, so the next flush writes everything again (worker/data/summaries.ts).
+  summaryShards: integer("summary_shards").notNull().default(0),
   // Group administration (mirrored to D1's conversations row, which lists and previews read).
   avatarMediaId: text("avatar_media_id"),
   announcement: text("announcement").notNull().default(""),

@@ -35,15 +35,19 @@ if (!existsSync(devVars)) {
   console.log("Added a random PASSWORD_PEPPER to .dev.vars.");
 }
 
-// stdin is not a TTY and CI is set, so wrangler applies without asking for confirmation.
-const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local"], {
-  env: { ...env, CI: "true" },
-  stdio: ["ignore", "inherit", "inherit"],
-});
-if (migrate.error) throw migrate.error;
-if (migrate.status !== 0) {
-  console.error("Applying D1 migrations failed; not starting the worker.");
-  process.exit(migrate.status ?? 1);
+// stdin is not a TTY and CI is set, so wrangler applies without asking for confirmation. The main
+// D1 and every summary shard (SUMMARIES_<i>, docs/scaling.md), each with its own migrations.
+const bindings = [...readFileSync("wrangler.toml", "utf8").matchAll(/^\[\[d1_databases\]\]\s*\nbinding = "([A-Z0-9_]+)"/gm)].map((m) => m[1]);
+for (const binding of bindings) {
+  const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", binding, "--local"], {
+    env: { ...env, CI: "true" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (migrate.error) throw migrate.error;
+  if (migrate.status !== 0) {
+    console.error(`Applying D1 migrations to ${binding} failed; not starting the worker.`);
+    process.exit(migrate.status ?? 1);
+  }
 }
 
 const dev = spawn("wrangler", ["dev", ...process.argv.slice(2)], { env, stdio: "inherit" });

@@ -70,8 +70,8 @@ export const MUTANTS: Mutant[] = [
     id: "push-before-summary",
     invariant: "no device hears of a message before its conversation list shows it",
     file: FANOUT,
-    search: "await this.writeSummary(reads, marks);",
-    replace: "void this.writeSummary(reads, marks).catch(() => (this.summaryDirty = true));",
+    search: "await this.writer.write();",
+    replace: "void this.writer.write().catch(() => undefined);",
     tests: ["tests/worker/sync.test.ts"],
   },
   {
@@ -158,8 +158,8 @@ export const MUTANTS: Mutant[] = [
     id: "unread-arithmetic",
     invariant: "unread = last seq - read seq",
     file: "worker/services/conversations.ts",
-    search: "unread: Math.max(m.markedUnread ? 1 : 0, c.lastSeq - m.readSeq),",
-    replace: "unread: Math.max(m.markedUnread ? 1 : 0, c.lastSeq - m.readSeq - 1),",
+    search: "unread: Math.max(read.markedUnread ? 1 : 0, sum.lastSeq - read.readSeq),",
+    replace: "unread: Math.max(read.markedUnread ? 1 : 0, sum.lastSeq - read.readSeq - 1),",
     tests: ["tests/worker/conversations.test.ts"],
   },
   {

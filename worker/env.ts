@@ -1,6 +1,8 @@
 // Bindings (wrangler.toml, secrets) and per-request variables of the Hono app.
 export interface Env {
   DB: D1Database;
+  // Summary shards SUMMARIES_0 … SUMMARIES_{n-1} (wrangler.toml; only worker/data/summaries.ts reads them).
+  [summaryShard: `SUMMARIES_${number}`]: D1Database | undefined;
   ENVIRONMENT: string; // "production" (default) or "development" (set by .dev.vars)
   JWT_SECRET?: string; // secret
   PASSWORD_PEPPER?: string; // secret: HMAC key applied to passwords before PBKDF2

@@ -51,13 +51,19 @@ export const INPUTS: Inputs = {
     readMs: 0.2,
     conversationWallMs: 5,
     workerRequestCpuMs: 1,
+    // 50 direct chats at 1 msg/s each, both sides reading (`npm run bench -- --readers`): 1.08, 1.03
+    // and 1.04 D1 batches per message in three runs with reads riding the next flush; 1.66, 1.86
+    // and 1.35 before (docs/performance.md, "Summaries in D1 shards").
+    d1BatchesPerMessage: 1.05,
   },
   design: {
     gatewayShards: 16,
     // Conversations skip shards where none of their members is online (worker/gateway/wake.ts).
     onlineShardsOnly: true,
-    summaries: "d1",
-    d1Shards: 1,
+    // Summaries and read positions in D1 shards by conversation id (SUMMARIES_<i>), two as shipped.
+    summaries: "d1-sharded",
+    d1Shards: 2,
+    readsRideFlush: true,
     readCoalesceMs: 25,
     relays: 0,
     // The message row, its search-index row (an estimate: FTS5 may touch more than one row), and

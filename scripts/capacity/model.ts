@@ -53,6 +53,12 @@ export interface Inputs {
     conversationWallMs: number;
     /** Worker CPU per HTTP request (routing, auth, validation). */
     workerRequestCpuMs: number;
+    /**
+     * D1 write batches per message where reads ride the next flush (design.readsRideFlush): the
+     * bench's direct chats with every member reading (`--readers`), whose reads come within a
+     * second of the message and often before the next one.
+     */
+    d1BatchesPerMessage: number;
   };
   design: {
     gatewayShards: number;
@@ -66,6 +72,12 @@ export interface Inputs {
      */
     summaries: "d1" | "d1-sharded" | "user-inbox" | "shard-inbox";
     d1Shards: number;
+    /**
+     * false: a read reported on its own makes a flush and a D1 batch of its own (before decision 3);
+     * true: it waits up to a second for the next message's batch (READ_WRITE_DELAY_MS), so a
+     * message costs measured.d1BatchesPerMessage batches.
+     */
+    readsRideFlush: boolean;
     /** The gateway holds read reports this long per conversation before one RPC (READ_COALESCE_MS). */
     readCoalesceMs: number;
     /** 0: a conversation calls every gateway shard itself; n: it calls at most n relays that call the shards. */
@@ -174,9 +186,9 @@ export function loadAt(inputs: Inputs, step: Step): Load {
   const hotCpuMs = hot.messagesPerSecond * (measured.sendMs + hotShards * measured.shardCallCallerMs) + hotReadRpcs * measured.readMs;
 
   // D1: a flush per message (conversations are slow one by one, so flushes rarely coalesce)
-  // and one per burst of read reports; each flush is one write batch.
+  // and, unless reads ride the next flush, one per burst of read reports; each flush is one write batch.
   const onD1 = design.summaries === "d1" || design.summaries === "d1-sharded";
-  const d1Batches = onD1 ? m * (1 + Math.min(1, readReports)) : 0;
+  const d1Batches = onD1 ? m * (design.readsRideFlush ? measured.d1BatchesPerMessage : 1 + Math.min(1, readReports)) : 0;
   const d1Databases = design.summaries === "d1-sharded" ? design.d1Shards : 1;
   // Rows every message writes anywhere: the conversation's own, and the summaries wherever they live.
   const summaryRows = design.summaries === "user-inbox" ? members + readReports : design.summaries === "shard-inbox" ? memberShards + readReports : 1 + readReports;

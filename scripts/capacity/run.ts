@@ -32,6 +32,13 @@ export function measuredFromBench(report: unknown, base: Inputs["measured"], sha
     measured.sendMs = Math.max(0.5, rest);
     notes.push(`send ${measured.sendMs.toFixed(2)} ms from 50 members at 20 msg/s (${perMessage.toFixed(1)} ms per message)`);
   }
+  // With every member reading (--readers), the direct chats' D1 batches per message (the bench counts them).
+  const r = report as { machine?: { readers?: boolean }; results?: { qun?: { direct?: { d1?: { batchesPerMessage?: number } } } } };
+  const d1 = r.results?.qun?.direct?.d1?.batchesPerMessage;
+  if (r.machine?.readers && d1 !== undefined) {
+    measured.d1BatchesPerMessage = d1;
+    notes.push(`${d1} D1 batches per message from the direct chats with every member reading`);
+  }
   return { measured, notes };
 }
 
@@ -98,8 +105,12 @@ function costTable(design: Design, rows: Row[]): string {
 export function designs(inputs: Inputs): Design[] {
   const d = inputs.design;
   return [
-    { title: "Today: 16 shards, only shards with a member online called, one D1 written by every flush", inputs, shardsAsNeeded: false },
-    { title: "Before: 16 shards, every shard holding a member called, one D1", inputs: { ...inputs, design: { ...d, onlineShardsOnly: false } }, shardsAsNeeded: false },
+    { title: `Today: 16 shards, only shards with a member online called, summaries in ${d.d1Shards} D1 shards by conversation, reads riding the next flush`, inputs, shardsAsNeeded: false },
+    {
+      title: "Before: 16 shards, only shards with a member online called, one D1 written by every flush and every read",
+      inputs: { ...inputs, design: { ...d, summaries: "d1", d1Shards: 1, readsRideFlush: false } },
+      shardsAsNeeded: false,
+    },
     {
       title: "Shards as needed, online shards only, D1 sharded by conversation as needed",
       inputs: { ...inputs, design: { ...d, onlineShardsOnly: true, summaries: "d1-sharded" } },

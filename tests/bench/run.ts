@@ -42,7 +42,7 @@ const batch = !process.argv.includes("--no-batch");
 // `--compare-batch 3`: the same worker and group, load steps alternating one frame per message
 // and batch frames, three times each (an A/B on a busy machine, where runs apart differ more).
 const compareBatch = Number(listArg("compare-batch")?.[0] ?? 0);
-// `--readers`: Qun's members all have the chat open and send a read for every message (read receipts' cost).
+// `--readers`: Qun's members all have the chat open and send a read for every message (read receipts' cost), in the group steps and the direct and mixed workloads.
 const readers = process.argv.includes("--readers");
 
 interface Member {
@@ -269,6 +269,25 @@ async function startBaseline(kind: "memory" | "sqlite", userCount: number): Prom
   };
 }
 
+/** Messages a load step sends: each room rounds its own count (load.ts), so 100 rooms at 1 msg/s for 2.5 s send 300, not 250. */
+function messagesSent(spec: Pick<LoadSpec, "rooms" | "rate" | "durationMs">): number {
+  const rooms = spec.rooms ?? [{ rate: spec.rate }];
+  return rooms.reduce((n, room) => n + Math.round((room.rate * spec.durationMs) / 1000), 0);
+}
+
+interface D1Writes {
+  batches: number;
+  statements: number;
+  batchesPerMessage?: number;
+  statementsPerMessage?: number;
+}
+
+/** The worker's count of D1 write batches for summaries and read positions (GET /dev/d1-writes); null where it has none. */
+async function d1Writes(spec: LoadSpec): Promise<D1Writes | null> {
+  const res = await fetch(`${spec.baseUrl}/dev/d1-writes`, { headers: { authorization: `Bearer ${spec.members[0]!.credential}` } }).catch(() => null);
+  return res?.ok ? ((await res.json()) as D1Writes) : null;
+}
+
 /**
  * Runs the load generator in its own process. While it sends (between its "sending" and "sent"
  * lines) the CPU seconds of every server process and of the generator itself are counted, so the
@@ -278,7 +297,8 @@ async function load(
   spec: LoadSpec,
   roles: Record<string, number[]> = {},
   profiler?: IsolateProfiler,
-): Promise<LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> }> {
+): Promise<LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw">; d1?: D1Writes }> {
+  const metered = spec.target === "qun" ? await d1Writes(spec) : null;
   const dir = mkdtempSync(join(tmpdir(), "qun-load-"));
   const file = join(dir, "spec.json");
   writeFileSync(file, JSON.stringify(spec));
@@ -314,7 +334,16 @@ async function load(
     if (code !== 0) throw new Error(`load generator failed (${code}): ${stderr.slice(-2000)}`);
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as LoadResult;
     // CPU as cores busy on average while sending (1 = one core fully used).
-    const out: LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw"> } = cpu ? { ...result, cpu } : result;
+    const out: LoadResult & { cpu?: Record<string, number>; cpuUsPerDelivery?: Record<string, number>; profile?: Omit<ProfileSummary, "raw">; d1?: D1Writes } = cpu ? { ...result, cpu } : result;
+    // D1 write batches (summaries and read positions) per message sent, warm-up included.
+    const after = metered ? await d1Writes(spec) : null;
+    if (metered && after) {
+      const messages = Math.max(1, messagesSent(spec));
+      const batches = after.batches - metered.batches;
+      const statements = after.statements - metered.statements;
+      out.d1 = { batches, statements, batchesPerMessage: round2(batches / messages), statementsPerMessage: round2(statements / messages) };
+      log(`D1 summary writes: ${batches} batches, ${statements} statements for ${messages} messages (${out.d1.batchesPerMessage} batches, ${out.d1.statementsPerMessage} statements per message)`);
+    }
     // Less sensitive to a busy machine than latency: CPU each process spent per socket delivery,
     // from the first send until the drain ended.
     const start = before as Record<string, number> | null; // assigned in the stderr callback
@@ -494,11 +523,12 @@ async function everydayLoad(target: Target, which: "direct" | "mixed", profiler?
       drainMs: plan.drainMs,
       batch,
       rooms,
+      readers,
     },
     target.roles(),
     profiler,
   );
-  const messages = Math.round((r.rate * plan.durationMs) / 1000);
+  const messages = messagesSent({ rooms, rate: 0, durationMs: plan.durationMs });
   const cpuUsPerMessage = Object.fromEntries(Object.entries(r.cpuUsPerDelivery ?? {}).map(([k, v]) => [k, Math.round((v * r.deliveredAll) / messages)]));
   const kinds = Object.entries(r.byKind ?? {})
     .map(([k, v]) => `${k} (${v.rooms}): p50 ${v.deliverMs.p50} p99 ${v.deliverMs.p99} ms, ack p99 ${v.ackMs.p99}, lost ${v.expectedDeliveries - v.delivered}`)

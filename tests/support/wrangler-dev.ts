@@ -1,7 +1,7 @@
 // Starts the real worker under `wrangler dev` on a free port with its own temporary state,
 // migrated. Plain Node (no vitest), so the e2e tests and the benchmark share it.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -31,6 +31,12 @@ export interface RunningWorker {
   stop: () => Promise<void>;
 }
 
+/** The D1 bindings wrangler.toml declares (DB, SUMMARIES_0 …), in order. */
+export function d1Bindings(dir = ROOT): string[] {
+  const toml = readFileSync(join(dir, "wrangler.toml"), "utf8");
+  return [...toml.matchAll(/^\[\[d1_databases\]\]\s*\nbinding = "([A-Z0-9_]+)"/gm)].map((m) => m[1]!);
+}
+
 /**
  * Applies the D1 migrations to a fresh temporary state directory and starts `wrangler dev` on it
  * (the same code, bindings and Durable Objects as `npm run dev`), with `vars` overriding
@@ -42,16 +48,19 @@ export async function startWorker(vars: Record<string, string>, timeoutMs = 60_0
   // changes. Long runs (bench, load held) run a copy of the sources so edits meanwhile do not
   // end them; it sits under the repo so packages still resolve from its node_modules.
   const cwd = options.snapshot ? snapshotSources() : ROOT;
-  const migrate = spawnSync(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
-    cwd,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    encoding: "utf8",
-  });
-  if (migrate.status !== 0) {
-    rmSync(persistTo, { recursive: true, force: true });
-    if (cwd !== ROOT) rmSync(cwd, { recursive: true, force: true });
-    throw new Error(`wrangler d1 migrations apply failed (${migrate.status}):\n${migrate.stdout}\n${migrate.stderr}`);
+  // The main D1 and every summary shard (SUMMARIES_<i>), each with its own migrations folder.
+  for (const binding of d1Bindings(cwd)) {
+    const migrate = spawnSync(process.execPath, [WRANGLER, "d1", "migrations", "apply", binding, "--local", "--persist-to", persistTo], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      encoding: "utf8",
+    });
+    if (migrate.status !== 0) {
+      rmSync(persistTo, { recursive: true, force: true });
+      if (cwd !== ROOT) rmSync(cwd, { recursive: true, force: true });
+      throw new Error(`wrangler d1 migrations apply ${binding} failed (${migrate.status}):\n${migrate.stdout}\n${migrate.stderr}`);
+    }
   }
 
   const [port, inspectorPort] = [await freePort(), await freePort()];

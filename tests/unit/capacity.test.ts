@@ -29,10 +29,18 @@ describe("the capacity model", () => {
 
   it("puts the single D1 writer's ceiling at one write batch per message when nobody reads", () => {
     const noReads = { readersPerOnlineRecipient: 0 };
-    expect(d1Ceiling({ ...withDesign({ summaries: "d1" }, noReads), limits: { ...INPUTS.limits, d1WriteBatchMs: 1 } })).toBeCloseTo(1000);
-    expect(d1Ceiling({ ...withDesign({ summaries: "d1" }, noReads), limits: { ...INPUTS.limits, d1WriteBatchMs: 2 } })).toBeCloseTo(500);
-    expect(d1Ceiling(withDesign({ summaries: "d1-sharded", d1Shards: 4 }, noReads))).toBeCloseTo(4000);
+    expect(d1Ceiling({ ...withDesign({ summaries: "d1", readsRideFlush: false }, noReads), limits: { ...INPUTS.limits, d1WriteBatchMs: 1 } })).toBeCloseTo(1000);
+    expect(d1Ceiling({ ...withDesign({ summaries: "d1", readsRideFlush: false }, noReads), limits: { ...INPUTS.limits, d1WriteBatchMs: 2 } })).toBeCloseTo(500);
+    expect(d1Ceiling(withDesign({ summaries: "d1-sharded", d1Shards: 4, readsRideFlush: false }, noReads))).toBeCloseTo(4000);
     expect(d1Ceiling(withDesign({ summaries: "shard-inbox" }))).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("costs the measured batches per message when reads ride the next flush, two when each read has its own", () => {
+    const ridden = withDesign({ summaries: "d1-sharded", d1Shards: 2, readsRideFlush: true });
+    expect(d1Ceiling(ridden)).toBeCloseTo((2 * 1000) / INPUTS.measured.d1BatchesPerMessage);
+    const ownBatch = withDesign({ summaries: "d1", d1Shards: 1, readsRideFlush: false });
+    expect(loadAt(ownBatch, { online: 10_000, messagesPerSecond: 100 }).d1.writeBatchesPerSecond).toBeCloseTo(200);
+    expect(loadAt(ridden, { online: 10_000, messagesPerSecond: 100 }).d1.writeBatchesPerSecond).toBeCloseTo(100 * INPUTS.measured.d1BatchesPerMessage);
   });
 
   it("calls fewer shards per message when only shards with a member online are called", () => {
@@ -84,9 +92,11 @@ describe("the capacity model", () => {
     expect(Object.values(today.monthly.parts).reduce((a, b) => a + b, 0)).toBeCloseTo(today.monthly.total);
   });
 
-  it("keeps the recommended design under every limit up to 100,000 messages a second, and today's not past 1,000", () => {
-    const [today, , , recommended] = designs(INPUTS);
-    expect(loadAt(today?.inputs ?? INPUTS, { online: 100_000, messagesPerSecond: 1_000 }).first.share).toBeGreaterThan(1);
+  it("keeps the recommended design under every limit up to 100,000 messages a second, today's up to 1,000 but not 10,000, and the one before not 1,000", () => {
+    const [today, before, , recommended] = designs(INPUTS);
+    expect(loadAt(today?.inputs ?? INPUTS, { online: 100_000, messagesPerSecond: 1_000 }).first.share).toBeLessThanOrEqual(1);
+    expect(loadAt(today?.inputs ?? INPUTS, { online: 1_000_000, messagesPerSecond: 10_000 }).first.share).toBeGreaterThan(1);
+    expect(loadAt(before?.inputs ?? INPUTS, { online: 100_000, messagesPerSecond: 1_000 }).first.share).toBeGreaterThan(1);
     for (const step of [
       { online: 1_000_000, messagesPerSecond: 10_000 },
       { online: 10_000_000, messagesPerSecond: 100_000 },
@@ -116,5 +126,9 @@ describe("the capacity model", () => {
     expect(measured.sendMs).toBeCloseTo(15 - 16 * 0.65 - 50 * 0.014);
     expect(notes).toHaveLength(2);
     expect(measuredFromBench({}, INPUTS.measured, 16).measured).toEqual(INPUTS.measured);
+    // D1 batches per message only from a run where every member reads.
+    const direct = { results: { qun: { direct: { d1: { batchesPerMessage: 1.1 } } } } };
+    expect(measuredFromBench({ ...direct, machine: { readers: true } }, INPUTS.measured, 16).measured.d1BatchesPerMessage).toBe(1.1);
+    expect(measuredFromBench({ ...direct, machine: { readers: false } }, INPUTS.measured, 16).measured.d1BatchesPerMessage).toBe(INPUTS.measured.d1BatchesPerMessage);
   });
 });

@@ -1,6 +1,7 @@
 // Seeding for the notice specs: people with a WeChat openid the fake API answers for, banked
 // subscriptions, and what the fake WeChat API received.
 import { env } from "cloudflare:test";
+import { summaryShardOf } from "../../worker/data/summaries";
 import type { Env } from "../../worker/env";
 import { api, rows } from "./helpers";
 import { makeUser, type TestUser } from "./chat-helpers";
@@ -44,10 +45,11 @@ export async function banked(userId: string): Promise<number> {
   return (await rows<{ count: number }>("SELECT count FROM notice_banks WHERE user_id = ? AND template_id = ?", userId, TEMPLATE))[0]?.count ?? 0;
 }
 
-/** Waits until the conversation's summary in D1 shows `seq` (the flush after a send is in the background). */
+/** Waits until the conversation's summary in its summary shard shows `seq` (the flush after a send is in the background). */
 export async function summaryAt(conversationId: string, seq: number) {
+  const shard = workerEnv[`SUMMARIES_${summaryShardOf(workerEnv, conversationId)}`]!;
   for (let i = 0; i < 200; i++) {
-    const [c] = await rows<{ last_seq: number }>("SELECT last_seq FROM conversations WHERE id = ?", conversationId);
+    const c = await shard.prepare("SELECT last_seq FROM conversation_summaries WHERE conversation_id = ?").bind(conversationId).first<{ last_seq: number }>();
     if ((c?.last_seq ?? 0) >= seq) return;
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -1,7 +1,9 @@
-// Fan-out: what the log appended and members read reaches D1 and devices. Appends queue a
-// Pending frame in the outbox; reads queue positions. One flush at a time copies the summary
-// and read positions to D1 and only then pushes the frames to the gateway shards (skipping idle
-// ones: idle-shards.ts), batching whatever queued up while the previous flush was in flight.
+// Fan-out: what the log appended and members read reaches the summary shard and devices. Appends
+// queue a Pending frame in the outbox; reads queue positions. One flush at a time copies the
+// summary and read positions to the conversation's summary shard (data/summaries.ts) and only
+// then pushes the frames to the gateway shards (skipping idle ones: idle-shards.ts), batching
+// whatever queued up while the previous flush was in flight. A read on its own is pushed at once
+// but its D1 write may wait for the next message's batch (summary-writer.ts).
 import type { MemberRow } from "../../schema/conversation";
 import type { Message, ServerFrame } from "../../schema/protocol";
 import type { DeliveryPart } from "../gateway/object";
@@ -11,6 +13,7 @@ import { gateway, groupByShard } from "../lib/shards";
 import { IdleShards } from "./idle-shards";
 import { quoteVariants } from "./quote-variants";
 import type { ConversationState } from "./state";
+import { SummaryWriter } from "./summary-writer";
 
 /** A frame appended but not yet pushed (the outbox holds these until the next flush). */
 export interface Pending {
@@ -25,7 +28,7 @@ export interface Pending {
 
 export class Fanout {
   outbox: Pending[] = [];
-  /** Read positions to copy to D1 (unread counts) at the next flush. */
+  /** Read positions to store in this object's SQLite at the next flush. */
   private pendingReads = new Map<string, number>();
   /** "Mark as unread" flags to copy to D1 and tell the member's devices at the next flush. */
   private pendingMarks = new Map<string, boolean>();
@@ -40,14 +43,31 @@ export class Fanout {
   private gateways = new Map<number, ReturnType<typeof gateway>>();
   /** Shards none of whose members had a socket at the last push: skipped (idle-shards.ts). */
   readonly idle = new IdleShards();
-  summaryDirty = false;
-  /** Tests only: while set, the flush's summary write waits for it (summary before push is then observable). */
-  summaryGate: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
-  /** Since the object woke: how often it flushed and how many gateway calls that took. */
-  readonly counters = { flushes: 0, gatewayCalls: 0, framesPushed: 0, readCalls: 0, shardsSkipped: 0 };
+  /** Since the object woke: how often it flushed, how many gateway calls and summary-shard batches that took. */
+  readonly counters = { flushes: 0, gatewayCalls: 0, framesPushed: 0, readCalls: 0, shardsSkipped: 0, d1Batches: 0, d1Statements: 0 };
+  /** What the summary shard has not got yet, and the batch that sends it. */
+  readonly writer: SummaryWriter;
 
-  constructor(private readonly s: ConversationState) {}
+  constructor(private readonly s: ConversationState) {
+    this.writer = new SummaryWriter(s, () => this.kick(), this.counters);
+  }
+
+  /** A message changed the summary: the next flush writes it before pushing. */
+  get summaryDirty(): boolean {
+    return this.writer.dirty;
+  }
+  set summaryDirty(dirty: boolean) {
+    this.writer.dirty = dirty;
+  }
+
+  /** Tests only: while set, the flush's summary write waits for it (summary before push is then observable). */
+  get summaryGate(): Promise<void> | null {
+    return this.writer.gate;
+  }
+  set summaryGate(gate: Promise<void> | null) {
+    this.writer.gate = gate;
+  }
 
   // ---- reads --------------------------------------------------------------------------
 
@@ -65,6 +85,7 @@ export class Fanout {
     // A crash in between loses only a read position, which the device reports again.
     member.readSeq = target;
     this.pendingReads.set(userId, target);
+    this.writer.read(userId);
     this.kick();
     return { readSeq: target };
   }
@@ -92,6 +113,7 @@ export class Fanout {
     this.storeReadSeq(userId, seq); // now, with the message it makes read: never unread after a crash
     member.readSeq = seq;
     this.pendingReads.set(userId, seq);
+    this.writer.read(userId);
   }
 
   // ---- mark as unread ------------------------------------------------------------------
@@ -105,6 +127,7 @@ export class Fanout {
       member.markedUnread = true;
       this.s.ctx.storage.sql.exec("UPDATE members SET marked_unread = 1 WHERE user_id = ?", userId);
       this.pendingMarks.set(userId, true);
+      this.writer.now(userId);
       this.kick();
     } else this.unmark(member);
     return { markedUnread: member.markedUnread };
@@ -115,7 +138,15 @@ export class Fanout {
     member.markedUnread = false;
     this.s.ctx.storage.sql.exec("UPDATE members SET marked_unread = 0 WHERE user_id = ?", member.userId);
     this.pendingMarks.set(member.userId, false);
+    this.writer.now(member.userId);
     this.kick();
+  }
+
+  /** Writes every read position still waiting, now (an HTTPS read answers once the shard has it). */
+  async writeReadsNow() {
+    this.writer.now();
+    this.kick();
+    await this.settle();
   }
 
   /** A member's read seq in this object's SQLite (never moved back). Raw SQL: it runs per send and per flush. */
@@ -130,7 +161,7 @@ export class Fanout {
     const run: Promise<void> = this.flush().finally(() => {
       if (this.flushing === run) this.flushing = null;
       // Work queued after the loop's last check and before this callback.
-      if (this.outbox.length > 0 || this.pendingReads.size > 0 || this.pendingMarks.size > 0) this.kick();
+      if (this.outbox.length > 0 || this.pendingReads.size > 0 || this.pendingMarks.size > 0 || (this.writer.mustWrite() && !this.writer.failed)) this.kick();
     });
     this.flushing = run;
     this.s.ctx.waitUntil(run);
@@ -149,7 +180,7 @@ export class Fanout {
   private async flush() {
     const s = this.s;
     try {
-      while (this.outbox.length > 0 || this.pendingReads.size > 0 || this.pendingMarks.size > 0 || this.summaryDirty) {
+      while (this.outbox.length > 0 || this.pendingReads.size > 0 || this.pendingMarks.size > 0 || this.writer.mustWrite()) {
         const batch = this.outbox;
         this.outbox = [];
         const reads = this.pendingReads;
@@ -163,12 +194,13 @@ export class Fanout {
             for (const [userId, seq] of reads) this.storeReadSeq(userId, seq);
           });
         }
-        try {
-          await this.writeSummary(reads, marks);
-        } catch (e) {
-          console.error(JSON.stringify({ msg: "summary write failed", conversation: s.meta?.id, error: String(e) }));
-          this.summaryDirty = true;
-        }
+        if (this.writer.mustWrite()) {
+          try {
+            await this.writer.write();
+          } catch (e) {
+            console.error(JSON.stringify({ msg: "summary write failed", conversation: s.meta?.id, error: String(e) }));
+          }
+        } else this.writer.waitForBatch();
         const plain = batch.filter((o) => !o.alsoTo && !o.only);
         const frames = plain.map((o) => o.frame);
         const special = batch.filter((o) => o.alsoTo || o.only);
@@ -185,43 +217,11 @@ export class Fanout {
           else special.push({ frame, only: this.readAudience(pushed) });
         }
         await this.push(frames, special, plain);
-        if (this.summaryDirty && this.outbox.length === 0 && this.pendingReads.size === 0 && this.pendingMarks.size === 0) break; // retry with the next write
+        if (this.writer.failed && this.outbox.length === 0 && this.pendingReads.size === 0 && this.pendingMarks.size === 0) break; // retry with the next write
       }
     } catch (e) {
       console.error(JSON.stringify({ msg: "flush failed", conversation: s.meta?.id, error: String(e) }));
     }
-  }
-
-  /**
-   * One D1 batch per flush: the summary when it changed, and every read position since the last.
-   * Prepared statements rather than the query builder: this runs for every flush of a busy group.
-   */
-  private async writeSummary(reads: Map<string, number>, marks: Map<string, boolean>) {
-    if (this.summaryGate) await this.summaryGate;
-    const { meta, env, lastSeq, lastPreview } = this.s;
-    if (!meta) return;
-    const stmts: D1PreparedStatement[] = [];
-    if (this.summaryDirty) {
-      this.summaryDirty = false;
-      stmts.push(
-        env.DB.prepare("UPDATE conversations SET last_seq = ?, last_message_at = ?, last_preview = ? WHERE id = ? AND last_seq < ?").bind(
-          lastSeq,
-          lastPreview?.at ?? null,
-          lastPreview ? JSON.stringify(lastPreview) : null,
-          meta.id,
-          lastSeq,
-        ),
-      );
-    }
-    if (reads.size > 0) {
-      const read = env.DB.prepare("UPDATE memberships SET read_seq = max(read_seq, ?) WHERE conversation_id = ? AND user_id = ?");
-      for (const [userId, seq] of reads) stmts.push(read.bind(seq, meta.id, userId));
-    }
-    if (marks.size > 0) {
-      const mark = env.DB.prepare("UPDATE memberships SET marked_unread = ? WHERE conversation_id = ? AND user_id = ?");
-      for (const [userId, on] of marks) stmts.push(mark.bind(on ? 1 : 0, meta.id, userId));
-    }
-    if (stmts.length > 0) await env.DB.batch(stmts);
   }
 
   // ---- pushes -------------------------------------------------------------------------

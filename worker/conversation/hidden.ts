@@ -3,9 +3,10 @@
 // leave a member's hidden seqs out for that member only (hiddenFor), and everyone else still sees
 // the message. The route tells the member's other devices with a `hidden` frame. "Delete chat"
 // (clearChat below) is the same for everything up to a seq, kept as the member's first visible seq.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { hiddenMessages, members, messages } from "../../schema/conversation";
 import { memberships } from "../../schema/d1";
+import { clearRead } from "../data/summaries";
 import { db as d1 } from "../db";
 import { ApiError } from "../lib/errors";
 import type { ConversationState } from "./state";
@@ -40,8 +41,9 @@ export function isHiddenFor(s: ConversationState, userId: string, seq: number): 
  * message) leaves their history for good, as if they had joined after it. Their first visible seq
  * is raised, so history, catch-up, search, one-message reads, quotes and media follow the one
  * rule newcomers to a group already obey; the chat counts as read, and D1 records the cleared seq
- * so their list leaves it out until a newer message. D1 first, in one batch (nothing partial: a
- * failed write changes nothing here), then this object's row. Never moves back.
+ * so their list leaves it out until a newer message. D1 first (the read position in the summary
+ * shard, then the cleared seq: a failed write changes nothing here), then this object's row.
+ * Never moves back.
  */
 export async function clearChat(s: ConversationState, userId: string, seq: number): Promise<{ clearedSeq: number }> {
   const m = s.requireMeta();
@@ -50,10 +52,10 @@ export async function clearChat(s: ConversationState, userId: string, seq: numbe
   if (through < member.visibleFromSeq) return { clearedSeq: member.visibleFromSeq - 1 };
   const visibleFromSeq = through + 1;
   const where = and(eq(memberships.conversationId, m.id), eq(memberships.userId, userId));
-  await d1(s.env)
-    .update(memberships)
-    .set({ clearedSeq: through, visibleFromSeq, readSeq: sql`max(${memberships.readSeq}, ${through})`, markedUnread: false })
-    .where(where);
+  // The read position (and the mark) in the summary shard first: raising it is harmless if the
+  // cleared seq below then fails, while a cleared chat still counting unread would not be.
+  await clearRead(s.env, m.id, userId, through);
+  await d1(s.env).update(memberships).set({ clearedSeq: through, visibleFromSeq }).where(where);
   s.sql.update(members).set({ visibleFromSeq }).where(eq(members.userId, userId)).run();
   member.visibleFromSeq = visibleFromSeq;
   s.latestVisibleFrom = Math.max(s.latestVisibleFrom, visibleFromSeq);

@@ -11,6 +11,7 @@
 //   membership.ts    creation, roles, nicknames, mutes, settings, leaving, removal, dissolving
 //   joining.ts       adding people, invites, join requests, face-to-face joins (D1 rows)
 //   fanout.ts        outbox, reads, flush (summary before push), pushes to gateway shards
+//   summary-writer.ts what the summary shard lacks (summary, read rows), one batch per flush
 //   direct-rules.ts  the contacts rules of direct chats, and typing
 //   grid.ts          a group's avatar of members' faces, made by the alarm after changes
 import { DurableObject } from "cloudflare:workers";
@@ -255,8 +256,11 @@ export class ConversationObject extends DurableObject<Env> {
 
   // ---- reads and fan-out (fanout.ts) ----------------------------------------------------
 
+  /** A read over HTTPS: answered once the summary shard has it (a socket's reads may wait for the next batch: fanout.ts). */
   async markRead(userId: string, seq: number): Promise<Result<{ readSeq: number }>> {
-    return guard(() => this.state.fanout.markRead(userId, seq));
+    const r = await guard(() => this.state.fanout.markRead(userId, seq));
+    if (r.ok) await this.state.fanout.writeReadsNow();
+    return r;
   }
 
   /** "Mark as unread" on (WeChat's 标为未读) or off, for the caller only; answers once D1 and their devices have it. */

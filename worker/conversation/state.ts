@@ -9,6 +9,7 @@ import migrations from "../../schema/conversation-migrations/migrations.js";
 import * as tables from "../../schema/conversation";
 import { directRules, members, messages, meta, type MemberRow, type MetaRow } from "../../schema/conversation";
 import type { MessagePreview } from "../../schema/protocol";
+import { summaryShardCount } from "../data/summaries";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
 import { Mutex } from "../lib/mutex";
@@ -62,6 +63,8 @@ export class ConversationState {
   /** Reads meta, members, the last message and the direct-chat rules from storage into memory. */
   load() {
     this.meta = this.sql.select().from(meta).get() ?? null;
+    // New, or woken under another summary shard count: the shard may lack this conversation.
+    if (this.meta && this.meta.summaryShards !== summaryShardCount(this.env)) this.fanout.writer.fullWrite = true;
     this.members = new Map(
       this.sql
         .select()
@@ -72,12 +75,14 @@ export class ConversationState {
     const last = this.sql.select().from(messages).orderBy(desc(messages.seq)).limit(1).get();
     this.lastSeq = last?.seq ?? 0;
     this.lastPreview = last ? preview(last) : null;
+    this.fanout.writer.membersLoaded();
     this.rebuildShards();
     this.directRules.load(this.meta?.kind === "direct" ? this.sql.select().from(directRules).all() : []);
   }
 
-  /** After the member list changed: the shard map, and (in a group) a new grid of faces. */
+  /** After the member list changed: the shard map, newcomers' and leavers' read rows in the summary shard, and (in a group) a new grid of faces. */
   membersChanged() {
+    this.fanout.writer.membersChanged();
     this.rebuildShards();
     gridChanged(this);
   }

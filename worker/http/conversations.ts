@@ -49,13 +49,13 @@ async function pushToOwnDevices(c: Context<AppEnv>, userId: string, frame: Serve
 async function markUnread(c: Context<AppEnv>, conversationId: string, on: boolean) {
   const id = await memberParam(c, conversationId);
   unwrap(await conversationObject(c.env, id).markUnread(c.get("auth").userId, on));
-  return service.getSummary(db(c.env), c.get("auth").userId, id);
+  return service.getSummary(c.env, c.get("auth").userId, id);
 }
 
 export const conversationRoutes = new Hono<AppEnv>()
   .use(requireAuth)
   .get("/", doc({ summary: "Your conversations, pinned first, then by last activity", responses: { 200: conversationsList }, see: "docs/protocol.md#conversations" }), async (c) => {
-    const conversations = await service.listConversations(db(c.env), c.get("auth").userId);
+    const conversations = await service.listConversations(c.env, c.get("auth").userId);
     // Groups made before grid avatars have none yet: the first listing asks for it (a few at a time).
     const gridless = conversations.filter((s) => s.kind === "group" && s.avatarMediaId === null && !s.dissolved).slice(0, GRIDS_ASKED_PER_LIST);
     if (gridless.length > 0) c.executionCtx.waitUntil(Promise.allSettled(gridless.map((s) => conversationObject(c.env, s.id).ensureGrid())));
@@ -89,7 +89,7 @@ export const conversationRoutes = new Hono<AppEnv>()
     const id = await memberParam(c, c.req.valid("param").id);
     const userId = c.get("auth").userId;
     const info = unwrap(await conversationObject(c.env, id).info(userId));
-    const summary = await service.getSummary(db(c.env), userId, id);
+    const summary = await service.getSummary(c.env, userId, id);
     return c.json({ ...summary, newMembersSeeHistory: info.meta.newMembersSeeHistory, members: info.members.map((m) => ({ userId: m.userId, role: m.role, joinedAt: m.joinedAt })) });
   })
   .patch(
@@ -101,7 +101,7 @@ export const conversationRoutes = new Hono<AppEnv>()
       const id = c.req.valid("param").id; // D1 only: no object to protect
       const userId = c.get("auth").userId;
       await service.updateMemberSettings(db(c.env), userId, id, c.req.valid("json"));
-      const summary = await service.getSummary(db(c.env), userId, id);
+      const summary = await service.getSummary(c.env, userId, id);
       // The user's other devices move the chat (pinned) or change its badge (muted) at once.
       await pushToOwnDevices(c, userId, { type: "conversation", conversationId: id, changes: { pinned: summary.pinned, doNotDisturb: summary.doNotDisturb } });
       return c.json(summary);
@@ -122,7 +122,7 @@ export const conversationRoutes = new Hono<AppEnv>()
       const id = await memberParam(c, c.req.valid("param").id);
       const userId = c.get("auth").userId;
       const { clearedSeq } = unwrap(await conversationObject(c.env, id).clearChat(userId, c.req.valid("json").seq));
-      const summary = await service.getSummary(db(c.env), userId, id);
+      const summary = await service.getSummary(c.env, userId, id);
       await pushToOwnDevices(c, userId, { type: "conversation", conversationId: id, changes: { clearedSeq, readSeq: summary.readSeq, unread: summary.unread, markedUnread: false } });
       return c.json(summary);
     },

@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { conversationId, userId } from "../../schema/protocol";
+import { d1Meter } from "../data/d1-meter";
 import { db } from "../db";
 import { type AppEnv, isDevelopment } from "../env";
 import { ApiError } from "../lib/errors";
@@ -111,6 +112,14 @@ export const devRoutes = new Hono<AppEnv>()
       await requireMembership(db(c.env), userId, id);
       return c.json(unwrap(await conversationObject(c.env, id).seedMessages(userId, c.req.valid("json").messages)));
     },
+  )
+  .get(
+    "/d1-writes",
+    doc({
+      summary: "Development only: the D1 write batches and statements the conversation objects made for summaries and read positions since the isolate started (the benchmark)",
+      responses: { 200: z.object({ batches: z.number().int(), statements: z.number().int() }) },
+    }),
+    (c) => c.json({ ...d1Meter }),
   )
   .post(
     "/moments/seed",

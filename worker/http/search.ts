@@ -24,7 +24,7 @@ export const searchRoutes = new Hono<AppEnv>()
     "/messages",
     doc({ summary: "Messages matching q across your chats, grouped by chat, with filters and a cursor", responses: { 200: messagesSearchResponse }, see: "docs/search.md" }),
     queryParams(messagesSearchQuery),
-    async (c) => c.json(await service.searchMessages(c.env, db(c.env), c.get("auth").userId, c.req.valid("query"))),
+    async (c) => c.json(await service.searchMessages(c.env, c.get("auth").userId, c.req.valid("query"))),
   );
 
 /** Mounted under /conversations beside conversationRoutes. */

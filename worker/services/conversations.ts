@@ -1,10 +1,11 @@
 // Conversation lists and creation. Messages themselves live in the conversation objects.
-import { and, desc, eq, inArray, ne, or, gt, sql } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { conversations, memberships, users } from "../../schema/d1";
 import type { ConversationSummary, MessagePreview } from "../../schema/protocol";
 import { directPolicy } from "../data/contacts";
-import type { Db } from "../db";
+import { readKey, readSummaries } from "../data/summaries";
+import { db, type Db } from "../db";
 import type { Env } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
@@ -19,27 +20,36 @@ const peerUser = alias(users, "peer_user");
 /**
  * The caller's conversations, pinned first, then by last activity. Direct chats appear once
  * they have a message, and a chat the member deleted once a newer message came; unread = last seq − read seq (the sender's read seq moves to its own
- * messages, so your own messages never count).
+ * messages, so your own messages never count). Memberships, names and settings come from D1; the
+ * summaries and read positions from their summary shards, one query per shard touched, in
+ * parallel (data/summaries.ts).
  */
-export async function listConversations(d: Db, userId: string, conversationId?: string): Promise<ConversationSummary[]> {
-  const rows = await d
+export async function listConversations(env: Env, userId: string, conversationId?: string): Promise<ConversationSummary[]> {
+  const rows = await db(env)
     .select({ c: conversations, m: memberships, peer: { id: peerUser.id, nickname: peerUser.nickname, avatarMediaId: peerUser.avatarMediaId } })
     .from(memberships)
     .innerJoin(conversations, eq(conversations.id, memberships.conversationId))
     .leftJoin(peerMembership, and(eq(conversations.kind, "direct"), eq(peerMembership.conversationId, conversations.id), ne(peerMembership.userId, userId)))
     .leftJoin(peerUser, eq(peerUser.id, peerMembership.userId))
-    .where(
-      and(
-        eq(memberships.userId, userId),
-        // A chat the member deleted stays out of the list until a message after it (one asked for by id is answered).
-        conversationId
-          ? eq(conversations.id, conversationId)
-          : and(or(eq(conversations.kind, "group"), gt(conversations.lastSeq, 0)), or(eq(memberships.clearedSeq, 0), gt(conversations.lastSeq, memberships.clearedSeq))),
-      ),
-    )
-    .orderBy(desc(memberships.pinned), desc(sql`coalesce(${conversations.lastMessageAt}, ${conversations.createdAt})`))
+    .where(and(eq(memberships.userId, userId), conversationId ? eq(conversations.id, conversationId) : undefined))
     .all();
-  return rows.map(({ c, m, peer }) => ({
+  const { summaries, reads } = await readSummaries(
+    env,
+    rows.map((r) => ({ conversationId: r.c.id, userId })),
+  );
+  const listed = rows
+    .map(({ c, m, peer }) => ({
+      c,
+      m,
+      peer,
+      // A row its shard does not have yet: D1's own columns (data/summaries.ts explains when).
+      sum: summaries.get(c.id) ?? { lastSeq: c.lastSeq, lastMessageAt: c.lastMessageAt, lastPreview: c.lastPreview },
+      read: reads.get(readKey(c.id, userId)) ?? { readSeq: m.readSeq, markedUnread: m.markedUnread },
+    }))
+    // A chat the member deleted stays out of the list until a message after it (one asked for by id is answered).
+    .filter(({ c, m, sum }) => conversationId !== undefined || ((c.kind === "group" || sum.lastSeq > 0) && (m.clearedSeq === 0 || sum.lastSeq > m.clearedSeq)))
+    .sort((a, b) => Number(b.m.pinned) - Number(a.m.pinned) || (b.sum.lastMessageAt ?? b.c.createdAt) - (a.sum.lastMessageAt ?? a.c.createdAt));
+  return listed.map(({ c, m, peer, sum, read }) => ({
     id: c.id,
     kind: c.kind,
     name: c.kind === "direct" ? (peer?.nickname ?? "") : c.name,
@@ -47,14 +57,14 @@ export async function listConversations(d: Db, userId: string, conversationId?: 
     avatarMediaId: c.kind === "direct" ? (peer?.avatarMediaId ?? null) : (c.avatarMediaId ?? c.gridMediaId),
     peer: c.kind === "direct" && peer?.id ? { id: peer.id, nickname: peer.nickname!, avatarMediaId: peer.avatarMediaId ?? null } : null,
     memberCount: c.memberCount,
-    lastSeq: c.lastSeq,
-    readSeq: m.readSeq,
+    lastSeq: sum.lastSeq,
+    readSeq: read.readSeq,
     // A chat marked unread counts at least one until its member reads there.
-    unread: Math.max(m.markedUnread ? 1 : 0, c.lastSeq - m.readSeq),
-    markedUnread: m.markedUnread,
+    unread: Math.max(read.markedUnread ? 1 : 0, sum.lastSeq - read.readSeq),
+    markedUnread: read.markedUnread,
     clearedSeq: m.clearedSeq,
-    lastMessage: c.lastPreview ? (JSON.parse(c.lastPreview) as MessagePreview) : null,
-    lastMessageAt: c.lastMessageAt,
+    lastMessage: sum.lastPreview ? (JSON.parse(sum.lastPreview) as MessagePreview) : null,
+    lastMessageAt: sum.lastMessageAt,
     pinned: m.pinned,
     doNotDisturb: m.doNotDisturb,
     muteAll: c.muteAll,
@@ -63,8 +73,8 @@ export async function listConversations(d: Db, userId: string, conversationId?: 
   }));
 }
 
-export async function getSummary(d: Db, userId: string, conversationId: string): Promise<ConversationSummary> {
-  const [found] = await listConversations(d, userId, conversationId);
+export async function getSummary(env: Env, userId: string, conversationId: string): Promise<ConversationSummary> {
+  const [found] = await listConversations(env, userId, conversationId);
   if (!found) throw new ApiError("forbidden", "You are not a member of this conversation");
   return found;
 }
@@ -98,7 +108,7 @@ export async function createGroup(env: Env, d: Db, ownerId: string, name: string
   await requireUsers(d, ids);
   const id = newId("c");
   unwrap(await conversationObject(env, id).createGroup({ id, name, ownerId, memberIds: ids }));
-  return getSummary(d, ownerId, id);
+  return getSummary(env, ownerId, id);
 }
 
 /** The id of a pair's direct conversation is derived from the pair, so both sides find the same one. */
@@ -122,7 +132,7 @@ export async function openDirect(env: Env, d: Db, userId: string, peerId: string
     if (reason === "account_deleted") throw new ApiError("account_deleted", "This account has been deleted");
   }
   const { created } = unwrap(await conversationObject(env, id).openDirect({ id, userIds: [userId, peerId] }));
-  return { summary: await getSummary(d, userId, id), created };
+  return { summary: await getSummary(env, userId, id), created };
 }
 
 export async function updateMemberSettings(d: Db, userId: string, conversationId: string, patch: { pinned?: boolean; doNotDisturb?: boolean }) {

@@ -10,11 +10,13 @@
 //      so nobody can put them in a group any more (that needs friendship) while step 4 runs;
 //   4. groups: each conversation object hands over or dissolves what they owned and removes them;
 //   5. media: R2 objects first, then the media index;
-//   6. groups once more (an add that was already under way during step 4), then the session rows
-//      and deletionFinishedAt.
+//   6. groups once more (an add that was already under way during step 4), their read positions
+//      from every summary shard (direct chats' too: nobody reads them any more), then the session
+//      rows and deletionFinishedAt.
 // Every step finds what is left and deletes it, so running it twice changes nothing more.
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { DELETED_NICKNAME, type AccountDeletion } from "../../schema/api";
+import { deleteUserReads } from "../data/summaries";
 import {
   blocks,
   contactTags,
@@ -145,6 +147,7 @@ export async function deleteAccount(env: Env, userId: string, now = Date.now()):
   const late = await leaveGroups(env, d, userId);
   report.handedOver.push(...late.handedOver);
   report.dissolved.push(...late.dissolved);
+  await deleteUserReads(env, userId);
   // The rows go last: a retry before this still closes every socket.
   await d.batch([d.delete(sessions).where(eq(sessions.userId, userId)), d.update(users).set({ deletionFinishedAt: Date.now() }).where(eq(users.id, userId))]);
   return report;

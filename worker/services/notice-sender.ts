@@ -5,6 +5,7 @@
 // (one per burst, not one per message) through WeChat's subscribeMessage.send. Nothing here
 // runs on the send path: a send's ack never waits for WeChat. docs/notices.md has the flow.
 import type { MessagePreview } from "../../schema/protocol";
+import { readKey, readSummaries, usersWithUnreadSince } from "../data/summaries";
 import type { Env } from "../env";
 import { gateway, groupByShard, conversationObject } from "../lib/shards";
 import { inQuietHours, noticeText, templateData, type NoticeActivity } from "../lib/notice-text";
@@ -18,6 +19,12 @@ export const LOW_BANK = 2;
 /** People considered per run; the rest wait a minute. */
 const CANDIDATES_PER_RUN = 500;
 const SENDS_AT_ONCE = 8;
+/**
+ * Unread conversations count toward a notice while their last message is at most this old: long
+ * enough that quiet hours, the least interval between notices and a full run all pass before a
+ * message is too old to be told.
+ */
+const UNREAD_LOOKBACK_MS = 24 * 60 * 60_000;
 /** Mentions are looked for in groups active within this long (the cron runs every minute). */
 const MENTION_LOOKBACK_MS = 3 * 60_000;
 /** After WeChat's quota error (45009), no notices for this long. */
@@ -83,18 +90,20 @@ export async function sendNotices(env: Env, now = Date.now()): Promise<NoticeRun
   if (!templateId || !wechatConfigured(env)) return run;
   if ((await wechatObject(env).backedOffUntil()) > now) return { ...run, stopped: "backoff" };
 
+  // Who has something unread lately: the summary shards know (data/summaries.ts); D1 then keeps
+  // those with a bank and notices on, and whoever has a friend request waiting.
+  const unreadUsers = await usersWithUnreadSince(env, now - UNREAD_LOOKBACK_MS);
   const candidates = (
     await env.DB.prepare(
       `SELECT s.user_id, u.openid, s.preview, s.dnd_start, s.dnd_end, s.utc_offset, s.seen_until, s.last_sent_at, b.count
        FROM notice_banks b JOIN notice_settings s ON s.user_id = b.user_id JOIN users u ON u.id = b.user_id
        WHERE b.template_id = ? AND b.count > 0 AND s.enabled = 1 AND u.openid IS NOT NULL AND u.deleted_at IS NULL
          AND (s.last_sent_at IS NULL OR s.last_sent_at <= ?)
-         AND (EXISTS (SELECT 1 FROM memberships m JOIN conversations c ON c.id = m.conversation_id
-                      WHERE m.user_id = s.user_id AND m.do_not_disturb = 0 AND c.dissolved_at IS NULL AND c.last_seq > m.read_seq AND c.last_message_at > s.seen_until)
+         AND (s.user_id IN (SELECT value FROM json_each(?))
               OR EXISTS (SELECT 1 FROM friend_requests r WHERE r.to_user_id = s.user_id AND r.status = 'pending' AND r.created_at > s.seen_until))
        ORDER BY s.seen_until LIMIT ?`,
     )
-      .bind(templateId, now - minInterval(env), CANDIDATES_PER_RUN)
+      .bind(templateId, now - minInterval(env), JSON.stringify([...unreadUsers]), CANDIDATES_PER_RUN)
       .all<Candidate>()
   ).results;
   run.candidates = candidates.length;
@@ -102,16 +111,32 @@ export async function sendNotices(env: Env, now = Date.now()): Promise<NoticeRun
 
   // What each has unread since their last notice: unmuted conversations and friend requests
   // (the candidates query already kept only people with some, so idle banks take no slots).
-  const unreadStmt = env.DB.prepare(
+  // Their unmuted conversations from D1, the summaries and read positions from the shards.
+  const chatStmt = env.DB.prepare(
     `SELECT c.id, c.kind, c.name, c.last_seq, c.last_message_at, c.last_preview, m.read_seq
      FROM memberships m JOIN conversations c ON c.id = m.conversation_id
-     WHERE m.user_id = ? AND m.do_not_disturb = 0 AND c.dissolved_at IS NULL AND c.last_seq > m.read_seq AND c.last_message_at > ?
-     ORDER BY c.last_message_at DESC LIMIT 20`,
+     WHERE m.user_id = ? AND m.do_not_disturb = 0 AND c.dissolved_at IS NULL`,
   );
   const requestStmt = env.DB.prepare("SELECT from_user_id, created_at FROM friend_requests WHERE to_user_id = ? AND status = 'pending' AND created_at > ? ORDER BY created_at DESC LIMIT 20");
-  const answers = await env.DB.batch(candidates.flatMap((c) => [unreadStmt.bind(c.user_id, c.seen_until), requestStmt.bind(c.user_id, c.seen_until)]));
-  const active = candidates
-    .map((c, i) => ({ c, unread: answers[2 * i]!.results as UnreadRow[], requests: answers[2 * i + 1]!.results as RequestRow[] }))
+  const answers = await env.DB.batch(candidates.flatMap((c) => [chatStmt.bind(c.user_id), requestStmt.bind(c.user_id, c.seen_until)]));
+  const chats = candidates.map((c, i) => ({ c, chats: answers[2 * i]!.results as UnreadRow[] }));
+  const { summaries, reads } = await readSummaries(
+    env,
+    chats.flatMap(({ c, chats }) => chats.map((u) => ({ conversationId: u.id, userId: c.user_id }))),
+  );
+  const unreadOf = (c: Candidate, rows: UnreadRow[]): UnreadRow[] =>
+    rows
+      .map((u) => {
+        // D1's own columns for a row its shard does not have yet (data/summaries.ts).
+        const sum = summaries.get(u.id);
+        const read = reads.get(readKey(u.id, c.user_id));
+        return { ...u, ...(sum ? { last_seq: sum.lastSeq, last_message_at: sum.lastMessageAt ?? 0, last_preview: sum.lastPreview } : {}), ...(read ? { read_seq: read.readSeq } : {}) };
+      })
+      .filter((u) => u.last_seq > u.read_seq && u.last_message_at > c.seen_until)
+      .sort((a, b) => b.last_message_at - a.last_message_at)
+      .slice(0, 20);
+  const active = chats
+    .map(({ c, chats: rows }, i) => ({ c, unread: unreadOf(c, rows), requests: answers[2 * i + 1]!.results as RequestRow[] }))
     .filter((a) => a.unread.length > 0 || a.requests.length > 0);
   if (active.length === 0) return run;
 

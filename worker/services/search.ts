@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import { SEARCH_LIMITS as L } from "../../schema/limits";
 import type { ChatSearchResult, ContactHit, GroupHit, MessagesSearchQuery, MessagesSearchResponse, SearchResponse } from "../../schema/search";
+import { readSummaries } from "../data/summaries";
 import type { Db } from "../db";
 import type { Env } from "../env";
 import { ApiError } from "../lib/errors";
@@ -14,7 +15,7 @@ import { conversationObject } from "../lib/shards";
 import { listConversations } from "./conversations";
 
 export async function searchAll(env: Env, d: Db, userId: string, q: string): Promise<SearchResponse> {
-  const [contacts, groups, messages] = await Promise.all([searchContacts(d, userId, q), searchGroups(d, userId, q), searchMessages(env, d, userId, { q })]);
+  const [contacts, groups, messages] = await Promise.all([searchContacts(d, userId, q), searchGroups(env, d, userId, q), searchMessages(env, userId, { q })]);
   return { contacts, groups, messages };
 }
 
@@ -40,21 +41,29 @@ export async function searchContacts(d: Db, userId: string, q: string): Promise<
   });
 }
 
-/** The caller's groups named like `q`, then those with a member (not the caller) named like it. */
-export async function searchGroups(d: Db, userId: string, q: string): Promise<GroupHit[]> {
+/**
+ * The caller's groups named like `q`, then those with a member (not the caller) named like it,
+ * each most recently active first (activity from the summary shards: data/summaries.ts).
+ */
+export async function searchGroups(env: Env, d: Db, userId: string, q: string): Promise<GroupHit[]> {
   const p = pattern(q);
   const member = (col: string) => sql`(select ${sql.raw(col)} from memberships o join users u on u.id = o.user_id
     where o.conversation_id = c.id and o.user_id != ${userId} and (o.nickname like ${p} escape '\\' or u.nickname like ${p} escape '\\') limit 1)`;
-  const rows = await d.all<{ id: string; name: string; avatarMediaId: string | null; memberCount: number; byName: number; memberId: string | null; memberName: string | null }>(sql`
+  const found = await d.all<{ id: string; name: string; avatarMediaId: string | null; memberCount: number; byName: number; memberId: string | null; memberName: string | null; active: number }>(sql`
     select * from (
       select c.id as id, c.name as name, coalesce(c.avatar_media_id, c.grid_media_id) as avatarMediaId, c.member_count as memberCount,
         c.name like ${p} escape '\\' as byName, ${member("o.user_id")} as memberId, ${member("coalesce(nullif(o.nickname, ''), u.nickname)")} as memberName,
         coalesce(c.last_message_at, c.created_at) as active
       from memberships me join conversations c on c.id = me.conversation_id and c.kind = 'group'
       where me.user_id = ${userId})
-    where byName or memberId is not null
-    order by byName desc, active desc
-    limit ${L.groupsMax}`);
+    where byName or memberId is not null`);
+  const { summaries } = await readSummaries(
+    env,
+    found.map((r) => ({ conversationId: r.id, userId })),
+  );
+  // D1's own column for a group its shard does not have yet (data/summaries.ts).
+  const active = (r: (typeof found)[number]) => summaries.get(r.id)?.lastMessageAt ?? r.active;
+  const rows = found.sort((a, b) => b.byName - a.byName || active(b) - active(a)).slice(0, L.groupsMax);
   return rows.map((r) => ({
     conversation: { id: r.id, kind: "group" as const, name: r.name, avatarMediaId: r.avatarMediaId },
     memberCount: r.memberCount,
@@ -79,10 +88,10 @@ function readCursor(raw: string | undefined): Cursor | null {
 const writeCursor = (c: Cursor) => btoa(JSON.stringify(c)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
 /** Messages across the caller's chats (or one, with conversationId), grouped by chat, most recently active chat first. */
-export async function searchMessages(env: Env, d: Db, userId: string, q: MessagesSearchQuery): Promise<MessagesSearchResponse> {
+export async function searchMessages(env: Env, userId: string, q: MessagesSearchQuery): Promise<MessagesSearchResponse> {
   const after = readCursor(q.cursor);
   const activity = (c: { lastMessageAt: number | null }) => c.lastMessageAt ?? 0;
-  const chats = (await listConversations(d, userId, q.conversationId))
+  const chats = (await listConversations(env, userId, q.conversationId))
     .filter((c) => c.lastSeq > 0 && (q.since === undefined || activity(c) >= q.since))
     .sort((a, b) => activity(b) - activity(a) || (a.id < b.id ? 1 : -1))
     .filter((c) => !after || activity(c) < after.at || (activity(c) === after.at && c.id < after.id));

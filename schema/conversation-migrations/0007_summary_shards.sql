@@ -1,0 +1,1 @@
+ALTER TABLE `meta` ADD `summary_shards` integer DEFAULT 0 NOT NULL;
