@@ -112,7 +112,7 @@ describe("summaries in shards", () => {
     expect(await dbWrites()).toEqual([]);
   });
 
-  it("writes a read reported alone with the next message's batch, or on its own within the delay", async () => {
+  it("writes a read reported alone with the next message's batch, or on its own within the delay, and pushes it only once written", async () => {
     const [alice, bob] = await makeUsers(2);
     const dm = await openDirect(alice!, bob!);
     const socket = await SocketClient.connect(bob!.token);
@@ -120,23 +120,48 @@ describe("summaries in shards", () => {
     await sendText(alice!, dm, "one");
     await expect.poll(() => shardRead(dm, alice!.id)).toBe(1);
     const before = await stub(dm).stats();
+    const readFrames = () => socket.frames.filter((f) => f.type === "read" && f.reads.some((r) => r.userId === bob!.id));
 
-    // Bob reads; Alice writes again before the delay is over: one batch carries both.
+    // Bob reads; Alice writes again before the delay is over: one batch carries both, and the read
+    // is pushed with that batch, not before the shard has it.
     socket.send({ type: "read", conversationId: dm, seq: 1 });
-    await socket.next((f) => f.type === "read");
+    await expect.poll(async () => (await stub(dm).stats()).readCalls).toBeGreaterThan(before.readCalls);
     expect(await shardRead(dm, bob!.id)).toBe(0);
+    expect(readFrames()).toEqual([]);
     await sendText(alice!, dm, "two");
-    await expect.poll(() => shardRead(dm, bob!.id)).toBe(1);
+    await socket.next(() => readFrames().length === 1);
+    expect(await shardRead(dm, bob!.id)).toBe(1);
     const after = await stub(dm).stats();
     expect(after.d1Batches - before.d1Batches).toBe(1);
 
-    // A read with no message after it is written by itself, within the delay.
+    // A read with no message after it is written by itself, within the delay, then pushed.
     const started = Date.now();
     socket.send({ type: "read", conversationId: dm, seq: 2 });
-    await expect.poll(() => shardRead(dm, bob!.id), { timeout: READ_WRITE_DELAY_MS + 3000, interval: 50 }).toBe(2);
+    await socket.next(() => readFrames().length === 2, READ_WRITE_DELAY_MS + 3000);
+    expect(await shardRead(dm, bob!.id)).toBe(2);
     expect(Date.now() - started).toBeLessThan(READ_WRITE_DELAY_MS + 1500);
     expect((await stub(dm).stats()).d1Batches - after.d1Batches).toBe(1);
     expect((await list(bob!))[0]).toMatchObject({ id: dm, unread: 0, readSeq: 2 });
+  });
+
+  it("keeps unread exact for a device that connects between a read and its write: the read reaches it when written", async () => {
+    const [alice, bob] = await makeUsers(2);
+    const dm = await openDirect(alice!, bob!);
+    await sendText(alice!, dm, "are you there?");
+    const phone = await SocketClient.connect(bob!.token);
+    await phone.next((f) => f.type === "ready");
+    const before = await stub(dm).stats();
+    phone.send({ type: "read", conversationId: dm, seq: 1 });
+    await expect.poll(async () => (await stub(dm).stats()).readCalls).toBeGreaterThan(before.readCalls);
+
+    // Bob's computer connects now and lists: the shard may not have the read yet...
+    const computer = await SocketClient.connect(bob!.token);
+    await computer.next((f) => f.type === "ready");
+    const listed = (await list(bob!)).find((c) => c.id === dm)!;
+    // ...so the read must still reach it: pushed once written, never before it connected.
+    if (listed.unread > 0) await computer.next((f) => f.type === "read" && f.reads.some((r) => r.userId === bob!.id && r.seq === 1), READ_WRITE_DELAY_MS + 3000);
+    await expect.poll(() => shardRead(dm, bob!.id), { timeout: READ_WRITE_DELAY_MS + 3000 }).toBe(1);
+    expect((await list(bob!)).find((c) => c.id === dm)).toMatchObject({ unread: 0, readSeq: 1 });
   });
 
   it("rewrites a conversation's whole summary when its object wakes under another shard count, and drops members who leave", async () => {

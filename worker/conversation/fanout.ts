@@ -185,7 +185,7 @@ export class Fanout {
         this.outbox = [];
         const reads = this.pendingReads;
         this.pendingReads = new Map();
-        const pushed = this.pushReads;
+        let pushed = this.pushReads;
         this.pushReads = new Map();
         const marks = this.pendingMarks;
         this.pendingMarks = new Map();
@@ -200,7 +200,15 @@ export class Fanout {
           } catch (e) {
             console.error(JSON.stringify({ msg: "summary write failed", conversation: s.meta?.id, error: String(e) }));
           }
-        } else this.writer.waitForBatch();
+        } else {
+          this.writer.waitForBatch();
+          // A read position is pushed only once its shard has it, as a message is pushed only after
+          // its summary: a device that lists after the push can then never show the chat unread
+          // from before the read. Until the batch that carries it (the next message's, or the
+          // delay's), the read's frame waits with it.
+          this.deferReads(pushed);
+          pushed = new Map();
+        }
         const plain = batch.filter((o) => !o.alsoTo && !o.only);
         const frames = plain.map((o) => o.frame);
         const special = batch.filter((o) => o.alsoTo || o.only);
@@ -221,6 +229,14 @@ export class Fanout {
       }
     } catch (e) {
       console.error(JSON.stringify({ msg: "flush failed", conversation: s.meta?.id, error: String(e) }));
+    }
+  }
+
+  /** Puts read frames back to go with the next flush that writes (the earliest `from`, the latest `to`). */
+  private deferReads(reads: Map<string, { from: number; to: number }>) {
+    for (const [userId, r] of reads) {
+      const later = this.pushReads.get(userId);
+      this.pushReads.set(userId, later ? { from: r.from, to: Math.max(r.to, later.to) } : r);
     }
   }
 
