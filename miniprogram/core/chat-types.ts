@@ -149,12 +149,12 @@ export function touchesMyRole(m: Message, me: string | null): boolean {
   return false;
 }
 
-/** An outbox entry as pages show it until the server stores it: seq 0, its own status. */
-export function localOf(entry: Outgoing, senderId: string): LocalMessage {
+/** The message an outbox entry is: before the server stores it (seq 0, a local id) or as stored (its ack). */
+export function messageOf(entry: Outgoing, senderId: string, stored?: { seq: number; id: string; createdAt: number }): Message {
   return {
     conversationId: entry.conversationId,
-    seq: 0,
-    id: `local-${entry.clientId}`,
+    seq: stored?.seq ?? 0,
+    id: stored?.id ?? `local-${entry.clientId}`,
     senderId,
     clientId: entry.clientId,
     type: entry.draft.type,
@@ -163,10 +163,13 @@ export function localOf(entry: Outgoing, senderId: string): LocalMessage {
     mentionAll: "mentionAll" in entry.draft ? Boolean(entry.draft.mentionAll) : false,
     replyTo: null,
     forwarded: null,
-    createdAt: entry.createdAt,
+    createdAt: stored?.createdAt ?? entry.createdAt,
     recalledAt: null,
     recalledBy: null,
-    status: entry.status,
-    error: entry.error,
-  } as LocalMessage;
+  } as Message;
+}
+
+/** An outbox entry as pages show it until the server stores it: seq 0, its own status. */
+export function localOf(entry: Outgoing, senderId: string): LocalMessage {
+  return { ...messageOf(entry, senderId), status: entry.status, error: entry.error } as LocalMessage;
 }

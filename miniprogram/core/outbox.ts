@@ -5,7 +5,7 @@
 import type { Ack, Message, SendInput } from "../../schema/protocol";
 import type { Api } from "./api-client";
 import { CORE_STORAGE_KEYS, removeQuietly } from "./cache";
-import { type Draft, type LocalMessage, localOf, mentionsOf, newClientId, type Outgoing, type UploadJob } from "./chat-types";
+import { type Draft, type LocalMessage, localOf, messageOf, newClientId, type Outgoing, type UploadJob } from "./chat-types";
 import { ApiError, isApiError } from "./errors";
 import { isPromise, type MaybePromise, andThen } from "./maybe";
 import type { ClientPlatform } from "./platform";
@@ -179,22 +179,7 @@ export class Outbox {
       if (gone()) return;
       this.entries = this.entries.filter((o) => o.clientId !== entry.clientId);
       this.save();
-      const message: Message = {
-        conversationId: entry.conversationId,
-        seq: ack.seq,
-        id: ack.id,
-        senderId: this.host.me() ?? "",
-        clientId: entry.clientId,
-        type: entry.draft.type,
-        body: entry.draft.body as Record<string, unknown>,
-        mentions: mentionsOf(entry.draft),
-        mentionAll: "mentionAll" in entry.draft ? Boolean(entry.draft.mentionAll) : false,
-        replyTo: null,
-        forwarded: null,
-        createdAt: ack.createdAt,
-        recalledAt: null,
-        recalledBy: null,
-      } as Message;
+      const message = messageOf(entry, this.host.me() ?? "", ack);
       // A reply's quote and a card's profile are written by the server: fetch the stored copy then (a gap pull does it).
       if (entry.draft.replyTo || entry.draft.type === "card") await this.host.engine().pull(entry.conversationId);
       else await this.host.engine().onFrame({ type: "message", message });
