@@ -1,0 +1,61 @@
+// The web project (docs/web.md#tests): builds the browser client when web/dist is missing or
+// older than its sources, starts one `wrangler dev` serving it, and one Chromium (Debian's
+// package, driven by playwright-core) that every test file connects to.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+import type { TestProject } from "vitest/node";
+import { buildWeb } from "../../scripts/build-web.ts";
+import { startWorker } from "../support/wrangler-dev.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    webBaseUrl: string;
+    webBrowserEndpoint: string;
+  }
+}
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Headless Chromium as root in a container: no sandbox, and no calls home. */
+export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-dev-shm-usage"];
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** True when web/dist/index.html is older than anything under web/src, web/public or index.html. */
+function buildIsStale(): boolean {
+  const built = join(ROOT, "web", "dist", "index.html");
+  if (!existsSync(built)) return true;
+  const sources = Math.max(newestMtime(join(ROOT, "web", "src")), newestMtime(join(ROOT, "web", "public")), statSync(join(ROOT, "web", "index.html")).mtimeMs);
+  return sources > statSync(built).mtimeMs;
+}
+
+export default async function setup(project: TestProject) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The web tests drive Chromium at ${CHROMIUM}, which is not installed. Install Debian's package (as root: apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH to a Chromium binary.`,
+    );
+  }
+  if (buildIsStale()) await buildWeb({ quiet: true });
+  const server = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  let worker: Awaited<ReturnType<typeof startWorker>>;
+  try {
+    worker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `web-${crypto.randomUUID()}` });
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  project.provide("webBaseUrl", worker.url);
+  project.provide("webBrowserEndpoint", server.wsEndpoint());
+  return async () => {
+    await server.close();
+    await worker.stop();
+  };
+}

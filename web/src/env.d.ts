@@ -1,0 +1,2 @@
+// Module kinds Vite bundles that TypeScript does not know by itself.
+declare module "*.css";

@@ -1,0 +1,3 @@
+export function App() {
+  return <div class="qun">Qun</div>;
+}
