@@ -1,6 +1,6 @@
 // size: one state machine for the socket (connect, heartbeat, probe, backoff, replies by ref); its timers need a single owner.
-// The one socket of the app. It connects with the access token in the Authorization header
-// (wx.connectSocket can set headers), waits for the server's `ready`, pings every 25 s and treats
+// The one socket of the app. It connects with the access token through the platform's opener
+// (the mini-program sends it in the Authorization header, a browser as a subprotocol), waits for the server's `ready`, pings every 25 s and treats
 // a missing pong as a dead socket, reconnects with exponential backoff, refreshes the token when
 // the server closes with 4401, and stops for good on 4403 (signed out) and 4409 (replaced).
 // The server says why first, in a `session_ended` frame, and that frame decides at once: the
@@ -16,9 +16,23 @@ export type SocketStatus = "offline" | "connecting" | "online" | "stopped";
 /** The close codes of schema/protocol.ts CLOSE (values cannot cross the mini-program root). */
 export const CLOSE_CODES = { unauthorized: 4401, revoked: 4403, replaced: 4409, rateLimited: 4429 } as const;
 
+/**
+ * One open socket as the platform gives it (a wx SocketTask, a browser WebSocket), reduced to
+ * what the manager uses. `onClose` passes the close code.
+ */
+export interface SocketConnection {
+  send(data: string): void;
+  close(): void;
+  onMessage(listener: (data: unknown) => void): void;
+  onClose(listener: (code: number) => void): void;
+  onError(listener: () => void): void;
+}
+
 export interface SocketDeps {
   /** ws:// or wss:// URL of /ws. */
   url(): string;
+  /** Opens a socket to `url` that authenticates with `token`. */
+  open(url: string, token: string): SocketConnection;
   token(): string | null;
   /** Refreshes the access token after a 4401; rejects when the session is over. */
   refresh(staleToken: string | null): Promise<void>;
@@ -87,7 +101,7 @@ export class SocketManager {
   status: SocketStatus = "offline";
   /** Connection attempts since the last `ready`; drives the backoff. */
   attempts = 0;
-  private task: WechatMiniprogram.SocketTask | null = null;
+  private task: SocketConnection | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -131,7 +145,7 @@ export class SocketManager {
   /** Sends a frame when online; answers whether it went out. */
   send(frame: ClientFrame): boolean {
     if (this.status !== "online" || !this.task) return false;
-    this.task.send({ data: JSON.stringify(frame) });
+    this.task.send(JSON.stringify(frame));
     return true;
   }
 
@@ -190,7 +204,7 @@ export class SocketManager {
     const task = this.task;
     if (!task) return;
     this.clearPong();
-    task.send({ data: '{"type":"ping"}' });
+    task.send('{"type":"ping"}');
     this.pongTimer = setTimeout(() => {
       this.pongTimer = null;
       if (this.task === task) this.reconnectNow();
@@ -222,13 +236,13 @@ export class SocketManager {
     }
     this.setStatus("connecting");
     this.attempts++;
-    const task = wx.connectSocket({ url: this.deps.url(), header: { authorization: `Bearer ${token}` } });
+    const task = this.deps.open(this.deps.url(), token);
     this.task = task;
     const mine = () => this.task === task;
-    task.onMessage((res) => {
-      if (!mine() || typeof res.data !== "string") return;
+    task.onMessage((data) => {
+      if (!mine() || typeof data !== "string") return;
       // A batch (the socket asked for them with ?batch=1) is frames that were due together, in order.
-      for (const f of parseFrames(res.data)) {
+      for (const f of parseFrames(data)) {
         if (f.type === "pong") {
           this.clearPong();
           continue;
@@ -246,11 +260,11 @@ export class SocketManager {
         for (const l of Array.from(this.listeners)) l(f);
       }
     });
-    task.onClose((res) => {
+    task.onClose((code) => {
       if (!mine()) return;
       this.teardown();
       this.setStatus("offline");
-      this.afterClose(res.code, token);
+      this.afterClose(code, token);
     });
     task.onError(() => {
       if (!mine()) return;
@@ -311,7 +325,7 @@ export class SocketManager {
     this.stopHeartbeat();
     this.heartbeat = setInterval(() => {
       if (!this.task || this.pongTimer) return;
-      this.task.send({ data: '{"type":"ping"}' });
+      this.task.send('{"type":"ping"}');
       // No pong in time: the socket is dead even if it never said so (common on phones).
       this.pongTimer = setTimeout(() => {
         this.pongTimer = null;
@@ -347,7 +361,7 @@ export class SocketManager {
     this.task = null;
     if (task) {
       try {
-        task.close({});
+        task.close();
       } catch {
         // already closed
       }

@@ -11,6 +11,18 @@ export type MessageKey = keyof typeof zh_CN;
 export const LOCALES: readonly Locale[] = ["zh_CN", "en"];
 
 const catalogues: Record<Locale, Record<MessageKey, string>> = { zh_CN, en };
+
+/**
+ * What this file uses of `wx`, typed here rather than through the mini-program's typings: the web
+ * client shares these catalogues, and in a browser every use below finds no `wx` and falls back
+ * (Chinese, the choice kept in memory only).
+ */
+declare const wx: {
+  getAppBaseInfo?: () => { language: string };
+  getSystemInfoSync(): { language: string };
+  getStorageSync(key: string): unknown;
+  setStorageSync(key: string, value: unknown): void;
+};
 const STORAGE_KEY = "qun.locale";
 
 let current: Locale = "zh_CN";

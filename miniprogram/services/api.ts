@@ -5,19 +5,9 @@ import type { AuthTokens } from "../../schema/api";
 import { apiBase } from "./config";
 import { ApiError, errorFromResponse } from "./errors";
 import { currentTokens, endSession, replaceTokens } from "./session";
-import type { PathOf, ResponseOf, RoutesOf } from "../../schema/routes";
+import { createApi, queryString, type RequestOptions, SESSION_OVER } from "../core/api-client";
 
-export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-export type Query = Record<string, string | number | boolean | undefined>;
-
-export interface RequestOptions {
-  method?: Method;
-  body?: unknown;
-  query?: Query;
-  /** Send the access token (default). Sign-in calls set this to false. */
-  auth?: boolean;
-  timeout?: number;
-}
+export type { Method, Query, RequestOptions } from "../core/api-client";
 
 interface RawResponse {
   statusCode: number;
@@ -26,17 +16,6 @@ interface RawResponse {
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
-/** Codes after which the session cannot be saved: the user must sign in again. */
-const SESSION_OVER = new Set(["token_invalid", "token_revoked", "unauthorized"]);
-
-function queryString(query: Query | undefined): string {
-  if (!query) return "";
-  const parts = Object.keys(query)
-    .filter((k) => query[k] !== undefined)
-    .map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(String(query[k]))}`);
-  return parts.length ? `?${parts.join("&")}` : "";
-}
-
 function send(path: string, opts: RequestOptions, token: string | null): Promise<RawResponse> {
   const header: Record<string, string> = { "content-type": "application/json" };
   if (token) header.authorization = `Bearer ${token}`;
@@ -116,15 +95,5 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   throw err;
 }
 
-/**
- * One call per REST route. The type argument is the route's pattern (`api.get<"/groups/:id">`):
- * the answer's type comes from schema/routes.ts (derived from the schemas the worker documents),
- * and the path must fit the pattern.
- */
-export const api = {
-  get: <P extends RoutesOf<"GET">>(path: PathOf<P>, query?: Query, opts?: Omit<RequestOptions, "method" | "query">) => request<ResponseOf<"GET", P>>(path, { ...opts, method: "GET", query }),
-  post: <P extends RoutesOf<"POST">>(path: PathOf<P>, body?: unknown, opts?: Omit<RequestOptions, "method" | "body">) => request<ResponseOf<"POST", P>>(path, { ...opts, method: "POST", body }),
-  put: <P extends RoutesOf<"PUT">>(path: PathOf<P>, body?: unknown, opts?: Omit<RequestOptions, "method" | "body">) => request<ResponseOf<"PUT", P>>(path, { ...opts, method: "PUT", body }),
-  patch: <P extends RoutesOf<"PATCH">>(path: PathOf<P>, body?: unknown, opts?: Omit<RequestOptions, "method" | "body">) => request<ResponseOf<"PATCH", P>>(path, { ...opts, method: "PATCH", body }),
-  del: <P extends RoutesOf<"DELETE">>(path: PathOf<P>, opts?: Omit<RequestOptions, "method">) => request<ResponseOf<"DELETE", P>>(path, { ...opts, method: "DELETE" }),
-};
+/** One call per REST route, typed by schema/routes.ts (core/api-client.ts). */
+export const api = createApi(request);

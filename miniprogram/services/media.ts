@@ -6,8 +6,9 @@ import { apiBase } from "./config";
 import { ApiError, errorFromResponse } from "./errors";
 import { MEDIA_LIMITS } from "../generated/limits";
 import { currentTokens } from "./session";
+import type { MediaKind } from "../core/chat-types";
 
-export type MediaKind = "image" | "voice" | "video" | "file";
+export type { MediaKind };
 
 const urls = new Map<string, { url: string; expiresAt: number }>();
 /** A URL this close to expiring is asked for again. */

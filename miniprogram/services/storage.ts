@@ -1,12 +1,13 @@
 // wx storage with typed keys. wx.getStorageSync answers "" for a missing key.
+import { CORE_STORAGE_KEYS } from "../core/cache";
 
 export const STORAGE_KEYS = {
   apiBase: "qun.apiBase",
   session: "qun.session",
-  /** The offline cache's index (services/cache.ts); each conversation's messages are under `qun.cache.c.<id>`. */
-  cache: "qun.cache",
-  /** Messages written but not yet acknowledged by the server. */
-  outbox: "qun.outbox",
+  /** The offline cache's index (core/cache.ts); each conversation's messages are under `qun.cache.c.<id>`. */
+  cache: CORE_STORAGE_KEYS.cache,
+  /** Messages written but not yet acknowledged by the server (core/outbox.ts). */
+  outbox: CORE_STORAGE_KEYS.outbox,
   /** Notice templates, the bank and what WeChat's subscription dialog last answered (services/notices.ts). */
   notices: "qun.notices",
   /** Voice messages this device has played, per conversation (services/played.ts): their red dot is gone. */

@@ -2,7 +2,7 @@
 // missing pong as a dead socket, reconnects with growing backoff, refreshes the token on 4401,
 // gives up on 4403 (signed out) and 4409 (replaced).
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import { DEFAULT_TIMING, SocketManager, type SocketDeps } from "../../../miniprogram/core/socket";
+import { DEFAULT_TIMING, SocketManager, type SocketDeps } from "../../../miniprogram/services/wx-socket";
 
 interface FakeTask {
   url: string;
