@@ -1,0 +1,95 @@
+// The web client as a chat client, against the real worker (docs/web.md#tests): a message typed
+// in the browser reaches a friend's socket and theirs shows in the browser; reading on the web
+// clears the unread count the phone sees; a message queued offline survives a reload and is
+// delivered once.
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ConversationSummary, Message, ServerFrame } from "../../schema/protocol";
+import { Device } from "../e2e/socket";
+import { base, connectBrowser, friendsWithChat, newWindow, phone, signIn, uniqueName } from "./helpers";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await connectBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const isMessage = (text: string) => (f: ServerFrame) => f.type === "message" && (f as { message: Message }).message.body?.text === text;
+
+describe("chatting on the web", () => {
+  it("sends a message typed in the browser to a friend's socket, and shows the friend's reply", async () => {
+    const [me, friend] = [await phone(uniqueName("webme")), await phone(uniqueName("webfr"))];
+    const chatId = await friendsWithChat(me, friend);
+    const socket = await Device.connect(base, friend.token);
+    const { context, page } = await newWindow(browser);
+    try {
+      await signIn(page, me);
+      await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+      await page.getByTestId("composer").fill("hello from the web [微笑]");
+      await page.getByTestId("composer").press("Enter");
+      const frame = await socket.next(isMessage("hello from the web [微笑]"), 10_000);
+      expect((frame as { message: Message }).message.senderId).toBe(me.id);
+      // The face code is drawn as its emoji in the browser's bubble.
+      await expect.poll(() => page.locator(`.message.mine[data-status="sent"] .bubble.text`).last().textContent(), { timeout: 10_000 }).toBe("hello from the web 🙂");
+
+      const replied = await friend.call("POST", `/conversations/${chatId}/messages`, { clientId: `r-${Date.now()}`, type: "text", body: { text: "hi back" } });
+      expect(replied.status).toBe(200);
+      await expect.poll(() => page.locator(".message.theirs .bubble.text").last().textContent(), { timeout: 10_000 }).toBe("hi back");
+    } finally {
+      socket.close();
+      await context.close();
+    }
+  });
+
+  it("reads on the web clear the unread count the phone's session sees", async () => {
+    const [me, friend] = [await phone(uniqueName("webrd")), await phone(uniqueName("webrf"))];
+    const chatId = await friendsWithChat(me, friend);
+    for (const text of ["one", "two", "three"]) await friend.call("POST", `/conversations/${chatId}/messages`, { clientId: `u-${text}-${Date.now()}`, type: "text", body: { text } });
+    const unreadOnPhone = async () => (await me.call<{ conversations: ConversationSummary[] }>("GET", "/conversations")).body.conversations.find((c) => c.id === chatId)?.unread;
+    expect(await unreadOnPhone()).toBe(3);
+    const { context, page } = await newWindow(browser);
+    try {
+      await signIn(page, me);
+      await expect.poll(() => page.locator(`.chat-item[data-id="${chatId}"] [data-testid="unread"]`).textContent(), { timeout: 10_000 }).toBe("3");
+      await expect.poll(() => page.title()).toBe("(3) Qun");
+      await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+      await expect.poll(unreadOnPhone, { timeout: 10_000 }).toBe(0);
+      await expect.poll(() => page.title()).toBe("Qun");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("keeps a message sent offline through a reload and delivers it once when back online", async () => {
+    const [me, friend] = [await phone(uniqueName("webof")), await phone(uniqueName("webog"))];
+    const chatId = await friendsWithChat(me, friend);
+    const socket = await Device.connect(base, friend.token);
+    const { context, page } = await newWindow(browser);
+    try {
+      await signIn(page, me);
+      await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+      await context.setOffline(true);
+      await page.getByTestId("composer").fill("queued while offline");
+      await page.getByTestId("composer").press("Enter");
+      await page.locator(".message.mine:not([data-status='sent'])").waitFor();
+      // The outbox is in IndexedDB: give its write a moment, then leave the page (a reload while
+      // offline would show the browser's error page, so the same browser opens it anew).
+      await page.waitForTimeout(500);
+      await page.close();
+      await context.setOffline(false);
+      const again = await context.newPage();
+      await again.goto(base);
+      await again.getByTestId("chat-list").waitFor({ timeout: 15_000 });
+      await socket.next(isMessage("queued while offline"), 15_000);
+      await again.waitForTimeout(1500);
+      const history = await friend.call<{ messages: Message[] }>("GET", `/conversations/${chatId}/messages`);
+      expect(history.body.messages.filter((m) => m.body?.text === "queued while offline")).toHaveLength(1);
+      expect(socket.frames.filter(isMessage("queued while offline"))).toHaveLength(0); // the one was taken by next()
+    } finally {
+      socket.close();
+      await context.close();
+    }
+  });
+});
