@@ -3,6 +3,7 @@
 // clears the unread count the phone sees; a message queued offline survives a reload and is
 // delivered once.
 import type { Browser } from "playwright-core";
+import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConversationSummary, Message, ServerFrame } from "../../schema/protocol";
 import { Device } from "../e2e/socket";
@@ -15,6 +16,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
+
+/** A 2×2 PNG, as a picture the server accepts (it sniffs the bytes). */
+function pngPixel(): Buffer {
+  const png = new PNG({ width: 2, height: 2 });
+  png.data.fill(200);
+  return PNG.sync.write(png);
+}
 
 const isMessage = (text: string) => (f: ServerFrame) => f.type === "message" && (f as { message: Message }).message.body?.text === text;
 
@@ -37,6 +45,29 @@ describe("chatting on the web", () => {
       const replied = await friend.call("POST", `/conversations/${chatId}/messages`, { clientId: `r-${Date.now()}`, type: "text", body: { text: "hi back" } });
       expect(replied.status).toBe(201);
       await expect.poll(() => page.locator(".message.theirs .bubble.text").last().textContent(), { timeout: 10_000 }).toBe("hi back");
+    } finally {
+      socket.close();
+      await context.close();
+    }
+  });
+
+  it("sends a picture chosen with the file button, which the friend receives as an image they can download", async () => {
+    const [me, friend] = [await phone(uniqueName("webpic")), await phone(uniqueName("webpif"))];
+    const chatId = await friendsWithChat(me, friend);
+    const socket = await Device.connect(base, friend.token);
+    const { context, page } = await newWindow(browser);
+    try {
+      await signIn(page, me);
+      await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+      await page.getByTestId("file-input").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: pngPixel() });
+      const frame = (await socket.next((f) => f.type === "message" && (f as { message: Message }).message.type === "image", 15_000)) as { message: Message };
+      expect(frame.message.body).toMatchObject({ width: 2, height: 2 });
+      const mediaId = String((frame.message.body as { mediaId: string }).mediaId);
+      const urls = await friend.call<{ urls: { url: string }[] }>("POST", "/media/urls", { mediaIds: [mediaId], conversationId: chatId });
+      const bytes = Buffer.from(await (await fetch(urls.body.urls[0]!.url)).arrayBuffer());
+      expect(bytes.equals(pngPixel())).toBe(true);
+      // The sender's bubble shows the picture from its signed URL.
+      await page.locator(`.message.mine[data-status="sent"] .bubble.picture img`).waitFor({ timeout: 10_000 });
     } finally {
       socket.close();
       await context.close();

@@ -76,6 +76,26 @@ describe("the web sign-in", () => {
     }
   });
 
+  it("says so when the phone cancels, then shows a fresh QR code the phone can scan", async () => {
+    const who = await phone(uniqueName("webqrc"));
+    const { context, page } = await newWindow(browser, "zh-CN");
+    try {
+      await page.goto(base);
+      const first = await shownQrText(page);
+      expect((await who.call("POST", `/auth/web/qr/${ticketOf(first)}/scan`, {})).status).toBe(200);
+      await expect.poll(() => page.locator(".login-status").textContent(), { timeout: 10_000 }).toBe("扫描成功，请在手机上确认登录");
+      expect((await who.call("POST", `/auth/web/qr/${ticketOf(first)}/cancel`, {})).status).toBe(204);
+      await expect.poll(() => page.locator(".login-status").textContent(), { timeout: 10_000 }).toBe("你已取消此次登录");
+      await expect.poll(async () => (await page.locator(".qr-image[data-qr]").getAttribute("data-qr")) ?? first, { timeout: 15_000 }).not.toBe(first);
+      const second = await shownQrText(page);
+      expect((await who.call("POST", `/auth/web/qr/${ticketOf(second)}/scan`, {})).status).toBe(200);
+      // The cancelled code is spent.
+      expect((await who.call("POST", `/auth/web/qr/${ticketOf(first)}/confirm`, {})).status).not.toBe(204);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("takes a fresh QR code when the shown one expires", async () => {
     const { context, page } = await newWindow(browser);
     try {

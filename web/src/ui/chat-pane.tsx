@@ -9,6 +9,7 @@ import { api, chats } from "./client";
 import { Composer, type ReplyTarget } from "./composer";
 import { chatTitle, previewOf } from "./format";
 import { GroupInfo } from "./group-info";
+import { useMediaUrls } from "./hooks";
 import { t, separatorTime } from "./i18n/index";
 import { MessageRow } from "./message";
 
@@ -60,6 +61,7 @@ export function ChatPane({
   hasOlder,
   me,
   myName,
+  myAvatar,
   conversations,
 }: {
   chat: ConversationSummary;
@@ -68,6 +70,7 @@ export function ChatPane({
   hasOlder: boolean;
   me: string | null;
   myName: string;
+  myAvatar: string | null;
   conversations: ConversationSummary[];
 }) {
   const [members, setMembers] = useState<GroupMember[]>([]);
@@ -76,6 +79,7 @@ export function ChatPane({
   const [info, setInfo] = useState(false);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  useMediaUrls();
 
   useEffect(() => {
     setReply(null);
@@ -108,6 +112,11 @@ export function ChatPane({
     if (chat.kind === "direct" && chat.peer?.id === id) return chat.peer.nickname;
     const m = members.find((x) => x.userId === id);
     return m ? m.nickname || m.profileNickname : t("chat.someone");
+  };
+  const avatar = (id: string) => {
+    if (id === me) return myAvatar;
+    if (chat.kind === "direct" && chat.peer?.id === id) return chat.peer.avatarMediaId;
+    return members.find((x) => x.userId === id)?.avatarMediaId ?? null;
   };
   const readersOf = (seq: number) => Object.entries(reads).filter(([userId, s]) => userId !== me && s >= seq).length;
 
@@ -147,6 +156,7 @@ export function ChatPane({
                 me={me}
                 chat={chat}
                 name={name}
+                avatar={avatar}
                 readers={m.senderId === me && m.seq > 0 ? readersOf(m.seq) : 0}
                 actions={{ reply: (x) => setReply({ seq: x.seq, who: name(x.senderId), text: previewOf(x) }), forward: setForwarding }}
               />

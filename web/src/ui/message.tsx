@@ -100,6 +100,7 @@ export function MessageRow({
   me,
   chat,
   name,
+  avatar,
   readers,
   actions,
 }: {
@@ -107,6 +108,7 @@ export function MessageRow({
   me: string | null;
   chat: ConversationSummary;
   name: (id: string) => string;
+  avatar: (id: string) => string | null;
   readers: number;
   actions: MessageActions;
 }) {
@@ -121,7 +123,7 @@ export function MessageRow({
   const quote = m.replyTo;
   return (
     <div class={`message ${mine ? "mine" : "theirs"}`} data-seq={m.seq} data-client-id={m.clientId ?? ""} data-status={m.status}>
-      <Avatar name={name(m.senderId)} size={36} />
+      <Avatar name={name(m.senderId)} mediaId={avatar(m.senderId)} size={36} />
       <div class="message-main">
         {!mine && chat.kind === "group" ? <div class="sender-name">{name(m.senderId)}</div> : null}
         <div class="bubble-row">

@@ -9,12 +9,13 @@ import { ChatPane } from "./chat-pane";
 import { api, chats, session, signOut } from "./client";
 import { Contacts } from "./contacts";
 import { summaryPreview } from "./format";
-import { useChats } from "./hooks";
+import { useChats, useMediaUrls } from "./hooks";
 import { t } from "./i18n/index";
 import { askForNotifications, canAskForNotifications, notifyNewMessages, titleFor, unreadTotal } from "./notify";
 
 export function Shell() {
   const state = useChats();
+  useMediaUrls();
   const [tab, setTab] = useState<"chats" | "contacts">("chats");
   const [activeId, setActiveId] = useState<string | null>(null);
   const [askNotify, setAskNotify] = useState(canAskForNotifications());
@@ -79,6 +80,7 @@ export function Shell() {
           hasOlder={state.hasOlder[chat.id] ?? false}
           me={me}
           myName={user?.nickname ?? ""}
+          myAvatar={user?.avatarMediaId ?? null}
           conversations={state.conversations}
         />
       ) : (
