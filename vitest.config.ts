@@ -97,6 +97,19 @@ export default defineConfig({
         },
       },
       {
+        // The web client's core: the mini-program's chat store on the browser platform
+        // (web/src/platform/: IndexedDB through fake-indexeddb, fetch, Node's WebSocket) against the
+        // real worker under `wrangler dev` (started by the e2e global setup).
+        test: {
+          name: "web-core",
+          environment: "node",
+          include: ["tests/web-core/**/*.test.ts"],
+          globalSetup: ["./tests/e2e/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 90_000,
+        },
+      },
+      {
         // End to end: the real worker under `wrangler dev` (local D1, R2 and Durable Objects in a
         // temporary state directory) driven over real HTTP and WebSockets from Node.
         test: {
