@@ -45,6 +45,11 @@ export const sessions = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     device: text("device").notNull().default(""),
+    // "web": signed in from a browser by scanning its QR code (docs/security.md#web-sessions);
+    // its refresh token lives in an HttpOnly cookie instead of the client's storage.
+    kind: text("kind", { enum: ["miniprogram", "web"] })
+      .notNull()
+      .default("miniprogram"),
     createdAt: integer("created_at").notNull().default(now),
     lastSeenAt: integer("last_seen_at").notNull().default(now),
     revokedAt: integer("revoked_at"),
@@ -67,6 +72,29 @@ export const refreshTokens = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
   },
   (t) => [index("refresh_tokens_session_idx").on(t.sessionId)],
+);
+
+// Web sign-in tickets (docs/api.md#web-sign-in): a browser shows one as a QR code, a signed-in
+// phone scans and confirms it, and the browser that holds the ticket's secret (a cookie, stored
+// here hashed) collects a new web session. waiting → scanned → confirmed → collected, or
+// cancelled; past expiresAt nothing moves any more. userId and scannerSessionId bind a scan to
+// the phone's session: only that session may confirm.
+export const webLoginTickets = sqliteTable(
+  "web_login_tickets",
+  {
+    id: text("id").primaryKey(),
+    secretHash: text("secret_hash").notNull(),
+    state: text("state", { enum: ["waiting", "scanned", "confirmed", "cancelled", "collected"] })
+      .notNull()
+      .default("waiting"),
+    // The browser's User-Agent as a label ("Chrome on macOS"), shown on the phone.
+    device: text("device").notNull().default(""),
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    scannerSessionId: text("scanner_session_id"),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("web_login_tickets_expires_idx").on(t.expiresAt)],
 );
 
 // Fixed-window counters (login failures per account and per IP, and later other limits).

@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   invite_revoked: 410,
   invite_used_up: 410,
   room_expired: 410,
+  // A web sign-in QR code past its 2 minutes, or already confirmed, cancelled or used.
+  expired: 410,
   empty_upload: 400,
   incomplete_upload: 400,
   payload_too_large: 413,

@@ -10,6 +10,7 @@ import type * as MO from "./moments";
 import type * as N from "./notices";
 import type * as S from "./safety";
 import type * as Q from "./search";
+import type * as W from "./web-login";
 
 type Out<S extends z.core.$ZodType> = z.output<S>;
 type Seq = Out<typeof G.seqResponse>;
@@ -23,6 +24,15 @@ export interface RestResponses {
   "POST /auth/refresh": Out<typeof A.authTokens>;
   "POST /auth/logout": void;
   "POST /auth/password": void;
+  "POST /auth/web/qr": Out<typeof W.webQrAnswer>;
+  "GET /auth/web/qr/:ticket": Out<typeof W.webTicketState>;
+  "POST /auth/web/refresh": Out<typeof W.webSessionAnswer>;
+  "POST /auth/web/logout": void;
+  "POST /auth/web/qr/:ticket/scan": Out<typeof W.webScanAnswer>;
+  "POST /auth/web/qr/:ticket/confirm": void;
+  "POST /auth/web/qr/:ticket/cancel": void;
+  "GET /me/sessions": Out<typeof W.sessionList>;
+  "DELETE /me/sessions/:id": void;
   "GET /me": Out<typeof A.ownProfile>;
   "PATCH /me": Out<typeof A.ownProfile>;
   "DELETE /me": Out<typeof A.accountDeletion>;

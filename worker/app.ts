@@ -8,6 +8,7 @@ import type { AppEnv } from "./env";
 import { ApiError, errorBody } from "./lib/errors";
 import { randomString } from "./lib/ids";
 import { auth } from "./http/auth";
+import { webAuth, webLoginPage } from "./http/web-auth";
 import { contactRoutes } from "./http/contacts";
 import { devRoutes } from "./http/dev";
 import { conversationRoutes } from "./http/conversations";
@@ -42,9 +43,12 @@ export const app = new Hono<AppEnv>()
     await next();
     if (!c.res.headers.has("cache-control") && /^application\/json/i.test(c.res.headers.get("content-type") ?? "")) c.res.headers.set("cache-control", "no-store");
   })
-  // Tokens travel in headers, never cookies, so any origin may call the API.
+  // Tokens travel in headers, so any origin may call the API. The one exception, the web
+  // sign-in's cookies, is SameSite=Strict and checked by origin (worker/http/web-auth.ts).
   .use(cors({ origin: "*", exposeHeaders: ["x-request-id", "retry-after"], maxAge: 86400 }))
   .route("/health", health)
+  // Web sign-in by QR code (docs/api.md#web-sign-in): cookie-authorised for the browser.
+  .route("/auth/web", webAuth)
   .route("/auth", auth)
   .route("/me", me)
   .route("/users", users)
@@ -53,6 +57,7 @@ export const app = new Hono<AppEnv>()
   .route("/groups", groupRoutes)
   .route("/invites", inviteRoutes)
   .route("/j", joinPage)
+  .route("/w", webLoginPage)
   .route("/face-to-face", faceToFaceRoutes)
   .route("/media", mediaRoutes)
   // Moments (朋友圈, docs/moments.md).

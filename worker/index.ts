@@ -11,6 +11,7 @@ import { purgeUnsentMedia } from "./services/media";
 import { NOTICE_CRON, sendNotices } from "./services/notice-sender";
 import { purgeOld } from "./services/ratelimit";
 import { purgeExpired } from "./services/tokens";
+import { purgeTickets } from "./services/web-login";
 import { useShardLayout } from "./lib/shards";
 
 // The conversation objects reach WeChat's content checks only through this port (the layer rule).
@@ -34,8 +35,8 @@ export default {
     }
     return app.fetch(withMethodOverride(request), env, ctx);
   },
-  // Daily housekeeping: expired refresh tokens, old sessions, rate-limit windows, unsent uploads,
-  // and account deletions that stopped midway.
+  // Daily housekeeping: expired refresh tokens, old sessions, web sign-in tickets, rate-limit
+  // windows, unsent uploads, and account deletions that stopped midway.
   async scheduled(controller, env, _ctx) {
     useShardLayout(env);
     if (controller.cron === NOTICE_CRON) {
@@ -46,6 +47,7 @@ export default {
     const d = db(env);
     await finishDeletions(env);
     await purgeExpired(d);
+    await purgeTickets(d);
     await purgeOld(d);
     await purgeUnsentMedia(env);
   },

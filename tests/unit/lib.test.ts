@@ -149,7 +149,7 @@ describe("errors", () => {
     expect(byStatus[403]).toEqual(["forbidden", "wrong_password", "blocked", "not_friends", "join_closed", "account_suspended"]);
     expect(byStatus[404]).toEqual(["not_found"]);
     expect(byStatus[409]).toEqual(["conflict", "username_taken", "already_friends", "tag_exists", "tag_limit", "group_full", "client_id_reused"]);
-    expect(byStatus[410]).toEqual(["group_dissolved", "account_deleted", "invite_expired", "invite_revoked", "invite_used_up", "room_expired"]);
+    expect(byStatus[410]).toEqual(["group_dissolved", "account_deleted", "invite_expired", "invite_revoked", "invite_used_up", "room_expired", "expired"]);
     expect(ERROR_STATUS).toMatchObject({
       payload_too_large: 413,
       unsupported_media_type: 415,
@@ -160,6 +160,6 @@ describe("errors", () => {
       wechat_unavailable: 502,
       not_configured: 503,
     });
-    expect(Object.keys(ERROR_STATUS)).toHaveLength(37);
+    expect(Object.keys(ERROR_STATUS)).toHaveLength(38);
   });
 });

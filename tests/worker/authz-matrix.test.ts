@@ -11,6 +11,7 @@ import { app } from "../../worker/app";
 import { signAccessToken } from "../../worker/services/tokens";
 import { befriend, createGroup, makeUser, makeUsers, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, count } from "./helpers";
+import { Browser, makePhone } from "./web-login-helpers";
 
 /** Routes anyone may call: sign-in itself, health, the OpenAPI document, invite QR images, the
  * /j/ landing page, and media downloads (authorised by the signed URL instead). Everything
@@ -25,6 +26,11 @@ const PUBLIC: [string, RegExp][] = [
   ["GET", /^\/ops-console$/], // a static page; what it loads comes from /ops, operators only (moderation.test.ts)
   ["GET", /^\/wechat\/push$/], // WeChat's URL check, authorised by the push signature (moderation.test.ts)
   ["POST", /^\/wechat\/push$/], // WeChat's pushes, authorised by the push signature (moderation.test.ts)
+  // Web sign-in, browser side: authorised by its cookies instead (rows below, web-login.test.ts).
+  ["POST", /^\/auth\/web\/qr$/],
+  ["GET", /^\/auth\/web\/qr\/:ticket$/],
+  ["POST", /^\/auth\/web\/refresh$/],
+  ["GET", /^\/w\/:ticket$/], // a static page telling a camera scan to use the mini-program
 ];
 
 const SAMPLE: Record<string, string> = {
@@ -38,6 +44,7 @@ const SAMPLE: Record<string, string> = {
   ":name": "tag",
   ":action": "warn",
   ":commentId": "mc_aaaaaaaaaaaaaaaaaaaa",
+  ":ticket": "wt_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 };
 const concrete = (path: string) => path.replace(/:[A-Za-z]+(\{[^}]*\})?/g, (p) => SAMPLE[p.replace(/\{.*\}$/, "")] ?? "x");
 
@@ -237,5 +244,36 @@ describe("Moments routes refuse people outside a post's audience", () => {
     expect(await count("moments", "id = ?", id)).toBe(1);
     expect(await count("moment_comments", "moment_id = ?", id)).toBe(1);
     expect(await count("moment_likes", "moment_id = ?", id)).toBe(0);
+  });
+});
+
+describe("web sign-in and device routes refuse everyone but the browser and the phone they belong to", () => {
+  it("answers the onlooker, the stranger and the other session with 401/403/404/409, and nothing moves", async () => {
+    const phone = await makePhone("owner");
+    const stranger = await makePhone("stranger");
+    const browser = new Browser();
+    const { ticket } = await browser.newTicket();
+    expect((await api("POST", `/auth/web/qr/${ticket}/scan`, { token: phone.token })).status).toBe(200);
+    const onlooker = new Browser(); // saw the QR code, has no cookie
+    const attempts: [string, () => Promise<{ status: number; body: any }>, number][] = [
+      ["poll without the ticket cookie", () => onlooker.poll(ticket), 403],
+      ["refresh without a session cookie", () => onlooker.refresh(), 401],
+      ["refresh without X-Qun-Web", () => onlooker.refresh({}), 403],
+      ["scan a ticket another phone scanned", () => api("POST", `/auth/web/qr/${ticket}/scan`, { token: stranger.token }), 409],
+      ["confirm as a stranger", () => api("POST", `/auth/web/qr/${ticket}/confirm`, { token: stranger.token }), 403],
+      ["cancel as a stranger", () => api("POST", `/auth/web/qr/${ticket}/cancel`, { token: stranger.token }), 403],
+      ["end someone else's session", () => api("DELETE", `/me/sessions/${phone.sessionId}`, { token: stranger.token }), 404],
+    ];
+    const failures: string[] = [];
+    for (const [what, attempt, status] of attempts) {
+      const res = await attempt();
+      if (res.status !== status || typeof res.body?.error?.code !== "string") failures.push(`${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 120)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(await count("web_login_tickets", "id = ? and state = 'scanned'", ticket)).toBe(1);
+    expect(await count("sessions", "kind = 'web'")).toBe(0);
+    expect((await api("GET", "/me", { token: phone.token })).status).toBe(200);
+    // The stranger's list shows only the stranger's own session.
+    expect((await api("GET", "/me/sessions", { token: stranger.token })).body.sessions.map((s: { id: string }) => s.id)).toEqual([stranger.sessionId]);
   });
 });

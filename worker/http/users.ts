@@ -14,6 +14,8 @@ import { facesChanged } from "../services/groups";
 import { requireOwnImage } from "../services/media";
 import { accountDeletion, ownProfile, publicProfile, userList } from "../../schema/api";
 import { doc } from "./openapi";
+import { endOwnSession, listSessions } from "../services/sessions";
+import { sessionId, sessionList } from "../../schema/web-login";
 
 export const me = new Hono<AppEnv>()
   .use(requireAuth)
@@ -40,6 +42,20 @@ export const me = new Hono<AppEnv>()
     }
     return c.json(accounts.toOwnProfile(updated));
   })
+  // Signed-in devices (登录设备管理): the list, and ending one of them from another.
+  .get("/sessions", doc({ summary: "Your signed-in devices", responses: { 200: sessionList }, see: "docs/api.md#web-sign-in" }), async (c) => {
+    const { userId, sessionId: current } = c.get("auth");
+    return c.json({ sessions: await listSessions(c.env, userId, current) });
+  })
+  .delete(
+    "/sessions/:id",
+    doc({ summary: "Sign one of your devices out", responses: { 204: null }, see: "docs/api.md#web-sign-in" }),
+    pathParams(z.object({ id: sessionId }), { id: "No such signed-in device" }),
+    async (c) => {
+      await endOwnSession(c.env, c.get("auth").userId, c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  )
   // Deleting the account: re-authenticate, then everything in services/deletion.ts. The answer
   // says which owned groups were handed over and which dissolved.
   .delete("/", doc({ summary: "Delete your account", responses: { 200: accountDeletion }, errors: [403, 429], see: "docs/api.md#deleting-an-account" }), jsonBody(deleteAccountBody), async (c) => {

@@ -68,11 +68,12 @@ export function assertConfigured(env: Env): void {
   secretKey(env);
 }
 
-export async function startSession(env: Env, d: Db, userId: string, device = "", now = Date.now()): Promise<AuthTokens> {
+/** A new session: "web" ones are signed in from a browser by QR code (services/web-login.ts). */
+export async function startSession(env: Env, d: Db, userId: string, device = "", now = Date.now(), kind: "miniprogram" | "web" = "miniprogram"): Promise<AuthTokens> {
   assertConfigured(env);
   await refuseSuspended(d, userId);
   const sessionId = newId("s");
-  await d.insert(sessions).values({ id: sessionId, userId, device, createdAt: now, lastSeenAt: now });
+  await d.insert(sessions).values({ id: sessionId, userId, device, kind, createdAt: now, lastSeenAt: now });
   await capSessions(env, d, userId, sessionId, now);
   return tokensFor(env, d, { userId, sessionId }, now);
 }

@@ -1,7 +1,8 @@
 // The conversation list: pinned first, then by last activity; unread badges (a dot when muted or
 // marked unread), live updates from the chat store (and from the user's other devices), pull to
-// refresh, the search bar, the "+" menu (new group, scan, face-to-face), and WeChat's long-press
-// menu at the press point: mark unread / read, pin, mute, delete chat (docs/miniprogram.md).
+// refresh, the search bar, the "+" menu (new group, scan, face-to-face), WeChat's long-press
+// menu at the press point: mark unread / read, pin, mute, delete chat, and the "Web Qun signed in"
+// bar while a web session is live (docs/miniprogram.md).
 import { isListed, markedOnly } from "../../core/conversations";
 import { applyTabBar } from "../../services/badge";
 import type { ConversationSummary } from "../../../schema/protocol";
@@ -11,6 +12,7 @@ import { errorTips } from "../../behaviors/error-tips";
 import { localized } from "../../behaviors/localized";
 import { type MessageKey, t } from "../../i18n/index";
 import { initialOf, listTime, summaryPreview } from "../../services/format";
+import { pageForScanned, webSessionLive } from "../../services/devices";
 import { createGroup } from "../../services/groups";
 import { MESSAGE_LIMITS } from "../../generated/limits";
 import { mediaUrl, mediaUrls } from "../../services/media";
@@ -48,6 +50,7 @@ const strings = () => ({
   emptyTitle: t("chats.emptyTitle"),
   emptyDesc: t("chats.emptyDesc"),
   newGroup: t("chats.newGroup"),
+  webSignedIn: t("chats.webSignedIn"),
 });
 
 function avatarOf(c: ConversationSummary): string | null {
@@ -158,6 +161,8 @@ Component({
     picking: false,
     /** The long-press menu while it is open. */
     menu: null as RowMenu | null,
+    /** A web session is signed in: WeChat's bar above the list. */
+    webSignedIn: false,
   },
   methods: {
     onLoad() {
@@ -179,6 +184,15 @@ Component({
       chats.start();
       this.applyTitle();
       applyTabBar();
+      // Cheap: the answer is kept for a minute (services/devices.ts).
+      webSessionLive().then(
+        (live) => live !== this.data.webSignedIn && this.setData({ webSignedIn: live }),
+        () => undefined,
+      );
+    },
+
+    onOpenDevices() {
+      wx.navigateTo({ url: "/pages/devices/index" });
     },
 
     /** Rows, previews and times are written in the language: redraw them after a switch. */
@@ -274,9 +288,19 @@ Component({
         itemList: [t("chats.newGroup"), t("chats.scan"), t("chats.faceToFace")],
         success: (res) => {
           if (res.tapIndex === 0) this.setData({ picking: true });
-          if (res.tapIndex === 1) wx.navigateTo({ url: "/pages/join/index?scan=1" });
+          if (res.tapIndex === 1) this.onScan();
           if (res.tapIndex === 2) wx.navigateTo({ url: "/pages/face-to-face/index" });
         },
+      });
+    },
+
+    /** Scan: a web sign-in code opens its confirmation, anything else the Join page (which reads invites). */
+    onScan() {
+      wx.scanCode({
+        onlyFromCamera: false,
+        scanType: ["qrCode"],
+        success: (res) => wx.navigateTo({ url: pageForScanned(res.result) }),
+        fail: () => undefined,
       });
     },
 

@@ -1,6 +1,7 @@
 // Joining a group from its QR code: a printed code opens this page with the URL in the `q`
 // launch parameter; "Scan" in the app opens it with scan=1 and uses wx.scanCode. Either way the
-// page previews the group, then joins it or files a request to join.
+// page previews the group, then joins it or files a request to join. A web sign-in code scanned
+// here goes on to its own page (pages/web-login).
 import type { InvitePreview } from "../../../schema/groups";
 import { ensureSignedIn } from "../../services/auth";
 import { errorTips } from "../../behaviors/error-tips";
@@ -8,6 +9,7 @@ import { localized } from "../../behaviors/localized";
 import { t } from "../../i18n/index";
 import { errorMessage } from "../../services/errors";
 import { initialOf } from "../../services/format";
+import { webLoginTicketFrom } from "../../services/devices";
 import { acceptInvite, inviteCodeFrom, previewInvite } from "../../services/groups";
 
 const strings = () => ({
@@ -48,6 +50,11 @@ Component({
     },
 
     async open(scanned: string) {
+      const ticket = webLoginTicketFrom(scanned);
+      if (ticket) {
+        wx.redirectTo({ url: `/pages/web-login/index?ticket=${ticket}` });
+        return;
+      }
       const code = inviteCodeFrom(scanned);
       if (!code) {
         this.setData({ state: "invalid", error: t("join.notInvite") });

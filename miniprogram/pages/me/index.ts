@@ -53,6 +53,7 @@ const strings = () => ({
   allowStrangers: t("me.allowStrangers"),
   server: t("me.server"),
   privacy: t("me.privacy"),
+  devices: t("me.devices"),
   logout: t("me.logout"),
   deleteAccount: t("me.deleteAccount"),
   cancel: t("common.cancel"),
@@ -242,6 +243,10 @@ Component({
 
     onOpenServer() {
       this.setData({ showServer: true });
+    },
+
+    onOpenDevices() {
+      wx.navigateTo({ url: "/pages/devices/index" });
     },
 
     onOpenPrivacy() {
