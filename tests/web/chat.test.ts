@@ -74,6 +74,71 @@ describe("chatting on the web", () => {
     }
   });
 
+  it("shows a desktop notification for a friend's message while the tab is hidden, and counts it in the title", async () => {
+    const [me, friend] = [await phone(uniqueName("webnt")), await phone(uniqueName("webnf"))];
+    const chatId = await friendsWithChat(me, friend);
+    const { context, page } = await newWindow(browser);
+    try {
+      await context.grantPermissions(["notifications"], { origin: base });
+      // What the page hands the Notification API, and a tab the user has switched away from.
+      await page.addInitScript(() => {
+        // Runs in the page (the tests' own types have no DOM).
+        const win = globalThis as unknown as { shownNotifications: { title: string; body: string }[]; document: object };
+        const shown: { title: string; body: string }[] = [];
+        win.shownNotifications = shown;
+        class Recorded {
+          static permission = "granted";
+          static requestPermission = async () => "granted";
+          onclick: (() => void) | null = null;
+          constructor(title: string, options?: { body?: string }) {
+            shown.push({ title, body: options?.body ?? "" });
+          }
+          close() {}
+        }
+        Object.defineProperty(win, "Notification", { value: Recorded });
+        Object.defineProperty(win.document, "visibilityState", { get: () => "hidden" });
+      });
+      await signIn(page, me);
+      await page.locator(`.chat-item[data-id="${chatId}"]`).waitFor();
+      const before = Number((await page.title()).match(/\((\d+)\)/)?.[1] ?? 0);
+      await friend.call("POST", `/conversations/${chatId}/messages`, { clientId: `n-${Date.now()}`, type: "text", body: { text: "are you there? [微笑]" } });
+      const shown = () => page.evaluate(() => (globalThis as unknown as { shownNotifications: { title: string; body: string }[] }).shownNotifications);
+      await expect.poll(shown, { timeout: 10_000 }).toEqual([{ title: friend.auth.user.nickname, body: "are you there? 🙂" }]);
+      expect(await page.title()).toBe(`(${before + 1}) Qun`);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows how many members read a group message, and recalls one's own message", async () => {
+    const [me, a, b] = [await phone(uniqueName("webgr")), await phone(uniqueName("webga")), await phone(uniqueName("webgb"))];
+    await friendsWithChat(me, a);
+    await friendsWithChat(me, b);
+    const group = await me.call<{ id: string }>("POST", "/conversations", { name: "Readers", memberIds: [a.id, b.id] });
+    const { context, page } = await newWindow(browser);
+    try {
+      await signIn(page, me);
+      await page.locator(`.chat-item[data-id="${group.body.id}"]`).click();
+      await page.getByTestId("composer").fill("who reads this");
+      await page.getByTestId("composer").press("Enter");
+      const mine = page.locator(`.message.mine[data-status="sent"]`).last();
+      await mine.waitFor({ timeout: 10_000 });
+      const seq = Number(await mine.getAttribute("data-seq"));
+      expect((await a.call("POST", `/conversations/${group.body.id}/read`, { seq })).status).toBe(200);
+      await expect.poll(() => mine.getByTestId("read-count").textContent(), { timeout: 10_000 }).toBe("1 read");
+      await b.call("POST", `/conversations/${group.body.id}/read`, { seq });
+      await expect.poll(() => mine.getByTestId("read-count").textContent(), { timeout: 10_000 }).toBe("2 read");
+
+      await mine.hover();
+      await mine.getByTestId("recall").click();
+      await expect.poll(() => page.locator(".system-line").last().textContent(), { timeout: 10_000 }).toBe("You recalled a message");
+      const history = await a.call<{ messages: Message[] }>("GET", `/conversations/${group.body.id}/messages`);
+      expect(history.body.messages.find((m) => m.seq === seq)?.recalledAt).toBeTruthy();
+    } finally {
+      await context.close();
+    }
+  });
+
   it("reads on the web clear the unread count the phone's session sees", async () => {
     const [me, friend] = [await phone(uniqueName("webrd")), await phone(uniqueName("webrf"))];
     const chatId = await friendsWithChat(me, friend);

@@ -6,7 +6,7 @@ import jsQR from "jsqr";
 import type { Browser } from "playwright-core";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { base, connectBrowser, newWindow, phone, shownQrText, ticketOf, uniqueName } from "./helpers";
+import { base, connectBrowser, newWindow, phone, shownQrText, signIn, ticketOf, uniqueName } from "./helpers";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -71,6 +71,23 @@ describe("the web sign-in", () => {
       await page.locator(".qr-image svg").waitFor({ timeout: 10_000 });
       const sessions = await who.call<{ sessions: { kind: string }[] }>("GET", "/me/sessions");
       expect(sessions.body.sessions.map((s) => s.kind)).toEqual(["miniprogram"]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("goes back to the QR code when the phone signs the web session out from its devices list", async () => {
+    const who = await phone(uniqueName("webqrd"));
+    const { context, page } = await newWindow(browser);
+    try {
+      await signIn(page, who);
+      const sessions = await who.call<{ sessions: { id: string; kind: string }[] }>("GET", "/me/sessions");
+      const web = sessions.body.sessions.find((s) => s.kind === "web")!;
+      expect((await who.call("DELETE", `/me/sessions/${web.id}`)).status).toBe(204);
+      await page.locator(".qr-image svg").waitFor({ timeout: 15_000 });
+      // And a reload does not bring the ended session back.
+      await page.reload();
+      await page.locator(".qr-image svg").waitFor({ timeout: 10_000 });
     } finally {
       await context.close();
     }
