@@ -32,11 +32,14 @@ export class Outbox {
   private inFlight = new Set<string>();
   /** Upload progress of entries, by clientId (not stored: an upload restarts after a restart). */
   private progress = new Map<string, number>();
+  /** Bumped by reset(): a delivery that ends after a sign-out writes nothing back. */
+  private generation = 0;
 
   constructor(private readonly host: OutboxHost) {}
 
   /** Forgets the entries in memory (sign-out, another user); `stored` also drops the stored copy. */
   reset(stored = false): void {
+    this.generation++;
     this.entries = [];
     this.inFlight.clear();
     this.progress.clear();
@@ -117,7 +120,8 @@ export class Outbox {
     await Promise.all(this.entries.filter((o) => o.status === "sending").map((o) => this.deliver(o)));
   }
 
-  private save(): void {
+  private save(generation = this.generation): void {
+    if (generation !== this.generation) return;
     const storage = this.host.platform.storage;
     try {
       const done = storage.set(CORE_STORAGE_KEYS.outbox, this.entries);
@@ -129,6 +133,7 @@ export class Outbox {
 
   /** Uploads an entry's media (and its preview), then puts the ids in its draft. */
   private async uploadFor(entry: Outgoing, job: UploadJob): Promise<void> {
+    const generation = this.generation;
     let shown = -100;
     const onProgress = (percent: number) => {
       this.progress.set(entry.clientId, percent);
@@ -144,7 +149,7 @@ export class Outbox {
       const previewField = job.kind === "video" ? "posterMediaId" : "thumbMediaId";
       job.mediaId = mediaId;
       entry.draft = { ...entry.draft, body: { ...(entry.draft.body as Record<string, unknown>), mediaId, ...(previewId ? { [previewField]: previewId } : {}) } } as Draft;
-      this.save();
+      this.save(generation);
     } finally {
       this.progress.delete(entry.clientId);
     }
@@ -153,11 +158,15 @@ export class Outbox {
   private async deliver(entry: Outgoing): Promise<void> {
     if (this.inFlight.has(entry.clientId)) return;
     this.inFlight.add(entry.clientId);
+    // Signed out meanwhile: what this attempt learns belongs to nobody here any more.
+    const generation = this.generation;
+    const gone = () => generation !== this.generation;
     try {
       if (entry.upload && !entry.upload.mediaId) {
         try {
           await this.uploadFor(entry, entry.upload);
         } catch (e) {
+          if (gone()) return;
           // A failed upload waits, failed, for the user's retry (the "!"): it is not retried by itself.
           entry.status = "failed";
           entry.error = isApiError(e) && e.code === "network" ? this.host.platform.text.uploadFailed() : e instanceof Error ? e.message : this.host.platform.text.uploadFailedShort();
@@ -167,6 +176,7 @@ export class Outbox {
         }
       }
       const ack = await this.sendOnce(entry);
+      if (gone()) return;
       this.entries = this.entries.filter((o) => o.clientId !== entry.clientId);
       this.save();
       const message: Message = {
@@ -190,6 +200,7 @@ export class Outbox {
       else await this.host.engine().onFrame({ type: "message", message });
       this.host.rebuild(entry.conversationId);
     } catch (e) {
+      if (gone()) return;
       // No answer: keep it queued; the next `ready` sends it again. A refusal is final until retried.
       if (isApiError(e) && e.code !== "network" && e.status !== 0 && e.status !== 429 && e.status < 500) {
         entry.status = "failed";

@@ -94,11 +94,11 @@ export async function directChat(a: AuthResponse, b: AuthResponse): Promise<stri
 }
 
 /** Polls `check` until it holds (or throws its last failure after `timeoutMs`). */
-export async function waitFor(check: () => void | boolean, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(check: () => void | boolean | Promise<void | boolean>, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
-      if (check() !== false) return;
+      if ((await check()) !== false) return;
       if (Date.now() > until) throw new Error("condition never held");
     } catch (e) {
       if (Date.now() > until) throw e;

@@ -5,6 +5,8 @@
 // clears the badge on the other.
 import { afterEach, describe, expect, it } from "vitest";
 import type { WebClient } from "../../web/src/platform/index";
+import { indexedDbStorage } from "../../web/src/platform/index";
+import { png } from "../support/media-files";
 import { baseUrl, Browser, devUser, directChat, secondSession, waitFor } from "./harness";
 
 let browsers: Browser[] = [];
@@ -121,5 +123,59 @@ describe("the web client core", () => {
     expect(annAtWork.chats.conversation(chat)?.unread).toBe(0);
     const newest = lastSeq(annAtWork, chat);
     await waitFor(() => expect(annAtHome.chats.conversation(chat)).toMatchObject({ unread: 0, readSeq: newest }));
+  });
+
+  it("forgets the user's chats and unsent messages in IndexedDB on sign-out, so the next person at the computer finds none", async () => {
+    const [ann, bob] = [await devUser("webann"), await devUser("webbob")];
+    const chat = await directChat(ann, bob);
+    const shared = browser();
+    const first = shared.open(ann);
+    await first.chats.start();
+    await waitFor(() => first.chats.store.get().synced);
+    first.chats.send(chat, { type: "text", body: { text: "sent before leaving" } });
+    await waitFor(() => expect(texts(first, chat)).toEqual(["sent before leaving:sent"]));
+    shared.offline = true;
+    first.chats.networkChanged(false); // the browser's "offline" event
+    first.chats.send(chat, { type: "text", body: { text: "never sent" } });
+    first.chats.saveNow();
+    await first.chats.flushOutbox();
+    await waitFor(async () => expect(await indexedDbStorage("qun", shared.indexedDB).get("qun.outbox")).toHaveLength(1));
+
+    const staged = await first.uploads.stage(new Blob([Uint8Array.from(png(4, 3))], { type: "image/png" })); // picked, not sent yet
+
+    await first.signOut(); // offline: the server is not told, the chats go all the same
+    expect(first.session.get()).toMatchObject({ accessToken: null, user: null, endedBy: "user" });
+    expect(first.chats.store.get().conversations).toEqual([]);
+    const storage = indexedDbStorage("qun", shared.indexedDB);
+    await waitFor(async () => expect([await storage.get("qun.outbox"), await storage.get("qun.cache"), await storage.get("qun.files")]).toEqual([undefined, undefined, undefined]));
+    await expect(first.uploads.file(staged)).rejects.toMatchObject({ code: "not_found" });
+
+    const again = shared.open(ann); // even the same user, back later: nothing was kept
+    await again.chats.start();
+    expect(again.chats.pending()).toEqual([]);
+    expect(again.chats.store.get().conversations).toEqual([]);
+  });
+
+  it("uploads a picture staged in IndexedDB and sends it: the other browser gets the image message with its media id", async () => {
+    const [ann, bob] = [await devUser("webann"), await devUser("webbob")];
+    const chat = await directChat(ann, bob);
+    const a = browser().open(ann);
+    const b = browser().open(bob);
+    await Promise.all([a.chats.start(), b.chats.start()]);
+    await waitFor(() => a.chats.store.get().synced && b.chats.store.get().synced);
+
+    const path = await a.uploads.stage(new Blob([Uint8Array.from(png(4, 3))], { type: "image/png" }));
+    const progress: number[] = [];
+    const unwatch = a.chats.store.subscribe((s) => {
+      const p = s.messages[chat]?.find((m) => m.type === "image" && m.seq === 0)?.progress;
+      if (typeof p === "number" && progress.at(-1) !== p) progress.push(p);
+    });
+    a.chats.sendMedia(chat, { type: "image", body: { width: 4, height: 3 } } as never, { kind: "image", path, fields: { name: "dot.png", width: 4, height: 3 }, preview: null });
+    await waitFor(() => expect(b.chats.store.get().messages[chat]?.filter((m) => m.type === "image")).toMatchObject([{ status: "sent", body: { width: 4, height: 3, mediaId: expect.any(String) } }]));
+    unwatch();
+    expect(progress[0]).toBe(0);
+    expect(a.chats.pending()).toEqual([]);
+    // Uploaded: the staged copy is gone from the browser.
+    await expect(a.uploads.file(path)).rejects.toMatchObject({ code: "not_found" });
   });
 });

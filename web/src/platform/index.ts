@@ -80,6 +80,7 @@ export function createWebClient(options: WebClientOptions): WebClient {
     openSocket: (url, token) => openWebSocket(url, token, options.WebSocket),
     uploadMedia: (job, onProgress) => uploads.upload(job, onProgress),
     text: options.text ?? defaultText,
+    forgetLocal: () => void uploads.forgetAll().catch(() => undefined),
   };
   const chats = new ChatStore(platform, options.chat);
   const api = createApi(request);

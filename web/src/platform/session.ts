@@ -81,7 +81,8 @@ export class WebSession {
       await this.refresh();
       return true;
     } catch (e) {
-      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return false;
+      // 404: a worker without the web sign-in routes has no web session to resume either.
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403 || e.status === 404)) return false;
       throw e;
     }
   }

@@ -10,8 +10,12 @@ import type { WebSession } from "./session";
 
 const FILE_PREFIX = "web-file:";
 const fileKey = (handle: string) => `qun.file.${handle.slice(FILE_PREFIX.length)}`;
+/** The handles of staged files not yet uploaded, so sign-out can drop them (storage lists no keys). */
+const STAGED_KEY = "qun.files";
 
 export class WebUploads {
+  private listing: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly baseUrl: string,
     private readonly session: WebSession,
@@ -22,7 +26,39 @@ export class WebUploads {
   async stage(file: Blob): Promise<string> {
     const handle = `${FILE_PREFIX}${crypto.randomUUID()}`;
     await this.storage.set(fileKey(handle), file);
+    await this.listed(async () => this.setStaged([...(await this.staged()), handle]));
     return handle;
+  }
+
+  /** Drops every staged file (sign-out: the next person at this computer must not find them). */
+  forgetAll(): Promise<void> {
+    return this.listed(async () => {
+      for (const handle of await this.staged()) await this.storage.remove(fileKey(handle));
+      await this.storage.remove(STAGED_KEY);
+    });
+  }
+
+  private async staged(): Promise<string[]> {
+    return (await this.storage.get<string[]>(STAGED_KEY)) ?? [];
+  }
+
+  private async setStaged(handles: string[]): Promise<void> {
+    await this.storage.set(STAGED_KEY, handles);
+  }
+
+  /** Runs list updates one at a time: two files staged at once must both be listed. */
+  private listed<T>(update: () => Promise<T>): Promise<T> {
+    const run = this.listing.then(update, update);
+    this.listing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async drop(handle: string): Promise<void> {
+    await this.storage.remove(fileKey(handle));
+    await this.listed(async () => this.setStaged((await this.staged()).filter((h) => h !== handle)));
   }
 
   async file(handle: string): Promise<Blob> {
@@ -45,9 +81,9 @@ export class WebUploads {
       } catch {
         previewId = null; // best effort, as in the mini-program: the message goes without
       }
-      await this.storage.remove(fileKey(job.preview));
+      await this.drop(job.preview);
     }
-    await this.storage.remove(fileKey(job.path));
+    await this.drop(job.path);
     return { mediaId, previewId };
   }
 
