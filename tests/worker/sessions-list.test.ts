@@ -2,6 +2,7 @@
 // page shows, and ending a session from another one, which closes its sockets as sign-out does.
 import { describe, expect, it } from "vitest";
 import { CLOSE } from "../../schema/protocol";
+import { shardOf } from "../../worker/lib/shards";
 import { LIMITS } from "../../schema/limits";
 import { SocketClient } from "./chat-helpers";
 import { api, count, expectError, rows, wechatSignIn } from "./helpers";
@@ -54,9 +55,11 @@ describe("ending a session from another device", () => {
     expectError(await api("DELETE", `/me/sessions/${sessionId}`, { token: phone.token }), 404, "not_found");
   });
 
-  it("cannot end another user's session: 404, and that session and its socket live on", async () => {
+  it("cannot end another user's session: 404, and that session and its socket live on, even on the caller's own gateway shard", async () => {
     const phone = await makePhone();
-    const victim = await makePhone("victim");
+    // A victim whose sockets live on the caller's shard, where closing by session id alone would reach them.
+    let victim = await makePhone("victim");
+    while (shardOf(victim.id) !== shardOf(phone.id)) victim = await makePhone("victim");
     const s = await SocketClient.connect(victim.token);
     await s.next((f) => f.type === "ready");
     expectError(await api("DELETE", `/me/sessions/${victim.sessionId}`, { token: phone.token }), 404, "not_found");

@@ -1,12 +1,12 @@
 // Web sign-in by QR code (docs/api.md#web-sign-in): a browser's ticket, the phone's scan and
 // confirmation, the browser collecting its session once, and the web session's cookie refresh.
-import { env } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WEB_LOGIN_LIMITS } from "../../schema/web-login";
 import worker from "../../worker/index";
 import { CLOSE } from "../../schema/protocol";
 import { SocketClient } from "./chat-helpers";
-import { api, count, expectError, rows, startAtWindowBoundary, wechatSignIn } from "./helpers";
+import { api, count, expectError, rows, signUp, startAtWindowBoundary, wechatSignIn } from "./helpers";
 import { Browser, makePhone, setCookies, signedInBrowser } from "./web-login-helpers";
 
 afterEach(() => {
@@ -82,10 +82,7 @@ describe("a browser's sign-in QR code", () => {
   });
 });
 
-async function fetchRaw(path: string) {
-  const { SELF } = await import("cloudflare:test");
-  return SELF.fetch(`https://qun.test${path}`);
-}
+const fetchRaw = (path: string) => SELF.fetch(`https://qun.test${path}`);
 
 describe("scanning and confirming from the phone", () => {
   it("goes waiting → scanned (with the phone user's name) → confirmed, which hands the browser an access token, its profile and a session cookie, once", async () => {
@@ -319,11 +316,24 @@ describe("the web session's cookie", () => {
   });
 
   it("is an ordinary session: a password change on the phone ends it", async () => {
-    const { signUp } = await import("./helpers");
     const alice = await signUp("webpw");
     const phone = { id: alice.user.id, token: alice.accessToken, nickname: alice.user.nickname, sessionId: "" };
     const { browser } = await signedInBrowser(phone);
     expect((await api("POST", "/auth/password", { token: alice.accessToken, body: { currentPassword: alice.password, newPassword: "new-passw0rd-ok" } })).status).toBe(204);
     expectError(await browser.refresh(), 401, "token_revoked");
+  });
+});
+
+describe("old tickets", () => {
+  it("are deleted by the daily cron an hour after they expire; newer ones stay", async () => {
+    const old = (await new Browser().newTicket()).ticket;
+    const fresh = (await new Browser().newTicket()).ticket;
+    await env.DB.prepare("update web_login_tickets set expires_at = ? where id = ?")
+      .bind(Date.now() - 3_600_000 - 1000, old)
+      .run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await rows("select id from web_login_tickets")).toEqual([{ id: fresh }]);
   });
 });

@@ -70,9 +70,20 @@ Component({
 
     /** Turns the sign-in down (the browser shows it was cancelled) and goes back. */
     onCancel() {
-      const { ticket, state } = this.data;
-      if (ticket && state === "ready") cancelWebLogin(ticket).catch(() => undefined);
+      this.turnDown();
       this.goBack();
+    },
+
+    /** Leaving with the question unanswered (the back button, a swipe) turns it down too, so the browser does not wait out the 2 minutes. */
+    onUnload() {
+      this.turnDown();
+    },
+
+    turnDown() {
+      const { ticket, state } = this.data;
+      if (!ticket || state !== "ready") return;
+      this.setData({ state: "failed" });
+      cancelWebLogin(ticket).catch(() => undefined);
     },
 
     goBack() {

@@ -146,9 +146,29 @@ describe("the web sign-in page", () => {
     const comp = await openWebLogin({ ticket: TICKET });
     await tap(comp, "#web-login-cancel");
     await waitFor(() => calls.length === 2, "cancel sent");
+    await lifecycle(comp, "onUnload"); // leaving after Cancel sends nothing more
+    opened.forget(comp);
+    await settled();
+    expect(calls).toHaveLength(2);
     expect(calls.at(-1)).toEqual({ method: "POST", path: `/auth/web/qr/${TICKET}/cancel` });
     expect(adapter.navigations).toEqual([{ api: "navigateBack", url: "delta:1" }]);
     expect(adapter.toasts).toEqual([]);
+  });
+
+  it("turns the sign-in down once when the page is left unanswered (the back button), and not after Sign In", async () => {
+    const left = await openWebLogin({ ticket: TICKET });
+    await lifecycle(left, "onUnload");
+    opened.forget(left);
+    await waitFor(() => calls.length === 2, "cancel sent");
+    expect(calls.at(-1)).toEqual({ method: "POST", path: `/auth/web/qr/${TICKET}/cancel` });
+    calls = [];
+    const answered = await openWebLogin({ ticket: TICKET });
+    await tap(answered, "#web-login-confirm");
+    await waitFor(() => adapter.navigations.length > 0, "back");
+    await lifecycle(answered, "onUnload");
+    opened.forget(answered);
+    await settled();
+    expect(calls.map((c) => c.path)).toEqual([`/auth/web/qr/${TICKET}/scan`, `/auth/web/qr/${TICKET}/confirm`]);
   });
 
   it("says plainly that an expired or used code must be refreshed on the computer, with no Sign In button", async () => {
