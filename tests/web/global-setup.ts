@@ -29,12 +29,19 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** True when web/dist/index.html is older than anything under web/src, web/public or index.html. */
+/** What the bundle is built from: the app, the shared client core and catalogues, the schema types. */
+const SOURCES = ["web/src", "web/public", "web/index.html", "web/vite.config.ts", "miniprogram/core", "miniprogram/i18n", "miniprogram/services", "schema"];
+
+/**
+ * True when web/dist/index.html is older than any of its sources. (`npm test` builds first;
+ * this serves a run of the web project alone. It does not rebuild needlessly, since other
+ * projects' `wrangler dev` may be serving web/dist meanwhile.)
+ */
 function buildIsStale(): boolean {
   const built = join(ROOT, "web", "dist", "index.html");
   if (!existsSync(built)) return true;
-  const sources = Math.max(newestMtime(join(ROOT, "web", "src")), newestMtime(join(ROOT, "web", "public")), statSync(join(ROOT, "web", "index.html")).mtimeMs);
-  return sources > statSync(built).mtimeMs;
+  const newest = Math.max(...SOURCES.map((s) => join(ROOT, s)).map((path) => (!existsSync(path) ? 0 : statSync(path).isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)));
+  return newest > statSync(built).mtimeMs;
 }
 
 export default async function setup(project: TestProject) {
