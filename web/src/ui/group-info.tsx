@@ -27,9 +27,11 @@ export function GroupInfo({ chat, me, onClose, onMembers }: { chat: Conversation
   useEffect(() => void load(), [chat.id, chat.lastSeq]);
   const manager = chat.role === "owner" || chat.role === "admin";
   const save = async () => {
+    const field = editing;
     try {
-      await api.patch<"/groups/:id">(`/groups/${chat.id}`, editing === "name" ? { name: draft.trim() } : { announcement: draft });
-      setEditing(null);
+      await api.patch<"/groups/:id">(`/groups/${chat.id}`, field === "name" ? { name: draft.trim() } : { announcement: draft });
+      // Close only the field saved: the user may have opened the other one meanwhile.
+      setEditing((open) => (open === field ? null : open));
       setError("");
       await load();
     } catch (e) {

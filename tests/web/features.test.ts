@@ -1,0 +1,120 @@
+// More of what the web client does against the real worker (docs/web.md#what-it-does): @mentions
+// in a group, quoting, forwarding, opening a friend from Contacts, renaming a group and setting
+// its announcement from the group drawer; and no Content-Security-Policy violation on the way.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Message, ServerFrame } from "../../schema/protocol";
+import { Device } from "../e2e/socket";
+import { base, connectBrowser, friendsWithChat, newWindow, phone, signIn, uniqueName } from "./helpers";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await connectBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Records the page's CSP violations (the securitypolicyviolation event) from its first script on. */
+async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
+  await page.addInitScript(() => {
+    const win = globalThis as unknown as { cspViolations: string[]; document: { addEventListener(type: string, fn: (e: { violatedDirective: string; blockedURI: string }) => void): void } };
+    win.cspViolations = [];
+    win.document.addEventListener("securitypolicyviolation", (e) => win.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return () => page.evaluate(() => (globalThis as unknown as { cspViolations: string[] }).cspViolations);
+}
+
+const messageFrame = (match: (m: Message) => boolean) => (f: ServerFrame) => f.type === "message" && match((f as { message: Message }).message);
+
+describe("the web client's chat features", () => {
+  it("mentions a group member picked after typing @, quotes a message, and forwards one to another chat", async () => {
+    const [me, ann, bob] = [await phone(uniqueName("webmn")), await phone(uniqueName("webma")), await phone(uniqueName("webmb"))];
+    const bobChat = await friendsWithChat(me, bob);
+    await friendsWithChat(me, ann);
+    const group = (await me.call<{ id: string }>("POST", "/conversations", { name: "Mentions", memberIds: [ann.id] })).body.id;
+    const annSocket = await Device.connect(base, ann.token);
+    const bobSocket = await Device.connect(base, bob.token);
+    const { context, page } = await newWindow(browser);
+    const violations = await watchCsp(page);
+    try {
+      await signIn(page, me);
+      await page.locator(`.chat-item[data-id="${group}"]`).click();
+      const composer = page.getByTestId("composer");
+      await composer.pressSequentially("see you @");
+      await page.locator(".mention-picker li", { hasText: ann.auth.user.nickname }).click();
+      await composer.press("Enter");
+      const mention = (await annSocket.next(
+        messageFrame((m) => m.conversationId === group && m.type === "text"),
+        10_000,
+      )) as { message: Message };
+      expect(mention.message.body).toEqual({ text: `see you @${ann.auth.user.nickname}` });
+      expect(mention.message.mentions).toEqual([ann.id]);
+      await expect.poll(() => page.locator(".message.mine .mention").last().textContent(), { timeout: 10_000 }).toBe(`@${ann.auth.user.nickname}`);
+
+      // Quote it: the reply carries replyTo.
+      const mine = page.locator(`.message.mine[data-seq="${mention.message.seq}"]`);
+      await mine.hover();
+      await mine.getByRole("button", { name: "Quote" }).click();
+      await composer.fill("as I said");
+      await composer.press("Enter");
+      const reply = (await annSocket.next(
+        messageFrame((m) => m.body?.text === "as I said"),
+        10_000,
+      )) as { message: Message };
+      expect(reply.message.replyTo).toMatchObject({ seq: mention.message.seq });
+      await expect.poll(() => page.locator(".message.mine .quote").last().textContent(), { timeout: 10_000 }).toContain("see you");
+
+      // Forward the first to Bob's chat.
+      await mine.hover();
+      await mine.getByRole("button", { name: "Forward" }).click();
+      await page.locator(".pick-list label", { hasText: bob.auth.user.nickname }).locator("input").check();
+      await page.locator(".dialog button.primary").click();
+      const forwarded = (await bobSocket.next(
+        messageFrame((m) => m.conversationId === bobChat && m.type === "text"),
+        10_000,
+      )) as { message: Message };
+      expect(forwarded.message.body).toEqual({ text: `see you @${ann.auth.user.nickname}` });
+      expect(forwarded.message.forwarded).toMatchObject({ conversationId: group, seq: mention.message.seq });
+      expect(await violations()).toEqual([]);
+    } finally {
+      annSocket.close();
+      bobSocket.close();
+      await context.close();
+    }
+  });
+
+  it("opens a friend's chat from Contacts, and renames a group and sets its announcement from its drawer", async () => {
+    const [me, friend] = [await phone(uniqueName("webct")), await phone(uniqueName("webcf"))];
+    await friendsWithChat(me, friend);
+    const group = (await me.call<{ id: string }>("POST", "/conversations", { name: "Old name", memberIds: [friend.id] })).body.id;
+    const { context, page } = await newWindow(browser, "zh-CN");
+    const violations = await watchCsp(page);
+    try {
+      await signIn(page, me);
+      await page.getByTestId("rail-contacts").click();
+      await page.getByTestId("contacts").locator(".chat-item", { hasText: friend.auth.user.nickname }).click();
+      await expect.poll(() => page.getByTestId("chat-title").textContent(), { timeout: 10_000 }).toBe(friend.auth.user.nickname);
+
+      await page.getByTestId("rail-chats").click();
+      await page.locator(`.chat-item[data-id="${group}"]`).click();
+      await page.getByTestId("group-info-button").click();
+      const drawer = page.getByTestId("group-info");
+      await expect.poll(() => drawer.locator(".member-name").allTextContents(), { timeout: 10_000 }).toEqual(expect.arrayContaining([me.auth.user.nickname, friend.auth.user.nickname]));
+      const fields = drawer.locator(".info-field");
+      await fields.nth(0).getByRole("button", { name: "修改" }).click();
+      await fields.nth(0).locator("textarea").fill("新名字");
+      await fields.nth(0).getByRole("button", { name: "保存" }).click();
+      await fields.nth(1).getByRole("button", { name: "修改" }).click();
+      await fields.nth(1).locator("textarea").fill("周六八点集合");
+      await fields.nth(1).getByRole("button", { name: "保存" }).click();
+      await expect
+        .poll(async () => (await friend.call<{ name: string; announcement: string }>("GET", `/groups/${group}`)).body, { timeout: 10_000 })
+        .toMatchObject({ name: "新名字", announcement: "周六八点集合" });
+      await expect.poll(() => page.getByTestId("chat-title").textContent(), { timeout: 10_000 }).toBe("新名字(2)");
+      expect(await violations()).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
