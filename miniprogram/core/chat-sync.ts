@@ -8,9 +8,9 @@ import type { ConversationSummary, HistoryPage, Message, ServerFrame } from "../
 import { MESSAGE_LIMITS } from "../generated/limits";
 import { type Api, createApi } from "./api-client";
 import { CACHE_BUDGET_BYTES, ChatCache } from "./cache";
-import { CACHE_PER_CONVERSATION, type ChatState, emptyState, type LocalMessage, sortConversations, touchesMyRole, withGroupEvents } from "./chat-types";
+import { advanced, CACHE_PER_CONVERSATION, type ChatState, emptyState, type LocalMessage, sortConversations, touchesMyRole } from "./chat-types";
 import { decodeHistoryPage } from "./compact-history";
-import { applyConversationChanges, type ConversationChanges, markedOnly } from "./conversations";
+import { applyConversationChanges, type ConversationChanges } from "./conversations";
 import { isPromise, andThen } from "./maybe";
 import { Outbox } from "./outbox";
 import { ReadReporter } from "./read-reports";
@@ -157,8 +157,13 @@ export class ChatSync {
   async refresh(): Promise<void> {
     const list = await this.engine.catchUp();
     const held = new Map(this.store.get().conversations.map((c) => [c.id, c]));
-    // The server's list is the truth for flags and counts; the active chat stays read.
-    const merged = list.map((c) => (c.id === this.active ? { ...c, unread: 0, readSeq: c.lastSeq } : c));
+    // The server's list is the truth for flags and counts up to its lastSeq; messages pushed while
+    // it was on its way are past that and count on top. The active chat stays read.
+    const merged = list.map((listed) => {
+      const newer = this.engine.lastSeq(listed.id) > listed.lastSeq ? this.engine.messages(listed.id).filter((m) => m.seq > listed.lastSeq) : [];
+      const c = advanced(listed, newer, this.userId, this.platform.text.preview);
+      return c.id === this.active ? { ...c, unread: 0, readSeq: c.lastSeq } : c;
+    });
     this.store.set({ conversations: sortConversations(merged), synced: true });
     for (const c of list) {
       // Deleted on another device while this one was away: what it held before goes now.
@@ -208,15 +213,8 @@ export class ChatSync {
     const fromOthers = messages.filter((m) => m.senderId !== me && m.type !== "system").length;
     if (existing) {
       const isActive = this.active === conversationId;
-      const updated: ConversationSummary = {
-        ...withGroupEvents(existing, messages),
-        lastSeq: Math.max(existing.lastSeq, last.seq),
-        lastMessage: { seq: last.seq, senderId: last.senderId, type: last.type, text: this.platform.text.preview(last), at: last.createdAt },
-        lastMessageAt: last.createdAt,
-        // A chat marked unread counts 1 for the mark until real unread messages count for it.
-        unread: isActive ? 0 : markedOnly(existing) ? Math.max(1, fromOthers) : existing.unread + fromOthers,
-        readSeq: isActive ? last.seq : existing.readSeq,
-      };
+      const next = advanced(existing, messages, me, this.platform.text.preview);
+      const updated: ConversationSummary = { ...next, unread: isActive ? 0 : next.unread, readSeq: isActive ? last.seq : existing.readSeq };
       this.store.set({ conversations: sortConversations(list.map((c) => (c.id === conversationId ? updated : c))) });
       // My own role changed (made admin or owner, or removed): the server's list says what it is now.
       if (messages.some((m) => touchesMyRole(m, me))) this.refresh().catch(() => undefined);

@@ -2,6 +2,7 @@
 // still in the outbox), what an outgoing message carries, the state pages subscribe to, and the
 // pure rules over them (list order, a group's summary after its system messages, client ids).
 import type { ConversationSummary, Message, SendInput, SystemEvent } from "../../schema/protocol";
+import { markedOnly } from "./conversations";
 import type { SocketStatus } from "./socket";
 
 export type SendStatus = "sent" | "sending" | "failed";
@@ -120,6 +121,24 @@ export function withGroupEvents(summary: ConversationSummary, messages: Message[
     }
   }
   return next;
+}
+
+/**
+ * A summary after new messages (in seq order, past its lastSeq): the last message and its time, a
+ * group's events, and the unread count grown by what others wrote. A chat marked unread counts 1
+ * for the mark until real unread messages count for it.
+ */
+export function advanced(summary: ConversationSummary, messages: Message[], me: string | null, preview: (m: Message) => string): ConversationSummary {
+  const last = messages[messages.length - 1];
+  if (!last) return summary;
+  const fromOthers = messages.filter((m) => m.senderId !== me && m.type !== "system").length;
+  return {
+    ...withGroupEvents(summary, messages),
+    lastSeq: Math.max(summary.lastSeq, last.seq),
+    lastMessage: { seq: last.seq, senderId: last.senderId, type: last.type, text: preview(last), at: last.createdAt },
+    lastMessageAt: last.createdAt,
+    unread: markedOnly(summary) ? Math.max(1, fromOthers) : summary.unread + fromOthers,
+  };
 }
 
 export function touchesMyRole(m: Message, me: string | null): boolean {

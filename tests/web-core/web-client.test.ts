@@ -108,7 +108,7 @@ describe("the web client core", () => {
     const annAtHome = browser().open(await secondSession(ann));
     const b = browser().open(bob);
     await Promise.all([annAtWork.chats.start(), annAtHome.chats.start(), b.chats.start()]);
-    // Online and listed: a message racing the first list would be counted by the list instead.
+    // Online and listed: the count before the two messages is the list's.
     await waitFor(() => [annAtWork, annAtHome, b].every((c) => c.chats.store.get().connection === "online" && c.chats.store.get().synced));
 
     // Whatever the new chat counts already (the server may count its opening notice), two more.
