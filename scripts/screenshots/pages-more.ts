@@ -7,7 +7,8 @@ import type * as Privacy from "../../miniprogram/services/privacy";
 import { clientModule, lifecycle, loadComponent, renderPage, settled, waitFor, type Rendered } from "../../tests/miniprogram/harness";
 import type { WxAdapter } from "../../tests/miniprogram/wx-adapter";
 import { writePage } from "./html.ts";
-import { GROUP, HIKING, ME, NAMES, say } from "./people.ts";
+import { GROUP, HIKING, ME, minutes, NAMES, say } from "./people.ts";
+import { signedInDevices } from "./sample-data.ts";
 import { faceToFaceRoom, invitePreview, picture, searchHits, searchQuery } from "./sample-social.ts";
 
 export const PAGES = [
@@ -16,6 +17,8 @@ export const PAGES = [
   "contacts",
   "me",
   "join",
+  "web-login",
+  "devices",
   "face-to-face",
   "search",
   "chat-search",
@@ -81,6 +84,19 @@ export async function renderMorePages(adapter: WxAdapter, loaded: Loaded): Promi
   const join = await open(adapter, loaded, "join", { q: encodeURIComponent(`https://qun.example.com/j/${invitePreview.code}`) });
   await waitFor(() => Boolean(data(join).preview), "the invite");
   writePage("join", "pages/join/index", join);
+
+  // Web sign-in: a browser's QR code scanned, the question asked (the sample server has no
+  // tickets, so the page is given what the scan answers).
+  const webLogin = await open(adapter, loaded, "web-login", { ticket: "wt_0123456789abcdefghijklmnopqrstuv" });
+  comp(webLogin).setData({ state: "ready", device: "Chrome on macOS", why: "", error: "" });
+  await settled();
+  writePage("web-login", "pages/web-login/index", webLogin);
+
+  // Signed-in devices: this phone and a browser signed in an hour ago.
+  signedInDevices.sessions.push({ id: "s_webwebwebwebwebwebw", kind: "web", device: "Chrome on macOS", createdAt: minutes(60), lastSeenAt: minutes(60), current: false });
+  const devices = await open(adapter, loaded, "devices");
+  await waitFor(() => data(devices).loaded === true, "the devices");
+  writePage("devices", "pages/devices/index", devices);
 
   // Face-to-face with its four digits typed and the people who typed them too.
   const face = await open(adapter, loaded, "face-to-face");

@@ -157,6 +157,14 @@ const inviteUrl = "https://qun.example.com/j/3fZ0aB7kLmN2pQ4rS6tU8v";
 const qrSvg = await QRCode.toString(inviteUrl, { type: "svg", margin: 1 });
 export const qrDataUrl = `data:image/svg+xml;base64,${Buffer.from(qrSvg).toString("base64")}`;
 
+/**
+ * The account's signed-in devices (GET /me/sessions): this phone, and the browser once
+ * pages-more.ts has signed one in (after the Chats shot, which so shows no "Web Qun signed in" bar).
+ */
+export const signedInDevices = {
+  sessions: [{ id: "s_phonephonephonephone", kind: "miniprogram", device: "iPhone 15", createdAt: minutes(600), lastSeenAt: minutes(1), current: true }] as Array<Record<string, unknown>>,
+};
+
 /** The worker's routes the pages call, answering with the sample data. */
 export async function server(req: Request): Promise<Response> {
   const path = new URL(req.url).pathname;
@@ -165,6 +173,7 @@ export async function server(req: Request): Promise<Response> {
   if (path === `/groups/${GROUP}/members`) return Response.json({ members: group.members });
   if (path === `/conversations/${GROUP}/messages` && new URL(req.url).searchParams.has("around")) return Response.json({ messages: contextMessages, hasMore: false, lastSeq: 22 });
   if (path === "/conversations") return Response.json({ conversations });
+  if (path === "/me/sessions") return Response.json({ sessions: signedInDevices.sessions });
   if (path === `/conversations/${GROUP}/messages`) return Response.json({ messages, hasMore: false, lastSeq: 9 });
   if (path === `/conversations/${GROUP}/receipts`)
     return Response.json({
