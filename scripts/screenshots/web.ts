@@ -1,7 +1,8 @@
 // `npm run screenshots`, step 3: the web client (docs/web.md) in headless Chromium at a desktop
 // size, against a real `wrangler dev` with sample people and chats, in Chinese and in English:
-// the QR sign-in, then the chats with a group open. Writes docs/screenshots/<locale>/web-*.png.
-import { existsSync, mkdirSync } from "node:fs";
+// the QR sign-in (web-qr.png), then the chats with a group open (web-chat.png), under
+// docs/screenshots/<locale>/.
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 import { buildWeb } from "../build-web.ts";
@@ -39,7 +40,8 @@ const SAMPLE = {
   },
 } as const;
 
-if (!existsSync(join(ROOT, "web", "dist", "index.html"))) await buildWeb({ quiet: true });
+// Always from the current sources: nothing else serves web/dist while this runs.
+await buildWeb({ quiet: true });
 const worker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `shots-${crypto.randomUUID()}` });
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-background-networking"] });
 
@@ -81,8 +83,8 @@ try {
     const qr = page.locator(".qr-image[data-qr]");
     await qr.locator("svg").waitFor();
     mkdirSync(join(OUT, locale), { recursive: true });
-    await page.screenshot({ path: join(OUT, locale, "web-login.png") });
-    console.log(`wrote docs/screenshots/${locale}/web-login.png`);
+    await page.screenshot({ path: join(OUT, locale, "web-qr.png") });
+    console.log(`wrote docs/screenshots/${locale}/web-qr.png`);
 
     const ticket = new URL((await qr.getAttribute("data-qr"))!).pathname.split("/").pop();
     await call(`/auth/web/qr/${ticket}/scan`, me.accessToken, {});
