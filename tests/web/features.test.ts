@@ -5,7 +5,15 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Message, ServerFrame } from "../../schema/protocol";
 import { Device } from "../e2e/socket";
-import { base, connectBrowser, friendsWithChat, newWindow, phone, signIn, uniqueName } from "./helpers";
+import { m4a, mp4, MULTIPART_TYPE, multipartBody, pdf } from "../support/media-files";
+import { base, connectBrowser, friendsWithChat, newWindow, type Phone, phone, signIn, uniqueName } from "./helpers";
+
+/** Uploads media as the mini-program does (multipart POST /media) and answers its id. */
+async function upload(who: Phone, bytes: Uint8Array, fields: Record<string, string | number>, filename: string): Promise<string> {
+  const res = await fetch(`${base}/media`, { method: "POST", headers: { authorization: `Bearer ${who.token}`, "content-type": MULTIPART_TYPE }, body: multipartBody(bytes, { fields, filename }) });
+  if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
 
 let browser: Browser;
 beforeAll(async () => {
@@ -80,6 +88,44 @@ describe("the web client's chat features", () => {
     } finally {
       annSocket.close();
       bobSocket.close();
+      await context.close();
+    }
+  });
+
+  it("plays a friend's voice note and video from signed media URLs, offers their file for download, and links their location to a map", async () => {
+    const [me, friend] = [await phone(uniqueName("webmd")), await phone(uniqueName("webmf"))];
+    const chatId = await friendsWithChat(me, friend);
+    const send = (clientId: string, message: Record<string, unknown>) => friend.call("POST", `/conversations/${chatId}/messages`, { clientId, ...message });
+    const voice = await upload(friend, m4a(3), { kind: "voice", durationMs: 4200 }, "voice.m4a");
+    const video = await upload(friend, mp4(512, 4), { kind: "video", durationMs: 3000 }, "clip.mp4");
+    const file = await upload(friend, pdf(5), { kind: "file", name: "plan.pdf" }, "plan.pdf");
+    expect((await send("v1", { type: "voice", body: { mediaId: voice, durationMs: 4200 } })).status).toBe(201);
+    expect((await send("v2", { type: "video", body: { mediaId: video, durationMs: 3000 } })).status).toBe(201);
+    expect((await send("f1", { type: "file", body: { mediaId: file, name: "plan.pdf", size: pdf(5).length } })).status).toBe(201);
+    expect((await send("l1", { type: "location", body: { latitude: 31.2304, longitude: 121.4737, name: "People's Square" } })).status).toBe(201);
+    const { context, page } = await newWindow(browser);
+    try {
+      await signIn(page, me);
+      await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+      const audio = page.locator(".bubble.voice audio");
+      await audio.waitFor({ timeout: 10_000 });
+      expect(await page.locator(".bubble.voice .voice-length").textContent()).toBe('4"');
+      const videoEl = page.locator(".bubble.video video");
+      await videoEl.waitFor({ timeout: 10_000 });
+      // The players' sources are this chat's signed media URLs: the bytes come back.
+      for (const [el, bytes] of [
+        [audio, m4a(3)],
+        [videoEl, mp4(512, 4)],
+      ] as const) {
+        const src = (await el.getAttribute("src"))!;
+        expect(src).toMatch(new RegExp(`^${base}/media/md_[0-9a-z]+\\?e=`));
+        expect(Buffer.from(await (await fetch(src)).arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
+      }
+      const download = page.locator(".bubble.file");
+      await expect.poll(() => download.getAttribute("href"), { timeout: 10_000 }).toMatch(/\/media\/md_/);
+      expect(await download.getAttribute("download")).toBe("plan.pdf");
+      expect(await page.locator(".bubble.location").getAttribute("href")).toContain("mlat=31.2304&mlon=121.4737");
+    } finally {
       await context.close();
     }
   });
