@@ -40,8 +40,12 @@ export function Shell() {
 
   async function openFriendChat(conversationId: string) {
     if (!state.conversations.some((c) => c.id === conversationId)) {
-      const summary = await api.get<"/conversations/:id">(`/conversations/${conversationId}`).catch(() => null);
-      if (summary && "id" in summary) chats.upsert(summary as unknown as ConversationSummary);
+      // A friend never written to has no row in the list yet: the detail is a summary plus members.
+      const detail = await api.get<"/conversations/:id">(`/conversations/${conversationId}`).catch(() => null);
+      if (detail) {
+        const { members: _members, newMembersSeeHistory: _history, ...summary } = detail;
+        chats.upsert(summary);
+      }
     }
     open(conversationId);
   }
