@@ -1,6 +1,6 @@
 // The middle column: the user's chats, pinned first, newest first, with the unread badge (a dot
 // for muted chats), the last message and its time, and pin/mute from a right-click menu.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { ConversationSummary } from "../../../schema/protocol";
 import { Avatar } from "./avatar";
 import { chats } from "./client";
@@ -23,8 +23,20 @@ export function ChatList({ conversations, activeId, me, onOpen }: { conversation
   const q = query.trim().toLowerCase();
   const shown = q ? conversations.filter((c) => chatTitle(c).toLowerCase().includes(q)) : conversations;
   const menuChat = menu ? conversations.find((c) => c.id === menu.id) : undefined;
+  // An open menu closes on the next click anywhere or on Escape.
+  useEffect(() => {
+    if (!menu) return;
+    const close = () => setMenu(null);
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && close();
+    document.addEventListener("click", close);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("click", close);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [menu]);
   return (
-    <section class="list-column" onClick={() => setMenu(null)}>
+    <section class="list-column">
       <div class="list-search">
         <input type="search" placeholder={t("web.searchPlaceholder")} value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
       </div>
@@ -34,34 +46,36 @@ export function ChatList({ conversations, activeId, me, onOpen }: { conversation
           const preview = summaryPreview(last);
           const mine = last && last.senderId === me && c.kind === "group" && last.type !== "system";
           return (
-            <li
-              key={c.id}
-              class={`chat-item ${c.id === activeId ? "active" : ""} ${c.pinned ? "pinned" : ""}`}
-              data-id={c.id}
-              onClick={() => onOpen(c.id)}
-              onContextMenu={(e) => {
-                e.preventDefault();
-                e.stopPropagation();
-                setMenu({ id: c.id, x: e.clientX, y: e.clientY });
-              }}
-            >
-              <span class="chat-avatar">
-                <Avatar name={c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name} mediaId={c.kind === "direct" ? c.peer?.avatarMediaId : c.avatarMediaId} />
-                <Badge c={c} />
-              </span>
-              <span class="chat-main">
-                <span class="chat-row">
-                  <span class="chat-name">{chatTitle(c)}</span>
-                  <span class="chat-time">{listTime(c.lastMessageAt)}</span>
+            <li key={c.id}>
+              <button
+                type="button"
+                class={`chat-item ${c.id === activeId ? "active" : ""} ${c.pinned ? "pinned" : ""}`}
+                data-id={c.id}
+                onClick={() => onOpen(c.id)}
+                onContextMenu={(e) => {
+                  e.preventDefault();
+                  e.stopPropagation();
+                  setMenu({ id: c.id, x: e.clientX, y: e.clientY });
+                }}
+              >
+                <span class="chat-avatar">
+                  <Avatar name={c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name} mediaId={c.kind === "direct" ? c.peer?.avatarMediaId : c.avatarMediaId} />
+                  <Badge c={c} />
                 </span>
-                <span class="chat-row">
-                  <span class="chat-preview">
-                    {c.doNotDisturb && c.unread > 1 ? `[${c.unread}] ` : ""}
-                    {mine ? t("chats.mine", { text: preview }) : preview}
+                <span class="chat-main">
+                  <span class="chat-row">
+                    <span class="chat-name">{chatTitle(c)}</span>
+                    <span class="chat-time">{listTime(c.lastMessageAt)}</span>
                   </span>
-                  {c.doNotDisturb ? <span class="chat-muted" title={t("chats.unmute")} /> : null}
+                  <span class="chat-row">
+                    <span class="chat-preview">
+                      {c.doNotDisturb && c.unread > 1 ? `[${c.unread}] ` : ""}
+                      {mine ? t("chats.mine", { text: preview }) : preview}
+                    </span>
+                    {c.doNotDisturb ? <span class="chat-muted" title={t("chats.unmute")} /> : null}
+                  </span>
                 </span>
-              </span>
+              </button>
             </li>
           );
         })}
@@ -69,10 +83,20 @@ export function ChatList({ conversations, activeId, me, onOpen }: { conversation
       </ul>
       {menu && menuChat ? (
         <ul class="context-menu" style={{ left: `${menu.x}px`, top: `${menu.y}px` }}>
-          <li onClick={() => chats.setFlags(menuChat.id, { pinned: !menuChat.pinned })}>{menuChat.pinned ? t("chats.unpin") : t("chats.pin")}</li>
-          <li onClick={() => chats.setFlags(menuChat.id, { doNotDisturb: !menuChat.doNotDisturb })}>{menuChat.doNotDisturb ? t("chats.unmute") : t("chats.mute")}</li>
-          <li onClick={() => chats.markUnread(menuChat.id, !(menuChat.unread > 0 || menuChat.markedUnread))}>
-            {menuChat.unread > 0 || menuChat.markedUnread ? t("chats.markRead") : t("chats.markUnread")}
+          <li>
+            <button type="button" onClick={() => chats.setFlags(menuChat.id, { pinned: !menuChat.pinned })}>
+              {menuChat.pinned ? t("chats.unpin") : t("chats.pin")}
+            </button>
+          </li>
+          <li>
+            <button type="button" onClick={() => chats.setFlags(menuChat.id, { doNotDisturb: !menuChat.doNotDisturb })}>
+              {menuChat.doNotDisturb ? t("chats.unmute") : t("chats.mute")}
+            </button>
+          </li>
+          <li>
+            <button type="button" onClick={() => chats.markUnread(menuChat.id, !(menuChat.unread > 0 || menuChat.markedUnread))}>
+              {menuChat.unread > 0 || menuChat.markedUnread ? t("chats.markRead") : t("chats.markUnread")}
+            </button>
           </li>
         </ul>
       ) : null}

@@ -18,8 +18,8 @@ const SEPARATOR_GAP_MS = 5 * 60 * 1000;
 function ForwardDialog({ from, conversations, message, onClose }: { from: string; conversations: ConversationSummary[]; message: LocalMessage; onClose: () => void }) {
   const [picked, setPicked] = useState<string[]>([]);
   return (
-    <div class="dialog-backdrop" onClick={onClose}>
-      <div class="dialog" onClick={(e) => e.stopPropagation()}>
+    <div class="dialog-backdrop">
+      <div class="dialog" role="dialog" aria-modal="true" onKeyDown={(e) => e.key === "Escape" && onClose()}>
         <h3>{t("chat.forwardTo")}</h3>
         <ul class="pick-list">
           {conversations

@@ -70,6 +70,7 @@ export function Composer({ chat, members, reply, onCancelReply }: { chat: Conver
   };
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: the drop target for files; the file button is the way without a mouse
     <div
       class={`composer ${dragging ? "dragging" : ""}`}
       onDragOver={(e) => {
@@ -118,10 +119,16 @@ export function Composer({ chat, members, reply, onCancelReply }: { chat: Conver
       ) : null}
       {picker && chat.kind === "group" ? (
         <ul class="mention-picker">
-          <li onClick={() => choose("all")}>{t("chat.mentionAll")}</li>
+          <li>
+            <button type="button" onClick={() => choose("all")}>
+              {t("chat.mentionAll")}
+            </button>
+          </li>
           {members.map((m) => (
-            <li key={m.userId} onClick={() => choose(m)}>
-              {m.nickname || m.profileNickname}
+            <li key={m.userId}>
+              <button type="button" onClick={() => choose(m)}>
+                {m.nickname || m.profileNickname}
+              </button>
             </li>
           ))}
         </ul>

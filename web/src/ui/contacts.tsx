@@ -23,13 +23,15 @@ export function Contacts({ onOpen }: { onOpen: (conversationId: string) => void 
       <div class="list-heading">{t("contacts.title")}</div>
       <ul class="chat-list" data-testid="contacts">
         {sorted.map((f) => (
-          <li key={f.user.id} class="chat-item" onClick={() => onOpen(f.conversationId)}>
-            <span class="chat-avatar">
-              <Avatar name={name(f)} mediaId={f.user.avatarMediaId} />
-            </span>
-            <span class="chat-main">
-              <span class="chat-name">{name(f)}</span>
-            </span>
+          <li key={f.user.id}>
+            <button type="button" class="chat-item" onClick={() => onOpen(f.conversationId)}>
+              <span class="chat-avatar">
+                <Avatar name={name(f)} mediaId={f.user.avatarMediaId} />
+              </span>
+              <span class="chat-main">
+                <span class="chat-name">{name(f)}</span>
+              </span>
+            </button>
           </li>
         ))}
         {friends && friends.length === 0 ? <li class="list-empty">{t("web.contactsEmpty")}</li> : null}
