@@ -130,6 +130,34 @@ describe("the web client's chat features", () => {
     }
   });
 
+  it("sends a file dropped on the input as a file message with its name and size", async () => {
+    const [me, friend] = [await phone(uniqueName("webdr")), await phone(uniqueName("webdf"))];
+    const chatId = await friendsWithChat(me, friend);
+    const socket = await Device.connect(base, friend.token);
+    const { context, page } = await newWindow(browser);
+    try {
+      await signIn(page, me);
+      await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+      const dropped = await page.evaluateHandle(() => {
+        // Runs in the page (the tests' own types have no DOM).
+        const { DataTransfer } = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): void } } };
+        const transfer = new DataTransfer();
+        transfer.items.add(new File(["%PDF-1.7\nminutes of the meeting\n%%EOF\n"], "minutes.pdf", { type: "application/pdf" }));
+        return transfer;
+      });
+      await page.locator(".composer").dispatchEvent("drop", { dataTransfer: dropped });
+      const frame = (await socket.next(
+        messageFrame((m) => m.conversationId === chatId && m.type === "file"),
+        15_000,
+      )) as { message: Message };
+      expect(frame.message.body).toMatchObject({ name: "minutes.pdf", size: 38 });
+      await expect.poll(() => page.locator(`.message.mine[data-status="sent"] .file-name`).last().textContent(), { timeout: 10_000 }).toBe("minutes.pdf");
+    } finally {
+      socket.close();
+      await context.close();
+    }
+  });
+
   it("opens a friend's chat from Contacts, and renames a group and sets its announcement from its drawer", async () => {
     const [me, friend] = [await phone(uniqueName("webct")), await phone(uniqueName("webcf"))];
     await friendsWithChat(me, friend);
