@@ -139,6 +139,37 @@ describe("chatting on the web", () => {
     }
   });
 
+  it("marks a message the server refuses as not sent, with a retry that sends it again", async () => {
+    const [me, friend] = [await phone(uniqueName("webfl")), await phone(uniqueName("webfm"))];
+    const chatId = await friendsWithChat(me, friend);
+    const { context, page } = await newWindow(browser);
+    // Every send of that text, by socket frame or by HTTP.
+    let sends = 0;
+    const counts = (payload: string | Buffer | null | undefined) => String(payload ?? "").includes("forbiddenword") && sends++;
+    page.on("websocket", (ws) => ws.on("framesent", (f) => counts(f.payload)));
+    page.on("request", (r) => r.method() === "POST" && r.url().endsWith("/messages") && counts(r.postData()));
+    try {
+      await signIn(page, me);
+      await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+      await page.getByTestId("composer").fill("this has forbiddenword in it");
+      await page.getByTestId("composer").press("Enter");
+      const failed = page.locator(`.message.mine[data-status="failed"]`);
+      await failed.waitFor({ timeout: 10_000 });
+      const clientId = await failed.getAttribute("data-client-id");
+      const before = sends;
+      expect(before).toBeGreaterThan(0);
+      await failed.getByTestId("retry").click();
+      await expect.poll(() => sends, { timeout: 10_000 }).toBeGreaterThan(before);
+      // Sent again with the same client id, refused again: still one failed bubble, nothing stored.
+      await page.locator(`.message.mine[data-client-id="${clientId}"][data-status="failed"]`).waitFor({ timeout: 10_000 });
+      expect(await page.locator(".message.mine").count()).toBe(1);
+      const history = await friend.call<{ messages: Message[] }>("GET", `/conversations/${chatId}/messages`);
+      expect(history.body.messages.filter((m) => m.type === "text")).toHaveLength(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("reads on the web clear the unread count the phone's session sees", async () => {
     const [me, friend] = [await phone(uniqueName("webrd")), await phone(uniqueName("webrf"))];
     const chatId = await friendsWithChat(me, friend);

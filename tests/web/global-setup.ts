@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 import type { TestProject } from "vitest/node";
 import { buildWeb } from "../../scripts/build-web.ts";
+import { TEST_WORDS_RISKY } from "../support/safety-config.ts";
 import { startWorker } from "../support/wrangler-dev.ts";
 
 declare module "vitest" {
@@ -54,7 +55,8 @@ export default async function setup(project: TestProject) {
   const server = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   let worker: Awaited<ReturnType<typeof startWorker>>;
   try {
-    worker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `web-${crypto.randomUUID()}` });
+    // A local risky-word list, so a spec can have a message refused (docs/moderation.md).
+    worker = await startWorker({ ENVIRONMENT: "development", JWT_SECRET: `web-${crypto.randomUUID()}`, CONTENT_WORDS_RISKY: TEST_WORDS_RISKY });
   } catch (e) {
     await server.close();
     throw e;
