@@ -129,7 +129,7 @@ export function MessageRow({
         <div class="bubble-row">
           {mine && m.status === "sending" ? <span class="spinner" title={t("chat.sending")} data-testid="sending" /> : null}
           {mine && m.status === "failed" ? (
-            <button type="button" class="retry" title={t("web.failedTip")} data-testid="retry" onClick={() => m.clientId && chats.retry(m.clientId)}>
+            <button type="button" class="retry" title={m.error ? `${m.error} · ${t("web.failedTip")}` : t("web.failedTip")} data-testid="retry" onClick={() => m.clientId && chats.retry(m.clientId)}>
               !
             </button>
           ) : null}
