@@ -191,4 +191,35 @@ describe("the web client's chat features", () => {
       await context.close();
     }
   });
+
+  it("lets the owner mute everyone from the drawer, which a member's window shows in place of the input, and lets a member leave", async () => {
+    const [owner, member] = [await phone(uniqueName("webow")), await phone(uniqueName("webmm"))];
+    await friendsWithChat(owner, member);
+    const group = (await owner.call<{ id: string }>("POST", "/conversations", { name: "Quiet", memberIds: [member.id] })).body.id;
+    const ownerWindow = await newWindow(browser);
+    const memberWindow = await newWindow(browser);
+    try {
+      await signIn(ownerWindow.page, owner);
+      await signIn(memberWindow.page, member);
+      await memberWindow.page.locator(`.chat-item[data-id="${group}"]`).click();
+      await memberWindow.page.getByTestId("composer").waitFor();
+
+      await ownerWindow.page.locator(`.chat-item[data-id="${group}"]`).click();
+      await ownerWindow.page.getByTestId("group-info-button").click();
+      await ownerWindow.page.getByTestId("mute-all").check();
+      await expect.poll(async () => (await member.call<{ muteAll: boolean }>("GET", `/groups/${group}`)).body.muteAll, { timeout: 10_000 }).toBe(true);
+      await memberWindow.page.getByTestId("muted-all").waitFor({ timeout: 10_000 });
+      expect(await memberWindow.page.getByTestId("composer").count()).toBe(0);
+
+      memberWindow.page.once("dialog", (d) => void d.accept());
+      await memberWindow.page.getByTestId("group-info-button").click();
+      await memberWindow.page.getByRole("button", { name: "Leave Group" }).click();
+      await expect
+        .poll(async () => (await owner.call<{ members: { userId: string }[] }>("GET", `/groups/${group}/members`)).body.members.map((m) => m.userId), { timeout: 10_000 })
+        .toEqual([owner.id]);
+    } finally {
+      await ownerWindow.context.close();
+      await memberWindow.context.close();
+    }
+  });
 });

@@ -166,6 +166,10 @@ export function ChatPane({
       </div>
       {chat.dissolved ? (
         <div class="pane-notice">{t("chat.dissolved")}</div>
+      ) : chat.muteAll && chat.role === "member" ? (
+        <div class="pane-notice" data-testid="muted-all">
+          {t("chat.mutedAll")}
+        </div>
       ) : (
         <Composer chat={chat} members={members.filter((m) => m.userId !== me)} reply={reply} onCancelReply={() => setReply(null)} />
       )}

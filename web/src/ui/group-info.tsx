@@ -1,5 +1,6 @@
-// A group's info drawer: members, the name and the announcement (editable by the owner and
-// admins, as the API allows), pin and mute, and removing a member for the owner and admins.
+// A group's info drawer: members, the name and the announcement (editable as the API allows:
+// the name by anyone, the announcement by the owner and admins), pin and mute, and for the owner
+// and admins removing a member and muting everyone; leaving for anyone but the owner.
 import { useEffect, useState } from "preact/hooks";
 import type { GroupInfo as Info, GroupMember } from "../../../schema/groups";
 import type { ConversationSummary } from "../../../schema/protocol";
@@ -34,6 +35,22 @@ export function GroupInfo({ chat, me, onClose, onMembers }: { chat: Conversation
       setEditing((open) => (open === field ? null : open));
       setError("");
       await load();
+    } catch (e) {
+      setError(errorText(errorCode(e)));
+    }
+  };
+  const patch = async (body: { muteAll: boolean }) => {
+    try {
+      await api.patch<"/groups/:id">(`/groups/${chat.id}`, body);
+      await load();
+    } catch (e) {
+      setError(errorText(errorCode(e)));
+    }
+  };
+  const leave = async () => {
+    try {
+      await api.post<"/groups/:id/leave">(`/groups/${chat.id}/leave`, {});
+      onClose();
     } catch (e) {
       setError(errorText(errorCode(e)));
     }
@@ -101,6 +118,12 @@ export function GroupInfo({ chat, me, onClose, onMembers }: { chat: Conversation
           )}
         </div>
       ))}
+      {manager ? (
+        <label class="info-switch">
+          <span>{t("groupInfo.muteAll")}</span>
+          <input type="checkbox" data-testid="mute-all" checked={info?.muteAll ?? chat.muteAll} onChange={(e) => void patch({ muteAll: e.currentTarget.checked })} />
+        </label>
+      ) : null}
       <label class="info-switch">
         <span>{t("web.muteChat")}</span>
         <input type="checkbox" checked={chat.doNotDisturb} onChange={(e) => void chats.setFlags(chat.id, { doNotDisturb: e.currentTarget.checked })} />
@@ -109,6 +132,17 @@ export function GroupInfo({ chat, me, onClose, onMembers }: { chat: Conversation
         <span>{t("web.pinChat")}</span>
         <input type="checkbox" checked={chat.pinned} onChange={(e) => void chats.setFlags(chat.id, { pinned: e.currentTarget.checked })} />
       </label>
+      {chat.role !== "owner" ? (
+        <button
+          type="button"
+          class="danger-button"
+          onClick={() => {
+            if (confirm(t("groupInfo.leaveConfirm"))) void leave();
+          }}
+        >
+          {t("groupInfo.leave")}
+        </button>
+      ) : null}
     </aside>
   );
 }
