@@ -129,8 +129,10 @@ export default defineConfig({
           environment: "node",
           include: ["tests/web/**/*.test.ts"],
           globalSetup: ["./tests/web/global-setup.ts"],
-          // One file at a time: each drives a browser and the machine is small.
+          // One file at a time: each drives a browser and the machine is small. In a full run it
+          // goes after the other projects, so the browser's waits are not starved of CPU.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 90_000,
         },
