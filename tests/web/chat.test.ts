@@ -27,7 +27,7 @@ function pngPixel(): Buffer {
 const isMessage = (text: string) => (f: ServerFrame) => f.type === "message" && (f as { message: Message }).message.body?.text === text;
 
 describe("chatting on the web", () => {
-  it("sends a message typed in the browser to a friend's socket, and shows the friend's reply", async () => {
+  it("sends a message typed in the browser to a friend's socket, and shows the friend typing and their reply", async () => {
     const [me, friend] = [await phone(uniqueName("webme")), await phone(uniqueName("webfr"))];
     const chatId = await friendsWithChat(me, friend);
     const socket = await Device.connect(base, friend.token);
@@ -42,6 +42,9 @@ describe("chatting on the web", () => {
       // The face code is drawn as its emoji in the browser's bubble.
       await expect.poll(() => page.locator(`.message.mine[data-status="sent"] .bubble.text`).last().textContent(), { timeout: 10_000 }).toBe("hello from the web 🙂");
 
+      // The friend types, then answers.
+      socket.send({ type: "typing", conversationId: chatId });
+      await expect.poll(() => page.getByTestId("typing").textContent(), { timeout: 10_000 }).toBe(`${friend.auth.user.nickname} is typing…`);
       const replied = await friend.call("POST", `/conversations/${chatId}/messages`, { clientId: `r-${Date.now()}`, type: "text", body: { text: "hi back" } });
       expect(replied.status).toBe(201);
       await expect.poll(() => page.locator(".message.theirs .bubble.text").last().textContent(), { timeout: 10_000 }).toBe("hi back");

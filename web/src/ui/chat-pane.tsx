@@ -62,6 +62,7 @@ export function ChatPane({
   me,
   myName,
   myAvatar,
+  typing,
   conversations,
 }: {
   chat: ConversationSummary;
@@ -71,6 +72,8 @@ export function ChatPane({
   me: string | null;
   myName: string;
   myAvatar: string | null;
+  /** Who the store last heard typing here, and until when to show it. */
+  typing: { userId: string; until: number } | undefined;
   conversations: ConversationSummary[];
 }) {
   const [members, setMembers] = useState<GroupMember[]>([]);
@@ -80,6 +83,14 @@ export function ChatPane({
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   useMediaUrls();
+  // "… is typing" shows until the store's deadline: redraw once then to take it away.
+  const [, redraw] = useState(0);
+  const typingNow = typing && typing.userId !== me && typing.until > Date.now() ? typing : null;
+  useEffect(() => {
+    if (!typingNow) return;
+    const timer = setTimeout(() => redraw((n) => n + 1), typingNow.until - Date.now() + 50);
+    return () => clearTimeout(timer);
+  }, [typingNow?.until]);
 
   useEffect(() => {
     setReply(null);
@@ -127,6 +138,11 @@ export function ChatPane({
         <span class="pane-title" data-testid="chat-title">
           {chatTitle(chat)}
         </span>
+        {typingNow ? (
+          <span class="pane-typing" data-testid="typing">
+            {t("chat.typing", { name: name(typingNow.userId) })}
+          </span>
+        ) : null}
         {chat.kind === "group" ? <button type="button" class="more" title={t("chat.info")} data-testid="group-info-button" onClick={() => setInfo(!info)} /> : null}
       </header>
       <div

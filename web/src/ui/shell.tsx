@@ -85,6 +85,7 @@ export function Shell() {
           me={me}
           myName={user?.nickname ?? ""}
           myAvatar={user?.avatarMediaId ?? null}
+          typing={state.typing[chat.id]}
           conversations={state.conversations}
         />
       ) : (
