@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Message, ServerFrame } from "../../schema/protocol";
 import { Device } from "../e2e/socket";
-import { m4a, mp4, MULTIPART_TYPE, multipartBody, pdf } from "../support/media-files";
+import { m4a, mp4, MULTIPART_TYPE, multipartBody, pdf, png } from "../support/media-files";
 import { base, connectBrowser, friendsWithChat, newWindow, type Phone, phone, signIn, uniqueName } from "./helpers";
 
 /** Uploads media as the mini-program does (multipart POST /media) and answers its id. */
@@ -130,7 +130,7 @@ describe("the web client's chat features", () => {
     }
   });
 
-  it("sends a file dropped on the input as a file message with its name and size", async () => {
+  it("sends a file dropped on the input as a file message with its name and size, and a pasted picture as a picture", async () => {
     const [me, friend] = [await phone(uniqueName("webdr")), await phone(uniqueName("webdf"))];
     const chatId = await friendsWithChat(me, friend);
     const socket = await Device.connect(base, friend.token);
@@ -152,6 +152,25 @@ describe("the web client's chat features", () => {
       )) as { message: Message };
       expect(frame.message.body).toMatchObject({ name: "minutes.pdf", size: 38 });
       await expect.poll(() => page.locator(`.message.mine[data-status="sent"] .file-name`).last().textContent(), { timeout: 10_000 }).toBe("minutes.pdf");
+
+      // A picture pasted into the input goes as a picture.
+      await page.getByTestId("composer").evaluate(
+        (input, bytes) => {
+          const win = globalThis as unknown as {
+            DataTransfer: new () => { items: { add(file: File): void } };
+            ClipboardEvent: new (type: string, init: { clipboardData: unknown; bubbles: boolean }) => Event;
+          };
+          const transfer = new win.DataTransfer();
+          transfer.items.add(new File([new Uint8Array(bytes)], "pasted.png", { type: "image/png" }));
+          (input as unknown as EventTarget).dispatchEvent(new win.ClipboardEvent("paste", { clipboardData: transfer, bubbles: true }));
+        },
+        Array.from(png(3, 2)),
+      );
+      const picture = (await socket.next(
+        messageFrame((m) => m.conversationId === chatId && m.type === "image"),
+        15_000,
+      )) as { message: Message };
+      expect(picture.message.body).toMatchObject({ width: 3, height: 2 });
     } finally {
       socket.close();
       await context.close();
