@@ -124,6 +124,22 @@ export default defineConfig({
         },
       },
       {
+        // The browser client (docs/web.md#tests) in Debian's Chromium through playwright-core,
+        // against one `wrangler dev` serving it: one browser, a context per client.
+        test: {
+          name: "web",
+          environment: "node",
+          include: ["tests/web/**/*.test.ts"],
+          globalSetup: ["./tests/web/global-setup.ts"],
+          // One file at a time: each drives a browser and the machine is small. In a full run it
+          // goes after the other projects, so the browser's waits are not starved of CPU.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+        },
+      },
+      {
         // Reliability: each file starts (and kills) its own wrangler dev.
         test: {
           name: "reliability",

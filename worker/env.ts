@@ -14,6 +14,7 @@ export interface Env {
   GATEWAY: DurableObjectNamespace<import("./gateway/object").GatewayObject>;
   FACE_TO_FACE: DurableObjectNamespace<import("./face-to-face/object").FaceToFaceObject>;
   MEDIA: R2Bucket;
+  ASSETS?: Fetcher; // the browser client's build (web/dist, docs/web.md); absent where it was not built
   WECHAT: DurableObjectNamespace<import("./wechat/object").WechatObject>;
   // Notices (docs/notices.md): the subscribe-message template, its fields, the mini-program
   // version a notice opens, and the least time between two notices to one user.

@@ -5,6 +5,7 @@ import { db } from "./db";
 import type { Env } from "./env";
 import { withMethodOverride } from "./http/method-override";
 import { socketUpgrade } from "./http/socket";
+import { webAppPage } from "./http/web-app";
 import { finishDeletions } from "./services/deletion";
 import { purgeUnsentMedia } from "./services/media";
 import { NOTICE_CRON, sendNotices } from "./services/notice-sender";
@@ -24,11 +25,17 @@ export { WechatObject } from "./wechat/object";
 
 export default {
   // The socket upgrade bypasses the Hono app: its 101 response must pass through untouched.
-  fetch(request, rawEnv, ctx) {
+  async fetch(request, rawEnv, ctx) {
     // D1 statements counted per binding (lib/meter.ts; read at GET /dev/meter in development).
     const env = meterEnv(rawEnv);
     useShardLayout(env);
-    if (new URL(request.url).pathname === "/ws") return socketUpgrade(request, env);
+    const { pathname } = new URL(request.url);
+    if (pathname === "/ws") return socketUpgrade(request, env);
+    // The browser client's page (docs/web.md); / is no API route.
+    if (pathname === "/") {
+      const page = await webAppPage(request, env);
+      if (page) return page;
+    }
     return app.fetch(withMethodOverride(request), env, ctx);
   },
   // Daily housekeeping: expired refresh tokens, old sessions, web sign-in tickets, rate-limit

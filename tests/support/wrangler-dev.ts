@@ -48,6 +48,9 @@ export async function startWorker(vars: Record<string, string>, timeoutMs = 60_0
   // changes. Long runs (bench, load held) run a copy of the sources so edits meanwhile do not
   // end them; it sits under the repo so packages still resolve from its node_modules.
   const cwd = options.snapshot ? snapshotSources() : ROOT;
+  // wrangler.toml serves the browser client from web/dist (docs/web.md) and wrangler dev refuses
+  // to start when that folder is missing: an unbuilt tree serves the API alone.
+  mkdirSync(join(cwd, "web", "dist"), { recursive: true });
   // The main D1 and every summary shard (SUMMARIES_<i>), each with its own migrations folder.
   for (const binding of d1Bindings(cwd)) {
     const migrate = spawnSync(process.execPath, [WRANGLER, "d1", "migrations", "apply", binding, "--local", "--persist-to", persistTo], {

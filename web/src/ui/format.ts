@@ -1,0 +1,111 @@
+// Display helpers for the web client's pages: a message as one line, text as runs of plain text,
+// emoji (WeChat's face codes drawn as Unicode, miniprogram/services/emoji.ts) and @mentions.
+import type { ConversationSummary, Message, MessagePreview } from "../../../schema/protocol";
+import { withEmoji } from "../../../miniprogram/services/emoji";
+import { type MessageKey, t } from "./i18n/index";
+
+export function initialOf(name: string | null | undefined): string {
+  const first = Array.from((name ?? "").trim())[0];
+  return first ? first.toUpperCase() : "?";
+}
+
+const KIND: Record<string, MessageKey> = { card: "kind.card", image: "kind.image", voice: "kind.voice", video: "kind.video", file: "kind.file", location: "kind.location" };
+
+/** One line for the list, quotes and notifications, in the user's language. */
+export function previewOf(m: Pick<Message, "type" | "body" | "recalledAt">): string {
+  if (m.recalledAt || !m.body) return t("message.recalled");
+  const body = m.body as Record<string, unknown>;
+  if (m.type === "text") return withEmoji(String(body.text ?? ""));
+  if (m.type === "system") return systemText(m.body) || t("chats.groupEvent");
+  if (m.type === "file" || m.type === "location") return `${t(KIND[m.type]!)} ${String(body.name ?? "")}`.trim();
+  if (m.type === "card") return `${t("kind.card")} ${String(body.nickname ?? "")}`.trim();
+  return t(KIND[m.type] ?? "kind.file");
+}
+
+/** The list's preview from a summary's lastMessage (the server writes it in English). */
+export function summaryPreview(last: Pick<MessagePreview, "type" | "text"> | null | undefined): string {
+  if (!last) return "";
+  if (last.type === "text") return withEmoji(last.text);
+  if (last.type === "system") return /^\[[a-z_]+\]$/.test(last.text) ? t("chats.groupEvent") : last.text;
+  if (last.text === "" && last.type !== "file") return t("message.recalled");
+  const key = KIND[last.type];
+  if (!key) return last.text;
+  const name = last.text.replace(/^\[[^\]]*\]\s*/, "");
+  return name && (last.type === "file" || last.type === "location" || last.type === "card") ? `${t(key)} ${name}` : t(key);
+}
+
+/** A system event as a sentence in the user's language (as the mini-program writes it); `name` turns user ids into names. */
+export function systemText(body: Record<string, unknown> | null, name: (id: string) => string = (id) => id): string {
+  if (!body) return "";
+  const who = name(String(body.actorId ?? ""));
+  const members = Array.isArray(body.memberIds) ? body.memberIds.map((id) => name(String(id))).join(t("list.separator")) : "";
+  const member = name(String(body.memberId ?? ""));
+  switch (body.event) {
+    case "created":
+      return t("event.created", { who, name: String(body.name) });
+    case "joined":
+      return body.via ? t("event.joinedVia", { members }) : t("event.invited", { who, members });
+    case "left":
+      return t("event.left", { who });
+    case "removed":
+      return t("event.removed", { who, members });
+    case "renamed":
+      return t("event.renamed", { who, name: String(body.name) });
+    case "recalled":
+      return body.reason === "violation" ? t("message.removedForViolation") : t("message.recalledBy", { who });
+    case "avatar_changed":
+      return t("event.avatarChanged", { who });
+    case "announcement":
+      return t("event.announcement", { who });
+    case "settings_changed":
+      return t("event.settingsChanged", { who });
+    case "mute_all":
+      return t(body.on ? "event.muteAllOn" : "event.muteAllOff", { who });
+    case "muted":
+      return t("event.muted", { who, member });
+    case "unmuted":
+      return t("event.unmuted", { who, member });
+    case "admin_set":
+      return t("event.adminSet", { member });
+    case "admin_unset":
+      return t("event.adminUnset", { member });
+    case "owner_transferred":
+      return t("event.ownerTransferred", { member });
+    case "nickname":
+      return t("event.nickname", { who, nickname: String(body.nickname) });
+    case "dissolved":
+      return t("event.dissolved", { who });
+    default:
+      return "";
+  }
+}
+
+export function chatTitle(c: ConversationSummary): string {
+  const name = c.kind === "direct" ? (c.peer?.nickname ?? c.name) : c.name;
+  return c.kind === "group" ? t("chats.groupName", { name, count: c.memberCount }) : name;
+}
+
+export interface TextRun {
+  text: string;
+  mention: boolean;
+}
+
+/** Splits a text bubble into plain runs and @mentions (highlighted only when the message mentions someone). */
+export function textRuns(text: string, mentions: boolean): TextRun[] {
+  const drawn = withEmoji(text);
+  if (!mentions) return [{ text: drawn, mention: false }];
+  return drawn
+    .split(/(@[^\s@]+)/)
+    .filter((s) => s !== "")
+    .map((s) => ({ text: s, mention: s.startsWith("@") }));
+}
+
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function seconds(ms: number): string {
+  return `${Math.max(1, Math.round(ms / 1000))}"`;
+}
