@@ -108,6 +108,7 @@ export const en: Record<keyof typeof zh_CN, string> = {
   "chats.groupNamePlaceholder": "Group name",
   "chats.create": "Create",
   "chats.groupEvent": "[Group update]",
+  "chats.nowFriends": "You are now friends. Start chatting!",
 
   "picker.selectContacts": "Select Contacts",
   "picker.noFriends": "No friends yet. Add friends on Contacts, or share the group's QR code.",

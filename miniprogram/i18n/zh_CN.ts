@@ -113,6 +113,7 @@ export const zh_CN = {
   "chats.groupNamePlaceholder": "群聊名称",
   "chats.create": "创建",
   "chats.groupEvent": "[群消息]",
+  "chats.nowFriends": "你们已经是好友了，现在可以开始聊天了",
 
   // Friend picker and chat picker (components).
   "picker.selectContacts": "选择联系人",

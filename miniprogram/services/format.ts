@@ -2,6 +2,12 @@
 import type { Message, MessagePreview, MessageType } from "../../schema/protocol";
 import { listTime as localeListTime, type MessageKey, t } from "../i18n/index";
 
+/** A system event's preview from the summary's "[event]": the opening line of new friends, else 群消息. */
+export function eventPreview(text: string): string {
+  if (text === "[friends]") return t("chats.nowFriends");
+  return /^\[[a-z_]+\]$/.test(text) ? t("chats.groupEvent") : text;
+}
+
 /** The first character of a name, upper-cased, for an avatar placeholder. */
 export function initialOf(name: string | null | undefined): string {
   const first = Array.from((name ?? "").trim())[0];
@@ -43,8 +49,9 @@ export function summaryPreview(last: Pick<MessagePreview, "type" | "text"> | nul
     case "text":
       return last.text;
     case "system":
-      // The server's summary names the event only ("[joined]"); a sentence made here is kept.
-      return /^\[[a-z_]+\]$/.test(last.text) ? t("chats.groupEvent") : last.text;
+      // The server's summary names the event only ("[joined]"); a sentence made here is kept. A direct
+      // chat's only event is the accepted friend request that opened it, which WeChat words itself.
+      return eventPreview(last.text);
     case "file":
       return named("kind.file");
     case "location":

@@ -101,11 +101,15 @@ describe("previews and group events follow the language", () => {
     expect(previewOf({ type: "image", body: { mediaId: "m" }, recalledAt: null })).toBe("[图片]");
     expect(previewOf({ type: "card", body: { userId: "u_x", nickname: "张三", avatarMediaId: null, username: null }, recalledAt: null } as never)).toBe("[名片] 张三");
     expect(summaryPreview({ type: "card", text: "[名片] 张三" })).toBe("[名片] 张三");
+    // A direct chat opened by an accepted friend request says so, as WeChat does; other events are group news.
+    expect(summaryPreview({ type: "system", text: "[friends]" })).toBe("你们已经是好友了，现在可以开始聊天了");
+    expect(summaryPreview({ type: "system", text: "[joined]" })).toBe("[群消息]");
     expect(previewOf({ type: "text", body: null, recalledAt: 1 })).toBe("撤回了一条消息");
     expect(systemText({ event: "joined", actorId: "u_a", memberIds: ["u_b", "u_c"] }, name)).toBe("张三邀请李四、王五加入了群聊");
     expect(systemText({ event: "mute_all", actorId: "u_a", on: true }, name)).toBe("张三开启了全员禁言");
     setLocale("en");
     expect(previewOf({ type: "image", body: { mediaId: "m" }, recalledAt: null })).toBe("[Photo]");
+    expect(summaryPreview({ type: "system", text: "[friends]" })).toBe("You are now friends. Start chatting!");
     expect(systemText({ event: "joined", actorId: "u_a", memberIds: ["u_b", "u_c"] }, name)).toBe("张三 invited 李四, 王五 to the group");
   });
 });

@@ -26,7 +26,8 @@ export function previewOf(m: Pick<Message, "type" | "body" | "recalledAt">): str
 export function summaryPreview(last: Pick<MessagePreview, "type" | "text"> | null | undefined): string {
   if (!last) return "";
   if (last.type === "text") return withEmoji(last.text);
-  if (last.type === "system") return /^\[[a-z_]+\]$/.test(last.text) ? t("chats.groupEvent") : last.text;
+  // As the mini-program words it (miniprogram/services/format.ts eventPreview): new friends' opening line, else 群消息.
+  if (last.type === "system") return last.text === "[friends]" ? t("chats.nowFriends") : /^\[[a-z_]+\]$/.test(last.text) ? t("chats.groupEvent") : last.text;
   if (last.text === "" && last.type !== "file") return t("message.recalled");
   const key = KIND[last.type];
   if (!key) return last.text;
