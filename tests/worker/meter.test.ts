@@ -3,7 +3,8 @@
 // development-only routes (GET /dev/meter, the bulk seeds) refuse outside development.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { meterSnapshot, type MeterSnapshot } from "../../worker/lib/meter";
+import { meterEnv, meterSnapshot, type MeterSnapshot } from "../../worker/lib/meter";
+import { summaryShardOf } from "../../worker/data/summaries";
 import { conversationObject, gateway, shardOf } from "../../worker/lib/shards";
 import { makeUser, openDirect, SocketClient } from "./chat-helpers";
 import { api, count, expectError } from "./helpers";
@@ -64,15 +65,31 @@ describe("request metering", () => {
   it("counts D1 statements and batches by binding: a flush with one flag is one batch of one statement", async () => {
     const [a, b] = [await makeUser("meter"), await makeUser("meter")];
     const id = await openDirect(a, b);
+    // The object's first flush writes its whole summary (every member's row); the next ones only what changed.
+    expect((await conversationObject(env, id).markUnread(b.id, true)).ok).toBe(true);
     const before = meterSnapshot();
-    // Marking unread stores the flag and, by the next flush, writes it to D1 in one batch.
+    // Marking unread stores the flag and, by the next flush, writes it in one batch to the
+    // conversation's summary shard (docs/scaling.md#summary-shards), and nothing to DB.
     const r = await conversationObject(env, id).markUnread(a.id, true);
     expect(r.ok).toBe(true);
-    expect(d1Between(before, meterSnapshot(), "DB")).toEqual({ statements: 1, batches: 1, single: 0 });
+    const after = meterSnapshot();
+    expect(d1Between(before, after, `SUMMARIES_${summaryShardOf(env, id)}`)).toEqual({ statements: 1, batches: 1, single: 0 });
+    expect(d1Between(before, after, "DB")).toEqual({ statements: 0, batches: 0, single: 0 });
     // A signed-in request runs statements of its own (the session check) through the Worker's bindings.
     const mid = meterSnapshot();
     expect((await api("GET", "/me", { token: a.token })).status).toBe(200);
     expect(d1Between(mid, meterSnapshot(), "DB").single).toBeGreaterThan(0);
+  });
+});
+
+describe("which bindings are metered", () => {
+  it("wraps the D1 bindings only, never a Fetcher stub such as the static assets', which answers every property with a function", () => {
+    // A stub answers `prepare`, `batch` and `exec` too: taken for D1, the web page lost ASSETS.fetch.
+    const stub = new Proxy({}, { get: () => () => undefined });
+    const metered = meterEnv({ ...env, ASSETS: stub });
+    expect(metered.ASSETS).toBe(stub);
+    expect(metered.DB).not.toBe(env.DB);
+    expect(typeof metered.DB.prepare).toBe("function");
   });
 });
 

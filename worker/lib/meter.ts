@@ -105,8 +105,10 @@ const METERED = Symbol("metered");
 
 function isD1(v: unknown): v is D1Database {
   if (typeof v !== "object" || v === null) return false;
-  const d = v as Partial<Record<"prepare" | "batch" | "exec", unknown>>;
-  return typeof d.prepare === "function" && typeof d.batch === "function" && typeof d.exec === "function";
+  const d = v as Partial<Record<"prepare" | "batch" | "exec" | "fetch", unknown>>;
+  // A service binding or the static assets' Fetcher is a stub that answers every property with a
+  // function, prepare and batch included; D1 has no fetch, so a stub is told apart by having one.
+  return typeof d.prepare === "function" && typeof d.batch === "function" && typeof d.exec === "function" && typeof d.fetch !== "function";
 }
 
 /** A statement that counts itself when it runs alone; `batch` unwraps it to the real one. */
