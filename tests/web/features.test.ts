@@ -1,5 +1,5 @@
 // More of what the web client does against the real worker (docs/web.md#what-it-does): @mentions
-// in a group, quoting, forwarding, opening a friend from Contacts, renaming a group and setting
+// in a group, quoting, forwarding, searching the server from the Chats search box, opening a friend from Contacts, renaming a group and setting
 // its announcement from the group drawer; and no Content-Security-Policy violation on the way.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -173,6 +173,49 @@ describe("the web client's chat features", () => {
       expect(picture.message.body).toMatchObject({ width: 3, height: 2 });
     } finally {
       socket.close();
+      await context.close();
+    }
+  });
+
+  it("searches the server from the Chats search box: chat history, a contact and a group, each opening its chat", async () => {
+    const [me, friend, carol] = [await phone(uniqueName("websm")), await phone(uniqueName("websf")), await phone(uniqueName("websc"))];
+    const chatId = await friendsWithChat(me, friend);
+    await friendsWithChat(me, carol);
+    const group = (await me.call<{ id: string }>("POST", "/conversations", { name: "Kite club", memberIds: [friend.id] })).body.id;
+    const sent = await friend.call("POST", `/conversations/${chatId}/messages`, { clientId: `s-${Date.now()}`, type: "text", body: { text: "meet at the zebracrossing" } });
+    expect(sent.status).toBe(201);
+    const { context, page } = await newWindow(browser);
+    const violations = await watchCsp(page);
+    try {
+      await signIn(page, me);
+      const box = page.locator(".list-search input");
+
+      // A word from a message: the chat it is in, with the message itself (its only match).
+      await box.fill("zebracrossing");
+      const history = page.getByTestId("search-history");
+      await expect.poll(() => history.allTextContents(), { timeout: 10_000 }).toEqual([expect.stringContaining(friend.auth.user.nickname)]);
+      expect(await history.textContent()).toContain("zebracrossing");
+      await history.click();
+      await expect.poll(() => page.getByTestId("chat-title").textContent(), { timeout: 10_000 }).toBe(friend.auth.user.nickname);
+      expect(await box.inputValue()).toBe("");
+
+      // A friend by name: their chat.
+      await box.fill(carol.auth.user.nickname);
+      await page.getByTestId("search-contact").filter({ hasText: carol.auth.user.nickname }).click();
+      await expect.poll(() => page.getByTestId("chat-title").textContent(), { timeout: 10_000 }).toBe(carol.auth.user.nickname);
+
+      // A group by name.
+      await box.fill("Kite");
+      await page.getByTestId("search-group").filter({ hasText: "Kite club" }).click();
+      await expect.poll(() => page.getByTestId("chat-title").textContent(), { timeout: 10_000 }).toBe("Kite club (2)");
+      expect(page.url()).toBe(`${base}/`);
+      expect(await page.locator(`.chat-item.active[data-id="${group}"]`).count()).toBe(1);
+
+      // Nothing found says so.
+      await box.fill("qqqnothingqqq");
+      await expect.poll(() => page.getByTestId("search-nothing").textContent(), { timeout: 10_000 }).toContain("qqqnothingqqq");
+      expect(await violations()).toEqual([]);
+    } finally {
       await context.close();
     }
   });

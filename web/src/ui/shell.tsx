@@ -50,6 +50,14 @@ export function Shell() {
     open(conversationId);
   }
 
+  /** A person found by the search: their direct chat, opened (or made) by the server. */
+  async function openPersonChat(userId: string) {
+    const summary = await api.post<"/conversations/direct">("/conversations/direct", { userId }).catch(() => null);
+    if (!summary) return;
+    chats.upsert(summary);
+    open(summary.id);
+  }
+
   const chat = activeId ? state.conversations.find((c) => c.id === activeId) : undefined;
   return (
     <div class="shell">
@@ -75,7 +83,11 @@ export function Shell() {
           }}
         />
       </nav>
-      {tab === "chats" ? <ChatList conversations={state.conversations} activeId={activeId} me={me} onOpen={open} /> : <Contacts onOpen={(id) => void openFriendChat(id)} />}
+      {tab === "chats" ? (
+        <ChatList conversations={state.conversations} activeId={activeId} me={me} onOpen={open} onOpenAny={(id) => void openFriendChat(id)} onOpenPerson={(userId) => void openPersonChat(userId)} />
+      ) : (
+        <Contacts onOpen={(id) => void openFriendChat(id)} />
+      )}
       {chat ? (
         <ChatPane
           chat={chat}
