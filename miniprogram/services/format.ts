@@ -1,5 +1,6 @@
 // Small display helpers shared by pages.
 import type { Message, MessagePreview, MessageType } from "../../schema/protocol";
+import { systemText as eventText } from "../core/event-text";
 import { listTime as localeListTime, type MessageKey, t } from "../i18n/index";
 
 /** A system event's preview from the summary's "[event]": the opening line of new friends, else 群消息. */
@@ -65,48 +66,7 @@ export function summaryPreview(last: Pick<MessagePreview, "type" | "text"> | nul
 
 /** A system event as a sentence in the user's language; `name` turns user ids into names where known. */
 export function systemText(body: Record<string, unknown> | null, name: (id: string) => string = (id) => id): string {
-  if (!body) return "";
-  const who = name(String(body.actorId ?? ""));
-  const members = Array.isArray(body.memberIds) ? body.memberIds.map((id) => name(String(id))).join(t("list.separator")) : "";
-  const member = name(String(body.memberId ?? ""));
-  switch (body.event) {
-    case "created":
-      return t("event.created", { who, name: String(body.name) });
-    case "joined":
-      return body.via ? t("event.joinedVia", { members }) : t("event.invited", { who, members });
-    case "left":
-      return t("event.left", { who });
-    case "removed":
-      return t("event.removed", { who, members });
-    case "renamed":
-      return t("event.renamed", { who, name: String(body.name) });
-    case "recalled":
-      return body.reason === "violation" ? t("message.removedForViolation") : t("message.recalledBy", { who });
-    case "avatar_changed":
-      return t("event.avatarChanged", { who });
-    case "announcement":
-      return t("event.announcement", { who });
-    case "settings_changed":
-      return t("event.settingsChanged", { who });
-    case "mute_all":
-      return t(body.on ? "event.muteAllOn" : "event.muteAllOff", { who });
-    case "muted":
-      return t("event.muted", { who, member });
-    case "unmuted":
-      return t("event.unmuted", { who, member });
-    case "admin_set":
-      return t("event.adminSet", { member });
-    case "admin_unset":
-      return t("event.adminUnset", { member });
-    case "owner_transferred":
-      return t("event.ownerTransferred", { member });
-    case "nickname":
-      return t("event.nickname", { who, nickname: String(body.nickname) });
-    case "dissolved":
-      return t("event.dissolved", { who });
-    default:
-      return "";
-  }
+  return eventText(t, body, name);
 }
 
 /** WeChat's list time: "14:05" today, 昨天 / Yesterday, the weekday within a week, else "2026/11/3". */

@@ -1,6 +1,7 @@
 // Display helpers for the web client's pages: a message as one line, text as runs of plain text,
 // emoji (WeChat's face codes drawn as Unicode, miniprogram/services/emoji.ts) and @mentions.
 import type { ConversationSummary, Message, MessagePreview } from "../../../schema/protocol";
+import { systemText as eventText } from "../../../miniprogram/core/event-text";
 import { withEmoji } from "../../../miniprogram/services/emoji";
 import { type MessageKey, t } from "./i18n/index";
 
@@ -35,50 +36,9 @@ export function summaryPreview(last: Pick<MessagePreview, "type" | "text"> | nul
   return name && (last.type === "file" || last.type === "location" || last.type === "card") ? `${t(key)} ${name}` : t(key);
 }
 
-/** A system event as a sentence in the user's language (as the mini-program writes it); `name` turns user ids into names. */
+/** A system event as a sentence in the user's language, worded as the mini-program words it (miniprogram/core/event-text.ts). */
 export function systemText(body: Record<string, unknown> | null, name: (id: string) => string = (id) => id): string {
-  if (!body) return "";
-  const who = name(String(body.actorId ?? ""));
-  const members = Array.isArray(body.memberIds) ? body.memberIds.map((id) => name(String(id))).join(t("list.separator")) : "";
-  const member = name(String(body.memberId ?? ""));
-  switch (body.event) {
-    case "created":
-      return t("event.created", { who, name: String(body.name) });
-    case "joined":
-      return body.via ? t("event.joinedVia", { members }) : t("event.invited", { who, members });
-    case "left":
-      return t("event.left", { who });
-    case "removed":
-      return t("event.removed", { who, members });
-    case "renamed":
-      return t("event.renamed", { who, name: String(body.name) });
-    case "recalled":
-      return body.reason === "violation" ? t("message.removedForViolation") : t("message.recalledBy", { who });
-    case "avatar_changed":
-      return t("event.avatarChanged", { who });
-    case "announcement":
-      return t("event.announcement", { who });
-    case "settings_changed":
-      return t("event.settingsChanged", { who });
-    case "mute_all":
-      return t(body.on ? "event.muteAllOn" : "event.muteAllOff", { who });
-    case "muted":
-      return t("event.muted", { who, member });
-    case "unmuted":
-      return t("event.unmuted", { who, member });
-    case "admin_set":
-      return t("event.adminSet", { member });
-    case "admin_unset":
-      return t("event.adminUnset", { member });
-    case "owner_transferred":
-      return t("event.ownerTransferred", { member });
-    case "nickname":
-      return t("event.nickname", { who, nickname: String(body.nickname) });
-    case "dissolved":
-      return t("event.dissolved", { who });
-    default:
-      return "";
-  }
+  return eventText(t, body, name);
 }
 
 export function chatTitle(c: ConversationSummary): string {
