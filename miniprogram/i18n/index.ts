@@ -1,6 +1,7 @@
 // The mini-program's languages: Simplified Chinese first, English second. The language follows
 // WeChat's (wx.getAppBaseInfo().language) until the user picks one on Me; the choice is kept in
 // storage. Every user-facing string comes from one catalogue per language (zh_CN.ts, en.ts).
+import { listTime as timeInList, separatorTime as timeOfSeparator } from "../core/times";
 import type { ErrorCode } from "../../schema/errors";
 import type { ClientErrorCode } from "../services/errors";
 import { en } from "./en";
@@ -99,39 +100,9 @@ export function errorText(code: ErrorCode | ClientErrorCode): string {
   return t(`error.${code}` as ErrorKey);
 }
 
-// ---- times and dates, the way WeChat writes them in each language ----
-
-const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
-const DAY_MS = 86_400_000;
-const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-function startOfToday(now: number): number {
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
-}
-
-const clock = (d: Date) => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-const weekday = (d: Date) => t("time.weekdays").split(",")[d.getDay()] ?? "";
+// ---- times and dates, the way WeChat writes them in each language (core/times.ts) ----
 
 /** The chat list's time: "09:30" today, 昨天 / Yesterday, the weekday within a week, else 2026/11/3. */
-export function listTime(at: number | null | undefined, now = Date.now()): string {
-  if (!at) return "";
-  const d = new Date(at);
-  const today = startOfToday(now);
-  if (at >= today) return clock(d);
-  if (at >= today - DAY_MS) return t("time.yesterday");
-  if (at >= today - 6 * DAY_MS) return weekday(d);
-  return t("time.date", { y: d.getFullYear(), m: d.getMonth() + 1, d: d.getDate() });
-}
-
+export const listTime = (at: number | null | undefined, now = Date.now()): string => timeInList(t, at, now);
 /** A time separator between messages: "09:30", 昨天 21:04, 星期六 21:04, 2026年11月3日 21:04. */
-export function separatorTime(at: number, now = Date.now()): string {
-  const d = new Date(at);
-  const today = startOfToday(now);
-  const time = clock(d);
-  if (at >= today) return time;
-  if (at >= today - DAY_MS) return t("time.yesterdayAt", { time });
-  if (at >= today - 6 * DAY_MS) return t("time.weekdayAt", { weekday: weekday(d), time });
-  return t("time.fullDateAt", { y: d.getFullYear(), m: d.getMonth() + 1, month: MONTHS_EN[d.getMonth()]!, d: d.getDate(), time });
-}
+export const separatorTime = (at: number, now = Date.now()): string => timeOfSeparator(t, at, now);

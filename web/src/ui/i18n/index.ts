@@ -1,6 +1,7 @@
 // The web client's language: Simplified Chinese for any Chinese browser, English otherwise
 // (navigator.language). Strings come from the mini-program's catalogues (same keys, same
 // {placeholders}) plus the web's own (web.* keys) in this folder.
+import { listTime as timeInList, separatorTime as timeOfSeparator } from "../../../../miniprogram/core/times";
 import { en } from "../../../../miniprogram/i18n/en";
 import { zh_CN } from "../../../../miniprogram/i18n/zh_CN";
 import { webEn } from "./en";
@@ -40,32 +41,9 @@ export function errorText(code: string): string {
   return key in catalogues[current] ? t(key) : t("error.internal" as MessageKey);
 }
 
-// ---- times, the way WeChat writes them ----
-const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
-const DAY_MS = 86_400_000;
-const clock = (d: Date) => `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-const startOfToday = (now: number) => new Date(now).setHours(0, 0, 0, 0);
-const weekday = (d: Date) => t("time.weekdays").split(",")[d.getDay()] ?? "";
+// ---- times, the way WeChat writes them (miniprogram/core/times.ts, shared with the mini-program) ----
 
 /** The chat list's time: "09:30" today, 昨天 / Yesterday, the weekday within a week, else a date. */
-export function listTime(at: number | null | undefined, now = Date.now()): string {
-  if (!at) return "";
-  const d = new Date(at);
-  const today = startOfToday(now);
-  if (at >= today) return clock(d);
-  if (at >= today - DAY_MS) return t("time.yesterday");
-  if (at >= today - 6 * DAY_MS) return weekday(d);
-  return t("time.date", { y: d.getFullYear(), m: d.getMonth() + 1, d: d.getDate() });
-}
-
+export const listTime = (at: number | null | undefined, now = Date.now()): string => timeInList(t, at, now);
 /** A separator between messages: "09:30", 昨天 21:04, 星期六 21:04, 2026年11月3日 21:04. */
-export function separatorTime(at: number, now = Date.now()): string {
-  const d = new Date(at);
-  const today = startOfToday(now);
-  const time = clock(d);
-  if (at >= today) return time;
-  if (at >= today - DAY_MS) return t("time.yesterdayAt", { time });
-  if (at >= today - 6 * DAY_MS) return t("time.weekdayAt", { weekday: weekday(d), time });
-  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  return t("time.fullDateAt", { y: d.getFullYear(), m: d.getMonth() + 1, month: months[d.getMonth()]!, d: d.getDate(), time });
-}
+export const separatorTime = (at: number, now = Date.now()): string => timeOfSeparator(t, at, now);
