@@ -118,7 +118,7 @@ describe("the web sign-in page", () => {
   it("tells the server it was scanned, then asks: a computer, the question, the browser, Sign In and Cancel", async () => {
     const comp = await openWebLogin({ ticket: TICKET });
     expect(calls).toEqual([{ method: "POST", path: `/auth/web/qr/${TICKET}/scan` }]);
-    expect(comp.querySelector("#web-login-icon")).toBeTruthy();
+    expect(comp.querySelector("#web-login-icon")?.dom?.className).toContain("web-login__computer");
     expect(text(comp, "#web-login-title")).toBe("Sign in to Qun on the web?");
     expect(text(comp, "#web-login-device")).toBe("Chrome on macOS");
     expect(text(comp, "#web-login-confirm")).toBe("Sign In");
@@ -216,7 +216,8 @@ describe("the devices page", () => {
     expect(comp.querySelector(`#sign-out-${PHONE.id}`)).toBeUndefined();
     expect(text(comp, `#device-${WEB.id} .device__name`)).toBe("Web · Chrome on macOS");
     expect(text(comp, `#device-${WEB.id} .device__detail`)).toMatch(/^Last active /);
-    expect(comp.querySelector(`#device-${WEB.id} .device__icon--web`)).toBeTruthy();
+    expect(comp.querySelector(`#device-${WEB.id} .device__icon--web`)).toBeDefined();
+    expect(comp.querySelector(`#device-${PHONE.id} .device__icon--web`)).toBeUndefined();
     expect(text(comp, `#sign-out-${WEB.id}`)).toBe("Sign Out");
   });
 
