@@ -41,9 +41,21 @@ export interface AuthContext {
   sessionId: string;
 }
 
+/**
+ * What D1 said of the conversation a request's path names (/conversations/:id…, /groups/:id…)
+ * and the caller, read in the statement that checks the session (http/middleware.ts): a route
+ * about one conversation then costs one D1 round trip before its object, not two. Routes still
+ * decide whether membership is required (http/middleware.ts requireMember).
+ */
+export interface Membership {
+  conversationId: string;
+  exists: boolean;
+  member: boolean;
+}
+
 export interface AppEnv {
   Bindings: Env;
-  Variables: { requestId: string; auth: AuthContext };
+  Variables: { requestId: string; auth: AuthContext; membership?: Membership };
 }
 
 export const isDevelopment = (env: Env) => env.ENVIRONMENT === "development";

@@ -2,7 +2,6 @@
 // authorised by the conversation object against its member list and roles.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { db } from "../db";
 import { conversationId as conversationIdSchema, userId as userIdSchema } from "../../schema/protocol";
 import { addMembersBody, createInviteBody, groupNicknameBody, joinRequestId, joinRequestsQuery, muteBody, transferBody, updateGroupBody } from "../../schema/groups";
 import type { AppEnv } from "../env";
@@ -10,8 +9,7 @@ import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
 import { flagAll, screenTexts } from "../data/safety";
 import { jsonBody, pathParams, queryParams } from "./validate";
-import { requireAuth } from "./middleware";
-import { requireMembership } from "../services/conversations";
+import { requireAuth, requireMember } from "./middleware";
 import { addMembers, groupInfo, leaveGroup } from "../services/groups";
 import { createInvite, toInviteView } from "../services/invites";
 import { inviteCode } from "../../schema/groups";
@@ -37,7 +35,7 @@ const decisionParams = pathParams(z.object({ id: conversationIdSchema, requestId
 
 /** The group id of a route, once D1 says the caller is a member: guessed ids never reach an object. */
 async function memberGroupId(c: Context<AppEnv>, id: string): Promise<string> {
-  await requireMembership(db(c.env), c.get("auth").userId, id);
+  await requireMember(c, id);
   return id;
 }
 

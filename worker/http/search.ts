@@ -9,9 +9,8 @@ import { db } from "../db";
 import type { AppEnv } from "../env";
 import { unwrap } from "../lib/result";
 import { conversationObject } from "../lib/shards";
-import { requireMembership } from "../services/conversations";
 import * as service from "../services/search";
-import { requireAuth } from "./middleware";
+import { requireAuth, requireMember } from "./middleware";
 import { doc } from "./openapi";
 import { pathParams, queryParams } from "./validate";
 
@@ -38,7 +37,7 @@ export const chatSearchRoutes = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid("param");
       const userId = c.get("auth").userId;
-      await requireMembership(db(c.env), userId, id);
+      await requireMember(c, id);
       return c.json(unwrap(await conversationObject(c.env, id).search(userId, c.req.valid("query"))));
     },
   );

@@ -90,8 +90,13 @@ export async function requireMembership(d: Db, userId: string, conversationId: s
     .leftJoin(memberships, and(eq(memberships.conversationId, conversations.id), eq(memberships.userId, userId)))
     .where(eq(conversations.id, conversationId))
     .get();
-  if (!row) throw new ApiError("not_found", "No such conversation");
-  if (row.member === null) throw new ApiError("forbidden", "You are not a member of this conversation");
+  membershipVerdict({ exists: row !== undefined, member: row !== undefined && row.member !== null });
+}
+
+/** requireMembership's answer from what is known: 404 for an id nobody created, 403 for a non-member. */
+export function membershipVerdict(m: { exists: boolean; member: boolean }): void {
+  if (!m.exists) throw new ApiError("not_found", "No such conversation");
+  if (!m.member) throw new ApiError("forbidden", "You are not a member of this conversation");
 }
 
 export async function requireUsers(d: Db, ids: string[]) {

@@ -214,6 +214,23 @@ export async function revokeOtherSessions(d: Db, userId: string, keepSessionId: 
   return revoked.map((r) => r.id);
 }
 
+/**
+ * sessionState, and in the same D1 statement (one round trip) whether `conversationId` exists and
+ * the caller is one of its members: what a route about one conversation asks first. Raw SQL,
+ * as the tables and columns are named in schema/d1.ts (sessions, conversations, memberships).
+ */
+export async function sessionAndMembership(binding: D1Database, auth: AuthContext, conversationId: string): Promise<{ live: boolean; exists: boolean; member: boolean }> {
+  const row = await binding
+    .prepare(
+      `SELECT (SELECT user_id = ?1 AND revoked_at IS NULL FROM sessions WHERE id = ?2) AS live,
+              EXISTS (SELECT 1 FROM conversations WHERE id = ?3) AS found,
+              EXISTS (SELECT 1 FROM memberships WHERE conversation_id = ?3 AND user_id = ?1) AS member`,
+    )
+    .bind(auth.userId, auth.sessionId, conversationId)
+    .first<{ live: number | null; found: number; member: number }>();
+  return { live: row?.live === 1, exists: row?.found === 1, member: row?.member === 1 };
+}
+
 /** Whether an access token's session may still be used. */
 export async function sessionState(d: Db, auth: AuthContext): Promise<"live" | "revoked"> {
   const row = await d.select({ userId: sessions.userId, revokedAt: sessions.revokedAt }).from(sessions).where(eq(sessions.id, auth.sessionId)).get();
