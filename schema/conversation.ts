@@ -20,7 +20,9 @@ export const messages = sqliteTable(
     recalledAt: integer("recalled_at"),
     recalledBy: text("recalled_by"),
   },
-  (t) => [uniqueIndex("messages_id_uq").on(t.id), uniqueIndex("messages_client_uq").on(t.senderId, t.clientId)],
+  // No index on `id`: nothing looks a message up by it here (it is random, and unique by that),
+  // and every index is one more row written per message, which Cloudflare bills.
+  (t) => [uniqueIndex("messages_client_uq").on(t.senderId, t.clientId)],
 );
 
 export const members = sqliteTable(

@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ConversationObject } from "../../worker/conversation/object";
-import type { ConversationSummary, HistoryPage, Message } from "../../schema/protocol";
+import type { ConversationSummary, Message } from "../../schema/protocol";
 import { decodeHistoryPage } from "../../miniprogram/core/compact-history";
 import { SyncEngine, type SyncTransport } from "../../miniprogram/core/sync";
 import { MESSAGE_LIMITS } from "../../schema/limits";
@@ -19,7 +19,7 @@ function transport(user: TestUser): SyncTransport {
     },
     pageSize: MESSAGE_LIMITS.historyCompactPageMax,
     async fetchAfter(id, after, limit) {
-      // As the mini-program asks (services/chats.ts): compact pages of up to 1,000.
+      // As the mini-program asks (services/chats.ts): compact pages of up to 5,000.
       return decodeHistoryPage((await api<CompactHistoryPage>("GET", `/conversations/${id}/messages?after=${after}&limit=${limit}&format=compact`, { token: user.token })).body);
     },
   };

@@ -8,6 +8,7 @@ import type { MemberRow } from "../../schema/conversation";
 import type { Message, ServerFrame } from "../../schema/protocol";
 import type { DeliveryPart } from "../gateway/object";
 import type { ReadResult } from "../gateway/reads";
+import { meterRows } from "../data/d1-meter";
 import { guard } from "../lib/result";
 import { gateway, groupByShard } from "../lib/shards";
 import { IdleShards } from "./idle-shards";
@@ -110,9 +111,10 @@ export class Fanout {
     const pending = this.pushReads.get(userId);
     if (pending) pending.to = seq;
     else if (!implied) this.pushReads.set(userId, { from: member.readSeq, to: seq });
-    this.storeReadSeq(userId, seq); // now, with the message it makes read: never unread after a crash
+    // Stored now, with the message it makes read (never unread after a crash), and so not queued
+    // for the flush's SQLite write as well: a second row written per message, and rows are billed.
+    this.storeReadSeq(userId, seq);
     member.readSeq = seq;
-    this.pendingReads.set(userId, seq);
     this.writer.read(userId);
   }
 
@@ -125,7 +127,7 @@ export class Fanout {
     if (on) {
       if (member.markedUnread) return { markedUnread: true };
       member.markedUnread = true;
-      this.s.ctx.storage.sql.exec("UPDATE members SET marked_unread = 1 WHERE user_id = ?", userId);
+      meterRows(this.s.ctx.storage.sql.exec("UPDATE members SET marked_unread = 1 WHERE user_id = ?", userId));
       this.pendingMarks.set(userId, true);
       this.writer.now(userId);
       this.kick();
@@ -136,7 +138,7 @@ export class Fanout {
   private unmark(member: MemberRow) {
     if (!member.markedUnread) return;
     member.markedUnread = false;
-    this.s.ctx.storage.sql.exec("UPDATE members SET marked_unread = 0 WHERE user_id = ?", member.userId);
+    meterRows(this.s.ctx.storage.sql.exec("UPDATE members SET marked_unread = 0 WHERE user_id = ?", member.userId));
     this.pendingMarks.set(member.userId, false);
     this.writer.now(member.userId);
     this.kick();
@@ -151,7 +153,7 @@ export class Fanout {
 
   /** A member's read seq in this object's SQLite (never moved back). Raw SQL: it runs per send and per flush. */
   private storeReadSeq(userId: string, seq: number) {
-    this.s.ctx.storage.sql.exec("UPDATE members SET read_seq = max(read_seq, ?) WHERE user_id = ?", seq, userId);
+    meterRows(this.s.ctx.storage.sql.exec("UPDATE members SET read_seq = max(read_seq, ?) WHERE user_id = ?", seq, userId));
   }
 
   // ---- flush --------------------------------------------------------------------------

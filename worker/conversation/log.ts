@@ -315,7 +315,7 @@ export function preview(row: MessageRow): MessagePreview {
 }
 
 /** The quoted messages of `rows`, read now so a recalled quote shows as recalled. */
-export function quotes(s: ConversationState, rows: MessageRow[]): Map<number, QuotedMessage> {
+export function quotes(s: ConversationState, rows: readonly Pick<MessageRow, "replyTo">[]): Map<number, QuotedMessage> {
   const seqs = [...new Set(rows.map((r) => r.replyTo).filter((q): q is number => q !== null))];
   const out = new Map<number, QuotedMessage>();
   for (const part of inChunks(seqs)) {

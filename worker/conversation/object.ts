@@ -33,6 +33,7 @@ import { receipts } from "./receipts";
 import * as grid from "./grid";
 import * as joining from "./joining";
 import { clearChat, hide } from "./hidden";
+import { type CompactJson, compactHistoryJson, type PageQuery } from "./compact-history";
 import { getMessage, history, receiveForward, recall, send, withdraw } from "./log";
 import * as membership from "./membership";
 import { mentionedSince } from "./mentions";
@@ -212,6 +213,14 @@ export class ConversationObject extends DurableObject<Env> {
       const page = q.around !== undefined ? search.around(this.state, userId, q.around, q.limit ?? SEARCH_LIMITS.aroundDefault) : history(this.state, userId, q);
       return q.format === "compact" ? compactPage(this.state.requireMeta().id, page) : page;
     });
+  }
+
+  /**
+   * The catch-up's page: the compact form as finished JSON text (compact-history.ts), so neither
+   * the RPC nor the route copies or serialises a thousand message objects.
+   */
+  async compactHistory(userId: string, q: PageQuery): Promise<Result<CompactJson>> {
+    return guard(() => compactHistoryJson(this.state, userId, q));
   }
 
   /** Development only: many messages at once for the benchmark (seed.ts; the route checks ENVIRONMENT). */

@@ -4,13 +4,14 @@
 import type { MessageRow } from "../../schema/conversation";
 import { SEARCH_LIMITS } from "../../schema/limits";
 import type { MessageType } from "../../schema/protocol";
+import { meterRows } from "../data/d1-meter";
 import { indexTerms, searchableText } from "../lib/search-terms";
 import type { ConversationState } from "./state";
 
 /** Indexes one stored message; call inside the transaction that stores it. */
 export function indexMessage(s: ConversationState, row: Pick<MessageRow, "seq" | "type" | "body">) {
   const text = searchableText(row.type as MessageType, row.body === null ? null : JSON.parse(row.body));
-  if (text) s.ctx.storage.sql.exec("INSERT INTO message_search (rowid, terms) VALUES (?, ?)", row.seq, indexTerms(text));
+  if (text) meterRows(s.ctx.storage.sql.exec("INSERT INTO message_search (rowid, terms) VALUES (?, ?)", row.seq, indexTerms(text)));
 }
 
 /** Takes a recalled message out of the index; call inside the recall's transaction. */

@@ -81,8 +81,11 @@ export async function writeSummary(env: Env, conversationId: string, w: SummaryW
     for (const userId of w.removed) stmts.push(gone.bind(conversationId, userId));
   }
   if (stmts.length === 0) return 0;
-  meterBatch(stmts.length);
-  await d.batch(stmts);
+  const results = await d.batch(stmts);
+  meterBatch(
+    stmts.length,
+    results.reduce((n, r) => n + (r.meta?.rows_written ?? 0), 0),
+  );
   return stmts.length;
 }
 

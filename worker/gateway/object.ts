@@ -191,10 +191,15 @@ export class GatewayObject extends DurableObject<Env> {
    */
   async deliver(conversationId: string, members: string[], parts: DeliveryPart[]): Promise<{ sent: number; idle: boolean }> {
     const everyone = new Set(members);
-    const users = new Set(members);
-    for (const p of parts) if (p.to) for (const u of p.to) users.add(u);
-    const sockets = this.socketsOf([...users]);
-    const online = sockets.some((ws) => everyone.has(Connection.of(ws)?.userId ?? ""));
+    // Only a part for named users (a read receipt's audience) widens who is looked up.
+    let users = everyone;
+    for (const p of parts) {
+      if (!p.to) continue;
+      if (users === everyone) users = new Set(members);
+      for (const u of p.to) users.add(u);
+    }
+    const sockets = this.socketsIn(users);
+    const online = users === everyone ? sockets.length > 0 : sockets.some((ws) => everyone.has(Connection.of(ws)?.userId ?? ""));
     let idle = false;
     if (!online && members.length > 0 && !this.wake.anyConnecting(members)) {
       this.wake.watch(conversationId, members);
@@ -223,6 +228,19 @@ export class GatewayObject extends DurableObject<Env> {
 
   private send(sockets: WebSocket[], frames: string[]): number {
     let sent = 0;
+    // One frame (a flush of one message, the common case) is the same for every socket.
+    if (frames.length === 1) {
+      const frame = frames[0]!;
+      for (const ws of sockets) {
+        try {
+          ws.send(frame);
+          sent++;
+        } catch {
+          // a socket that is closing; its device catches up on reconnect
+        }
+      }
+      return sent;
+    }
     const batched = frames.length > 1 ? batchFrames(frames) : frames;
     for (const ws of sockets) {
       try {
@@ -263,13 +281,21 @@ export class GatewayObject extends DurableObject<Env> {
    */
   private socketsOf(userIds: string[]): WebSocket[] {
     if (userIds.length < 8) return userIds.flatMap((u) => this.ctx.getWebSockets(u));
-    const wanted = new Set(userIds);
+    return this.socketsIn(new Set(userIds));
+  }
+
+  private socketsIn(wanted: Set<string>): WebSocket[] {
+    if (wanted.size < 8) {
+      const out: WebSocket[] = [];
+      for (const u of wanted) for (const ws of this.ctx.getWebSockets(u)) out.push(ws);
+      return out;
+    }
     return this.ctx.getWebSockets().filter((ws) => wanted.has(Connection.of(ws)?.userId ?? ""));
   }
 }
 
 // Requests per object for the simulation (lib/meter.ts): every method above counts its calls.
-meterMethods(GatewayObject, "gateway", ["handle", "conversation", "wentAway", "send", "socketsOf"]);
+meterMethods(GatewayObject, "gateway", ["handle", "conversation", "wentAway", "send", "socketsOf", "socketsIn"]);
 
 /** An RPC result as the frame's answer: the error with its ref, or `ok`'s frame (none for null). */
 function reply<T>(c: Connection, ref: string | undefined, r: Result<T>, ok: ((v: T) => ServerFrame) | null) {

@@ -23,7 +23,7 @@ import { unwrap } from "../lib/result";
 import { conversationObject, pushToUser } from "../lib/shards";
 import { flagAll, screenTexts } from "../data/safety";
 import { jsonBody, pathParams, queryParams } from "./validate";
-import { requireAuth } from "./middleware";
+import { requireAuth, requireMember } from "./middleware";
 import * as service from "../services/conversations";
 import { addMembers, leaveGroup } from "../services/groups";
 import { ackBody, conversationDetail, conversationSummaryBody, conversationsList, forwardResults, historyPageAnswer, messageBody, readResponse, receiptsResponse } from "../../schema/api";
@@ -37,7 +37,7 @@ const seqParams = pathParams(z.object({ id: conversationIdSchema, seq: z.coerce.
 
 /** The conversation id of a route about one conversation, once D1 says the caller is a member. */
 async function memberParam(c: Context<AppEnv>, id: string): Promise<string> {
-  await service.requireMembership(db(c.env), c.get("auth").userId, id);
+  await requireMember(c, id);
   return id;
 }
 
@@ -155,11 +155,17 @@ export const conversationRoutes = new Hono<AppEnv>()
     idParams,
     async (c) => {
       const id = await memberParam(c, c.req.valid("param").id);
-      const page = unwrap<HistoryPage | CompactHistoryPage>(await conversationObject(c.env, id).history(c.get("auth").userId, c.req.valid("query")));
+      const q = c.req.valid("query");
       // A catch-up is many full pages: compressed when the client accepts it (the runtime gzips
       // a body whose Content-Encoding says so). Small pages are not worth the work.
-      const gzip = page.messages.length >= 20 && /\bgzip\b/.test(c.req.header("accept-encoding") ?? "");
-      return c.json(page, 200, gzip ? { "content-encoding": "gzip", vary: "accept-encoding" } : {});
+      const gzip = (count: number): Record<string, string> => (count >= 20 && /\bgzip\b/.test(c.req.header("accept-encoding") ?? "") ? { "content-encoding": "gzip", vary: "accept-encoding" } : {});
+      if (q.format === "compact" && q.around === undefined) {
+        // The mini-program's catch-up: the object answers the page as JSON text, sent as it is.
+        const page = unwrap(await conversationObject(c.env, id).compactHistory(c.get("auth").userId, q));
+        return c.body(page.json, 200, { "content-type": "application/json", ...gzip(page.count) });
+      }
+      const page = unwrap<HistoryPage | CompactHistoryPage>(await conversationObject(c.env, id).history(c.get("auth").userId, q));
+      return c.json(page, 200, gzip(page.messages.length));
     },
   )
   .post(

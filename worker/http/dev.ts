@@ -116,8 +116,9 @@ export const devRoutes = new Hono<AppEnv>()
   .get(
     "/d1-writes",
     doc({
-      summary: "Development only: the D1 write batches and statements the conversation objects made for summaries and read positions since the isolate started (the benchmark)",
-      responses: { 200: z.object({ batches: z.number().int(), statements: z.number().int() }) },
+      summary:
+        "Development only: the D1 write batches and statements the conversation objects made for summaries and read positions, and the rows their send and read paths wrote in their own SQLite, since the isolate started (the benchmark)",
+      responses: { 200: z.object({ batches: z.number().int(), statements: z.number().int(), rowsWritten: z.number().int(), objectRowsWritten: z.number().int() }) },
     }),
     (c) => c.json({ ...d1Meter }),
   )

@@ -73,6 +73,14 @@ export function resetMeter(): void {
 
 // ---- objects ----------------------------------------------------------------------------
 
+/** Each object's id as hex, made once: toString() on every request was a cost of its own. */
+const ids = new WeakMap<DurableObjectState, string>();
+function idOf(ctx: DurableObjectState): string {
+  let id = ids.get(ctx);
+  if (id === undefined) ids.set(ctx, (id = ctx.id.toString()));
+  return id;
+}
+
 // Not requests: the constructor, and accessors (test hooks such as summaryGate).
 const SKIP = new Set(["constructor"]);
 
@@ -91,7 +99,7 @@ export function meterMethods(cls: { prototype: object }, kind: string, internal:
     if (!desc || typeof desc.value !== "function" || (desc.value as { metered?: boolean }).metered) continue;
     const original = desc.value as (...args: unknown[]) => unknown;
     const wrapped = function (this: { ctx: DurableObjectState }, ...args: unknown[]) {
-      countRequest(kind, this.ctx.id.toString(), name);
+      countRequest(kind, idOf(this.ctx), name);
       return original.apply(this, args);
     };
     Object.defineProperty(wrapped, "metered", { value: true });
