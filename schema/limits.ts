@@ -52,8 +52,12 @@ export const MESSAGE_LIMITS = {
   // Server → client: frames due together are joined into one `batch` frame up to this size.
   batchFrameBytes: 256 * 1024,
   historyPageMax: 200,
-  /** With format=compact a page may hold more (catch-up is mostly the stack's cost per page). */
-  historyCompactPageMax: 1000,
+  /**
+   * With format=compact a page may hold more: each request pays the same few ms (token, session,
+   * membership, the object), so a catch-up of 10,000 takes 2-3 requests instead of 11. A page of
+   * 5,000 short texts is about 650 KB of JSON, about 120 KB gzipped.
+   */
+  historyCompactPageMax: 5000,
   historyPageDefault: 50,
   groupMembersMax: 500,
   groupNameChars: 30,
@@ -91,6 +95,10 @@ export const MEDIA_LIMITS = {
   fileBytes: 25 * 1024 * 1024,
   // A chat-list thumbnail or video poster: small enough that a list of them loads quickly.
   previewBytes: 512 * 1024,
+  // Clients send a picture larger than this with a thumbnail (a JPEG at most thumbnailWidth
+  // pixels wide) for the chat to draw; a smaller picture is its own thumbnail.
+  thumbnailFromBytes: 100 * 1024,
+  thumbnailWidth: 480,
   // Multipart boundaries, part headers and the small form fields around the file.
   multipartOverheadBytes: 16 * 1024,
   fileNameChars: 255,
@@ -106,6 +114,13 @@ export const MEDIA_LIMITS = {
   uploadsPerHour: 300,
   uploadBytesPerDay: 1024 * 1024 * 1024,
 } as const;
+
+// What the server stores as a picture or a video (worker/lib/sniff.ts reads it from the bytes;
+// docs/media.md), as browsers name it: a client sends anything else, a BMP or a WebM, as a file.
+export const MEDIA_FORMATS = {
+  image: ["image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif", "image/avif"],
+  video: ["video/mp4", "video/quicktime", "video/3gpp"],
+} as const satisfies Record<"image" | "video", readonly string[]>;
 
 // Message, chat and people search (docs/search.md).
 export const SEARCH_LIMITS = {

@@ -66,7 +66,7 @@ export function renderShared(s: SharedSource): string {
       pick(s.MESSAGE_LIMITS, ["textChars", "recallWindowMs", "historyPageMax", "historyCompactPageMax", "forwardTargetsMax", "mentionsMax", "groupNameChars"], "MESSAGE_LIMITS"),
     ),
     block("GROUP_LIMITS", "From GROUP_LIMITS.", pick(s.GROUP_LIMITS, ["announcementChars", "groupNicknameChars", "inviteCodeChars"], "GROUP_LIMITS")),
-    block("MEDIA_LIMITS", "From MEDIA_LIMITS.", pick(s.MEDIA_LIMITS, ["urlsPerRequest"], "MEDIA_LIMITS")),
+    block("MEDIA_LIMITS", "From MEDIA_LIMITS.", pick(s.MEDIA_LIMITS, ["urlsPerRequest", "thumbnailFromBytes", "thumbnailWidth"], "MEDIA_LIMITS")),
     block("CONTACT_LIMITS", "From CONTACT_LIMITS in schema/contacts.ts.", pick(s.CONTACT_LIMITS, ["greetingChars"], "CONTACT_LIMITS")),
     block("LOCATION_LIMITS", "The longest name and address of a location message (locationBody in schema/protocol.ts).", {
       nameChars: maxLengthOf(s.locationBody.shape.name, "locationBody.name"),

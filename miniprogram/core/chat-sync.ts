@@ -69,7 +69,7 @@ export class ChatSync {
       {
         listConversations: async () => (await this.api.get<"/conversations">("/conversations")).conversations,
         // The compact page (schema/compact-history.ts): about half the bytes of full messages, and
-        // five times as many to a page.
+        // 25 times as many to a page (each request costs the same few ms whatever it carries).
         pageSize: MESSAGE_LIMITS.historyCompactPageMax,
         fetchAfter: async (id, after, limit) =>
           decodeHistoryPage(await this.platform.request<CompactHistoryPage | HistoryPage>(`/conversations/${id}/messages`, { method: "GET", query: { after, limit, format: "compact" } })),

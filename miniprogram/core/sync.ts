@@ -10,7 +10,7 @@ export interface SyncTransport {
   listConversations(): Promise<ConversationSummary[]>;
   fetchAfter(conversationId: string, afterSeq: number, limit: number): Promise<HistoryPage>;
   /**
-   * The most messages one fetchAfter may ask for: 200 for full pages (the default), up to 1,000
+   * The most messages one fetchAfter may ask for: 200 for full pages (the default), up to 5,000
    * for a transport that asks for compact ones (services/chats.ts does).
    */
   readonly pageSize?: number;

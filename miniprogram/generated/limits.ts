@@ -17,7 +17,7 @@ export const MESSAGE_LIMITS = {
   textChars: 4000,
   recallWindowMs: 120000,
   historyPageMax: 200,
-  historyCompactPageMax: 1000,
+  historyCompactPageMax: 5000,
   forwardTargetsMax: 9,
   mentionsMax: 50,
   groupNameChars: 30,
@@ -33,6 +33,8 @@ export const GROUP_LIMITS = {
 /** From MEDIA_LIMITS. */
 export const MEDIA_LIMITS = {
   urlsPerRequest: 100,
+  thumbnailFromBytes: 102400,
+  thumbnailWidth: 480,
 } as const;
 
 /** From CONTACT_LIMITS in schema/contacts.ts. */

@@ -119,7 +119,7 @@ export function loadAvatars(ids: Array<string | null | undefined>, redraw: () =>
 }
 
 /** Pictures at most this big are their own thumbnail; bigger ones get a compressed copy. */
-export const THUMBNAIL_FROM_BYTES = 100 * 1024;
+export const THUMBNAIL_FROM_BYTES = MEDIA_LIMITS.thumbnailFromBytes;
 
 /** A smaller copy of a local picture for the chat list (WeChat's own compression), or null. */
 export function compressedCopy(src: string): Promise<string | null> {
@@ -127,7 +127,7 @@ export function compressedCopy(src: string): Promise<string | null> {
     wx.compressImage({
       src,
       quality: 60,
-      compressedWidth: 480,
+      compressedWidth: MEDIA_LIMITS.thumbnailWidth,
       success: (res) => resolve(res.tempFilePath),
       fail: () => resolve(null),
     });

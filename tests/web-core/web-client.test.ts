@@ -4,6 +4,7 @@
 // survives a reload and is stored once; a reconnect catches up by seq; a read on one computer
 // clears the badge on the other.
 import { afterEach, describe, expect, it } from "vitest";
+import { MESSAGE_LIMITS } from "../../schema/limits";
 import type { WebClient } from "../../web/src/platform/index";
 import { indexedDbStorage } from "../../web/src/platform/index";
 import { png } from "../support/media-files";
@@ -97,7 +98,7 @@ describe("the web client core", () => {
     b.chats.socket.drop(); // the heartbeat noticed: reconnect, `ready`, catch-up
     await waitFor(() => expect(texts(b, chat)).toEqual(["one:sent", "two:sent", "three:sent", "four:sent"]));
     expect(bobsBrowser.requests.slice(asked).filter((r) => r.startsWith(`GET /conversations/${chat}/messages`))).toEqual([
-      `GET /conversations/${chat}/messages?after=${held}&limit=1000&format=compact`,
+      `GET /conversations/${chat}/messages?after=${held}&limit=${MESSAGE_LIMITS.historyCompactPageMax}&format=compact`,
     ]);
   });
 

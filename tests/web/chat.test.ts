@@ -5,9 +5,9 @@
 import type { Browser } from "playwright-core";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MEDIA_LIMITS } from "../../schema/limits";
 import type { ConversationSummary, Message, ServerFrame } from "../../schema/protocol";
-import { Device } from "../e2e/socket";
-import { base, connectBrowser, friendsWithChat, newWindow, phone, signIn, uniqueName } from "./helpers";
+import { base, connectBrowser, friendsWithChat, inOpenChat, newWindow, phone, signIn, uniqueName } from "./helpers";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -24,17 +24,35 @@ function pngPixel(): Buffer {
   return PNG.sync.write(png);
 }
 
+/** A PNG of noise, which does not compress: `width`×`height` pixels of several hundred KB. */
+function noisyPng(width: number, height: number): Buffer {
+  const png = new PNG({ width, height });
+  let x = 12345;
+  for (let i = 0; i < png.data.length; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    png.data[i] = i % 4 === 3 ? 255 : x >> 16;
+  }
+  return PNG.sync.write(png);
+}
+
+/** A JPEG's size in pixels, from its start-of-frame segment. */
+function jpegSize(bytes: Buffer): { width: number; height: number } | null {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  let at = 2;
+  while (at + 9 < bytes.length) {
+    if (bytes[at] !== 0xff) return null;
+    const marker = bytes[at + 1]!;
+    if (marker >= 0xc0 && marker <= 0xc3) return { height: bytes.readUInt16BE(at + 5), width: bytes.readUInt16BE(at + 7) };
+    at += 2 + bytes.readUInt16BE(at + 2);
+  }
+  return null;
+}
+
 const isMessage = (text: string) => (f: ServerFrame) => f.type === "message" && (f as { message: Message }).message.body?.text === text;
 
 describe("chatting on the web", () => {
   it("sends a message typed in the browser to a friend's socket, and shows the friend typing and their reply", async () => {
-    const [me, friend] = [await phone(uniqueName("webme")), await phone(uniqueName("webfr"))];
-    const chatId = await friendsWithChat(me, friend);
-    const socket = await Device.connect(base, friend.token);
-    const { context, page } = await newWindow(browser);
-    try {
-      await signIn(page, me);
-      await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+    await inOpenChat(browser, "webtx", async ({ me, friend, chatId, socket, page }) => {
       await page.getByTestId("composer").fill("hello from the web [微笑]");
       await page.getByTestId("composer").press("Enter");
       const frame = await socket.next(isMessage("hello from the web [微笑]"), 10_000);
@@ -48,33 +66,72 @@ describe("chatting on the web", () => {
       const replied = await friend.call("POST", `/conversations/${chatId}/messages`, { clientId: `r-${Date.now()}`, type: "text", body: { text: "hi back" } });
       expect(replied.status).toBe(201);
       await expect.poll(() => page.locator(".message.theirs .bubble.text").last().textContent(), { timeout: 10_000 }).toBe("hi back");
-    } finally {
-      socket.close();
-      await context.close();
-    }
+    });
   });
 
   it("sends a picture chosen with the file button, which the friend receives as an image they can download", async () => {
-    const [me, friend] = [await phone(uniqueName("webpic")), await phone(uniqueName("webpif"))];
-    const chatId = await friendsWithChat(me, friend);
-    const socket = await Device.connect(base, friend.token);
-    const { context, page } = await newWindow(browser);
-    try {
-      await signIn(page, me);
-      await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+    await inOpenChat(browser, "webpic", async ({ friend, chatId, socket, page }) => {
       await page.getByTestId("file-input").setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: pngPixel() });
       const frame = (await socket.next((f) => f.type === "message" && (f as { message: Message }).message.type === "image", 15_000)) as { message: Message };
       expect(frame.message.body).toMatchObject({ width: 2, height: 2 });
+      // A picture this small is its own thumbnail.
+      expect((frame.message.body as { thumbMediaId?: string }).thumbMediaId).toBeUndefined();
       const mediaId = String((frame.message.body as { mediaId: string }).mediaId);
       const urls = await friend.call<{ urls: { url: string }[] }>("POST", "/media/urls", { mediaIds: [mediaId], conversationId: chatId });
       const bytes = Buffer.from(await (await fetch(urls.body.urls[0]!.url)).arrayBuffer());
       expect(bytes.equals(pngPixel())).toBe(true);
       // The sender's bubble shows the picture from its signed URL.
       await page.locator(`.message.mine[data-status="sent"] .bubble.picture img`).waitFor({ timeout: 10_000 });
-    } finally {
-      socket.close();
-      await context.close();
-    }
+    });
+  });
+
+  it("sends a big picture with a thumbnail drawn in the browser: the friend's message names both, and the chat shows the thumbnail", async () => {
+    const original = noisyPng(960, 720);
+    expect(original.length).toBeGreaterThan(MEDIA_LIMITS.thumbnailFromBytes);
+    await inOpenChat(browser, "webbig", async ({ friend, chatId, socket, page }) => {
+      await page.getByTestId("file-input").setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: original });
+      const frame = (await socket.next((f) => f.type === "message" && (f as { message: Message }).message.type === "image", 20_000)) as { message: Message };
+      const body = frame.message.body as { mediaId: string; thumbMediaId?: string; width: number; height: number };
+      expect(body).toMatchObject({ width: 960, height: 720 });
+      expect(body.thumbMediaId).toMatch(/\S/);
+      const urls = await friend.call<{ urls: { mediaId: string; url: string }[] }>("POST", "/media/urls", { mediaIds: [body.mediaId, body.thumbMediaId], conversationId: chatId });
+      const bytesOf = async (id: string) => Buffer.from(await (await fetch(urls.body.urls.find((u) => u.mediaId === id)!.url)).arrayBuffer());
+      // The original byte for byte; the thumbnail a JPEG the phone's width, a fraction of the size.
+      expect((await bytesOf(body.mediaId)).equals(original)).toBe(true);
+      const thumb = await bytesOf(body.thumbMediaId!);
+      expect(jpegSize(thumb)).toEqual({ width: MEDIA_LIMITS.thumbnailWidth, height: 360 });
+      expect(thumb.length).toBeLessThan(original.length / 4);
+      // The sender's bubble draws the thumbnail and links the original.
+      const img = page.locator(`.message.mine[data-status="sent"] .bubble.picture img`);
+      await img.waitFor({ timeout: 10_000 });
+      await expect.poll(() => img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth), { timeout: 10_000 }).toBe(MEDIA_LIMITS.thumbnailWidth);
+    });
+  });
+
+  it("sends a BMP picture and a WebM video, formats the server does not store as such, as files the friend can download", async () => {
+    // A 1×1 BMP, and the start of a WebM (its EBML header): browsers name them image/bmp and video/webm.
+    const bmp = Buffer.from("424d3a0000000000000036000000280000000100000001000000010018000000000004000000130b0000130b00000000000000000000ff00ff00", "hex");
+    const webm = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(60, 1)]);
+    await inOpenChat(browser, "webfmt", async ({ me, friend, chatId, socket, page }) => {
+      const received: Message[] = [];
+      for (const [name, mimeType, buffer] of [
+        ["dot.bmp", "image/bmp", bmp],
+        ["clip.webm", "video/webm", webm],
+      ] as const) {
+        await page.getByTestId("file-input").setInputFiles({ name, mimeType, buffer });
+        received.push(((await socket.next((f) => f.type === "message" && (f as { message: Message }).message.senderId === me.id, 15_000)) as { message: Message }).message);
+      }
+      expect(received.map((m) => [m.type, (m.body as { name?: string }).name, (m.body as { size?: number }).size])).toEqual([
+        ["file", "dot.bmp", bmp.length],
+        ["file", "clip.webm", webm.length],
+      ]);
+      const ids = received.map((m) => String((m.body as { mediaId: string }).mediaId));
+      const urls = await friend.call<{ urls: { mediaId: string; url: string }[] }>("POST", "/media/urls", { mediaIds: ids, conversationId: chatId });
+      const served = await Promise.all(ids.map(async (id) => Buffer.from(await (await fetch(urls.body.urls.find((u) => u.mediaId === id)!.url)).arrayBuffer())));
+      expect(served[0]!.equals(bmp) && served[1]!.equals(webm)).toBe(true);
+      // Neither is left failed in the sender's window.
+      await expect.poll(() => page.locator(`.message.mine[data-status="sent"]`).count(), { timeout: 10_000 }).toBe(2);
+    });
   });
 
   it("shows a desktop notification for a friend's message while the tab is hidden, and counts it in the title", async () => {
@@ -195,13 +252,7 @@ describe("chatting on the web", () => {
   });
 
   it("keeps a message sent offline through a reload and delivers it once when back online", async () => {
-    const [me, friend] = [await phone(uniqueName("webof")), await phone(uniqueName("webog"))];
-    const chatId = await friendsWithChat(me, friend);
-    const socket = await Device.connect(base, friend.token);
-    const { context, page } = await newWindow(browser);
-    try {
-      await signIn(page, me);
-      await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+    await inOpenChat(browser, "webof", async ({ friend, chatId, socket, context, page }) => {
       await context.setOffline(true);
       await page.getByTestId("composer").fill("queued while offline");
       await page.getByTestId("composer").press("Enter");
@@ -221,9 +272,6 @@ describe("chatting on the web", () => {
       expect(delivered()).toBe(1);
       const history = await friend.call<{ messages: Message[] }>("GET", `/conversations/${chatId}/messages`);
       expect(history.body.messages.filter((m) => m.body?.text === "queued while offline")).toHaveLength(1);
-    } finally {
-      socket.close();
-      await context.close();
-    }
+    });
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Message, ServerFrame } from "../../schema/protocol";
 import { Device } from "../e2e/socket";
 import { m4a, mp4, MULTIPART_TYPE, multipartBody, pdf, png } from "../support/media-files";
-import { base, connectBrowser, friendsWithChat, newWindow, type Phone, phone, signIn, uniqueName } from "./helpers";
+import { base, connectBrowser, friendsWithChat, inOpenChat, newWindow, type Phone, phone, signIn, uniqueName } from "./helpers";
 
 /** Uploads media as the mini-program does (multipart POST /media) and answers its id. */
 async function upload(who: Phone, bytes: Uint8Array, fields: Record<string, string | number>, filename: string): Promise<string> {
@@ -131,13 +131,7 @@ describe("the web client's chat features", () => {
   });
 
   it("sends a file dropped on the input as a file message with its name and size, and a pasted picture as a picture", async () => {
-    const [me, friend] = [await phone(uniqueName("webdr")), await phone(uniqueName("webdf"))];
-    const chatId = await friendsWithChat(me, friend);
-    const socket = await Device.connect(base, friend.token);
-    const { context, page } = await newWindow(browser);
-    try {
-      await signIn(page, me);
-      await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+    await inOpenChat(browser, "webdr", async ({ chatId, socket, page }) => {
       const dropped = await page.evaluateHandle(() => {
         // Runs in the page (the tests' own types have no DOM).
         const { DataTransfer } = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): void } } };
@@ -171,10 +165,7 @@ describe("the web client's chat features", () => {
         15_000,
       )) as { message: Message };
       expect(picture.message.body).toMatchObject({ width: 3, height: 2 });
-    } finally {
-      socket.close();
-      await context.close();
-    }
+    });
   });
 
   it("searches the server from the Chats search box: chat history, a contact and a group, each opening its chat", async () => {

@@ -5,6 +5,7 @@
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { inject } from "vitest";
 import type { AuthResponse } from "../../schema/api";
+import { Device } from "../e2e/socket";
 import { befriend } from "../support/friends";
 
 export const base = inject("webBaseUrl");
@@ -79,4 +80,27 @@ export async function friendsWithChat(a: Phone, b: Phone): Promise<string> {
   const opened = await a.call<{ id: string }>("POST", "/conversations/direct", { userId: b.id });
   if (opened.status !== 200 && opened.status !== 201) throw new Error(`open direct: ${opened.status} ${JSON.stringify(opened.body)}`);
   return opened.body.id;
+}
+
+/**
+ * Two new friends with a direct chat: the friend's socket, and `me` signed in on the web in a
+ * window of its own with the chat open. The socket and the window are closed after `run`.
+ */
+export async function inOpenChat(
+  browser: Browser,
+  prefix: string,
+  run: (chat: { me: Phone; friend: Phone; chatId: string; socket: Device; context: BrowserContext; page: Page }) => Promise<void>,
+): Promise<void> {
+  const [me, friend] = [await phone(uniqueName(`${prefix}me`)), await phone(uniqueName(`${prefix}fr`))];
+  const chatId = await friendsWithChat(me, friend);
+  const socket = await Device.connect(base, friend.token);
+  const { context, page } = await newWindow(browser);
+  try {
+    await signIn(page, me);
+    await page.locator(`.chat-item[data-id="${chatId}"]`).click();
+    await run({ me, friend, chatId, socket, context, page });
+  } finally {
+    socket.close();
+    await context.close();
+  }
 }

@@ -85,7 +85,7 @@ describe("SyncEngine", () => {
     expect(calls).toHaveLength(3);
   });
 
-  it("asks for the pages the transport takes: 200 full messages unless it says more (compact pages hold 1,000)", async () => {
+  it("asks for the pages the transport takes: 200 full messages unless it says more (as compact pages do)", async () => {
     expect(PAGE).toBe(200);
     const log = range(1, 1205).map((s) => msg(s));
     const { transport, calls } = server({ [C]: log });

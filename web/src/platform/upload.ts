@@ -68,9 +68,9 @@ export class WebUploads {
   }
 
   /**
-   * The message's file, then its preview when the job names a staged one (a video's cover frame).
-   * A browser has no "compress" of its own here: a picture goes without a thumbnail and the
-   * server's original stands in. The staged files are dropped once uploaded.
+   * The message's file, then its preview when the job names a staged one: a big picture's
+   * thumbnail, drawn in the browser when it was picked (ui/client.ts), or a video's cover frame.
+   * The staged files are dropped once uploaded.
    */
   async upload(job: UploadJob, onProgress: (percent: number) => void): Promise<{ mediaId: string; previewId: string | null }> {
     const mediaId = await this.uploadFile(await this.file(job.path), { kind: job.kind, ...job.fields }, onProgress);

@@ -62,17 +62,14 @@ export function SearchResults({
           <h3 class="search-heading">{t("search.contacts")}</h3>
           <ul class="chat-list">
             {res.contacts.map((c) => (
-              <li key={c.userId}>
-                <button type="button" class="chat-item" data-testid="search-contact" onClick={() => onOpenPerson(c.userId)}>
-                  <span class="chat-avatar">
-                    <Avatar name={c.remark || c.nickname} mediaId={c.avatarMediaId} />
-                  </span>
-                  <span class="chat-main">
-                    <span class="chat-name">{c.remark || c.nickname}</span>
-                    {c.matched === "tag" && c.tag ? <span class="chat-preview">{c.tag}</span> : null}
-                  </span>
-                </button>
-              </li>
+              <Hit
+                key={c.userId}
+                testid="search-contact"
+                onClick={() => onOpenPerson(c.userId)}
+                name={c.remark || c.nickname}
+                mediaId={c.avatarMediaId}
+                preview={c.matched === "tag" && c.tag ? c.tag : null}
+              />
             ))}
           </ul>
         </section>
@@ -82,17 +79,15 @@ export function SearchResults({
           <h3 class="search-heading">{t("search.groups")}</h3>
           <ul class="chat-list">
             {res.groups.map((g) => (
-              <li key={g.conversation.id}>
-                <button type="button" class="chat-item" data-testid="search-group" onClick={() => onOpen(g.conversation.id)}>
-                  <span class="chat-avatar">
-                    <Avatar name={g.conversation.name} mediaId={g.conversation.avatarMediaId} />
-                  </span>
-                  <span class="chat-main">
-                    <span class="chat-name">{`${g.conversation.name}(${g.memberCount})`}</span>
-                    {g.member ? <span class="chat-preview">{t("search.memberMatch", { name: g.member.name })}</span> : null}
-                  </span>
-                </button>
-              </li>
+              <Hit
+                key={g.conversation.id}
+                testid="search-group"
+                onClick={() => onOpen(g.conversation.id)}
+                name={g.conversation.name}
+                title={`${g.conversation.name}(${g.memberCount})`}
+                mediaId={g.conversation.avatarMediaId}
+                preview={g.member ? t("search.memberMatch", { name: g.member.name }) : null}
+              />
             ))}
           </ul>
         </section>
@@ -102,21 +97,35 @@ export function SearchResults({
           <h3 class="search-heading">{t(history.length === 1 ? "search.historyOne" : "search.historyMany", { n: history.length, q })}</h3>
           <ul class="chat-list">
             {history.map((h) => (
-              <li key={h.conversation.id}>
-                <button type="button" class="chat-item" data-testid="search-history" onClick={() => onOpen(h.conversation.id)}>
-                  <span class="chat-avatar">
-                    <Avatar name={nameOf(h.conversation)} mediaId={h.conversation.avatarMediaId} />
-                  </span>
-                  <span class="chat-main">
-                    <span class="chat-name">{nameOf(h.conversation)}</span>
-                    <span class="chat-preview">{h.total === 1 && h.hits[0] ? h.hits[0].snippet : t("search.related", { n: h.total })}</span>
-                  </span>
-                </button>
-              </li>
+              <Hit
+                key={h.conversation.id}
+                testid="search-history"
+                onClick={() => onOpen(h.conversation.id)}
+                name={nameOf(h.conversation)}
+                mediaId={h.conversation.avatarMediaId}
+                preview={h.total === 1 && h.hits[0] ? h.hits[0].snippet : t("search.related", { n: h.total })}
+              />
             ))}
           </ul>
         </section>
       ) : null}
     </div>
+  );
+}
+
+/** One result row, shaped as a chat in the list: avatar, name (or a title such as "Team(12)") and a line under it. */
+function Hit(props: { testid: string; onClick: () => void; name: string; title?: string; mediaId: string | null; preview: string | null }) {
+  return (
+    <li>
+      <button type="button" class="chat-item" data-testid={props.testid} onClick={props.onClick}>
+        <span class="chat-avatar">
+          <Avatar name={props.name} mediaId={props.mediaId} />
+        </span>
+        <span class="chat-main">
+          <span class="chat-name">{props.title ?? props.name}</span>
+          {props.preview !== null ? <span class="chat-preview">{props.preview}</span> : null}
+        </span>
+      </button>
+    </li>
   );
 }
