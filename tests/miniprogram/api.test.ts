@@ -4,7 +4,7 @@ import { api, refreshTokens, request } from "../../miniprogram/services/api";
 import { DEFAULT_API_BASE, setApiBase } from "../../miniprogram/services/config";
 import { ApiError, errorMessage, isApiError } from "../../miniprogram/services/errors";
 import { currentTokens, endSession, isSignedIn, session, startSession } from "../../miniprogram/services/session";
-import type { AuthResponse, OwnProfile } from "../../schema/api";
+import type { AuthResponse } from "../../schema/api";
 import { createFakeApi, errorResponse, type FakeApi } from "./fake-api";
 import { createWxAdapter, installWx, type WxAdapter } from "./wx-adapter";
 

@@ -194,7 +194,7 @@ export function createWxAdapter(options: WxAdapterOptions = {}): WxAdapter {
   const mediaPickOptions: WxAdapter["mediaPickOptions"] = [];
   const authSetting: Record<string, boolean> = { ...(options.permissions ?? {}) };
   const prompts: string[] = [];
-  let heldUploads: Array<() => void> = [];
+  const heldUploads: Array<() => void> = [];
   let uploadsReleased = false;
   /** Sockets that died silently: their events are swallowed. */
   const silent = new Set<WebSocket>();

@@ -3,7 +3,7 @@
 // Every WXML and WXSS file compiles with WeChat's own compilers (wcc, wcsc), and every
 // usingComponents entry of every page and component points at something that exists.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -87,9 +87,8 @@ beforeAll(async () => {
   expect((await http(alice.token, "POST", "/contacts/tags", { name: "Close", userIds: [bob.id] })).status).toBe(201);
 });
 
-afterAll(async () => {
+afterAll(() => {
   for (const c of [alice, bob]) if (c) closeSockets(c.adapter);
-  await new Promise((resolve) => setTimeout(resolve, 400));
 });
 
 describe("Moments between two clients and a third person", () => {

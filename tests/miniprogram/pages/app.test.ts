@@ -10,13 +10,11 @@ import { type WebSocket, WebSocketServer } from "ws";
 import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Badge from "../../../miniprogram/services/badge";
 import type * as Chats from "../../../miniprogram/services/chats";
-import type * as Session from "../../../miniprogram/services/session";
 import type { ConversationSummary, Message } from "../../../schema/protocol";
 import { clientModule, settled, waitFor } from "../harness";
 import { closeSockets, createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const chats = () => clientModule<typeof Chats>("services/chats").chats;
-const session = () => clientModule<typeof Session>("services/session");
 const ME = "u_aaaaaaaaaaaaaaaaaaaa";
 const HIKING = "c_hikinghikinghikinghi";
 const WORK = "c_workworkworkworkwork";

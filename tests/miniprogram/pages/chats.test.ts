@@ -2,7 +2,7 @@
 // The Chats tab: one row per conversation from the chat store, WeChat's badges and flags, live
 // updates, opening a chat, the search bar, the "+" menu and the long-press menu. The store is
 // filled directly here; the integration tests fill it from the real worker.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
 import type { ConversationSummary, Message, MessagePreview, ServerFrame } from "../../../schema/protocol";
 import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
@@ -38,12 +38,6 @@ function summary(patch: Partial<ConversationSummary>): ConversationSummary {
 beforeAll(async () => {
   installWx(createWxAdapter());
   pageId = await loadComponent("pages/chats/index");
-});
-
-afterAll(async () => {
-  // The friend picker is WeUI's half-screen dialog, which hides itself 300 ms after closing: let
-  // that timer run while the DOM exists.
-  await new Promise((resolve) => setTimeout(resolve, 400));
 });
 
 beforeEach(() => {

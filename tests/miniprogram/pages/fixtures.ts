@@ -109,13 +109,9 @@ export function unloadPagesAfterEach(): OpenedPages {
   };
 }
 
-/**
- * Stops the chat client's socket after the file's specs. WeUI's half-screen dialog hides itself
- * 300 ms after closing, so by default the file waits 400 ms for that timer while the DOM exists.
- */
-export function stopSocketAfterAll({ waitForDialogs = true }: { waitForDialogs?: boolean } = {}): void {
-  afterAll(async () => {
+/** Stops the chat client's socket after the file's specs. */
+export function stopSocketAfterAll(): void {
+  afterAll(() => {
     chats().socket.stop();
-    if (waitForDialogs) await new Promise((resolve) => setTimeout(resolve, 400));
   });
 }

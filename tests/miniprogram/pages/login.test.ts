@@ -1,5 +1,5 @@
 // The login page: WeChat sign-in, password sign-in, and the development sign-in by name.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Auth from "../../../miniprogram/services/auth";
 import type * as Session from "../../../miniprogram/services/session";
@@ -30,10 +30,6 @@ beforeAll(async () => {
   setup();
   pageId = await loadComponent("pages/login/index");
 });
-
-// WeUI's half-screen dialog hides itself 300 ms after closing; let that timer run while the
-// DOM still exists, or it fires after jsdom is torn down ("window is not defined").
-afterAll(() => new Promise((resolve) => setTimeout(resolve, 400)));
 
 beforeEach(() => {
   setup();

@@ -1,7 +1,7 @@
 // Me → Notifications and the client's asks for WeChat subscribe messages (services/notices.ts):
 // the bank shown, the switches saved on the server, the dialog asked at sensible moments only,
 // and WeChat's answers (reject, ban) respected. docs/notices.md.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Auth from "../../../miniprogram/services/auth";
 import type * as Chats from "../../../miniprogram/services/chats";
@@ -9,7 +9,7 @@ import type * as Notices from "../../../miniprogram/services/notices";
 import type * as Session from "../../../miniprogram/services/session";
 import type { NoticesResponse } from "../../../schema/notices";
 import { createFakeApi, type FakeApi } from "../fake-api";
-import { clientModule, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
+import { clientModule, lifecycle, loadComponent, renderPage, settled, text, waitFor, type Rendered } from "../harness";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
 
 const TEMPLATE = "tmpl-new-message";
@@ -65,10 +65,6 @@ beforeAll(async () => {
   installWx(createWxAdapter());
   pageId = await loadComponent("pages/me/index");
 });
-
-// WeUI's half-screen dialog hides itself 300 ms after it first renders; let that timer run while
-// the DOM still exists, or it fires after jsdom is torn down ("window is not defined").
-afterAll(() => new Promise((resolve) => setTimeout(resolve, 400)));
 
 beforeEach(() => {
   server = createFakeApi();

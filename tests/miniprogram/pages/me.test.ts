@@ -1,5 +1,5 @@
 // The Me page: the own profile, editing it, the server setting, and logging out.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Chats from "../../../miniprogram/services/chats";
 import type * as Session from "../../../miniprogram/services/session";
@@ -7,10 +7,6 @@ import type { OwnProfile } from "../../../schema/api";
 import { createFakeApi, type FakeApi } from "../fake-api";
 import { clientModule, input, lifecycle, loadComponent, renderPage, settled, tap, text, waitFor, type Rendered } from "../harness";
 import { createWxAdapter, installWx, type WxAdapter } from "../wx-adapter";
-
-// WeUI's half-screen dialog hides itself 300 ms after closing; let that timer run while the
-// DOM still exists, or it fires after jsdom is torn down ("window is not defined").
-afterAll(() => new Promise((resolve) => setTimeout(resolve, 400)));
 
 let pageId: string;
 let chatsPageId: string;

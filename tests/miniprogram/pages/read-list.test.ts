@@ -70,7 +70,7 @@ beforeEach(() => {
   signIn({ id: ME });
 });
 
-stopSocketAfterAll({ waitForDialogs: false });
+stopSocketAfterAll();
 
 describe("Read list", () => {
   it("lists who read my message and who has not, with avatars and names (a group alias first), from the receipts and the members", async () => {

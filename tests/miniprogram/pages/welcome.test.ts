@@ -1,6 +1,6 @@
 // The first sign-in: a WeChat account made just now is asked for a photo and a name (WeChat's
 // avatar chooser and nickname input), in Chinese on a Chinese phone; both can be skipped.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as I18n from "../../../miniprogram/i18n/index";
 import type * as Session from "../../../miniprogram/services/session";
 import { createFakeApi, type FakeApi } from "../fake-api";
@@ -46,8 +46,6 @@ beforeAll(async () => {
   loginId = await loadComponent("pages/login/index");
   welcomeId = await loadComponent("pages/welcome/index");
 });
-
-afterAll(() => new Promise((resolve) => setTimeout(resolve, 400)));
 
 beforeEach(() => {
   refuseProfile = false;
