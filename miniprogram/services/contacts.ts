@@ -1,6 +1,4 @@
 // Friends, friend requests, remarks and tags: thin calls over the routes of docs/contacts.md.
-import type { PublicProfile } from "../../schema/api";
-import type { FriendRequestView, FriendView } from "../../schema/contacts";
 import { api } from "./api";
 
 export const listContacts = () => api.get<"/contacts">("/contacts");

@@ -1,5 +1,5 @@
 // Groups, invites (QR codes) and face-to-face rooms: thin calls over the routes of docs/groups.md.
-import type { AcceptInviteResult, CreatedInvite, FaceToFaceRoom, GroupInfo, InvitePreview, JoinRequestView, UpdateGroupInput } from "../../schema/groups";
+import type { AcceptInviteResult, UpdateGroupInput } from "../../schema/groups";
 import type { ConversationSummary } from "../../schema/protocol";
 import { api } from "./api";
 import { chats } from "./chats";

@@ -3,7 +3,7 @@
 import type { FaceToFaceRoom, InvitePreview } from "../../schema/groups";
 import type { Message } from "../../schema/protocol";
 import type { SearchResponse } from "../../schema/search";
-import { BOB, CAROL, DAVE, ERIN, FRANK, GRACE, GROUP, HIKING, ME, minutes, NAME_DAVE, NAME_ERIN, NAME_FRANK, NAME_GRACE, NAMES, now, say } from "./people.ts";
+import { BOB, CAROL, DAVE, ERIN, FRANK, GRACE, GROUP, HIKING, ME, minutes, NAME_ERIN, NAME_FRANK, NAME_GRACE, NAMES, now, say } from "./people.ts";
 
 const SCENES = [
   ["#f9c98b", "#9cc9e8", "#5b8c5a", "#3f6b46"],

@@ -24,7 +24,7 @@ function syncFor(token: string, onMessages?: (id: string, ms: Message[]) => void
   return new SyncEngine(
     {
       listConversations: async () => (await http.get<{ conversations: ConversationSummary[] }>("/conversations", token)).body.conversations,
-      // As the mini-program asks (services/chats.ts): compact pages of up to 1,000.
+      // As the mini-program asks (services/chats.ts): compact pages of up to 5,000.
       pageSize: MESSAGE_LIMITS.historyCompactPageMax,
       fetchAfter: async (id, after, limit) => decodeHistoryPage((await http.get<CompactHistoryPage>(`/conversations/${id}/messages?after=${after}&limit=${limit}&format=compact`, token)).body),
     },

@@ -156,7 +156,6 @@ async function main() {
       const r = await call("POST", "/conversations", tokenOf(members[0]!), { name: `Small ${g}`, memberIds: members.slice(1).map((u) => userIds[u]) });
       conversations.push({ id: r.body.id, members });
     }
-    const byId = new Map(conversations.map((c, i) => [c.id, i]));
 
     // Connect every device; half of them take batch frames, as the two kinds of client would.
     const sent = new Map<string, Sent>();

@@ -170,7 +170,6 @@ export const FIELD_NAMES = [
 ];
 const fieldName = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FIELD_NAMES) }, { weight: 1, arbitrary: edgeString });
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Path = (string | number)[];
 
 /** Every place in a value a mutation can touch: the value itself, each field and element, recursively. */

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DELETED_NICKNAME } from "../../schema/api";
 import worker from "../../worker/index";
 import { deleteAccount, finishDeletions } from "../../worker/services/deletion";
-import { befriend, createGroup, history, makeUser, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";
+import { createGroup, history, makeUser, openDirect, sendText, SocketClient, type TestUser } from "./chat-helpers";
 import { api, count, expectError, login, rows, signUp, wechatSignIn, startAtWindowBoundary } from "./helpers";
 import { png, r2Keys, uploaded } from "./media-helpers";
 

@@ -14,8 +14,6 @@ import { bodyCase, type BodyCase, METHODS, paramCase, queryString, resolveParam 
 import { bucketState, contractViolation, FUZZ, hash32, ROUTE_SHARE, installWriteLog, objectsState, seedWorld, settleWrites, takeWrites, visibleState, type World } from "./fuzz-helpers";
 import { MULTIPART_TYPE, multipartBody, png } from "./media-helpers";
 
-const PUBLIC = [/^\/health$/, /^\/auth\/(register|login|wechat|dev|refresh)$/, /^\/invites\/:code\/qr\.(svg|png)$/, /^\/j\/:code$/, /^\/media\/:id$/];
-
 function routes() {
   const seen = new Set<string>();
   const out: { method: string; path: string; key: string; params: string[] }[] = [];

@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ConversationObject } from "../../worker/conversation/object";
 import { api, expectError } from "./helpers";
-import { befriend, createGroup, history, makeUser, makeUsers, openDirect, SocketClient, sendText } from "./chat-helpers";
+import { befriend, createGroup, history, makeUsers, openDirect, SocketClient, sendText } from "./chat-helpers";
 import { rankedGroup } from "./group-helpers";
 import { aac, jpeg, mp4, pdf, png, uploaded } from "./media-helpers";
 

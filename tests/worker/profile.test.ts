@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../../schema/limits";
-import { api, expectError, rows, signUp, uniqueName } from "./helpers";
+import { api, expectError, signUp, uniqueName } from "./helpers";
 
 const PUBLIC_FIELDS = ["avatarMediaId", "id", "nickname", "signature", "status", "username"];
 const patchMe = (token: string, body: unknown) => api("PATCH", "/me", { token, body });

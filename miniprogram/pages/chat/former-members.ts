@@ -1,7 +1,6 @@
 // Names of people who are no longer in a group (they left, or deleted their account), so their
 // old messages show a name instead of "Someone". Asked once each with GET /users/:id; the cache
 // is shared by every chat page on purpose: a person's name is the same in every chat.
-import type { PublicProfile } from "../../../schema/api";
 import { api } from "../../services/api";
 import { chats, type LocalMessage } from "../../services/chats";
 import { isApiError } from "../../services/errors";

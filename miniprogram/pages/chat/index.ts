@@ -4,7 +4,6 @@
 // menus from menu.ts, and sending and opening media from attachments.ts. WeChat keeps several
 // chat pages alive in the page stack, so everything a page holds besides its data (the voice
 // controller, the unmute timer, what it asked for) is per page: made in onLoad, released in onUnload.
-import type { GroupInfo } from "../../../schema/groups";
 import type { ConversationSummary } from "../../../schema/protocol";
 import { errorTips } from "../../behaviors/error-tips";
 import { localized } from "../../behaviors/localized";
