@@ -55,6 +55,9 @@ export const INPUTS: Inputs = {
     // and 1.04 D1 batches per message in three runs with reads riding the next flush; 1.66, 1.86
     // and 1.35 before (docs/performance.md, "Summaries in D1 shards").
     d1BatchesPerMessage: 1.05,
+    // D1 rows written by a message's summary batch, as D1 reports them (meta.rows_written): the
+    // summary row, its entry in the last_message_at index, the sender's read (tests/worker/send-writes.test.ts).
+    d1RowsPerMessage: 3,
   },
   design: {
     gatewayShards: 16,
@@ -66,9 +69,10 @@ export const INPUTS: Inputs = {
     readsRideFlush: true,
     readCoalesceMs: 25,
     relays: 0,
-    // The message row, its search-index row (an estimate: FTS5 may touch more than one row), and
-    // the sender's own read position, which every send moves (the simulation, docs/scaling.md#simulation).
-    conversationRowsPerMessage: 3,
+    // Rows written in the conversation's SQLite per text message, as the runtime reports them
+    // (SqlStorageCursor.rowsWritten, the bench's meter: docs/performance.md#cost-per-million-messages-on-cloudflare):
+    // the message row and its (sender, clientId) index entry, its search entry, the sender's read.
+    conversationRowsPerMessage: 4,
   },
   limits: {
     objectRequestsPerSecond: 1_000,

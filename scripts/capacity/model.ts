@@ -59,6 +59,8 @@ export interface Inputs {
      * second of the message and often before the next one.
      */
     d1BatchesPerMessage: number;
+    /** D1 rows written by one summary batch (index entries included, as billed). */
+    d1RowsPerMessage: number;
   };
   design: {
     gatewayShards: number;
@@ -191,7 +193,7 @@ export function loadAt(inputs: Inputs, step: Step): Load {
   const d1Batches = onD1 ? m * (design.readsRideFlush ? measured.d1BatchesPerMessage : 1 + Math.min(1, readReports)) : 0;
   const d1Databases = design.summaries === "d1-sharded" ? design.d1Shards : 1;
   // Rows every message writes anywhere: the conversation's own, and the summaries wherever they live.
-  const summaryRows = design.summaries === "user-inbox" ? members + readReports : design.summaries === "shard-inbox" ? memberShards + readReports : 1 + readReports;
+  const summaryRows = design.summaries === "user-inbox" ? members + readReports : design.summaries === "shard-inbox" ? memberShards + readReports : measured.d1RowsPerMessage + readReports;
   // The conversation keeps read positions in its own SQLite too.
   const rowsPerMessage = design.conversationRowsPerMessage + readReports + summaryRows;
 

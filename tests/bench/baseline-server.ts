@@ -102,7 +102,8 @@ const server = createServer((req, res) => {
   if (req.method === "GET" && url.pathname === "/health") return void res.end('{"status":"ok"}');
   if (req.method === "GET" && m) {
     const after = Number(url.searchParams.get("after") ?? 0);
-    const limit = Math.min(200, Number(url.searchParams.get("limit") ?? 50));
+    // Up to 5,000 a page, as Qun's compact pages (the bench reads the baselines both in pages of 200 and of 5,000).
+    const limit = Math.min(5000, Number(url.searchParams.get("limit") ?? 50));
     const { messages, lastSeq } = store.after(m[1]!, after, limit);
     res.setHeader("content-type", "application/json");
     return void res.end(JSON.stringify({ messages, hasMore: (messages.at(-1)?.seq ?? after) < lastSeq, lastSeq }));
