@@ -226,6 +226,14 @@ export const MUTANTS: Mutant[] = [
     replace: "if (this.inFlight.has(entry.clientId) && false) return;",
     tests: ["tests/miniprogram/core/outbox.test.ts"],
   },
+  {
+    id: "outbox-drops-at-ack",
+    invariant: "a sent message stays on screen until the store holds it, even when the gap's pull fails",
+    file: "miniprogram/core/outbox.ts",
+    search: '      entry.status = "sent";\n',
+    replace: '      this.entries = this.entries.filter((o) => o.clientId !== entry.clientId);\n      entry.status = "sent";\n',
+    tests: ["tests/miniprogram/core/outbox-gap.test.ts"],
+  },
   // Notices (docs/notices.md).
   {
     id: "notice-while-online",

@@ -294,6 +294,7 @@ export class ChatSync {
   /** Drops messages deleted for me (here or on another device) from the store and the cache. */
   protected forget(conversationId: string, seqs: readonly number[]): void {
     this.engine.forget(conversationId, seqs);
+    this.outbox.forgetSent(conversationId, seqs);
     this.rebuild(conversationId);
     this.scheduleSave();
   }

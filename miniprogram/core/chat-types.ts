@@ -43,9 +43,12 @@ export interface Outgoing {
   clientId: string;
   draft: Draft;
   createdAt: number;
-  status: "sending" | "failed";
+  /** "sent": the server stored it (`ack`), and it waits for the store to hold it (outbox.ts). */
+  status: "sending" | "failed" | "sent";
   error: string;
   upload?: UploadJob;
+  /** The server's answer, once sent. */
+  ack?: { seq: number; id: string; createdAt: number };
 }
 
 export interface ChatState {
@@ -169,7 +172,7 @@ export function messageOf(entry: Outgoing, senderId: string, stored?: { seq: num
   } as Message;
 }
 
-/** An outbox entry as pages show it until the server stores it: seq 0, its own status. */
+/** An outbox entry as pages show it until the store holds it: seq 0 until the server answers, its own status. */
 export function localOf(entry: Outgoing, senderId: string): LocalMessage {
-  return { ...messageOf(entry, senderId), status: entry.status, error: entry.error } as LocalMessage;
+  return { ...messageOf(entry, senderId, entry.ack), status: entry.status, error: entry.error } as LocalMessage;
 }

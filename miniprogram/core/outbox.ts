@@ -59,7 +59,9 @@ export class Outbox {
     }
     if (isPromise(stored)) stored = stored.catch(() => undefined);
     return andThen(stored, (list) => {
-      const restored = Array.isArray(list) ? list : [];
+      // One that was sent but not yet held when the app stopped goes again: the server answers
+      // the same ack for its clientId, and the store then holds it once.
+      const restored = (Array.isArray(list) ? list : []).map((o): Outgoing => (o.status === "sent" ? { ...o, status: "sending", ack: undefined } : o));
       const known = new Set(restored.map((o) => o.clientId));
       const added = this.entries.filter((o) => !known.has(o.clientId));
       this.entries = restored.concat(added);
@@ -80,11 +82,28 @@ export class Outbox {
     return this.entries.map((o) => ({ clientId: o.clientId, status: o.status }));
   }
 
-  /** Own messages that came back by a pull leave the outbox: they are stored. */
+  /** Own messages the store now holds (pushed, pulled, or answered by our send) leave the outbox. */
   stored(conversationId: string, messages: Message[]): void {
     const me = this.host.me();
-    const ids = new Set(messages.filter((m) => m.senderId === me && m.clientId).map((m) => m.clientId));
-    if (ids.size) this.entries = this.entries.filter((o) => !(o.conversationId === conversationId && ids.has(o.clientId)));
+    const ids = messages.filter((m) => m.senderId === me && m.clientId).map((m) => m.clientId as string);
+    if (ids.length) this.drop(conversationId, ids, false);
+  }
+
+  /** Sent messages deleted for me before the store held them: they will not come back to take their place. */
+  forgetSent(conversationId: string, seqs: readonly number[]): void {
+    const gone = new Set(seqs);
+    const ids = this.entries.filter((o) => o.conversationId === conversationId && o.ack && gone.has(o.ack.seq)).map((o) => o.clientId);
+    if (ids.length) this.drop(conversationId, ids, false);
+  }
+
+  /** Takes entries out (and out of storage); redraws the chat unless the caller is about to. */
+  private drop(conversationId: string, clientIds: string[], redraw = true): void {
+    const ids = new Set(clientIds);
+    const left = this.entries.filter((o) => !(o.conversationId === conversationId && ids.has(o.clientId)));
+    if (left.length === this.entries.length) return;
+    this.entries = left;
+    this.save();
+    if (redraw) this.host.rebuild(conversationId);
   }
 
   /** Queues a message (with its media to upload, if any): it shows at once as "sending". */
@@ -177,15 +196,22 @@ export class Outbox {
       }
       const ack = await this.sendOnce(entry);
       if (gone()) return;
-      this.entries = this.entries.filter((o) => o.clientId !== entry.clientId);
-      this.save();
+      // On the server now. The entry stays, shown as sent with its seq, until the store holds the
+      // message (`stored` drops it then): the store may first have to pull a gap (others wrote
+      // while we were away), and a bubble taken out of the outbox before that would blink out,
+      // or stay out until the next catch-up if the pull fails.
+      entry.status = "sent";
+      entry.ack = { seq: ack.seq, id: ack.id, createdAt: ack.createdAt };
+      this.host.rebuild(entry.conversationId);
       const message = messageOf(entry, this.host.me() ?? "", ack);
       // A reply's quote and a card's profile are written by the server: fetch the stored copy then (a gap pull does it).
       if (entry.draft.replyTo || entry.draft.type === "card") await this.host.engine().pull(entry.conversationId);
       else await this.host.engine().onFrame({ type: "message", message });
-      this.host.rebuild(entry.conversationId);
-    } catch (e) {
       if (gone()) return;
+      // Held now (or it was already: pushed before the ack came); either way the store shows it.
+      this.drop(entry.conversationId, [entry.clientId]);
+    } catch (e) {
+      if (gone() || entry.status === "sent") return; // stored; a failed pull leaves it to the next catch-up
       // No answer: keep it queued; the next `ready` sends it again. A refusal is final until retried.
       if (isApiError(e) && e.code !== "network" && e.status !== 0 && e.status !== 429 && e.status < 500) {
         entry.status = "failed";
