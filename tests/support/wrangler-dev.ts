@@ -43,7 +43,12 @@ export function d1Bindings(dir = ROOT): string[] {
  * wrangler.toml and any .dev.vars. Resolves once GET /health answers.
  */
 export async function startWorker(vars: Record<string, string>, timeoutMs = 60_000, persistTo = mkdtempSync(join(tmpdir(), "qun-e2e-")), options: { snapshot?: boolean } = {}): Promise<RunningWorker> {
-  const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+  // X_LOCAL_OBSERVABILITY: wrangler 4.16x's dev server records a trace of every invocation (each
+  // request, socket message and Durable Object call) in a SQLite store of its own, through a tail
+  // worker on workerd's thread, with fsyncs on every write. Production runs nothing like it beside
+  // the worker, and locally it was half of workerd's CPU per delivery (docs/performance.md), so the
+  // tests and the benchmark leave it off unless the caller's environment turns it on.
+  const env = { X_LOCAL_OBSERVABILITY: "false", ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
   // wrangler dev rebuilds and restarts the worker (dropping every socket) when a source file
   // changes. Long runs (bench, load held) run a copy of the sources so edits meanwhile do not
   // end them; it sits under the repo so packages still resolve from its node_modules.
